@@ -1,0 +1,152 @@
+package fleet
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// Filter narrows a fleet the way the console's search box and chips do. The zero Filter matches
+// every device. Within one list the values are alternatives (health live OR late); across lists
+// all must hold.
+type Filter struct {
+	Text      string // partial, case-insensitive match on device ID, customer email or name
+	Health    []Health
+	Models    []Model
+	Consoles  []Console
+	Firmware  []string
+	Transport []Transport
+	GPSOnly   bool
+}
+
+// IsZero reports whether the filter lets everything through.
+func (f Filter) IsZero() bool {
+	return strings.TrimSpace(f.Text) == "" && len(f.Health) == 0 && len(f.Models) == 0 &&
+		len(f.Consoles) == 0 && len(f.Firmware) == 0 && len(f.Transport) == 0 && !f.GPSOnly
+}
+
+// Index is an immutable, searchable snapshot of a fleet. Build one per sync change and swap it in;
+// searching never allocates per device.
+type Index struct {
+	devices  []Device
+	haystack []string // lower-case "id\x00email\x00name" per device
+	byID     map[string]int
+}
+
+// NewIndex builds an index over devices, ordered by device ID. It keeps the slice it is given.
+func NewIndex(devices []Device) *Index {
+	sort.Slice(devices, func(i, j int) bool { return devices[i].ID < devices[j].ID })
+	ix := &Index{devices: devices, haystack: make([]string, len(devices)), byID: make(map[string]int, len(devices))}
+	for i, d := range devices {
+		ix.haystack[i] = strings.ToLower(d.ID + "\x00" + d.CustomerEmail + "\x00" + d.Name)
+		ix.byID[d.ID] = i
+	}
+	return ix
+}
+
+// Len is the number of devices in the index.
+func (ix *Index) Len() int {
+	if ix == nil {
+		return 0
+	}
+	return len(ix.devices)
+}
+
+// At returns the i-th device in ID order.
+func (ix *Index) At(i int) Device { return ix.devices[i] }
+
+// Devices returns the indexed devices in ID order; callers must not modify the slice.
+func (ix *Index) Devices() []Device {
+	if ix == nil {
+		return nil
+	}
+	return ix.devices
+}
+
+// Get finds a device by ID.
+func (ix *Index) Get(id string) (Device, bool) {
+	if ix == nil {
+		return Device{}, false
+	}
+	i, ok := ix.byID[id]
+	if !ok {
+		return Device{}, false
+	}
+	return ix.devices[i], true
+}
+
+// Search returns the positions (for At) of the devices matching f at time now, in ID order.
+func (ix *Index) Search(f Filter, now time.Time) []int {
+	if ix == nil {
+		return nil
+	}
+	needle := strings.ToLower(strings.TrimSpace(f.Text))
+	out := make([]int, 0, 64)
+	for i := range ix.devices {
+		if needle != "" && !strings.Contains(ix.haystack[i], needle) {
+			continue
+		}
+		if !f.matchesAttributes(&ix.devices[i], now) {
+			continue
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+func (f *Filter) matchesAttributes(d *Device, now time.Time) bool {
+	if f.GPSOnly && d.GPS == nil {
+		return false
+	}
+	if len(f.Models) > 0 && !contains(f.Models, d.Model) {
+		return false
+	}
+	if len(f.Consoles) > 0 && !contains(f.Consoles, d.Console) {
+		return false
+	}
+	if len(f.Transport) > 0 && !contains(f.Transport, d.Transport) {
+		return false
+	}
+	if len(f.Firmware) > 0 && !contains(f.Firmware, d.Firmware) {
+		return false
+	}
+	if len(f.Health) > 0 && !contains(f.Health, d.HealthAt(now)) {
+		return false
+	}
+	return true
+}
+
+// Matches reports whether one device passes the filter.
+func (f Filter) Matches(d Device, now time.Time) bool {
+	needle := strings.ToLower(strings.TrimSpace(f.Text))
+	if needle != "" {
+		hay := strings.ToLower(d.ID + "\x00" + d.CustomerEmail + "\x00" + d.Name)
+		if !strings.Contains(hay, needle) {
+			return false
+		}
+	}
+	return f.matchesAttributes(&d, now)
+}
+
+// FirmwareVersions lists the distinct firmware versions in the index, sorted.
+func (ix *Index) FirmwareVersions() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range ix.Devices() {
+		if d.Firmware != "" && !seen[d.Firmware] {
+			seen[d.Firmware] = true
+			out = append(out, d.Firmware)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

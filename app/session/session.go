@@ -1,0 +1,99 @@
+// Package session is the seam between the screens and the data layer: the one interface the UI
+// reads the fleet through and acts through. sync/syncer implements it against a real (or the
+// embedded demo) backend plus the offline cache; the screens never see HTTP or SQL.
+package session
+
+import (
+	"context"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/app/scope"
+	"github.com/fleetdesk/fleetdesk/app/token"
+)
+
+// Status is what the status bar shows.
+type Status struct {
+	BackendURL  string
+	ProfileName string
+	DealerName  string
+	UserEmail   string
+	Demo        bool      // the embedded simulated backend
+	Online      bool      // the backend answered the last call
+	OfflineWhy  string    // why not, in words, when offline
+	LastSync    time.Time // last good sync; zero when never
+	Syncing     bool
+	SyncDone    int    // units received in the running sync
+	SyncTotal   int    // units expected in the running sync (0 when unknown)
+	Notice      string // one-off news for the user, e.g. "the cache was corrupt and was rebuilt"
+}
+
+// Change says what a sync (or an action) changed. Listeners are called on a background goroutine
+// and must hand the work to the UI goroutine themselves.
+type Change struct {
+	Devices  []string // IDs of devices that changed; empty with All
+	All      bool     // the whole fleet was replaced (first sync, cache rebuilt)
+	Status   bool     // the status changed
+	Rollouts bool
+	Tokens   bool
+}
+
+// Fleet is the read side every screen uses.
+type Fleet interface {
+	// Fleet is the current snapshot, never nil; it is replaced, not mutated, on change.
+	Fleet() *fleet.Index
+	Status() Status
+	Actor() scope.Actor
+	// Subscribe registers a listener for changes; the returned func removes it.
+	Subscribe(func(Change)) (cancel func())
+	// SyncNow asks for a delta sync as soon as possible (after the user acts, or on request).
+	SyncNow()
+	Now() time.Time
+}
+
+// Commands is the Manage page's action side.
+type Commands interface {
+	// SendCommand posts the action; it has already been checked against scope by the caller.
+	SendCommand(ctx context.Context, deviceID string, act fleet.Action, releaseID string) (fleet.Command, error)
+	Command(ctx context.Context, id string) (fleet.Command, error)
+	// CommandHistory is the unit's commands, newest first, from the cache (works offline).
+	CommandHistory(deviceID string) ([]fleet.Command, error)
+}
+
+// Firmware is the release catalogue.
+type Firmware interface {
+	// Releases lists the releases of a console (all consoles for ""), from the cache when offline.
+	Releases(ctx context.Context, console fleet.Console) ([]rollout.Release, error)
+	// ReleaseImage returns the image bytes, downloading them into the cache when online.
+	ReleaseImage(ctx context.Context, releaseID string) ([]byte, error)
+}
+
+// Rollouts is the Rollouts page's backend side.
+type Rollouts interface {
+	CreateRollout(ctx context.Context, req rollout.CreateRequest) (rollout.Rollout, error)
+	Rollout(ctx context.Context, id string) (rollout.Rollout, error)
+	// ListRollouts is the dealer's rollouts, from the cache when offline.
+	ListRollouts(ctx context.Context) ([]rollout.Rollout, error)
+	PauseRollout(ctx context.Context, id string) (rollout.Rollout, error)
+	ResumeRollout(ctx context.Context, id string) (rollout.Rollout, error)
+	CancelRollout(ctx context.Context, id string) (rollout.Rollout, error)
+}
+
+// Tokens is the Tokens page's backend side.
+type Tokens interface {
+	Users(ctx context.Context) ([]token.User, error)
+	// ListTokens is the issued tokens' metadata, from the cache when offline.
+	ListTokens(ctx context.Context) ([]token.Info, error)
+	CreateToken(ctx context.Context, req token.CreateRequest) (token.Created, error)
+	RevokeToken(ctx context.Context, id string) error
+}
+
+// Service is everything the desktop app needs from the data layer.
+type Service interface {
+	Fleet
+	Commands
+	Firmware
+	Rollouts
+	Tokens
+}

@@ -1,0 +1,54 @@
+// Command fleetdesk is the FleetDesk desktop app. Run with no arguments it opens the window (in demo
+// mode, against an embedded simulated backend, when no backend is configured); with a subcommand it
+// works headless for technicians, scripting and support: `fleetdesk help` lists them.
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+)
+
+// subcommand is one headless verb. Each lives in its own cmd_*.go file and registers itself.
+type subcommand struct {
+	summary string
+	run     func(args []string) int // returns the process exit status
+}
+
+var subcommands = map[string]subcommand{}
+
+func register(name, summary string, run func(args []string) int) {
+	subcommands[name] = subcommand{summary: summary, run: run}
+}
+
+func main() {
+	if len(os.Args) < 2 || (len(os.Args[1]) > 0 && os.Args[1][0] == '-') {
+		os.Exit(runGUI(os.Args[1:]))
+	}
+	name := os.Args[1]
+	if name == "help" || name == "--help" {
+		usage()
+		return
+	}
+	cmd, ok := subcommands[name]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "fleetdesk: unknown command %q\n\n", name)
+		usage()
+		os.Exit(2)
+	}
+	os.Exit(cmd.run(os.Args[2:]))
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: fleetdesk [gui flags]        open the desktop app")
+	fmt.Fprintln(os.Stderr, "       fleetdesk COMMAND [flags]    work headless")
+	fmt.Fprintln(os.Stderr, "\ncommands:")
+	names := make([]string, 0, len(subcommands))
+	for n := range subcommands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, subcommands[n].summary)
+	}
+}
