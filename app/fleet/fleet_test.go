@@ -1,0 +1,182 @@
+package fleet
+
+import (
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func TestConsoleForEveryModel(t *testing.T) {
+	want := map[Model]Console{
+		ModelXPro: ConsoleXPro, ModelD100: ConsoleUnified, ModelD180: ConsoleUnified,
+		ModelV100: ConsoleUnified, ModelV5: ConsoleUnified, ModelUltra: ConsoleUltra,
+	}
+	for _, m := range AllModels {
+		if got := ConsoleFor(m); got != want[m] {
+			t.Errorf("ConsoleFor(%s) = %q, want %q", m, got, want[m])
+		}
+	}
+	if got := ModelsOf(ConsoleUltra); len(got) != 1 || got[0] != ModelUltra {
+		t.Errorf("Ultra console must serve only AutoGen Ultra, got %v", got)
+	}
+	if ConsoleFor("Z9") != "" {
+		t.Error("unknown model must map to no console")
+	}
+}
+
+func TestParse(t *testing.T) {
+	for in, want := range map[string]Model{"x pro": ModelXPro, "XPRO": ModelXPro, "AutoGen Ultra": ModelUltra, "d180": ModelD180} {
+		got, err := ParseModel(in)
+		if err != nil || got != want {
+			t.Errorf("ParseModel(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ParseModel("D200"); err == nil {
+		t.Error("ParseModel accepted an unknown model")
+	}
+	if tr, err := ParseTransport("WiFi"); err != nil || tr != TransportWiFi {
+		t.Errorf("ParseTransport(WiFi) = %q, %v", tr, err)
+	}
+	if _, err := ParseTransport("lte"); err == nil {
+		t.Error("ParseTransport accepted lte")
+	}
+	if _, err := ParseConsole("global"); err == nil {
+		t.Error("ParseConsole accepted a console that does not exist")
+	}
+}
+
+func TestHealthDependsOnTransport(t *testing.T) {
+	wifi := Device{ID: "D180-1", Transport: TransportWiFi, Online: true}
+	gsm := Device{ID: "D180-2", Transport: TransportGSM, Online: true}
+	cases := []struct {
+		name   string
+		d      Device
+		silent time.Duration
+		want   Health
+	}{
+		{"wifi fresh", wifi, 30 * time.Second, HealthLive},
+		{"wifi 10 min is late", wifi, 10 * time.Minute, HealthLate},
+		{"wifi 2 h is lost", wifi, 2 * time.Hour, HealthLost},
+		{"gsm 10 min is live", gsm, 10 * time.Minute, HealthLive},
+		{"gsm 2 h is late", gsm, 2 * time.Hour, HealthLate},
+		{"gsm 7 h is lost", gsm, 7 * time.Hour, HealthLost},
+	}
+	for _, c := range cases {
+		c.d.LastSeen = t0.Add(-c.silent)
+		if got := c.d.HealthAt(t0); got != c.want {
+			t.Errorf("%s: HealthAt = %s, want %s", c.name, got, c.want)
+		}
+	}
+}
+
+func TestHealthAttentionAndOffline(t *testing.T) {
+	d := Device{Transport: TransportWiFi, Online: true, LastSeen: t0.Add(-time.Minute), Alarms: []string{"low fuel"}}
+	if got := d.HealthAt(t0); got != HealthAttention || !got.NeedsAttention() {
+		t.Errorf("alarm: got %s", got)
+	}
+	d.Alarms, d.RunState = nil, RunFault
+	if got := d.HealthAt(t0); got != HealthAttention {
+		t.Errorf("fault: got %s", got)
+	}
+	d.RunState, d.Online = RunRunning, false
+	if got := d.HealthAt(t0); got != HealthLate || got.NeedsAttention() {
+		t.Errorf("just went offline: got %s", got)
+	}
+	if d.Reachable(t0) {
+		t.Error("an offline unit must not be reachable")
+	}
+	if (Device{}).HealthAt(t0) != HealthLost {
+		t.Error("a unit never seen is lost")
+	}
+	// Lost contact outranks an alarm: the alarm is stale news.
+	d = Device{Transport: TransportWiFi, LastSeen: t0.Add(-48 * time.Hour), Alarms: []string{"x"}}
+	if d.HealthAt(t0) != HealthLost {
+		t.Error("stale alarm on a lost unit must show lost")
+	}
+}
+
+func TestAgo(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		2 * time.Second: "just now", 12 * time.Second: "12 s ago", 2 * time.Minute: "2 min ago",
+		3 * time.Hour: "3 h ago", 72 * time.Hour: "3 d ago",
+	} {
+		if got := Ago(t0, t0.Add(-d)); got != want {
+			t.Errorf("Ago(%v) = %q, want %q", d, got, want)
+		}
+	}
+	if Ago(t0, time.Time{}) != "never" {
+		t.Error("zero time must read never")
+	}
+}
+
+func sampleFleet() []Device {
+	return []Device{
+		{ID: "D180-00412", Name: "North Farm backup", CustomerEmail: "ops@acme.example", Model: ModelD180, Console: ConsoleUnified, Transport: TransportGSM, Firmware: "2.3.0", Online: true, LastSeen: t0},
+		{ID: "XP-00211", Name: "Clinic genset", CustomerEmail: "facilities@clinic.example", Model: ModelXPro, Console: ConsoleXPro, Transport: TransportWiFi, Firmware: "1.9.2", Online: true, LastSeen: t0, GPS: &Position{Lat: 52.1, Lon: 5.1}},
+		{ID: "ULT-00012", Name: "Quarry North", CustomerEmail: "ops@acme.example", Model: ModelUltra, Console: ConsoleUltra, Transport: TransportWiFi, Firmware: "4.0.1", Online: false, LastSeen: t0.Add(-5 * time.Hour)},
+	}
+}
+
+func TestSearchByIDEmailAndName(t *testing.T) {
+	ix := NewIndex(sampleFleet())
+	ids := func(f Filter) []string {
+		var out []string
+		for _, i := range ix.Search(f, t0) {
+			out = append(out, ix.At(i).ID)
+		}
+		return out
+	}
+	check := func(f Filter, want ...string) {
+		t.Helper()
+		got := ids(f)
+		if len(got) != len(want) {
+			t.Fatalf("filter %+v: got %v, want %v", f, got, want)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("filter %+v: got %v, want %v", f, got, want)
+			}
+		}
+	}
+	check(Filter{}, "D180-00412", "ULT-00012", "XP-00211")
+	check(Filter{Text: "xp-002"}, "XP-00211")
+	check(Filter{Text: "ACME"}, "D180-00412", "ULT-00012")
+	check(Filter{Text: " quarry "}, "ULT-00012")
+	check(Filter{Text: "ops@acme", Models: []Model{ModelUltra}}, "ULT-00012")
+	check(Filter{Health: []Health{HealthLost}}, "ULT-00012")
+	check(Filter{Consoles: []Console{ConsoleUnified, ConsoleXPro}}, "D180-00412", "XP-00211")
+	check(Filter{Firmware: []string{"1.9.2"}}, "XP-00211")
+	check(Filter{GPSOnly: true}, "XP-00211")
+	check(Filter{Transport: []Transport{TransportGSM}}, "D180-00412")
+	check(Filter{Text: "nothing-matches"})
+	if !(Filter{}).IsZero() || (Filter{Text: "a"}).IsZero() {
+		t.Error("IsZero is wrong")
+	}
+	if d, ok := ix.Get("XP-00211"); !ok || d.Name != "Clinic genset" {
+		t.Error("Get by ID failed")
+	}
+	if got := ix.FirmwareVersions(); len(got) != 3 || got[0] != "1.9.2" {
+		t.Errorf("FirmwareVersions = %v", got)
+	}
+	for _, d := range sampleFleet() {
+		f := Filter{Text: "acme", Health: []Health{HealthLive}}
+		inIndex := false
+		for _, id := range ids(f) {
+			inIndex = inIndex || id == d.ID
+		}
+		if f.Matches(d, t0) != inIndex {
+			t.Errorf("Matches and Search disagree on %s", d.ID)
+		}
+	}
+}
+
+func TestNilIndexIsEmpty(t *testing.T) {
+	var ix *Index
+	if ix.Len() != 0 || ix.Search(Filter{}, t0) != nil || ix.Devices() != nil {
+		t.Error("nil index must behave as empty")
+	}
+	if _, ok := ix.Get("x"); ok {
+		t.Error("nil index found a device")
+	}
+}

@@ -1,0 +1,92 @@
+package scope
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+)
+
+var (
+	now    = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	dealer = Actor{UserID: "u1", Email: "dealer1@example.com", Role: RoleDealer, Dealer: "dealer-1"}
+	admin  = Actor{UserID: "a1", Email: "admin@example.com", Role: RoleAdmin}
+	cust   = Actor{UserID: "c1", Email: "ops@acme.example", Role: RoleCustomer, Dealer: "dealer-1"}
+	own    = fleet.Device{ID: "D180-00412", Dealer: "dealer-1", Online: true, Transport: fleet.TransportWiFi, LastSeen: now}
+	other  = fleet.Device{ID: "D180-09999", Dealer: "dealer-2", Online: true, Transport: fleet.TransportWiFi, LastSeen: now}
+)
+
+func TestDealerCanViewAndManageOwnFleet(t *testing.T) {
+	if !CanView(dealer, own).Allowed {
+		t.Error("dealer must view own device")
+	}
+	for _, a := range fleet.AllActions {
+		if d := CanCommand(dealer, own, a); !d.Allowed {
+			t.Errorf("dealer must be able to %s own device: %s", a, d.Reason)
+		}
+	}
+	if !CanDeployMyFleet(dealer).Allowed {
+		t.Error("dealer must deploy my_fleet rollouts")
+	}
+	if !CanIssueToken(dealer, "dealer-1", []fleet.Device{own}).Allowed {
+		t.Error("dealer must issue tokens within scope")
+	}
+}
+
+// Each "can NOT" of the dealer guide, one by one.
+func TestDealerCannot(t *testing.T) {
+	cases := map[string]Decision{
+		"push global firmware":              CanPushGlobal(dealer),
+		"manage devices outside scope":      CanCommand(dealer, other, fleet.ActionStart),
+		"view devices outside scope":        CanView(dealer, other),
+		"issue tokens for a foreign user":   CanIssueToken(dealer, "dealer-2", nil),
+		"issue tokens for a foreign device": CanIssueToken(dealer, "dealer-1", []fleet.Device{own, other}),
+		"use admin-only override actions":   CanOverride(dealer),
+	}
+	for name, d := range cases {
+		if d.Allowed || d.Reason == "" {
+			t.Errorf("%s: allowed=%v reason=%q; want a refusal with a reason", name, d.Allowed, d.Reason)
+		}
+		var denied *DeniedError
+		if err := d.Err(); !errors.As(err, &denied) {
+			t.Errorf("%s: Err() = %v, want *DeniedError", name, err)
+		}
+	}
+	if !strings.Contains(CanCommand(dealer, other, fleet.ActionReboot).Reason, "D180-09999") {
+		t.Error("the refusal must name the unit")
+	}
+}
+
+func TestAdminAndCustomer(t *testing.T) {
+	if !CanPushGlobal(admin).Allowed || !CanOverride(admin).Allowed || !CanView(admin, other).Allowed {
+		t.Error("admin keeps admin powers")
+	}
+	if CanCommand(cust, own, fleet.ActionStart).Allowed || CanDeployMyFleet(cust).Allowed || CanIssueToken(cust, "dealer-1", nil).Allowed {
+		t.Error("a customer account must not manage, deploy or issue tokens")
+	}
+	if CanCommand(dealer, own, "self_destruct").Allowed {
+		t.Error("unknown actions must be refused")
+	}
+	if Allow.Err() != nil {
+		t.Error("Allow.Err must be nil")
+	}
+}
+
+func TestCommandNowNeedsBothOnline(t *testing.T) {
+	if d := CanCommandNow(dealer, own, fleet.ActionStart, true, now); !d.Allowed {
+		t.Errorf("online unit, online app: %s", d.Reason)
+	}
+	if d := CanCommandNow(dealer, own, fleet.ActionStart, false, now); d.Allowed || !strings.Contains(d.Reason, "offline") {
+		t.Errorf("app offline must refuse with reason, got %+v", d)
+	}
+	off := own
+	off.Online, off.LastSeen = false, now.Add(-3*time.Hour)
+	if d := CanCommandNow(dealer, off, fleet.ActionStop, true, now); d.Allowed || !strings.Contains(d.Reason, "3 h ago") {
+		t.Errorf("offline unit must refuse naming when it was last seen, got %+v", d)
+	}
+	if d := CanCommandNow(dealer, other, fleet.ActionStop, true, now); d.Allowed || !strings.Contains(d.Reason, "scope") {
+		t.Errorf("scope is checked first, got %+v", d)
+	}
+}

@@ -1,0 +1,142 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Validator is implemented by envelopes that can check what JSON alone cannot: a device without
+// an ID is as useless to the cache as a syntax error.
+type Validator interface {
+	Validate() error
+}
+
+// Decode parses one response body into out. It is the single decoder of backend JSON: it refuses
+// trailing data, wrong types and envelopes that fail Validate, and never panics.
+func Decode(body []byte, out any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return fmt.Errorf("empty body where JSON was expected")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(out); err != nil {
+		return fmt.Errorf("malformed JSON: %w", err)
+	}
+	if dec.More() {
+		return fmt.Errorf("malformed JSON: unexpected data after the JSON value")
+	}
+	if v, ok := out.(Validator); ok {
+		if err := v.Validate(); err != nil {
+			return fmt.Errorf("invalid response: %w", err)
+		}
+	}
+	return nil
+}
+
+// DecodeError parses an error answer; ok is false when the body is not the contract's error shape
+// (a proxy's HTML page, say).
+func DecodeError(body []byte) (ErrorDetail, bool) {
+	var eb ErrorBody
+	if err := json.Unmarshal(body, &eb); err != nil || eb.Error.Code == "" {
+		return ErrorDetail{}, false
+	}
+	return eb.Error, true
+}
+
+// ParseRetryAfter reads a Retry-After header (delta-seconds or an HTTP date); ok is false when it
+// is absent or unreadable.
+func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 || n > 86400 {
+			return 0, false
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := time.Parse(time.RFC1123, v); err == nil {
+		d := t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+// Validate checks that every device names itself.
+func (p *DevicePage) Validate() error {
+	for i := range p.Devices {
+		if p.Devices[i].ID == "" {
+			return fmt.Errorf("device %d of the page has no id", i)
+		}
+	}
+	for i, id := range p.Removed {
+		if id == "" {
+			return fmt.Errorf("removed entry %d is empty", i)
+		}
+	}
+	if p.HasMore && p.NextCursor == "" {
+		return fmt.Errorf("has_more is set but next_cursor is empty")
+	}
+	if p.Total < 0 {
+		return fmt.Errorf("negative total %d", p.Total)
+	}
+	return nil
+}
+
+// Validate checks that a sign-in answer carries the tokens it promises.
+func (t *TokenPair) Validate() error {
+	if t.AccessToken == "" {
+		return fmt.Errorf("no access_token")
+	}
+	if t.ExpiresIn < 0 {
+		return fmt.Errorf("negative expires_in")
+	}
+	return nil
+}
+
+// Validate checks that every release names itself.
+func (l *ReleaseList) Validate() error {
+	for i, r := range l.Releases {
+		if r.ID == "" {
+			return fmt.Errorf("release %d has no id", i)
+		}
+	}
+	return nil
+}
+
+// Validate checks that every rollout names itself.
+func (l *RolloutList) Validate() error {
+	for i, r := range l.Rollouts {
+		if r.ID == "" {
+			return fmt.Errorf("rollout %d has no id", i)
+		}
+	}
+	return nil
+}
+
+// Validate checks that every token names itself.
+func (l *TokenList) Validate() error {
+	for i, t := range l.Tokens {
+		if t.ID == "" {
+			return fmt.Errorf("token %d has no id", i)
+		}
+	}
+	return nil
+}
+
+// Validate checks that every command names itself.
+func (l *CommandList) Validate() error {
+	for i, c := range l.Commands {
+		if c.ID == "" {
+			return fmt.Errorf("command %d has no id", i)
+		}
+	}
+	return nil
+}
