@@ -37,7 +37,7 @@ const poleLat = 89.5
 type vec struct{ x, y float64 }
 
 type projRing struct {
-	pts  []vec
+	pts                    []vec
 	minX, minY, maxX, maxY float64
 }
 
@@ -87,12 +87,8 @@ func projectRing(r Ring) projRing {
 	for i, p := range r {
 		lon := p[0]
 		if i > 0 {
-			for lon-prevLon > 180 {
-				lon -= 360
-			}
-			for lon-prevLon < -180 {
-				lon += 360
-			}
+			// Unwrap across the antimeridian so the ring stays continuous.
+			lon = prevLon + math.Remainder(lon-prevLon, 360)
 		}
 		prevLon = lon
 		sumLat += p[1]

@@ -20,9 +20,9 @@ type Polygon []Ring
 // Limits on what the decoder accepts, so a hostile or corrupt file gives an error instead of
 // exhausting memory.
 const (
-	maxArcs      = 1 << 20
-	maxPoints    = 20 << 20
-	maxRingArcs  = 1 << 20
+	maxArcs          = 1 << 20
+	maxPoints        = 20 << 20
+	maxRingArcs      = 1 << 20
 	maxGeometryDepth = 32
 )
 
@@ -96,8 +96,8 @@ func decodeArcs(raw [][][]float64, tf *transform) ([]Ring, error) {
 			} else {
 				pts[j] = [2]float64{p[0], p[1]}
 			}
-			if !finite(pts[j][0]) || !finite(pts[j][1]) {
-				return nil, fmt.Errorf("basemap: arc %d point %d is not a finite number", i, j)
+			if !finite(pts[j][0]) || !finite(pts[j][1]) || math.Abs(pts[j][0]) > 360 || math.Abs(pts[j][1]) > 90.001 {
+				return nil, fmt.Errorf("basemap: arc %d point %d (%g, %g) is not a longitude/latitude", i, j, pts[j][0], pts[j][1])
 			}
 		}
 		out[i] = pts

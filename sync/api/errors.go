@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Kind sorts failures the way callers act on them: offline means "keep serving the cache and try
@@ -57,6 +58,14 @@ type Error struct {
 	Code     string // the contract's error code (CodeForbidden, ...); "" when none
 	Message  string // the backend's message, or what went wrong locally
 	Err      error  // the underlying cause, if any
+
+	retryAfter time.Duration // what the backend asked us to wait before trying again
+	transient  bool          // a cut-short answer: worth another try for an idempotent call
+}
+
+// retryable reports whether another attempt of an idempotent call may succeed.
+func (e *Error) retryable() bool {
+	return e.transient || e.Kind == KindOffline || e.Kind == KindServer || e.Kind == KindRateLimited
 }
 
 func (e *Error) Error() string {

@@ -17,16 +17,18 @@ var ErrTimeout = errors.New("smp: no answer from the unit")
 // ErrClosed is returned once the line is gone (port closed, cable pulled).
 var ErrClosed = errors.New("smp: serial line closed")
 
-// Client sends SMP requests over one serial line and matches the answers by sequence number. One
-// request is in flight at a time; a late answer to an abandoned request is recognised by its
-// sequence number and dropped.
+// Client sends SMP requests over one serial line and matches the answers by sequence number.
+// Several requests may be in flight (see Send and Await); an answer nobody waits for any more
+// (a late answer to an abandoned request) is dropped.
 type Client struct {
 	rw io.ReadWriteCloser
 
-	mu  sync.Mutex // serialises requests
+	wmu sync.Mutex // serialises writes so frames never interleave
+	mu  sync.Mutex // guards seq and waiters
 	seq uint8
+	// waiters maps a sequence number to the request awaiting its answer.
+	waiters map[uint8]*waiter
 
-	pkts    chan []byte
 	done    chan struct{}
 	readErr error // set before done is closed
 
@@ -39,9 +41,22 @@ type Client struct {
 	bad    atomic.Int64
 }
 
+type waiter struct {
+	op    Op
+	group uint16
+	id    uint8
+	ch    chan []byte // receives the answer's payload
+}
+
+// Pending is a request sent and not yet awaited.
+type Pending struct {
+	seq uint8
+	w   *waiter
+}
+
 // NewClient starts reading from rw at once; Close stops it.
 func NewClient(rw io.ReadWriteCloser) *Client {
-	c := &Client{rw: rw, pkts: make(chan []byte, 16), done: make(chan struct{})}
+	c := &Client{rw: rw, waiters: map[uint8]*waiter{}, done: make(chan struct{})}
 	go c.readLoop()
 	return c
 }
@@ -56,10 +71,7 @@ func (c *Client) readLoop() {
 			bodies, errs := dec.Feed(buf[:n])
 			c.bad.Add(int64(len(errs)))
 			for _, b := range bodies {
-				select {
-				case c.pkts <- b:
-				default: // nobody is waiting and the queue is full: it is stale by definition
-				}
+				c.deliver(b)
 			}
 		}
 		if err != nil {
@@ -67,6 +79,27 @@ func (c *Client) readLoop() {
 			close(c.done)
 			return
 		}
+	}
+}
+
+// deliver hands an answer to the request waiting for it; anything else (stale, garbled,
+// unsolicited) is dropped.
+func (c *Client) deliver(body []byte) {
+	h, p, err := ParseMessage(body)
+	if err != nil {
+		c.bad.Add(1)
+		return
+	}
+	c.mu.Lock()
+	w := c.waiters[h.Seq]
+	if w != nil && w.group == h.Group && w.id == h.ID && w.op+1 == h.Op {
+		delete(c.waiters, h.Seq)
+	} else {
+		w = nil
+	}
+	c.mu.Unlock()
+	if w != nil {
+		w.ch <- p
 	}
 }
 
@@ -81,47 +114,72 @@ func (c *Client) Close() error {
 // were discarded.
 func (c *Client) Stats() (tx, rx, bad int64) { return c.tx.Load(), c.rx.Load(), c.bad.Load() }
 
-// Do sends one request and decodes the answer into resp (may be nil). The context bounds the wait;
-// a deadline that passes gives ErrTimeout.
-func (c *Client) Do(ctx context.Context, op Op, group uint16, id uint8, req, resp any) error {
+// Send writes one request and returns at once; Await collects the answer.
+func (c *Client) Send(op Op, group uint16, id uint8, req any) (*Pending, error) {
 	payload, err := cbor.Marshal(req)
 	if err != nil {
-		return fmt.Errorf("smp: encode request: %w", err)
+		return nil, fmt.Errorf("smp: encode request: %w", err)
 	}
+	w := &waiter{op: op, group: group, id: id, ch: make(chan []byte, 1)}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.seq++
 	seq := c.seq
+	c.waiters[seq] = w
+	c.mu.Unlock()
 	h := Header{Version: c.Version, Op: op, Group: group, Seq: seq, ID: id}
 	frame, err := EncodePacket(h.Marshal(payload))
+	if err == nil {
+		c.wmu.Lock()
+		_, err = c.rw.Write(frame)
+		c.wmu.Unlock()
+		if err != nil {
+			err = fmt.Errorf("%w: write: %v", ErrClosed, err)
+		}
+	}
+	if err != nil {
+		c.forget(seq, w)
+		return nil, err
+	}
+	c.tx.Add(int64(len(frame)))
+	return &Pending{seq: seq, w: w}, nil
+}
+
+func (c *Client) forget(seq uint8, w *waiter) {
+	c.mu.Lock()
+	if c.waiters[seq] == w {
+		delete(c.waiters, seq)
+	}
+	c.mu.Unlock()
+}
+
+// Await waits for the answer to p and decodes it into resp (may be nil). A deadline on ctx that
+// passes gives ErrTimeout; the request is then abandoned.
+func (c *Client) Await(ctx context.Context, p *Pending, resp any) error {
+	select {
+	case payload := <-p.w.ch:
+		return DecodeResponse(payload, resp)
+	case <-ctx.Done():
+		c.forget(p.seq, p.w)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("%w (group %d id %d)", ErrTimeout, p.w.group, p.w.id)
+		}
+		return ctx.Err()
+	case <-c.done:
+		c.forget(p.seq, p.w)
+		return fmt.Errorf("%w: %v", ErrClosed, c.readErr)
+	}
+}
+
+// Forget abandons a request sent with Send: a late answer to it is dropped.
+func (c *Client) Forget(p *Pending) { c.forget(p.seq, p.w) }
+
+// Do sends one request and waits for its answer.
+func (c *Client) Do(ctx context.Context, op Op, group uint16, id uint8, req, resp any) error {
+	p, err := c.Send(op, group, id, req)
 	if err != nil {
 		return err
 	}
-	// Drop answers to abandoned requests so they cannot be taken for this one's.
-	for len(c.pkts) > 0 {
-		<-c.pkts
-	}
-	if _, err := c.rw.Write(frame); err != nil {
-		return fmt.Errorf("%w: write: %v", ErrClosed, err)
-	}
-	c.tx.Add(int64(len(frame)))
-	for {
-		select {
-		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("%w (group %d id %d)", ErrTimeout, group, id)
-			}
-			return ctx.Err()
-		case <-c.done:
-			return fmt.Errorf("%w: %v", ErrClosed, c.readErr)
-		case body := <-c.pkts:
-			rh, rp, err := ParseMessage(body)
-			if err != nil || rh.Seq != seq || rh.Group != group || rh.ID != id || rh.Op != op+1 {
-				continue // not ours: stale, garbled or unsolicited
-			}
-			return DecodeResponse(rp, resp)
-		}
-	}
+	return c.Await(ctx, p, resp)
 }
 
 // Echo asks the unit to repeat s.
@@ -209,11 +267,24 @@ type UploadResponse struct {
 	Match *bool `cbor:"match"`
 }
 
-// Upload sends one chunk.
+// Upload sends one chunk and waits for the answer.
 func (c *Client) Upload(ctx context.Context, req UploadRequest) (UploadResponse, error) {
-	var r UploadResponse
-	r.Off = -1
-	err := c.Do(ctx, OpWrite, GroupImage, IDImageUpload, req, &r)
+	p, err := c.SendUpload(req)
+	if err != nil {
+		return UploadResponse{}, err
+	}
+	return c.AwaitUpload(ctx, p)
+}
+
+// SendUpload sends one chunk without waiting, for pipelining on units with several buffers.
+func (c *Client) SendUpload(req UploadRequest) (*Pending, error) {
+	return c.Send(OpWrite, GroupImage, IDImageUpload, req)
+}
+
+// AwaitUpload collects the answer to a chunk sent with SendUpload.
+func (c *Client) AwaitUpload(ctx context.Context, p *Pending) (UploadResponse, error) {
+	r := UploadResponse{Off: -1}
+	err := c.Await(ctx, p, &r)
 	if err == nil && r.Off < 0 {
 		return r, fmt.Errorf("smp: upload answer carries no offset")
 	}

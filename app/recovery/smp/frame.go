@@ -96,6 +96,10 @@ func (d *Decoder) Feed(p []byte) (bodies [][]byte, errs []error) {
 		}
 		if !d.discard {
 			d.line = append(d.line, p[:i]...)
+			if d.inPkt && len(d.line) >= 2 && d.line[0] == startMarker[0] && d.line[1] == startMarker[1] {
+				// A new packet starts before the last one checked out: it was corrupt or cut short.
+				errs = append(errs, fmt.Errorf("%w: packet of %d bytes abandoned (bad CRC or truncated)", ErrFrame, len(d.pkt)))
+			}
 			body, err := d.endLine(d.line)
 			if body != nil {
 				bodies = append(bodies, body)

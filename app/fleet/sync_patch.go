@@ -1,0 +1,81 @@
+package fleet
+
+import (
+	"sort"
+	"strings"
+)
+
+// Patch returns a new index with changed devices added or replaced and removed IDs dropped; ix
+// itself is left as it was (screens may still be reading it). It reuses the search text of the
+// devices that did not change, so a delta sync of a few devices costs a copy, not a rebuild.
+func (ix *Index) Patch(changed []Device, removed []string) *Index {
+	if ix == nil {
+		ix = NewIndex(nil)
+	}
+	if len(changed) == 0 && len(removed) == 0 {
+		return ix
+	}
+	upd := make(map[string]int, len(changed))
+	for i := range changed {
+		upd[changed[i].ID] = i // a later copy of the same ID wins
+	}
+	gone := make(map[string]bool, len(removed))
+	for _, id := range removed {
+		if _, again := upd[id]; !again {
+			gone[id] = true
+		}
+	}
+	n := len(ix.devices) + len(changed)
+	devs := make([]Device, 0, n)
+	hay := make([]string, 0, n)
+	used := make(map[string]bool, len(changed))
+	for i := range ix.devices {
+		d := &ix.devices[i]
+		if gone[d.ID] {
+			continue
+		}
+		if j, ok := upd[d.ID]; ok {
+			used[d.ID] = true
+			devs = append(devs, changed[j])
+			hay = append(hay, haystackOf(&changed[j]))
+			continue
+		}
+		devs = append(devs, *d)
+		hay = append(hay, ix.haystack[i])
+	}
+	var fresh []int
+	for id, j := range upd {
+		if !used[id] {
+			fresh = append(fresh, j)
+		}
+	}
+	if len(fresh) > 0 {
+		sort.Slice(fresh, func(a, b int) bool { return changed[fresh[a]].ID < changed[fresh[b]].ID })
+		// Merge the new devices into the ID order.
+		mdevs := make([]Device, 0, len(devs)+len(fresh))
+		mhay := make([]string, 0, len(devs)+len(fresh))
+		i, k := 0, 0
+		for i < len(devs) || k < len(fresh) {
+			if k < len(fresh) && (i >= len(devs) || changed[fresh[k]].ID < devs[i].ID) {
+				d := &changed[fresh[k]]
+				mdevs = append(mdevs, *d)
+				mhay = append(mhay, haystackOf(d))
+				k++
+				continue
+			}
+			mdevs = append(mdevs, devs[i])
+			mhay = append(mhay, hay[i])
+			i++
+		}
+		devs, hay = mdevs, mhay
+	}
+	out := &Index{devices: devs, haystack: hay, byID: make(map[string]int, len(devs))}
+	for i := range devs {
+		out.byID[devs[i].ID] = i
+	}
+	return out
+}
+
+func haystackOf(d *Device) string {
+	return strings.ToLower(d.ID + "\x00" + d.CustomerEmail + "\x00" + d.Name)
+}

@@ -1,0 +1,675 @@
+package recovery
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/recovery/image"
+	"github.com/fleetdesk/fleetdesk/app/recovery/smp"
+)
+
+// Defaults when Options leaves a field zero.
+const (
+	// DefaultPacket is the receive buffer assumed when the unit does not say (MCUboot's usual
+	// 1 KiB); chunks adapt down from it when the unit drops them.
+	DefaultPacket = 1024
+	minPacket     = 128
+	maxPacket     = 8192
+)
+
+// Options tune a session. Zero values pick safe defaults for a real unit at the given baud.
+type Options struct {
+	Port string
+	Baud int // default 115200
+	// Open opens the port; default OpenPort (go.bug.st/serial).
+	Open func(path string, baud int) (io.ReadWriteCloser, error)
+	Log  ServiceLog // may be nil
+
+	ProbeTimeout      time.Duration // per probe request, default 1s
+	ChunkTimeout      time.Duration // per chunk, default 1s plus twice the line time of a packet
+	FirstChunkTimeout time.Duration // offset 0 erases the slot on many units, default 10s
+	Retries           int           // attempts per chunk before reconnecting, default 4
+	ReconnectTimeout  time.Duration // default 20s
+	ResetWait         time.Duration // quiet time after reset before reconnecting, default 500ms
+	Now               func() time.Time
+}
+
+func (o *Options) defaults() {
+	if o.Baud <= 0 {
+		o.Baud = DefaultBaud
+	}
+	if o.Open == nil {
+		o.Open = OpenPort
+	}
+	if o.ProbeTimeout <= 0 {
+		o.ProbeTimeout = time.Second
+	}
+	if o.ChunkTimeout <= 0 {
+		line := time.Duration(smp.EncodedLen(maxPacket)) * 10 * time.Second / time.Duration(o.Baud)
+		o.ChunkTimeout = time.Second + 2*line
+	}
+	if o.FirstChunkTimeout <= 0 {
+		o.FirstChunkTimeout = 10 * time.Second
+	}
+	if o.Retries <= 0 {
+		o.Retries = 4
+	}
+	if o.ReconnectTimeout <= 0 {
+		o.ReconnectTimeout = 20 * time.Second
+	}
+	if o.ResetWait <= 0 {
+		o.ResetWait = 500 * time.Millisecond
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// UnitInfo is what a unit told us about itself.
+type UnitInfo struct {
+	HasIdentity bool
+	Variant     fleet.Variant // valid only with HasIdentity
+	Serial      string
+	Slots       []smp.ImageSlot
+	BufSize     int // from MCUmgr parameters, or the assumed default
+	BufCount    int
+	ParamsKnown bool
+}
+
+// Active is the running image slot (the one flagged active, else slot 0).
+func (u UnitInfo) Active() *smp.ImageSlot {
+	for i := range u.Slots {
+		if u.Slots[i].Active {
+			return &u.Slots[i]
+		}
+	}
+	for i := range u.Slots {
+		if u.Slots[i].Slot == 0 {
+			return &u.Slots[i]
+		}
+	}
+	return nil
+}
+
+// ActiveVersion is the running firmware version, or "" when unknown.
+func (u UnitInfo) ActiveVersion() string {
+	if a := u.Active(); a != nil {
+		return a.Version
+	}
+	return ""
+}
+
+// Session is one connection to a unit on a serial port. Its methods must not be called
+// concurrently; run them off the UI goroutine.
+type Session struct {
+	opt  Options
+	cl   *smp.Client
+	unit UnitInfo
+}
+
+// Connect opens the port and probes the unit: it must answer an echo (it is in serial recovery),
+// then identity, MCUmgr parameters and image state are read (the first two are optional).
+func Connect(ctx context.Context, opt Options) (*Session, error) {
+	opt.defaults()
+	if opt.Port == "" {
+		return nil, errors.New("no serial port chosen")
+	}
+	rw, err := opt.Open(opt.Port, opt.Baud)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{opt: opt, cl: smp.NewClient(rw)}
+	if err := s.Probe(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the port.
+func (s *Session) Close() error { return s.cl.Close() }
+
+// Unit is what the last probe learned.
+func (s *Session) Unit() UnitInfo { return s.unit }
+
+// Port is the port path this session uses.
+func (s *Session) Port() string { return s.opt.Port }
+
+func (s *Session) probeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.opt.ProbeTimeout)
+}
+
+// Probe (re)reads the unit's identity, parameters and image slots.
+func (s *Session) Probe(ctx context.Context) error {
+	var err error
+	for range 3 {
+		c, cancel := s.probeCtx(ctx)
+		var r string
+		r, err = s.cl.Echo(c, "fleetdesk")
+		cancel()
+		if err == nil && r != "fleetdesk" {
+			err = fmt.Errorf("unit echoed %q", r)
+		}
+		if err == nil || ctx.Err() != nil || errors.Is(err, smp.ErrClosed) {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("no answer from a unit in serial recovery on %s: %w", s.opt.Port, err)
+	}
+	var u UnitInfo
+	var id smp.Identity
+	err = s.retry(ctx, func(c context.Context) (err error) { id, err = s.cl.Identity(c); return })
+	if err == nil {
+		v, err := identityVariant(id)
+		if err != nil {
+			return err
+		}
+		u.HasIdentity, u.Variant, u.Serial = true, v, id.Serial
+	} else if errors.Is(err, smp.ErrClosed) {
+		return err
+	}
+	var p smp.Params
+	err = s.retry(ctx, func(c context.Context) (err error) { p, err = s.cl.Params(c); return })
+	u.BufSize, u.BufCount = DefaultPacket, 1
+	if err == nil && p.BufSize > 0 {
+		u.BufSize, u.BufCount, u.ParamsKnown = min(p.BufSize, maxPacket), max(p.BufCount, 1), true
+	}
+	err = s.retry(ctx, func(c context.Context) (err error) { u.Slots, err = s.cl.ImageState(c); return })
+	if err != nil {
+		return fmt.Errorf("read image state: %w", err)
+	}
+	s.unit = u
+	return nil
+}
+
+// retry runs a probe request up to three times while the unit stays silent: a line may drop a
+// packet, and a unit that does not know a command answers rather than stays silent.
+func (s *Session) retry(ctx context.Context, f func(context.Context) error) error {
+	var err error
+	for range 3 {
+		c, cancel := s.probeCtx(ctx)
+		err = f(c)
+		cancel()
+		if !errors.Is(err, smp.ErrTimeout) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// identityVariant turns the identity group's answer into a variant; any inconsistency is refused,
+// since the variant decides which images may be sent.
+func identityVariant(id smp.Identity) (fleet.Variant, error) {
+	var v fleet.Variant
+	name := id.Model
+	if name == "" {
+		name = id.Engine
+	}
+	m, err := fleet.ParseModel(name)
+	if err != nil {
+		return v, fmt.Errorf("unit identity: %w", err)
+	}
+	if id.Engine != "" {
+		e, err := fleet.ParseModel(id.Engine)
+		if err != nil || e != m {
+			return v, fmt.Errorf("unit identity is inconsistent: model %q, engine %q", id.Model, id.Engine)
+		}
+	}
+	t, err := fleet.ParseTransport(id.Transport)
+	if err != nil {
+		return v, fmt.Errorf("unit identity: %w", err)
+	}
+	v = fleet.Variant{Console: fleet.ConsoleFor(m), Engine: m, Transport: t}
+	if id.Console != "" && !strings.EqualFold(id.Console, string(v.Console)) {
+		return v, fmt.Errorf("unit identity is inconsistent: console %q for engine %s", id.Console, m)
+	}
+	return v, nil
+}
+
+// Plan is an image checked against this unit and ready to flash. Only Preflight makes one.
+type Plan struct {
+	Name          string
+	Image         *image.Image
+	Target        fleet.Variant
+	VariantSource string
+	FileSHA       []byte
+	ChunkSize     int           // first chunk size the upload will try
+	Estimate      time.Duration // at the line's stop-and-wait limit
+	data          []byte
+	session       *Session
+}
+
+// Summary is the preflight summary a technician confirms.
+func (p *Plan) Summary() []string {
+	u := p.session.unit
+	before := u.ActiveVersion()
+	if before == "" {
+		before = "unknown"
+	}
+	who := "unit reports " + p.Target.String()
+	if p.VariantSource != "unit" {
+		who = "chosen by technician: " + p.Target.String() + " (unit does not identify itself)"
+	}
+	return []string{
+		"Unit: " + who + serialSuffix(u.Serial),
+		"Image: " + p.Name + ", version " + p.Image.Version.String() + " for " + p.Image.Variant.String(),
+		fmt.Sprintf("Size: %d bytes, SHA-256 %s…", len(p.data), hex.EncodeToString(p.Image.Hash[:8])),
+		"Running now: " + before + " → after: " + p.Image.Version.String(),
+		fmt.Sprintf("Estimated time: %s at %d baud", p.Estimate.Round(time.Second), p.session.opt.Baud),
+	}
+}
+
+func serialSuffix(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ", serial " + s
+}
+
+// Preflight parses and checks an image against the unit (or against choice when the unit does not
+// identify itself) without sending anything. choice may be nil for units with identity; when
+// both exist they must agree.
+func (s *Session) Preflight(name string, data []byte, choice *fleet.Variant) (*Plan, error) {
+	img, err := image.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	target, source := s.unit.Variant, "unit"
+	switch {
+	case s.unit.HasIdentity && choice != nil && *choice != s.unit.Variant:
+		return nil, fmt.Errorf("%w: the unit reports %s but %s was chosen", image.ErrMismatch, s.unit.Variant, *choice)
+	case !s.unit.HasIdentity && choice == nil:
+		return nil, errors.New("the unit does not identify itself: choose its model and transport explicitly")
+	case !s.unit.HasIdentity:
+		if !choice.Engine.Valid() || !choice.Transport.Valid() {
+			return nil, errors.New("choose a known model and transport")
+		}
+		target, source = fleet.Variant{Console: fleet.ConsoleFor(choice.Engine), Engine: choice.Engine, Transport: choice.Transport}, "technician"
+	}
+	if err := img.Check(target); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	p := &Plan{Name: name, Image: img, Target: target, VariantSource: source, FileSHA: sum[:],
+		data: append([]byte(nil), data...), session: s}
+	p.ChunkSize = s.chunkData(s.unit.BufSize, 0, len(data), true)
+	p.Estimate = lineTime(estimateWire(len(data), p.ChunkSize), s.opt.Baud)
+	return p, nil
+}
+
+// RecordRefusal writes a service log entry for an image refused at preflight, so refusals leave a trace.
+func (s *Session) RecordRefusal(name string, data []byte, refusal error) {
+	if s.opt.Log == nil {
+		return
+	}
+	e := ServiceLogEntry{When: s.opt.Now(), Port: s.opt.Port, UnitSerial: s.unit.Serial, Variant: s.unit.Variant,
+		Image: name, VersionBefore: s.unit.ActiveVersion(), Result: ResultRefused, Error: refusal.Error()}
+	if s.unit.HasIdentity {
+		e.VariantSource = "unit"
+	}
+	if img, err := image.Parse(data); err == nil {
+		e.ImageVersion, e.ImageHash = img.Version.String(), hex.EncodeToString(img.Hash)
+	}
+	_ = s.opt.Log.Record(e)
+}
+
+func lineTime(wire int64, baud int) time.Duration {
+	return time.Duration(wire * 10 * int64(time.Second) / int64(baud))
+}
+
+// estimateWire is the wire bytes of a stop-and-wait upload of n bytes in chunks of c bytes,
+// counting an answer of about 24 bytes per chunk.
+func estimateWire(n, c int) int64 {
+	if c <= 0 {
+		return 0
+	}
+	chunks := (n + c - 1) / c
+	return int64(chunks) * int64(smp.EncodedLen(c+32)+smp.EncodedLen(8+16))
+}
+
+// chunkData is the largest data length (a multiple of 8, as flash writes like) whose upload
+// packet fits a receive buffer of pkt bytes.
+func (s *Session) chunkData(pkt, off, total int, first bool) int {
+	req := smp.UploadRequest{Off: max(off, total)}
+	if first {
+		req.Off = 0
+		req.Len = &total
+		req.Sha = make([]byte, sha256.Size)
+	}
+	n := pkt - smp.UploadPacketSize(req)
+	scratch := make([]byte, max(n, 0))
+	for n > 0 {
+		req.Data = scratch[:n]
+		if smp.UploadPacketSize(req) <= pkt {
+			break
+		}
+		n--
+	}
+	return max(n&^7, 0)
+}
+
+// ErrCancelled is returned when the technician cancelled; the unit was not reset.
+var ErrCancelled = errors.New("flash cancelled; the unit was not reset and still runs its previous firmware")
+
+// Flash uploads the plan's image, verifies the unit holds it, resets the unit, reconnects and
+// confirms the new image runs. ctx cancels at the next chunk boundary. progress may be nil.
+// A service log entry is recorded whatever the outcome.
+func (s *Session) Flash(ctx context.Context, p *Plan, progress func(Progress)) (res Result, err error) {
+	if p == nil || p.session != s {
+		return res, errors.New("flash needs a preflight plan from this session")
+	}
+	if progress == nil {
+		progress = func(Progress) {}
+	}
+	// The unit could have been swapped for another since preflight: check again.
+	if s.unit.HasIdentity && (p.VariantSource != "unit" || p.Target != s.unit.Variant) {
+		return res, fmt.Errorf("%w: the unit changed since the preflight check", image.ErrMismatch)
+	}
+	if err := p.Image.Check(p.Target); err != nil {
+		return res, err
+	}
+	start := s.opt.Now()
+	res.VersionBefore = s.unit.ActiveVersion()
+	defer func() {
+		if s.opt.Log == nil {
+			return
+		}
+		e := ServiceLogEntry{When: start, Port: s.opt.Port, UnitSerial: s.unit.Serial, Variant: p.Target,
+			VariantSource: p.VariantSource, Image: p.Name, ImageVersion: p.Image.Version.String(),
+			ImageHash: hex.EncodeToString(p.Image.Hash), VersionBefore: res.VersionBefore,
+			VersionAfter: res.VersionAfter, Result: ResultOK, Bytes: res.Bytes, Duration: s.opt.Now().Sub(start),
+			Throughput: res.Throughput}
+		switch {
+		case errors.Is(err, ErrCancelled):
+			e.Result = ResultCancelled
+		case err != nil:
+			e.Result = ResultFailed
+		}
+		if err != nil {
+			e.Error = err.Error()
+		}
+		if lerr := s.opt.Log.Record(e); lerr != nil && err == nil {
+			err = fmt.Errorf("flashed, but the service log entry could not be saved: %w", lerr)
+		}
+	}()
+
+	if err := s.upload(ctx, p, &res, progress); err != nil {
+		return res, err
+	}
+
+	progress(Progress{Stage: StageVerify, Sent: res.Bytes, Total: res.Bytes})
+	var slots []smp.ImageSlot
+	err = s.retry(context.Background(), func(c context.Context) (err error) { slots, err = s.cl.ImageState(c); return })
+	if err != nil {
+		return res, fmt.Errorf("verify: read image state: %w (the unit was not reset)", err)
+	}
+	s.unit.Slots = slots
+	if !s.holds(p.Image.Hash) {
+		return res, errors.New("verify: the unit does not hold a bootable image with the uploaded hash; it was not reset")
+	}
+	if ctx.Err() != nil {
+		return res, ErrCancelled
+	}
+
+	for attempt := 1; ; attempt++ {
+		progress(Progress{Stage: StageReset, Sent: res.Bytes, Total: res.Bytes})
+		c, cancel := s.probeCtx(context.Background())
+		rerr := s.cl.Reset(c)
+		cancel()
+		if rerr != nil && !errors.Is(rerr, smp.ErrTimeout) && !errors.Is(rerr, smp.ErrClosed) {
+			// A unit may reboot before its answer leaves; a refusal is another matter.
+			return res, fmt.Errorf("reset: %w", rerr)
+		}
+		time.Sleep(s.opt.ResetWait)
+		progress(Progress{Stage: StageReconnect, Sent: res.Bytes, Total: res.Bytes})
+		if err := s.reconnect(context.Background(), &res); err != nil {
+			return res, fmt.Errorf("after reset: %w", err)
+		}
+		progress(Progress{Stage: StageConfirm, Sent: res.Bytes, Total: res.Bytes})
+		if err := s.Probe(context.Background()); err != nil {
+			return res, fmt.Errorf("after reset: %w", err)
+		}
+		a := s.unit.Active()
+		if a == nil {
+			return res, errors.New("after reset: the unit reports no active image")
+		}
+		res.VersionAfter = a.Version
+		if bytes.Equal(a.Hash, p.Image.Hash) {
+			progress(Progress{Stage: StageDone, Sent: res.Bytes, Total: res.Bytes, Note: "running " + a.Version})
+			return res, nil
+		}
+		// An unanswered reset may never have arrived: when the verified image still waits in
+		// its slot, ask again (at most three times). An answered reset that did not boot the
+		// image means the bootloader refused it.
+		if rerr == nil || attempt == 3 || !s.holds(p.Image.Hash) {
+			return res, fmt.Errorf("after reset: the unit runs %s, not the uploaded image %s", a.Version, p.Image.Version)
+		}
+	}
+}
+
+// holds reports whether a bootable slot carries hash, per the last probe.
+func (s *Session) holds(hash []byte) bool {
+	for _, sl := range s.unit.Slots {
+		if bytes.Equal(sl.Hash, hash) && sl.Bootable {
+			return true
+		}
+	}
+	return false
+}
+
+// reconnect waits for the unit to answer an echo, reopening the port when the line is gone
+// (USB adapters can vanish and return across a reboot or a cable pull).
+func (s *Session) reconnect(ctx context.Context, res *Result) error {
+	deadline := time.Now().Add(s.opt.ReconnectTimeout)
+	var last error
+	for time.Now().Before(deadline) {
+		if ctx.Err() != nil {
+			return ErrCancelled
+		}
+		c, cancel := s.probeCtx(ctx)
+		_, err := s.cl.Echo(c, "fleetdesk")
+		cancel()
+		if err == nil {
+			return nil
+		}
+		last = err
+		if errors.Is(err, smp.ErrClosed) {
+			s.cl.Close()
+			time.Sleep(200 * time.Millisecond)
+			rw, oerr := s.opt.Open(s.opt.Port, s.opt.Baud)
+			if oerr != nil {
+				last = oerr
+				continue
+			}
+			res.Reconnects++
+			s.cl = smp.NewClient(rw)
+		}
+	}
+	return fmt.Errorf("the unit did not come back within %s: %v", s.opt.ReconnectTimeout, last)
+}
+
+// maxWindow bounds how many chunks are in flight on a unit that announces several buffers.
+const maxWindow = 4
+
+// flight is a chunk sent and not yet answered.
+type flight struct {
+	p         *smp.Pending
+	off, n    int
+	full      int // the chunk size for this packet budget (n is less on the last chunk)
+	firstSent bool
+}
+
+// upload sends the image, always continuing from the offset the unit returns. With one unit
+// buffer it is stop-and-wait; when MCUmgr parameters announce more, up to maxWindow chunks are in
+// flight (never beyond the first chunk, which may erase the slot and carries len and sha).
+func (s *Session) upload(ctx context.Context, p *Plan, res *Result, progress func(Progress)) error {
+	data := p.data
+	total := len(data)
+	res.Bytes = int64(total)
+	pkt := s.unit.BufSize
+	window := 1
+	if s.unit.ParamsKnown && s.unit.BufCount > 1 {
+		window = min(s.unit.BufCount, maxWindow)
+	}
+	tx0, rx0, _ := s.cl.Stats()
+	var txPrev, rxPrev int64 // wire counts of clients replaced by reconnects
+	t0 := time.Now()
+	off, next, timeouts := 0, 0, 0
+	proven := false // a chunk of the current packet size got through
+	var inflight []flight
+	abandon := func() {
+		for _, f := range inflight {
+			s.cl.Forget(f.p)
+		}
+		inflight = nil
+		next = off
+	}
+	reopen := func() error {
+		abandon()
+		tx, rx, _ := s.cl.Stats()
+		txPrev, rxPrev = txPrev+tx-tx0, rxPrev+rx-rx0
+		if err := s.reopen(ctx, res); err != nil {
+			return fmt.Errorf("upload stopped at offset %d of %d: %w", off, total, err)
+		}
+		tx0, rx0, _ = s.cl.Stats()
+		timeouts = 0
+		return nil
+	}
+	for off < total {
+		if ctx.Err() != nil {
+			abandon()
+			return ErrCancelled
+		}
+		var sendErr error
+		for len(inflight) < window && next < total && (len(inflight) == 0 || inflight[0].off != 0) {
+			first := next == 0
+			full := s.chunkData(pkt, next, total, first)
+			n := min(full, total-next)
+			if n <= 0 {
+				return fmt.Errorf("the unit's buffer (%d bytes) is too small for any upload chunk", pkt)
+			}
+			req := smp.UploadRequest{Off: next, Data: data[next : next+n]}
+			if first {
+				req.Len, req.Sha = &total, p.FileSHA
+			}
+			pd, err := s.cl.SendUpload(req)
+			if err != nil {
+				sendErr = err
+				break
+			}
+			inflight = append(inflight, flight{p: pd, off: next, n: n, full: full, firstSent: first})
+			next += n
+		}
+		if sendErr != nil && len(inflight) == 0 {
+			if !errors.Is(sendErr, smp.ErrClosed) {
+				return fmt.Errorf("upload at offset %d: %w", off, sendErr)
+			}
+			if err := reopen(); err != nil {
+				return err
+			}
+			continue
+		}
+		f := inflight[0]
+		inflight = inflight[1:]
+		timeout := s.opt.ChunkTimeout
+		if f.firstSent {
+			timeout = s.opt.FirstChunkTimeout
+		}
+		c, cancel := context.WithTimeout(context.Background(), timeout)
+		r, err := s.cl.AwaitUpload(c, f.p)
+		cancel()
+		switch {
+		case errors.Is(err, smp.ErrTimeout):
+			abandon()
+			res.Retries++
+			timeouts++
+			note := fmt.Sprintf("no answer at offset %d, retrying", f.off)
+			// Two silences in a row with nothing yet through at this size: the unit most
+			// likely drops packets this big.
+			if timeouts%2 == 0 && pkt > minPacket && !proven {
+				pkt = max(pkt/2, minPacket)
+				note = fmt.Sprintf("no answer at offset %d, packet size reduced to %d", f.off, pkt)
+			}
+			if timeouts > s.opt.Retries+2 {
+				if err := reopen(); err != nil {
+					return err
+				}
+				note = fmt.Sprintf("reconnected, resuming near offset %d", off)
+			}
+			progress(Progress{Stage: StageUpload, Sent: int64(off), Total: int64(total), ChunkSize: f.full, Note: note})
+			continue
+		case errors.Is(err, smp.ErrClosed):
+			if err := reopen(); err != nil {
+				return err
+			}
+			continue
+		case err != nil:
+			abandon()
+			return fmt.Errorf("upload at offset %d: %w", f.off, err)
+		}
+		if r.Off > total {
+			abandon()
+			return fmt.Errorf("upload: the unit reports offset %d beyond the image's %d bytes", r.Off, total)
+		}
+		if r.Match != nil && !*r.Match {
+			abandon()
+			return errors.New("upload: the unit's SHA-256 of the received file does not match; it was not reset")
+		}
+		timeouts, proven = 0, true
+		off = r.Off
+		if off != f.off+f.n {
+			// The unit expects another offset (a chunk was lost, or it restarted): chunks
+			// already in flight were answered with the same news; resend from its offset.
+			abandon()
+		}
+		res.ChunkSize = f.full
+		el := time.Since(t0)
+		rate := float64(off) / el.Seconds()
+		var eta time.Duration
+		if rate > 0 {
+			eta = time.Duration(float64(total-off) / rate * float64(time.Second))
+		}
+		progress(Progress{Stage: StageUpload, Sent: int64(off), Total: int64(total), Rate: rate, ETA: eta, ChunkSize: f.full})
+	}
+	res.UploadTime = time.Since(t0)
+	res.Throughput = float64(total) / res.UploadTime.Seconds()
+	tx, rx, _ := s.cl.Stats()
+	res.WireTx, res.WireRx = txPrev+tx-tx0, rxPrev+rx-rx0
+	res.LineEfficiency = lineTime(res.WireTx+res.WireRx, s.opt.Baud).Seconds() / res.UploadTime.Seconds()
+	return nil
+}
+
+// reopen closes the line and waits for the unit to answer again on a freshly opened port.
+func (s *Session) reopen(ctx context.Context, res *Result) error {
+	s.cl.Close()
+	deadline := time.Now().Add(s.opt.ReconnectTimeout)
+	var last error
+	for time.Now().Before(deadline) {
+		if ctx.Err() != nil {
+			return ErrCancelled
+		}
+		rw, err := s.opt.Open(s.opt.Port, s.opt.Baud)
+		if err != nil {
+			last = err
+			time.Sleep(300 * time.Millisecond)
+			continue
+		}
+		s.cl = smp.NewClient(rw)
+		res.Reconnects++
+		if err := s.reconnect(ctx, res); err == nil {
+			return nil
+		} else {
+			last = err
+		}
+	}
+	return fmt.Errorf("lost the unit: %v", last)
+}

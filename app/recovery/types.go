@@ -1,0 +1,102 @@
+// Package recovery is on-site recovery of a unit over a USB serial cable, speaking MCUboot serial
+// recovery (SMP): list ports, connect and identify the unit, check a firmware image against it
+// before a single byte is sent, upload with chunking that fits the unit's buffer (adapting down
+// when it drops packets), resume after stalls, verify the upload's hash, reset, reconnect and
+// confirm the new version, and record a service log entry. It imports no UI, HTTP or SQL; the
+// cache and the backend reach it through the FirmwareSource and ServiceLog interfaces.
+package recovery
+
+import (
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+)
+
+// CachedImage is a firmware release already downloaded into the local cache.
+type CachedImage struct {
+	Name    string // what the technician reads, e.g. "Unified D180 GSM 2.4.0"
+	Version string
+	Variant fleet.Variant
+	Load    func() ([]byte, error) // reads the image bytes from the cache
+}
+
+// FirmwareSource lists the cached releases built for a variant; it must work with no network.
+type FirmwareSource interface {
+	Releases(v fleet.Variant) ([]CachedImage, error)
+}
+
+// Result values of a ServiceLogEntry.
+const (
+	ResultOK        = "ok"
+	ResultFailed    = "failed"
+	ResultCancelled = "cancelled"
+	ResultRefused   = "refused" // the image was refused before anything was sent
+)
+
+// ServiceLogEntry is one recovery attempt as the service history keeps it.
+type ServiceLogEntry struct {
+	When          time.Time
+	Port          string
+	UnitSerial    string // empty when the unit does not identify itself
+	Variant       fleet.Variant
+	VariantSource string // "unit" (identity group) or "technician" (explicit choice)
+	Image         string // file or release name
+	ImageVersion  string
+	ImageHash     string // hex SHA-256 from the image TLV
+	VersionBefore string
+	VersionAfter  string
+	Result        string // ResultOK, ResultFailed, ResultCancelled, ResultRefused
+	Error         string
+	Bytes         int64
+	Duration      time.Duration
+	Throughput    float64 // image bytes per second during upload
+}
+
+// ServiceLog keeps service log entries (in the cache, later sent to the backend).
+type ServiceLog interface {
+	Record(ServiceLogEntry) error
+}
+
+// Stage is a step of a flash, in order.
+type Stage int
+
+// The stages Progress reports.
+const (
+	StageUpload Stage = iota
+	StageVerify
+	StageReset
+	StageReconnect
+	StageConfirm
+	StageDone
+)
+
+func (s Stage) String() string {
+	return [...]string{"upload", "verify", "reset", "reconnect", "confirm", "done"}[s]
+}
+
+// Progress is reported while flashing; callbacks run on the flashing goroutine.
+type Progress struct {
+	Stage     Stage
+	Sent      int64 // image bytes the unit has acknowledged
+	Total     int64
+	Rate      float64       // bytes per second since the upload started
+	ETA       time.Duration // remaining upload time at Rate
+	ChunkSize int
+	Note      string // e.g. "no answer, retrying offset 4096", "chunk size reduced to 480"
+}
+
+// Result is the outcome of a successful flash.
+type Result struct {
+	VersionBefore, VersionAfter string
+	Bytes                       int64
+	UploadTime                  time.Duration
+	Throughput                  float64 // image bytes per second during upload
+	// LineEfficiency is the stop-and-wait line time of the bytes exchanged during the upload
+	// (request plus answer, 10 bits a byte at the port's baud) divided by the measured time: 1.0
+	// is the line's stop-and-wait limit.
+	LineEfficiency float64
+	ChunkSize      int // final image bytes per chunk
+	Retries        int
+	Reconnects     int
+	WireTx, WireRx int64
+}

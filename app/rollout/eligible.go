@@ -1,0 +1,209 @@
+package rollout
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/scope"
+)
+
+// Validate checks that a release is internally consistent: a release whose console does not serve
+// its engine (or that names an unknown engine or transport) could only ever be sent to the wrong
+// units, so nothing may be built on it.
+func (r Release) Validate() error {
+	switch {
+	case r.ID == "":
+		return fmt.Errorf("release has no ID")
+	case strings.TrimSpace(r.Version) == "":
+		return fmt.Errorf("release %s has no version", r.ID)
+	case !r.Engine.Valid():
+		return fmt.Errorf("release %s names unknown engine %q", r.ID, r.Engine)
+	case !r.Transport.Valid():
+		return fmt.Errorf("release %s names unknown transport %q", r.ID, r.Transport)
+	case !r.Console.Valid():
+		return fmt.Errorf("release %s names unknown console %q", r.ID, r.Console)
+	case fleet.ConsoleFor(r.Engine) != r.Console:
+		return fmt.Errorf("release %s is filed under the %s but %s units are served by the %s",
+			r.ID, r.Console.DisplayName(), r.Engine.DisplayName(), fleet.ConsoleFor(r.Engine).DisplayName())
+	}
+	return nil
+}
+
+// Label is how the screens name a release: "2.4.1 (D180, GSM)".
+func (r Release) Label() string {
+	return r.Version + " (" + r.Variant().String() + ")"
+}
+
+// Reason is why a unit is left out of a rollout. The order of the constants is the order the
+// checks run in, so a unit is reported under the first reason that applies.
+type Reason string
+
+// Exclusion reasons.
+const (
+	ReasonNotPermitted  Reason = "not_permitted" // the actor may not run rollouts at all
+	ReasonBadRelease    Reason = "bad_release"   // the release itself is inconsistent
+	ReasonOutOfScope    Reason = "out_of_scope"  // another dealer's unit
+	ReasonOtherConsole  Reason = "other_console" // served by another firmware console
+	ReasonOtherEngine   Reason = "other_engine"  // same console, another engine
+	ReasonOtherVariant  Reason = "other_variant" // same engine, the other transport
+	ReasonAlreadyOnVers Reason = "already_on"    // already reports the release's version
+	ReasonOffline       Reason = "offline"       // would not receive the release now
+)
+
+// AllReasons lists the reasons in check order.
+var AllReasons = []Reason{ReasonNotPermitted, ReasonBadRelease, ReasonOutOfScope, ReasonOtherConsole,
+	ReasonOtherEngine, ReasonOtherVariant, ReasonAlreadyOnVers, ReasonOffline}
+
+// Text is the reason in the dealer's words.
+func (r Reason) Text() string {
+	switch r {
+	case ReasonNotPermitted:
+		return "your account may not run rollouts"
+	case ReasonBadRelease:
+		return "the release is inconsistent"
+	case ReasonOutOfScope:
+		return "outside your dealer scope"
+	case ReasonOtherConsole:
+		return "served by another firmware console"
+	case ReasonOtherEngine:
+		return "other engine"
+	case ReasonOtherVariant:
+		return "other transport variant"
+	case ReasonAlreadyOnVers:
+		return "already on this version"
+	case ReasonOffline:
+		return "offline"
+	}
+	return string(r)
+}
+
+// Exclusion is one unit left out, and why.
+type Exclusion struct {
+	Device fleet.Device
+	Reason Reason
+	Detail string // the specifics: "D100, not D180"
+}
+
+// Eligibility is the answer to "who would a my_fleet rollout of this release reach right now".
+type Eligibility struct {
+	Release  Release
+	Eligible []fleet.Device // in device ID order
+	Excluded []Exclusion    // in device ID order
+}
+
+// Matches reports whether a release may ever be installed on a device: same console, same engine,
+// same transport variant. It is the one compatibility rule; everything else builds on it.
+func Matches(r Release, d fleet.Device) bool {
+	_, ok := variantMismatch(r, d)
+	return !ok && r.Validate() == nil
+}
+
+// variantMismatch says why the device's firmware variant differs from the release's, if it does.
+// The device's recorded console must agree with its model: a record that disagrees (or says
+// nothing) is treated as another console rather than trusted either way.
+func variantMismatch(r Release, d fleet.Device) (Exclusion, bool) {
+	served := fleet.ConsoleFor(d.Model)
+	switch {
+	case served == "" || served != r.Console || d.Console != served:
+		detail := fmt.Sprintf("%s units use the %s", d.Model.DisplayName(), served.DisplayName())
+		if served == "" {
+			detail = fmt.Sprintf("unknown engine %q", d.Model)
+		} else if d.Console != served {
+			detail = fmt.Sprintf("record says %s console for a %s unit", d.Console, d.Model.DisplayName())
+		}
+		return Exclusion{Device: d, Reason: ReasonOtherConsole, Detail: detail}, true
+	case d.Model != r.Engine:
+		return Exclusion{Device: d, Reason: ReasonOtherEngine,
+			Detail: fmt.Sprintf("%s, not %s", d.Model.DisplayName(), r.Engine.DisplayName())}, true
+	case d.Transport != r.Transport:
+		return Exclusion{Device: d, Reason: ReasonOtherVariant,
+			Detail: fmt.Sprintf("%s, not %s", d.Transport.DisplayName(), r.Transport.DisplayName())}, true
+	}
+	return Exclusion{}, false
+}
+
+// Exclude says why one device cannot receive the release now; ok is false when it can.
+func Exclude(r Release, d fleet.Device, actor scope.Actor, now time.Time) (ex Exclusion, excluded bool) {
+	if dec := scope.CanDeployMyFleet(actor); !dec.Allowed {
+		return Exclusion{Device: d, Reason: ReasonNotPermitted, Detail: dec.Reason}, true
+	}
+	if err := r.Validate(); err != nil {
+		return Exclusion{Device: d, Reason: ReasonBadRelease, Detail: err.Error()}, true
+	}
+	if !actor.InScope(d) {
+		return Exclusion{Device: d, Reason: ReasonOutOfScope, Detail: "dealer " + d.Dealer}, true
+	}
+	if ex, bad := variantMismatch(r, d); bad {
+		return ex, true
+	}
+	if d.Firmware == r.Version {
+		return Exclusion{Device: d, Reason: ReasonAlreadyOnVers, Detail: "reports " + d.Firmware}, true
+	}
+	if !d.Reachable(now) {
+		return Exclusion{Device: d, Reason: ReasonOffline, Detail: "last seen " + fleet.Ago(now, d.LastSeen)}, true
+	}
+	return Exclusion{}, false
+}
+
+// Eligible splits devices into the units a my_fleet rollout of the release would reach now and
+// those it would not, each with its reason.
+func Eligible(r Release, devices []fleet.Device, actor scope.Actor, now time.Time) Eligibility {
+	out := Eligibility{Release: r}
+	for _, d := range devices {
+		if ex, bad := Exclude(r, d, actor, now); bad {
+			out.Excluded = append(out.Excluded, ex)
+			continue
+		}
+		out.Eligible = append(out.Eligible, d)
+	}
+	sort.Slice(out.Eligible, func(i, j int) bool { return out.Eligible[i].ID < out.Eligible[j].ID })
+	sort.Slice(out.Excluded, func(i, j int) bool { return out.Excluded[i].Device.ID < out.Excluded[j].Device.ID })
+	return out
+}
+
+// Contains reports whether the device is in the eligible set.
+func (e Eligibility) Contains(id string) bool {
+	for _, d := range e.Eligible {
+		if d.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// ExcludedBy counts the excluded units per reason.
+func (e Eligibility) ExcludedBy() map[Reason]int {
+	m := map[Reason]int{}
+	for _, x := range e.Excluded {
+		m[x.Reason]++
+	}
+	return m
+}
+
+// RelevantExcluded is the exclusions a dealer of this console cares about. Units of other consoles
+// are left out: no release of this console could ever reach them, and counting them would bury
+// the few units of this engine that are offline or on the other transport.
+func (e Eligibility) RelevantExcluded() []Exclusion {
+	var out []Exclusion
+	for _, x := range e.Excluded {
+		if x.Reason == ReasonOtherConsole {
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// Summary is the one-line plan the deploy step shows: "Deploy 2.4.1 (D180, GSM) to 37 units of
+// my_fleet; 5 excluded".
+func (e Eligibility) Summary() string {
+	n := len(e.Eligible)
+	unit := "units"
+	if n == 1 {
+		unit = "unit"
+	}
+	return fmt.Sprintf("Deploy %s to %d %s of my_fleet; %d excluded", e.Release.Label(), n, unit, len(e.RelevantExcluded()))
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/recovery"
+)
+
+func init() {
+	register("flash", "flash or recover a unit over a serial cable (MCUboot serial recovery)", runFlash)
+}
+
+// flashServiceLog receives a service log entry for every flash attempt; nil keeps none. The app
+// wiring sets it to the cache-backed log.
+var flashServiceLog recovery.ServiceLog
+
+func runFlash(args []string) int {
+	fs := flag.NewFlagSet("fleetdesk flash", flag.ContinueOnError)
+	port := fs.String("port", "", "serial port the unit is on (see `fleetdesk ports`)")
+	file := fs.String("image", "", "MCUboot firmware image to flash")
+	baud := fs.Int("baud", recovery.DefaultBaud, "line rate")
+	model := fs.String("model", "", "unit model, required with --transport when the unit does not identify itself")
+	transport := fs.String("transport", "", "unit transport (gsm or wifi), with --model")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *port == "" || *file == "" {
+		fmt.Fprintln(os.Stderr, "usage: fleetdesk flash --port P --image FILE [--baud B] [--model M --transport T]")
+		return 2
+	}
+	var choice *fleet.Variant
+	if *model != "" || *transport != "" {
+		m, err := fleet.ParseModel(*model)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fleetdesk flash: --model:", err)
+			return 2
+		}
+		t, err := fleet.ParseTransport(*transport)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fleetdesk flash: --transport:", err)
+			return 2
+		}
+		choice = &fleet.Variant{Console: fleet.ConsoleFor(m), Engine: m, Transport: t}
+	}
+	data, err := os.ReadFile(*file)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fleetdesk flash:", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	s, err := recovery.Connect(ctx, recovery.Options{Port: *port, Baud: *baud, Log: flashServiceLog})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fleetdesk flash:", err)
+		return 1
+	}
+	defer s.Close()
+	u := s.Unit()
+	if u.HasIdentity {
+		fmt.Fprintf(os.Stderr, "unit: %s, serial %s, running %s\n", u.Variant, u.Serial, orUnknown(u.ActiveVersion()))
+	} else {
+		fmt.Fprintf(os.Stderr, "unit: does not identify itself, running %s\n", orUnknown(u.ActiveVersion()))
+	}
+	name := filepath.Base(*file)
+	plan, err := s.Preflight(name, data, choice)
+	if err != nil {
+		s.RecordRefusal(name, data, err)
+		fmt.Fprintln(os.Stderr, "fleetdesk flash: refused, nothing was sent:", err)
+		return 1
+	}
+	for _, l := range plan.Summary() {
+		fmt.Fprintln(os.Stderr, "  "+l)
+	}
+	bar := progressBar{}
+	res, err := s.Flash(ctx, plan, bar.update)
+	bar.finish()
+	if err != nil {
+		if errors.Is(err, recovery.ErrCancelled) {
+			fmt.Fprintln(os.Stderr, "fleetdesk flash:", err)
+			return 130
+		}
+		fmt.Fprintln(os.Stderr, "fleetdesk flash: FAILED:", err)
+		return 1
+	}
+	fmt.Printf("flashed %s: %s -> %s active; %d bytes in %.1f s, %.2f KB/s (%.0f%% of the line's stop-and-wait limit)\n",
+		name, orUnknown(res.VersionBefore), res.VersionAfter, res.Bytes, res.UploadTime.Seconds(),
+		res.Throughput/1000, res.LineEfficiency*100)
+	return 0
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// progressBar draws one line on stderr, redrawn at most ten times a second.
+type progressBar struct {
+	last  time.Time
+	stage recovery.Stage
+	drawn bool
+}
+
+func (b *progressBar) update(p recovery.Progress) {
+	if p.Stage != recovery.StageUpload {
+		if p.Stage != b.stage {
+			b.finish()
+			fmt.Fprintf(os.Stderr, "%s…%s\n", p.Stage, noteSuffix(p.Note))
+		}
+		b.stage = p.Stage
+		return
+	}
+	b.stage = p.Stage
+	if p.Note != "" {
+		b.finish()
+		fmt.Fprintln(os.Stderr, "  "+p.Note)
+	}
+	if time.Since(b.last) < 100*time.Millisecond && p.Sent < p.Total {
+		return
+	}
+	b.last = time.Now()
+	const width = 30
+	done := 0
+	if p.Total > 0 {
+		done = int(int64(width) * p.Sent / p.Total)
+	}
+	fmt.Fprintf(os.Stderr, "\r[%s%s] %7.1f/%.1f KB  %5.2f KB/s  ETA %s ",
+		strings.Repeat("#", done), strings.Repeat(".", width-done),
+		float64(p.Sent)/1000, float64(p.Total)/1000, p.Rate/1000, p.ETA.Round(time.Second))
+	b.drawn = true
+}
+
+func (b *progressBar) finish() {
+	if b.drawn {
+		fmt.Fprintln(os.Stderr)
+		b.drawn = false
+	}
+}
+
+func noteSuffix(n string) string {
+	if n == "" {
+		return ""
+	}
+	return " " + n
+}

@@ -1,0 +1,632 @@
+// Package mapview is a slippy-map widget for Fyne: z/x/y tiles (tile math from orb/maptile) loaded
+// in the background through the tiles package's fallback chain, drag to pan, wheel, buttons and
+// double-click to zoom around the pointer, and any number of coloured markers clustered per zoom.
+// It knows nothing about what the markers stand for.
+package mapview
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"sort"
+	"strconv"
+	"sync/atomic"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/fleetdesk/fleetdesk/mapview/basemap"
+	"github.com/fleetdesk/fleetdesk/mapview/tiles"
+	"github.com/paulmach/orb/maptile"
+)
+
+// Colours the widget uses for clusters. A cluster with any attention member is AttentionColor;
+// a cluster whose members share a colour takes it; a mixed one is ClusterColor.
+var (
+	AttentionColor = color.NRGBA{0xd3, 0x2f, 0x2f, 0xff}
+	ClusterColor   = color.NRGBA{0x3b, 0x6e, 0xb5, 0xff}
+	defaultColor   = color.NRGBA{0x2e, 0x9e, 0x44, 0xff}
+)
+
+const (
+	tileSize       = 256
+	defaultCellPx  = 56 // grid cell for clustering, in device-independent units
+	markerRadius   = 7
+	scrollPerNotch = 10 // Fyne's desktop driver reports 10 units per wheel notch
+)
+
+// Map is the map widget. Create it with New or NewFromConfig; touch it only on the UI goroutine.
+type Map struct {
+	widget.BaseWidget
+
+	// OnTap is called with the markers under a tap (one for a marker, all members for a
+	// cluster), or with nil when the tap hit no marker.
+	OnTap func(items []Marker)
+
+	loader     *tiles.Loader
+	ownsLoader bool
+
+	zoom    int
+	center  worldPoint
+	minZoom int
+	maxZoom int
+
+	markers   []Marker
+	pts       []worldPoint
+	colors    []color.NRGBA
+	attention []bool
+	version   int // bumped on SetMarkers, invalidates the cluster cache
+	selected  string
+
+	cl       clusterer
+	clusters []Cluster
+	clKey    clusterKey
+	hits     []hit // what was drawn last frame, for tap hit-testing
+
+	pendingFit bool
+	autoFit    bool // until the dealer moves the view, layouts (window resizes) re-fit the markers
+	scrollAcc  float32
+	queued     atomic.Bool
+	post       func(func()) // fyne.Do; tests substitute a queue they drain themselves
+}
+
+type clusterKey struct {
+	zoom, version          int
+	minX, minY, maxX, maxY float64
+}
+
+type hit struct {
+	x, y, r float32
+	c       *Cluster
+}
+
+// New creates a map over loader, centred on the world at zoom 2. The caller keeps ownership of
+// the loader.
+func New(loader *tiles.Loader) *Map {
+	m := &Map{zoom: 2, center: worldPoint{0.5, 0.5}, minZoom: 0, maxZoom: 19, post: fyne.Do}
+	m.ExtendBaseWidget(m)
+	m.setLoader(loader, false)
+	return m
+}
+
+// NewFromConfig opens the tile source the settings describe and creates a map that owns it.
+func NewFromConfig(cfg tiles.Config) (*Map, error) {
+	l, err := tiles.Open(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := New(l)
+	m.ownsLoader = true
+	return m, nil
+}
+
+func (m *Map) setLoader(l *tiles.Loader, owned bool) {
+	old, oldOwned := m.loader, m.ownsLoader
+	m.loader, m.ownsLoader = l, owned
+	m.maxZoom = int(l.MaxZoom())
+	if m.zoom > m.maxZoom {
+		m.zoom = m.maxZoom
+	}
+	l.OnLoad = func(maptile.Tile) {
+		// Many tiles land at once; one refresh per UI frame is enough.
+		if m.queued.CompareAndSwap(false, true) {
+			m.post(func() {
+				m.queued.Store(false)
+				m.Refresh()
+			})
+		}
+	}
+	if old != nil && old != l {
+		old.OnLoad = nil
+		if oldOwned {
+			go old.Close() // waits for in-flight requests; never on the UI goroutine
+		}
+	}
+}
+
+// SetTileSource swaps in another loader, keeping the view. The caller owns l.
+func (m *Map) SetTileSource(l *tiles.Loader) {
+	m.setLoader(l, false)
+	m.Refresh()
+}
+
+// SetTileConfig opens the source the settings describe and swaps it in; on error the map keeps
+// its current source.
+func (m *Map) SetTileConfig(cfg tiles.Config) error {
+	l, err := tiles.Open(cfg)
+	if err != nil {
+		return err
+	}
+	m.setLoader(l, true)
+	m.Refresh()
+	return nil
+}
+
+// Loader is the map's current tile loader.
+func (m *Map) Loader() *tiles.Loader { return m.loader }
+
+// Close stops the loader if the map owns it.
+func (m *Map) Close() error {
+	if m.ownsLoader {
+		m.ownsLoader = false
+		return m.loader.Close()
+	}
+	return nil
+}
+
+// SetMarkers replaces the markers. The view does not move.
+func (m *Map) SetMarkers(ms []Marker) {
+	m.markers = ms
+	m.pts = m.pts[:0]
+	m.colors = m.colors[:0]
+	m.attention = m.attention[:0]
+	for _, mk := range ms {
+		m.pts = append(m.pts, project(mk.Lat, mk.Lon))
+		c := defaultColor
+		if mk.Color != nil {
+			c = color.NRGBAModel.Convert(mk.Color).(color.NRGBA)
+		}
+		m.colors = append(m.colors, c)
+		m.attention = append(m.attention, mk.Attention)
+	}
+	m.version++
+	m.Refresh()
+}
+
+// Markers returns the markers last set.
+func (m *Map) Markers() []Marker { return m.markers }
+
+// SetSelected rings the marker (or the cluster holding it) with this ID; "" clears.
+func (m *Map) SetSelected(id string) {
+	m.selected = id
+	m.Refresh()
+}
+
+// Zoom is the current zoom level.
+func (m *Map) Zoom() int { return m.zoom }
+
+// Center is the geographic point at the middle of the widget.
+func (m *Map) Center() (lat, lon float64) { return unproject(m.center) }
+
+// SetView centres the map on lat/lon at zoom z.
+func (m *Map) SetView(lat, lon float64, z int) {
+	m.center = project(lat, lon)
+	m.zoom = max(m.minZoom, min(m.maxZoom, z))
+	m.pendingFit, m.autoFit = false, false
+	m.clampCenter()
+	m.Refresh()
+}
+
+// SetZoom changes the zoom level around the centre.
+func (m *Map) SetZoom(z int) {
+	m.zoomAround(fyne.NewPos(m.Size().Width/2, m.Size().Height/2), z-m.zoom)
+}
+
+// FitMarkers shows all markers at the deepest zoom that holds them. Before the widget has a
+// size, the fit happens at the first layout.
+func (m *Map) FitMarkers() { m.FitPoints(m.markers) }
+
+// FitPoints shows the given markers (a cluster's members, say) as FitMarkers does.
+func (m *Map) FitPoints(ms []Marker) {
+	if len(ms) == 0 {
+		return
+	}
+	m.autoFit = len(ms) == len(m.markers) && (len(ms) == 0 || &ms[0] == &m.markers[0])
+	sz := m.Size()
+	if sz.Width < 1 || sz.Height < 1 {
+		m.pendingFit = true
+		return
+	}
+	m.pendingFit = false
+	minX, minY, maxX, maxY := 1.0, 1.0, 0.0, 0.0
+	for _, mk := range ms {
+		p := project(mk.Lat, mk.Lon)
+		minX, maxX = math.Min(minX, p.x), math.Max(maxX, p.x)
+		minY, maxY = math.Min(minY, p.y), math.Max(maxY, p.y)
+	}
+	const pad = 48 // keep markers off the edges and clear of the controls
+	w := math.Max(float64(sz.Width)-2*pad, 32)
+	h := math.Max(float64(sz.Height)-2*pad, 32)
+	z := m.maxZoom
+	for z > m.minZoom {
+		world := tileSize * math.Exp2(float64(z))
+		if (maxX-minX)*world <= w && (maxY-minY)*world <= h {
+			break
+		}
+		z--
+	}
+	m.zoom = min(z, 16) // one unit alone would otherwise zoom to the street
+	m.center = worldPoint{(minX + maxX) / 2, (minY + maxY) / 2}
+	m.clampCenter()
+	m.Refresh()
+}
+
+// worldSize is the width of the whole world in units at the current zoom.
+func (m *Map) worldSize() float64 { return tileSize * math.Exp2(float64(m.zoom)) }
+
+// clampCenter keeps the world filling the widget where it can; a world smaller than the widget
+// stays centred.
+func (m *Map) clampCenter() {
+	sz := m.Size()
+	world := m.worldSize()
+	fix := func(c *float64, extent float32) {
+		half := float64(extent) / 2 / world
+		if 2*half >= 1 {
+			*c = 0.5
+			return
+		}
+		*c = math.Max(half, math.Min(1-half, *c))
+	}
+	fix(&m.center.x, sz.Width)
+	fix(&m.center.y, sz.Height)
+}
+
+// zoomAround changes zoom by dz keeping the world point under pos where it is.
+func (m *Map) zoomAround(pos fyne.Position, dz int) {
+	nz := max(m.minZoom, min(m.maxZoom, m.zoom+dz))
+	m.pendingFit, m.autoFit = false, false
+	if nz == m.zoom {
+		return
+	}
+	sz := m.Size()
+	world := m.worldSize()
+	offX := float64(pos.X - sz.Width/2)
+	offY := float64(pos.Y - sz.Height/2)
+	px := m.center.x + offX/world
+	py := m.center.y + offY/world
+	m.zoom = nz
+	world = m.worldSize()
+	m.center = worldPoint{px - offX/world, py - offY/world}
+	m.clampCenter()
+	m.Refresh()
+}
+
+// Dragged pans the map with the pointer.
+func (m *Map) Dragged(ev *fyne.DragEvent) {
+	m.pendingFit, m.autoFit = false, false
+	world := m.worldSize()
+	m.center.x -= float64(ev.Dragged.DX) / world
+	m.center.y -= float64(ev.Dragged.DY) / world
+	m.clampCenter()
+	m.Refresh()
+}
+
+// DragEnd is part of fyne.Draggable; panning needs nothing at the end.
+func (m *Map) DragEnd() {}
+
+// Scrolled zooms around the pointer, one level per wheel notch; touchpads' small deltas add up.
+func (m *Map) Scrolled(ev *fyne.ScrollEvent) {
+	m.scrollAcc += ev.Scrolled.DY
+	for m.scrollAcc >= scrollPerNotch {
+		m.scrollAcc -= scrollPerNotch
+		m.zoomAround(ev.Position, 1)
+	}
+	for m.scrollAcc <= -scrollPerNotch {
+		m.scrollAcc += scrollPerNotch
+		m.zoomAround(ev.Position, -1)
+	}
+}
+
+// DoubleTapped zooms in around the pointer.
+func (m *Map) DoubleTapped(ev *fyne.PointEvent) { m.zoomAround(ev.Position, 1) }
+
+// Tapped reports the marker or cluster under the pointer to OnTap.
+func (m *Map) Tapped(ev *fyne.PointEvent) {
+	if m.OnTap == nil {
+		return
+	}
+	m.OnTap(m.MarkersAt(ev.Position))
+}
+
+// MarkersAt returns the markers drawn under pos (widget coordinates), topmost symbol first.
+func (m *Map) MarkersAt(pos fyne.Position) []Marker {
+	best, bestD := -1, float32(math.MaxFloat32)
+	for i := len(m.hits) - 1; i >= 0; i-- {
+		h := m.hits[i]
+		dx, dy := pos.X-h.x, pos.Y-h.y
+		d := dx*dx + dy*dy
+		if r := h.r + 4; d <= r*r && d < bestD {
+			best, bestD = i, d
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	members := m.hits[best].c.members
+	out := make([]Marker, len(members))
+	for i, idx := range members {
+		out[i] = m.markers[idx]
+	}
+	return out
+}
+
+// ScreenPosition is where a marker with this lat/lon is drawn, in widget coordinates.
+func (m *Map) ScreenPosition(lat, lon float64) fyne.Position {
+	p := project(lat, lon)
+	sz := m.Size()
+	world := m.worldSize()
+	return fyne.NewPos(float32((p.x-m.center.x)*world)+sz.Width/2, float32((p.y-m.center.y)*world)+sz.Height/2)
+}
+
+// visibleClusters clusters the markers for the current view. Clusters are computed for the view
+// grown by a screen on each side and reused while panning stays inside that area.
+func (m *Map) visibleClusters() []Cluster {
+	sz := m.Size()
+	world := m.worldSize()
+	hw, hh := float64(sz.Width)/2/world, float64(sz.Height)/2/world
+	minX, maxX := m.center.x-hw, m.center.x+hw
+	minY, maxY := m.center.y-hh, m.center.y+hh
+	k := m.clKey
+	if k.zoom == m.zoom && k.version == m.version && m.clusters != nil &&
+		minX >= k.minX && maxX <= k.maxX && minY >= k.minY && maxY <= k.maxY {
+		return m.clusters
+	}
+	k = clusterKey{zoom: m.zoom, version: m.version,
+		minX: minX - 2*hw, maxX: maxX + 2*hw, minY: minY - 2*hh, maxY: maxY + 2*hh}
+	m.clusters = m.cl.cluster(m.pts, m.colors, m.attention, m.zoom, defaultCellPx, k.minX, k.minY, k.maxX, k.maxY)
+	m.clKey = k
+	return m.clusters
+}
+
+// MinSize keeps the controls usable.
+func (m *Map) MinSize() fyne.Size { return fyne.NewSize(160, 120) }
+
+// CreateRenderer is part of fyne.Widget.
+func (m *Map) CreateRenderer() fyne.WidgetRenderer {
+	r := &mapRenderer{m: m, tiles: map[maptile.Tile]*tileObj{}}
+	r.bg = canvas.NewRectangle(basemap.SeaColor)
+	r.attr = canvas.NewText("", color.NRGBA{0x33, 0x33, 0x33, 0xff})
+	r.attr.TextSize = 11
+	r.attrBg = canvas.NewRectangle(color.NRGBA{0xff, 0xff, 0xff, 0xc0})
+	r.ring = canvas.NewCircle(color.Transparent)
+	r.ring.StrokeColor = color.NRGBA{0x11, 0x11, 0x11, 0xff}
+	r.ring.StrokeWidth = 3
+	r.ring.Hide()
+	zoomIn := widget.NewButtonWithIcon("", theme.ZoomInIcon(), func() { m.SetZoom(m.zoom + 1) })
+	zoomOut := widget.NewButtonWithIcon("", theme.ZoomOutIcon(), func() { m.SetZoom(m.zoom - 1) })
+	fit := widget.NewButtonWithIcon("", theme.ZoomFitIcon(), m.FitMarkers)
+	r.controls = container.NewVBox(zoomIn, zoomOut, fit)
+	return r
+}
+
+type tileObj struct {
+	img  *canvas.Image
+	src  image.Image
+	rect image.Rectangle
+	seen int
+}
+
+type markerObj struct {
+	dot   *canvas.Circle
+	label *canvas.Text
+}
+
+type mapRenderer struct {
+	m        *Map
+	bg       *canvas.Rectangle
+	tiles    map[maptile.Tile]*tileObj
+	marks    []*markerObj
+	ring     *canvas.Circle
+	attr     *canvas.Text
+	attrBg   *canvas.Rectangle
+	controls *fyne.Container
+	objects  []fyne.CanvasObject
+	frame    int
+	wanted   []maptile.Tile
+}
+
+func (r *mapRenderer) Destroy() {}
+
+func (r *mapRenderer) Layout(size fyne.Size) {
+	if (r.m.pendingFit || r.m.autoFit) && size.Width > 0 && size.Height > 0 {
+		r.m.pendingFit = false
+		r.m.FitMarkers() // refreshes, which lays out
+		return
+	}
+	r.m.clampCenter()
+	r.update(size)
+}
+
+func (r *mapRenderer) MinSize() fyne.Size { return r.m.MinSize() }
+
+func (r *mapRenderer) Objects() []fyne.CanvasObject { return r.objects }
+
+func (r *mapRenderer) Refresh() { r.update(r.m.Size()) }
+
+type subImager interface {
+	SubImage(r image.Rectangle) image.Image
+}
+
+// update places tiles, markers and controls for the current view.
+func (r *mapRenderer) update(size fyne.Size) {
+	m := r.m
+	r.frame++
+	r.bg.Resize(size)
+	objs := append(r.objects[:0], fyne.CanvasObject(r.bg))
+
+	// Tiles.
+	z := maptile.Zoom(m.zoom)
+	n := 1 << m.zoom
+	world := m.worldSize()
+	left := m.center.x*world - float64(size.Width)/2
+	top := m.center.y*world - float64(size.Height)/2
+	tx0, ty0 := max(0, int(math.Floor(left/tileSize))), max(0, int(math.Floor(top/tileSize)))
+	tx1 := min(n-1, int(math.Floor((left+float64(size.Width))/tileSize)))
+	ty1 := min(n-1, int(math.Floor((top+float64(size.Height))/tileSize)))
+	var want []maptile.Tile
+	for ty := ty0; ty <= ty1; ty++ {
+		for tx := tx0; tx <= tx1; tx++ {
+			t := maptile.New(uint32(tx), uint32(ty), z)
+			var (
+				src  image.Image
+				rect image.Rectangle
+			)
+			if e, ok := m.loader.Peek(t); ok {
+				src, rect = e.Image, e.Image.Bounds()
+				if !e.Final {
+					want = append(want, t) // the loader skips it until its retry time
+				}
+			} else {
+				src, rect = m.loader.Ancestor(t)
+				want = append(want, t)
+			}
+			o := r.tiles[t]
+			if o == nil {
+				o = &tileObj{img: &canvas.Image{FillMode: canvas.ImageFillStretch, ScaleMode: canvas.ImageScaleSmooth}}
+				r.tiles[t] = o
+			}
+			if o.src != src || o.rect != rect {
+				o.src, o.rect = src, rect
+				if si, ok := src.(subImager); ok && rect != src.Bounds() {
+					o.img.Image = si.SubImage(rect)
+				} else {
+					o.img.Image = src
+				}
+				o.img.Refresh()
+			}
+			o.seen = r.frame
+			o.img.Move(fyne.NewPos(float32(float64(tx*tileSize)-left), float32(float64(ty*tileSize)-top)))
+			o.img.Resize(fyne.NewSize(tileSize, tileSize))
+			objs = append(objs, o.img)
+		}
+	}
+	for t, o := range r.tiles {
+		if o.seen != r.frame {
+			delete(r.tiles, t)
+		}
+	}
+	// Load the centre first: it is what the eye is on.
+	cx, cy := (left+float64(size.Width)/2)/tileSize, (top+float64(size.Height)/2)/tileSize
+	sort.Slice(want, func(i, j int) bool {
+		di := math.Hypot(float64(want[i].X)+0.5-cx, float64(want[i].Y)+0.5-cy)
+		dj := math.Hypot(float64(want[j].X)+0.5-cx, float64(want[j].Y)+0.5-cy)
+		return di < dj
+	})
+	if !sameTiles(want, r.wanted) {
+		r.wanted = want
+		m.loader.Want(want)
+	}
+
+	// Markers and clusters.
+	m.hits = m.hits[:0]
+	r.ring.Hide()
+	used := 0
+	if len(m.pts) > 0 && size.Width > 0 {
+		selIdx := int32(-1)
+		if m.selected != "" {
+			for i := range m.markers {
+				if m.markers[i].ID == m.selected {
+					selIdx = int32(i)
+					break
+				}
+			}
+		}
+		for ci := range m.visibleClusters() {
+			c := &m.clusters[ci]
+			sx := float32(c.X*world - left)
+			sy := float32(c.Y*world - top)
+			rad := float32(markerRadius)
+			if c.Count > 1 {
+				rad = float32(10 + 2*math.Min(6, math.Log10(float64(c.Count))*2.5))
+			}
+			if sx < -rad || sy < -rad || sx > size.Width+rad || sy > size.Height+rad {
+				continue
+			}
+			if used == len(r.marks) {
+				r.marks = append(r.marks, newMarkerObj())
+			}
+			mo := r.marks[used]
+			used++
+			fill := c.Color
+			if c.Attention {
+				fill = AttentionColor
+			}
+			mo.dot.FillColor = fill
+			mo.dot.Move(fyne.NewPos(sx-rad, sy-rad))
+			mo.dot.Resize(fyne.NewSize(2*rad, 2*rad))
+			mo.dot.Refresh()
+			objs = append(objs, mo.dot)
+			if c.Count > 1 {
+				mo.label.Text = countLabel(c.Count)
+				th := fyne.MeasureText(mo.label.Text, mo.label.TextSize, mo.label.TextStyle).Height
+				mo.label.Move(fyne.NewPos(sx-rad, sy-th/2))
+				mo.label.Resize(fyne.NewSize(2*rad, th))
+				mo.label.Refresh()
+				objs = append(objs, mo.label)
+			}
+			if selIdx >= 0 && containsIdx(c.members, selIdx) {
+				rr := rad + 4
+				r.ring.Move(fyne.NewPos(sx-rr, sy-rr))
+				r.ring.Resize(fyne.NewSize(2*rr, 2*rr))
+				r.ring.Show()
+				r.ring.Refresh()
+			}
+			m.hits = append(m.hits, hit{x: sx, y: sy, r: rad, c: c})
+		}
+	}
+	if len(r.marks) > used+256 {
+		r.marks = r.marks[:used+256] // let a zoom-out's burst of symbols be collected
+	}
+	objs = append(objs, r.ring)
+
+	// Attribution, always visible, bottom right; controls top left.
+	r.attr.Text = m.loader.Attribution()
+	ts := fyne.MeasureText(r.attr.Text, r.attr.TextSize, r.attr.TextStyle)
+	pad := float32(4)
+	r.attrBg.Resize(fyne.NewSize(ts.Width+2*pad, ts.Height+2))
+	r.attrBg.Move(fyne.NewPos(size.Width-ts.Width-2*pad, size.Height-ts.Height-2))
+	r.attr.Resize(ts)
+	r.attr.Move(fyne.NewPos(size.Width-ts.Width-pad, size.Height-ts.Height-1))
+	r.attr.Refresh()
+	cs := r.controls.MinSize()
+	r.controls.Resize(cs)
+	r.controls.Move(fyne.NewPos(theme.Padding()*2, theme.Padding()*2))
+	objs = append(objs, r.attrBg, r.attr, r.controls)
+	r.objects = objs
+}
+
+func newMarkerObj() *markerObj {
+	dot := canvas.NewCircle(defaultColor)
+	dot.StrokeColor = color.White
+	dot.StrokeWidth = 2
+	label := canvas.NewText("", color.White)
+	label.Alignment = fyne.TextAlignCenter
+	label.TextStyle = fyne.TextStyle{Bold: true}
+	label.TextSize = 11
+	return &markerObj{dot: dot, label: label}
+}
+
+func countLabel(n int) string {
+	switch {
+	case n >= 1_000_000:
+		return strconv.Itoa(n/1_000_000) + "M"
+	case n >= 10_000:
+		return strconv.Itoa(n/1000) + "k"
+	case n >= 1000:
+		return strconv.FormatFloat(float64(n)/1000, 'f', 1, 64) + "k"
+	}
+	return strconv.Itoa(n)
+}
+
+func containsIdx(list []int32, v int32) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func sameTiles(a, b []maptile.Tile) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

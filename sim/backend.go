@@ -1,0 +1,239 @@
+package sim
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Backend is the simulated backend without a listener: state, simulation loop and HTTP handler.
+type Backend struct {
+	cfg     Config
+	mu      sync.Mutex
+	w       *world
+	clk     clock
+	events  eventHeap
+	rnd     *rand.Rand
+	sess    map[string]*session // by hash
+	handler http.Handler
+	store   *store
+	wake    chan struct{}
+	cancel  context.CancelFunc
+	loopEnd chan struct{}
+	closed  bool
+}
+
+// clock maps the real clock onto simulated time: sim = simStart + (real - realStart) * speed.
+type clock struct {
+	real      func() time.Time
+	realStart time.Time
+	simStart  time.Time
+	speed     float64
+}
+
+func (c *clock) now() time.Time {
+	r := c.real()
+	return c.simStart.Add(time.Duration(float64(r.Sub(c.realStart)) * c.speed)).UTC()
+}
+
+// realDelay converts a span of simulated time into real time.
+func (c *clock) realDelay(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / c.speed)
+}
+
+func (cfg *Config) defaults() error {
+	if cfg.Devices == 0 {
+		cfg.Devices = 200
+	}
+	if cfg.Dealers == 0 {
+		cfg.Dealers = 3
+	}
+	if cfg.Speed == 0 {
+		cfg.Speed = 1
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.AccessTTL == 0 {
+		cfg.AccessTTL = 15 * time.Minute
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	switch {
+	case cfg.Devices < 0 || cfg.Devices > 2_000_000:
+		return fmt.Errorf("sim: devices must be between 1 and 2000000, not %d", cfg.Devices)
+	case cfg.Dealers < 1 || cfg.Dealers > 1000:
+		return fmt.Errorf("sim: dealers must be between 1 and 1000, not %d", cfg.Dealers)
+	case cfg.Dealers > cfg.Devices:
+		return fmt.Errorf("sim: %d dealers need at least as many devices (got %d)", cfg.Dealers, cfg.Devices)
+	case !(cfg.Speed > 0 && cfg.Speed <= 1e6):
+		return fmt.Errorf("sim: speed must be above 0 and at most 1000000, not %v", cfg.Speed)
+	case !(cfg.OTAFailureShare >= 0 && cfg.OTAFailureShare <= 1):
+		return fmt.Errorf("sim: OTA failure share must be between 0 and 1, not %v", cfg.OTAFailureShare)
+	case cfg.AccessTTL < 0:
+		return errors.New("sim: negative access token lifetime")
+	}
+	return nil
+}
+
+// NewBackend seeds (or loads from cfg.DBPath) the world and starts simulating it. Close stops it.
+func NewBackend(cfg Config) (*Backend, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	b := &Backend{cfg: cfg, sess: map[string]*session{}, wake: make(chan struct{}, 1), loopEnd: make(chan struct{})}
+	realNow := cfg.Now()
+	b.clk = clock{real: cfg.Now, realStart: realNow, simStart: realNow.UTC(), speed: cfg.Speed}
+
+	if cfg.DBPath != "" {
+		st, err := openStore(cfg.DBPath)
+		if err != nil {
+			return nil, err
+		}
+		b.store = st
+		w, simTime, sess, err := st.load()
+		if err != nil {
+			st.close()
+			return nil, err
+		}
+		if w != nil {
+			if err := w.buildReleases(simTime); err != nil {
+				st.close()
+				return nil, err
+			}
+			b.w = w
+			b.sess = sess
+			// At real-time speed the simulated clock is the real clock; otherwise it carries on
+			// where it stopped, so a fast demo does not jump ahead while it was not running.
+			if cfg.Speed != 1 && !simTime.IsZero() {
+				b.clk.simStart = simTime
+			}
+			cfg.Logf("sim: loaded %d devices of %d dealers from %s", len(w.devs), len(w.dealers), cfg.DBPath)
+		}
+	}
+	if b.w == nil {
+		w, err := seedWorld(cfg, b.clk.now())
+		if err != nil {
+			b.closeStore()
+			return nil, err
+		}
+		b.w = w
+		if b.store != nil {
+			if err := b.store.saveAll(w, b.clk.now()); err != nil {
+				b.closeStore()
+				return nil, err
+			}
+		}
+	}
+	b.rnd = rand.New(rand.NewPCG(uint64(b.w.seed), uint64(b.clk.real().UnixNano())))
+	b.scheduleAll()
+	b.handler = b.routes()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	b.cancel = cancel
+	go b.loop(ctx)
+	return b, nil
+}
+
+func (b *Backend) closeStore() {
+	if b.store != nil {
+		b.store.close()
+	}
+}
+
+func (b *Backend) logf(format string, args ...any) { b.cfg.Logf(format, args...) }
+
+// Now is the simulated clock.
+func (b *Backend) Now() time.Time { return b.clk.now() }
+
+// Handler serves the contract.
+func (b *Backend) Handler() http.Handler { return b.handler }
+
+// Accounts lists the seeded dealer accounts and the admin, with their passwords.
+func (b *Backend) Accounts() []Account {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []Account
+	for _, d := range b.w.dealers {
+		out = append(out, Account{Email: d.Email, Password: password(b.w.seed, d.Email), Role: "dealer", Dealer: d.ID})
+	}
+	out = append(out, Account{Email: adminEmail, Password: password(b.w.seed, adminEmail), Role: "admin"})
+	return out
+}
+
+// Close stops the simulation and, with a database, writes the final state.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	b.mu.Unlock()
+	b.cancel()
+	<-b.loopEnd
+	if b.store == nil {
+		return nil
+	}
+	err := b.flush()
+	return errors.Join(err, b.store.close())
+}
+
+// loop runs due events and, with a database, flushes changes about once a second.
+func (b *Backend) loop(ctx context.Context) {
+	defer close(b.loopEnd)
+	lastFlush := time.Now()
+	for {
+		b.mu.Lock()
+		now := b.clk.now()
+		n := 0
+		for len(b.events) > 0 && !b.events[0].at.After(now) && n < 200000 {
+			ev := heap.Pop(&b.events).(*event)
+			b.run(ev, now)
+			n++
+		}
+		wait := 250 * time.Millisecond
+		if len(b.events) > 0 {
+			if d := b.clk.realDelay(b.events[0].at.Sub(now)); d < wait {
+				wait = d
+			}
+		}
+		if n >= 200000 {
+			wait = 0
+		}
+		b.mu.Unlock()
+
+		if b.store != nil && time.Since(lastFlush) > time.Second {
+			if err := b.flush(); err != nil {
+				b.logf("sim: saving state: %v", err)
+			}
+			lastFlush = time.Now()
+		}
+		if wait < time.Millisecond {
+			wait = time.Millisecond
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-b.wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// poke wakes the loop after an event was scheduled earlier than it planned to wake.
+func (b *Backend) poke() {
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}

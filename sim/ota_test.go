@@ -1,0 +1,229 @@
+package sim
+
+import (
+	"testing"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/sync/api"
+)
+
+func getDevice(t testing.TB, c *client, id string) fleet.Device {
+	t.Helper()
+	var d fleet.Device
+	c.mustJSON("GET", path(api.PathDevice, "id", id), nil, 200, &d)
+	return d
+}
+
+func getCommand(t testing.TB, c *client, id string) fleet.Command {
+	t.Helper()
+	var cmd fleet.Command
+	c.mustJSON("GET", path(api.PathCommand, "id", id), nil, 200, &cmd)
+	return cmd
+}
+
+func stages(ro rollout.Rollout) map[rollout.Stage]int {
+	m := map[rollout.Stage]int{}
+	for _, u := range ro.Units {
+		m[u.Stage]++
+	}
+	return m
+}
+
+// A firmware update takes the unit offline while it installs; it returns with the new version.
+func TestOTACommandInstallsAndReturns(t *testing.T) {
+	s := startSim(t, Config{Devices: 200, Dealers: 1, Speed: 600})
+	c := newClient(t, s, newValidator(t))
+	c.login(account(t, s, "dealer", ""))
+	devs, _, _ := listAll(t, c, "", 500)
+	d, rel := pickTestDevice(t, c, devs, nil)
+	var cmd fleet.Command
+	c.mustJSON("POST", path(api.PathDeviceCommands, "id", d.ID), api.CommandRequest{Action: fleet.ActionFWUpdate, ReleaseID: rel.ID}, 201, &cmd, api.HeaderIdempotencyKey, "ota-1")
+	if cmd.Status != fleet.CommandQueued {
+		t.Fatalf("new command is %s", cmd.Status)
+	}
+	sawOffline := false
+	waitFor(t, 15*time.Second, "the install to finish", func() bool {
+		got := getDevice(t, c, d.ID)
+		if !got.Online && got.Firmware == d.Firmware {
+			sawOffline = true
+		}
+		return getCommand(t, c, cmd.ID).Status.Final()
+	})
+	if !sawOffline {
+		t.Error("the unit never went offline while installing")
+	}
+	if got := getCommand(t, c, cmd.ID); got.Status != fleet.CommandDone {
+		t.Fatalf("command ended %s: %s", got.Status, got.Error)
+	}
+	if got := getDevice(t, c, d.ID); got.Firmware != rel.Version || !got.Online {
+		t.Fatalf("unit after install: online=%v firmware %s, want %s", got.Online, got.Firmware, rel.Version)
+	}
+	// Start and Stop change the run state after a short delay.
+	var start fleet.Command
+	c.mustJSON("POST", path(api.PathDeviceCommands, "id", d.ID), api.CommandRequest{Action: fleet.ActionStart}, 201, &start)
+	waitFor(t, 10*time.Second, "start to finish", func() bool { return getCommand(t, c, start.ID).Status.Final() })
+	if got := getDevice(t, c, d.ID); got.RunState != fleet.RunRunning {
+		t.Errorf("run state after Start: %s (%s)", got.RunState, getCommand(t, c, start.ID).Error)
+	}
+	var reboot fleet.Command
+	c.mustJSON("POST", path(api.PathDeviceCommands, "id", d.ID), api.CommandRequest{Action: fleet.ActionReboot}, 201, &reboot)
+	waitFor(t, 10*time.Second, "reboot to finish", func() bool { return getCommand(t, c, reboot.ID).Status == fleet.CommandDone })
+}
+
+// Commands to a unit that does not report stay queued and then expire.
+func TestCommandToSilentUnitExpires(t *testing.T) {
+	s := startSim(t, Config{Devices: 300, Dealers: 1, Speed: 600})
+	c := newClient(t, s, newValidator(t))
+	c.login(account(t, s, "dealer", ""))
+	devs, _, _ := listAll(t, c, "", 500)
+	b := s.Backend()
+	// Make one unit silent for good, the way a unit lost after a failed install is.
+	var victim fleet.Device
+	for _, d := range devs {
+		if d.Online && d.Transport == fleet.TransportWiFi {
+			victim = d
+			break
+		}
+	}
+	b.mu.Lock()
+	i := b.w.byID[victim.ID]
+	b.w.devs[i].Gone = true
+	b.w.devs[i].D.Online = false
+	b.w.devs[i].gen++
+	b.mu.Unlock()
+	var cmd fleet.Command
+	c.mustJSON("POST", path(api.PathDeviceCommands, "id", victim.ID), api.CommandRequest{Action: fleet.ActionStop}, 201, &cmd)
+	time.Sleep(100 * time.Millisecond)
+	if got := getCommand(t, c, cmd.ID); got.Status != fleet.CommandQueued {
+		t.Fatalf("command to a silent unit is %s", got.Status)
+	}
+	waitFor(t, 20*time.Second, "the command to expire", func() bool { return getCommand(t, c, cmd.ID).Status.Final() })
+	if got := getCommand(t, c, cmd.ID); got.Status != fleet.CommandExpired || got.Error == "" {
+		t.Fatalf("command ended %s (%q), want expired with a reason", got.Status, got.Error)
+	}
+}
+
+// validate runs device:<id> rollouts of a release until one comes back confirmed, trying other test
+// devices when one fails; it returns the number of attempts.
+func validate(t *testing.T, c *client, devs []fleet.Device, want fleet.Variant) (rollout.Release, int) {
+	t.Helper()
+	tried := map[string]bool{}
+	for attempt := 1; attempt <= 25; attempt++ {
+		var cands []fleet.Device
+		for _, d := range devs {
+			if fleet.VariantOf(d) == want {
+				cands = append(cands, getDevice(t, c, d.ID))
+			}
+		}
+		d, rel := pickTestDevice(t, c, cands, tried)
+		tried[d.ID] = true
+		var ro rollout.Rollout
+		st, raw := c.do("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport, Target: rollout.DeviceTarget(d.ID)})
+		if st != 201 {
+			continue // went offline meanwhile; pick another
+		}
+		mustUnmarshal(t, raw, &ro)
+		waitFor(t, 20*time.Second, "the test device rollout to end", func() bool {
+			ro = getRollout(t, c, ro.ID)
+			return ro.Status == rollout.StatusFinished
+		})
+		if ro.Units[0].Stage == rollout.StageConfirmed {
+			return rel, attempt
+		}
+		// A failed validation keeps my_fleet closed.
+		c.mustErr("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport, Target: rollout.TargetMyFleet}, 409, api.CodeValidationRequired)
+	}
+	t.Fatal("no test device ever confirmed the release")
+	return rollout.Release{}, 0
+}
+
+// biggestWiFiVariant is the WiFi variant with the most units not on its newest release.
+func biggestWiFiVariant(t *testing.T, c *client, devs []fleet.Device) fleet.Variant {
+	_, rel := pickTestDevice(t, c, devs, nil)
+	return rel.Variant()
+}
+
+// With every install succeeding, validation opens my_fleet and the rollout confirms every unit.
+func TestRolloutValidatedThenFleet(t *testing.T) {
+	s := startSim(t, Config{Devices: 600, Dealers: 1, Speed: 600})
+	c := newClient(t, s, newValidator(t))
+	c.login(account(t, s, "dealer", ""))
+	devs, cursor, _ := listAll(t, c, "", 1000)
+	v := biggestWiFiVariant(t, c, devs)
+	rel, _ := validate(t, c, devs, v)
+	var ro rollout.Rollout
+	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport, Target: rollout.TargetMyFleet}, 201, &ro)
+	if len(ro.Units) < 2 {
+		t.Fatalf("my_fleet rollout has %d units", len(ro.Units))
+	}
+	for _, u := range ro.Units {
+		d := getDevice(t, c, u.DeviceID)
+		if fleet.VariantOf(d) != rel.Variant() {
+			t.Fatalf("my_fleet included %s, a %s, in a %s rollout", d.ID, fleet.VariantOf(d), rel.Variant())
+		}
+	}
+	waitFor(t, 60*time.Second, "the fleet rollout to finish", func() bool {
+		ro = getRollout(t, c, ro.ID)
+		return ro.Status == rollout.StatusFinished
+	})
+	st := stages(ro)
+	if st[rollout.StageConfirmed] == 0 || st[rollout.StageFailed] != 0 || st[rollout.StageNotReturned] != 0 {
+		t.Fatalf("stages %v", st)
+	}
+	// Delta sync after the rollout reports the new versions.
+	delta, _, _ := listAll(t, c, cursor, 1000)
+	got := map[string]string{}
+	for _, d := range delta {
+		got[d.ID] = d.Firmware
+	}
+	for _, u := range ro.Units {
+		if u.Stage == rollout.StageConfirmed && got[u.DeviceID] != rel.Version {
+			t.Errorf("delta sync shows %s on %q, want %s", u.DeviceID, got[u.DeviceID], rel.Version)
+		}
+	}
+}
+
+// With a high failure share, the rollout pauses itself at the threshold and sends nothing more.
+func TestRolloutPausesAtFailureThreshold(t *testing.T) {
+	s := startSim(t, Config{Devices: 1200, Dealers: 1, Speed: 600, OTAFailureShare: 0.6})
+	c := newClient(t, s, newValidator(t))
+	c.login(account(t, s, "dealer", ""))
+	devs, _, _ := listAll(t, c, "", 2000)
+	v := biggestWiFiVariant(t, c, devs)
+	rel, _ := validate(t, c, devs, v)
+	var ro rollout.Rollout
+	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport,
+		Target: rollout.TargetMyFleet, Threshold: rollout.Threshold{Units: 2}}, 201, &ro)
+	n := len(ro.Units)
+	if n < 8 {
+		t.Skipf("only %d units in the rollout with this seed", n)
+	}
+	waitFor(t, 30*time.Second, "the rollout to pause itself", func() bool {
+		ro = getRollout(t, c, ro.ID)
+		return ro.Status != rollout.StatusRunning
+	})
+	if ro.Status != rollout.StatusPaused || ro.Reason == "" {
+		t.Fatalf("rollout ended %s (%q), want paused by itself", ro.Status, ro.Reason)
+	}
+	st := stages(ro)
+	if st[rollout.StageFailed]+st[rollout.StageNotReturned] < 2 {
+		t.Errorf("paused with stages %v", st)
+	}
+	if st[rollout.StageQueued] == 0 {
+		t.Fatalf("the threshold did not stop the rollout before everyone got it: %v", st)
+	}
+	// Paused: units already installing finish, nobody new is sent the release.
+	queued := st[rollout.StageQueued]
+	time.Sleep(1500 * time.Millisecond)
+	ro = getRollout(t, c, ro.ID)
+	if q := stages(ro)[rollout.StageQueued]; q != queued || ro.Status != rollout.StatusPaused {
+		t.Errorf("while paused: queued %d → %d, status %s", queued, q, ro.Status)
+	}
+	// Cancel skips the rest.
+	c.mustJSON("POST", path(api.PathRolloutCancel, "id", ro.ID), nil, 200, &ro)
+	if st := stages(ro); st[rollout.StageQueued] != 0 || st[rollout.StageSkipped] < queued {
+		t.Errorf("after cancel: %v", st)
+	}
+}

@@ -1,0 +1,602 @@
+// Package unit simulates a FleetDesk generator controller sitting in MCUboot serial recovery, for
+// tests, benchmarks and `fleetsim unit`. It is written from the Zephyr SMP transport/protocol and
+// MCUboot serial recovery texts, with its own framing, CRC and CBOR handling, and deliberately
+// shares no code with app/recovery: a misunderstanding on one side shows up as a failure instead
+// of passing both. It paces its line to an emulated baud rate (a pty has none) and injects faults
+// on request: dropped packets, a stall mid-upload, a receive buffer too small for big chunks.
+package unit
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/sim/fwimage"
+)
+
+// Config describes the simulated unit. Zero values mean the defaults noted.
+type Config struct {
+	Model     fleet.Model     // default D180
+	Transport fleet.Transport // default gsm
+	Version   string          // running firmware, default "2.3.0"
+	Serial    string          // default "SIM-<model>-0001"
+
+	Baud     int // emulated line rate, 8N1; 0 leaves the line unpaced
+	Buf      int // receive buffer: the largest decoded packet accepted, default 1024
+	BufCount int // buffers announced by MCUmgr parameters, default 1
+
+	NoIdentity bool // answer the FleetDesk identity group "not supported", like plain MCUboot
+	NoParams   bool // answer MCUmgr parameters "not supported", like many MCUboot builds
+
+	DropEvery int           // silently drop every K-th request packet (0: never)
+	StallAt   int           // once the upload reaches this offset, go silent for StallFor (0: never)
+	StallFor  time.Duration // default 2s
+
+	SlotSize   int           // default 1 MiB
+	RebootTime time.Duration // time deaf after a reset, default 200ms
+}
+
+// Stats is what the unit saw; tests assert on it.
+type Stats struct {
+	Requests       int   // request packets decoded
+	Dropped        int   // dropped by DropEvery
+	Oversize       int   // dropped because they exceeded Buf
+	StallDropped   int   // ignored while stalled or rebooting
+	BadFrames      int   // CRC or base64 failures
+	UploadRequests int   // image upload requests handled
+	UploadBytes    int64 // image data bytes received in upload requests
+	UploadOffsets  []int // the off of every upload request handled, in order
+	Restarts       int   // uploads started at offset 0 (the first one included)
+	Resets         int
+	Bricked        bool // a reset booted an image for another variant
+}
+
+// Slot is one image slot as the unit holds it.
+type Slot struct {
+	Version  string
+	Hash     []byte
+	Variant  string // the 0xa0 TLV value, empty if none
+	Bootable bool
+	Pending  bool
+}
+
+// Unit is one simulated controller.
+type Unit struct {
+	cfg Config
+
+	mu    sync.Mutex
+	slots [2]*Slot
+	up    struct {
+		active bool
+		buf    []byte
+		off    int
+		sha    []byte
+	}
+	stats        Stats
+	stallArmed   bool
+	stalledUntil time.Time
+	deafUntil    time.Time
+	bootCount    int
+}
+
+// New builds a unit with a valid image of cfg.Version in slot 0.
+func New(cfg Config) (*Unit, error) {
+	if cfg.Model == "" {
+		cfg.Model = fleet.ModelD180
+	}
+	if cfg.Transport == "" {
+		cfg.Transport = fleet.TransportGSM
+	}
+	if cfg.Version == "" {
+		cfg.Version = "2.3.0"
+	}
+	if cfg.Serial == "" {
+		cfg.Serial = "SIM-" + string(cfg.Model) + "-0001"
+	}
+	if cfg.Buf == 0 {
+		cfg.Buf = 1024
+	}
+	if cfg.BufCount == 0 {
+		cfg.BufCount = 1
+	}
+	if cfg.StallFor == 0 {
+		cfg.StallFor = 2 * time.Second
+	}
+	if cfg.SlotSize == 0 {
+		cfg.SlotSize = 1 << 20
+	}
+	if cfg.RebootTime == 0 {
+		cfg.RebootTime = 200 * time.Millisecond
+	}
+	if !cfg.Model.Valid() || !cfg.Transport.Valid() {
+		return nil, fmt.Errorf("unit: unknown model %q or transport %q", cfg.Model, cfg.Transport)
+	}
+	if cfg.Buf < 64 {
+		return nil, fmt.Errorf("unit: buffer of %d bytes is too small for any SMP packet", cfg.Buf)
+	}
+	v := fleet.Variant{Console: fleet.ConsoleFor(cfg.Model), Engine: cfg.Model, Transport: cfg.Transport}
+	img, err := fwimage.Build(v, cfg.Version, fwimage.Payload(v, cfg.Version, 4096))
+	if err != nil {
+		return nil, err
+	}
+	s, err := inspect(img)
+	if err != nil {
+		return nil, fmt.Errorf("unit: initial image: %w", err)
+	}
+	u := &Unit{cfg: cfg, stallArmed: cfg.StallAt > 0}
+	u.slots[0] = s
+	return u, nil
+}
+
+// Variant is the firmware variant this unit needs.
+func (u *Unit) Variant() fleet.Variant {
+	return fleet.Variant{Console: fleet.ConsoleFor(u.cfg.Model), Engine: u.cfg.Model, Transport: u.cfg.Transport}
+}
+
+// Stats returns a copy of what the unit saw so far.
+func (u *Unit) Stats() Stats {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	s := u.stats
+	s.UploadOffsets = append([]int(nil), s.UploadOffsets...)
+	return s
+}
+
+// Slots returns copies of the two image slots (nil when empty).
+func (u *Unit) Slots() [2]*Slot {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var out [2]*Slot
+	for i, s := range u.slots {
+		if s != nil {
+			c := *s
+			out[i] = &c
+		}
+	}
+	return out
+}
+
+// Serve answers SMP requests arriving on rw until ctx ends or rw fails. Bytes are paced to
+// cfg.Baud in both directions.
+func (u *Unit) Serve(ctx context.Context, rw io.ReadWriter) error {
+	byteTime := time.Duration(0)
+	if u.cfg.Baud > 0 {
+		byteTime = time.Second * 10 / time.Duration(u.cfg.Baud) // 8N1: 10 bits a byte
+	}
+	var rxClock, txClock time.Time
+	var fr framer
+	buf := make([]byte, 2048)
+	for {
+		n, err := rw.Read(buf)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if n > 0 {
+			if byteTime > 0 {
+				// The last of these bytes arrives only after the line has carried them all.
+				now := time.Now()
+				if rxClock.Before(now) {
+					rxClock = now
+				}
+				rxClock = rxClock.Add(time.Duration(n) * byteTime)
+				time.Sleep(time.Until(rxClock))
+			}
+			for _, pkt := range fr.feed(buf[:n]) {
+				out := u.handlePacket(pkt)
+				if len(out) == 0 {
+					continue
+				}
+				if byteTime > 0 {
+					now := time.Now()
+					if txClock.Before(now) {
+						txClock = now
+					}
+					txClock = txClock.Add(time.Duration(len(out)) * byteTime)
+					time.Sleep(time.Until(txClock))
+				}
+				if _, err := rw.Write(out); err != nil {
+					return err
+				}
+			}
+			u.mu.Lock()
+			u.stats.BadFrames += fr.bad
+			fr.bad = 0
+			u.mu.Unlock()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// framer collects SMP serial lines into packets (length-prefixed, CRC-checked raw bytes).
+type framer struct {
+	line []byte
+	pkt  []byte
+	open bool
+	bad  int
+}
+
+// feed returns the raw decoded packets (length field, body and CRC) completed by p.
+func (f *framer) feed(p []byte) [][]byte {
+	var out [][]byte
+	for _, c := range p {
+		if c != '\n' {
+			if len(f.line) < 8192 {
+				f.line = append(f.line, c)
+			}
+			continue
+		}
+		line := bytes.TrimSuffix(f.line, []byte{'\r'})
+		f.line = f.line[:0]
+		if len(line) < 2 {
+			continue
+		}
+		switch {
+		case line[0] == 6 && line[1] == 9:
+			f.pkt, f.open = f.pkt[:0], true
+		case line[0] == 4 && line[1] == 20 && f.open:
+		default:
+			continue
+		}
+		dec := make([]byte, base64.StdEncoding.DecodedLen(len(line)-2))
+		n, err := base64.StdEncoding.Decode(dec, line[2:])
+		if err != nil {
+			f.open = false
+			f.bad++
+			continue
+		}
+		f.pkt = append(f.pkt, dec[:n]...)
+		if len(f.pkt) < 2 {
+			continue
+		}
+		want := int(f.pkt[0])<<8 | int(f.pkt[1])
+		// Either the length counts the CRC (Zephyr) or only the body (older MCUboot text).
+		for _, bodyLen := range []int{want - 2, want} {
+			if bodyLen >= 0 && len(f.pkt) == 2+bodyLen+2 {
+				body := f.pkt[2 : 2+bodyLen]
+				if crc16(body) == uint16(f.pkt[2+bodyLen])<<8|uint16(f.pkt[3+bodyLen]) {
+					out = append(out, append([]byte(nil), f.pkt...))
+					f.open = false
+					break
+				}
+			}
+		}
+		if f.open && len(f.pkt) >= want+4 {
+			f.open = false
+			f.bad++
+		}
+	}
+	return out
+}
+
+// crc16 is CRC-16/XMODEM computed bit by bit, as the spec describes it.
+func crc16(data []byte) uint16 {
+	var crc uint16
+	for _, b := range data {
+		crc ^= uint16(b) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return crc
+}
+
+// frame encodes a response body for the line: length (body + CRC), body, CRC, base64 broken into
+// lines of at most 127 bytes.
+func frame(body []byte) []byte {
+	raw := make([]byte, 2, len(body)+4)
+	binary.BigEndian.PutUint16(raw, uint16(len(body)+2))
+	raw = append(raw, body...)
+	raw = binary.BigEndian.AppendUint16(raw, crc16(body))
+	b64 := base64.StdEncoding.EncodeToString(raw)
+	var out []byte
+	for i := 0; i < len(b64); i += 124 {
+		if i == 0 {
+			out = append(out, 6, 9)
+		} else {
+			out = append(out, 4, 20)
+		}
+		out = append(out, b64[i:min(i+124, len(b64))]...)
+		out = append(out, '\n')
+	}
+	return out
+}
+
+// kv is one response map entry; responses are written as indefinite-length maps, as real units do.
+type kv struct {
+	k string
+	v any
+}
+
+func indefMap(pairs ...kv) []byte {
+	out := []byte{0xbf}
+	for _, p := range pairs {
+		k, _ := cbor.Marshal(p.k)
+		v, err := cbor.Marshal(p.v)
+		if err != nil {
+			panic(err) // only our own literal values reach here
+		}
+		out = append(append(out, k...), v...)
+	}
+	return append(out, 0xff)
+}
+
+// handlePacket applies the fault rules and answers one packet; nil means silence.
+func (u *Unit) handlePacket(pkt []byte) []byte {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	now := time.Now()
+	if now.Before(u.deafUntil) || now.Before(u.stalledUntil) {
+		u.stats.StallDropped++
+		return nil
+	}
+	if len(pkt) > u.cfg.Buf {
+		u.stats.Oversize++
+		return nil
+	}
+	u.stats.Requests++
+	if u.cfg.DropEvery > 0 && u.stats.Requests%u.cfg.DropEvery == 0 {
+		u.stats.Dropped++
+		return nil
+	}
+	n := int(pkt[0])<<8 | int(pkt[1])
+	body := pkt[2:]
+	if len(body) == n {
+		body = body[:n-2]
+	} else {
+		body = body[:n]
+	}
+	if len(body) < 8 {
+		return nil
+	}
+	ver := body[0] >> 3 & 3
+	op := body[0] & 7
+	group := binary.BigEndian.Uint16(body[4:])
+	seq, id := body[6], body[7]
+	plen := int(binary.BigEndian.Uint16(body[2:]))
+	if plen != len(body)-8 {
+		return nil
+	}
+	req := map[string]any{}
+	if plen > 0 {
+		if err := cbor.Unmarshal(body[8:], &req); err != nil {
+			return u.reply(ver, op, group, seq, id, u.errPayload(ver, group, 3))
+		}
+	}
+	payload, silent := u.dispatch(ver, op, group, id, req)
+	if silent {
+		return nil
+	}
+	out := u.reply(ver, op, group, seq, id, payload)
+	if group == 0 && id == 5 && op == 2 {
+		// The reset answer goes out, then the unit reboots: a banner on the line, deaf meanwhile.
+		out = append(out, []byte("\r\n*** Booting MCUboot (FleetDesk sim) ***\r\n")...)
+	}
+	return out
+}
+
+func (u *Unit) reply(ver, op uint8, group uint16, seq, id uint8, payload []byte) []byte {
+	h := make([]byte, 8, 8+len(payload))
+	h[0] = ver<<3 | (op + 1)
+	binary.BigEndian.PutUint16(h[2:], uint16(len(payload)))
+	binary.BigEndian.PutUint16(h[4:], group)
+	h[6], h[7] = seq, id
+	return frame(append(h, payload...))
+}
+
+// errPayload is an error in the form the request's SMP version calls for.
+func (u *Unit) errPayload(ver uint8, group uint16, rc int) []byte {
+	if ver == 1 {
+		return indefMap(kv{"err", map[string]int{"group": int(group), "rc": rc}})
+	}
+	return indefMap(kv{"rc", rc})
+}
+
+// dispatch runs one command with u.mu held.
+func (u *Unit) dispatch(ver, op uint8, group uint16, id uint8, req map[string]any) (payload []byte, silent bool) {
+	const notSupported = 8
+	switch {
+	case group == 0 && id == 0 && op == 2:
+		d, _ := req["d"].(string)
+		return indefMap(kv{"r", d}), false
+	case group == 0 && id == 5 && op == 2:
+		u.reset()
+		return indefMap(), false
+	case group == 0 && id == 6 && op == 0:
+		if u.cfg.NoParams {
+			return u.errPayload(ver, group, notSupported), false
+		}
+		return indefMap(kv{"buf_size", u.cfg.Buf}, kv{"buf_count", u.cfg.BufCount}), false
+	case group == 1 && id == 0 && op == 0:
+		return u.imageState(), false
+	case group == 1 && id == 1 && op == 2:
+		return u.upload(ver, req)
+	case group == 64 && id == 0 && op == 0:
+		if u.cfg.NoIdentity {
+			return u.errPayload(ver, group, notSupported), false
+		}
+		return indefMap(kv{"model", string(u.cfg.Model)}, kv{"engine", string(u.cfg.Model)},
+			kv{"transport", string(u.cfg.Transport)}, kv{"serial", u.cfg.Serial}), false
+	}
+	return u.errPayload(ver, group, notSupported), false
+}
+
+func (u *Unit) imageState() []byte {
+	var images []map[string]any
+	for i, s := range u.slots {
+		if s == nil {
+			continue
+		}
+		e := map[string]any{"image": 0, "slot": i, "version": s.Version, "bootable": s.Bootable,
+			"pending": s.Pending, "confirmed": i == 0, "active": i == 0, "permanent": false}
+		if s.Hash != nil {
+			e["hash"] = s.Hash
+		}
+		images = append(images, e)
+	}
+	return indefMap(kv{"images", images}, kv{"splitStatus", 0})
+}
+
+func intField(m map[string]any, k string) (int, bool) {
+	switch v := m[k].(type) {
+	case uint64:
+		if v > 1<<31 {
+			return 0, false
+		}
+		return int(v), true
+	case int64:
+		if v < 0 || v > 1<<31 {
+			return 0, false
+		}
+		return int(v), true
+	}
+	return 0, false
+}
+
+// upload follows MCUboot's rules: offset 0 starts an upload (len required), a chunk at any other
+// offset than the expected one is answered with the expected offset and not written.
+func (u *Unit) upload(ver uint8, req map[string]any) ([]byte, bool) {
+	const einval, enomem = 3, 2
+	off, ok := intField(req, "off")
+	data, okd := req["data"].([]byte)
+	if !ok || !okd {
+		return u.errPayload(ver, 1, einval), false
+	}
+	if img, ok := intField(req, "image"); ok && img != 0 {
+		return u.errPayload(ver, 1, einval), false
+	}
+	u.stats.UploadRequests++
+	u.stats.UploadBytes += int64(len(data))
+	u.stats.UploadOffsets = append(u.stats.UploadOffsets, off)
+	if off == 0 {
+		n, ok := intField(req, "len")
+		if !ok || n == 0 {
+			return u.errPayload(ver, 1, einval), false
+		}
+		if n > u.cfg.SlotSize {
+			return u.errPayload(ver, 1, enomem), false
+		}
+		u.stats.Restarts++
+		u.up.active, u.up.buf, u.up.off = true, make([]byte, n), 0
+		u.up.sha, _ = req["sha"].([]byte)
+		u.slots[1] = nil // the secondary slot is erased
+	}
+	if !u.up.active || off != u.up.off {
+		return indefMap(kv{"rc", 0}, kv{"off", u.up.off}), false
+	}
+	if off+len(data) > len(u.up.buf) {
+		return u.errPayload(ver, 1, einval), false
+	}
+	copy(u.up.buf[off:], data)
+	u.up.off += len(data)
+	resp := []kv{{"rc", 0}, {"off", u.up.off}}
+	if u.up.off == len(u.up.buf) {
+		u.up.active = false
+		if u.up.sha != nil {
+			sum := sha256.Sum256(u.up.buf)
+			resp = append(resp, kv{"match", bytes.Equal(sum[:], u.up.sha)})
+		}
+		s, err := inspect(u.up.buf)
+		if err != nil {
+			s = &Slot{Bootable: false}
+		} else {
+			s.Pending = true
+		}
+		u.slots[1] = s
+	}
+	if u.stallArmed && u.up.off >= u.cfg.StallAt {
+		// The chunk is written but its answer never leaves: the client must learn the offset
+		// from the unit when it comes back.
+		u.stallArmed = false
+		u.stalledUntil = time.Now().Add(u.cfg.StallFor)
+		return nil, true
+	}
+	return indefMap(resp...), false
+}
+
+// reset reboots: a valid pending image in slot 1 is swapped into slot 0 and runs.
+func (u *Unit) reset() {
+	u.stats.Resets++
+	u.deafUntil = time.Now().Add(u.cfg.RebootTime)
+	u.up.active = false
+	if s := u.slots[1]; s != nil && s.Bootable && s.Pending {
+		s.Pending = false
+		u.slots[0], u.slots[1] = s, u.slots[0]
+		if want := fwVariant(u.Variant()); s.Variant != want {
+			u.stats.Bricked = true
+		}
+	}
+	u.bootCount++
+}
+
+func fwVariant(v fleet.Variant) string {
+	return "console=" + string(v.Console) + ";engine=" + string(v.Engine) + ";transport=" + string(v.Transport)
+}
+
+// inspect validates an MCUboot image the way a bootloader does (header magic, SHA-256 TLV over
+// header, payload and protected TLVs) and reads its version and variant.
+func inspect(img []byte) (*Slot, error) {
+	if len(img) < 32 || binary.LittleEndian.Uint32(img) != 0x96f3b83d {
+		return nil, fmt.Errorf("bad magic")
+	}
+	hdr := int(binary.LittleEndian.Uint16(img[8:]))
+	prot := int(binary.LittleEndian.Uint16(img[10:]))
+	size := int(binary.LittleEndian.Uint32(img[12:]))
+	end := hdr + size + prot
+	if hdr < 32 || end+4 > len(img) {
+		return nil, fmt.Errorf("truncated")
+	}
+	s := &Slot{Version: fmt.Sprintf("%d.%d.%d", img[20], img[21], binary.LittleEndian.Uint16(img[22:]))}
+	if b := binary.LittleEndian.Uint32(img[24:]); b != 0 {
+		s.Version += fmt.Sprintf(".%d", b)
+	}
+	walk := func(area []byte, fn func(t uint16, v []byte)) {
+		for p := 4; p+4 <= len(area); {
+			t, l := binary.LittleEndian.Uint16(area[p:]), int(binary.LittleEndian.Uint16(area[p+2:]))
+			if p+4+l > len(area) {
+				return
+			}
+			fn(t, area[p+4:p+4+l])
+			p += 4 + l
+		}
+	}
+	if prot > 0 {
+		walk(img[hdr+size:end], func(t uint16, v []byte) {
+			if t == 0xa0 {
+				s.Variant = string(v)
+			}
+		})
+	}
+	if binary.LittleEndian.Uint16(img[end:]) != 0x6907 {
+		return nil, fmt.Errorf("no TLV area")
+	}
+	tl := int(binary.LittleEndian.Uint16(img[end+2:]))
+	if end+tl > len(img) {
+		return nil, fmt.Errorf("truncated TLV area")
+	}
+	walk(img[end:end+tl], func(t uint16, v []byte) {
+		if t == 0x10 {
+			s.Hash = append([]byte(nil), v...)
+		}
+	})
+	sum := sha256.Sum256(img[:end])
+	if !bytes.Equal(sum[:], s.Hash) {
+		return nil, fmt.Errorf("hash mismatch")
+	}
+	s.Bootable = true
+	return s, nil
+}

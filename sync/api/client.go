@@ -1,0 +1,389 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+)
+
+// TokenSource hands out the bearer token for authenticated calls. sync/auth implements it and
+// refreshes the access token before it expires.
+type TokenSource interface {
+	// AccessToken returns a token valid for at least the next few seconds.
+	AccessToken(ctx context.Context) (string, error)
+	// Invalidate tells the source the backend refused token; the next AccessToken must refresh.
+	Invalidate(token string)
+}
+
+// Options tune a Client. The zero value gives sensible defaults.
+type Options struct {
+	Timeout       time.Duration // per attempt, including reading the body; default 20 s
+	ImageTimeout  time.Duration // per attempt for firmware image downloads; default 5 min
+	MaxAttempts   int           // for retryable calls; default 4
+	BaseBackoff   time.Duration // first retry delay before jitter; default 250 ms
+	MaxBackoff    time.Duration // cap on one retry delay, Retry-After included; default 10 s
+	MaxBody       int64         // cap on a JSON response body; default 64 MiB
+	MaxImage      int64         // cap on a firmware image; default 64 MiB
+	UserAgent     string        // default "FleetDesk"
+	HTTPTransport http.RoundTripper
+}
+
+func (o *Options) defaults() {
+	if o.Timeout <= 0 {
+		o.Timeout = 20 * time.Second
+	}
+	if o.ImageTimeout <= 0 {
+		o.ImageTimeout = 5 * time.Minute
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 4
+	}
+	if o.BaseBackoff <= 0 {
+		o.BaseBackoff = 250 * time.Millisecond
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 10 * time.Second
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = 64 << 20
+	}
+	if o.MaxImage <= 0 {
+		o.MaxImage = 64 << 20
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "FleetDesk"
+	}
+}
+
+// Client is the typed client of the fleet backend contract. It is safe for concurrent use.
+type Client struct {
+	base   string
+	opts   Options
+	rc     *resty.Client
+	tokens TokenSource
+	sleep  func(ctx context.Context, d time.Duration) error
+}
+
+// CheckBaseURL accepts https URLs, and plain http only for loopback hosts (the simulated backend
+// on this machine); anything else would send passwords and tokens in the clear.
+func CheckBaseURL(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "", fmt.Errorf("backend URL %q: %v", raw, err)
+	}
+	if u.User != nil {
+		return "", fmt.Errorf("backend URL must not carry a user name or password")
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("backend URL %q has no host (expected https://host[:port])", raw)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return "", fmt.Errorf("backend URL %q: plain http is allowed only for 127.0.0.1/localhost; use https", raw)
+		}
+	default:
+		return "", fmt.Errorf("backend URL %q: scheme must be https", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("backend URL %q must not have a query or fragment", raw)
+	}
+	return strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/"), nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// New makes a client for the backend at baseURL. tokens may be nil for a client that only signs in.
+func New(baseURL string, tokens TokenSource, opts Options) (*Client, error) {
+	base, err := CheckBaseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	opts.defaults()
+	rc := resty.New().
+		SetBaseURL(base).
+		SetHeader("User-Agent", opts.UserAgent).
+		SetHeader("Accept", "application/json").
+		SetDoNotParseResponse(true).
+		SetRedirectPolicy(resty.NoRedirectPolicy())
+	if opts.HTTPTransport != nil {
+		rc.SetTransport(opts.HTTPTransport)
+	}
+	// resty logs request failures itself; the caller gets them as errors instead.
+	rc.SetLogger(quietLogger{})
+	return &Client{base: base, opts: opts, rc: rc, tokens: tokens, sleep: sleepCtx}, nil
+}
+
+// BaseURL is the normalised backend URL.
+func (c *Client) BaseURL() string { return c.base }
+
+// WithTokens returns a client sharing this one's connections that authenticates with ts.
+func (c *Client) WithTokens(ts TokenSource) *Client {
+	cp := *c
+	cp.tokens = ts
+	return &cp
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Warnf(string, ...any)  {}
+func (quietLogger) Debugf(string, ...any) {}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// NewIdempotencyKey makes the key for one user action; pass the same key to every retry of it.
+func NewIdempotencyKey() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		// crypto/rand does not fail on supported platforms; a time-based key still avoids reuse.
+		return fmt.Sprintf("t%x", time.Now().UnixNano())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// call describes one request.
+type call struct {
+	method   string
+	path     string            // a Path* constant
+	params   map[string]string // path parameters
+	query    map[string]string
+	body     any
+	auth     bool
+	retry    bool // idempotent (or made so by an Idempotency-Key): safe to send again
+	idemKey  string
+	maxBody  int64
+	timeout  time.Duration
+	expected []int // success statuses; default 200
+}
+
+func (cl call) endpoint() string { return cl.method + " " + cl.path }
+
+// do runs the call with retries and returns the body of a successful answer.
+func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
+	if cl.maxBody == 0 {
+		cl.maxBody = c.opts.MaxBody
+	}
+	if cl.timeout == 0 {
+		cl.timeout = c.opts.Timeout
+	}
+	attempts := 1
+	if cl.retry {
+		attempts = c.opts.MaxAttempts
+	}
+	reauthed, skipWait := false, false
+	var last *Error
+	for i := 0; i < attempts; i++ {
+		if i > 0 && !skipWait {
+			if err := c.sleep(ctx, c.backoff(i, last)); err != nil {
+				return nil, c.ctxErr(cl, err, last)
+			}
+		}
+		skipWait = false
+		body, aerr := c.attempt(ctx, cl)
+		if aerr == nil {
+			return body, nil
+		}
+		last = aerr
+		if ctx.Err() != nil {
+			return nil, c.ctxErr(cl, ctx.Err(), last)
+		}
+		if aerr.Kind == KindUnauthorized && cl.auth && !reauthed && c.tokens != nil && aerr.Status != 0 {
+			// The request was refused before it ran, so one more try with a fresh token is safe
+			// even for a non-idempotent call.
+			reauthed, skipWait = true, true
+			attempts++
+			continue
+		}
+		if !cl.retry || !aerr.retryable() {
+			return nil, last
+		}
+		if aerr.retryAfter > c.opts.MaxBackoff {
+			// The backend asked for a longer pause than a caller should block on.
+			return nil, last
+		}
+	}
+	return nil, last
+}
+
+func (c *Client) ctxErr(cl call, err error, last *Error) *Error {
+	msg := "cancelled"
+	if errors.Is(err, context.DeadlineExceeded) {
+		msg = "gave up waiting"
+	}
+	if last != nil {
+		msg += " (last failure: " + last.Error() + ")"
+	}
+	return &Error{Endpoint: cl.endpoint(), Kind: KindOffline, Message: msg, Err: err}
+}
+
+// backoff is exponential with full jitter, or what Retry-After asked for.
+func (c *Client) backoff(retry int, last *Error) time.Duration {
+	if last != nil && last.retryAfter > 0 {
+		return last.retryAfter
+	}
+	ceil := c.opts.BaseBackoff << (retry - 1)
+	if ceil > c.opts.MaxBackoff || ceil <= 0 {
+		ceil = c.opts.MaxBackoff
+	}
+	return ceil/2 + time.Duration(mrand.Int64N(int64(ceil/2)+1))
+}
+
+// attempt sends the request once. wait is the backend's Retry-After, if any.
+func (c *Client) attempt(ctx context.Context, cl call) ([]byte, *Error) {
+	actx, cancel := context.WithTimeout(ctx, cl.timeout)
+	defer cancel()
+	req := c.rc.R().SetContext(actx)
+	for k, v := range cl.params {
+		req.SetPathParam(k, v)
+	}
+	for k, v := range cl.query {
+		if v != "" {
+			req.SetQueryParam(k, v)
+		}
+	}
+	if cl.body != nil {
+		req.SetHeader("Content-Type", "application/json").SetBody(cl.body)
+	}
+	if cl.idemKey != "" {
+		req.SetHeader(HeaderIdempotencyKey, cl.idemKey)
+	}
+	if cl.auth {
+		if c.tokens == nil {
+			return nil, &Error{Endpoint: cl.endpoint(), Kind: KindUnauthorized, Message: "not signed in"}
+		}
+		tok, err := c.tokens.AccessToken(ctx)
+		if err != nil {
+			var ae *Error
+			if errors.As(err, &ae) {
+				return nil, ae
+			}
+			return nil, &Error{Endpoint: cl.endpoint(), Kind: KindUnauthorized, Message: err.Error(), Err: err}
+		}
+		req.SetAuthToken(tok)
+	}
+	resp, err := req.Execute(cl.method, cl.path)
+	if err != nil {
+		return nil, c.transportErr(cl, err, actx)
+	}
+	raw := resp.RawBody()
+	defer raw.Close()
+	body, rerr := readCapped(raw, cl.maxBody)
+	status := resp.StatusCode()
+	var wait time.Duration
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		if d, ok := ParseRetryAfter(resp.Header().Get("Retry-After"), time.Now()); ok {
+			wait = d
+		}
+	}
+	if rerr != nil {
+		if errors.Is(rerr, errTooBig) {
+			return nil, &Error{Endpoint: cl.endpoint(), Kind: KindBadResponse, Status: status,
+				Message: fmt.Sprintf("response body larger than %d bytes", cl.maxBody)}
+		}
+		if actx.Err() != nil && ctx.Err() == nil {
+			return nil, &Error{Endpoint: cl.endpoint(), Kind: KindOffline, Status: status, transient: true,
+				Message: fmt.Sprintf("timed out after %s reading the response", cl.timeout), Err: rerr}
+		}
+		return nil, &Error{Endpoint: cl.endpoint(), Kind: KindBadResponse, Status: status, transient: true,
+			Message: "response body cut short: " + rerr.Error(), Err: rerr}
+	}
+	if ok := success(status, cl.expected); ok {
+		return body, nil
+	}
+	e := &Error{Endpoint: cl.endpoint(), Status: status, retryAfter: wait}
+	if d, ok := DecodeError(body); ok {
+		e.Code, e.Message = d.Code, d.Message
+	} else {
+		e.Message = "no error details in the answer"
+	}
+	e.Kind = kindForStatus(status, e.Code)
+	if e.Kind == KindUnauthorized && cl.auth && c.tokens != nil {
+		c.tokens.Invalidate(req.Token)
+	}
+	return nil, e
+}
+
+func success(status int, expected []int) bool {
+	if len(expected) == 0 {
+		return status == http.StatusOK
+	}
+	for _, s := range expected {
+		if s == status {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Client) transportErr(cl call, err error, actx context.Context) *Error {
+	e := &Error{Endpoint: cl.endpoint(), Kind: KindOffline, Err: err}
+	var ue *url.Error
+	inner := err
+	if errors.As(err, &ue) {
+		inner = ue.Err
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || actx.Err() != nil:
+		e.Message = fmt.Sprintf("no answer within %s", cl.timeout)
+	default:
+		e.Message = "backend unreachable: " + inner.Error()
+	}
+	return e
+}
+
+var errTooBig = errors.New("body too big")
+
+// readCapped reads at most limit bytes; an endless or huge body fails instead of filling memory.
+func readCapped(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errTooBig
+	}
+	return b, nil
+}
+
+// json runs a call and decodes its answer into out (nil: the body is ignored).
+func (c *Client) json(ctx context.Context, cl call, out any) error {
+	body, err := c.do(ctx, cl)
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	if err := Decode(body, out); err != nil {
+		return &Error{Endpoint: cl.endpoint(), Kind: KindBadResponse, Status: http.StatusOK, Message: err.Error(), Err: err}
+	}
+	return nil
+}

@@ -1,0 +1,25 @@
+package api
+
+import _ "embed"
+
+// OpenAPISpec is openapi.yaml, the contract this package's types and the simulated backend follow;
+// tests validate real traffic against it.
+//
+//go:embed openapi.yaml
+var OpenAPISpec []byte
+
+// Error codes beyond the common ones in contract.go.
+const (
+	// CodeValidationRequired: a my_fleet rollout of a release not yet confirmed on a test device
+	// of the same dealer (HTTP 409).
+	CodeValidationRequired = "validation_required"
+	// CodeCursorExpired: a `since` cursor from another backend state (HTTP 410); sync from scratch.
+	CodeCursorExpired = "cursor_expired"
+)
+
+// ServiceLogResult is the answer to a service log upload: entries stored now, and entries the
+// backend already had (a resend after a lost answer).
+type ServiceLogResult struct {
+	Accepted   int `json:"accepted"`
+	Duplicates int `json:"duplicates"`
+}

@@ -1,0 +1,198 @@
+// Package auth signs FleetDesk in to a fleet backend and keeps it signed in: the refresh token
+// lives in the OS keyring (one entry per backend profile), the short-lived access token only in
+// memory, and it is refreshed before it expires. Nothing secret is ever written to a file, a log
+// or an error message.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/sync/api"
+)
+
+// ErrNotSignedIn means there is no session for the profile: run `fleetdesk login` (or sign in
+// from the app).
+var ErrNotSignedIn = errors.New("not signed in")
+
+// Account is the keyring account a profile's refresh token is filed under.
+func Account(profile string) string { return "profile:" + profile }
+
+// Session is one signed-in profile. It implements api.TokenSource.
+type Session struct {
+	client  *api.Client // unauthenticated: sign-in and refresh only
+	store   Store
+	profile string
+	now     func() time.Time
+
+	mu       sync.Mutex
+	access   string
+	expires  time.Time
+	lifetime time.Duration
+	refresh  string
+	notice   string
+}
+
+// New makes a signed-out session for profile. client is used only for sign-in, refresh and
+// sign-out; store keeps the refresh token (DefaultStore for the OS keyring).
+func New(client *api.Client, store Store, profile string) *Session {
+	return &Session{client: client, store: store, profile: profile, now: time.Now}
+}
+
+// SetClock replaces the clock (tests of the refresh timing).
+func (s *Session) SetClock(now func() time.Time) { s.now = now }
+
+// Notice is news for the user about where the sign-in is kept, "" when all is normal.
+func (s *Session) Notice() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.notice
+}
+
+// SignIn signs in with email and password and remembers the refresh token. The password is not
+// kept anywhere.
+func (s *Session) SignIn(ctx context.Context, email, password string) error {
+	tp, err := s.client.Login(ctx, email, password)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.adopt(tp)
+	return nil
+}
+
+// Resume restores the profile's session from the store, refreshing the access token. It returns
+// ErrNotSignedIn when nothing is stored or the backend no longer accepts the stored token.
+func (s *Session) Resume(ctx context.Context) error {
+	rt, err := s.store.Get(Account(s.profile))
+	if errors.Is(err, ErrNotFound) {
+		return ErrNotSignedIn
+	}
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refresh = rt
+	_, err = s.refreshLocked(ctx)
+	return err
+}
+
+// SignedIn reports whether the session holds a refresh token.
+func (s *Session) SignedIn() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refresh != "" || s.access != ""
+}
+
+// adopt takes a fresh token pair; s.mu is held.
+func (s *Session) adopt(tp api.TokenPair) {
+	s.access = tp.AccessToken
+	s.lifetime = time.Duration(tp.ExpiresIn) * time.Second
+	if s.lifetime <= 0 {
+		s.lifetime = time.Minute
+	}
+	s.expires = s.now().Add(s.lifetime)
+	if tp.RefreshToken != "" {
+		s.refresh = tp.RefreshToken
+		if err := s.store.Set(Account(s.profile), tp.RefreshToken); err != nil {
+			// Say so plainly and keep the session in memory; never fall back to a file.
+			s.notice = NoKeyringNotice
+			s.store = &Memory{}
+			_ = s.store.Set(Account(s.profile), tp.RefreshToken)
+		} else if !s.store.Persistent() {
+			s.notice = NoKeyringNotice
+		}
+	}
+}
+
+// refreshMargin is how long before expiry the access token is renewed: a fifth of its life, at
+// most a minute, so a call never sets off with a token about to lapse.
+func (s *Session) refreshMargin() time.Duration {
+	m := s.lifetime / 5
+	if m > time.Minute {
+		m = time.Minute
+	}
+	return m
+}
+
+// AccessToken returns a valid access token, refreshing it first when it is close to expiry.
+func (s *Session) AccessToken(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.access != "" && s.now().Before(s.expires.Add(-s.refreshMargin())) {
+		return s.access, nil
+	}
+	return s.refreshLocked(ctx)
+}
+
+// ExpiresAt is when the current access token lapses (zero when there is none).
+func (s *Session) ExpiresAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.access == "" {
+		return time.Time{}
+	}
+	return s.expires
+}
+
+func (s *Session) refreshLocked(ctx context.Context) (string, error) {
+	if s.refresh == "" {
+		return "", &api.Error{Endpoint: "POST " + api.PathRefresh, Kind: api.KindUnauthorized, Message: ErrNotSignedIn.Error(), Err: ErrNotSignedIn}
+	}
+	tp, err := s.client.Refresh(ctx, s.refresh)
+	if err != nil {
+		k := api.KindOf(err)
+		if k == api.KindUnauthorized || k == api.KindForbidden {
+			// The backend no longer accepts the refresh token: it is useless, forget it.
+			s.access, s.refresh = "", ""
+			_ = s.store.Delete(Account(s.profile))
+			return "", &api.Error{Endpoint: "POST " + api.PathRefresh, Kind: api.KindUnauthorized, Status: 401,
+				Message: "the session has expired: sign in again", Err: ErrNotSignedIn}
+		}
+		return "", err
+	}
+	s.adopt(tp)
+	return s.access, nil
+}
+
+// Invalidate drops the access token the backend refused, so the next call refreshes.
+func (s *Session) Invalidate(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if token == "" || token == s.access {
+		s.access = ""
+	}
+}
+
+// SignOut ends the session on the backend (best effort: offline is fine) and deletes the stored
+// refresh token. The returned error reports only a failure to delete the local secret.
+func (s *Session) SignOut(ctx context.Context) error {
+	s.mu.Lock()
+	rt := s.refresh
+	if rt == "" {
+		if v, err := s.store.Get(Account(s.profile)); err == nil {
+			rt = v
+		}
+	}
+	s.mu.Unlock()
+	if rt != "" {
+		authed := s.client.WithTokens(s)
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_ = authed.Logout(ctx, rt)
+		cancel()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.access, s.refresh = "", ""
+	if err := s.store.Delete(Account(s.profile)); err != nil {
+		return fmt.Errorf("signing out: %w", err)
+	}
+	return nil
+}
+
+var _ api.TokenSource = (*Session)(nil)

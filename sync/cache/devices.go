@@ -1,0 +1,225 @@
+package cache
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+)
+
+// Batch is one page of a sync, written in one transaction together with the cursor that follows
+// it: after a crash the cache holds either all of it or none of it.
+type Batch struct {
+	Devices  []fleet.Device
+	Removed  []string
+	Cursor   string    // the cursor to resume from after this batch
+	Total    int       // devices in scope, for progress on the next start
+	Complete time.Time // non-zero on the last page: the time of this good sync
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+const upsertDevice = `INSERT INTO devices(id, name, customer_email, model, console, transport, firmware, online, last_seen, run_state, alarms, dealer, updated_at, lat, lon, fix_time)
+VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(id) DO UPDATE SET name = excluded.name, customer_email = excluded.customer_email, model = excluded.model,
+ console = excluded.console, transport = excluded.transport, firmware = excluded.firmware, online = excluded.online,
+ last_seen = excluded.last_seen, run_state = excluded.run_state, alarms = excluded.alarms, dealer = excluded.dealer,
+ updated_at = excluded.updated_at, lat = excluded.lat, lon = excluded.lon, fix_time = excluded.fix_time`
+
+// ApplyBatch writes one sync page atomically.
+func (c *Cache) ApplyBatch(ctx context.Context, b Batch) error {
+	tx, err := c.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("cache: starting the sync transaction: %w", err)
+	}
+	defer tx.Rollback()
+	if len(b.Devices) > 0 {
+		dst, err := tx.PrepareContext(ctx, upsertDevice)
+		if err != nil {
+			return err
+		}
+		defer dst.Close()
+		for i := range b.Devices {
+			d := &b.Devices[i]
+			alarms := ""
+			if len(d.Alarms) > 0 {
+				a, _ := json.Marshal(d.Alarms)
+				alarms = string(a)
+			}
+			online := 0
+			if d.Online {
+				online = 1
+			}
+			var lat, lon, fix any
+			if d.GPS != nil {
+				lat, lon, fix = d.GPS.Lat, d.GPS.Lon, nanos(d.GPS.FixTime)
+			}
+			if _, err := dst.ExecContext(ctx, d.ID, d.Name, d.CustomerEmail, string(d.Model), string(d.Console), string(d.Transport),
+				d.Firmware, online, nanos(d.LastSeen), string(d.RunState), alarms, d.Dealer, nanos(d.UpdatedAt), lat, lon, fix); err != nil {
+				return fmt.Errorf("cache: writing device %s: %w", d.ID, err)
+			}
+		}
+	}
+	if len(b.Removed) > 0 {
+		rst, err := tx.PrepareContext(ctx, "DELETE FROM devices WHERE id = ?")
+		if err != nil {
+			return err
+		}
+		defer rst.Close()
+		for _, id := range b.Removed {
+			if _, err := rst.ExecContext(ctx, id); err != nil {
+				return fmt.Errorf("cache: removing device %s: %w", id, err)
+			}
+		}
+	}
+	set := func(k, v string) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", k, v)
+		return err
+	}
+	if err := set(keyCursor, b.Cursor); err != nil {
+		return err
+	}
+	if err := set(keyTotal, strconv.Itoa(b.Total)); err != nil {
+		return err
+	}
+	if !b.Complete.IsZero() {
+		if err := set(keyLastSync, b.Complete.UTC().Format(time.RFC3339Nano)); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("cache: committing the sync batch: %w", err)
+	}
+	return nil
+}
+
+// MarkSynced records a good sync that brought no device changes.
+func (c *Cache) MarkSynced(ctx context.Context, at time.Time) error {
+	return c.SetMeta(ctx, keyLastSync, at.UTC().Format(time.RFC3339Nano))
+}
+
+const selectDevices = `SELECT id, name, customer_email, model, console, transport, firmware, online, last_seen,
+ run_state, alarms, dealer, updated_at, lat, lon, fix_time FROM devices`
+
+// LoadDevices reads every cached device, ordered by ID (the order fleet.NewIndex wants). Big
+// caches are read in two ID ranges at once, one per reader connection, inside one snapshot-free
+// window: nothing writes while a session opens.
+func (c *Cache) LoadDevices(ctx context.Context) ([]fleet.Device, error) {
+	var n int
+	if err := c.r.QueryRowContext(ctx, "SELECT count(*) FROM devices").Scan(&n); err != nil {
+		return nil, fmt.Errorf("cache: counting devices: %w", err)
+	}
+	if n < 20000 || runtime.GOMAXPROCS(0) < 2 {
+		return c.loadRange(ctx, "", "", n)
+	}
+	var mid string
+	if err := c.r.QueryRowContext(ctx, "SELECT id FROM devices ORDER BY id LIMIT 1 OFFSET ?", n/2).Scan(&mid); err != nil {
+		return nil, fmt.Errorf("cache: reading devices: %w", err)
+	}
+	var low []fleet.Device
+	var lowErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		low, lowErr = c.loadRange(ctx, "", mid, n/2+1)
+	}()
+	high, err := c.loadRange(ctx, mid, "", n-n/2+1)
+	<-done
+	if err != nil {
+		return nil, err
+	}
+	if lowErr != nil {
+		return nil, lowErr
+	}
+	return append(low, high...), nil
+}
+
+// loadRange reads the devices with from <= id < to ("" leaves that end open).
+func (c *Cache) loadRange(ctx context.Context, from, to string, sizeHint int) ([]fleet.Device, error) {
+	q, args := selectDevices, []any{}
+	switch {
+	case from != "" && to != "":
+		q, args = q+" WHERE id >= ? AND id < ?", []any{from, to}
+	case from != "":
+		q, args = q+" WHERE id >= ?", []any{from}
+	case to != "":
+		q, args = q+" WHERE id < ?", []any{to}
+	}
+	rows, err := c.r.QueryContext(ctx, q+" ORDER BY id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("cache: reading devices: %w", err)
+	}
+	defer rows.Close()
+	out := make([]fleet.Device, 0, sizeHint)
+	// One backing array for all positions: 100,000 small allocations cost more than the scan.
+	positions := make([]fleet.Position, 0, sizeHint)
+	in := interner{}
+	for rows.Next() {
+		var d fleet.Device
+		var model, console, transport, runState, alarms, dealer, firmware string
+		var online int
+		var lastSeen, updated int64
+		var lat, lon sql.NullFloat64
+		var fix sql.NullInt64
+		if err := rows.Scan(&d.ID, &d.Name, &d.CustomerEmail, &model, &console, &transport, &firmware, &online, &lastSeen,
+			&runState, &alarms, &dealer, &updated, &lat, &lon, &fix); err != nil {
+			return nil, fmt.Errorf("cache: reading a device: %w", err)
+		}
+		// The few distinct values of these columns share one string each, so 100,000 devices do
+		// not keep 100,000 copies of "unified" alive.
+		d.Model, d.Console, d.Transport = fleet.Model(in.get(model)), fleet.Console(in.get(console)), fleet.Transport(in.get(transport))
+		d.RunState, d.Dealer, d.Firmware = fleet.RunState(in.get(runState)), in.get(dealer), in.get(firmware)
+		d.Online = online != 0
+		d.LastSeen, d.UpdatedAt = fromNanos(lastSeen), fromNanos(updated)
+		if alarms != "" {
+			if err := json.Unmarshal([]byte(alarms), &d.Alarms); err != nil {
+				return nil, fmt.Errorf("cache: device %s has unreadable alarms: %w", d.ID, err)
+			}
+		}
+		if lat.Valid && lon.Valid {
+			positions = append(positions, fleet.Position{Lat: lat.Float64, Lon: lon.Float64, FixTime: fromNanos(fix.Int64)})
+			d.GPS = &positions[len(positions)-1]
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cache: reading devices: %w", err)
+	}
+	return out, nil
+}
+
+type interner map[string]string
+
+func (in interner) get(s string) string {
+	if v, ok := in[s]; ok {
+		return v
+	}
+	if len(in) < 4096 {
+		in[s] = s
+	}
+	return s
+}
+
+// CountDevices is the number of cached devices.
+func (c *Cache) CountDevices(ctx context.Context) (int, error) {
+	var n int
+	err := c.r.QueryRowContext(ctx, "SELECT count(*) FROM devices").Scan(&n)
+	return n, err
+}

@@ -1,0 +1,229 @@
+package cache
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/sync/api"
+)
+
+// ErrNotCached means the cache has no copy of what was asked for.
+var ErrNotCached = errors.New("not in the offline cache")
+
+// queryJSON reads rows of one JSON column into a slice.
+func queryJSON[T any](ctx context.Context, db *sql.DB, what, q string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("cache: reading %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return nil, fmt.Errorf("cache: reading %s: %w", what, err)
+		}
+		var v T
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			return nil, fmt.Errorf("cache: a stored %s is unreadable: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// PutReleases replaces the cached releases of console ("" replaces all) with list.
+func (c *Cache) PutReleases(ctx context.Context, console fleet.Console, list []rollout.Release) error {
+	tx, err := c.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if console == "" {
+		_, err = tx.ExecContext(ctx, "DELETE FROM releases")
+	} else {
+		_, err = tx.ExecContext(ctx, "DELETE FROM releases WHERE console = ?", string(console))
+	}
+	if err != nil {
+		return err
+	}
+	for _, r := range list {
+		b, _ := json.Marshal(r)
+		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO releases(id, console, data) VALUES(?, ?, ?)", r.ID, string(r.Console), string(b)); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Releases lists the cached releases of console ("" for all), newest first.
+func (c *Cache) Releases(ctx context.Context, console fleet.Console) ([]rollout.Release, error) {
+	q, args := "SELECT data FROM releases ORDER BY id", []any{}
+	if console != "" {
+		q, args = "SELECT data FROM releases WHERE console = ? ORDER BY id", []any{string(console)}
+	}
+	list, err := queryJSON[rollout.Release](ctx, c.r, "release", q, args...)
+	sortNewest(list, func(r rollout.Release) time.Time { return r.CreatedAt })
+	return list, err
+}
+
+// PutImage stores a downloaded firmware image for offline flashing.
+func (c *Cache) PutImage(ctx context.Context, releaseID, sha256 string, image []byte) error {
+	_, err := c.w.ExecContext(ctx, "INSERT OR REPLACE INTO release_images(release_id, sha256, image, fetched_at) VALUES(?, ?, ?, ?)",
+		releaseID, sha256, image, time.Now().UnixNano())
+	return err
+}
+
+// Image returns a cached firmware image and the SHA-256 it was stored with.
+func (c *Cache) Image(ctx context.Context, releaseID string) ([]byte, string, error) {
+	var img []byte
+	var sum string
+	err := c.r.QueryRowContext(ctx, "SELECT image, sha256 FROM release_images WHERE release_id = ?", releaseID).Scan(&img, &sum)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", ErrNotCached
+	}
+	return img, sum, err
+}
+
+// PutRollouts replaces the cached rollouts with list.
+func (c *Cache) PutRollouts(ctx context.Context, list []rollout.Rollout) error {
+	tx, err := c.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "DELETE FROM rollouts"); err != nil {
+		return err
+	}
+	for _, r := range list {
+		if err := putRollout(ctx, tx, r); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// PutRollout stores one rollout.
+func (c *Cache) PutRollout(ctx context.Context, r rollout.Rollout) error {
+	tx, err := c.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := putRollout(ctx, tx, r); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func putRollout(ctx context.Context, tx *sql.Tx, r rollout.Rollout) error {
+	b, _ := json.Marshal(r)
+	_, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO rollouts(id, created_at, data) VALUES(?, ?, ?)", r.ID, nanos(r.CreatedAt), string(b))
+	return err
+}
+
+// Rollouts lists the cached rollouts, newest first.
+func (c *Cache) Rollouts(ctx context.Context) ([]rollout.Rollout, error) {
+	return queryJSON[rollout.Rollout](ctx, c.r, "rollout", "SELECT data FROM rollouts ORDER BY created_at DESC, id")
+}
+
+// Rollout returns one cached rollout.
+func (c *Cache) Rollout(ctx context.Context, id string) (rollout.Rollout, error) {
+	list, err := queryJSON[rollout.Rollout](ctx, c.r, "rollout", "SELECT data FROM rollouts WHERE id = ?", id)
+	if err != nil {
+		return rollout.Rollout{}, err
+	}
+	if len(list) == 0 {
+		return rollout.Rollout{}, ErrNotCached
+	}
+	return list[0], nil
+}
+
+// PutTokens replaces the cached token metadata. token.Info has no secret field, so no secret can
+// reach the file this way.
+func (c *Cache) PutTokens(ctx context.Context, list []token.Info) error {
+	tx, err := c.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "DELETE FROM tokens"); err != nil {
+		return err
+	}
+	for _, t := range list {
+		b, _ := json.Marshal(t)
+		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO tokens(id, created_at, data) VALUES(?, ?, ?)", t.ID, nanos(t.CreatedAt), string(b)); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Tokens lists the cached token metadata, newest first.
+func (c *Cache) Tokens(ctx context.Context) ([]token.Info, error) {
+	return queryJSON[token.Info](ctx, c.r, "token", "SELECT data FROM tokens ORDER BY created_at DESC, id")
+}
+
+// RecordCommand adds or updates a command in the command log.
+func (c *Cache) RecordCommand(ctx context.Context, cmd fleet.Command) error {
+	b, _ := json.Marshal(cmd)
+	_, err := c.w.ExecContext(ctx, `INSERT INTO commands(id, device_id, created_at, data) VALUES(?, ?, ?, ?)
+ON CONFLICT(id) DO UPDATE SET data = excluded.data`, cmd.ID, cmd.DeviceID, nanos(cmd.CreatedAt), string(b))
+	return err
+}
+
+// CommandHistory is the logged commands of a device, newest first (at most 500).
+func (c *Cache) CommandHistory(ctx context.Context, deviceID string) ([]fleet.Command, error) {
+	return queryJSON[fleet.Command](ctx, c.r, "command", "SELECT data FROM commands WHERE device_id = ? ORDER BY created_at DESC, id LIMIT 500", deviceID)
+}
+
+// AddServiceLog records an on-site recovery entry, pending upload. Adding the same ID twice keeps
+// the first.
+func (c *Cache) AddServiceLog(ctx context.Context, e api.ServiceLogEntry) error {
+	if e.ID == "" {
+		return fmt.Errorf("cache: a service log entry needs an id")
+	}
+	b, _ := json.Marshal(e)
+	_, err := c.w.ExecContext(ctx, "INSERT OR IGNORE INTO service_log(id, at, pending, data) VALUES(?, ?, 1, ?)", e.ID, nanos(e.At), string(b))
+	return err
+}
+
+// PendingServiceLog lists the entries not yet uploaded, oldest first.
+func (c *Cache) PendingServiceLog(ctx context.Context) ([]api.ServiceLogEntry, error) {
+	return queryJSON[api.ServiceLogEntry](ctx, c.r, "service log entry", "SELECT data FROM service_log WHERE pending = 1 ORDER BY at, id")
+}
+
+// ServiceLog lists every entry, newest first.
+func (c *Cache) ServiceLog(ctx context.Context) ([]api.ServiceLogEntry, error) {
+	return queryJSON[api.ServiceLogEntry](ctx, c.r, "service log entry", "SELECT data FROM service_log ORDER BY at DESC, id")
+}
+
+// MarkUploaded clears the pending flag of the entries the backend accepted.
+func (c *Cache) MarkUploaded(ctx context.Context, ids []string) error {
+	tx, err := c.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, "UPDATE service_log SET pending = 0 WHERE id = ?", id); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func sortNewest[T any](list []T, at func(T) time.Time) {
+	for i := 1; i < len(list); i++ {
+		for j := i; j > 0 && at(list[j]).After(at(list[j-1])); j-- {
+			list[j], list[j-1] = list[j-1], list[j]
+		}
+	}
+}

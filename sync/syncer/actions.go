@@ -1,0 +1,347 @@
+package syncer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/fleetdesk/fleetdesk/sync/cache"
+)
+
+func (s *Session) online() error {
+	if s.client == nil {
+		return ErrOffline
+	}
+	return nil
+}
+
+// SendCommand posts one action to a unit and records it in the command log. One call is one user
+// action: its Idempotency-Key is made here once, so the client's retries never run it twice.
+func (s *Session) SendCommand(ctx context.Context, deviceID string, act fleet.Action, releaseID string) (fleet.Command, error) {
+	if err := s.online(); err != nil {
+		return fleet.Command{}, err
+	}
+	if !act.Valid() {
+		return fleet.Command{}, fmt.Errorf("unknown action %q", act)
+	}
+	if act.NeedsRelease() && releaseID == "" {
+		return fleet.Command{}, fmt.Errorf("%s needs a firmware release", act.DisplayName())
+	}
+	cmd, err := s.client.SendCommand(ctx, deviceID, api.CommandRequest{Action: act, ReleaseID: releaseID}, api.NewIdempotencyKey())
+	if err != nil {
+		s.noteErr(err)
+		return fleet.Command{}, err
+	}
+	if cmd.DeviceID == "" {
+		cmd.DeviceID = deviceID
+	}
+	if err := s.cache.RecordCommand(ctx, cmd); err != nil {
+		return cmd, err
+	}
+	s.publish(session.Change{Devices: []string{deviceID}})
+	s.SyncNow()
+	return cmd, nil
+}
+
+// Command fetches a command's state and updates the command log.
+func (s *Session) Command(ctx context.Context, id string) (fleet.Command, error) {
+	if err := s.online(); err != nil {
+		return fleet.Command{}, err
+	}
+	cmd, err := s.client.Command(ctx, id)
+	if err != nil {
+		s.noteErr(err)
+		return cmd, err
+	}
+	return cmd, s.cache.RecordCommand(ctx, cmd)
+}
+
+// CommandHistory is the unit's logged commands, newest first, from the cache.
+func (s *Session) CommandHistory(deviceID string) ([]fleet.Command, error) {
+	return s.cache.CommandHistory(context.Background(), deviceID)
+}
+
+// RefreshCommandHistory fetches the unit's history from the backend into the command log
+// (commands sent from elsewhere show up too).
+func (s *Session) RefreshCommandHistory(ctx context.Context, deviceID string) ([]fleet.Command, error) {
+	if err := s.online(); err != nil {
+		return nil, err
+	}
+	list, err := s.client.CommandHistory(ctx, deviceID)
+	if err != nil {
+		s.noteErr(err)
+		if isUnreachable(err) {
+			return s.CommandHistory(deviceID)
+		}
+		return nil, err
+	}
+	for _, c := range list {
+		if err := s.cache.RecordCommand(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	return s.CommandHistory(deviceID)
+}
+
+// Releases lists the releases of a console, refreshing the cache when online.
+func (s *Session) Releases(ctx context.Context, console fleet.Console) ([]rollout.Release, error) {
+	if s.client != nil {
+		list, err := s.client.Releases(ctx, console)
+		if err == nil {
+			if err := s.cache.PutReleases(ctx, console, list); err != nil {
+				return nil, err
+			}
+			return list, nil
+		}
+		s.noteErr(err)
+		if !isUnreachable(err) {
+			return nil, err
+		}
+	}
+	return s.cache.Releases(ctx, console)
+}
+
+// ReleaseImage returns a firmware image: from the cache when it holds a copy whose SHA-256 still
+// matches, else downloaded (checked against the release's SHA-256) and stored for offline use.
+func (s *Session) ReleaseImage(ctx context.Context, releaseID string) ([]byte, error) {
+	want := ""
+	if rels, err := s.cache.Releases(ctx, ""); err == nil {
+		for _, r := range rels {
+			if r.ID == releaseID {
+				want = strings.ToLower(r.SHA256)
+			}
+		}
+	}
+	if img, sum, err := s.cache.Image(ctx, releaseID); err == nil {
+		got := sha256Hex(img)
+		if got == sum && (want == "" || want == got) {
+			return img, nil
+		}
+	} else if !errors.Is(err, cache.ErrNotCached) {
+		return nil, err
+	}
+	if err := s.online(); err != nil {
+		return nil, fmt.Errorf("release %s is not in the offline cache: %w", releaseID, err)
+	}
+	img, err := s.client.ReleaseImage(ctx, releaseID)
+	if err != nil {
+		s.noteErr(err)
+		return nil, err
+	}
+	got := sha256Hex(img)
+	if want != "" && got != want {
+		return nil, fmt.Errorf("release %s: the downloaded image's SHA-256 %s does not match the release's %s", releaseID, got, want)
+	}
+	if err := s.cache.PutImage(ctx, releaseID, got, img); err != nil {
+		return nil, err
+	}
+	return img, nil
+}
+
+func sha256Hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// CreateRollout starts a rollout.
+func (s *Session) CreateRollout(ctx context.Context, req rollout.CreateRequest) (rollout.Rollout, error) {
+	if err := s.online(); err != nil {
+		return rollout.Rollout{}, err
+	}
+	r, err := s.client.CreateRollout(ctx, req)
+	return s.keepRollout(ctx, r, err)
+}
+
+func (s *Session) keepRollout(ctx context.Context, r rollout.Rollout, err error) (rollout.Rollout, error) {
+	if err != nil {
+		s.noteErr(err)
+		return r, err
+	}
+	if err := s.cache.PutRollout(ctx, r); err != nil {
+		return r, err
+	}
+	s.publish(session.Change{Rollouts: true})
+	s.SyncNow()
+	return r, nil
+}
+
+// Rollout returns one rollout, from the cache when the backend cannot be reached.
+func (s *Session) Rollout(ctx context.Context, id string) (rollout.Rollout, error) {
+	if s.client != nil {
+		r, err := s.client.Rollout(ctx, id)
+		if err == nil {
+			return r, s.cache.PutRollout(ctx, r)
+		}
+		s.noteErr(err)
+		if !isUnreachable(err) {
+			return r, err
+		}
+	}
+	return s.cache.Rollout(ctx, id)
+}
+
+// ListRollouts is the dealer's rollouts, from the cache when the backend cannot be reached.
+func (s *Session) ListRollouts(ctx context.Context) ([]rollout.Rollout, error) {
+	if s.client != nil {
+		list, err := s.client.Rollouts(ctx)
+		if err == nil {
+			return list, s.cache.PutRollouts(ctx, list)
+		}
+		s.noteErr(err)
+		if !isUnreachable(err) {
+			return nil, err
+		}
+	}
+	return s.cache.Rollouts(ctx)
+}
+
+// PauseRollout pauses a rollout.
+func (s *Session) PauseRollout(ctx context.Context, id string) (rollout.Rollout, error) {
+	if err := s.online(); err != nil {
+		return rollout.Rollout{}, err
+	}
+	r, err := s.client.PauseRollout(ctx, id)
+	return s.keepRollout(ctx, r, err)
+}
+
+// ResumeRollout resumes a paused rollout.
+func (s *Session) ResumeRollout(ctx context.Context, id string) (rollout.Rollout, error) {
+	if err := s.online(); err != nil {
+		return rollout.Rollout{}, err
+	}
+	r, err := s.client.ResumeRollout(ctx, id)
+	return s.keepRollout(ctx, r, err)
+}
+
+// CancelRollout stops a rollout for good.
+func (s *Session) CancelRollout(ctx context.Context, id string) (rollout.Rollout, error) {
+	if err := s.online(); err != nil {
+		return rollout.Rollout{}, err
+	}
+	r, err := s.client.CancelRollout(ctx, id)
+	return s.keepRollout(ctx, r, err)
+}
+
+// Users lists the customer accounts in scope (needs the backend).
+func (s *Session) Users(ctx context.Context) ([]token.User, error) {
+	if err := s.online(); err != nil {
+		return nil, err
+	}
+	u, err := s.client.Users(ctx)
+	s.noteErr(err)
+	return u, err
+}
+
+// ListTokens is the issued tokens' metadata, from the cache when the backend cannot be reached.
+func (s *Session) ListTokens(ctx context.Context) ([]token.Info, error) {
+	if s.client != nil {
+		list, err := s.client.Tokens(ctx)
+		if err == nil {
+			return list, s.cache.PutTokens(ctx, list)
+		}
+		s.noteErr(err)
+		if !isUnreachable(err) {
+			return nil, err
+		}
+	}
+	return s.cache.Tokens(ctx)
+}
+
+// CreateToken issues a token. The secret is returned to the caller once and stored nowhere.
+func (s *Session) CreateToken(ctx context.Context, req token.CreateRequest) (token.Created, error) {
+	if err := s.online(); err != nil {
+		return token.Created{}, err
+	}
+	t, err := s.client.CreateToken(ctx, req)
+	if err != nil {
+		s.noteErr(err)
+		return t, err
+	}
+	s.refreshTokens(ctx)
+	return t, nil
+}
+
+// RevokeToken revokes a token.
+func (s *Session) RevokeToken(ctx context.Context, id string) error {
+	if err := s.online(); err != nil {
+		return err
+	}
+	if err := s.client.RevokeToken(ctx, id); err != nil {
+		s.noteErr(err)
+		return err
+	}
+	s.refreshTokens(ctx)
+	return nil
+}
+
+func (s *Session) refreshTokens(ctx context.Context) {
+	if list, err := s.client.Tokens(ctx); err == nil {
+		_ = s.cache.PutTokens(ctx, list)
+	}
+	s.publish(session.Change{Tokens: true})
+}
+
+// RecordServiceLog keeps an on-site recovery record in the cache (pending upload) and uploads the
+// pending ones at once when the backend can be reached; offline, the next sync uploads them.
+// Entries need a client-made ID (a resend is then not recorded twice).
+func (s *Session) RecordServiceLog(ctx context.Context, e api.ServiceLogEntry) error {
+	if e.ID == "" {
+		e.ID = api.NewIdempotencyKey()
+	}
+	if err := s.cache.AddServiceLog(ctx, e); err != nil {
+		return err
+	}
+	if s.client != nil {
+		if _, err := s.UploadServiceLog(ctx); err != nil && !isUnreachable(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// UploadServiceLog sends the pending service log entries; it returns how many were sent.
+func (s *Session) UploadServiceLog(ctx context.Context) (int, error) {
+	if err := s.online(); err != nil {
+		return 0, err
+	}
+	pending, err := s.cache.PendingServiceLog(ctx)
+	if err != nil || len(pending) == 0 {
+		return 0, err
+	}
+	if err := s.client.UploadServiceLog(ctx, pending); err != nil {
+		s.noteErr(err)
+		return 0, err
+	}
+	ids := make([]string, len(pending))
+	for i, e := range pending {
+		ids[i] = e.ID
+	}
+	return len(pending), s.cache.MarkUploaded(ctx, ids)
+}
+
+// ServiceLog lists the recorded entries, newest first (uploaded or not).
+func (s *Session) ServiceLog(ctx context.Context) ([]api.ServiceLogEntry, error) {
+	return s.cache.ServiceLog(ctx)
+}
+
+// PendingServiceLog lists the entries not yet uploaded.
+func (s *Session) PendingServiceLog(ctx context.Context) ([]api.ServiceLogEntry, error) {
+	return s.cache.PendingServiceLog(ctx)
+}
+
+// SignOut signs out of the backend, deletes the saved sign-in and closes the session.
+func (s *Session) SignOut(ctx context.Context) error {
+	var err error
+	if s.auth != nil {
+		err = s.auth.SignOut(ctx)
+	}
+	return errors.Join(err, s.Close())
+}

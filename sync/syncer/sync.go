@@ -1,0 +1,223 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/fleetdesk/fleetdesk/sync/cache"
+)
+
+// Summary is what one sync did.
+type Summary struct {
+	Full     bool // started from no cursor: the whole fleet was fetched
+	Pages    int
+	Changed  int // devices received (new or changed)
+	Removed  int // devices that left the scope
+	Total    int // devices in scope according to the backend
+	Cached   int // devices in the cache afterwards
+	Duration time.Duration
+}
+
+// Progress is told units done and total during a sync (total 0 when unknown).
+type Progress func(done, total int)
+
+// Sync brings the cache up to date now: the whole fleet page by page on the first run (or after a
+// rebuilt cache), the changes since the cursor after that; then rollouts, tokens, releases and the
+// upload of pending service log entries. Each page is one cache transaction. On failure the cache
+// keeps every page already committed and the cursor that goes with them.
+func (s *Session) Sync(ctx context.Context, progress Progress) (Summary, error) {
+	if s.client == nil {
+		return Summary{}, ErrOffline
+	}
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	start := time.Now()
+	if !s.resumed {
+		if err := s.auth.Resume(ctx); err != nil {
+			s.noteErr(err)
+			return Summary{}, err
+		}
+		s.resumed = true
+		if err := s.identify(ctx); err != nil {
+			return Summary{}, err
+		}
+	}
+	sum, err := s.syncDevices(ctx, progress)
+	if err != nil {
+		return sum, err
+	}
+	s.mu.Lock()
+	s.cycles++
+	releases := s.cycles == 1 || s.cycles%s.opts.ExtrasEvery == 0
+	s.mu.Unlock()
+	if err := s.syncExtras(ctx, releases); err != nil {
+		return sum, err
+	}
+	sum.Duration = time.Since(start)
+	return sum, nil
+}
+
+func (s *Session) setSyncing(on bool, done, total int) {
+	s.mu.Lock()
+	s.status.Syncing = on
+	s.status.SyncDone = done
+	s.status.SyncTotal = total
+	s.mu.Unlock()
+	s.publish(session.Change{Status: true})
+}
+
+func (s *Session) syncDevices(ctx context.Context, progress Progress) (Summary, error) {
+	st, err := s.cache.SyncState(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum := Summary{Full: st.Cursor == ""}
+	cursor := st.Cursor
+	total := 0
+	if sum.Full || st.LastSync.IsZero() {
+		total = st.Total // resuming an interrupted first sync: the last known size
+	}
+	s.setSyncing(true, 0, total)
+	defer func() {
+		s.mu.Lock()
+		s.status.Syncing = false
+		s.mu.Unlock()
+	}()
+	var changed []fleet.Device
+	var removed []string
+	done := 0
+	for {
+		page, err := s.client.Devices(ctx, cursor, s.opts.PageSize)
+		if err != nil && cursor != "" && api.CodeOf(err) == api.CodeCursorExpired {
+			// The backend no longer knows our cursor (it was reset or restored): start over from
+			// an empty fleet so nothing it dropped lingers in the cache.
+			s.applyToIndex(changed, removed, sum.Full)
+			if err := s.cache.ResetDevices(ctx); err != nil {
+				return sum, err
+			}
+			s.index.Store(fleet.NewIndex(nil))
+			s.publish(session.Change{All: true})
+			changed, removed, cursor, done = nil, nil, "", 0
+			sum = Summary{Full: true}
+			continue
+		}
+		if err != nil {
+			s.noteErr(err)
+			s.applyToIndex(changed, removed, sum.Full)
+			s.publish(session.Change{Status: true})
+			return sum, err
+		}
+		s.setOnline()
+		next := page.NextCursor
+		if next == "" {
+			next = cursor
+		}
+		b := cache.Batch{Devices: page.Devices, Removed: page.Removed, Cursor: next, Total: page.Total}
+		if !page.HasMore {
+			b.Complete = s.opts.Now()
+		}
+		if err := s.cache.ApplyBatch(ctx, b); err != nil {
+			s.applyToIndex(changed, removed, sum.Full)
+			return sum, err
+		}
+		cursor = next
+		sum.Pages++
+		sum.Changed += len(page.Devices)
+		sum.Removed += len(page.Removed)
+		sum.Total = page.Total
+		changed = append(changed, page.Devices...)
+		removed = append(removed, page.Removed...)
+		done += len(page.Devices)
+		if sum.Full || total > 0 {
+			total = page.Total
+		}
+		s.mu.Lock()
+		s.status.SyncDone, s.status.SyncTotal = done, total
+		s.mu.Unlock()
+		if progress != nil {
+			progress(done, page.Total)
+		}
+		s.publish(session.Change{Status: true})
+		if !page.HasMore {
+			break
+		}
+		if page.NextCursor == "" {
+			return sum, fmt.Errorf("GET %s: the backend said there is more but gave no cursor", api.PathDevices)
+		}
+	}
+	s.applyToIndex(changed, removed, sum.Full)
+	sum.Cached = s.Fleet().Len()
+	s.mu.Lock()
+	s.status.LastSync = s.opts.Now()
+	s.status.Syncing = false
+	s.mu.Unlock()
+	s.publish(session.Change{Status: true})
+	return sum, nil
+}
+
+// applyToIndex patches the in-memory index with what was committed and tells the listeners.
+func (s *Session) applyToIndex(changed []fleet.Device, removed []string, full bool) {
+	if len(changed) == 0 && len(removed) == 0 {
+		return
+	}
+	s.index.Store(s.Fleet().Patch(changed, removed))
+	if full {
+		s.publish(session.Change{All: true})
+		return
+	}
+	ids := make([]string, 0, len(changed)+len(removed))
+	for _, d := range changed {
+		ids = append(ids, d.ID)
+	}
+	ids = append(ids, removed...)
+	s.publish(session.Change{Devices: ids})
+}
+
+// syncExtras refreshes rollouts and tokens (and releases when asked) and uploads the service log.
+// A refusal of one of them (a role without tokens, say) does not fail the sync.
+func (s *Session) syncExtras(ctx context.Context, releases bool) error {
+	if rs, err := s.client.Rollouts(ctx); err == nil {
+		if err := s.cache.PutRollouts(ctx, rs); err != nil {
+			return err
+		}
+		s.publish(session.Change{Rollouts: true})
+	} else if isUnreachable(err) {
+		s.noteErr(err)
+		return err
+	}
+	if ts, err := s.client.Tokens(ctx); err == nil {
+		if err := s.cache.PutTokens(ctx, ts); err != nil {
+			return err
+		}
+		s.publish(session.Change{Tokens: true})
+	} else if isUnreachable(err) {
+		s.noteErr(err)
+		return err
+	}
+	if releases {
+		if rl, err := s.client.Releases(ctx, ""); err == nil {
+			if err := s.cache.PutReleases(ctx, "", rl); err != nil {
+				return err
+			}
+		} else if isUnreachable(err) {
+			s.noteErr(err)
+			return err
+		}
+	}
+	if _, err := s.UploadServiceLog(ctx); err != nil && isUnreachable(err) {
+		return err
+	}
+	return nil
+}
+
+// DataAge says how old the cached fleet is, in words, for the headless commands and the status.
+func DataAge(now, lastSync time.Time) string {
+	if lastSync.IsZero() {
+		return "never synced"
+	}
+	return "last synced " + fleet.Ago(now, lastSync) + " (" + lastSync.Local().Format("2006-01-02 15:04") + ")"
+}

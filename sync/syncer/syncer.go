@@ -1,0 +1,481 @@
+// Package syncer keeps the offline cache current and is the data layer the screens use: it
+// implements session.Service over the backend client (sync/api), the sign-in (sync/auth) and the
+// cache (sync/cache). The first run pages through the whole fleet with progress; after that it asks
+// for deltas by cursor on an interval and at once on SyncNow. When the backend cannot be reached it
+// switches to offline mode, keeps serving the cache, retries with backoff and comes back by itself.
+// Fleet() is an in-memory fleet.Index patched on every change, so a search keystroke never touches
+// SQLite. Listeners get session.Change values on the sync goroutine; nothing here touches widgets.
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/scope"
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/fleetdesk/fleetdesk/sync/auth"
+	"github.com/fleetdesk/fleetdesk/sync/cache"
+)
+
+// DefaultProfile is the profile used when none is named.
+const DefaultProfile = "default"
+
+// ErrOffline is returned by actions that need the backend while FleetDesk is offline or opened
+// from the cache alone.
+var ErrOffline = errors.New("FleetDesk is offline: this needs the backend")
+
+// Options say which backend and cache to use and how to sign in.
+type Options struct {
+	BackendURL string // https://..., or http://127.0.0.1:port for a local simulated backend
+	Profile    string // default "default"
+	CacheDir   string // "" for the user's cache directory (os.UserCacheDir()/fleetdesk)
+
+	// Email and Password sign in afresh (the demo session, the login command, tests). When empty
+	// the profile's saved sign-in is resumed from Store.
+	Email    string
+	Password string
+	// Store keeps the refresh token; nil means the OS keyring, or memory only (with a notice) when
+	// no keyring is reachable.
+	Store auth.Store
+
+	Interval time.Duration // delta sync interval; default 30 s
+	PageSize int           // devices per page; default 1000
+	// Manual turns the background loop off: syncs run only when Sync is called (headless
+	// commands, tests, benchmarks).
+	Manual bool
+	Demo   bool // shown in the status: the embedded simulated backend
+
+	// OfflineRetryMin and OfflineRetryMax bound the backoff between attempts while offline;
+	// defaults 2 s and 1 min.
+	OfflineRetryMin time.Duration
+	OfflineRetryMax time.Duration
+	// ExtrasEvery refreshes releases every this many cycles (rollouts and tokens every cycle);
+	// default 10.
+	ExtrasEvery int
+
+	API api.Options
+	Now func() time.Time // default time.Now
+}
+
+func (o *Options) defaults() {
+	if o.Profile == "" {
+		o.Profile = DefaultProfile
+	}
+	if o.Interval <= 0 {
+		o.Interval = 30 * time.Second
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = 1000
+	}
+	if o.OfflineRetryMin <= 0 {
+		o.OfflineRetryMin = 2 * time.Second
+	}
+	if o.OfflineRetryMax <= 0 {
+		o.OfflineRetryMax = time.Minute
+	}
+	if o.ExtrasEvery <= 0 {
+		o.ExtrasEvery = 10
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Session is the data layer behind the screens. It implements session.Service.
+type Session struct {
+	opts   Options
+	cache  *cache.Cache
+	client *api.Client // authenticated; nil when opened from the cache alone
+	auth   *auth.Session
+
+	index atomic.Pointer[fleet.Index]
+
+	mu       sync.Mutex
+	status   session.Status
+	actor    scope.Actor
+	subs     map[int]func(session.Change)
+	nextSub  int
+	resumed  bool // the sign-in is established (not just pending a reachable backend)
+	cycles   int
+	closed   bool
+	syncNow  chan struct{}
+	cancel   context.CancelFunc
+	loopDone chan struct{}
+
+	syncMu sync.Mutex // one sync at a time
+}
+
+var _ session.Service = (*Session)(nil)
+
+// Open opens the profile's cache, signs in (or resumes the saved sign-in) and, unless
+// Options.Manual, starts keeping the cache current in the background. An unreachable backend is
+// not an error: the session starts offline on the cached data and comes online by itself. A
+// profile with no saved sign-in fails with an error wrapping auth.ErrNotSignedIn.
+func Open(ctx context.Context, opts Options) (*Session, error) {
+	opts.defaults()
+	base, err := api.CheckBaseURL(opts.BackendURL)
+	if err != nil {
+		return nil, err
+	}
+	opts.BackendURL = base
+	s, err := openCache(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := api.New(base, nil, opts.API)
+	if err != nil {
+		s.cache.Close()
+		return nil, err
+	}
+	store := opts.Store
+	notice := ""
+	if store == nil {
+		store, notice = auth.DefaultStore()
+	}
+	s.auth = auth.New(plain, store, opts.Profile)
+	s.client = plain.WithTokens(s.auth)
+	s.status.BackendURL = base
+	s.status.Demo = opts.Demo
+	if notice != "" && opts.Email == "" {
+		s.addNotice(notice)
+	}
+
+	if opts.Email != "" {
+		if err := s.auth.SignIn(ctx, opts.Email, opts.Password); err != nil {
+			s.cache.Close()
+			return nil, err
+		}
+		s.resumed = true
+	} else {
+		err := s.auth.Resume(ctx)
+		switch {
+		case err == nil:
+			s.resumed = true
+		case errors.Is(err, auth.ErrNotSignedIn):
+			s.cache.Close()
+			return nil, fmt.Errorf("profile %q: %w (run `fleetdesk login`)", opts.Profile, auth.ErrNotSignedIn)
+		case api.IsUnauthorized(err):
+			s.cache.Close()
+			return nil, fmt.Errorf("profile %q: the saved sign-in was refused: %w", opts.Profile, auth.ErrNotSignedIn)
+		case api.IsOffline(err) || api.KindOf(err) == api.KindServer:
+			s.setOffline(err)
+		default:
+			s.cache.Close()
+			return nil, err
+		}
+	}
+	if n := s.auth.Notice(); n != "" {
+		s.addNotice(n)
+	}
+	if s.resumed {
+		if err := s.identify(ctx); err != nil && !isUnreachable(err) {
+			s.cache.Close()
+			return nil, err
+		}
+	}
+	if !opts.Manual {
+		s.start()
+	}
+	return s, nil
+}
+
+// OpenCached opens the profile's cache alone, with no network and no credentials: the offline
+// reading of the last synced fleet (the devices command, the app without a sign-in).
+func OpenCached(ctx context.Context, opts Options) (*Session, error) {
+	opts.defaults()
+	opts.Manual = true
+	s, err := openCache(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.status.OfflineWhy = "opened from the offline cache only"
+	return s, nil
+}
+
+func openCache(ctx context.Context, opts Options) (*Session, error) {
+	path, err := cache.PathFor(opts.CacheDir, opts.Profile)
+	if err != nil {
+		return nil, err
+	}
+	c, err := cache.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{opts: opts, cache: c, subs: map[int]func(session.Change){}, syncNow: make(chan struct{}, 1)}
+	s.status.ProfileName = opts.Profile
+	if rb := c.Rebuilt(); rb != nil {
+		s.status.Notice = rb.Notice()
+	}
+	devs, err := c.LoadDevices(ctx)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	s.index.Store(fleet.NewIndex(devs))
+	st, err := c.SyncState(ctx)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	s.status.LastSync = st.LastSync
+	owner, err := c.Owner(ctx)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	if s.status.BackendURL == "" {
+		s.status.BackendURL = owner.Backend
+	}
+	if owner.Me != "" {
+		var me api.Me
+		if json.Unmarshal([]byte(owner.Me), &me) == nil {
+			s.adoptMe(me)
+		}
+	}
+	return s, nil
+}
+
+// Cache is the underlying cache (the headless commands read its sync state).
+func (s *Session) Cache() *cache.Cache { return s.cache }
+
+// Client is the authenticated backend client, nil for a cache-only session.
+func (s *Session) Client() *api.Client { return s.client }
+
+// Auth is the sign-in, nil for a cache-only session.
+func (s *Session) Auth() *auth.Session { return s.auth }
+
+func (s *Session) adoptMe(me api.Me) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.actor = scope.Actor{UserID: me.ID, Email: me.Email, Role: scope.Role(me.Role), Dealer: me.Dealer}
+	s.status.UserEmail = me.Email
+	s.status.DealerName = me.DealerName
+	if s.status.DealerName == "" {
+		s.status.DealerName = me.Dealer
+	}
+}
+
+// identify asks the backend who we are, and wipes the cache when it belonged to another account
+// or backend: one dealer's fleet must never show under another's sign-in.
+func (s *Session) identify(ctx context.Context) error {
+	me, err := s.client.Me(ctx)
+	if err != nil {
+		s.noteErr(err)
+		return err
+	}
+	owner, err := s.cache.Owner(ctx)
+	if err != nil {
+		return err
+	}
+	if owner.Account != "" && (owner.Account != me.Email || owner.Backend != s.opts.BackendURL) {
+		if err := s.cache.Reset(ctx); err != nil {
+			return err
+		}
+		s.index.Store(fleet.NewIndex(nil))
+		s.mu.Lock()
+		s.status.LastSync = time.Time{}
+		s.mu.Unlock()
+		s.publish(session.Change{All: true, Status: true, Rollouts: true, Tokens: true})
+	}
+	raw, _ := json.Marshal(me)
+	if err := s.cache.SetOwner(ctx, cache.Owner{Backend: s.opts.BackendURL, Account: me.Email, Me: string(raw)}); err != nil {
+		return err
+	}
+	s.adoptMe(me)
+	s.setOnline()
+	return nil
+}
+
+// Close stops the background loop and closes the cache.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	cancel, done := s.cancel, s.loopDone
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	return s.cache.Close()
+}
+
+// Fleet is the current snapshot.
+func (s *Session) Fleet() *fleet.Index { return s.index.Load() }
+
+// Status is a copy of the status bar's data.
+func (s *Session) Status() session.Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.status
+}
+
+// Actor is the signed-in account (from the cache when offline).
+func (s *Session) Actor() scope.Actor {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.actor
+}
+
+// Now is the session's clock.
+func (s *Session) Now() time.Time { return s.opts.Now() }
+
+// Subscribe registers a listener; it is called on the sync goroutine.
+func (s *Session) Subscribe(fn func(session.Change)) func() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.nextSub
+	s.nextSub++
+	s.subs[id] = fn
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.subs, id)
+	}
+}
+
+func (s *Session) publish(ch session.Change) {
+	s.mu.Lock()
+	fns := make([]func(session.Change), 0, len(s.subs))
+	for _, fn := range s.subs {
+		fns = append(fns, fn)
+	}
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(ch)
+	}
+}
+
+// SyncNow asks the background loop for a delta sync at once.
+func (s *Session) SyncNow() {
+	select {
+	case s.syncNow <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Session) addNotice(n string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.status.Notice == "" {
+		s.status.Notice = n
+	} else if s.status.Notice != n {
+		s.status.Notice += " " + n
+	}
+}
+
+// isUnreachable reports errors after which the cache is the best answer.
+func isUnreachable(err error) bool {
+	switch api.KindOf(err) {
+	case api.KindOffline, api.KindServer, api.KindRateLimited, api.KindBadResponse:
+		return true
+	}
+	return errors.Is(err, ErrOffline)
+}
+
+// noteErr turns a failed call into the status it implies.
+func (s *Session) noteErr(err error) {
+	switch {
+	case err == nil:
+	case isUnreachable(err):
+		s.setOffline(err)
+	case api.IsUnauthorized(err):
+		s.setOfflineWhy("the sign-in has expired: sign in again")
+	}
+}
+
+func (s *Session) setOffline(err error) {
+	why := "the backend cannot be reached"
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		switch ae.Kind {
+		case api.KindServer:
+			why = fmt.Sprintf("the backend is failing (HTTP %d)", ae.Status)
+		case api.KindRateLimited:
+			why = "the backend asked us to slow down"
+		case api.KindBadResponse:
+			why = "the backend answered with something unreadable"
+		default:
+			why = "the backend cannot be reached: " + ae.Message
+		}
+	}
+	s.setOfflineWhy(why)
+}
+
+func (s *Session) setOfflineWhy(why string) {
+	s.mu.Lock()
+	changed := s.status.Online || s.status.OfflineWhy != why
+	s.status.Online = false
+	s.status.OfflineWhy = why
+	s.mu.Unlock()
+	if changed {
+		s.publish(session.Change{Status: true})
+	}
+}
+
+func (s *Session) setOnline() {
+	s.mu.Lock()
+	changed := !s.status.Online
+	s.status.Online = true
+	s.status.OfflineWhy = ""
+	s.mu.Unlock()
+	if changed {
+		s.publish(session.Change{Status: true})
+	}
+}
+
+// start runs the background loop.
+func (s *Session) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.mu.Lock()
+	s.cancel = cancel
+	s.loopDone = make(chan struct{})
+	s.mu.Unlock()
+	go s.loop(ctx)
+}
+
+func (s *Session) loop(ctx context.Context) {
+	defer close(s.loopDone)
+	retry := time.Duration(0)
+	for {
+		_, err := s.Sync(ctx, nil)
+		var wait time.Duration
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			// Offline (or failing): back off exponentially with jitter, up to the cap.
+			if retry == 0 {
+				retry = s.opts.OfflineRetryMin
+			} else if retry *= 2; retry > s.opts.OfflineRetryMax {
+				retry = s.opts.OfflineRetryMax
+			}
+			wait = retry/2 + time.Duration(mrand.Int64N(int64(retry/2)+1))
+		default:
+			retry = 0
+			wait = s.opts.Interval
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-s.syncNow:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,411 @@
+package syncer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/sim"
+	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/fleetdesk/fleetdesk/sync/auth"
+	"github.com/fleetdesk/fleetdesk/sync/cache"
+)
+
+func startSim(t testing.TB, devices int) *sim.Server {
+	t.Helper()
+	srv, err := sim.Start(context.Background(), sim.Config{Devices: devices, Dealers: 2, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func dealer(t testing.TB, srv *sim.Server) sim.Account {
+	for _, a := range srv.Accounts {
+		if a.Role == "dealer" {
+			return a
+		}
+	}
+	t.Fatal("the simulator has no dealer account")
+	return sim.Account{}
+}
+
+func fastAPI() api.Options {
+	return api.Options{Timeout: 5 * time.Second, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, MaxAttempts: 2}
+}
+
+func TestFullThenDeltaSyncAgainstSim(t *testing.T) {
+	srv := startSim(t, 600)
+	acc := dealer(t, srv)
+	dir := t.TempDir()
+	s, err := Open(context.Background(), Options{BackendURL: srv.URL, Profile: "p1", CacheDir: dir, Email: acc.Email, Password: acc.Password,
+		Store: &auth.Memory{}, Manual: true, PageSize: 100, API: fastAPI()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var changes []session.Change
+	var mu sync.Mutex
+	s.Subscribe(func(c session.Change) { mu.Lock(); changes = append(changes, c); mu.Unlock() })
+
+	var prog [][2]int
+	sum, err := s.Sync(context.Background(), func(done, total int) { prog = append(prog, [2]int{done, total}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Full || sum.Total == 0 || sum.Cached != sum.Total || s.Fleet().Len() != sum.Total {
+		t.Fatalf("summary %+v, index %d", sum, s.Fleet().Len())
+	}
+	if sum.Pages < 2 || len(prog) != sum.Pages || prog[len(prog)-1][0] != sum.Total {
+		t.Errorf("progress %v for %d pages", prog, sum.Pages)
+	}
+	for i := 1; i < len(prog); i++ {
+		if prog[i][0] <= prog[i-1][0] {
+			t.Errorf("progress went backwards: %v", prog)
+		}
+	}
+	// Dealer scope: every synced device is the dealer's.
+	for _, d := range s.Fleet().Devices() {
+		if d.Dealer != acc.Dealer {
+			t.Fatalf("device %s of dealer %s synced for %s", d.ID, d.Dealer, acc.Dealer)
+		}
+	}
+	st := s.Status()
+	if !st.Online || st.LastSync.IsZero() || st.UserEmail != acc.Email || s.Actor().Dealer != acc.Dealer {
+		t.Errorf("status %+v actor %+v", st, s.Actor())
+	}
+	mu.Lock()
+	sawAll := false
+	for _, c := range changes {
+		sawAll = sawAll || c.All
+	}
+	mu.Unlock()
+	if !sawAll {
+		t.Error("the first sync did not publish Change.All")
+	}
+	// Releases and rollouts were cached.
+	rels, err := s.cache.Releases(context.Background(), "")
+	if err != nil || len(rels) == 0 {
+		t.Errorf("cached releases: %d, %v", len(rels), err)
+	}
+
+	// A delta brings only what changed since the cursor.
+	sum2, err := s.Sync(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum2.Full || sum2.Changed >= sum.Total/2 {
+		t.Errorf("second sync %+v is not a small delta", sum2)
+	}
+	if s.Fleet().Len() != sum.Total {
+		t.Errorf("index %d after delta, want %d", s.Fleet().Len(), sum.Total)
+	}
+
+	// The same data comes back from the file with no network and no credentials.
+	want := s.Fleet().Devices()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := OpenCached(context.Background(), Options{Profile: "p1", CacheDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	got := c.Fleet().Devices()
+	if len(got) != len(want) {
+		t.Fatalf("cache holds %d devices, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !sameDevice(got[i], want[i]) {
+			t.Fatalf("device %d differs after reopening:\n%+v\n%+v", i, got[i], want[i])
+		}
+	}
+	if c.Actor().Dealer != acc.Dealer || c.Status().LastSync.IsZero() || c.Status().Online {
+		t.Errorf("cache-only status %+v actor %+v", c.Status(), c.Actor())
+	}
+	if _, err := c.SendCommand(context.Background(), want[0].ID, fleet.ActionReboot, ""); !errors.Is(err, ErrOffline) {
+		t.Errorf("command from a cache-only session: %v", err)
+	}
+	if rs, err := c.ListRollouts(context.Background()); err != nil {
+		t.Errorf("offline rollouts: %v %v", rs, err)
+	}
+}
+
+func sameDevice(a, b fleet.Device) bool {
+	if a.ID != b.ID || a.Name != b.Name || a.CustomerEmail != b.CustomerEmail || a.Model != b.Model || a.Console != b.Console ||
+		a.Transport != b.Transport || a.Firmware != b.Firmware || a.Online != b.Online || !a.LastSeen.Equal(b.LastSeen) ||
+		a.RunState != b.RunState || a.Dealer != b.Dealer || !a.UpdatedAt.Equal(b.UpdatedAt) || len(a.Alarms) != len(b.Alarms) {
+		return false
+	}
+	for i := range a.Alarms {
+		if a.Alarms[i] != b.Alarms[i] {
+			return false
+		}
+	}
+	if (a.GPS == nil) != (b.GPS == nil) {
+		return false
+	}
+	return a.GPS == nil || (a.GPS.Lat == b.GPS.Lat && a.GPS.Lon == b.GPS.Lon && a.GPS.FixTime.Equal(b.GPS.FixTime))
+}
+
+func TestCommandsReleasesAndServiceLogAgainstSim(t *testing.T) {
+	srv := startSim(t, 200)
+	acc := dealer(t, srv)
+	s, err := Open(context.Background(), Options{BackendURL: srv.URL, Profile: "p", CacheDir: t.TempDir(), Email: acc.Email, Password: acc.Password,
+		Store: &auth.Memory{}, Manual: true, API: fastAPI()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if _, err := s.Sync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	var target fleet.Device
+	for _, d := range s.Fleet().Devices() {
+		if d.Online {
+			target = d
+			break
+		}
+	}
+	if target.ID == "" {
+		t.Skip("no online unit in the seeded fleet")
+	}
+	cmd, err := s.SendCommand(ctx, target.ID, fleet.ActionReboot, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := s.CommandHistory(target.ID)
+	if err != nil || len(hist) != 1 || hist[0].ID != cmd.ID || hist[0].Action != fleet.ActionReboot {
+		t.Fatalf("command log %+v, %v", hist, err)
+	}
+	if _, err := s.Command(ctx, cmd.ID); err != nil {
+		t.Errorf("command state: %v", err)
+	}
+
+	rels, err := s.Releases(ctx, target.Console)
+	if err != nil || len(rels) == 0 {
+		t.Fatalf("releases %v %v", rels, err)
+	}
+	img, err := s.ReleaseImage(ctx, rels[0].ID)
+	if err != nil || int64(len(img)) != rels[0].Size && rels[0].Size != 0 {
+		t.Fatalf("image %d bytes, release says %d: %v", len(img), rels[0].Size, err)
+	}
+	cached, sum, err := s.cache.Image(ctx, rels[0].ID)
+	if err != nil || !bytes.Equal(cached, img) || sum != sha256Hex(img) {
+		t.Fatalf("image not cached: %v", err)
+	}
+
+	e := api.ServiceLogEntry{ID: "svc-1", DeviceSerial: target.ID, Model: string(target.Model), Transport: string(target.Transport),
+		ImageVersion: rels[0].Version, Result: "ok", Technician: "t@example.com", At: time.Now().UTC()}
+	if err := s.RecordServiceLog(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := s.PendingServiceLog(ctx)
+	if err != nil || len(pending) != 0 {
+		t.Errorf("pending after an online upload: %v %v", pending, err)
+	}
+	found := false
+	for _, got := range srv.Backend().ServiceLog(acc.Dealer) {
+		found = found || got.ID == "svc-1"
+	}
+	if !found {
+		t.Error("the backend did not receive the service log entry")
+	}
+}
+
+// flakyProxy forwards to the simulator while up, and refuses connections while down.
+type flakyProxy struct {
+	ln    net.Listener
+	up    atomic.Bool
+	hits  atomic.Int32
+	srv   *http.Server
+	proxy *httputil.ReverseProxy
+}
+
+func newFlakyProxy(t *testing.T, target string) *flakyProxy {
+	u, _ := url.Parse(target)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &flakyProxy{ln: ln, proxy: httputil.NewSingleHostReverseProxy(u)}
+	p.up.Store(true)
+	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.hits.Add(1)
+		if !p.up.Load() {
+			// Drop the connection without an answer, like a dead network.
+			hj, ok := w.(http.Hijacker)
+			if ok {
+				if c, _, err := hj.Hijack(); err == nil {
+					c.Close()
+					return
+				}
+			}
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		p.proxy.ServeHTTP(w, r)
+	})}
+	go p.srv.Serve(ln)
+	t.Cleanup(func() { p.srv.Close() })
+	return p
+}
+
+func (p *flakyProxy) URL() string { return "http://" + p.ln.Addr().String() }
+
+func TestOfflineThenBackOnline(t *testing.T) {
+	srv := startSim(t, 150)
+	acc := dealer(t, srv)
+	px := newFlakyProxy(t, srv.URL)
+	dir := t.TempDir()
+	s, err := Open(context.Background(), Options{BackendURL: px.URL(), Profile: "p", CacheDir: dir, Email: acc.Email, Password: acc.Password,
+		Store: &auth.Memory{}, Interval: time.Hour, OfflineRetryMin: 50 * time.Millisecond, OfflineRetryMax: 200 * time.Millisecond, API: fastAPI()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	statusCh := make(chan session.Status, 100)
+	s.Subscribe(func(c session.Change) {
+		if c.Status {
+			select {
+			case statusCh <- s.Status():
+			default:
+			}
+		}
+	})
+	waitFor(t, "first sync", func() bool { st := s.Status(); return !st.LastSync.IsZero() && st.Online && !st.Syncing })
+	n := s.Fleet().Len()
+	if n == 0 {
+		t.Fatal("nothing synced")
+	}
+	before := s.Status().LastSync
+
+	px.up.Store(false)
+	s.SyncNow()
+	waitFor(t, "offline", func() bool { return !s.Status().Online })
+	st := s.Status()
+	if st.OfflineWhy == "" || s.Fleet().Len() != n {
+		t.Errorf("offline status %+v, fleet %d (want %d kept)", st, s.Fleet().Len(), n)
+	}
+	// Retries continue with backoff while offline.
+	h := px.hits.Load()
+	time.Sleep(600 * time.Millisecond)
+	if px.hits.Load() <= h {
+		t.Error("no retries while offline")
+	}
+	// Reads fall back to the cache.
+	if _, err := s.ListRollouts(context.Background()); err != nil {
+		t.Errorf("offline rollouts: %v", err)
+	}
+	px.up.Store(true)
+	waitFor(t, "back online", func() bool { st := s.Status(); return st.Online && st.LastSync.After(before) })
+	if s.Status().OfflineWhy != "" {
+		t.Errorf("still says why offline: %q", s.Status().OfflineWhy)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestOpenWithoutSavedSignIn(t *testing.T) {
+	srv := startSim(t, 20)
+	_, err := Open(context.Background(), Options{BackendURL: srv.URL, Profile: "nobody", CacheDir: t.TempDir(), Store: &auth.Memory{}, Manual: true})
+	if !errors.Is(err, auth.ErrNotSignedIn) {
+		t.Errorf("err = %v, want ErrNotSignedIn", err)
+	}
+	if _, err := Open(context.Background(), Options{BackendURL: "http://fleet.example.com", CacheDir: t.TempDir()}); err == nil {
+		t.Error("plain http to a remote backend accepted")
+	}
+}
+
+func TestAccountSwitchWipesCache(t *testing.T) {
+	srv := startSim(t, 100)
+	var dealers []sim.Account
+	for _, a := range srv.Accounts {
+		if a.Role == "dealer" {
+			dealers = append(dealers, a)
+		}
+	}
+	if len(dealers) < 2 {
+		t.Skip("need two dealers")
+	}
+	dir := t.TempDir()
+	open := func(a sim.Account) *Session {
+		s, err := Open(context.Background(), Options{BackendURL: srv.URL, Profile: "shared", CacheDir: dir, Email: a.Email, Password: a.Password,
+			Store: &auth.Memory{}, Manual: true, API: fastAPI()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Sync(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s1 := open(dealers[0])
+	s1.Close()
+	s2 := open(dealers[1])
+	defer s2.Close()
+	for _, d := range s2.Fleet().Devices() {
+		if d.Dealer != dealers[1].Dealer {
+			t.Fatalf("dealer %s sees %s's unit %s after switching accounts", dealers[1].Dealer, d.Dealer, d.ID)
+		}
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cfg", "config.json")
+	c, err := LoadConfig(p)
+	if err != nil || len(c.Profiles) != 0 {
+		t.Fatalf("missing config: %+v %v", c, err)
+	}
+	c.Profiles["work"] = Profile{Backend: "https://fleet.example.com", Email: "d@example.com"}
+	c.Current = "work"
+	if err := c.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(p)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("config mode %v %v", fi.Mode(), err)
+	}
+	c2, err := LoadConfig(p)
+	if err != nil || c2.Current != "work" || c2.Profiles["work"].Email != "d@example.com" {
+		t.Errorf("reloaded %+v %v", c2, err)
+	}
+	for _, bad := range []string{`{"profiles":{"../x":{"backend":"https://a"}}}`, `{"profiles":{"a":{"backend":"http://evil.com"}}}`, `[]`, `{"profiles":5}`} {
+		if _, err := ParseConfig([]byte(bad)); err == nil {
+			t.Errorf("ParseConfig(%s) accepted", bad)
+		}
+	}
+}
+
+func TestDataAge(t *testing.T) {
+	now := time.Now()
+	if DataAge(now, time.Time{}) != "never synced" || !strings.Contains(DataAge(now, now.Add(-3*time.Hour)), "3 h ago") {
+		t.Error(DataAge(now, now.Add(-3*time.Hour)))
+	}
+}
+
+var _ = cache.ErrNotCached

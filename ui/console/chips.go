@@ -1,0 +1,176 @@
+package console
+
+import (
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
+)
+
+const (
+	anyModel    = "Any model"
+	anyFirmware = "Any firmware"
+)
+
+// chips are the filter controls under the search box: toggles for health and console, pickers
+// for model and firmware version.
+type chips struct {
+	c        *Console
+	health   map[fleet.Health]*widget.Button
+	consoles map[fleet.Console]*widget.Button
+	model    *widget.Select
+	firmware *widget.Select
+	clear    *widget.Button
+	fwKnown  []string
+	fwIndex  *fleet.Index
+	syncing  bool // set while chips are being made to match the filter, so no requery loops
+	content  fyne.CanvasObject
+}
+
+func newChips(c *Console) *chips {
+	ch := &chips{c: c, health: map[fleet.Health]*widget.Button{}, consoles: map[fleet.Console]*widget.Button{}}
+	row := container.NewHBox()
+	for _, h := range fleet.AllHealth {
+		h := h
+		b := widget.NewButtonWithIcon(kit.HealthLabel(h), theme.RadioButtonIcon(), func() {
+			c.filter.Health = toggle(c.filter.Health, h)
+			ch.sync()
+			c.requery()
+		})
+		ch.health[h] = b
+		row.Add(b)
+	}
+	row.Add(widget.NewSeparator())
+	for _, k := range fleet.AllConsoles {
+		k := k
+		b := widget.NewButton(consoleShort(k), func() {
+			c.filter.Consoles = toggle(c.filter.Consoles, k)
+			ch.sync()
+			c.requery()
+		})
+		ch.consoles[k] = b
+		row.Add(b)
+	}
+	models := []string{anyModel}
+	for _, m := range fleet.AllModels {
+		models = append(models, m.DisplayName())
+	}
+	ch.model = widget.NewSelect(models, func(s string) {
+		if ch.syncing {
+			return
+		}
+		c.filter.Models = nil
+		if m, err := fleet.ParseModel(s); err == nil {
+			c.filter.Models = []fleet.Model{m}
+		}
+		ch.sync()
+		c.requery()
+	})
+	ch.model.Selected = anyModel
+	ch.firmware = widget.NewSelect([]string{anyFirmware}, func(s string) {
+		if ch.syncing {
+			return
+		}
+		c.filter.Firmware = nil
+		if s != anyFirmware && s != "" {
+			c.filter.Firmware = []string{s}
+		}
+		ch.sync()
+		c.requery()
+	})
+	ch.firmware.Selected = anyFirmware
+	ch.refreshFirmware(c.ix)
+	ch.clear = widget.NewButtonWithIcon("Clear filters", theme.ContentClearIcon(), func() {
+		c.SetFilter(fleet.Filter{})
+	})
+	row.Add(container.NewGridWrap(fyne.NewSize(150, ch.model.MinSize().Height), ch.model))
+	row.Add(container.NewGridWrap(fyne.NewSize(150, ch.firmware.MinSize().Height), ch.firmware))
+	row.Add(ch.clear)
+	ch.content = container.NewHScroll(row)
+	ch.sync()
+	return ch
+}
+
+// sync makes every chip show the filter in force.
+func (ch *chips) sync() {
+	ch.syncing = true
+	defer func() { ch.syncing = false }()
+	f := ch.c.filter
+	for h, b := range ch.health {
+		on := slices.Contains(f.Health, h)
+		setOn(b, on)
+		if on {
+			b.SetIcon(theme.RadioButtonCheckedIcon())
+		} else {
+			b.SetIcon(theme.RadioButtonIcon())
+		}
+	}
+	for k, b := range ch.consoles {
+		setOn(b, slices.Contains(f.Consoles, k))
+	}
+	if len(f.Models) == 1 {
+		ch.model.SetSelected(f.Models[0].DisplayName())
+	} else {
+		ch.model.SetSelected(anyModel)
+	}
+	if len(f.Firmware) == 1 {
+		ch.firmware.SetSelected(f.Firmware[0])
+	} else {
+		ch.firmware.SetSelected(anyFirmware)
+	}
+	f.Text = ""
+	if f.IsZero() {
+		ch.clear.Disable()
+	} else {
+		ch.clear.Enable()
+	}
+}
+
+// refreshFirmware offers the versions present in the fleet; it runs after every search, so it
+// does the work only for a new snapshot, and touches the widget only when the set changed.
+func (ch *chips) refreshFirmware(ix *fleet.Index) {
+	if ix == ch.fwIndex {
+		return
+	}
+	ch.fwIndex = ix
+	vs := ix.FirmwareVersions()
+	slices.SortFunc(vs, func(a, b string) int { return -kit.CompareVersions(a, b) })
+	if slices.Equal(vs, ch.fwKnown) {
+		return
+	}
+	ch.fwKnown = vs
+	ch.firmware.SetOptions(append([]string{anyFirmware}, vs...))
+}
+
+func setOn(b *widget.Button, on bool) {
+	if on {
+		b.Importance = widget.HighImportance
+	} else {
+		b.Importance = widget.MediumImportance
+	}
+	b.Refresh()
+}
+
+func toggle[T comparable](list []T, v T) []T {
+	if i := slices.Index(list, v); i >= 0 {
+		return slices.Delete(slices.Clone(list), i, i+1)
+	}
+	return append(slices.Clone(list), v)
+}
+
+func consoleShort(k fleet.Console) string {
+	switch k {
+	case fleet.ConsoleXPro:
+		return "X Pro"
+	case fleet.ConsoleUnified:
+		return "Unified"
+	case fleet.ConsoleUltra:
+		return "Ultra"
+	}
+	return string(k)
+}

@@ -1,0 +1,123 @@
+// Package kit holds what every FleetDesk screen shares: the bridge that turns background events
+// into UI-goroutine calls (the only place in ui/ that calls fyne.Do), dialog tracking so Esc can
+// close the top dialog, the health colours, and number formatting.
+package kit
+
+import (
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/fleetdesk/fleetdesk/app/session"
+)
+
+// Do runs f on the UI goroutine. Everything a background goroutine wants from a widget goes
+// through here, so a missed fyne.Do is a one-file review.
+func Do(f func()) { fyne.Do(f) }
+
+// Go runs work off the UI goroutine and hands its result to done on the UI goroutine. Use it for
+// anything that may touch the network or the cache, so a tap never waits on either.
+func Go[T any](work func() T, done func(T)) {
+	go func() {
+		v := work()
+		fyne.Do(func() { done(v) })
+	}()
+}
+
+// Subscribe registers fn for the service's changes and calls it on the UI goroutine. Changes that
+// arrive while a call is still pending are merged into it: a burst of sync pages costs the UI one
+// refresh, not one per page.
+func Subscribe(svc session.Fleet, fn func(session.Change)) (cancel func()) {
+	m := &merger{fn: fn}
+	stop := svc.Subscribe(m.add)
+	return func() {
+		m.mu.Lock()
+		m.stopped = true
+		m.mu.Unlock()
+		stop()
+	}
+}
+
+type merger struct {
+	fn      func(session.Change)
+	mu      sync.Mutex
+	pending *session.Change
+	stopped bool
+}
+
+func (m *merger) add(c session.Change) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopped {
+		return
+	}
+	if m.pending != nil {
+		merge(m.pending, c)
+		return
+	}
+	cp := c
+	cp.Devices = append([]string(nil), c.Devices...)
+	m.pending = &cp
+	fyne.Do(m.flush)
+}
+
+func (m *merger) flush() {
+	m.mu.Lock()
+	c := m.pending
+	m.pending = nil
+	stopped := m.stopped
+	m.mu.Unlock()
+	if c != nil && !stopped {
+		m.fn(*c)
+	}
+}
+
+// merge folds b into a; an All change makes the device list moot.
+func merge(a *session.Change, b session.Change) {
+	a.All = a.All || b.All
+	a.Status = a.Status || b.Status
+	a.Rollouts = a.Rollouts || b.Rollouts
+	a.Tokens = a.Tokens || b.Tokens
+	if a.All {
+		a.Devices = nil
+		return
+	}
+	a.Devices = append(a.Devices, b.Devices...)
+}
+
+// Ticker calls fn on the UI goroutine every period until the returned stop is called. Used for
+// the clocks on screen ("synced 12 s ago", "last seen 2 min ago").
+func Ticker(period time.Duration, fn func()) (stop func()) {
+	t := time.NewTicker(period)
+	done := make(chan struct{})
+	var once sync.Once
+	go func() {
+		for {
+			select {
+			case <-t.C:
+				fyne.Do(func() {
+					select {
+					case <-done:
+					default:
+						fn()
+					}
+				})
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		once.Do(func() {
+			t.Stop()
+			close(done)
+		})
+	}
+}
+
+// After calls fn once on the UI goroutine after d, unless the returned stop is called first
+// (the search box's debounce).
+func After(d time.Duration, fn func()) (stop func() bool) {
+	return time.AfterFunc(d, func() { fyne.Do(fn) }).Stop
+}

@@ -1,0 +1,138 @@
+package kit
+
+import (
+	"image/color"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+)
+
+// Thousands renders n with comma separators: 1204 → "1,204".
+func Thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := ""
+	if n < 0 {
+		neg, s = "-", s[1:]
+	}
+	if len(s) <= 3 {
+		return neg + s
+	}
+	out := make([]byte, 0, len(s)+len(s)/3)
+	lead := len(s) % 3
+	if lead == 0 {
+		lead = 3
+	}
+	out = append(out, s[:lead]...)
+	for i := lead; i < len(s); i += 3 {
+		out = append(out, ',')
+		out = append(out, s[i:i+3]...)
+	}
+	return neg + string(out)
+}
+
+// Health colours. Fixed rather than themed: the dot must mean the same thing in light and dark
+// mode, and match the map's markers (green reporting, red needs attention or lost contact).
+var (
+	ColorLive      = color.NRGBA{R: 0x2e, G: 0x9e, B: 0x44, A: 0xff}
+	ColorLate      = color.NRGBA{R: 0xe6, G: 0xa1, B: 0x00, A: 0xff}
+	ColorLost      = color.NRGBA{R: 0xd3, G: 0x2f, B: 0x2f, A: 0xff}
+	ColorAttention = color.NRGBA{R: 0xf4, G: 0x51, B: 0x1e, A: 0xff}
+)
+
+// HealthColor is the dot colour of a health state.
+func HealthColor(h fleet.Health) color.Color {
+	switch h {
+	case fleet.HealthLive:
+		return ColorLive
+	case fleet.HealthLate:
+		return ColorLate
+	case fleet.HealthLost:
+		return ColorLost
+	case fleet.HealthAttention:
+		return ColorAttention
+	}
+	return color.Gray{Y: 0x80}
+}
+
+// HealthLabel is the word shown next to a dot, capitalised.
+func HealthLabel(h fleet.Health) string {
+	switch h {
+	case fleet.HealthLive:
+		return "Live"
+	case fleet.HealthLate:
+		return "Late"
+	case fleet.HealthLost:
+		return "Lost"
+	case fleet.HealthAttention:
+		return "Attention"
+	}
+	return string(h)
+}
+
+// DotSize is the health dot's diameter.
+const DotSize = 12
+
+// NewDot makes a health dot. Lost is drawn as a ring, the others filled, so the two red states
+// differ by shape as well as shade for readers who cannot tell the colours apart.
+func NewDot(h fleet.Health) *canvas.Circle {
+	c := &canvas.Circle{}
+	SetDot(c, h)
+	c.Resize(fyne.NewSize(DotSize, DotSize))
+	return c
+}
+
+// SetDot repaints an existing dot for h.
+func SetDot(c *canvas.Circle, h fleet.Health) {
+	col := HealthColor(h)
+	if h == fleet.HealthLost {
+		c.FillColor = color.Transparent
+		c.StrokeColor = col
+		c.StrokeWidth = 2.5
+	} else {
+		c.FillColor = col
+		c.StrokeColor = col
+		c.StrokeWidth = 0
+	}
+	c.Refresh()
+}
+
+// CompareVersions orders dotted firmware versions numerically where both parts are numbers
+// ("2.10.0" after "2.9.3"), falling back to text for anything else.
+func CompareVersions(a, b string) int {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		na, oka := atoi(pa[i])
+		nb, okb := atoi(pb[i])
+		if oka && okb {
+			if na != nb {
+				if na < nb {
+					return -1
+				}
+				return 1
+			}
+			continue
+		}
+		if c := strings.Compare(pa[i], pb[i]); c != 0 {
+			return c
+		}
+	}
+	return len(pa) - len(pb)
+}
+
+func atoi(s string) (int, bool) {
+	if s == "" || len(s) > 9 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}

@@ -1,0 +1,433 @@
+// Package mappage is the Fleet Map page: every unit with a GPS fix at its last known position,
+// green when it reports normally and red when it needs attention or lost contact, with the same
+// filters as the Fleet Console. The page is passive: the shell feeds it fleet snapshots and
+// filters on the UI goroutine and wires its callbacks.
+package mappage
+
+import (
+	"fmt"
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/mapview"
+	"github.com/fleetdesk/fleetdesk/mapview/tiles"
+)
+
+// Marker colours, as the dealer guide describes them.
+var (
+	GreenColor = color.NRGBA{0x2e, 0x9e, 0x44, 0xff} // reporting normally
+	RedColor   = mapview.AttentionColor              // needs attention or lost contact
+)
+
+// Options configures a Page. Every field may be left empty.
+type Options struct {
+	// Tiles picks the tile source (Settings). If it cannot be opened the page falls back to the
+	// built-in basemap and says why (TileError).
+	Tiles tiles.Config
+	// Loader, when set, is used instead of opening Tiles; the caller keeps ownership.
+	Loader *tiles.Loader
+	// OnManage opens the Manage page for a unit.
+	OnManage func(deviceID string)
+	// OnFilterChanged reports a filter change made with the page's own search box and chips, so
+	// the console can follow.
+	OnFilterChanged func(fleet.Filter)
+}
+
+// Page is the Fleet Map page. All methods must be called on the UI goroutine.
+type Page struct {
+	opts    Options
+	Map     *mapview.Map
+	ix      *fleet.Index
+	now     time.Time
+	filter  fleet.Filter
+	tileErr error
+
+	search  *widget.Entry
+	health  *widget.CheckGroup
+	model   *widget.Select
+	status  *widget.Label
+	notice  *widget.Label
+	card    *fyne.Container
+	cardBox *fyne.Container
+	cardID  string // device shown on the card, "" for none or a cluster list
+
+	fitted   bool
+	updating bool // set while SetFilter moves the chips, so they do not report back
+	content  fyne.CanvasObject
+}
+
+var healthLabels = map[fleet.Health]string{
+	fleet.HealthLive:      "Live",
+	fleet.HealthLate:      "Late",
+	fleet.HealthLost:      "Lost contact",
+	fleet.HealthAttention: "Needs attention",
+}
+
+const allModels = "All models"
+
+// New builds the page. It shows an empty map until SetFleet.
+func New(opts Options) *Page {
+	p := &Page{opts: opts, now: time.Now(), updating: true}
+	switch {
+	case opts.Loader != nil:
+		p.Map = mapview.New(opts.Loader)
+	default:
+		m, err := mapview.NewFromConfig(opts.Tiles)
+		if err != nil {
+			p.tileErr = err
+			m, _ = mapview.NewFromConfig(tiles.Config{Kind: tiles.KindBasemap})
+		}
+		p.Map = m
+	}
+	p.Map.OnTap = p.tapped
+
+	p.search = widget.NewEntry()
+	p.search.SetPlaceHolder("Search device ID, customer email or name")
+	p.search.OnChanged = func(s string) {
+		p.filter.Text = s
+		p.filterChanged()
+	}
+	var hOpts []string
+	for _, h := range fleet.AllHealth {
+		hOpts = append(hOpts, healthLabels[h])
+	}
+	p.health = widget.NewCheckGroup(hOpts, func(sel []string) {
+		p.filter.Health = nil
+		for _, h := range fleet.AllHealth {
+			for _, s := range sel {
+				if s == healthLabels[h] {
+					p.filter.Health = append(p.filter.Health, h)
+				}
+			}
+		}
+		p.filterChanged()
+	})
+	p.health.Horizontal = true
+	mOpts := []string{allModels}
+	for _, m := range fleet.AllModels {
+		mOpts = append(mOpts, m.DisplayName())
+	}
+	p.model = widget.NewSelect(mOpts, func(s string) {
+		p.filter.Models = nil
+		if m, err := fleet.ParseModel(s); err == nil {
+			p.filter.Models = []fleet.Model{m}
+		}
+		p.filterChanged()
+	})
+	p.model.SetSelected(allModels)
+	p.status = widget.NewLabel("")
+	p.notice = widget.NewLabel("")
+	p.notice.Importance = widget.WarningImportance
+	p.notice.Wrapping = fyne.TextWrapWord
+	if p.tileErr != nil {
+		p.notice.SetText("Map tiles unavailable (" + p.tileErr.Error() + "); showing the built-in basemap.")
+	} else {
+		p.notice.Hide()
+	}
+
+	p.cardBox = container.NewVBox()
+	p.card = container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground)),
+		container.NewPadded(p.cardBox))
+	p.card.Hide()
+
+	toolbar := container.NewBorder(nil, nil, nil, container.NewHBox(p.health, p.model), p.search)
+	overlay := container.New(&overlayLayout{}, legend(), p.card)
+	p.content = container.NewBorder(container.NewVBox(toolbar, p.status, p.notice), nil, nil, nil,
+		container.NewStack(p.Map, overlay))
+	p.updating = false
+	p.render()
+	return p
+}
+
+// Content is the page's root object for the shell.
+func (p *Page) Content() fyne.CanvasObject { return p.content }
+
+// TileError is why the configured tile source could not be opened, or nil.
+func (p *Page) TileError() error { return p.tileErr }
+
+// SetTileConfig switches the tile source (from Settings), keeping the view.
+func (p *Page) SetTileConfig(cfg tiles.Config) error {
+	if err := p.Map.SetTileConfig(cfg); err != nil {
+		return err
+	}
+	p.tileErr = nil
+	p.notice.Hide()
+	return nil
+}
+
+// SetFleet shows a new fleet snapshot. The view stays where the dealer left it; only the first
+// snapshot with positions fits the map to the units.
+func (p *Page) SetFleet(ix *fleet.Index, now time.Time) {
+	p.ix, p.now = ix, now
+	p.render()
+}
+
+// SetFilter applies the console's filter without reporting it back through OnFilterChanged.
+func (p *Page) SetFilter(f fleet.Filter) {
+	p.filter = f
+	p.updating = true
+	p.search.SetText(f.Text)
+	var sel []string
+	for _, h := range f.Health {
+		sel = append(sel, healthLabels[h])
+	}
+	p.health.SetSelected(sel)
+	switch len(f.Models) {
+	case 0:
+		p.model.SetSelected(allModels)
+	case 1:
+		p.model.SetSelected(f.Models[0].DisplayName())
+	default:
+		p.model.ClearSelected()
+		p.model.PlaceHolder = fmt.Sprintf("%d models", len(f.Models))
+		p.model.Refresh()
+	}
+	p.updating = false
+	p.filter = f
+	p.render()
+}
+
+// Filter is the filter the page currently shows.
+func (p *Page) Filter() fleet.Filter { return p.filter }
+
+func (p *Page) filterChanged() {
+	if p.updating {
+		return
+	}
+	p.render()
+	if p.opts.OnFilterChanged != nil {
+		p.opts.OnFilterChanged(p.filter)
+	}
+}
+
+// render rebuilds the markers and counts from the snapshot and filter.
+func (p *Page) render() {
+	var markers []mapview.Marker
+	noPos := 0
+	if p.ix != nil {
+		for _, i := range p.ix.Search(p.filter, p.now) {
+			d := p.ix.At(i)
+			if d.GPS == nil {
+				noPos++
+				continue
+			}
+			attn := d.HealthAt(p.now).NeedsAttention()
+			c := GreenColor
+			if attn {
+				c = RedColor
+			}
+			markers = append(markers, mapview.Marker{ID: d.ID, Lat: d.GPS.Lat, Lon: d.GPS.Lon, Color: c, Attention: attn})
+		}
+	}
+	p.Map.SetMarkers(markers)
+	if !p.fitted && len(markers) > 0 {
+		p.fitted = true
+		p.Map.FitMarkers()
+	}
+	p.status.SetText(statusText(len(markers), noPos, p.ix.Len()))
+	if p.cardID != "" {
+		if d, ok := p.ix.Get(p.cardID); ok {
+			p.showCard(d) // health and position may have moved with this sync
+		} else {
+			p.closeCard()
+		}
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func statusText(onMap, noPos, total int) string {
+	if total == 0 {
+		return "No units yet."
+	}
+	s := plural(onMap, "unit", "units") + " on the map"
+	if noPos > 0 {
+		s += " · " + plural(noPos, "unit has no position", "units have no position")
+	}
+	return s
+}
+
+// ShowDevice centres the map on a unit and opens its card (the Manage page links here).
+func (p *Page) ShowDevice(id string) bool {
+	d, ok := p.ix.Get(id)
+	if !ok {
+		return false
+	}
+	if d.GPS != nil {
+		p.fitted = true
+		p.Map.SetView(d.GPS.Lat, d.GPS.Lon, max(p.Map.Zoom(), 12))
+	}
+	p.showCard(d)
+	return true
+}
+
+func (p *Page) tapped(items []mapview.Marker) {
+	switch {
+	case len(items) == 0:
+		p.closeCard()
+	case len(items) == 1:
+		if d, ok := p.ix.Get(items[0].ID); ok {
+			p.showCard(d)
+		}
+	default:
+		z := p.Map.Zoom()
+		if z < 16 {
+			p.Map.FitPoints(items)
+			if p.Map.Zoom() > z {
+				return
+			}
+		}
+		p.showCluster(items)
+	}
+}
+
+func (p *Page) showCard(d fleet.Device) {
+	p.cardID = d.ID
+	p.Map.SetSelected(d.ID)
+	h := d.HealthAt(p.now)
+	dot := canvas.NewCircle(GreenColor)
+	if h.NeedsAttention() {
+		dot.FillColor = RedColor
+	}
+	dotBox := container.NewGridWrap(fyne.NewSize(12, 12), dot)
+	title := widget.NewLabelWithStyle(d.ID, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	closeBtn := widget.NewButtonWithIcon("", theme.CancelIcon(), p.closeCard)
+	closeBtn.Importance = widget.LowImportance
+	pos := "No position"
+	if d.GPS != nil {
+		t := d.GPS.FixTime
+		if t.IsZero() {
+			t = d.LastSeen
+		}
+		pos = "Position from " + fleet.Ago(p.now, t)
+	}
+	name := d.Name
+	if name == "" {
+		name = "(no name)"
+	}
+	customer := d.CustomerEmail
+	if customer == "" {
+		customer = "no customer"
+	}
+	manage := widget.NewButtonWithIcon("Manage", theme.SettingsIcon(), func() {
+		if p.opts.OnManage != nil {
+			p.opts.OnManage(d.ID)
+		}
+	})
+	manage.Importance = widget.HighImportance
+	p.cardBox.Objects = []fyne.CanvasObject{
+		container.NewBorder(nil, nil, nil, closeBtn, title),
+		widget.NewLabel(name),
+		widget.NewLabel(customer),
+		container.NewHBox(container.NewCenter(dotBox), widget.NewLabel(healthLabels[h]+" · "+d.Model.DisplayName()+", "+d.Transport.DisplayName())),
+		widget.NewLabel(pos),
+		manage,
+	}
+	p.cardBox.Refresh()
+	p.card.Show()
+	p.card.Refresh()
+}
+
+func (p *Page) showCluster(items []mapview.Marker) {
+	p.cardID = ""
+	p.Map.SetSelected("")
+	closeBtn := widget.NewButtonWithIcon("", theme.CancelIcon(), p.closeCard)
+	closeBtn.Importance = widget.LowImportance
+	objs := []fyne.CanvasObject{container.NewBorder(nil, nil, nil, closeBtn,
+		widget.NewLabelWithStyle(plural(len(items), "unit", "units")+" here", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))}
+	const shown = 8
+	for i, it := range items {
+		if i == shown {
+			objs = append(objs, widget.NewLabel(fmt.Sprintf("and %d more", len(items)-shown)))
+			break
+		}
+		id := it.ID
+		label := id
+		if d, ok := p.ix.Get(id); ok && d.Name != "" {
+			label = id + " · " + d.Name
+		}
+		b := widget.NewButton(label, func() {
+			if d, ok := p.ix.Get(id); ok {
+				p.showCard(d)
+			}
+		})
+		b.Alignment = widget.ButtonAlignLeading
+		objs = append(objs, b)
+	}
+	p.cardBox.Objects = objs
+	p.cardBox.Refresh()
+	p.card.Show()
+	p.card.Refresh()
+}
+
+func (p *Page) closeCard() {
+	p.cardID = ""
+	p.Map.SetSelected("")
+	p.card.Hide()
+}
+
+// CardText returns the card's label texts in order, "" when it is closed; for tests and the shell's
+// accessibility hooks.
+func (p *Page) CardText() []string {
+	if !p.card.Visible() {
+		return nil
+	}
+	var out []string
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch w := o.(type) {
+		case *widget.Label:
+			out = append(out, w.Text)
+		case *widget.Button:
+			out = append(out, w.Text)
+		case *fyne.Container:
+			for _, c := range w.Objects {
+				walk(c)
+			}
+		}
+	}
+	walk(p.cardBox)
+	return out
+}
+
+// legend explains the marker colours, in the dealer guide's words.
+func legend() fyne.CanvasObject {
+	row := func(c color.Color, text string) fyne.CanvasObject {
+		dot := canvas.NewCircle(c)
+		dot.StrokeColor = color.White
+		dot.StrokeWidth = 1.5
+		return container.NewHBox(container.NewCenter(container.NewGridWrap(fyne.NewSize(12, 12), dot)),
+			widget.NewLabel(text))
+	}
+	box := container.NewVBox(row(GreenColor, "Reporting normally"), row(RedColor, "Needs attention or lost contact"))
+	return container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground)), box)
+}
+
+// overlayLayout puts the legend at the bottom left of the map (clear of the attribution at the
+// bottom right) and the card at the top right.
+type overlayLayout struct{}
+
+func (overlayLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(0, 0) }
+
+func (overlayLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding() * 2
+	legend, card := objs[0], objs[1]
+	ls := legend.MinSize()
+	legend.Resize(ls)
+	legend.Move(fyne.NewPos(pad, size.Height-ls.Height-pad))
+	cs := card.MinSize()
+	cs.Width = max(cs.Width, 260)
+	card.Resize(cs)
+	card.Move(fyne.NewPos(size.Width-cs.Width-pad, pad))
+}

@@ -1,0 +1,231 @@
+package rollouts
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/sim"
+	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/fleetdesk/fleetdesk/sync/auth"
+	"github.com/fleetdesk/fleetdesk/sync/syncer"
+)
+
+// TestEndToEndAgainstSimulator runs the guide's "Roll out a tested firmware" workflow through the
+// real wizard, the real data layer and the simulated backend at 600× speed with a 40% OTA failure
+// share: validate on one unit, deploy to my_fleet, watch versions change in the synced fleet,
+// and see the failure threshold pause the rollout by itself. The report is then read back from
+// the offline cache.
+func TestEndToEndAgainstSimulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := sim.Start(ctx, sim.Config{Devices: 400, Dealers: 2, Seed: 11, Speed: 600, OTAFailureShare: 0.4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var acc sim.Account
+	for _, a := range srv.Accounts {
+		if a.Role == "dealer" {
+			acc = a
+			break
+		}
+	}
+	cacheDir := t.TempDir()
+	opts := syncer.Options{BackendURL: srv.URL, Profile: "e2e", CacheDir: cacheDir, Email: acc.Email, Password: acc.Password,
+		Store: &auth.Memory{}, Interval: 150 * time.Millisecond, Now: srv.Now,
+		API: api.Options{Timeout: 5 * time.Second, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, MaxAttempts: 2}}
+	svc, err := syncer.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+
+	h := openPageWith(t, svc, 100*time.Millisecond)
+	h.q.within(t, 30*time.Second, "first sync", func() bool { return svc.Fleet().Len() > 0 })
+
+	// The WiFi variant with the most online units, and its newest release.
+	count := map[fleet.Variant]int{}
+	now := svc.Now()
+	for _, d := range svc.Fleet().Devices() {
+		if d.Transport == fleet.TransportWiFi && d.Reachable(now) {
+			count[fleet.VariantOf(d)]++
+		}
+	}
+	var v fleet.Variant
+	for k, n := range count {
+		if n > count[v] || (n == count[v] && k.Engine < v.Engine) {
+			v = k
+		}
+	}
+	rels, err := svc.Releases(ctx, v.Console)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rel rollout.Release
+	for _, r := range rels {
+		if r.Variant() == v && r.CreatedAt.After(rel.CreatedAt) {
+			rel = r
+		}
+	}
+	if rel.ID == "" {
+		t.Fatalf("no release for %s", v)
+	}
+	t.Logf("rolling out %s over %d online %s units", rel.Label(), count[v], v)
+
+	// Validate on one unit; with a 40% failure share a test install may fail, and then the
+	// procedure stops there: the dealer starts over and validates again on another unit.
+	tried := map[string]bool{}
+	for attempt := 0; ; attempt++ {
+		if attempt == 8 {
+			t.Fatal("no validation passed in 8 attempts")
+		}
+		if h.page.wizard == nil {
+			h.tap(v.Console.DisplayName())
+		} else {
+			h.tap("Start over")
+		}
+		h.pick(v.Engine.DisplayName())
+		h.pick(v.Transport.DisplayName())
+		h.tap("Next: choose the release")
+		h.q.until(t, "releases", func() bool { return h.wizard().relLoaded })
+		h.pick(rel.Version)
+		h.tap("Next: validate on a test device")
+		if v.Console == fleet.ConsoleUltra {
+			h.pick(v.Transport.DisplayName())
+		}
+		sel := h.selectWidget()
+		var choice string
+		for _, o := range sel.Options {
+			if !tried[o] {
+				choice = o
+				break
+			}
+		}
+		tried[choice] = true
+		sel.SetSelected(choice)
+		h.q.settle()
+		if _, _, err := h.wizard().proc.Apply(rollout.Deploy{Fleet: svc.Fleet(), Now: svc.Now(), Threshold: rollout.DefaultThreshold}); err == nil {
+			t.Fatal("the procedure would deploy to my_fleet before validation")
+		}
+		h.tap("Deploy " + rel.Version + " to test device")
+		h.q.within(t, 60*time.Second, "validation verdict", func() bool {
+			s := h.step()
+			return s == rollout.StepReady || s == rollout.StepValidationFailed || (s == rollout.StepTestDevice && h.wizard().proc.LastError() != "")
+		})
+		if h.step() == rollout.StepReady {
+			break
+		}
+		t.Logf("validation attempt %d on %s: %s%s", attempt+1, choice, h.wizard().proc.Failure(), h.wizard().proc.LastError())
+		if h.step() == rollout.StepTestDevice {
+			h.tap("Change release")
+			h.tap("Next: validate on a test device")
+			continue
+		}
+	}
+	testDev := h.wizard().proc.TestDevice()
+	if d, _ := svc.Fleet().Get(testDev); d.Firmware != rel.Version || !d.Online {
+		t.Fatalf("validated, but the synced %s reports %s (online %v)", testDev, d.Firmware, d.Online)
+	}
+
+	h.q.settle()
+	plan := h.wizard().proc.Preview(svc.Fleet(), svc.Now())
+	if !h.has(plan.Summary()) {
+		t.Fatalf("deploy step does not show %q:\n%s", plan.Summary(), h.text())
+	}
+	before := map[string]string{}
+	for _, d := range plan.Eligible {
+		before[d.ID] = d.Firmware
+		if fleet.VariantOf(d) != v {
+			t.Fatalf("eligible set holds %s of %s", d.ID, fleet.VariantOf(d))
+		}
+	}
+	h.tap("Deploy " + rel.Version + " to ")
+	h.q.within(t, 20*time.Second, "fleet rollout", func() bool { _, ok := h.wizard().proc.Rollout(); return ok })
+	ro, _ := h.wizard().proc.Rollout()
+	for _, u := range ro.Units {
+		d, _ := svc.Fleet().Get(u.DeviceID)
+		if fleet.VariantOf(d) != v {
+			t.Fatalf("the backend rollout reached %s, a %s unit", d.ID, fleet.VariantOf(d))
+		}
+	}
+
+	// The failure share trips the threshold: the rollout pauses by itself and the dealer is told.
+	h.q.within(t, 90*time.Second, "the rollout pauses itself or ends", func() bool {
+		r, ok := h.wizard().proc.Rollout()
+		return ok && (r.Status == rollout.StatusPaused || h.step() == rollout.StepDone)
+	})
+	r, _ := h.wizard().proc.Rollout()
+	if r.Status != rollout.StatusPaused {
+		t.Fatalf("rollout ended %s without pausing: %+v", r.Status, h.wizard().proc.Progress().Counts)
+	}
+	if !slices.Contains(h.notes.titles(), "Rollout paused itself") {
+		t.Fatalf("no notification of the pause: %v", h.notes.titles())
+	}
+	h.q.settle()
+	if !h.has("paused by itself") {
+		t.Fatalf("monitor does not say it paused itself:\n%s", h.text())
+	}
+	pr := h.wizard().proc.Progress()
+	if pr.Failures == 0 || !rollout.DefaultThreshold.Reached(pr.Failures, pr.Total) {
+		t.Fatalf("paused with %d failures of %d", pr.Failures, pr.Total)
+	}
+
+	// Versions change in the synced fleet for the confirmed units.
+	h.q.within(t, 30*time.Second, "a unit confirmed on the new version", func() bool {
+		for _, u := range h.wizard().proc.Progress().Units {
+			if d, ok := svc.Fleet().Get(u.DeviceID); ok && u.Stage == rollout.StageConfirmed && d.Firmware == rel.Version && before[d.ID] != rel.Version {
+				return true
+			}
+		}
+		return false
+	})
+
+	// The dealer cancels after investigating; the report says what happened.
+	h.tap("Cancel rollout")
+	h.tap("Really cancel?")
+	h.q.within(t, 60*time.Second, "report", func() bool { return h.step() == rollout.StepDone })
+	rep, _ := h.wizard().proc.Report()
+	if rep.Status != rollout.StatusCancelled || len(rep.Failed)+len(rep.NotReturned) == 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	h.q.settle()
+	if !h.has("to my_fleet: cancelled") {
+		t.Fatalf("report not shown:\n%s", h.text())
+	}
+	h.tap("Back to Rollouts")
+	h.q.until(t, "past rollouts", func() bool {
+		return slices.ContainsFunc(h.page.pastRows, func(x rollout.Rollout) bool { return x.ID == ro.ID })
+	})
+	h.page.Close()
+	if err := svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Offline: the same profile opened from the cache alone still has the rollouts and reports.
+	off, err := syncer.OpenCached(context.Background(), syncer.Options{Profile: "e2e", CacheDir: cacheDir, Now: srv.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer off.Close()
+	list, err := off.ListRollouts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].CreatedAt.Before(list[j].CreatedAt) })
+	i := slices.IndexFunc(list, func(x rollout.Rollout) bool { return x.ID == ro.ID })
+	if i < 0 {
+		t.Fatalf("rollout %s not in the cache: %d rollouts", ro.ID, len(list))
+	}
+	if txt := rollout.ReportOf(list[i]).Text(); !strings.Contains(txt, rel.Label()+" to my_fleet") {
+		t.Fatalf("offline report:\n%s", txt)
+	}
+}

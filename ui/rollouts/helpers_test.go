@@ -1,0 +1,221 @@
+package rollouts
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/app/session"
+)
+
+// uiQueue stands in for the UI goroutine: background work posts to it, and the test goroutine
+// runs what was posted, so widgets are only ever touched from one goroutine, as in the app.
+type uiQueue struct{ ch chan func() }
+
+func newQueue() *uiQueue { return &uiQueue{ch: make(chan func(), 4096)} }
+
+func (q *uiQueue) do(f func()) { q.ch <- f }
+
+// until runs posted work until cond holds, failing the test after timeout.
+func (q *uiQueue) until(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	q.within(t, 20*time.Second, what, cond)
+}
+
+// within is until with a given timeout.
+func (q *uiQueue) within(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		for drained := false; !drained; {
+			select {
+			case f := <-q.ch:
+				f()
+			default:
+				drained = true
+			}
+		}
+		if cond() {
+			return
+		}
+		select {
+		case f := <-q.ch:
+			f()
+		case <-time.After(5 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// settle runs posted work until nothing new arrives for a short while.
+func (q *uiQueue) settle() {
+	for {
+		select {
+		case f := <-q.ch:
+			f()
+		case <-time.After(30 * time.Millisecond):
+			return
+		}
+	}
+}
+
+// notes collects desktop notifications.
+type notes struct {
+	mu   sync.Mutex
+	list []*fyne.Notification
+}
+
+func (n *notes) send(x *fyne.Notification) { n.mu.Lock(); n.list = append(n.list, x); n.mu.Unlock() }
+func (n *notes) titles() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []string
+	for _, x := range n.list {
+		out = append(out, x.Title)
+	}
+	return out
+}
+
+type harness struct {
+	t       *testing.T
+	svc     session.Service
+	page    *Page
+	win     fyne.Window
+	q       *uiQueue
+	notes   *notes
+	managed []string
+}
+
+func openPage(t *testing.T, svc *memSession) *harness {
+	t.Helper()
+	return openPageWith(t, svc, time.Hour)
+}
+
+// openPageWith opens the page over any data layer; poll is how often it re-reads a running
+// deployment (an hour: only when the test says so).
+func openPageWith(t *testing.T, svc session.Service, poll time.Duration) *harness {
+	t.Helper()
+	test.NewTempApp(t)
+	h := &harness{t: t, svc: svc, q: newQueue(), notes: &notes{}}
+	h.page = New(svc, Options{Do: h.q.do, Poll: poll, Notify: h.notes.send,
+		OnManage: func(id string) { h.managed = append(h.managed, id) }})
+	t.Cleanup(h.page.Close)
+	h.win = test.NewTempWindow(t, h.page.Content())
+	h.win.Resize(fyne.NewSize(1200, 900))
+	h.q.settle()
+	return h
+}
+
+func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	visit(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walk(c, visit)
+		}
+	case fyne.Widget:
+		r := test.WidgetRenderer(x)
+		for _, c := range r.Objects() {
+			walk(c, visit)
+		}
+	}
+}
+
+func (h *harness) objects() []fyne.CanvasObject {
+	var out []fyne.CanvasObject
+	walk(h.win.Content(), func(o fyne.CanvasObject) { out = append(out, o) })
+	return out
+}
+
+// text is every visible label, button and radio option on the page, one per line.
+func (h *harness) text() string {
+	var b strings.Builder
+	for _, o := range h.objects() {
+		switch x := o.(type) {
+		case *widget.Label:
+			b.WriteString(x.Text + "\n")
+		case *widget.Button:
+			b.WriteString("[" + x.Text + "]\n")
+		}
+	}
+	return b.String()
+}
+
+func (h *harness) has(s string) bool { return strings.Contains(h.text(), s) }
+
+func (h *harness) button(prefix string) *widget.Button {
+	h.t.Helper()
+	for _, o := range h.objects() {
+		if b, ok := o.(*widget.Button); ok && strings.HasPrefix(b.Text, prefix) {
+			return b
+		}
+	}
+	h.t.Fatalf("no button %q on the page:\n%s", prefix, h.text())
+	return nil
+}
+
+func (h *harness) tap(prefix string) {
+	h.t.Helper()
+	b := h.button(prefix)
+	if b.Disabled() {
+		h.t.Fatalf("button %q is disabled:\n%s", b.Text, h.text())
+	}
+	test.Tap(b)
+	h.q.settle()
+}
+
+func (h *harness) radio(option string) *widget.RadioGroup {
+	h.t.Helper()
+	for _, o := range h.objects() {
+		if r, ok := o.(*widget.RadioGroup); ok {
+			for _, opt := range r.Options {
+				if strings.HasPrefix(opt, option) {
+					return r
+				}
+			}
+		}
+	}
+	h.t.Fatalf("no radio option %q:\n%s", option, h.text())
+	return nil
+}
+
+// pick selects the radio option starting with option, as a click would.
+func (h *harness) pick(option string) {
+	h.t.Helper()
+	r := h.radio(option)
+	for _, opt := range r.Options {
+		if strings.HasPrefix(opt, option) {
+			r.SetSelected(opt)
+			h.q.settle()
+			return
+		}
+	}
+}
+
+func (h *harness) selectWidget() *widget.Select {
+	h.t.Helper()
+	for _, o := range h.objects() {
+		if s, ok := o.(*widget.Select); ok {
+			return s
+		}
+	}
+	h.t.Fatalf("no select on the page:\n%s", h.text())
+	return nil
+}
+
+func (h *harness) wizard() *wizard {
+	h.t.Helper()
+	if h.page.wizard == nil {
+		h.t.Fatal("no wizard open")
+	}
+	return h.page.wizard
+}

@@ -1,0 +1,320 @@
+// Package rollouts is the Rollouts page: the three firmware consoles of the dealer guide, each a
+// wizard over the safe OTA procedure of app/rollout, the live monitoring of a running rollout, and
+// the past rollouts with their reports (read from the cache, so they are there offline too).
+// The page holds no rule of its own: every choice goes through rollout.Procedure, and what the
+// procedure refuses is shown as its reason. Backend calls run off the UI goroutine and come back
+// through Options.Do.
+package rollouts
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/app/scope"
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
+)
+
+// Options tune the page; the zero value is what the app uses.
+type Options struct {
+	// OnManage opens a unit's Manage page (a row of the per-unit table was chosen).
+	OnManage func(deviceID string)
+	// Do runs a function on the UI goroutine; default fyne.Do (through ui/kit). Tests pass a
+	// queue they drain on the test goroutine.
+	Do func(func())
+	// Poll is how often a running validation or rollout is re-read and the clock advanced;
+	// default 5 s.
+	Poll time.Duration
+	// Threshold is the failure threshold the deploy step starts with; default 2 units or 5%.
+	Threshold rollout.Threshold
+	// Notify sends a desktop notification; default fyne.CurrentApp().SendNotification.
+	Notify func(*fyne.Notification)
+}
+
+// Page is the Rollouts page.
+type Page struct {
+	svc  session.Service
+	opts Options
+	ctx  context.Context
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+
+	root     *fyne.Container
+	home     fyne.CanvasObject
+	consoles map[fleet.Console]*widget.Button
+	unitsOf  map[fleet.Console]*widget.Label
+	denied   *widget.Label
+	past     *widget.List
+	pastRows []rollout.Rollout
+	pastNote *widget.Label
+	report   *widget.Label
+	wizard   *wizard
+
+	cancelSub func()
+	stopPoll  func()
+	loading   bool
+}
+
+// New builds the page over the data layer.
+func New(svc session.Service, opts Options) *Page {
+	if opts.Do == nil {
+		opts.Do = kit.Do
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 5 * time.Second
+	}
+	if opts.Threshold == (rollout.Threshold{}) {
+		opts.Threshold = rollout.DefaultThreshold
+	}
+	if opts.Notify == nil {
+		opts.Notify = func(n *fyne.Notification) {
+			if a := fyne.CurrentApp(); a != nil {
+				a.SendNotification(n)
+			}
+		}
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	p := &Page{svc: svc, opts: opts, ctx: ctx, stop: stop,
+		consoles: map[fleet.Console]*widget.Button{}, unitsOf: map[fleet.Console]*widget.Label{}}
+	p.home = p.buildHome()
+	p.root = container.NewStack(p.home)
+	p.cancelSub = svc.Subscribe(func(c session.Change) { p.opts.Do(func() { p.onChange(c) }) })
+	p.stopPoll = p.ticker(opts.Poll, p.poll)
+	p.refreshHome()
+	p.loadPast()
+	return p
+}
+
+// Content is the page's canvas object.
+func (p *Page) Content() fyne.CanvasObject { return p.root }
+
+// Close stops the page's background work; it waits for calls in flight to notice.
+func (p *Page) Close() {
+	p.cancelSub()
+	p.stopPoll()
+	p.stop()
+	p.wg.Wait()
+}
+
+// background runs work off the UI goroutine and hands its result to done on the UI goroutine,
+// unless the page was closed meanwhile.
+func background[T any](p *Page, work func(ctx context.Context) T, done func(T)) {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		v := work(p.ctx)
+		if p.ctx.Err() != nil {
+			return
+		}
+		p.opts.Do(func() {
+			if p.ctx.Err() == nil {
+				done(v)
+			}
+		})
+	}()
+}
+
+func (p *Page) ticker(period time.Duration, fn func()) func() {
+	t := time.NewTicker(period)
+	done := make(chan struct{})
+	var once sync.Once
+	go func() {
+		for {
+			select {
+			case <-t.C:
+				p.opts.Do(func() {
+					select {
+					case <-done:
+					default:
+						fn()
+					}
+				})
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { once.Do(func() { t.Stop(); close(done) }) }
+}
+
+func (p *Page) buildHome() fyne.CanvasObject {
+	intro := widget.NewLabel("Dealers deploy firmware to my_fleet only, one console at a time: pick the console " +
+		"of the units, the engine and transport variant, and the release; validate it on one test device; " +
+		"then deploy to my_fleet and watch the units come back on the new version.")
+	intro.Wrapping = fyne.TextWrapWord
+	p.denied = widget.NewLabel("")
+	p.denied.Wrapping = fyne.TextWrapWord
+	p.denied.Hide()
+	cards := container.NewGridWithColumns(3)
+	for _, c := range fleet.AllConsoles {
+		c := c
+		b := widget.NewButton(c.DisplayName(), func() { p.openConsole(c) })
+		b.Importance = widget.HighImportance
+		p.consoles[c] = b
+		models := ""
+		for i, m := range fleet.ModelsOf(c) {
+			if i > 0 {
+				models += ", "
+			}
+			models += m.DisplayName()
+		}
+		n := widget.NewLabel("")
+		p.unitsOf[c] = n
+		cards.Add(container.NewVBox(b, widget.NewLabel("For "+models), n))
+	}
+	p.pastNote = widget.NewLabel("Loading past rollouts…")
+	p.past = widget.NewList(func() int { return len(p.pastRows) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(pastLine(p.pastRows[i])) })
+	p.past.OnSelected = p.openPast
+	p.report = widget.NewLabel("Choose a past rollout to read its report.")
+	p.report.Wrapping = fyne.TextWrapWord
+	pastPane := container.NewHSplit(p.past, container.NewVScroll(p.report))
+	pastPane.SetOffset(0.55)
+	top := container.NewVBox(widget.NewLabelWithStyle("Firmware rollouts", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		intro, p.denied, cards, widget.NewSeparator(),
+		widget.NewLabelWithStyle("Past rollouts", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.pastNote)
+	return container.NewBorder(top, nil, nil, nil, pastPane)
+}
+
+// refreshHome updates what the console entries say about the fleet and about the account.
+func (p *Page) refreshHome() {
+	dec := scope.CanDeployMyFleet(p.svc.Actor())
+	ix := p.svc.Fleet()
+	count := map[fleet.Console]int{}
+	for _, d := range ix.Devices() {
+		count[fleet.ConsoleFor(d.Model)]++
+	}
+	for _, c := range fleet.AllConsoles {
+		p.unitsOf[c].SetText(fmt.Sprintf("%s units in your fleet", kit.Thousands(count[c])))
+		if dec.Allowed {
+			p.consoles[c].Enable()
+		} else {
+			p.consoles[c].Disable()
+		}
+	}
+	if dec.Allowed {
+		p.denied.Hide()
+	} else {
+		p.denied.SetText("Rollouts are not available: " + dec.Reason)
+		p.denied.Show()
+	}
+}
+
+func pastLine(ro rollout.Rollout) string {
+	rep := rollout.ReportOf(ro)
+	target := "my_fleet"
+	if id := ro.Target.DeviceID(); id != "" {
+		target = "test " + id
+	}
+	return fmt.Sprintf("%s  %s → %s  %s  %d/%d confirmed", ro.CreatedAt.Local().Format("2006-01-02 15:04"),
+		rep.Label, target, ro.Status, len(rep.Confirmed), rep.Total)
+}
+
+// loadPast reads the dealer's rollouts (the cache answers when offline).
+func (p *Page) loadPast() {
+	if p.loading {
+		return
+	}
+	p.loading = true
+	type answer struct {
+		list []rollout.Rollout
+		err  error
+	}
+	background(p, func(ctx context.Context) answer {
+		l, err := p.svc.ListRollouts(ctx)
+		return answer{l, err}
+	}, func(a answer) {
+		p.loading = false
+		if a.err != nil {
+			p.pastNote.SetText("Past rollouts could not be read: " + a.err.Error())
+			return
+		}
+		sort.SliceStable(a.list, func(i, j int) bool { return a.list[i].CreatedAt.After(a.list[j].CreatedAt) })
+		p.pastRows = a.list
+		if len(a.list) == 0 {
+			p.pastNote.SetText("No rollouts yet.")
+		} else {
+			p.pastNote.SetText(fmt.Sprintf("%d rollouts, newest first. A running one can be opened to monitor it.", len(a.list)))
+		}
+		p.past.UnselectAll()
+		p.past.Refresh()
+	})
+}
+
+// openPast shows the report of a past rollout; a running my_fleet rollout opens its monitoring.
+func (p *Page) openPast(i widget.ListItemID) {
+	if i < 0 || i >= len(p.pastRows) {
+		return
+	}
+	ro := p.pastRows[i]
+	if ro.Target == rollout.TargetMyFleet && (ro.Status == rollout.StatusRunning || ro.Status == rollout.StatusPaused) {
+		p.past.UnselectAll()
+		p.showWizard(newWizard(p, ro.Console, rollout.Attach(p.svc.Actor(), ro)))
+		return
+	}
+	p.report.SetText(rollout.ReportOf(ro).Text())
+}
+
+// openConsole starts the wizard of one console.
+func (p *Page) openConsole(c fleet.Console) {
+	proc, _, err := rollout.New(p.svc.Actor()).Apply(rollout.ChooseConsole{Console: c})
+	if err != nil {
+		p.denied.SetText(err.Error())
+		p.denied.Show()
+		return
+	}
+	p.showWizard(newWizard(p, c, proc))
+}
+
+func (p *Page) showWizard(w *wizard) {
+	p.wizard = w
+	p.root.Objects = []fyne.CanvasObject{w.content}
+	p.root.Refresh()
+	w.render()
+	w.refresh()
+}
+
+// backHome leaves the wizard; a running deployment keeps running on the backend and is listed
+// with the past rollouts, from where it can be opened again.
+func (p *Page) backHome() {
+	p.wizard = nil
+	p.root.Objects = []fyne.CanvasObject{p.home}
+	p.root.Refresh()
+	p.refreshHome()
+	p.loadPast()
+}
+
+func (p *Page) onChange(c session.Change) {
+	if p.ctx.Err() != nil {
+		return
+	}
+	if p.wizard != nil {
+		if c.Rollouts || c.All || len(c.Devices) > 0 {
+			p.wizard.refresh()
+		}
+		return
+	}
+	if c.All || len(c.Devices) > 0 || c.Status {
+		p.refreshHome()
+	}
+	if c.Rollouts {
+		p.loadPast()
+	}
+}
+
+func (p *Page) poll() {
+	if p.wizard != nil && p.wizard.live() {
+		p.svc.SyncNow()
+		p.wizard.refresh()
+	}
+}

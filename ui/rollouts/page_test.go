@@ -1,0 +1,385 @@
+package rollouts
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/app/scope"
+)
+
+var testNow = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+
+// noGlobalPush fails if the page offers anything beyond my_fleet.
+func (h *harness) noGlobalPush() {
+	h.t.Helper()
+	low := strings.ToLower(h.text())
+	for _, bad := range []string{"global", "override", "all dealers", "admin"} {
+		if strings.Contains(low, bad) {
+			h.t.Fatalf("the page mentions %q:\n%s", bad, h.text())
+		}
+	}
+}
+
+func (h *harness) step() rollout.Step { return h.wizard().proc.Step() }
+
+func (h *harness) waitStep(s rollout.Step) {
+	h.t.Helper()
+	h.q.until(h.t, "step "+string(s), func() bool { return h.page.wizard != nil && h.step() == s })
+}
+
+func TestHomeShowsThreeConsoles(t *testing.T) {
+	h := openPage(t, newMemSession(testNow))
+	for _, name := range []string{"X Pro firmware console", "Unified firmware console", "Ultra firmware console"} {
+		if b := h.button(name); b.Text != name || b.Disabled() {
+			t.Fatalf("console entry %q: %q disabled=%v", name, b.Text, b.Disabled())
+		}
+	}
+	if !h.has("For D100, D180, V100, V5") || !h.has("14 units in your fleet") || !h.has("For AutoGen Ultra") {
+		t.Fatalf("console entries do not say whom they serve:\n%s", h.text())
+	}
+	if !h.has("No rollouts yet.") {
+		t.Fatalf("past rollouts:\n%s", h.text())
+	}
+	h.noGlobalPush()
+}
+
+func TestCustomerCannotOpenConsoles(t *testing.T) {
+	svc := newMemSession(testNow)
+	svc.actor = scope.Actor{UserID: "c", Role: scope.RoleCustomer, Dealer: "d1"}
+	h := openPage(t, svc)
+	if !h.button("Unified firmware console").Disabled() || !h.has("only dealer accounts can run rollouts") {
+		t.Fatalf("customer sees usable consoles:\n%s", h.text())
+	}
+}
+
+func TestUnifiedWizardFullRollout(t *testing.T) {
+	svc := newMemSession(testNow)
+	h := openPage(t, svc)
+	h.tap("Unified firmware console")
+	if h.step() != rollout.StepVariant || !h.has("Step 1 of 5") {
+		t.Fatalf("console did not open at the variant step:\n%s", h.text())
+	}
+	if !h.button("Next: choose the release").Disabled() {
+		t.Fatal("next enabled before choosing engine and variant")
+	}
+	h.pick("D180")
+	h.pick("GSM")
+	if !h.has("9 D180, GSM units in your fleet.") {
+		t.Fatalf("variant count:\n%s", h.text())
+	}
+	h.tap("Next: choose the release")
+	h.waitStep(rollout.StepRelease)
+	h.q.until(t, "releases", func() bool { return len(h.wizard().relRadio.Options) == 3 })
+	for _, o := range h.wizard().relRadio.Options {
+		if !strings.HasPrefix(o, "2.") {
+			t.Fatalf("release list has %q", o)
+		}
+	}
+	h.pick("2.4.1")
+	if !h.has("2.4.1 (D180, GSM) would reach 8 units of my_fleet") {
+		t.Fatalf("release note:\n%s", h.text())
+	}
+	h.tap("Next: validate on a test device")
+	h.waitStep(rollout.StepTestDevice)
+
+	w := h.wizard()
+	if !h.has("After validation: Deploy 2.4.1 (D180, GSM) to 8 units of my_fleet; 6 excluded") {
+		t.Fatalf("plan line:\n%s", h.text())
+	}
+	if w.testWhy.item.Title != "6 excluded — show why" {
+		t.Fatalf("why title %q", w.testWhy.item.Title)
+	}
+	for _, want := range []string{"UN-D180W-00 — other transport variant", "UN-V5G-01 — other engine",
+		"UN-D180G-OFF-00 — offline", "Not counted: 10 units of other consoles"} {
+		if !strings.Contains(w.testWhy.text.Text, want) {
+			t.Fatalf("why list lacks %q:\n%s", want, w.testWhy.text.Text)
+		}
+	}
+	// Only eligible units can be the test device; nothing can deploy to my_fleet yet.
+	sel := h.selectWidget()
+	if len(sel.Options) != 8 {
+		t.Fatalf("test device choices: %v", sel.Options)
+	}
+	for _, o := range sel.Options {
+		if !strings.HasPrefix(o, "UN-D180G-0") {
+			t.Fatalf("ineligible test device offered: %q", o)
+		}
+	}
+	if strings.Contains(h.text(), "my_fleet]") {
+		t.Fatalf("a my_fleet deploy button is offered before validation:\n%s", h.text())
+	}
+	if !h.button("Deploy to the test device").Disabled() {
+		t.Fatal("test deploy enabled with no device chosen")
+	}
+	sel.SetSelected(sel.Options[0])
+	h.q.settle()
+	h.noGlobalPush()
+	h.tap("Deploy 2.4.1 to test device UN-D180G-00 (1 unit)")
+	h.waitStep(rollout.StepValidating)
+	h.q.until(t, "test rollout", func() bool { _, ok := h.wizard().proc.TestRollout(); return ok })
+	req := svc.lastRequest()
+	if req.Target != rollout.DeviceTarget("UN-D180G-00") || req.Engine != fleet.ModelD180 || req.Transport != fleet.TransportGSM {
+		t.Fatalf("test request %+v", req)
+	}
+	if !h.has("Sent 2.4.1 (D180, GSM) to test device UN-D180G-00 alone") {
+		t.Fatalf("validating text:\n%s", h.text())
+	}
+
+	svc.advance(time.Minute)
+	svc.unit("ro-1", "UN-D180G-00", rollout.StageInstalling, "", false)
+	h.q.until(t, "installing shown", func() bool { return strings.Contains(h.wizard().valStatus.Text, "installing; offline") })
+	svc.advance(10 * time.Minute)
+	svc.unit("ro-1", "UN-D180G-00", rollout.StageConfirmed, "2.4.1", true)
+	h.waitStep(rollout.StepReady)
+
+	if !h.has("Deploy 2.4.1 (D180, GSM) to 7 units of my_fleet; 7 excluded") {
+		t.Fatalf("deploy plan:\n%s", h.text())
+	}
+	if !strings.Contains(h.wizard().readyWhy.text.Text, "UN-D180G-00 — already on this version") {
+		t.Fatalf("why list:\n%s", h.wizard().readyWhy.text.Text)
+	}
+	h.noGlobalPush()
+	h.tap("Deploy 2.4.1 to 7 units of my_fleet")
+	h.q.until(t, "fleet rollout", func() bool { _, ok := h.wizard().proc.Rollout(); return ok })
+	if req := svc.lastRequest(); req.Target != rollout.TargetMyFleet || req.Threshold != rollout.DefaultThreshold {
+		t.Fatalf("fleet request %+v", req)
+	}
+	ro := svc.rolloutByTarget(rollout.TargetMyFleet)
+	if len(ro.Units) != 7 {
+		t.Fatalf("fleet rollout over %d units", len(ro.Units))
+	}
+
+	// Units install; one comes back on the old version: 1 of 7 is over 5%, so it pauses itself.
+	svc.advance(time.Minute)
+	svc.unit(ro.ID, "UN-D180G-01", rollout.StageInstalling, "", false)
+	svc.unit(ro.ID, "UN-D180G-02", rollout.StageInstalling, "", false)
+	h.q.until(t, "installing counts", func() bool { return strings.Contains(h.wizard().monCounts.Text, "installing 2") })
+	svc.unit(ro.ID, "UN-D180G-01", rollout.StageOnline, "2.4.1", true)
+	svc.unit(ro.ID, "UN-D180G-02", rollout.StageFailed, "2.3.0", true)
+	h.q.until(t, "auto pause", func() bool {
+		r, _ := h.wizard().proc.Rollout()
+		return r.Status == rollout.StatusPaused
+	})
+	if !slices.Contains(svc.controls, "pause "+ro.ID) || !slices.Contains(h.notes.titles(), "Rollout paused itself") {
+		t.Fatalf("controls %v notes %v", svc.controls, h.notes.titles())
+	}
+	h.q.settle()
+	if !h.has("paused by itself — 1 of 7 units failed, reaching the threshold of 2 units or 5%") {
+		t.Fatalf("pause reason:\n%s", h.text())
+	}
+	if c := h.wizard().monCounts.Text; !strings.Contains(c, "version confirmed 1") || !strings.Contains(c, "failed 1") {
+		t.Fatalf("counts %q", c)
+	}
+	if v := h.wizard().monBar.Value; v < 0.28 || v > 0.29 {
+		t.Fatalf("progress bar at %v, want 2/7", v)
+	}
+	// A row of the per-unit table opens Manage.
+	tbl := h.wizard().table
+	row := slices.IndexFunc(h.wizard().units, func(u rollout.UnitProgress) bool { return u.DeviceID == "UN-D180G-02" })
+	tbl.Select(widget.TableCellID{Row: row, Col: 1})
+	if !slices.Equal(h.managed, []string{"UN-D180G-02"}) {
+		t.Fatalf("manage opened for %v", h.managed)
+	}
+
+	h.tap("Resume")
+	h.q.until(t, "resumed", func() bool { r, _ := h.wizard().proc.Rollout(); return r.Status == rollout.StatusRunning })
+	for _, id := range []string{"UN-D180G-03", "UN-D180G-04", "UN-D180G-05", "UN-D180G-06", "UN-D180G-07"} {
+		svc.unit(ro.ID, id, rollout.StageConfirmed, "2.4.1", true)
+	}
+	svc.unit(ro.ID, "UN-D180G-01", rollout.StageConfirmed, "2.4.1", true)
+	h.waitStep(rollout.StepDone)
+	h.q.settle()
+	if !slices.Contains(h.notes.titles(), "Rollout finished") {
+		t.Fatalf("notes %v", h.notes.titles())
+	}
+	if !h.has("7 units: 6 confirmed, 1 failed, 0 never returned") || !h.has("failed: UN-D180G-02 on 2.3.0") {
+		t.Fatalf("report:\n%s", h.text())
+	}
+	h.tap("Back to Rollouts")
+	h.q.until(t, "past rollouts", func() bool { return len(h.page.pastRows) == 2 })
+	h.page.past.Select(0)
+	if !strings.Contains(h.page.report.Text, "2.4.1 (D180, GSM) to my_fleet: finished") {
+		t.Fatalf("past report %q", h.page.report.Text)
+	}
+}
+
+func TestXProWizardValidationFailureStops(t *testing.T) {
+	svc := newMemSession(testNow)
+	h := openPage(t, svc)
+	h.tap("X Pro firmware console")
+	if h.radio("X Pro").Selected != "X Pro" {
+		t.Fatal("the only engine of the X Pro console is not preselected")
+	}
+	h.pick("WiFi")
+	h.tap("Next: choose the release")
+	h.q.until(t, "releases", func() bool { return len(h.wizard().relRadio.Options) == 2 })
+	h.pick("3.1.0")
+	h.tap("Next: validate on a test device")
+	sel := h.selectWidget()
+	sel.SetSelected(sel.Options[1])
+	h.q.settle()
+	h.tap("Deploy 3.1.0 to test device XP-W-01")
+	h.q.until(t, "test rollout", func() bool { _, ok := h.wizard().proc.TestRollout(); return ok })
+	svc.unit("ro-1", "XP-W-01", rollout.StageFailed, "3.0.0", true)
+	h.waitStep(rollout.StepValidationFailed)
+	h.q.settle()
+	if !h.has("Validation of 3.1.0 (X Pro, WiFi) failed") || !h.has("Nothing was sent to my_fleet") {
+		t.Fatalf("failure text:\n%s", h.text())
+	}
+	if strings.Contains(h.text(), "[Deploy") {
+		t.Fatalf("a deploy button survives a failed validation:\n%s", h.text())
+	}
+	// The failed release cannot be picked again.
+	h.tap("Choose another release")
+	h.q.until(t, "release list", func() bool { return h.wizard().relRadio != nil && len(h.wizard().relRadio.Options) == 2 })
+	h.pick("3.1.0")
+	h.tap("Next: validate on a test device")
+	if !h.wizard().errLbl.Visible() || !strings.Contains(h.wizard().errLbl.Text, "failed validation") {
+		t.Fatalf("re-choosing the failed release: %q", h.wizard().errLbl.Text)
+	}
+	if n := len(svc.requests); n != 1 {
+		t.Fatalf("%d create requests, want only the test one", n)
+	}
+}
+
+func TestTestDeviceThatNeverReturnsBlocksDeploy(t *testing.T) {
+	svc := newMemSession(testNow)
+	h := openPage(t, svc)
+	h.tap("X Pro firmware console")
+	h.pick("WiFi")
+	h.tap("Next: choose the release")
+	h.q.until(t, "releases", func() bool { return len(h.wizard().relRadio.Options) == 2 })
+	h.pick("3.1.0")
+	h.tap("Next: validate on a test device")
+	sel := h.selectWidget()
+	sel.SetSelected(sel.Options[0])
+	h.q.settle()
+	h.tap("Deploy 3.1.0 to test device")
+	h.q.until(t, "test rollout", func() bool { _, ok := h.wizard().proc.TestRollout(); return ok })
+	svc.unit("ro-1", "XP-W-00", rollout.StageInstalling, "", false)
+	h.q.until(t, "installing", func() bool { return strings.Contains(h.wizard().valStatus.Text, "installing") })
+	// 29 minutes later a WiFi unit is still allowed to come back.
+	svc.advance(29 * time.Minute)
+	h.page.poll()
+	h.q.settle()
+	if h.step() != rollout.StepValidating {
+		t.Fatalf("gave up early: %s", h.step())
+	}
+	svc.advance(2 * time.Minute)
+	h.page.poll()
+	h.waitStep(rollout.StepValidationFailed)
+	h.q.settle()
+	if !h.has("did not come back online on 3.1.0 within 30m0s (WiFi)") {
+		t.Fatalf("timeout text:\n%s", h.text())
+	}
+}
+
+func TestUltraWizardConfirmsVariant(t *testing.T) {
+	svc := newMemSession(testNow)
+	h := openPage(t, svc)
+	h.tap("Ultra firmware console")
+	h.pick("WiFi")
+	h.tap("Next: choose the release")
+	h.q.until(t, "releases", func() bool { return len(h.wizard().relRadio.Options) == 2 })
+	h.pick("5.1.0")
+	h.tap("Next: validate on a test device")
+	sel := h.selectWidget()
+	for _, o := range sel.Options {
+		if !strings.HasPrefix(o, "UL-W-") {
+			t.Fatalf("Ultra WiFi release offers test device %q", o)
+		}
+	}
+	sel.SetSelected(sel.Options[0])
+	h.q.settle()
+	if b := h.button("Confirm the variant first"); !b.Disabled() {
+		t.Fatal("test deploy enabled before the variant is confirmed")
+	}
+	h.pick("GSM") // the wrong one
+	if !strings.Contains(h.wizard().errLbl.Text, "you confirmed GSM but release 5.1.0 is built for WiFi units") {
+		t.Fatalf("wrong confirmation: %q", h.wizard().errLbl.Text)
+	}
+	if h.wizard().confirm.Selected != "" || !h.button("Confirm the variant first").Disabled() {
+		t.Fatal("a wrong confirmation stuck")
+	}
+	h.pick("WiFi")
+	h.tap("Deploy 5.1.0 to test device UL-W-00")
+	h.q.until(t, "test rollout", func() bool { _, ok := h.wizard().proc.TestRollout(); return ok })
+	if req := svc.lastRequest(); req.Console != fleet.ConsoleUltra || req.Engine != fleet.ModelUltra || req.Transport != fleet.TransportWiFi {
+		t.Fatalf("test request %+v", req)
+	}
+	svc.unit("ro-1", "UL-W-00", rollout.StageConfirmed, "5.1.0", true)
+	h.waitStep(rollout.StepReady)
+	h.q.settle()
+	if !h.has("Variant confirmed: AutoGen Ultra WiFi.") || !h.has("Deploy 5.1.0 (AutoGen Ultra, WiFi) to 2 units of my_fleet; 4 excluded") {
+		t.Fatalf("ready step:\n%s", h.text())
+	}
+	h.tap("Deploy 5.1.0 to 2 units of my_fleet")
+	h.q.until(t, "fleet rollout", func() bool { _, ok := h.wizard().proc.Rollout(); return ok })
+	ro := svc.rolloutByTarget(rollout.TargetMyFleet)
+	for _, u := range ro.Units {
+		if !strings.HasPrefix(u.DeviceID, "UL-W-") {
+			t.Fatalf("Ultra WiFi rollout reached %s", u.DeviceID)
+		}
+	}
+	// The dealer cancels with two taps; the report lists the skipped units.
+	h.tap("Cancel rollout")
+	if len(svc.controls) != 0 {
+		t.Fatal("one tap cancelled the rollout")
+	}
+	h.tap("Really cancel?")
+	h.waitStep(rollout.StepDone)
+	h.q.settle()
+	if !slices.Contains(svc.controls, "cancel "+ro.ID) || !h.has("to my_fleet: cancelled") {
+		t.Fatalf("cancel: %v\n%s", svc.controls, h.text())
+	}
+	if slices.Contains(h.notes.titles(), "Rollout finished") {
+		t.Fatal("a cancel by the dealer sent a notification")
+	}
+}
+
+func TestBackendRefusalIsShown(t *testing.T) {
+	svc := newMemSession(testNow)
+	h := openPage(t, svc)
+	h.tap("Unified firmware console")
+	h.pick("V5")
+	h.pick("GSM")
+	h.tap("Next: choose the release")
+	h.q.until(t, "releases", func() bool { return len(h.wizard().relRadio.Options) == 3 })
+	h.pick("2.5.0")
+	h.tap("Next: validate on a test device")
+	sel := h.selectWidget()
+	sel.SetSelected(sel.Options[0])
+	h.q.settle()
+	svc.mu.Lock()
+	svc.offline = true
+	svc.mu.Unlock()
+	h.tap("Deploy 2.5.0 to test device")
+	h.q.until(t, "refusal", func() bool { return h.has("The backend refused the test deployment: FleetDesk is offline") })
+	if h.step() != rollout.StepTestDevice {
+		t.Fatalf("step %s after a refused create", h.step())
+	}
+}
+
+func TestRunningRolloutReopensFromPastList(t *testing.T) {
+	svc := newMemSession(testNow)
+	svc.validated["rel-D180-gsm-2.4.1"] = true
+	r, _ := svc.release("rel-D180-gsm-2.4.1")
+	if _, err := svc.CreateRollout(t.Context(), rollout.CreateRequest{Console: r.Console, ReleaseID: r.ID, Engine: r.Engine,
+		Transport: r.Transport, Target: rollout.TargetMyFleet, Threshold: rollout.DefaultThreshold}); err != nil {
+		t.Fatal(err)
+	}
+	h := openPage(t, svc)
+	h.q.until(t, "past list", func() bool { return len(h.page.pastRows) == 1 })
+	h.page.past.Select(0)
+	h.waitStep(rollout.StepMonitoring)
+	h.q.until(t, "monitor", func() bool { return strings.Contains(h.wizard().monCounts.Text, "queued 8") })
+	if !h.has("2.4.1 (D180, GSM) → my_fleet: running") {
+		t.Fatalf("monitor:\n%s", h.text())
+	}
+}

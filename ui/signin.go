@@ -1,0 +1,225 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
+)
+
+// Preference keys of the remembered profile. The password is never stored here: the sign-in
+// function keeps the session's refresh token in the OS keyring.
+const (
+	prefBackend = "signin.backend_url"
+	prefEmail   = "signin.email"
+)
+
+type signInScreen struct {
+	s        *Shell
+	backend  *widget.Entry
+	email    *widget.Entry
+	password *widget.Entry
+	button   *widget.Button
+	demo     *widget.Button
+	errLabel *widget.Label
+	busy     *widget.ProgressBarInfinite
+	content  fyne.CanvasObject
+}
+
+func newSignInScreen(s *Shell) *signInScreen {
+	si := &signInScreen{s: s}
+	prefs := s.prefs()
+	si.backend = widget.NewEntry()
+	si.backend.SetPlaceHolder("https://fleet.example.com")
+	si.backend.SetText(prefs.StringWithFallback(prefBackend, s.opts.DefaultBackendURL))
+	si.email = widget.NewEntry()
+	si.email.SetPlaceHolder("you@dealer.example.com")
+	si.email.SetText(prefs.String(prefEmail))
+	si.password = widget.NewPasswordEntry()
+	si.password.OnSubmitted = func(string) { si.submit() }
+	si.button = widget.NewButton("Sign in", si.submit)
+	si.button.Importance = widget.HighImportance
+	si.errLabel = widget.NewLabel("")
+	si.errLabel.Wrapping = fyne.TextWrapWord
+	si.errLabel.Importance = widget.DangerImportance
+	si.errLabel.Hide()
+	si.busy = widget.NewProgressBarInfinite()
+	si.busy.Stop()
+	si.busy.Hide()
+
+	form := widget.NewForm(
+		widget.NewFormItem("Backend URL", si.backend),
+		widget.NewFormItem("Email", si.email),
+		widget.NewFormItem("Password", si.password),
+	)
+	buttons := container.NewHBox(si.button)
+	if s.opts.Demo != nil {
+		si.demo = widget.NewButton("Try the demo", si.startDemo)
+		buttons.Add(si.demo)
+	}
+	title := widget.NewLabel("FleetDesk")
+	title.SizeName = "headingText"
+	title.TextStyle.Bold = true
+	intro := widget.NewLabel("Sign in to your fleet backend. Your password is sent once; FleetDesk keeps the session in the system keyring.")
+	intro.Wrapping = fyne.TextWrapWord
+	card := container.NewVBox(title, intro, form, buttons, si.busy, si.errLabel)
+	si.content = container.NewCenter(container.NewGridWrap(fyne.NewSize(520, 400), card))
+	return si
+}
+
+func (s *Shell) prefs() fyne.Preferences {
+	if s.opts.App != nil {
+		return s.opts.App.Preferences()
+	}
+	return fyne.CurrentApp().Preferences()
+}
+
+func (si *signInScreen) focus() {
+	c := si.s.win.Canvas()
+	switch {
+	case si.backend.Text == "":
+		c.Focus(si.backend)
+	case si.email.Text == "":
+		c.Focus(si.email)
+	default:
+		c.Focus(si.password)
+	}
+}
+
+func (si *signInScreen) setError(msg string) {
+	si.errLabel.SetText(msg)
+	if msg == "" {
+		si.errLabel.Hide()
+	} else {
+		si.errLabel.Show()
+	}
+}
+
+// Error is the error shown, "" when none.
+func (si *signInScreen) Error() string {
+	if !si.errLabel.Visible() {
+		return ""
+	}
+	return si.errLabel.Text
+}
+
+// CheckSignIn validates the form before anything goes on the network, in the words the screen
+// shows.
+func CheckSignIn(backendURL, email, password string) error {
+	u, err := url.Parse(strings.TrimSpace(backendURL))
+	switch {
+	case strings.TrimSpace(backendURL) == "":
+		return errors.New("enter the backend URL, for example https://fleet.example.com")
+	case err != nil || u.Host == "":
+		return fmt.Errorf("%q is not a URL: use the form https://fleet.example.com", backendURL)
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Errorf("the backend URL must start with https:// (not %s://)", u.Scheme)
+	}
+	e := strings.TrimSpace(email)
+	if e == "" {
+		return errors.New("enter your email address")
+	}
+	if at := strings.IndexByte(e, '@'); at <= 0 || at == len(e)-1 {
+		return fmt.Errorf("%q is not an email address", e)
+	}
+	if password == "" {
+		return errors.New("enter your password")
+	}
+	return nil
+}
+
+func (si *signInScreen) setBusy(on bool) {
+	if on {
+		si.button.Disable()
+		if si.demo != nil {
+			si.demo.Disable()
+		}
+		si.busy.Show()
+		si.busy.Start()
+		return
+	}
+	si.button.Enable()
+	if si.demo != nil {
+		si.demo.Enable()
+	}
+	si.busy.Stop()
+	si.busy.Hide()
+}
+
+func (si *signInScreen) submit() {
+	backend, email, password := strings.TrimSpace(si.backend.Text), strings.TrimSpace(si.email.Text), si.password.Text
+	if err := CheckSignIn(backend, email, password); err != nil {
+		si.setError(capitalise(err.Error()) + ".")
+		return
+	}
+	if si.s.opts.SignIn == nil {
+		si.setError("This build cannot sign in to a backend.")
+		return
+	}
+	si.setError("")
+	si.setBusy(true)
+	signIn := si.s.opts.SignIn
+	kit.Go(func() signInResult {
+		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+		defer cancel()
+		svc, err := signIn(ctx, backend, email, password)
+		return signInResult{svc, err}
+	}, func(r signInResult) {
+		if si.s.signIn != si {
+			return // the screen was replaced meanwhile
+		}
+		si.setBusy(false)
+		if r.err != nil {
+			si.setError("Sign-in failed: " + r.err.Error())
+			return
+		}
+		prefs := si.s.prefs()
+		prefs.SetString(prefBackend, backend)
+		prefs.SetString(prefEmail, email)
+		si.password.SetText("")
+		si.s.Start(r.svc)
+	})
+}
+
+func (si *signInScreen) startDemo() {
+	si.setError("")
+	si.setBusy(true)
+	demo := si.s.opts.Demo
+	kit.Go(func() signInResult {
+		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+		defer cancel()
+		svc, err := demo(ctx)
+		return signInResult{svc, err}
+	}, func(r signInResult) {
+		if si.s.signIn != si {
+			return
+		}
+		si.setBusy(false)
+		if r.err != nil {
+			si.setError("The demo could not start: " + r.err.Error())
+			return
+		}
+		si.s.Start(r.svc)
+	})
+}
+
+type signInResult struct {
+	svc session.Service
+	err error
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,219 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
+)
+
+// statusBar is the strip at the bottom of the window.
+type statusBar struct {
+	s        *Shell
+	demo     *fyne.Container
+	who      *widget.Label
+	dot      *canvas.Circle
+	online   *widget.Label
+	synced   *widget.Label
+	progress *widget.ProgressBar
+	infinite *widget.ProgressBarInfinite
+	syncBtn  *widget.Button
+	last     session.Status
+	content  fyne.CanvasObject
+}
+
+var demoColor = color.NRGBA{R: 0xef, G: 0x6c, B: 0x00, A: 0xff}
+
+func newStatusBar(s *Shell) *statusBar {
+	b := &statusBar{s: s}
+	badge := canvas.NewText(" DEMO ", color.White)
+	badge.TextStyle.Bold = true
+	bg := canvas.NewRectangle(demoColor)
+	bg.CornerRadius = 4
+	b.demo = container.NewCenter(container.NewStack(bg, container.NewPadded(badge)))
+	b.demo.Hide()
+	b.who = widget.NewLabel("")
+	b.who.Truncation = fyne.TextTruncateEllipsis
+	b.dot = kit.NewDot(fleet.HealthLost)
+	b.online = widget.NewLabel("")
+	b.synced = widget.NewLabel("")
+	b.progress = widget.NewProgressBar()
+	b.progress.TextFormatter = func() string {
+		return fmt.Sprintf("syncing %s of %s", kit.Thousands(b.last.SyncDone), kit.Thousands(b.last.SyncTotal))
+	}
+	b.progress.Hide()
+	b.infinite = widget.NewProgressBarInfinite()
+	b.infinite.Stop()
+	b.infinite.Hide()
+	b.syncBtn = widget.NewButtonWithIcon("Sync now", theme.ViewRefreshIcon(), func() { s.svc.SyncNow() })
+	b.syncBtn.Importance = widget.LowImportance
+	right := container.NewHBox(
+		container.NewGridWrap(fyne.NewSize(220, 30), container.NewStack(b.progress, b.infinite)),
+		container.NewCenter(container.NewGridWrap(fyne.NewSize(kit.DotSize, kit.DotSize), b.dot)),
+		b.online, b.synced, b.syncBtn)
+	b.content = container.NewVBox(widget.NewSeparator(),
+		container.NewBorder(nil, nil, b.demo, right, b.who))
+	return b
+}
+
+func (b *statusBar) update(st session.Status) {
+	b.last = st
+	if st.Demo {
+		b.demo.Show()
+	} else {
+		b.demo.Hide()
+	}
+	parts := []string{}
+	if st.Demo {
+		parts = append(parts, "Simulated backend "+st.BackendURL)
+	} else if st.BackendURL != "" {
+		parts = append(parts, st.BackendURL)
+	}
+	if st.DealerName != "" {
+		parts = append(parts, st.DealerName)
+	}
+	if st.UserEmail != "" {
+		parts = append(parts, st.UserEmail)
+	}
+	b.who.SetText(strings.Join(parts, " · "))
+	if st.Online {
+		kit.SetDot(b.dot, fleet.HealthLive)
+		b.online.SetText("Online")
+		b.syncBtn.Enable()
+	} else {
+		kit.SetDot(b.dot, fleet.HealthLost)
+		b.online.SetText("Offline")
+		b.syncBtn.Disable()
+	}
+	switch {
+	case !st.Syncing:
+		b.progress.Hide()
+		b.infinite.Stop()
+		b.infinite.Hide()
+	case st.SyncTotal > 0:
+		b.infinite.Stop()
+		b.infinite.Hide()
+		b.progress.Max = float64(st.SyncTotal)
+		b.progress.SetValue(float64(min(st.SyncDone, st.SyncTotal)))
+		b.progress.Show()
+	default:
+		b.progress.Hide()
+		b.infinite.Show()
+		b.infinite.Start()
+	}
+	b.tick()
+}
+
+// tick re-renders the relative time once a second.
+func (b *statusBar) tick() {
+	b.synced.SetText(SyncedText(b.s.svc.Now(), b.last))
+}
+
+// SyncedText is the status bar's freshness: "synced 12 s ago", "syncing…", "never synced".
+func SyncedText(now time.Time, st session.Status) string {
+	switch {
+	case st.Syncing && st.LastSync.IsZero():
+		return "first sync…"
+	case st.LastSync.IsZero():
+		return "never synced"
+	}
+	d := now.Sub(st.LastSync)
+	switch {
+	case d < time.Second:
+		return "synced just now"
+	case d < time.Minute:
+		return fmt.Sprintf("synced %d s ago", int(d.Seconds()))
+	}
+	return "synced " + fleet.Ago(now, st.LastSync)
+}
+
+// banner is the strip at the top: offline state and one-off notices.
+type banner struct {
+	s          *Shell
+	offline    *fyne.Container
+	offlineTxt *widget.Label
+	notice     *fyne.Container
+	noticeTxt  *widget.Label
+	dismissed  string
+	content    fyne.CanvasObject
+}
+
+var (
+	offlineColor = color.NRGBA{R: 0xb7, G: 0x1c, B: 0x1c, A: 0xff}
+	noticeColor  = color.NRGBA{R: 0x15, G: 0x65, B: 0xc0, A: 0xff}
+)
+
+func newBanner(s *Shell) *banner {
+	b := &banner{s: s}
+	b.offlineTxt = widget.NewLabel("")
+	b.offlineTxt.Wrapping = fyne.TextWrapWord
+	b.offlineTxt.TextStyle.Bold = true
+	b.offline = container.NewStack(canvas.NewRectangle(offlineColor), whiteText(b.offlineTxt))
+	b.offline.Hide()
+	b.noticeTxt = widget.NewLabel("")
+	b.noticeTxt.Wrapping = fyne.TextWrapWord
+	closeBtn := widget.NewButtonWithIcon("", theme.CancelIcon(), func() {
+		b.dismissed = b.noticeTxt.Text
+		b.notice.Hide()
+	})
+	closeBtn.Importance = widget.LowImportance
+	b.notice = container.NewStack(canvas.NewRectangle(noticeColor),
+		container.NewBorder(nil, nil, nil, closeBtn, whiteText(b.noticeTxt)))
+	b.notice.Hide()
+	b.content = container.NewVBox(b.offline, b.notice)
+	return b
+}
+
+// whiteText keeps a label readable on the banners' dark colours in both themes.
+func whiteText(l *widget.Label) fyne.CanvasObject {
+	return container.NewThemeOverride(l, forcedDark{})
+}
+
+func (b *banner) update(st session.Status) {
+	if st.Online {
+		b.offline.Hide()
+	} else {
+		b.offlineTxt.SetText(OfflineText(st))
+		b.offline.Show()
+	}
+	if st.Notice != "" && st.Notice != b.dismissed {
+		b.noticeTxt.SetText(st.Notice)
+		b.notice.Show()
+	} else {
+		b.notice.Hide()
+	}
+}
+
+// OfflineText is the banner shown while the backend cannot be reached.
+func OfflineText(st session.Status) string {
+	s := "Offline — "
+	if st.LastSync.IsZero() {
+		s += "no data synced yet"
+	} else {
+		s += "data as of " + st.LastSync.Local().Format("2 Jan 2006 15:04")
+	}
+	if st.OfflineWhy != "" {
+		s += " (" + st.OfflineWhy + ")"
+	}
+	return s + ". Actions that need the backend are disabled."
+}
+
+// forcedDark is the dark variant of the current theme, for text on a dark banner.
+type forcedDark struct{}
+
+func (forcedDark) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	return theme.DefaultTheme().Color(n, theme.VariantDark)
+}
+func (forcedDark) Font(s fyne.TextStyle) fyne.Resource     { return theme.DefaultTheme().Font(s) }
+func (forcedDark) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
+func (forcedDark) Size(n fyne.ThemeSizeName) float32       { return theme.DefaultTheme().Size(n) }

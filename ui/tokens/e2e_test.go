@@ -1,0 +1,367 @@
+package tokens
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/sim"
+	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/fleetdesk/fleetdesk/sync/auth"
+	"github.com/fleetdesk/fleetdesk/sync/syncer"
+)
+
+// The end-to-end tests drive the Tokens page against the simulated backend through the real data
+// layer (sync/syncer over HTTP on 127.0.0.1), then use the issued secrets the way a customer's
+// integration would: with a plain net/http client.
+
+type e2e struct {
+	t       *testing.T
+	srv     *sim.Server
+	svc     *syncer.Session
+	dealer  sim.Account
+	admin   sim.Account
+	p       *Page
+	win     fyne.Window
+	devices []fleet.Device // the dealer's fleet as synced
+}
+
+func startE2E(t *testing.T) *e2e {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := sim.Start(ctx, sim.Config{Devices: 90, Dealers: 2, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	e := &e2e{t: t, srv: srv}
+	for _, a := range srv.Accounts {
+		switch {
+		case a.Role == "dealer" && e.dealer.Email == "":
+			e.dealer = a
+		case a.Role == "admin":
+			e.admin = a
+		}
+	}
+	svc, err := syncer.Open(ctx, syncer.Options{
+		BackendURL: srv.URL, CacheDir: t.TempDir(), Email: e.dealer.Email, Password: e.dealer.Password,
+		Store: &auth.Memory{}, Manual: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	if _, err := svc.Sync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
+	e.devices = svc.Fleet().Devices()
+	if len(e.devices) == 0 || !svc.Status().Online {
+		t.Fatalf("synced %d devices, online %v", len(e.devices), svc.Status().Online)
+	}
+
+	test.NewTempApp(t)
+	e.win = test.NewTempWindow(t, nil)
+	e.p = New(svc, e.win)
+	t.Cleanup(e.p.Close)
+	e.p.jobs.wait()
+	e.p.after = func(time.Duration, func()) {} // the clipboard timer is covered by the page tests
+	e.win.SetContent(e.p.Content())
+	e.win.Resize(fyne.NewSize(1280, 860))
+	return e
+}
+
+// customerWith finds a customer account of the dealer owning at least n units, and those units.
+func (e *e2e) customerWith(n int) (token.User, []string) {
+	e.t.Helper()
+	users, err := e.svc.Users(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	byEmail := map[string][]string{}
+	for _, d := range e.devices {
+		byEmail[d.CustomerEmail] = append(byEmail[d.CustomerEmail], d.ID)
+	}
+	sort.Slice(users, func(i, j int) bool { return users[i].ID < users[j].ID })
+	for _, u := range users {
+		if ids := byEmail[u.Email]; len(ids) >= n {
+			return u, ids
+		}
+	}
+	e.t.Fatalf("no customer owns %d units", n)
+	return token.User{}, nil
+}
+
+// issue taps through the wizard and returns the secret read off the show-once dialog, after
+// closing it and checking the window no longer holds it.
+func (e *e2e) issue(u token.User, access string, reason string, devices []string, name string) (token.Info, string) {
+	t := e.t
+	t.Helper()
+	w := openWizard(t, e.p, e.win)
+	test.Type(w.userSearch, u.Email)
+	if len(w.shownUsers) != 1 {
+		t.Fatalf("search %q shows %d accounts", u.Email, len(w.shownUsers))
+	}
+	w.userList.Select(0)
+	test.Tap(w.nextBtn)
+	w.access.SetSelected(access)
+	if access == optControl {
+		test.Type(w.reason, reason)
+		test.Tap(w.confirm)
+	}
+	test.Tap(w.nextBtn)
+	if len(devices) > 0 {
+		test.Tap(w.restrict)
+		for _, id := range devices {
+			w.picker.search.SetText(id)
+			c := checkFor(e.win, id)
+			if c == nil {
+				t.Fatalf("picker does not offer %s", id)
+			}
+			test.Tap(c)
+		}
+	}
+	wantOpen(t, w)
+	test.Tap(w.nextBtn)
+	test.Type(w.name, name)
+	wantOpen(t, w)
+	test.Tap(w.nextBtn)
+	e.p.jobs.wait()
+	if e.p.secret == nil {
+		t.Fatalf("no secret shown; wizard says %q", w.problems.Text)
+	}
+	secret := e.p.secret.value.Text
+	if !strings.HasPrefix(secret, "fdt_") || !windowHolds(e.win, secret) {
+		t.Fatalf("secret dialog shows %q", secret)
+	}
+	test.Tap(button(t, e.win, "I have copied it"))
+	e.p.jobs.wait()
+	if windowHolds(e.win, secret) {
+		t.Fatal("the secret is still held by a widget after the dialog closed")
+	}
+	for _, ti := range e.p.tokens {
+		if ti.Name == name {
+			return ti, secret
+		}
+	}
+	t.Fatalf("token %q not in the list %v", name, e.p.tokens)
+	return token.Info{}, ""
+}
+
+// call is a customer's integration: plain net/http with a bearer token.
+func (e *e2e) call(bearer, method, path string, body any) (int, []byte) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+func (e *e2e) login(a sim.Account) string {
+	e.t.Helper()
+	b, _ := json.Marshal(api.LoginRequest{Email: a.Email, Password: a.Password})
+	resp, err := http.Post(e.srv.URL+api.PathLogin, "application/json", bytes.NewReader(b))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tp api.TokenPair
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&tp) != nil {
+		e.t.Fatalf("login %s: %s", a.Email, resp.Status)
+	}
+	return tp.AccessToken
+}
+
+func devicePath(p, id string) string { return strings.Replace(p, "{id}", id, 1) }
+
+func TestE2EIssueUseRevoke(t *testing.T) {
+	e := startE2E(t)
+	user, owned := e.customerWith(3)
+	two := owned[:2]
+
+	// A read-only token restricted to two units.
+	ro, roSecret := e.issue(user, optReadOnly, "", two, "pilot dashboard")
+	if ro.Access != token.AccessReadOnly || !slices.Equal(ro.Devices, two) || ro.UserID != user.ID {
+		t.Fatalf("listed token %+v", ro)
+	}
+	code, body := e.call(roSecret, "GET", api.PathDevices, nil)
+	var page api.DevicePage
+	if code != 200 || json.Unmarshal(body, &page) != nil {
+		t.Fatalf("list devices: %d %s", code, body)
+	}
+	var listed []string
+	for _, d := range page.Devices {
+		listed = append(listed, d.ID)
+	}
+	sort.Strings(listed)
+	want := append([]string(nil), two...)
+	sort.Strings(want)
+	if !slices.Equal(listed, want) {
+		t.Fatalf("read-only token lists %v, want exactly %v", listed, want)
+	}
+	for _, id := range two {
+		code, body := e.call(roSecret, "GET", devicePath(api.PathDevice, id), nil)
+		var d fleet.Device
+		if code != 200 || json.Unmarshal(body, &d) != nil || d.ID != id {
+			t.Fatalf("read %s: %d %s", id, code, body)
+		}
+		if code, body := e.call(roSecret, "POST", devicePath(api.PathDeviceCommands, id), api.CommandRequest{Action: fleet.ActionStart}); code != 403 {
+			t.Fatalf("read-only Start on %s: %d %s, want 403", id, code, body)
+		}
+	}
+	// The customer's third unit is outside the restriction: 404, never its data.
+	code, body = e.call(roSecret, "GET", devicePath(api.PathDevice, owned[2]), nil)
+	if code != 404 || strings.Contains(string(body), user.Email) {
+		t.Fatalf("unit outside the restriction: %d %s", code, body)
+	}
+
+	// A control-enabled token: Start is accepted.
+	ctl, ctlSecret := e.issue(user, optControl, "remote start from the customer's SCADA", two[:1], "SCADA control")
+	if ctl.Access != token.AccessControl {
+		t.Fatalf("control token listed as %s", ctl.Access)
+	}
+	code, body = e.call(ctlSecret, "POST", devicePath(api.PathDeviceCommands, two[0]), api.CommandRequest{Action: fleet.ActionStart})
+	var cmd fleet.Command
+	if code != 201 || json.Unmarshal(body, &cmd) != nil || cmd.Action != fleet.ActionStart || cmd.DeviceID != two[0] {
+		t.Fatalf("control Start: %d %s", code, body)
+	}
+
+	// The list shows use: "last used" comes from the backend.
+	e.p.reload()
+	e.p.jobs.wait()
+	if !windowHolds(e.win, "just now") {
+		t.Error("the list does not show the tokens' last use")
+	}
+
+	// Revoke the read-only token from the page, confirmed: the backend answers 401 from then on.
+	rb := rowButton(e.win, "pilot dashboard")
+	if rb == nil || rb.Disabled() {
+		t.Fatal("no Revoke button on the read-only token's row")
+	}
+	test.Tap(rb)
+	test.Tap(button(t, e.win, "Revoke"))
+	e.p.jobs.wait()
+	if code, body := e.call(roSecret, "GET", api.PathDevices, nil); code != 401 {
+		t.Fatalf("revoked token: %d %s, want 401", code, body)
+	}
+	var after token.Info
+	for _, ti := range e.p.tokens {
+		if ti.ID == ro.ID {
+			after = ti
+		}
+	}
+	if !after.Revoked {
+		t.Fatalf("list does not show the revocation: %+v", after)
+	}
+	// The control token still works: revocation is per token.
+	if code, _ := e.call(ctlSecret, "GET", devicePath(api.PathDevice, two[0]), nil); code != 200 {
+		t.Fatalf("other token affected by the revocation: %d", code)
+	}
+}
+
+func TestE2EOutOfScopeRefusedInAppAndAPI(t *testing.T) {
+	e := startE2E(t)
+	user, owned := e.customerWith(1)
+
+	// Another dealer's account and unit, as the administrator sees them.
+	adm := e.login(e.admin)
+	var users api.UserList
+	_, body := e.call(adm, "GET", api.PathUsers, nil)
+	if err := json.Unmarshal(body, &users); err != nil {
+		t.Fatal(err)
+	}
+	var other token.User
+	for _, u := range users.Users {
+		if u.Dealer != e.dealer.Dealer {
+			other = u
+			break
+		}
+	}
+	var page api.DevicePage
+	_, body = e.call(adm, "GET", api.PathDevices+"?limit=1000", nil)
+	if err := json.Unmarshal(body, &page); err != nil {
+		t.Fatal(err)
+	}
+	var otherDev string
+	for _, d := range page.Devices {
+		if d.Dealer != e.dealer.Dealer {
+			otherDev = d.ID
+			break
+		}
+	}
+	if other.ID == "" || otherDev == "" {
+		t.Fatal("the simulated world has no second dealer")
+	}
+
+	// In the app: the other dealer's account is not offered, its unit is refused with the reason.
+	w := openWizard(t, e.p, e.win)
+	test.Type(w.userSearch, other.Email)
+	if len(w.shownUsers) != 0 || !strings.Contains(w.userNote.Text, "No customer account in your dealer scope") {
+		t.Fatalf("another dealer's account: shown %v, note %q", w.shownUsers, w.userNote.Text)
+	}
+	w.userSearch.SetText(user.Email)
+	w.userList.Select(0)
+	test.Tap(w.nextBtn)
+	w.access.SetSelected(optReadOnly)
+	test.Tap(w.nextBtn)
+	test.Tap(w.restrict)
+	w.picker.paste.SetText(otherDev)
+	test.Tap(button(t, e.win, "Add"))
+	wantBlocked(t, w, otherDev+" is not in your fleet")
+	test.Tap(w.nextBtn)
+	if w.step != stepDevices {
+		t.Fatal("the wizard moved on with another dealer's unit")
+	}
+	test.Tap(w.cancel)
+
+	// In the API: the backend refuses both, whoever asks it, app or not.
+	dealer := e.login(e.dealer)
+	exp := time.Now().Add(24 * time.Hour)
+	for _, req := range []token.CreateRequest{
+		{UserID: other.ID, Name: "x", Access: token.AccessReadOnly, ExpiresAt: exp},
+		{UserID: user.ID, Name: "x", Access: token.AccessReadOnly, Devices: []string{owned[0], otherDev}, ExpiresAt: exp},
+	} {
+		code, body := e.call(dealer, "POST", api.PathTokens, req)
+		if code != 403 || strings.Contains(string(body), "fdt_") {
+			t.Errorf("API issued out of scope (%+v): %d %s", req, code, body)
+		}
+		if _, err := e.svc.CreateToken(context.Background(), req); err == nil {
+			t.Errorf("data layer issued out of scope: %+v", req)
+		}
+	}
+	// Nothing was issued by any of the attempts.
+	e.p.reload()
+	e.p.jobs.wait()
+	if len(e.p.tokens) != 0 {
+		t.Fatalf("tokens exist after refused attempts: %+v", e.p.tokens)
+	}
+}

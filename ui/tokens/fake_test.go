@@ -1,0 +1,181 @@
+package tokens
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/app/scope"
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/app/token"
+)
+
+// memSession is an in-memory session.Service for the page's own tests (the end-to-end tests use
+// the simulated backend and the real data layer). It keeps tokens the way a backend would and
+// records every request, so tests can check what the page sent.
+type memSession struct {
+	mu       sync.Mutex
+	actor    scope.Actor
+	fleet    *fleet.Index
+	users    []token.User
+	tokens   []token.Info
+	status   session.Status
+	now      time.Time
+	subs     map[int]func(session.Change)
+	nextSub  int
+	created  []token.CreateRequest
+	revoked  []string
+	secrets  []string
+	failWith error // CreateToken answers this when set
+}
+
+var _ session.Service = (*memSession)(nil)
+
+func newMemSession(now time.Time) *memSession {
+	devs := []fleet.Device{
+		{ID: "XP-00211", Model: fleet.ModelXPro, Transport: fleet.TransportGSM, CustomerEmail: "ann@farm.example", Dealer: "d1", Online: true, LastSeen: now},
+		{ID: "UN-00012", Model: fleet.ModelD180, Transport: fleet.TransportWiFi, CustomerEmail: "ann@farm.example", Dealer: "d1", Online: true, LastSeen: now},
+		{ID: "UN-00450", Model: fleet.ModelV5, Transport: fleet.TransportWiFi, CustomerEmail: "ann@farm.example", Dealer: "d1", LastSeen: now.Add(-time.Hour)},
+		{ID: "XP-00300", Model: fleet.ModelXPro, Transport: fleet.TransportWiFi, CustomerEmail: "bob@mill.example", Dealer: "d1", Online: true, LastSeen: now},
+	}
+	return &memSession{
+		actor: scope.Actor{UserID: "u-dealer", Email: "dealer@d1.example", Role: scope.RoleDealer, Dealer: "d1"},
+		fleet: fleet.NewIndex(devs),
+		users: []token.User{
+			{ID: "u-ann", Email: "ann@farm.example", Name: "Ann Farm", Dealer: "d1"},
+			{ID: "u-bob", Email: "bob@mill.example", Name: "Bob Mill", Dealer: "d1"},
+		},
+		status: session.Status{Online: true, DealerName: "Dealer One"},
+		now:    now,
+		subs:   map[int]func(session.Change){},
+	}
+}
+
+func (m *memSession) Fleet() *fleet.Index { m.mu.Lock(); defer m.mu.Unlock(); return m.fleet }
+func (m *memSession) Status() session.Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.status
+}
+func (m *memSession) Actor() scope.Actor { return m.actor }
+func (m *memSession) Now() time.Time     { return m.now }
+func (m *memSession) SyncNow()           {}
+
+func (m *memSession) Subscribe(f func(session.Change)) func() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id := m.nextSub
+	m.nextSub++
+	m.subs[id] = f
+	return func() { m.mu.Lock(); delete(m.subs, id); m.mu.Unlock() }
+}
+
+func (m *memSession) notify(c session.Change) {
+	m.mu.Lock()
+	var fs []func(session.Change)
+	for _, f := range m.subs {
+		fs = append(fs, f)
+	}
+	m.mu.Unlock()
+	for _, f := range fs {
+		f(c)
+	}
+}
+
+func (m *memSession) setOnline(on bool, why string) {
+	m.mu.Lock()
+	m.status.Online, m.status.OfflineWhy = on, why
+	m.mu.Unlock()
+	m.notify(session.Change{Status: true})
+}
+
+var errOffline = errors.New("backend unreachable")
+
+func (m *memSession) Users(context.Context) ([]token.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]token.User(nil), m.users...), nil
+}
+
+func (m *memSession) ListTokens(context.Context) ([]token.Info, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]token.Info(nil), m.tokens...), nil
+}
+
+func (m *memSession) CreateToken(_ context.Context, req token.CreateRequest) (token.Created, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.created = append(m.created, req)
+	if !m.status.Online {
+		return token.Created{}, errOffline
+	}
+	if m.failWith != nil {
+		return token.Created{}, m.failWith
+	}
+	var email string
+	for _, u := range m.users {
+		if u.ID == req.UserID {
+			email = u.Email
+		}
+	}
+	info := token.Info{
+		ID: fmt.Sprintf("tok-%d", len(m.tokens)+1), Name: req.Name, UserID: req.UserID, UserEmail: email,
+		Access: req.Access, Devices: req.Devices, CreatedAt: m.now, ExpiresAt: req.ExpiresAt,
+	}
+	m.tokens = append(m.tokens, info)
+	secret := fmt.Sprintf("fdt_secret%04d_%d", len(m.tokens), m.now.UnixNano())
+	m.secrets = append(m.secrets, secret)
+	return token.Created{Token: info, Secret: secret}, nil
+}
+
+func (m *memSession) RevokeToken(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.status.Online {
+		return errOffline
+	}
+	for i := range m.tokens {
+		if m.tokens[i].ID == id {
+			m.tokens[i].Revoked = true
+			m.revoked = append(m.revoked, id)
+			return nil
+		}
+	}
+	return fmt.Errorf("token %s not found", id)
+}
+
+// The rest of the service is not used by the Tokens page.
+var errUnused = errors.New("not used by the Tokens page")
+
+func (m *memSession) SendCommand(context.Context, string, fleet.Action, string) (fleet.Command, error) {
+	return fleet.Command{}, errUnused
+}
+func (m *memSession) Command(context.Context, string) (fleet.Command, error) {
+	return fleet.Command{}, errUnused
+}
+func (m *memSession) CommandHistory(string) ([]fleet.Command, error) { return nil, errUnused }
+func (m *memSession) Releases(context.Context, fleet.Console) ([]rollout.Release, error) {
+	return nil, errUnused
+}
+func (m *memSession) ReleaseImage(context.Context, string) ([]byte, error) { return nil, errUnused }
+func (m *memSession) CreateRollout(context.Context, rollout.CreateRequest) (rollout.Rollout, error) {
+	return rollout.Rollout{}, errUnused
+}
+func (m *memSession) Rollout(context.Context, string) (rollout.Rollout, error) {
+	return rollout.Rollout{}, errUnused
+}
+func (m *memSession) ListRollouts(context.Context) ([]rollout.Rollout, error) { return nil, errUnused }
+func (m *memSession) PauseRollout(context.Context, string) (rollout.Rollout, error) {
+	return rollout.Rollout{}, errUnused
+}
+func (m *memSession) ResumeRollout(context.Context, string) (rollout.Rollout, error) {
+	return rollout.Rollout{}, errUnused
+}
+func (m *memSession) CancelRollout(context.Context, string) (rollout.Rollout, error) {
+	return rollout.Rollout{}, errUnused
+}

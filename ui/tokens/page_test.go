@@ -1,0 +1,389 @@
+package tokens
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/token"
+)
+
+var testNow = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+
+// timer is a clipboard-clearing timer the page set; tests fire it on the test goroutine, as the
+// app would on its own UI goroutine.
+type timer struct {
+	d time.Duration
+	f func()
+}
+
+var timers []timer
+
+func openPage(t *testing.T, svc *memSession) (*Page, fyne.Window) {
+	timers = nil
+	t.Helper()
+	a := test.NewTempApp(t)
+	win := test.NewTempWindow(t, nil)
+	p := New(svc, win)
+	t.Cleanup(p.Close)
+	// The test driver runs fyne.Do on the calling goroutine: let the first load finish before this
+	// goroutine touches the widgets too.
+	p.jobs.wait()
+	p.after = func(d time.Duration, f func()) { timers = append(timers, timer{d, f}) }
+	win.SetContent(p.Content())
+	win.Resize(fyne.NewSize(1280, 860))
+	_ = a
+	return p, win
+}
+
+// openWizard taps "Issue token…" and waits for the accounts to load.
+func openWizard(t *testing.T, p *Page, win fyne.Window) *wizard {
+	t.Helper()
+	test.Tap(button(t, win, "Issue token…"))
+	p.jobs.wait()
+	if p.wizard == nil {
+		t.Fatal("Issue token did not open the wizard")
+	}
+	if !windowHolds(win, "Issue customer API access") {
+		t.Fatal("wizard dialog not shown")
+	}
+	return p.wizard
+}
+
+func wantBlocked(t *testing.T, w *wizard, mention string) {
+	t.Helper()
+	if !w.nextBtn.Disabled() {
+		t.Fatalf("step %d: %q enabled, want it blocked by %q", w.step, w.nextBtn.Text, mention)
+	}
+	if !strings.Contains(w.hint.Text, mention) {
+		t.Fatalf("step %d: hint %q does not say %q", w.step, w.hint.Text, mention)
+	}
+}
+
+func wantOpen(t *testing.T, w *wizard) {
+	t.Helper()
+	if w.nextBtn.Disabled() {
+		t.Fatalf("step %d: %q disabled: %s", w.step, w.nextBtn.Text, w.hint.Text)
+	}
+}
+
+func TestWizardIssuesRestrictedReadOnlyTokenAndShowsSecretOnce(t *testing.T) {
+	svc := newMemSession(testNow)
+	p, win := openPage(t, svc)
+	if !p.empty.Visible() || len(p.tokens) != 0 {
+		t.Fatal("empty list not announced")
+	}
+	w := openWizard(t, p, win)
+
+	// 1: the account, searchable.
+	wantBlocked(t, w, "choose the customer account")
+	test.Type(w.userSearch, "farm")
+	if len(w.shownUsers) != 1 || w.shownUsers[0].ID != "u-ann" {
+		t.Fatalf("search 'farm' shows %v", w.shownUsers)
+	}
+	w.userList.Select(0)
+	wantOpen(t, w)
+	test.Tap(w.nextBtn)
+	if w.step != stepAccess {
+		t.Fatalf("Next went to step %d", w.step)
+	}
+
+	// 2: nothing preselected; control needs a reason and an explicit confirmation.
+	if w.access.Selected != "" {
+		t.Fatalf("access preselected: %q", w.access.Selected)
+	}
+	wantBlocked(t, w, "decide read-only or control-enabled")
+	w.access.SetSelected(optControl)
+	if !w.controlBox.Visible() {
+		t.Fatal("control choice shows no reason and confirmation")
+	}
+	wantBlocked(t, w, "needs a reason")
+	test.Type(w.reason, "remote start from SCADA")
+	wantBlocked(t, w, "confirm")
+	test.Tap(w.confirm)
+	wantOpen(t, w)
+	// Changing the decision withdraws the confirmation: control is never carried over silently.
+	w.access.SetSelected(optReadOnly)
+	if w.confirm.Checked || w.controlBox.Visible() {
+		t.Fatal("confirmation survived a change of access")
+	}
+	wantOpen(t, w)
+	test.Tap(w.nextBtn)
+
+	// 3: restrict to two devices with the picker.
+	if w.step != stepDevices || w.picker.box.Visible() {
+		t.Fatal("device step: picker shown before restriction was asked for")
+	}
+	test.Tap(w.restrict)
+	wantBlocked(t, w, "choose at least one device")
+	if got := ids(w.picker.shown); !slices.Equal(got, []string{"UN-00012", "UN-00450", "XP-00211"}) {
+		t.Fatalf("picker shows %v, want Ann's three units", got)
+	}
+	w.picker.model.SetSelected("X Pro")
+	if got := ids(w.picker.shown); !slices.Equal(got, []string{"XP-00211"}) {
+		t.Fatalf("model filter X Pro shows %v", got)
+	}
+	test.Tap(w.picker.ownOnly) // show the whole fleet: Bob's unit is listed but refused
+	bob := checkFor(win, "XP-00300")
+	if bob == nil || !bob.Disabled() || !strings.Contains(bob.Text, "belongs to bob@mill.example") {
+		t.Fatalf("Bob's unit row: %+v", bob)
+	}
+	test.Tap(bob)
+	if len(w.picker.selected) != 0 {
+		t.Fatal("a disabled row could be ticked")
+	}
+	test.Tap(checkFor(win, "XP-00211"))
+	w.picker.model.SetSelected(anyChoice)
+	test.Type(w.picker.search, "UN-0001")
+	test.Tap(checkFor(win, "UN-00012"))
+	if !slices.Equal(w.picker.selected, []string{"XP-00211", "UN-00012"}) {
+		t.Fatalf("selected %v", w.picker.selected)
+	}
+	wantOpen(t, w)
+	test.Tap(w.nextBtn)
+
+	// 4: review: the name is required, the expiry bounded, the preview exact.
+	if w.step != stepReview || w.nextBtn.Text != "Create token" {
+		t.Fatalf("step %d button %q", w.step, w.nextBtn.Text)
+	}
+	wantBlocked(t, w, "give the token a name")
+	test.Type(w.name, "Ann's dashboard")
+	wantOpen(t, w)
+	const preview = "read-only, 2 devices: X Pro XP-00211, D180 UN-00012; expires 2027-02-23"
+	if w.preview.Text != preview {
+		t.Fatalf("preview %q, want %q", w.preview.Text, preview)
+	}
+	w.expires.SetText("2028-01-01")
+	wantBlocked(t, w, "beyond the maximum of 365 days")
+	w.expires.SetText("2026-11-24")
+	wantBlocked(t, w, "already passed")
+	w.expires.SetText("23/02/2027")
+	wantBlocked(t, w, "YYYY-MM-DD")
+	w.expires.SetText("2027-02-23")
+	wantOpen(t, w)
+
+	test.Tap(w.nextBtn)
+	p.jobs.wait()
+	if len(svc.created) != 1 {
+		t.Fatalf("%d create requests sent", len(svc.created))
+	}
+	req := svc.created[0]
+	if req.UserID != "u-ann" || req.Access != token.AccessReadOnly || req.Reason != "" ||
+		!slices.Equal(req.Devices, []string{"XP-00211", "UN-00012"}) || req.Name != "Ann's dashboard" ||
+		req.ExpiresAt.Format(time.DateTime) != "2027-02-23 23:59:59" {
+		t.Fatalf("request sent: %+v", req)
+	}
+
+	// The secret: shown once, copyable, cleared from the clipboard, gone after closing.
+	secret := svc.secrets[0]
+	if p.wizard != nil || p.secret == nil {
+		t.Fatal("wizard not replaced by the secret dialog")
+	}
+	if !windowHolds(win, secret) || !windowHolds(win, "will not be shown again") {
+		t.Fatal("secret or its warning not shown")
+	}
+	cb := fyne.CurrentApp().Clipboard()
+	test.Tap(button(t, win, "Copy"))
+	if cb.Content() != secret {
+		t.Fatal("Copy did not put the secret on the clipboard")
+	}
+	if len(timers) != 1 || timers[0].d != 60*time.Second {
+		t.Fatalf("clipboard timers %v, want one of 60 s", timers)
+	}
+	if !windowHolds(win, "cleared in 60 s") {
+		t.Fatal("the dialog does not say the clipboard will be cleared")
+	}
+	timers[0].f()
+	if cb.Content() != "" {
+		t.Fatal("clipboard still holds the secret after the TTL")
+	}
+	// Something copied since is the user's and is left alone.
+	test.Tap(button(t, win, "Copy"))
+	cb.SetContent("user's own text")
+	timers[1].f()
+	if cb.Content() != "user's own text" {
+		t.Fatal("the timer cleared something else the user copied")
+	}
+	test.Tap(button(t, win, "I have copied it"))
+	if p.secret != nil {
+		t.Fatal("secret dialog still referenced")
+	}
+	if windowHolds(win, secret) {
+		t.Fatal("a widget in the window still holds the secret after the dialog closed")
+	}
+	if len(p.tokens) != 1 || p.tokens[0].Name != "Ann's dashboard" || !windowHolds(win, "Ann's dashboard") {
+		t.Fatalf("token list after create: %+v", p.tokens)
+	}
+	if p.empty.Visible() {
+		t.Fatal("empty-list text still shown")
+	}
+}
+
+func ids(ds []fleet.Device) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.ID
+	}
+	return out
+}
+
+func TestWizardControlTokenCarriesReason(t *testing.T) {
+	svc := newMemSession(testNow)
+	p, win := openPage(t, svc)
+	w := openWizard(t, p, win)
+	test.Type(w.userSearch, "bob@")
+	w.userList.Select(0)
+	test.Tap(w.nextBtn)
+	w.access.SetSelected(optControl)
+	test.Type(w.reason, "start/stop from the mill's BMS")
+	test.Tap(w.confirm)
+	test.Tap(w.nextBtn)
+	test.Tap(w.nextBtn) // every device of the account
+	test.Type(w.name, "Mill BMS")
+	if want := "control-enabled, every device of bob@mill.example; expires 2027-02-23"; w.preview.Text != want {
+		t.Fatalf("preview %q", w.preview.Text)
+	}
+	if !strings.Contains(w.summary.Text, "start/stop from the mill's BMS") {
+		t.Fatalf("review does not repeat the reason: %q", w.summary.Text)
+	}
+	test.Tap(w.nextBtn)
+	p.jobs.wait()
+	if len(svc.created) != 1 {
+		t.Fatal("not created")
+	}
+	if r := svc.created[0]; r.Access != token.AccessControl || r.Reason != "start/stop from the mill's BMS" || r.Devices != nil || r.UserID != "u-bob" {
+		t.Fatalf("request %+v", r)
+	}
+	test.Tap(button(t, win, "I have copied it"))
+	if windowHolds(win, svc.secrets[0]) {
+		t.Fatal("secret left in the window")
+	}
+}
+
+func TestWizardRefusesOutOfScope(t *testing.T) {
+	svc := newMemSession(testNow)
+	// A stale cache can still hold another dealer's account or unit; the app must refuse them.
+	svc.users = append(svc.users, fakeUser("u-eve", "eve@other.example", "d2"))
+	svc.fleet = fleet.NewIndex(append(svc.fleet.Devices(), fleet.Device{ID: "XP-09999", Model: fleet.ModelXPro, CustomerEmail: "ann@farm.example", Dealer: "d2"}))
+	p, win := openPage(t, svc)
+	w := openWizard(t, p, win)
+
+	test.Type(w.userSearch, "zed@nowhere")
+	if len(w.shownUsers) != 0 || !strings.Contains(w.userNote.Text, "No customer account in your dealer scope") {
+		t.Fatalf("unknown account: shown %v note %q", w.shownUsers, w.userNote.Text)
+	}
+	w.userSearch.SetText("eve@")
+	w.userList.Select(0)
+	wantBlocked(t, w, "belongs to another dealer")
+	test.Tap(w.nextBtn)
+	if w.step != stepUser {
+		t.Fatal("moved on with an out-of-scope account")
+	}
+
+	w.userSearch.SetText("ann@")
+	w.userList.Select(0)
+	test.Tap(w.nextBtn)
+	w.access.SetSelected(optReadOnly)
+	test.Tap(w.nextBtn)
+	test.Tap(w.restrict)
+	if checkFor(win, "XP-09999") == nil || !checkFor(win, "XP-09999").Disabled() {
+		t.Fatal("another dealer's unit offered in the picker")
+	}
+	w.picker.paste.SetText("XP-09999, NOPE-1")
+	test.Tap(button(t, win, "Add"))
+	wantBlocked(t, w, "XP-09999 is outside your dealer scope")
+	if !strings.Contains(strings.Join(w.blockers(stepDevices), "\n"), "NOPE-1 is not in your fleet") {
+		t.Fatalf("unknown device not refused: %v", w.blockers(stepDevices))
+	}
+	test.Tap(button(t, win, "Clear"))
+	test.Tap(checkFor(win, "XP-00211"))
+	test.Tap(w.nextBtn)
+	test.Type(w.name, "pilot")
+
+	// The backend has the last word: its refusal is shown and the wizard stays.
+	svc.failWith = errors.New("forbidden: XP-00211 is outside your dealer scope")
+	test.Tap(w.nextBtn)
+	p.jobs.wait()
+	if p.wizard != w || p.secret != nil {
+		t.Fatal("wizard closed on a refusal")
+	}
+	if !strings.Contains(w.problems.Text, "The backend refused the token: forbidden") {
+		t.Fatalf("refusal not shown: %q", w.problems.Text)
+	}
+	test.Tap(w.cancel)
+	if p.wizard != nil || windowHolds(win, "Issue customer API access") {
+		t.Fatal("Cancel did not close the wizard")
+	}
+}
+
+func fakeUser(id, email, dealer string) token.User {
+	return token.User{ID: id, Email: email, Dealer: dealer}
+}
+
+func TestRevokeNeedsConfirmationAndBackend(t *testing.T) {
+	svc := newMemSession(testNow)
+	used := testNow.Add(-2 * time.Hour)
+	svc.tokens = []token.Info{
+		{ID: "t1", Name: "Farm dashboard", UserEmail: "ann@farm.example", Access: token.AccessReadOnly,
+			Devices: []string{"XP-00211"}, CreatedAt: testNow.Add(-24 * time.Hour), ExpiresAt: testNow.Add(24 * time.Hour), LastUsed: &used},
+		{ID: "t0", Name: "Old pilot", UserEmail: "bob@mill.example", Access: token.AccessControl,
+			CreatedAt: testNow.Add(-100 * 24 * time.Hour), ExpiresAt: testNow.Add(-time.Hour)},
+	}
+	p, win := openPage(t, svc)
+	for _, s := range []string{"Farm dashboard", "ann@farm.example", "read-only", "XP-00211", "2 h ago", "expired 2026-11-25", "control-enabled"} {
+		if !windowHolds(win, s) {
+			t.Errorf("list does not show %q", s)
+		}
+	}
+	if b := button(t, win, "expired"); !b.Disabled() {
+		t.Error("an expired token offers Revoke")
+	}
+
+	test.Tap(button(t, win, "Revoke"))
+	test.Tap(button(t, win, "Keep"))
+	p.jobs.wait()
+	if len(svc.revoked) != 0 {
+		t.Fatal("revoked without confirmation")
+	}
+	test.Tap(button(t, win, "Revoke"))
+	if !windowHolds(win, "cannot be undone") {
+		t.Fatal("confirmation does not warn")
+	}
+	rv := button(t, win, "Revoke") // the dialog's, on top
+	test.Tap(rv)
+	p.jobs.wait()
+	if !slices.Equal(svc.revoked, []string{"t1"}) {
+		t.Fatalf("revoked %v", svc.revoked)
+	}
+	if b := button(t, win, "revoked"); !b.Disabled() {
+		t.Fatal("revoked token still revocable")
+	}
+
+	// Offline: the list stays readable, the actions say why they are off.
+	svc.tokens = append(svc.tokens, token.Info{ID: "t2", Name: "Spare", UserEmail: "ann@farm.example", Access: token.AccessReadOnly, CreatedAt: testNow, ExpiresAt: testNow.Add(time.Hour)})
+	p.reload()
+	p.jobs.wait()
+	svc.setOnline(false, "connection refused")
+	if !p.issueBtn.Disabled() {
+		t.Fatal("Issue enabled offline")
+	}
+	if !p.banner.Visible() || !strings.Contains(p.banner.Text, "connection refused") || !strings.Contains(p.banner.Text, "need the backend") {
+		t.Fatalf("offline reason not shown: %q", p.banner.Text)
+	}
+	if b := button(t, win, "Revoke"); !b.Disabled() {
+		t.Fatal("Revoke enabled offline")
+	}
+	if !windowHolds(win, "Spare") {
+		t.Fatal("list not readable offline")
+	}
+	svc.setOnline(true, "")
+	if p.issueBtn.Disabled() || p.banner.Visible() || button(t, win, "Revoke").Disabled() {
+		t.Fatal("actions not back when online")
+	}
+}
