@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -34,7 +35,8 @@ const (
 	tileSize       = 256
 	defaultCellPx  = 56 // grid cell for clustering, in device-independent units
 	markerRadius   = 7
-	scrollPerNotch = 10 // Fyne's desktop driver reports 10 units per wheel notch
+	scrollPerNotch = 10 // the smallest notch Fyne's desktop drivers report
+	retryEvery     = 25 * time.Second
 )
 
 // Map is the map widget. Create it with New or NewFromConfig; touch it only on the UI goroutine.
@@ -143,6 +145,10 @@ func (m *Map) SetTileConfig(cfg tiles.Config) error {
 	m.Refresh()
 	return nil
 }
+
+// SetDispatcher sets how a tile arriving on a loader goroutine reaches the UI goroutine (the
+// default is fyne.Do). Tests and headless renderers queue or drop these refreshes instead.
+func (m *Map) SetDispatcher(post func(func())) { m.post = post }
 
 // Loader is the map's current tile loader.
 func (m *Map) Loader() *tiles.Loader { return m.loader }
@@ -296,15 +302,16 @@ func (m *Map) Dragged(ev *fyne.DragEvent) {
 // DragEnd is part of fyne.Draggable; panning needs nothing at the end.
 func (m *Map) DragEnd() {}
 
-// Scrolled zooms around the pointer, one level per wheel notch; touchpads' small deltas add up.
+// Scrolled zooms around the pointer, one level per wheel notch (Fyne reports a notch as 10 units
+// on macOS and 25 elsewhere); a touchpad's small deltas add up to a notch.
 func (m *Map) Scrolled(ev *fyne.ScrollEvent) {
 	m.scrollAcc += ev.Scrolled.DY
-	for m.scrollAcc >= scrollPerNotch {
-		m.scrollAcc -= scrollPerNotch
+	switch {
+	case m.scrollAcc >= scrollPerNotch:
+		m.scrollAcc = 0
 		m.zoomAround(ev.Position, 1)
-	}
-	for m.scrollAcc <= -scrollPerNotch {
-		m.scrollAcc += scrollPerNotch
+	case m.scrollAcc <= -scrollPerNotch:
+		m.scrollAcc = 0
 		m.zoomAround(ev.Position, -1)
 	}
 }
@@ -415,9 +422,15 @@ type mapRenderer struct {
 	objects  []fyne.CanvasObject
 	frame    int
 	wanted   []maptile.Tile
+	wantedAt time.Time
+	retry    *time.Timer // wakes the map to ask again for stand-in tiles
 }
 
-func (r *mapRenderer) Destroy() {}
+func (r *mapRenderer) Destroy() {
+	if r.retry != nil {
+		r.retry.Stop()
+	}
+}
 
 func (r *mapRenderer) Layout(size fyne.Size) {
 	if (r.m.pendingFit || r.m.autoFit) && size.Width > 0 && size.Height > 0 {
@@ -456,6 +469,7 @@ func (r *mapRenderer) update(size fyne.Size) {
 	tx1 := min(n-1, int(math.Floor((left+float64(size.Width))/tileSize)))
 	ty1 := min(n-1, int(math.Floor((top+float64(size.Height))/tileSize)))
 	var want []maptile.Tile
+	standIns := false
 	for ty := ty0; ty <= ty1; ty++ {
 		for tx := tx0; tx <= tx1; tx++ {
 			t := maptile.New(uint32(tx), uint32(ty), z)
@@ -467,6 +481,7 @@ func (r *mapRenderer) update(size fyne.Size) {
 				src, rect = e.Image, e.Image.Bounds()
 				if !e.Final {
 					want = append(want, t) // the loader skips it until its retry time
+					standIns = true
 				}
 			} else {
 				src, rect = m.loader.Ancestor(t)
@@ -504,9 +519,18 @@ func (r *mapRenderer) update(size fyne.Size) {
 		dj := math.Hypot(float64(want[j].X)+0.5-cx, float64(want[j].Y)+0.5-cy)
 		return di < dj
 	})
-	if !sameTiles(want, r.wanted) {
-		r.wanted = want
+	if !sameTiles(want, r.wanted) || time.Since(r.wantedAt) > retryEvery {
+		r.wanted, r.wantedAt = want, time.Now()
 		m.loader.Want(want)
+	}
+	if standIns && r.retry == nil {
+		// Nothing else may move the view; wake up to fetch what the network could not give.
+		r.retry = time.AfterFunc(retryEvery, func() {
+			m.post(func() {
+				r.retry = nil
+				m.Refresh()
+			})
+		})
 	}
 
 	// Markers and clusters.

@@ -237,3 +237,10 @@ func (b *Backend) poke() {
 	default:
 	}
 }
+
+// Size is the number of simulated devices and dealers (from the database when one was loaded).
+func (b *Backend) Size() (devices, dealers int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.w.devs), len(b.w.dealers)
+}

@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/rollout"
 	"github.com/fleetdesk/fleetdesk/app/token"
 	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
 func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
@@ -322,8 +325,13 @@ func TestContract(t *testing.T) {
 	ca.mustErr("POST", api.PathAdminPush, api.GlobalPushRequest{ReleaseID: "rel-nope"}, 400, api.CodeBadRequest)
 
 	// Sign out.
-	c.mustJSON("POST", api.PathLogout, nil, 204, nil)
+	var other2 api.TokenPair
+	c.mustJSON("POST", api.PathLogin, api.LoginRequest{Email: d1.Email, Password: d1.Password}, 200, &other2)
+	c.mustJSON("POST", api.PathLogout, api.RefreshRequest{RefreshToken: other2.RefreshToken}, 204, nil)
 	c.mustErr("GET", api.PathMe, nil, 401, api.CodeUnauthorized)
+	c.mustErr("POST", api.PathRefresh, api.RefreshRequest{RefreshToken: other2.RefreshToken}, 401, api.CodeUnauthorized)
+	c.as(other2.AccessToken).mustErr("GET", api.PathMe, nil, 401, api.CodeUnauthorized)
+	c2.mustJSON("POST", api.PathLogout, nil, 204, nil)
 	c.mustErr("POST", api.PathLogout, nil, 401, api.CodeUnauthorized)
 	c.mustErr("GET", "/v1/nothing-here", nil, 404, api.CodeNotFound)
 
@@ -345,6 +353,44 @@ func TestContract(t *testing.T) {
 	for _, want := range []int{200, 201, 202, 204, 400, 401, 403, 404, 409, 410} {
 		if !statuses[want] {
 			t.Errorf("the session never saw status %d", want)
+		}
+	}
+}
+
+// The validator has teeth: an answer that drifts from the contract is caught.
+func TestContractValidatorCatchesDrift(t *testing.T) {
+	s := startSim(t, Config{Devices: 10, Dealers: 1})
+	v := newValidator(t)
+	v.setServer(s.URL)
+	req, _ := http.NewRequest("GET", s.URL+"/v1/devices/XP-00001", nil)
+	route, params, err := v.router.FindRoute(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	good := `{"id":"XP-00001","name":"n","customer_email":"a@b.example","model":"XPRO","console":"xpro","transport":"gsm","firmware_version":"1.9.0","online":true,"last_seen":"2026-01-01T00:00:00Z","run_state":"running","alarms":[],"dealer":"dlr-001","updated_at":"2026-01-01T00:00:00Z"}`
+	for name, tc := range map[string]struct {
+		status int
+		body   string
+		ok     bool
+	}{
+		"good":               {200, good, true},
+		"missing alarms":     {200, strings.Replace(good, `"alarms":[],`, "", 1), false},
+		"null alarms":        {200, strings.Replace(good, `"alarms":[]`, `"alarms":null`, 1), false},
+		"unknown model":      {200, strings.Replace(good, `"XPRO"`, `"X Pro"`, 1), false},
+		"extra field":        {200, strings.Replace(good, `{"id"`, `{"secret":"x","id"`, 1), false},
+		"undocumented 418":   {418, `{"error":{"code":"internal","message":"m"}}`, false},
+		"error shape":        {404, `{"error":{"code":"not_found","message":"m"}}`, true},
+		"plain text 404":     {404, `not found`, false},
+		"unknown error code": {404, `{"error":{"code":"nope","message":"m"}}`, false},
+	} {
+		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: tc.status,
+			Header: http.Header{"Content-Type": {"application/json"}}, Options: &openapi3filter.Options{IncludeResponseStatus: true}}
+		out.SetBodyBytes([]byte(tc.body))
+		err := openapi3filter.ValidateResponse(context.Background(), out)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: valid=%v, want %v (%v)", name, err == nil, tc.ok, err)
 		}
 	}
 }

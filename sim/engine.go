@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
@@ -549,3 +550,7 @@ func (b *Backend) unitFinal(ro *rolloutState, failed bool, now time.Time) {
 	}
 	b.pump(ro, now)
 }
+
+func popEvent(b *Backend) *event { return heap.Pop(&b.events).(*event) }
+
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,6 +85,7 @@ func (b *Backend) routes() http.Handler {
 	authed("POST "+api.PathServiceLog, b.postServiceLog)
 	authed("POST "+api.PathAdminPush, b.adminPush)
 	authed("POST "+api.PathAdminOverride, b.adminOverride)
+	// Everything else, including a known path with another method, is the contract's 404.
 	open("/", func(w http.ResponseWriter, r *http.Request) error {
 		return errf(http.StatusNotFound, api.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 	})
@@ -91,35 +93,8 @@ func (b *Backend) routes() http.Handler {
 		w.Header().Set(HeaderSimTime, b.clk.now().Format(time.RFC3339Nano))
 		w.Header().Set("Cache-Control", "no-store")
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		// A known path with an unknown method is 405 from the mux; give it the contract's shape.
-		rec := &methodGuard{ResponseWriter: w}
-		mux.ServeHTTP(rec, r)
+		mux.ServeHTTP(w, r)
 	})
-}
-
-// methodGuard rewrites the mux's plain-text 405 into the contract's error shape.
-type methodGuard struct {
-	http.ResponseWriter
-	swallow bool
-}
-
-func (m *methodGuard) WriteHeader(code int) {
-	if code == http.StatusMethodNotAllowed && m.Header().Get("Content-Type") != "application/json" {
-		m.swallow = true
-		m.Header().Set("Content-Type", "application/json")
-		m.Header().Del("X-Content-Type-Options")
-		m.ResponseWriter.WriteHeader(code)
-		_ = json.NewEncoder(m.ResponseWriter).Encode(api.ErrorBody{Error: api.ErrorDetail{Code: api.CodeBadRequest, Message: "method not allowed on this path"}})
-		return
-	}
-	m.ResponseWriter.WriteHeader(code)
-}
-
-func (m *methodGuard) Write(p []byte) (int, error) {
-	if m.swallow {
-		return len(p), nil
-	}
-	return m.ResponseWriter.Write(p)
 }
 
 func (b *Backend) finish(w http.ResponseWriter, err error) {
@@ -137,10 +112,13 @@ func (b *Backend) finish(w http.ResponseWriter, err error) {
 	writeJSON(w, ae.status, api.ErrorBody{Error: api.ErrorDetail{Code: ae.code, Message: ae.message}})
 }
 
+// writeJSON sends the answer. It returns nil even when the client went away mid-answer: the
+// status is on the wire already, so there is no error answer left to give.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
+	_ = json.NewEncoder(w).Encode(v)
+	return nil
 }
 
 // decode reads a JSON body strictly: unknown fields and trailing data are refused.
@@ -274,7 +252,25 @@ func (b *Backend) logout(w http.ResponseWriter, r *http.Request, p *principal) e
 	if p.tok != nil {
 		return errf(http.StatusBadRequest, api.CodeBadRequest, "API tokens are revoked by the dealer, not logged out")
 	}
+	// The body is optional: a client may name its refresh token, in case it belongs to a pair
+	// other than the access token's (after a refresh race).
+	var req api.RefreshRequest
+	if r.ContentLength != 0 {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return errf(http.StatusBadRequest, api.CodeBadRequest, "reading the body: %v", err)
+		}
+		if len(bytes.TrimSpace(body)) > 0 {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if err := decode(r, &req); err != nil {
+				return err
+			}
+		}
+	}
 	b.mu.Lock()
+	if s := b.sess[hashSecret(req.RefreshToken)]; req.RefreshToken != "" && s != nil && s.Email == p.actor.Email {
+		b.endPair(s.Pair)
+	}
 	b.endPair(p.pair)
 	b.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)

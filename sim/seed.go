@@ -226,8 +226,8 @@ func seedWorld(cfg Config, now time.Time) (*world, error) {
 				// Uniform in a disc, so units do not pile up on the centre.
 				a, rad := r.Float64()*2*math.Pi, p.Radius*math.Sqrt(r.Float64())
 				d.GPS = &fleet.Position{
-					Lat:     round6(p.Lat + rad*math.Sin(a)),
-					Lon:     round6(p.Lon + rad*math.Cos(a)/math.Cos(p.Lat*math.Pi/180)),
+					Lat: round6(p.Lat + rad*math.Sin(a)),
+					Lon: round6(p.Lon + rad*math.Cos(a)/math.Cos(p.Lat*math.Pi/180)),
 				}
 			}
 			if r.Float64() < 0.45 {

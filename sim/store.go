@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/rollout"
@@ -34,7 +35,9 @@ CREATE TABLE IF NOT EXISTS validated (k TEXT PRIMARY KEY);
 `
 
 func openStore(path string) (*store, error) {
-	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	// The path goes into a URI: escape what a URI would read as query or fragment.
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	dsn := "file:" + esc + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sim: opening %s: %w", path, err)
@@ -127,7 +130,12 @@ func (b *Backend) collect(all bool) *snapshot {
 		}
 	}
 	sn.sessions = map[string][]byte{}
+	real := b.cfg.Now()
 	for h, s := range b.sess {
+		if real.After(s.Expires) {
+			delete(b.sess, h) // expired sessions are dead weight
+			continue
+		}
 		sn.sessions[h] = mustJSON(s)
 	}
 	for k, s := range w.service {
@@ -152,7 +160,7 @@ func (b *Backend) flush() error {
 }
 
 func (s *store) saveAll(w *world, now time.Time) error {
-	b := &Backend{w: w, sess: map[string]*session{}, clk: clock{real: func() time.Time { return now }, realStart: now, simStart: now, speed: 1}}
+	b := &Backend{w: w, sess: map[string]*session{}, cfg: Config{Now: func() time.Time { return now }}, clk: clock{real: func() time.Time { return now }, realStart: now, simStart: now, speed: 1}}
 	return s.write(b.collect(true))
 }
 
@@ -217,13 +225,59 @@ func (s *store) write(sn *snapshot) (err error) {
 
 // load reads a saved world; a nil world means the database is new.
 func (s *store) load() (*world, time.Time, map[string]*session, error) {
-	meta := map[string]string{}
-	if err := s.each(`SELECT k, v FROM meta`, func(k string, v []byte) error { meta[k] = string(v); return nil }); err != nil {
+	raw, err := s.readRaw()
+	if err != nil || raw.meta["epoch"] == "" {
 		return nil, time.Time{}, nil, err
 	}
-	if meta["epoch"] == "" {
-		return nil, time.Time{}, nil, nil
+	return decodeState(raw)
+}
+
+// readRaw reads every stored record into memory.
+func (s *store) readRaw() (rawState, error) {
+	raw := rawState{meta: map[string]string{}, rows: map[string][]kv{}}
+	if err := s.each(`SELECT k, v FROM meta`, func(k string, v []byte) error { raw.meta[k] = string(v); return nil }); err != nil {
+		return raw, fmt.Errorf("sim: reading the database: %w", err)
 	}
+	for _, q := range loadQueries {
+		if err := s.each(q, func(k string, v []byte) error {
+			raw.rows[q] = append(raw.rows[q], kv{k, append([]byte(nil), v...)})
+			return nil
+		}); err != nil {
+			return raw, fmt.Errorf("sim: reading the database: %w", err)
+		}
+	}
+	return raw, nil
+}
+
+// kv is one stored record.
+type kv struct {
+	k string
+	v []byte
+}
+
+// rawState is the database read into memory, not yet decoded.
+type rawState struct {
+	meta map[string]string
+	rows map[string][]kv // by query
+}
+
+const (
+	qDealers   = `SELECT idx, data FROM dealers ORDER BY idx`
+	qCustomers = `SELECT idx, data FROM customers ORDER BY idx`
+	qDevices   = `SELECT idx, data FROM devices ORDER BY idx`
+	qCommands  = `SELECT id, data FROM commands`
+	qRollouts  = `SELECT id, data FROM rollouts ORDER BY id`
+	qTokens    = `SELECT id, data FROM tokens`
+	qSessions  = `SELECT hash, data FROM sessions`
+	qService   = `SELECT k, data FROM service`
+	qValidated = `SELECT k, '' FROM validated`
+)
+
+var loadQueries = []string{qDealers, qCustomers, qDevices, qCommands, qRollouts, qTokens, qSessions, qService, qValidated}
+
+// decodeState rebuilds the world from stored records, refusing records that do not fit together.
+func decodeState(raw rawState) (*world, time.Time, map[string]*session, error) {
+	meta := raw.meta
 	bad := func(what string, err error) error { return fmt.Errorf("sim: database has a bad %s: %v", what, err) }
 	seed, err := strconv.ParseInt(meta["seed"], 10, 64)
 	if err != nil {
@@ -238,14 +292,16 @@ func (s *store) load() (*world, time.Time, map[string]*session, error) {
 	simTime, _ := time.Parse(time.RFC3339Nano, meta["simtime"])
 
 	load := func(q, what string, f func(k string, v []byte) error) error {
-		if err := s.each(q, f); err != nil {
-			return bad(what, err)
+		for _, r := range raw.rows[q] {
+			if err := f(r.k, r.v); err != nil {
+				return bad(what, err)
+			}
 		}
 		return nil
 	}
 	dealerIdx := map[string]int{}
 	err = errors.Join(
-		load(`SELECT idx, data FROM dealers ORDER BY idx`, "dealer", func(_ string, v []byte) error {
+		load(qDealers, "dealer", func(_ string, v []byte) error {
 			d := &dealer{}
 			if err := json.Unmarshal(v, d); err != nil {
 				return err
@@ -255,7 +311,7 @@ func (s *store) load() (*world, time.Time, map[string]*session, error) {
 			w.dealers = append(w.dealers, d)
 			return nil
 		}),
-		load(`SELECT idx, data FROM customers ORDER BY idx`, "customer", func(_ string, v []byte) error {
+		load(qCustomers, "customer", func(_ string, v []byte) error {
 			c := &customer{}
 			if err := json.Unmarshal(v, &c.User); err != nil {
 				return err
@@ -264,7 +320,7 @@ func (s *store) load() (*world, time.Time, map[string]*session, error) {
 			w.customers = append(w.customers, c)
 			return nil
 		}),
-		load(`SELECT idx, data FROM devices ORDER BY idx`, "device", func(_ string, v []byte) error {
+		load(qDevices, "device", func(_ string, v []byte) error {
 			d := &dev{}
 			if err := json.Unmarshal(v, d); err != nil {
 				return err
@@ -302,7 +358,7 @@ func (s *store) load() (*world, time.Time, map[string]*session, error) {
 	}
 	sess := map[string]*session{}
 	err = errors.Join(
-		load(`SELECT id, data FROM commands`, "command", func(_ string, v []byte) error {
+		load(qCommands, "command", func(_ string, v []byte) error {
 			c := &command{}
 			if err := json.Unmarshal(v, c); err != nil {
 				return err
@@ -318,7 +374,7 @@ func (s *store) load() (*world, time.Time, map[string]*session, error) {
 			}
 			return nil
 		}),
-		load(`SELECT id, data FROM rollouts ORDER BY id`, "rollout", func(_ string, v []byte) error {
+		load(qRollouts, "rollout", func(_ string, v []byte) error {
 			ro := &rolloutState{}
 			if err := json.Unmarshal(v, ro); err != nil {
 				return err
@@ -340,7 +396,7 @@ func (s *store) load() (*world, time.Time, map[string]*session, error) {
 			w.rollOrder = append(w.rollOrder, ro.R.ID)
 			return nil
 		}),
-		load(`SELECT id, data FROM tokens`, "token", func(_ string, v []byte) error {
+		load(qTokens, "token", func(_ string, v []byte) error {
 			t := &tokenRec{}
 			if err := json.Unmarshal(v, t); err != nil {
 				return err
@@ -356,7 +412,7 @@ func (s *store) load() (*world, time.Time, map[string]*session, error) {
 			w.tokByHash[t.Hash] = t
 			return nil
 		}),
-		load(`SELECT hash, data FROM sessions`, "session", func(k string, v []byte) error {
+		load(qSessions, "session", func(k string, v []byte) error {
 			s := &session{}
 			if err := json.Unmarshal(v, s); err != nil {
 				return err
@@ -364,7 +420,7 @@ func (s *store) load() (*world, time.Time, map[string]*session, error) {
 			sess[k] = s
 			return nil
 		}),
-		load(`SELECT k, data FROM service`, "service log entry", func(k string, v []byte) error {
+		load(qService, "service log entry", func(k string, v []byte) error {
 			r := &serviceRecord{saved: true}
 			if err := json.Unmarshal(v, r); err != nil {
 				return err
@@ -372,7 +428,7 @@ func (s *store) load() (*world, time.Time, map[string]*session, error) {
 			w.service[k] = r
 			return nil
 		}),
-		load(`SELECT k, '' FROM validated`, "validation", func(k string, _ []byte) error {
+		load(qValidated, "validation", func(k string, _ []byte) error {
 			w.validated[k] = true
 			return nil
 		}),

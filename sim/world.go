@@ -16,7 +16,7 @@ type dealer struct {
 	Name     string `json:"name"`
 	Email    string `json:"email"`
 	Password string `json:"-"`
-	count    int // devices in scope, kept current for DevicePage.Total
+	count    int    // devices in scope, kept current for DevicePage.Total
 }
 
 // customer is a customer account of a dealer: the owner of some units, and who tokens are for.

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -14,6 +15,9 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 	}
 	if len(changed) == 0 && len(removed) == 0 {
 		return ix
+	}
+	if len(ix.devices) == 0 {
+		return fresh(changed)
 	}
 	upd := make(map[string]int, len(changed))
 	for i := range changed {
@@ -78,4 +82,28 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 
 func haystackOf(d *Device) string {
 	return strings.ToLower(d.ID + "\x00" + d.CustomerEmail + "\x00" + d.Name)
+}
+
+// fresh builds an index from devices received in change order (a first sync): later copies of an
+// ID win, and the result is sorted by ID once.
+func fresh(changed []Device) *Index {
+	last := make(map[string]int, len(changed))
+	for i := range changed {
+		last[changed[i].ID] = i
+	}
+	order := make([]int, 0, len(last))
+	for i := range changed {
+		if last[changed[i].ID] == i {
+			order = append(order, i)
+		}
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(changed[a].ID, changed[b].ID) })
+	out := &Index{devices: make([]Device, len(order)), haystack: make([]string, len(order)), byID: last}
+	clear(last)
+	for k, i := range order {
+		out.devices[k] = changed[i]
+		out.haystack[k] = haystackOf(&changed[i])
+		last[changed[i].ID] = k
+	}
+	return out
 }

@@ -56,8 +56,8 @@ func startUnit(t testing.TB, cfg unit.Config) (*unit.Unit, string) {
 // fastOptions keeps tests quick: short timeouts suit an unpaced or 921600 baud pty.
 func fastOptions(port string, baud int, log recovery.ServiceLog) recovery.Options {
 	return recovery.Options{Port: port, Baud: baud, Log: log,
-		ProbeTimeout: 300 * time.Millisecond, ChunkTimeout: 250 * time.Millisecond,
-		FirstChunkTimeout: 250 * time.Millisecond, ReconnectTimeout: 5 * time.Second,
+		ProbeTimeout: 400 * time.Millisecond, ChunkTimeout: 400 * time.Millisecond,
+		FirstChunkTimeout: 400 * time.Millisecond, ReconnectTimeout: 5 * time.Second,
 		ResetWait: 50 * time.Millisecond}
 }
 
@@ -124,7 +124,9 @@ func TestFlashVerifyResetConfirm(t *testing.T) {
 		t.Fatalf("stages %v", stages)
 	}
 	st := u.Stats()
-	if st.Restarts != 1 || st.UploadBytes != int64(len(data)) || st.Resets != 1 || st.Bricked {
+	// A loaded machine may make a chunk miss its short test timeout and go again; the upload
+	// must still never restart from zero.
+	if st.Restarts != 1 || st.UploadBytes < int64(len(data)) || st.UploadBytes > int64(len(data)+3*res.ChunkSize) || st.Resets != 1 || st.Bricked {
 		t.Fatalf("unit stats %+v", st)
 	}
 	if sl := u.Slots(); sl[0].Version != "2.4.0" || sl[1].Version != "2.3.0" {
@@ -207,7 +209,7 @@ func TestStallResumesFromUnitOffset(t *testing.T) {
 			t.Fatalf("offset went back at request %d: %v", i, st.UploadOffsets)
 		}
 	}
-	if extra := st.UploadBytes - int64(len(data)); extra < 0 || extra > int64(2*res.ChunkSize) {
+	if extra := st.UploadBytes - int64(len(data)); extra < 0 || extra > int64(3*res.ChunkSize) {
 		t.Fatalf("%d bytes sent for a %d byte image", st.UploadBytes, len(data))
 	}
 	if res.VersionAfter != "2.6.0" {
@@ -389,10 +391,38 @@ func TestCablePullResumes(t *testing.T) {
 	if res.Reconnects == 0 || opens < 2 {
 		t.Fatalf("no reconnect happened (opens %d)", opens)
 	}
-	if st.Restarts != 1 || st.UploadBytes > int64(len(data)+res.ChunkSize) {
+	if st.Restarts != 1 || st.UploadBytes > int64(len(data)+3*res.ChunkSize) {
 		t.Fatalf("upload restarted: %d restarts, %d bytes for %d", st.Restarts, st.UploadBytes, len(data))
 	}
 	if res.VersionAfter != "2.7.0" {
 		t.Fatalf("after %q", res.VersionAfter)
+	}
+}
+
+// A unit announcing several buffers gets chunks pipelined; a lost chunk makes the unit answer
+// the following ones with its own offset, and the upload resynchronises from there.
+func TestPipelinedUploadResyncs(t *testing.T) {
+	u, port := startUnit(t, unit.Config{BufCount: 3, DropEvery: 7, Baud: 921600})
+	s := connectRetry(t, fastOptions(port, 921600, nil))
+	if s.Unit().BufCount != 3 {
+		t.Fatalf("buf count %d", s.Unit().BufCount)
+	}
+	data := buildImage(t, d180gsm, "2.8.0", 30000)
+	plan, err := s.Preflight("f", data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Flash(context.Background(), plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := u.Stats()
+	if st.Dropped == 0 || st.Restarts != 1 || res.VersionAfter != "2.8.0" {
+		t.Fatalf("dropped %d restarts %d after %q", st.Dropped, st.Restarts, res.VersionAfter)
+	}
+	// Pipelining shows in the unit's log as chunks that arrived behind a lost one: answered
+	// with the unit's offset and not written. Stop-and-wait never sends those.
+	if st.Mismatched == 0 {
+		t.Fatalf("no chunk was in flight behind a dropped one: offsets %v", st.UploadOffsets)
 	}
 }

@@ -2,7 +2,7 @@ package rollout
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,14 +125,28 @@ func variantMismatch(r Release, d fleet.Device) (Exclusion, bool) {
 	return Exclusion{}, false
 }
 
-// Exclude says why one device cannot receive the release now; ok is false when it can.
+// Exclude says why one device cannot receive the release now; excluded is false when it can.
 func Exclude(r Release, d fleet.Device, actor scope.Actor, now time.Time) (ex Exclusion, excluded bool) {
+	if ex, bad := excludeAll(r, actor); bad {
+		ex.Device = d
+		return ex, true
+	}
+	return excludeOne(r, d, actor, now)
+}
+
+// excludeAll is the part of the answer that is the same for every unit: may the actor run
+// rollouts at all, and is the release sound.
+func excludeAll(r Release, actor scope.Actor) (Exclusion, bool) {
 	if dec := scope.CanDeployMyFleet(actor); !dec.Allowed {
-		return Exclusion{Device: d, Reason: ReasonNotPermitted, Detail: dec.Reason}, true
+		return Exclusion{Reason: ReasonNotPermitted, Detail: dec.Reason}, true
 	}
 	if err := r.Validate(); err != nil {
-		return Exclusion{Device: d, Reason: ReasonBadRelease, Detail: err.Error()}, true
+		return Exclusion{Reason: ReasonBadRelease, Detail: err.Error()}, true
 	}
+	return Exclusion{}, false
+}
+
+func excludeOne(r Release, d fleet.Device, actor scope.Actor, now time.Time) (Exclusion, bool) {
 	if !actor.InScope(d) {
 		return Exclusion{Device: d, Reason: ReasonOutOfScope, Detail: "dealer " + d.Dealer}, true
 	}
@@ -152,15 +166,29 @@ func Exclude(r Release, d fleet.Device, actor scope.Actor, now time.Time) (ex Ex
 // those it would not, each with its reason.
 func Eligible(r Release, devices []fleet.Device, actor scope.Actor, now time.Time) Eligibility {
 	out := Eligibility{Release: r}
+	all, none := excludeAll(r, actor)
 	for _, d := range devices {
-		if ex, bad := Exclude(r, d, actor, now); bad {
+		if none {
+			ex := all
+			ex.Device = d
+			out.Excluded = append(out.Excluded, ex)
+			continue
+		}
+		if ex, bad := excludeOne(r, d, actor, now); bad {
 			out.Excluded = append(out.Excluded, ex)
 			continue
 		}
 		out.Eligible = append(out.Eligible, d)
 	}
-	sort.Slice(out.Eligible, func(i, j int) bool { return out.Eligible[i].ID < out.Eligible[j].ID })
-	sort.Slice(out.Excluded, func(i, j int) bool { return out.Excluded[i].Device.ID < out.Excluded[j].Device.ID })
+	// A fleet.Index hands devices over in ID order already; only other callers pay for sorting.
+	byID := func(a, b fleet.Device) int { return strings.Compare(a.ID, b.ID) }
+	if !slices.IsSortedFunc(out.Eligible, byID) {
+		slices.SortFunc(out.Eligible, byID)
+	}
+	exByID := func(a, b Exclusion) int { return strings.Compare(a.Device.ID, b.Device.ID) }
+	if !slices.IsSortedFunc(out.Excluded, exByID) {
+		slices.SortFunc(out.Excluded, exByID)
+	}
 	return out
 }
 

@@ -199,3 +199,15 @@ func FuzzEligible(f *testing.F) {
 		checkEligibleInvariants(t, r, ds, Eligible(r, ds, dealer, t0))
 	})
 }
+
+// BenchmarkEligible10k is the deploy step's preview over a 10,000-unit fleet; it runs on every
+// sync change while the step is open.
+func BenchmarkEligible10k(b *testing.B) {
+	// In ID order, as the synced fleet.Index hands it over.
+	ds := fleet.NewIndex(randomFleet(rand.New(rand.NewSource(3)), 10000)).Devices()
+	r := rel(fleet.ModelD180, fleet.TransportGSM, "2.4.1")
+	b.ReportAllocs()
+	for b.Loop() {
+		Eligible(r, ds, dealer, t0)
+	}
+}

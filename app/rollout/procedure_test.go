@@ -680,3 +680,19 @@ func TestAttachPausedDoesNotNotify(t *testing.T) {
 		t.Fatalf("attach to a paused rollout notified: %+v", effs)
 	}
 }
+
+// BenchmarkTrack5k is one monitoring refresh of a 5,000-unit rollout against the synced fleet.
+func BenchmarkTrack5k(b *testing.B) {
+	var ds []fleet.Device
+	ro := fleetRollout(r241, StatusRunning, nil)
+	for i := 0; i < 5000; i++ {
+		id := fmt.Sprintf("u%05d", i)
+		ds = append(ds, dev(id, fleet.ModelD180, fleet.TransportGSM, "2.3.0", true))
+		ro.Units = append(ro.Units, UnitProgress{DeviceID: id, Stage: AllStages[i%len(AllStages)], UpdatedAt: t0})
+	}
+	ix := fleet.NewIndex(ds)
+	b.ReportAllocs()
+	for b.Loop() {
+		Track(ro, ix, t0.Add(time.Hour))
+	}
+}

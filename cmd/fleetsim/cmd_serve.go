@@ -62,7 +62,8 @@ func runServe(args []string) int {
 	}
 	line, _ := json.Marshal(readyLine{URL: srv.URL, Accounts: srv.Accounts})
 	fmt.Println(string(line))
-	logger.Printf("fleetsim: serving %d devices of %d dealers on %s (speed %gx)", *devices, *dealers, srv.URL, *speed)
+	nd, ndl := srv.Backend().Size()
+	logger.Printf("fleetsim: serving %d devices of %d dealers on %s (speed %gx)", nd, ndl, srv.URL, *speed)
 	<-ctx.Done()
 	logger.Printf("fleetsim: stopping")
 	if err := srv.Close(); err != nil {

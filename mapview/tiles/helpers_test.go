@@ -70,5 +70,5 @@ func quadrants() *image.RGBA {
 type errSource struct{}
 
 func (errSource) Fetch(context.Context, maptile.Tile) ([]byte, error) { return nil, ErrNoTile }
-func (errSource) Attribution() string                                  { return "none" }
-func (errSource) MaxZoom() maptile.Zoom                                { return 19 }
+func (errSource) Attribution() string                                 { return "none" }
+func (errSource) MaxZoom() maptile.Zoom                               { return 19 }

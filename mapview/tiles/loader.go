@@ -294,6 +294,12 @@ func (l *Loader) Resolve(ctx context.Context, t maptile.Tile) (image.Image, Orig
 		l.mem.Put(t, Entry{Image: img, Origin: OriginParent, RetryAt: retry})
 		return img, OriginParent, nil
 	}
+	// A basemap stand-in from an earlier attempt is the same picture: keep it, so the widget
+	// does not upload an identical texture on every retry.
+	if old, ok := l.mem.Get(t); ok && old.Origin == OriginBasemap {
+		l.mem.Put(t, Entry{Image: old.Image, Origin: OriginBasemap, RetryAt: retry})
+		return old.Image, OriginBasemap, nil
+	}
 	img := l.base.Render(uint8(t.Z), t.X, t.Y)
 	l.mem.Put(t, Entry{Image: img, Origin: OriginBasemap, RetryAt: retry})
 	return img, OriginBasemap, nil

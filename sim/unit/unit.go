@@ -56,6 +56,7 @@ type Stats struct {
 	UploadBytes    int64 // image data bytes received in upload requests
 	UploadOffsets  []int // the off of every upload request handled, in order
 	Restarts       int   // uploads started at offset 0 (the first one included)
+	Mismatched     int   // upload requests at another offset than expected, answered and not written
 	Resets         int
 	Bricked        bool // a reset booted an image for another variant
 }
@@ -166,54 +167,76 @@ func (u *Unit) Slots() [2]*Slot {
 }
 
 // Serve answers SMP requests arriving on rw until ctx ends or rw fails. Bytes are paced to
-// cfg.Baud in both directions.
+// cfg.Baud in each direction independently (the line is full duplex): a request counts as
+// received when its last byte would have arrived, an answer leaves after its line time.
 func (u *Unit) Serve(ctx context.Context, rw io.ReadWriter) error {
 	byteTime := time.Duration(0)
 	if u.cfg.Baud > 0 {
 		byteTime = time.Second * 10 / time.Duration(u.cfg.Baud) // 8N1: 10 bits a byte
 	}
-	var rxClock, txClock time.Time
+	type arrival struct {
+		data []byte
+		at   time.Time
+		err  error
+	}
+	in := make(chan arrival, 64)
+	go func() {
+		// The reader stamps arrival times while the handler may be busy sending an answer.
+		var rxClock time.Time
+		for {
+			buf := make([]byte, 2048)
+			n, err := rw.Read(buf)
+			now := time.Now()
+			if rxClock.Before(now) {
+				rxClock = now
+			}
+			rxClock = rxClock.Add(time.Duration(n) * byteTime)
+			select {
+			case in <- arrival{buf[:n], rxClock, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	var txClock time.Time
 	var fr framer
-	buf := make([]byte, 2048)
 	for {
-		n, err := rw.Read(buf)
-		if ctx.Err() != nil {
+		var a arrival
+		select {
+		case <-ctx.Done():
 			return ctx.Err()
+		case a = <-in:
 		}
-		if n > 0 {
+		for _, pkt := range fr.feed(a.data) {
+			out := u.handlePacket(pkt)
+			if len(out) == 0 {
+				continue
+			}
 			if byteTime > 0 {
-				// The last of these bytes arrives only after the line has carried them all.
-				now := time.Now()
-				if rxClock.Before(now) {
-					rxClock = now
-				}
-				rxClock = rxClock.Add(time.Duration(n) * byteTime)
-				time.Sleep(time.Until(rxClock))
-			}
-			for _, pkt := range fr.feed(buf[:n]) {
-				out := u.handlePacket(pkt)
-				if len(out) == 0 {
-					continue
-				}
-				if byteTime > 0 {
-					now := time.Now()
-					if txClock.Before(now) {
-						txClock = now
+				// The answer starts once the line is free and the request's last byte is in,
+				// and lands after its own line time: one sleep covers both directions.
+				start := time.Now()
+				for _, t := range []time.Time{txClock, a.at} {
+					if t.After(start) {
+						start = t
 					}
-					txClock = txClock.Add(time.Duration(len(out)) * byteTime)
-					time.Sleep(time.Until(txClock))
 				}
-				if _, err := rw.Write(out); err != nil {
-					return err
-				}
+				txClock = start.Add(time.Duration(len(out)) * byteTime)
+				time.Sleep(time.Until(txClock))
 			}
-			u.mu.Lock()
-			u.stats.BadFrames += fr.bad
-			fr.bad = 0
-			u.mu.Unlock()
+			if _, err := rw.Write(out); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
+		u.mu.Lock()
+		u.stats.BadFrames += fr.bad
+		fr.bad = 0
+		u.mu.Unlock()
+		if a.err != nil {
+			return a.err
 		}
 	}
 }
@@ -496,6 +519,7 @@ func (u *Unit) upload(ver uint8, req map[string]any) ([]byte, bool) {
 		u.slots[1] = nil // the secondary slot is erased
 	}
 	if !u.up.active || off != u.up.off {
+		u.stats.Mismatched++
 		return indefMap(kv{"rc", 0}, kv{"off", u.up.off}), false
 	}
 	if off+len(data) > len(u.up.buf) {

@@ -66,7 +66,7 @@ func writeErr(w http.ResponseWriter, status int, code, msg string) {
 
 func TestCheckBaseURL(t *testing.T) {
 	ok := map[string]string{
-		"https://fleet.example.com":     "https://fleet.example.com",
+		"https://fleet.example.com":      "https://fleet.example.com",
 		"https://fleet.example.com/api/": "https://fleet.example.com/api",
 		"http://127.0.0.1:8080":          "http://127.0.0.1:8080",
 		"http://localhost:9":             "http://localhost:9",
@@ -129,7 +129,9 @@ func TestFaults(t *testing.T) {
 		}, KindBadResponse, 200, "cut short"},
 		{"truncated-json", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"devices":[{"id":"GEN-1"`) },
 			KindBadResponse, 200, "malformed JSON"},
-		{"wrong-type", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"devices":"all of them","total":"many"}`) },
+		{"wrong-type", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, `{"devices":"all of them","total":"many"}`)
+		},
 			KindBadResponse, 200, "cannot unmarshal"},
 		{"no-id", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"devices":[{"name":"x"}]}`) },
 			KindBadResponse, 200, "no id"},
@@ -152,7 +154,10 @@ func TestFaults(t *testing.T) {
 		}, KindBadResponse, 200, "larger than"},
 		{"500", func(w http.ResponseWriter, r *http.Request) { writeErr(w, 500, CodeInternal, "database on fire") },
 			KindServer, 500, "database on fire"},
-		{"502-html", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(502); fmt.Fprint(w, "<h1>Bad gateway</h1>") },
+		{"502-html", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(502)
+			fmt.Fprint(w, "<h1>Bad gateway</h1>")
+		},
 			KindServer, 502, "no error details"},
 		{"hang", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, KindOffline, 0, "no answer within"},
 		{"hang-mid-body", func(w http.ResponseWriter, r *http.Request) {

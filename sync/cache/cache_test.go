@@ -330,6 +330,7 @@ func BenchmarkOpenCache100k(b *testing.B) {
 	}
 	c.Close()
 	b.ResetTimer()
+	cpu := startCPU()
 	for i := 0; i < b.N; i++ {
 		c, err := Open(ctx, p)
 		if err != nil {
@@ -345,4 +346,5 @@ func BenchmarkOpenCache100k(b *testing.B) {
 		}
 		c.Close()
 	}
+	cpu.report(b)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
@@ -36,12 +37,53 @@ func fromNanos(n int64) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-const upsertDevice = `INSERT INTO devices(id, name, customer_email, model, console, transport, firmware, online, last_seen, run_state, alarms, dealer, updated_at, lat, lon, fix_time)
-VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const upsertHead = `INSERT INTO devices(id, name, customer_email, model, console, transport, firmware, online, last_seen, run_state, alarms, dealer, updated_at, lat, lon, fix_time) VALUES`
+
+const upsertTail = `
 ON CONFLICT(id) DO UPDATE SET name = excluded.name, customer_email = excluded.customer_email, model = excluded.model,
  console = excluded.console, transport = excluded.transport, firmware = excluded.firmware, online = excluded.online,
  last_seen = excluded.last_seen, run_state = excluded.run_state, alarms = excluded.alarms, dealer = excluded.dealer,
  updated_at = excluded.updated_at, lat = excluded.lat, lon = excluded.lon, fix_time = excluded.fix_time`
+
+const deviceCols = 16
+
+// upsertChunk rows go in one statement: each statement costs a trip through the driver, so 64
+// rows at a time write a page several times faster than one by one.
+const upsertChunk = 64
+
+func upsertSQL(rows int) string {
+	var b strings.Builder
+	b.WriteString(upsertHead)
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", deviceCols), ",") + ")"
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(upsertTail)
+	return b.String()
+}
+
+var upsertOne, upsertMany = upsertSQL(1), upsertSQL(upsertChunk)
+
+func deviceArgs(args []any, d *fleet.Device) []any {
+	alarms := ""
+	if len(d.Alarms) > 0 {
+		a, _ := json.Marshal(d.Alarms)
+		alarms = string(a)
+	}
+	online := 0
+	if d.Online {
+		online = 1
+	}
+	var lat, lon, fix any
+	if d.GPS != nil {
+		lat, lon, fix = d.GPS.Lat, d.GPS.Lon, nanos(d.GPS.FixTime)
+	}
+	return append(args, d.ID, d.Name, d.CustomerEmail, string(d.Model), string(d.Console), string(d.Transport),
+		d.Firmware, online, nanos(d.LastSeen), string(d.RunState), alarms, d.Dealer, nanos(d.UpdatedAt), lat, lon, fix)
+}
 
 // ApplyBatch writes one sync page atomically.
 func (c *Cache) ApplyBatch(ctx context.Context, b Batch) error {
@@ -50,32 +92,8 @@ func (c *Cache) ApplyBatch(ctx context.Context, b Batch) error {
 		return fmt.Errorf("cache: starting the sync transaction: %w", err)
 	}
 	defer tx.Rollback()
-	if len(b.Devices) > 0 {
-		dst, err := tx.PrepareContext(ctx, upsertDevice)
-		if err != nil {
-			return err
-		}
-		defer dst.Close()
-		for i := range b.Devices {
-			d := &b.Devices[i]
-			alarms := ""
-			if len(d.Alarms) > 0 {
-				a, _ := json.Marshal(d.Alarms)
-				alarms = string(a)
-			}
-			online := 0
-			if d.Online {
-				online = 1
-			}
-			var lat, lon, fix any
-			if d.GPS != nil {
-				lat, lon, fix = d.GPS.Lat, d.GPS.Lon, nanos(d.GPS.FixTime)
-			}
-			if _, err := dst.ExecContext(ctx, d.ID, d.Name, d.CustomerEmail, string(d.Model), string(d.Console), string(d.Transport),
-				d.Firmware, online, nanos(d.LastSeen), string(d.RunState), alarms, d.Dealer, nanos(d.UpdatedAt), lat, lon, fix); err != nil {
-				return fmt.Errorf("cache: writing device %s: %w", d.ID, err)
-			}
-		}
+	if err := upsertDevices(ctx, tx, b.Devices); err != nil {
+		return err
 	}
 	if len(b.Removed) > 0 {
 		rst, err := tx.PrepareContext(ctx, "DELETE FROM devices WHERE id = ?")
@@ -106,6 +124,46 @@ func (c *Cache) ApplyBatch(ctx context.Context, b Batch) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("cache: committing the sync batch: %w", err)
+	}
+	return nil
+}
+
+func upsertDevices(ctx context.Context, tx *sql.Tx, devs []fleet.Device) error {
+	for i := range devs {
+		if devs[i].ID == "" {
+			return fmt.Errorf("cache: a device without an id")
+		}
+	}
+	args := make([]any, 0, upsertChunk*deviceCols)
+	if len(devs) >= upsertChunk {
+		many, err := tx.PrepareContext(ctx, upsertMany)
+		if err != nil {
+			return err
+		}
+		defer many.Close()
+		for len(devs) >= upsertChunk {
+			args = args[:0]
+			for i := 0; i < upsertChunk; i++ {
+				args = deviceArgs(args, &devs[i])
+			}
+			if _, err := many.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("cache: writing devices %s..%s: %w", devs[0].ID, devs[upsertChunk-1].ID, err)
+			}
+			devs = devs[upsertChunk:]
+		}
+	}
+	if len(devs) == 0 {
+		return nil
+	}
+	one, err := tx.PrepareContext(ctx, upsertOne)
+	if err != nil {
+		return err
+	}
+	defer one.Close()
+	for i := range devs {
+		if _, err := one.ExecContext(ctx, deviceArgs(args[:0], &devs[i])...); err != nil {
+			return fmt.Errorf("cache: writing device %s: %w", devs[i].ID, err)
+		}
 	}
 	return nil
 }

@@ -409,3 +409,28 @@ func TestDataAge(t *testing.T) {
 }
 
 var _ = cache.ErrNotCached
+
+func TestCorruptCacheIsRebuiltAndTold(t *testing.T) {
+	srv := startSim(t, 50)
+	acc := dealer(t, srv)
+	dir := t.TempDir()
+	p, _ := cache.PathFor(dir, "c")
+	os.MkdirAll(dir, 0o700)
+	os.WriteFile(p, []byte("SQLite format 3\x00 but then nonsense, nonsense, nonsense"), 0o600)
+	s, err := Open(context.Background(), Options{BackendURL: srv.URL, Profile: "c", CacheDir: dir, Email: acc.Email, Password: acc.Password,
+		Store: &auth.Memory{}, Manual: true, API: fastAPI()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n := s.Status().Notice; !strings.Contains(n, "rebuilt") {
+		t.Errorf("notice %q", n)
+	}
+	if _, err := s.Sync(context.Background(), nil); err != nil || s.Fleet().Len() == 0 {
+		t.Fatalf("rebuild by sync: %v, %d devices", err, s.Fleet().Len())
+	}
+	moved, _ := filepath.Glob(p + ".corrupt-*")
+	if len(moved) != 1 {
+		t.Errorf("moved-aside files %v", moved)
+	}
+}

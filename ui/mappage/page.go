@@ -37,6 +37,9 @@ type Options struct {
 	// OnFilterChanged reports a filter change made with the page's own search box and chips, so
 	// the console can follow.
 	OnFilterChanged func(fleet.Filter)
+	// Dispatch carries tile arrivals from loader goroutines to the UI goroutine; default fyne.Do.
+	// Tests set it so no refresh runs beside them.
+	Dispatch func(func())
 }
 
 // Page is the Fleet Map page. All methods must be called on the UI goroutine.
@@ -84,6 +87,9 @@ func New(opts Options) *Page {
 			m, _ = mapview.NewFromConfig(tiles.Config{Kind: tiles.KindBasemap})
 		}
 		p.Map = m
+	}
+	if opts.Dispatch != nil {
+		p.Map.SetDispatcher(opts.Dispatch)
 	}
 	p.Map.OnTap = p.tapped
 

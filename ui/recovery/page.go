@@ -3,7 +3,7 @@
 // release that fits the unit, or a file), reads the preflight summary, flashes with progress,
 // speed and ETA, and watches verify, reset, reconnect and confirm happen. Cancel works at any
 // step. Nothing here needs the network; all serial work runs in goroutines and reaches widgets
-// only through kit.Do.
+// only through kit.Do (Deps.Do).
 package recovery
 
 import (
@@ -39,6 +39,9 @@ type Deps struct {
 	ListPorts func() ([]rec.PortInfo, error)
 	// Tune adjusts session options (tests shorten timeouts); may be nil.
 	Tune func(*rec.Options)
+	// Do runs a function on the UI goroutine; default kit.Do. Fyne's test driver runs it on
+	// the caller's goroutine, so tests pass one that serialises with their own widget access.
+	Do func(func())
 }
 
 // phase is where the page is; kept atomically so tests can wait on it without racing widgets.
@@ -100,6 +103,9 @@ type Page struct {
 func NewPage(d Deps) *Page {
 	if d.ListPorts == nil {
 		d.ListPorts = rec.ListPorts
+	}
+	if d.Do == nil {
+		d.Do = kit.Do
 	}
 	p := &Page{deps: d}
 	p.portSel = widget.NewSelect(nil, nil)
@@ -170,6 +176,17 @@ func NewPage(d Deps) *Page {
 	return p
 }
 
+// do runs f on the UI goroutine.
+func (p *Page) do(f func()) { p.deps.Do(f) }
+
+// bg runs work off the UI goroutine and hands its result to done on the UI goroutine.
+func (p *Page) bg(work func() any, done func(any)) {
+	go func() {
+		v := work()
+		p.do(func() { done(v) })
+	}()
+}
+
 // Content is the page's root object.
 func (p *Page) Content() fyne.CanvasObject { return p.content }
 
@@ -213,7 +230,7 @@ func enable(on bool, ws ...disableable) {
 
 func (p *Page) refreshPorts() {
 	list := p.deps.ListPorts
-	kit.Go(func() any {
+	p.bg(func() any {
 		ports, err := list()
 		if err != nil {
 			return err
@@ -284,7 +301,7 @@ func (p *Page) connect() {
 	p.setPhase(phaseConnecting)
 	go func() {
 		s, err := rec.Connect(ctx, opt)
-		kit.Do(func() {
+		p.do(func() {
 			if gen != p.gen {
 				if s != nil {
 					s.Close()
@@ -374,7 +391,7 @@ func (p *Page) loadReleases() {
 		return
 	}
 	src, gen := p.deps.Firmware, p.gen
-	kit.Go(func() any {
+	p.bg(func() any {
 		list, err := src.Releases(v)
 		if err != nil {
 			return err
@@ -408,7 +425,7 @@ func (p *Page) releaseChosen(string) {
 	}
 	c := p.releases[i]
 	gen := p.gen
-	kit.Go(func() any {
+	p.bg(func() any {
 		b, err := c.Load()
 		if err != nil {
 			return err
@@ -436,7 +453,7 @@ func (p *Page) openFile() {
 			return
 		}
 		name := rc.URI().Name()
-		kit.Go(func() any {
+		p.bg(func() any {
 			defer rc.Close()
 			b, err := io.ReadAll(io.LimitReader(rc, 64<<20))
 			if err != nil {
@@ -540,11 +557,11 @@ func (p *Page) flash() {
 			return
 		}
 		last, lastStage = time.Now(), pr.Stage
-		kit.Do(func() { p.showProgress(pr) })
+		p.do(func() { p.showProgress(pr) })
 	}
 	go func() {
 		res, err := s.Flash(ctx, plan, progress)
-		kit.Do(func() { p.finished(res, err) })
+		p.do(func() { p.finished(res, err) })
 	}()
 }
 
@@ -575,8 +592,16 @@ func (p *Page) finished(res rec.Result, err error) {
 		} else {
 			p.resultLbl.SetText("Failed: " + err.Error())
 		}
+		// Offer a retry with the same image; the check runs again and sends nothing.
 		p.plan = nil
+		if p.sess != nil && p.fwData != nil {
+			_, choice, _ := p.target()
+			if plan, perr := p.sess.Preflight(p.fwName, p.fwData, choice); perr == nil {
+				p.plan = plan
+			}
+		}
 		p.setPhase(phaseFailed)
+		enable(p.plan != nil, p.flashBtn)
 		return
 	}
 	p.markSteps(len(p.stepIcons), false)

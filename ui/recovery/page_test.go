@@ -66,9 +66,23 @@ func (l *memLog) results() []string {
 	return r
 }
 
+// harness serialises the test's widget access with the page's background updates: Fyne's test
+// driver runs fyne.Do callbacks on the calling goroutine instead of a UI goroutine.
+type harness struct {
+	t  *testing.T
+	mu sync.Mutex
+}
+
+func (h *harness) do(f func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f()
+}
+
 // setup serves a simulated unit on a real pty and builds the page against it.
-func setup(t *testing.T, cfg unit.Config, c *cache, log rec.ServiceLog) (*Page, *unit.Unit) {
+func setup(t *testing.T, cfg unit.Config, c *cache, log rec.ServiceLog) (*Page, *unit.Unit, *harness) {
 	t.Helper()
+	h := &harness{t: t}
 	test.NewTempApp(t)
 	u, err := unit.New(cfg)
 	if err != nil {
@@ -79,7 +93,10 @@ func setup(t *testing.T, cfg unit.Config, c *cache, log rec.ServiceLog) (*Page, 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pty.Close() })
-	p := NewPage(Deps{
+	var p *Page
+	h.mu.Lock()
+	p = NewPage(Deps{
+		Do:        h.do,
 		Firmware:  c,
 		Log:       log,
 		ListPorts: func() ([]rec.PortInfo, error) { return []rec.PortInfo{{Path: pty.Path}}, nil },
@@ -90,25 +107,33 @@ func setup(t *testing.T, cfg unit.Config, c *cache, log rec.ServiceLog) (*Page, 
 	})
 	w := test.NewTempWindow(t, p.Content())
 	w.Resize(w.Content().MinSize())
-	t.Cleanup(p.Close)
-	waitFor(t, "port listed", func() bool { return p.portSel.SelectedIndex() == 0 })
-	return p, u
+	h.mu.Unlock()
+	t.Cleanup(func() { h.do(p.Close) })
+	waitFor(h, "port listed", func() bool { return p.portSel.SelectedIndex() == 0 })
+	return p, u, h
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
+// waitFor polls cond (under the harness lock) until it holds.
+func waitFor(h *harness, what string, cond func() bool) {
+	h.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
+	for {
+		var ok bool
+		h.do(func() { ok = cond() })
+		if ok {
+			return
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			h.t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 }
 
-func waitPhase(t *testing.T, p *Page, want phase) {
+func waitPhase(h *harness, p *Page, want phase) {
+	t := h.t
 	t.Helper()
-	waitFor(t, "phase", func() bool {
+	waitFor(h, "phase", func() bool {
 		ph := phase(p.phase.Load())
 		if ph == phaseFailed && want != phaseFailed {
 			t.Fatalf("failed: unit %q result %q refusal %q", p.unitLbl.Text, p.resultLbl.Text, p.refusalLbl.Text)
@@ -122,31 +147,31 @@ func TestFlashFromCachedRelease(t *testing.T) {
 	release(t, c, d180gsm, "2.4.0", 20000)
 	release(t, c, d180wifi, "2.4.0", 20000) // must not be offered to a GSM unit
 	log := &memLog{}
-	p, u := setup(t, unit.Config{Baud: 921600}, c, log)
+	p, u, h := setup(t, unit.Config{Baud: 921600}, c, log)
 	p.baudSel.SetSelected("921600")
 
 	if !p.flashBtn.Disabled() {
 		t.Fatal("Flash enabled before connecting")
 	}
 	test.Tap(p.connectBtn)
-	waitPhase(t, p, phaseConnected)
+	waitPhase(h, p, phaseConnected)
 	if !strings.Contains(p.unitLbl.Text, "D180, GSM") || !strings.Contains(p.unitLbl.Text, "SIM-D180-0001") {
 		t.Fatalf("unit label %q", p.unitLbl.Text)
 	}
 	if !strings.Contains(p.slotsLbl.Text, "Slot 0: version 2.3.0") {
 		t.Fatalf("slots %q", p.slotsLbl.Text)
 	}
-	waitFor(t, "releases", func() bool { return len(p.fwSel.Options) > 0 })
+	waitFor(h, "releases", func() bool { return len(p.fwSel.Options) > 0 })
 	if len(p.fwSel.Options) != 1 || p.fwSel.Options[0] != "D180, GSM 2.4.0" {
 		t.Fatalf("offered %v", p.fwSel.Options)
 	}
 	p.fwSel.SetSelectedIndex(0)
-	waitPhase(t, p, phaseReady)
+	waitPhase(h, p, phaseReady)
 	if !strings.Contains(p.summaryLbl.Text, "2.3.0 → after: 2.4.0") || p.flashBtn.Disabled() {
 		t.Fatalf("summary %q", p.summaryLbl.Text)
 	}
 	test.Tap(p.flashBtn)
-	waitPhase(t, p, phaseDone)
+	waitPhase(h, p, phaseDone)
 	if !strings.Contains(p.resultLbl.Text, "runs 2.4.0 (was 2.3.0)") || p.bar.Value != 1 {
 		t.Fatalf("result %q bar %v", p.resultLbl.Text, p.bar.Value)
 	}
@@ -164,17 +189,17 @@ func TestFlashFromCachedRelease(t *testing.T) {
 func TestWrongFileRefusedNothingSent(t *testing.T) {
 	c := &cache{}
 	log := &memLog{}
-	p, u := setup(t, unit.Config{}, c, log)
+	p, u, h := setup(t, unit.Config{}, c, log)
 	p.baudSel.SetSelected("921600")
 	test.Tap(p.connectBtn)
-	waitPhase(t, p, phaseConnected)
+	waitPhase(h, p, phaseConnected)
 	wifi, _ := fwimage.Build(d180wifi, "2.4.0", fwimage.Payload(d180wifi, "2.4.0", 3000))
 	p.useFirmware("d180-wifi.bin", wifi)
 	if !strings.Contains(p.refusalLbl.Text, "transport WiFi, unit is GSM") || !p.flashBtn.Disabled() {
 		t.Fatalf("refusal %q, flash disabled %v", p.refusalLbl.Text, p.flashBtn.Disabled())
 	}
 	test.Tap(p.flashBtn)
-	waitFor(t, "refusal logged", func() bool { return len(log.results()) == 1 })
+	waitFor(h, "refusal logged", func() bool { return len(log.results()) == 1 })
 	if st := u.Stats(); st.UploadRequests != 0 {
 		t.Fatalf("unit received %d upload requests", st.UploadRequests)
 	}
@@ -186,23 +211,23 @@ func TestWrongFileRefusedNothingSent(t *testing.T) {
 func TestNoIdentityNeedsChoice(t *testing.T) {
 	c := &cache{}
 	release(t, c, d180wifi, "2.5.0", 8000)
-	p, _ := setup(t, unit.Config{NoIdentity: true, NoParams: true, Transport: fleet.TransportWiFi}, c, nil)
+	p, _, h := setup(t, unit.Config{NoIdentity: true, NoParams: true, Transport: fleet.TransportWiFi}, c, nil)
 	p.baudSel.SetSelected("921600")
 	test.Tap(p.connectBtn)
-	waitPhase(t, p, phaseConnected)
+	waitPhase(h, p, phaseConnected)
 	if !p.choiceBox.Visible() || len(p.fwSel.Options) != 0 {
 		t.Fatalf("choice visible %v, options %v", p.choiceBox.Visible(), p.fwSel.Options)
 	}
 	p.modelSel.SetSelected("D180")
 	p.transportSel.SetSelected("WiFi")
-	waitFor(t, "releases", func() bool { return len(p.fwSel.Options) == 1 })
+	waitFor(h, "releases", func() bool { return len(p.fwSel.Options) == 1 })
 	p.fwSel.SetSelectedIndex(0)
-	waitPhase(t, p, phaseReady)
+	waitPhase(h, p, phaseReady)
 	if !strings.Contains(p.summaryLbl.Text, "chosen by technician") {
 		t.Fatalf("summary %q", p.summaryLbl.Text)
 	}
 	test.Tap(p.flashBtn)
-	waitPhase(t, p, phaseDone)
+	waitPhase(h, p, phaseDone)
 	if !strings.Contains(p.resultLbl.Text, "runs 2.5.0") {
 		t.Fatalf("result %q", p.resultLbl.Text)
 	}
@@ -210,21 +235,21 @@ func TestNoIdentityNeedsChoice(t *testing.T) {
 
 func TestCancelDuringUpload(t *testing.T) {
 	c := &cache{}
-	release(t, c, d180gsm, "2.4.0", 60000)
+	release(t, c, d180gsm, "2.4.0", 30000)
 	log := &memLog{}
-	p, u := setup(t, unit.Config{Baud: 115200}, c, log)
+	p, u, h := setup(t, unit.Config{Baud: 115200}, c, log)
 	test.Tap(p.connectBtn)
-	waitPhase(t, p, phaseConnected)
-	waitFor(t, "releases", func() bool { return len(p.fwSel.Options) == 1 })
+	waitPhase(h, p, phaseConnected)
+	waitFor(h, "releases", func() bool { return len(p.fwSel.Options) == 1 })
 	p.fwSel.SetSelectedIndex(0)
-	waitPhase(t, p, phaseReady)
+	waitPhase(h, p, phaseReady)
 	test.Tap(p.flashBtn)
-	waitFor(t, "upload progress", func() bool { return p.bar.Value > 0.05 })
+	waitFor(h, "upload progress", func() bool { return p.bar.Value > 0.05 })
 	if p.cancelBtn.Disabled() {
 		t.Fatal("Cancel disabled while flashing")
 	}
 	test.Tap(p.cancelBtn)
-	waitPhase(t, p, phaseFailed)
+	waitPhase(h, p, phaseFailed)
 	if !strings.HasPrefix(p.resultLbl.Text, "Cancelled") {
 		t.Fatalf("result %q", p.resultLbl.Text)
 	}
@@ -233,5 +258,15 @@ func TestCancelDuringUpload(t *testing.T) {
 	}
 	if got := log.results(); len(got) != 1 || got[0] != rec.ResultCancelled {
 		t.Fatalf("log %v", got)
+	}
+	// The same image can be flashed again straight away: a fresh upload from offset 0 that
+	// ends with the unit running the new version.
+	if p.flashBtn.Disabled() {
+		t.Fatal("Flash not offered again after a cancel")
+	}
+	test.Tap(p.flashBtn)
+	waitPhase(h, p, phaseDone)
+	if !strings.Contains(p.resultLbl.Text, "runs 2.4.0") || u.Stats().Restarts != 2 {
+		t.Fatalf("retry: %q, restarts %d", p.resultLbl.Text, u.Stats().Restarts)
 	}
 }

@@ -264,7 +264,7 @@ func (m *memSession) CancelRollout(_ context.Context, id string) (rollout.Rollou
 	return m.control(id, "cancel", []rollout.Status{rollout.StatusRunning, rollout.StatusPaused}, rollout.StatusCancelled)
 }
 
-func (m *memSession) Users(context.Context) ([]token.User, error)     { return nil, nil }
+func (m *memSession) Users(context.Context) ([]token.User, error)      { return nil, nil }
 func (m *memSession) ListTokens(context.Context) ([]token.Info, error) { return nil, nil }
 func (m *memSession) CreateToken(context.Context, token.CreateRequest) (token.Created, error) {
 	return token.Created{}, errors.New("not used by the Rollouts page")

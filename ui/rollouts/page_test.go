@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
@@ -382,4 +384,13 @@ func TestRunningRolloutReopensFromPastList(t *testing.T) {
 	if !h.has("2.4.1 (D180, GSM) → my_fleet: running") {
 		t.Fatalf("monitor:\n%s", h.text())
 	}
+}
+
+func TestDefaultNotificationReachesTheDesktop(t *testing.T) {
+	test.NewTempApp(t)
+	p := New(newMemSession(testNow), Options{Do: newQueue().do, Poll: time.Hour})
+	defer p.Close()
+	w := newWizard(p, fleet.ConsoleUnified, rollout.New(p.svc.Actor()))
+	want := fyne.NewNotification("Rollout finished", "2.4.1 (D180, GSM): 6 confirmed, 1 failed, 0 never returned")
+	test.AssertNotificationSent(t, want, func() { w.run(rollout.Notify{Title: want.Title, Body: want.Content}) })
 }

@@ -238,16 +238,24 @@ func (w *wizard) render() {
 	}
 	if s != w.shown || len(w.body.Objects) == 0 {
 		w.shown = s
-		w.body.Objects = []fyne.CanvasObject{container.NewVScroll(v.build())}
-		w.body.Refresh()
+		view := v.build()
+		if s != rollout.StepMonitoring && s != rollout.StepDone {
+			// The monitor's table scrolls by itself; the other steps scroll as a whole.
+			view = container.NewVScroll(view)
+		}
+		w.body.Objects = []fyne.CanvasObject{view}
 	}
 	w.stepLbl.SetText(fmt.Sprintf("Step %d of 5 — %s", v.number, v.title))
 	v.update()
+	// Texts and visibility changed: lay the step out again (a widget's refresh alone does not
+	// resize the boxes around it).
+	w.body.Refresh()
 }
 
 func (w *wizard) update() {
 	if v, ok := w.views[w.current()]; ok && w.shown == w.current() {
 		v.update()
+		w.body.Refresh()
 	}
 }
 
@@ -264,8 +272,8 @@ func (w *wizard) buildVariant() fyne.CanvasObject {
 	for _, m := range fleet.ModelsOf(w.console) {
 		engines = append(engines, m.DisplayName())
 	}
-	w.engine = widget.NewRadioGroup(engines, func(string) { w.updateVariant() })
-	w.transport = widget.NewRadioGroup([]string{"GSM", "WiFi"}, func(string) { w.updateVariant() })
+	w.engine = widget.NewRadioGroup(engines, func(string) { w.update() })
+	w.transport = widget.NewRadioGroup([]string{"GSM", "WiFi"}, func(string) { w.update() })
 	w.transport.Horizontal = true
 	cur := w.proc.Variant()
 	if cur.Engine != "" {
@@ -318,7 +326,7 @@ func (w *wizard) updateVariant() {
 
 func (w *wizard) buildRelease() fyne.CanvasObject {
 	v := w.proc.Variant()
-	w.relRadio = widget.NewRadioGroup(nil, func(string) { w.updateRelease() })
+	w.relRadio = widget.NewRadioGroup(nil, func(string) { w.update() })
 	w.relNote = wrapped("")
 	w.relGo = widget.NewButton("Next: validate on a test device", func() {
 		if r, ok := w.relByOption[w.relRadio.Selected]; ok {
@@ -430,7 +438,7 @@ func (w *wizard) buildTest() fyne.CanvasObject {
 	w.testIntro = wrapped(fmt.Sprintf("Validate %s on one test device first. It is sent to that unit alone; "+
 		"my_fleet can be deployed only once the unit is back online and reports %s. A %s unit has %s to come back.",
 		r.Label(), r.Version, r.Transport.DisplayName(), rollout.ReturnTimeout(r.Transport)))
-	w.testSel = widget.NewSelect(nil, func(string) { w.updateTest() })
+	w.testSel = widget.NewSelect(nil, func(string) { w.update() })
 	w.testSel.PlaceHolder = "Choose an eligible test device"
 	w.testPlan = wrapped("")
 	w.testWhy = newWhyList()
@@ -455,6 +463,10 @@ func (w *wizard) buildTest() fyne.CanvasObject {
 			}
 		})
 		w.confirm.Horizontal = true
+		if !w.proc.NeedsVariantConfirmation() {
+			// Confirmed earlier for this very release (the step is shown again after a refusal).
+			w.confirm.Selected = r.Transport.DisplayName()
+		}
 		box.Add(wrapped("AutoGen Ultra releases never share policy with the Unified engines, and a GSM " +
 			"image on a WiFi unit (or the other way round) can brick it. Confirm the transport variant of the " +
 			"units you are updating:"))
@@ -611,8 +623,8 @@ func (w *wizard) buildReady() fyne.CanvasObject {
 	w.thrUnits.SetText(strconv.Itoa(th.Units))
 	w.thrPct = widget.NewEntry()
 	w.thrPct.SetText(strconv.FormatFloat(th.Percent, 'f', -1, 64))
-	w.thrUnits.OnChanged = func(string) { w.updateReady() }
-	w.thrPct.OnChanged = func(string) { w.updateReady() }
+	w.thrUnits.OnChanged = func(string) { w.update() }
+	w.thrPct.OnChanged = func(string) { w.update() }
 	w.readyErr = wrapped("")
 	w.readyErr.Importance = widget.WarningImportance
 	w.deployGo = widget.NewButton("Deploy to my_fleet", func() {
@@ -828,7 +840,7 @@ type whyList struct {
 
 func newWhyList() *whyList {
 	t := wrapped("")
-	item := widget.NewAccordionItem("show why", container.NewVScroll(t))
+	item := widget.NewAccordionItem("show why", t)
 	return &whyList{acc: widget.NewAccordion(item), item: item, text: t}
 }
 

@@ -148,6 +148,7 @@ func (e *e2e) issue(u token.User, access string, reason string, devices []string
 		t.Fatalf("secret dialog shows %q", secret)
 	}
 	test.Tap(button(t, e.win, "I have copied it"))
+	test.Tap(button(t, e.win, "Close")) // it was read off the label, not copied: confirm
 	e.p.jobs.wait()
 	if windowHolds(e.win, secret) {
 		t.Fatal("the secret is still held by a widget after the dialog closed")
@@ -238,6 +239,28 @@ func TestE2EIssueUseRevoke(t *testing.T) {
 			t.Fatalf("read-only Start on %s: %d %s, want 403", id, code, body)
 		}
 	}
+	// Every other write is refused to a read-only token too.
+	for _, wr := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", devicePath(api.PathDeviceCommands, two[0]), api.CommandRequest{Action: fleet.ActionStop}},
+		{"POST", devicePath(api.PathDeviceCommands, two[0]), api.CommandRequest{Action: fleet.ActionReboot}},
+		{"POST", devicePath(api.PathDeviceCommands, two[0]), api.CommandRequest{Action: fleet.ActionFWUpdate, ReleaseID: "r"}},
+		{"POST", devicePath(api.PathDeviceCommands, two[0]), api.CommandRequest{Action: fleet.ActionForceOTA, ReleaseID: "r"}},
+		{"POST", api.PathRollouts, map[string]any{}},
+		{"POST", devicePath(api.PathRolloutPause, "ro-1"), nil},
+		{"POST", api.PathTokens, token.CreateRequest{UserID: user.ID, Name: "x", Access: token.AccessControl, Reason: "x"}},
+		{"DELETE", devicePath(api.PathToken, "tok-00001"), nil},
+		{"POST", api.PathServiceLog, api.ServiceLogRequest{}},
+		{"POST", api.PathAdminPush, api.GlobalPushRequest{ReleaseID: "r"}},
+		{"POST", devicePath(api.PathAdminOverride, two[0]), api.OverrideRequest{Action: "x"}},
+	} {
+		if code, body := e.call(roSecret, wr.method, wr.path, wr.body); code != 403 {
+			t.Errorf("read-only %s %s: %d %s, want 403", wr.method, wr.path, code, body)
+		}
+	}
+
 	// The customer's third unit is outside the restriction: 404, never its data.
 	code, body = e.call(roSecret, "GET", devicePath(api.PathDevice, owned[2]), nil)
 	if code != 404 || strings.Contains(string(body), user.Email) {
@@ -253,6 +276,13 @@ func TestE2EIssueUseRevoke(t *testing.T) {
 	var cmd fleet.Command
 	if code != 201 || json.Unmarshal(body, &cmd) != nil || cmd.Action != fleet.ActionStart || cmd.DeviceID != two[0] {
 		t.Fatalf("control Start: %d %s", code, body)
+	}
+	// Its restriction holds for commands too, and firmware stays with the dealer.
+	if code, body := e.call(ctlSecret, "POST", devicePath(api.PathDeviceCommands, two[1]), api.CommandRequest{Action: fleet.ActionStart}); code != 404 {
+		t.Fatalf("control Start outside the restriction: %d %s, want 404", code, body)
+	}
+	if code, body := e.call(ctlSecret, "POST", devicePath(api.PathDeviceCommands, two[0]), api.CommandRequest{Action: fleet.ActionForceOTA, ReleaseID: "r"}); code != 403 {
+		t.Fatalf("control Force OTA: %d %s, want 403", code, body)
 	}
 
 	// The list shows use: "last used" comes from the backend.
@@ -285,6 +315,45 @@ func TestE2EIssueUseRevoke(t *testing.T) {
 	// The control token still works: revocation is per token.
 	if code, _ := e.call(ctlSecret, "GET", devicePath(api.PathDevice, two[0]), nil); code != 200 {
 		t.Fatalf("other token affected by the revocation: %d", code)
+	}
+
+	// An expired token gets 401 too. The app never proposes an expiry under a day, so this one is
+	// made through the API.
+	var short token.Created
+	exp := time.Now().Add(time.Second)
+	code, body = e.call(e.login(e.dealer), "POST", api.PathTokens, token.CreateRequest{
+		UserID: user.ID, Name: "short", Access: token.AccessReadOnly, ExpiresAt: exp})
+	if code != 201 || json.Unmarshal(body, &short) != nil {
+		t.Fatalf("short-lived token: %d %s", code, body)
+	}
+	if code, _ := e.call(short.Secret, "GET", api.PathDevices, nil); code != 200 {
+		t.Fatalf("fresh token: %d", code)
+	}
+	time.Sleep(time.Until(exp) + 100*time.Millisecond)
+	if code, body := e.call(short.Secret, "GET", api.PathDevices, nil); code != 401 {
+		t.Fatalf("expired token: %d %s, want 401", code, body)
+	}
+
+	// Offline: the list is read from the cache; issuing and revoking say why they are off.
+	e.p.reload()
+	e.p.jobs.wait()
+	online := len(e.p.tokens)
+	e.srv.Close()
+	start := time.Now()
+	e.p.reload()
+	e.p.jobs.wait()
+	t.Logf("offline reload took %s", time.Since(start))
+	if e.svc.Status().Online {
+		t.Fatal("the session did not notice the backend is gone")
+	}
+	if online != 3 || len(e.p.tokens) != online || !windowHolds(e.win, "SCADA control") || !windowHolds(e.win, "pilot dashboard") {
+		t.Fatalf("offline list: %+v", e.p.tokens)
+	}
+	if !e.p.issueBtn.Disabled() || !strings.Contains(e.p.banner.Text, "Offline") {
+		t.Fatalf("offline: Issue enabled %v, banner %q", !e.p.issueBtn.Disabled(), e.p.banner.Text)
+	}
+	if rb := rowButton(e.win, "SCADA control"); rb == nil || !rb.Disabled() {
+		t.Fatal("Revoke offered offline")
 	}
 }
 

@@ -37,9 +37,9 @@ var _ session.Service = (*memSession)(nil)
 
 func newMemSession(now time.Time) *memSession {
 	devs := []fleet.Device{
-		{ID: "XP-00211", Model: fleet.ModelXPro, Transport: fleet.TransportGSM, CustomerEmail: "ann@farm.example", Dealer: "d1", Online: true, LastSeen: now},
-		{ID: "UN-00012", Model: fleet.ModelD180, Transport: fleet.TransportWiFi, CustomerEmail: "ann@farm.example", Dealer: "d1", Online: true, LastSeen: now},
-		{ID: "UN-00450", Model: fleet.ModelV5, Transport: fleet.TransportWiFi, CustomerEmail: "ann@farm.example", Dealer: "d1", LastSeen: now.Add(-time.Hour)},
+		{ID: "XP-00211", Model: fleet.ModelXPro, Transport: fleet.TransportGSM, Firmware: "3.2.0", CustomerEmail: "ann@farm.example", Dealer: "d1", Online: true, LastSeen: now},
+		{ID: "UN-00012", Model: fleet.ModelD180, Transport: fleet.TransportWiFi, Firmware: "5.1.4", CustomerEmail: "ann@farm.example", Dealer: "d1", Online: true, LastSeen: now},
+		{ID: "UN-00450", Model: fleet.ModelV5, Transport: fleet.TransportWiFi, Firmware: "5.1.4", CustomerEmail: "ann@farm.example", Dealer: "d1", LastSeen: now.Add(-time.Hour)},
 		{ID: "XP-00300", Model: fleet.ModelXPro, Transport: fleet.TransportWiFi, CustomerEmail: "bob@mill.example", Dealer: "d1", Online: true, LastSeen: now},
 	}
 	return &memSession{

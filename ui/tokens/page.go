@@ -2,7 +2,8 @@
 // a short wizard, the secret shown exactly once, and the list of issued tokens with Revoke.
 //
 // The rules (scope, ownership, access, expiry) live in app/token; this package only asks them and
-// shows the answer. Every backend call runs off the UI goroutine and comes back through fyne.Do.
+// shows the answer. Every backend call runs off the UI goroutine and comes back through the ui/kit
+// bridge.
 // The secret of a new token lives only in the show-once dialog: it is never cached, logged or
 // written anywhere by FleetDesk.
 package tokens
@@ -21,8 +22,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // callTimeout bounds one backend call made from this page.
@@ -48,10 +51,25 @@ type Page struct {
 	list     *widget.List
 	issueBtn *widget.Button
 	banner   *widget.Label // offline reason, or the last error
+	roleNote *widget.Label // why this account cannot issue tokens at all
 	empty    *widget.Label
 	cancel   func()
 
 	jobs jobs
+	// uiMu makes the page's UI updates from background calls run one at a time even where the
+	// driver runs fyne.Do on the calling goroutine (the test driver); on the real driver they are
+	// already serial and the lock is never contended.
+	uiMu sync.Mutex
+}
+
+// do is the one way background work touches the page's widgets: on the UI goroutine through the
+// shared bridge (kit.Do), one update at a time.
+func (p *Page) do(f func()) {
+	kit.Do(func() {
+		p.uiMu.Lock()
+		defer p.uiMu.Unlock()
+		f()
+	})
 }
 
 // New builds the page and starts loading the token list. Call Close when the page is thrown away.
@@ -63,7 +81,7 @@ func New(svc session.Service, win fyne.Window) *Page {
 	p.cancel = svc.Subscribe(func(c session.Change) {
 		if c.Status {
 			st := svc.Status()
-			fyne.Do(func() { p.applyStatus(st) })
+			p.do(func() { p.applyStatus(st) })
 		}
 		if c.Tokens || c.All {
 			p.reload()
@@ -76,11 +94,18 @@ func New(svc session.Service, win fyne.Window) *Page {
 // Content is the page's root object.
 func (p *Page) Content() fyne.CanvasObject { return p.content }
 
-// Close stops listening for changes.
+// Close stops listening for changes and closes the wizard and the secret dialog (at sign-out a
+// secret must not stay on screen). Call it on the UI goroutine.
 func (p *Page) Close() {
 	if p.cancel != nil {
 		p.cancel()
 		p.cancel = nil
+	}
+	if p.wizard != nil {
+		p.wizard.close()
+	}
+	if p.secret != nil {
+		p.secret.close()
 	}
 }
 
@@ -93,6 +118,9 @@ func (p *Page) build() {
 	p.banner.Wrapping = fyne.TextWrapWord
 	p.banner.Importance = widget.WarningImportance
 	p.banner.Hide()
+	p.roleNote = widget.NewLabel("")
+	p.roleNote.Importance = widget.WarningImportance
+	p.roleNote.Hide()
 	p.empty = widget.NewLabel("No tokens issued yet. Issue one to give a customer's integration access to their units.")
 	p.empty.Wrapping = fyne.TextWrapWord
 	p.empty.Hide()
@@ -128,7 +156,8 @@ func (p *Page) build() {
 		"Restrict tokens to specific devices for demos, pilots or narrow integrations.")
 	intro.Wrapping = fyne.TextWrapWord
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, nil, p.issueBtn, intro),
+		container.NewBorder(nil, nil, nil, container.NewVBox(p.issueBtn), intro),
+		p.roleNote,
 		p.banner,
 		header,
 	)
@@ -187,8 +216,19 @@ func deviceSummary(ids []string) string {
 // applyStatus enables the actions that need the backend, or says why they are off.
 func (p *Page) applyStatus(st session.Status) {
 	p.online, p.offWhy = st.Online, st.OfflineWhy
+	actor := p.svc.Actor()
+	if dec := scope.CanIssueToken(actor, actor.Dealer, nil); !dec.Allowed {
+		// Never offered to an account that would be refused; the reason stays on the page.
+		p.issueBtn.Disable()
+		p.roleNote.SetText("You cannot issue tokens: " + dec.Reason + ".")
+		p.roleNote.Show()
+	} else {
+		p.roleNote.Hide()
+	}
 	if st.Online {
-		p.issueBtn.Enable()
+		if p.roleNote.Hidden {
+			p.issueBtn.Enable()
+		}
 		if strings.HasPrefix(p.banner.Text, "Offline:") {
 			p.setBanner("")
 		}
@@ -227,7 +267,7 @@ func (p *Page) reload() {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
 		ts, err := p.svc.ListTokens(ctx)
-		fyne.Do(func() {
+		p.do(func() {
 			if err != nil {
 				p.setBanner("Could not load the tokens: " + err.Error())
 				return
@@ -271,7 +311,7 @@ func (p *Page) confirmRevoke(t token.Info) {
 	d.SetConfirmText("Revoke")
 	d.SetDismissText("Keep")
 	d.SetConfirmImportance(widget.DangerImportance)
-	d.Show()
+	kit.ShowDialog(p.win, d)
 }
 
 func (p *Page) revoke(t token.Info) {
@@ -281,7 +321,7 @@ func (p *Page) revoke(t token.Info) {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
 		err := p.svc.RevokeToken(ctx, t.ID)
-		fyne.Do(func() {
+		p.do(func() {
 			if err != nil {
 				p.setBanner(fmt.Sprintf("Could not revoke %q: %v", t.Name, err))
 				return
@@ -297,6 +337,9 @@ func (p *Page) revoke(t token.Info) {
 func (p *Page) openWizard() {
 	if !p.online {
 		p.setBanner(offlineText(p.offWhy))
+		return
+	}
+	if p.issueBtn.Disabled() { // the one decision: offline, or an account that may not issue
 		return
 	}
 	if p.wizard != nil {

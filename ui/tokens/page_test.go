@@ -11,7 +11,9 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 var testNow = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
@@ -61,7 +63,7 @@ func wantBlocked(t *testing.T, w *wizard, mention string) {
 	if !w.nextBtn.Disabled() {
 		t.Fatalf("step %d: %q enabled, want it blocked by %q", w.step, w.nextBtn.Text, mention)
 	}
-	if !strings.Contains(w.hint.Text, mention) {
+	if !strings.Contains(strings.ToLower(w.hint.Text), strings.ToLower(mention)) {
 		t.Fatalf("step %d: hint %q does not say %q", w.step, w.hint.Text, mention)
 	}
 }
@@ -125,6 +127,18 @@ func TestWizardIssuesRestrictedReadOnlyTokenAndShowsSecretOnce(t *testing.T) {
 	if got := ids(w.picker.shown); !slices.Equal(got, []string{"UN-00012", "UN-00450", "XP-00211"}) {
 		t.Fatalf("picker shows %v, want Ann's three units", got)
 	}
+	w.picker.firmware.SetSelected("5.1.4")
+	w.picker.health.SetSelected("live")
+	if got := ids(w.picker.shown); !slices.Equal(got, []string{"UN-00012"}) {
+		t.Fatalf("firmware 5.1.4 + live shows %v", got)
+	}
+	w.picker.firmware.SetSelected(anyChoice)
+	w.picker.health.SetSelected(anyChoice)
+	w.picker.transport.SetSelected("GSM")
+	if got := ids(w.picker.shown); !slices.Equal(got, []string{"XP-00211"}) {
+		t.Fatalf("transport GSM shows %v", got)
+	}
+	w.picker.transport.SetSelected(anyChoice)
 	w.picker.model.SetSelected("X Pro")
 	if got := ids(w.picker.shown); !slices.Equal(got, []string{"XP-00211"}) {
 		t.Fatalf("model filter X Pro shows %v", got)
@@ -187,6 +201,9 @@ func TestWizardIssuesRestrictedReadOnlyTokenAndShowsSecretOnce(t *testing.T) {
 	}
 	if !windowHolds(win, secret) || !windowHolds(win, "will not be shown again") {
 		t.Fatal("secret or its warning not shown")
+	}
+	if kit.DismissTop(win.Canvas()) || p.secret == nil {
+		t.Fatal("Esc dismissed the secret dialog")
 	}
 	cb := fyne.CurrentApp().Clipboard()
 	test.Tap(button(t, win, "Copy"))
@@ -252,6 +269,11 @@ func TestWizardControlTokenCarriesReason(t *testing.T) {
 	if !strings.Contains(w.summary.Text, "start/stop from the mill's BMS") {
 		t.Fatalf("review does not repeat the reason: %q", w.summary.Text)
 	}
+	// Losing the backend mid-wizard holds Create back, with the reason, until it is back.
+	svc.setOnline(false, "timeout")
+	wantBlocked(t, w, "FleetDesk is offline")
+	svc.setOnline(true, "")
+	wantOpen(t, w)
 	test.Tap(w.nextBtn)
 	p.jobs.wait()
 	if len(svc.created) != 1 {
@@ -260,8 +282,18 @@ func TestWizardControlTokenCarriesReason(t *testing.T) {
 	if r := svc.created[0]; r.Access != token.AccessControl || r.Reason != "start/stop from the mill's BMS" || r.Devices != nil || r.UserID != "u-bob" {
 		t.Fatalf("request %+v", r)
 	}
+	// Closing without Copy asks first; Back keeps the secret on screen.
 	test.Tap(button(t, win, "I have copied it"))
-	if windowHolds(win, svc.secrets[0]) {
+	if !windowHolds(win, "Close without Copy?") {
+		t.Fatal("closing without Copy did not ask")
+	}
+	test.Tap(button(t, win, "Back"))
+	if p.secret == nil || !windowHolds(win, svc.secrets[0]) {
+		t.Fatal("Back lost the secret")
+	}
+	test.Tap(button(t, win, "I have copied it"))
+	test.Tap(button(t, win, "Close"))
+	if p.secret != nil || windowHolds(win, svc.secrets[0]) {
 		t.Fatal("secret left in the window")
 	}
 }
@@ -319,6 +351,10 @@ func TestWizardRefusesOutOfScope(t *testing.T) {
 	test.Tap(w.cancel)
 	if p.wizard != nil || windowHolds(win, "Issue customer API access") {
 		t.Fatal("Cancel did not close the wizard")
+	}
+	openWizard(t, p, win)
+	if !kit.DismissTop(win.Canvas()) || p.wizard != nil {
+		t.Fatal("Esc did not cancel the wizard")
 	}
 }
 
@@ -385,5 +421,44 @@ func TestRevokeNeedsConfirmationAndBackend(t *testing.T) {
 	svc.setOnline(true, "")
 	if p.issueBtn.Disabled() || p.banner.Visible() || button(t, win, "Revoke").Disabled() {
 		t.Fatal("actions not back when online")
+	}
+}
+
+func TestCustomerAccountIsNotOfferedIssuing(t *testing.T) {
+	svc := newMemSession(testNow)
+	svc.actor = scope.Actor{UserID: "u-ann", Email: "ann@farm.example", Role: scope.RoleCustomer, Dealer: "d1"}
+	p, win := openPage(t, svc)
+	if !p.issueBtn.Disabled() || !windowHolds(win, "You cannot issue tokens: only dealer accounts can issue tokens") {
+		t.Fatal("a customer account is offered Issue token")
+	}
+	svc.setOnline(true, "") // a status change must not re-enable it
+	if !p.issueBtn.Disabled() {
+		t.Fatal("Issue re-enabled by a status change")
+	}
+	test.Tap(p.issueBtn)
+	if p.wizard != nil {
+		t.Fatal("wizard opened for a customer account")
+	}
+}
+
+func TestCloseDropsTheSecret(t *testing.T) {
+	svc := newMemSession(testNow)
+	p, win := openPage(t, svc)
+	w := openWizard(t, p, win)
+	test.Type(w.userSearch, "ann@")
+	w.userList.Select(0)
+	test.Tap(w.nextBtn)
+	w.access.SetSelected(optReadOnly)
+	test.Tap(w.nextBtn)
+	test.Tap(w.nextBtn)
+	test.Type(w.name, "x")
+	test.Tap(w.nextBtn)
+	p.jobs.wait()
+	if !windowHolds(win, svc.secrets[0]) {
+		t.Fatal("secret not shown")
+	}
+	p.Close() // sign-out
+	if p.secret != nil || windowHolds(win, svc.secrets[0]) {
+		t.Fatal("the secret outlived the page")
 	}
 }

@@ -16,7 +16,7 @@ import (
 const anyChoice = "Any"
 
 // picker chooses the devices a token is restricted to, searching the synced fleet with the
-// console's filter (fleet.Filter): text, model, transport, health. Devices the token could not
+// console's filter (fleet.Filter): text, model, transport, health, firmware. Devices the token could not
 // cover are listed but cannot be ticked, with the reason beside them.
 type picker struct {
 	w *wizard
@@ -25,6 +25,7 @@ type picker struct {
 	model     *widget.Select
 	transport *widget.Select
 	health    *widget.Select
+	firmware  *widget.Select
 	ownOnly   *widget.Check
 	list      *widget.List
 	count     *widget.Label
@@ -62,6 +63,10 @@ func newPicker(w *wizard) *picker {
 	p.health = widget.NewSelect(healths, nil)
 	p.health.SetSelected(anyChoice)
 	p.health.OnChanged = func(string) { p.refilter() }
+	firmware := append([]string{anyChoice}, w.p.svc.Fleet().FirmwareVersions()...)
+	p.firmware = widget.NewSelect(firmware, nil)
+	p.firmware.SetSelected(anyChoice)
+	p.firmware.OnChanged = func(string) { p.refilter() }
 	p.ownOnly = widget.NewCheck("Only this account's devices", nil)
 	p.ownOnly.SetChecked(true)
 	p.ownOnly.OnChanged = func(bool) { p.refilter() }
@@ -85,8 +90,9 @@ func newPicker(w *wizard) *picker {
 	clearBtn := widget.NewButton("Clear", func() { p.selected = nil; p.list.Refresh(); p.w.refresh() })
 
 	filters := container.NewGridWithColumns(4,
-		labelled("Model", p.model), labelled("Transport", p.transport), labelled("Health", p.health), p.ownOnly)
-	top := container.NewVBox(p.search, filters)
+		labelled("Model", p.model), labelled("Transport", p.transport), labelled("Health", p.health),
+		labelled("Firmware", p.firmware))
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, p.ownOnly, p.search), filters)
 	bottom := container.NewVBox(
 		container.NewBorder(nil, nil, nil, addBtn, p.paste),
 		container.NewBorder(nil, nil, nil, container.NewHBox(allBtn, clearBtn), p.count),
@@ -111,6 +117,9 @@ func (p *picker) filter() fleet.Filter {
 	}
 	if h, err := fleet.ParseHealth(p.health.Selected); err == nil {
 		f.Health = []fleet.Health{h}
+	}
+	if v := p.firmware.Selected; v != anyChoice && v != "" {
+		f.Firmware = []string{v}
 	}
 	return f
 }

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // secretDialog shows a new token's secret exactly once. The secret lives in this dialog's label
@@ -25,6 +26,9 @@ type secretDialog struct {
 	done   *widget.Button
 	copied *widget.Label
 	closed bool
+	// usedCopy is whether Copy was pressed; closing without it asks first, since the secret
+	// cannot be shown again.
+	usedCopy bool
 }
 
 func newSecretDialog(p *Page, c token.Created, preview string) *secretDialog {
@@ -42,7 +46,7 @@ func newSecretDialog(p *Page, c token.Created, preview string) *secretDialog {
 	secret := c.Secret
 	s.copy = widget.NewButton("Copy", func() { s.copyToClipboard(secret) })
 	s.copy.Importance = widget.HighImportance
-	s.done = widget.NewButton("I have copied it", s.close)
+	s.done = widget.NewButton("I have copied it", s.askClose)
 	about := widget.NewLabel(fmt.Sprintf("%q for %s\n%s", c.Token.Name, c.Token.UserEmail, preview))
 	about.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(about, warn, s.value, s.copied,
@@ -52,6 +56,8 @@ func newSecretDialog(p *Page, c token.Created, preview string) *secretDialog {
 	return s
 }
 
+// show shows the dialog without registering it for Esc: the secret must not be dismissed by a
+// stray key press.
 func (s *secretDialog) show() {
 	s.dlg.Resize(fyne.NewSize(640, 360))
 	s.dlg.Show()
@@ -62,17 +68,38 @@ func (s *secretDialog) show() {
 func (s *secretDialog) copyToClipboard(secret string) {
 	cb := fyne.CurrentApp().Clipboard()
 	cb.SetContent(secret)
+	s.usedCopy = true
 	ttl := s.p.clipboardTTL
 	s.copied.SetText(fmt.Sprintf("Copied. The clipboard is cleared in %d s if it still holds the token.", int(ttl.Round(time.Second).Seconds())))
 	sum := sha256.Sum256([]byte(secret))
 	s.p.after(ttl, func() {
-		fyne.Do(func() {
+		s.p.do(func() {
 			now := sha256.Sum256([]byte(cb.Content()))
 			if subtle.ConstantTimeCompare(now[:], sum[:]) == 1 {
 				cb.SetContent("")
 			}
 		})
 	})
+}
+
+// askClose closes at once after Copy; otherwise it makes sure the dealer has the token some other
+// way (the label can be selected and copied by hand).
+func (s *secretDialog) askClose() {
+	if s.usedCopy {
+		s.close()
+		return
+	}
+	d := dialog.NewConfirm("Close without Copy?",
+		"You did not use Copy. Unless you copied the token another way, it is lost once this closes: it cannot be shown again.",
+		func(ok bool) {
+			if ok {
+				s.close()
+			}
+		}, s.p.win)
+	d.SetConfirmText("Close")
+	d.SetDismissText("Back")
+	kit.ShowDialog(s.p.win, d) // Esc here means Back
+
 }
 
 func (s *secretDialog) close() {

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // The wizard's steps, in the guide's order.
@@ -35,8 +36,11 @@ var stepTitles = [stepCount]string{
 // The access choices. Neither is selected at first: the guide wants the choice made on purpose.
 const (
 	optReadOnly = "Read-only: dashboards, reporting, monitoring"
-	optControl  = "Control-enabled: commands (Start, Stop, Reboot, firmware) and supported settings writes"
+	optControl  = "Control-enabled: commands (Start, Stop, Reboot) and supported settings writes"
 )
+
+// maxProblemLines is how many broken rules the review lists before counting the rest.
+const maxProblemLines = 8
 
 // wizard is "Issue customer API access". All fields are owned by the UI goroutine.
 type wizard struct {
@@ -56,6 +60,7 @@ type wizard struct {
 	body                     *fyne.Container
 	hint                     *widget.Label
 	backBtn, nextBtn, cancel *widget.Button
+	buttons                  *fyne.Container
 
 	userSearch *widget.Entry
 	userList   *widget.List
@@ -96,8 +101,8 @@ func newWizard(p *Page) *wizard {
 	w.cancel = widget.NewButton("Cancel", w.close)
 	w.body = container.NewStack(w.pages[:]...)
 
-	buttons := container.NewHBox(w.cancel, layout.NewSpacer(), w.backBtn, w.nextBtn)
-	content := container.NewBorder(w.title, container.NewVBox(w.hint, buttons), nil, nil, w.body)
+	w.buttons = container.NewHBox(w.cancel, layout.NewSpacer(), w.backBtn, w.nextBtn)
+	content := container.NewBorder(w.title, container.NewVBox(w.hint, w.buttons), nil, nil, w.body)
 	w.dlg = dialog.NewCustomWithoutButtons("Issue customer API access", content, p.win)
 	w.dlg.SetOnClosed(func() {
 		if p.wizard == w {
@@ -110,7 +115,7 @@ func newWizard(p *Page) *wizard {
 
 func (w *wizard) show() {
 	w.dlg.Resize(fyne.NewSize(860, 620))
-	w.dlg.Show()
+	kit.ShowDialog(w.p.win, w.dlg) // Esc cancels the wizard
 	w.loadUsers()
 }
 
@@ -128,7 +133,7 @@ func (w *wizard) loadUsers() {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
 		us, err := w.p.svc.Users(ctx)
-		fyne.Do(func() {
+		w.p.do(func() {
 			w.usersLoading = false
 			w.usersErr = err
 			sort.Slice(us, func(i, j int) bool { return strings.ToLower(us[i].Email) < strings.ToLower(us[j].Email) })
@@ -277,7 +282,7 @@ func (w *wizard) refresh() {
 	}
 	bl := w.blockers(w.step)
 	if len(bl) > 0 {
-		w.hint.SetText(bl[0])
+		w.hint.SetText(sentence(bl[0]))
 		w.hint.Show()
 		w.nextBtn.Disable()
 	} else {
@@ -285,21 +290,31 @@ func (w *wizard) refresh() {
 		w.hint.Hide()
 		w.nextBtn.Enable()
 	}
-	if w.step == stepReview {
-		w.nextBtn.SetText("Create token")
-	} else {
-		w.nextBtn.SetText("Next")
+	label := "Next"
+	switch {
+	case w.creating:
+		label = "Creating…"
+		w.nextBtn.Disable()
+	case w.step == stepReview:
+		label = "Create token"
 	}
-	if w.step == stepUser {
+	if w.nextBtn.Text != label {
+		w.nextBtn.SetText(label)
+		w.buttons.Refresh() // a longer label needs the row laid out again
+	}
+	if w.step == stepUser || w.creating {
 		w.backBtn.Disable()
 	} else {
 		w.backBtn.Enable()
 	}
-	if w.creating {
-		w.nextBtn.SetText("Creating…")
-		w.nextBtn.Disable()
-		w.backBtn.Disable()
+}
+
+// sentence starts a rule's message with a capital letter, for a line of its own.
+func sentence(s string) string {
+	for i, r := range s {
+		return strings.ToUpper(string(r)) + s[i+len(string(r)):]
 	}
+	return s
 }
 
 // Step 1: the account.
@@ -417,7 +432,7 @@ func (w *wizard) buildReviewStep() {
 	w.problems.Importance = widget.DangerImportance
 	form := widget.NewForm(
 		widget.NewFormItem("Name", w.name),
-		widget.NewFormItem("Expires", container.NewBorder(nil, nil, nil, w.expiresHint, w.expires)),
+		widget.NewFormItem("Expires", container.NewVBox(w.expires, w.expiresHint)),
 	)
 	w.pages[stepReview] = container.NewVBox(form, widget.NewSeparator(),
 		widget.NewLabel("This token will allow:"), w.preview, w.summary, w.problems)
@@ -442,7 +457,12 @@ func (w *wizard) updateReview() {
 	if w.createErr != "" {
 		probs = append(probs, w.createErr)
 	}
-	for _, p := range w.check().Validate(req) {
+	ps := w.check().Validate(req)
+	for i, p := range ps {
+		if i == maxProblemLines {
+			probs = append(probs, fmt.Sprintf("• and %d more", len(ps)-i))
+			break
+		}
 		probs = append(probs, "• "+p.Message)
 	}
 	w.problems.SetText(strings.Join(probs, "\n"))
@@ -463,7 +483,7 @@ func (w *wizard) create() {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
 		c, err := w.p.svc.CreateToken(ctx, req)
-		fyne.Do(func() {
+		w.p.do(func() {
 			w.creating = false
 			if err != nil {
 				w.createErr = "The backend refused the token: " + err.Error()

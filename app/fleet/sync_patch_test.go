@@ -1,0 +1,76 @@
+package fleet
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestPatch(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	base := benchFleet(50, now)
+	ix := NewIndex(append([]Device(nil), base...))
+	ch := ix.At(3)
+	ch.Name = "Renamed Pump"
+	add := Device{ID: "GEN-000010x", Name: "new one", CustomerEmail: "fresh@x.example"}
+	add0 := Device{ID: "AAA-first", Name: "first"}
+	p := ix.Patch([]Device{ch, add, add0}, []string{ix.At(7).ID, "not-there"})
+	if p.Len() != 51 {
+		t.Fatalf("len %d", p.Len())
+	}
+	for i := 1; i < p.Len(); i++ {
+		if p.At(i-1).ID >= p.At(i).ID {
+			t.Fatalf("not in ID order at %d: %s %s", i, p.At(i-1).ID, p.At(i).ID)
+		}
+	}
+	if _, ok := p.Get(ix.At(7).ID); ok {
+		t.Error("removed device still there")
+	}
+	if d, ok := p.Get(ch.ID); !ok || d.Name != "Renamed Pump" {
+		t.Errorf("changed device %+v", d)
+	}
+	if got := p.Search(Filter{Text: "renamed"}, now); len(got) != 1 || p.At(got[0]).ID != ch.ID {
+		t.Errorf("search text not updated: %v", got)
+	}
+	if got := p.Search(Filter{Text: "FRESH@"}, now); len(got) != 1 || p.At(got[0]).ID != add.ID {
+		t.Errorf("new device not searchable: %v", got)
+	}
+	if p.At(0).ID != "AAA-first" {
+		t.Errorf("first is %s", p.At(0).ID)
+	}
+	// The old snapshot is untouched.
+	if ix.Len() != 50 || ix.At(3).Name == "Renamed Pump" {
+		t.Error("Patch modified the original index")
+	}
+	if _, ok := ix.Get(add.ID); ok {
+		t.Error("original index sees the new device")
+	}
+	// Every device of the patched index matches a fresh build.
+	want := NewIndex(append([]Device(nil), p.Devices()...))
+	for i := 0; i < want.Len(); i++ {
+		if want.At(i).ID != p.At(i).ID || want.haystack[i] != p.haystack[i] || p.byID[p.At(i).ID] != i {
+			t.Fatalf("entry %d differs from a fresh index", i)
+		}
+	}
+}
+
+func TestPatchEmptyAndDuplicates(t *testing.T) {
+	var empty *Index
+	devs := []Device{{ID: "b", Name: "one"}, {ID: "a"}, {ID: "b", Name: "two"}}
+	p := empty.Patch(devs, nil)
+	if p.Len() != 2 || p.At(0).ID != "a" || p.At(1).Name != "two" {
+		t.Fatalf("%+v", p.Devices())
+	}
+	if d, ok := p.Get("b"); !ok || d.Name != "two" {
+		t.Errorf("get b: %+v", d)
+	}
+	// Removing and re-adding in the same batch keeps the device.
+	q := p.Patch([]Device{{ID: "a", Name: "back"}}, []string{"a", "b"})
+	if q.Len() != 1 || q.At(0).Name != "back" {
+		t.Errorf("%+v", q.Devices())
+	}
+	if p.Patch(nil, nil) != p {
+		t.Error("an empty patch copied the index")
+	}
+	_ = fmt.Sprint()
+}
