@@ -7,6 +7,7 @@ package mapview
 import (
 	"image"
 	"image/color"
+	"image/draw"
 	"math"
 	"sort"
 	"strconv"
@@ -162,9 +163,11 @@ func (m *Map) Close() error {
 	return nil
 }
 
-// SetMarkers replaces the markers. The view does not move.
+// SetMarkers replaces the markers; the map keeps ms, so do not modify it afterwards. The view
+// does not move.
 func (m *Map) SetMarkers(ms []Marker) {
 	m.markers = ms
+	m.hits = m.hits[:0] // they point at the old markers until the next frame
 	m.pts = m.pts[:0]
 	m.colors = m.colors[:0]
 	m.attention = m.attention[:0]
@@ -448,8 +451,16 @@ func (r *mapRenderer) Objects() []fyne.CanvasObject { return r.objects }
 
 func (r *mapRenderer) Refresh() { r.update(r.m.Size()) }
 
-type subImager interface {
-	SubImage(r image.Rectangle) image.Image
+// crop returns the part r of src as an image of its own. A SubImage will not do: Fyne's GL painter
+// uploads an *image.RGBA's Pix assuming rows of exactly the image's width, which a sub-image's
+// rows (the parent's stride) are not.
+func crop(src image.Image, r image.Rectangle) image.Image {
+	if r == src.Bounds() && r.Min == (image.Point{}) {
+		return src
+	}
+	out := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	draw.Draw(out, out.Bounds(), src, r.Min, draw.Src)
+	return out
 }
 
 // update places tiles, markers and controls for the current view.
@@ -494,11 +505,7 @@ func (r *mapRenderer) update(size fyne.Size) {
 			}
 			if o.src != src || o.rect != rect {
 				o.src, o.rect = src, rect
-				if si, ok := src.(subImager); ok && rect != src.Bounds() {
-					o.img.Image = si.SubImage(rect)
-				} else {
-					o.img.Image = src
-				}
+				o.img.Image = crop(src, rect)
 				o.img.Refresh()
 			}
 			o.seen = r.frame

@@ -299,6 +299,7 @@ func (b *Backend) newCommand(i int32, act fleet.Action, rel string, actor, key s
 		IdemKey: key, Actor: actor, Dev: i, ExpireAt: now.Add(commandTTL(d.D.Transport)),
 	}
 	w.commands[c.C.ID] = c
+	d.cmds = append(d.cmds, c)
 	if key != "" {
 		w.idem[actor+"\x00"+key] = c
 	}

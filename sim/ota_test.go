@@ -92,6 +92,7 @@ func TestCommandToSilentUnitExpires(t *testing.T) {
 	b.w.devs[i].Gone = true
 	b.w.devs[i].D.Online = false
 	b.w.devs[i].gen++
+	b.w.touch(i, b.clk.now())
 	b.mu.Unlock()
 	var cmd fleet.Command
 	c.mustJSON("POST", path(api.PathDeviceCommands, "id", victim.ID), api.CommandRequest{Action: fleet.ActionStop}, 201, &cmd)

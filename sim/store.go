@@ -369,6 +369,7 @@ func decodeState(raw rawState) (*world, time.Time, map[string]*session, error) {
 			}
 			c.Dev = i
 			w.commands[c.C.ID] = c
+			w.devs[i].cmds = append(w.devs[i].cmds, c)
 			if c.IdemKey != "" {
 				w.idem[c.Actor+"\x00"+c.IdemKey] = c
 			}

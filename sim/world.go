@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"sort"
 	"time"
 
@@ -54,7 +55,22 @@ type dev struct {
 	dealer   int          // index into world.dealers
 	gen      uint32       // invalidates scheduled heartbeats when the plan changes
 	pending  []*command   // commands waiting for the unit to report
+	js       []byte       // the public record as JSON, until the next change
+	cmds     []*command   // every command sent to the unit
 	dirty    bool
+}
+
+// json is the public record's JSON, cached until the device changes (touch). A cached slice is
+// never modified, so a writer may keep using it after the lock is released.
+func (d *dev) json() []byte {
+	if d.js == nil {
+		b, err := json.Marshal(copyDevice(&d.D))
+		if err != nil {
+			panic("sim: marshal device: " + err.Error()) // a plain struct: cannot happen
+		}
+		d.js = b
+	}
+	return d.js
 }
 
 // command is a command and what the backend needs to run it.
@@ -168,7 +184,8 @@ func (w *world) touch(i int32, now time.Time) {
 	isNew := d.Seq == 0
 	w.seq++
 	d.Seq = w.seq
-	d.D.UpdatedAt = now
+	d.D.UpdatedAt = now.Truncate(time.Millisecond)
+	d.js = nil
 	w.global.add(d.Seq, i, isNew, w.devs)
 	w.logs[d.dealer].add(d.Seq, i, isNew, w.devs)
 	if !d.dirty {

@@ -9,6 +9,7 @@ package console
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -46,7 +47,8 @@ type Console struct {
 	filter   fleet.Filter
 	sort     Sort
 	selected string // device ID, so the selection survives re-sorts and live updates
-	gen      uint64 // the latest search asked for; older results are dropped
+	gen      atomic.Uint64 // the latest search asked for; older results are dropped
+	applied  atomic.Uint64 // the latest search shown
 
 	search    *searchEntry
 	table     *widget.Table
@@ -256,17 +258,17 @@ func (c *Console) requeryDebounced() {
 // requery starts a search over the current snapshot; apply swaps its result in, unless a newer
 // search has been asked for in the meantime.
 func (c *Console) requery() {
-	c.gen++
-	gen := c.gen
+	gen := c.gen.Add(1)
 	q := query{ix: c.ix, filter: c.filter, sort: c.sort, now: c.svc.Now()}
 	q.filter.Health = append([]fleet.Health(nil), q.filter.Health...)
 	kit.Go(q.run, func(rows []int) { c.apply(gen, q, rows) })
 }
 
 func (c *Console) apply(gen uint64, q query, rows []int) {
-	if gen != c.gen {
+	if gen != c.gen.Load() {
 		return
 	}
+	c.applied.Store(gen)
 	c.ix, c.rows, c.now = q.ix, rows, q.now
 	c.updateCount()
 	c.chips.refreshFirmware(q.ix)

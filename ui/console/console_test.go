@@ -27,10 +27,10 @@ func settled(c *Console) chan struct{} {
 }
 
 // waitView waits for applied searches until ok holds.
-func waitView(t *testing.T, ch chan struct{}, what string, ok func() bool) {
+func waitView(t *testing.T, c *Console, ch chan struct{}, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.After(15 * time.Second)
-	for !ok() {
+	for !ok() || c.applied.Load() != c.gen.Load() {
 		select {
 		case <-ch:
 		case <-deadline:
@@ -62,10 +62,27 @@ func viewIDs(c *Console) []string {
 	return ids
 }
 
-// cellsOnScreen are the table cells the window has laid out, by row then column.
+// objects walks the live object tree (the renderers the window uses; test.LaidOutObjects would
+// build fresh ones, and with them fresh table cells).
+func objects(o fyne.CanvasObject) []fyne.CanvasObject {
+	out := []fyne.CanvasObject{o}
+	switch x := o.(type) {
+	case fyne.Widget:
+		for _, ch := range test.WidgetRenderer(x).Objects() {
+			out = append(out, objects(ch)...)
+		}
+	case *fyne.Container:
+		for _, ch := range x.Objects {
+			out = append(out, objects(ch)...)
+		}
+	}
+	return out
+}
+
+// cellsOnScreen are the table cells in use.
 func cellsOnScreen(w fyne.Window) []*cell {
 	var out []*cell
-	for _, o := range test.LaidOutObjects(w.Canvas().Content()) {
+	for _, o := range objects(w.Canvas().Content()) {
 		if cl, ok := o.(*cell); ok && cl.Visible() && cl.row >= 0 {
 			out = append(out, cl)
 		}
@@ -74,7 +91,7 @@ func cellsOnScreen(w fyne.Window) []*cell {
 }
 
 func button(w fyne.Window, text string) *widget.Button {
-	for _, o := range test.LaidOutObjects(w.Canvas().Content()) {
+	for _, o := range objects(w.Canvas().Content()) {
 		if b, ok := o.(*widget.Button); ok && b.Text == text {
 			return b
 		}
@@ -103,7 +120,7 @@ func TestTypingFiltersRows(t *testing.T) {
 		if len(exp) == 0 || len(exp) == len(devs) {
 			t.Fatalf("%q matches %d of %d: a useless probe", text, len(exp), len(devs))
 		}
-		waitView(t, done, "search "+text, func() bool { return c.filter.Text == text && len(c.rows) == len(exp) })
+		waitView(t, c, done, "search "+text, func() bool { return c.filter.Text == text && len(c.rows) == len(exp) })
 		if got := viewIDs(c); strings.Join(got, ",") != strings.Join(exp, ",") {
 			t.Fatalf("%q: rows %v, want %v", text, got[:3], exp[:3])
 		}
@@ -122,7 +139,7 @@ func TestTypingFiltersRows(t *testing.T) {
 	id := devs[1234].ID
 	c.search.SetText("")
 	test.Type(c.search, id)
-	waitView(t, done, "search by ID", func() bool { return c.filter.Text == id && len(c.rows) == 1 })
+	waitView(t, c, done, "search by ID", func() bool { return c.filter.Text == id && len(c.rows) == 1 })
 	w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if len(opened) != 1 || opened[0] != id {
 		t.Fatalf("Enter opened %v, want [%s]", opened, id)
@@ -200,7 +217,7 @@ func TestSortAndChips(t *testing.T) {
 		t.Fatal("no Last seen header")
 	}
 	test.Tap(hdr)
-	waitView(t, done, "sort", func() bool { return c.sort == Sort{Col: ColLastSeen} })
+	waitView(t, c, done, "sort", func() bool { return c.sort == Sort{Col: ColLastSeen} })
 	view := c.View()
 	for i := 1; i < len(view); i++ {
 		if view[i].LastSeen.After(view[i-1].LastSeen) {
@@ -208,7 +225,7 @@ func TestSortAndChips(t *testing.T) {
 		}
 	}
 	test.Tap(button(w, ColLastSeen.Title()))
-	waitView(t, done, "reverse sort", func() bool { return c.sort.Desc })
+	waitView(t, c, done, "reverse sort", func() bool { return c.sort.Desc })
 	view = c.View()
 	if !view[0].LastSeen.Before(view[len(view)-1].LastSeen) {
 		t.Fatal("reversed sort does not start with the longest silent")
@@ -217,7 +234,7 @@ func TestSortAndChips(t *testing.T) {
 	// The Lost chip keeps exactly the lost units; the Ultra chip then narrows to Ultra ones.
 	test.Tap(button(w, "Lost"))
 	exp := expected(devs, "", func(d fleet.Device) bool { return d.HealthAt(now0) == fleet.HealthLost })
-	waitView(t, done, "lost chip", func() bool { return len(c.rows) == len(exp) && len(c.filter.Health) == 1 })
+	waitView(t, c, done, "lost chip", func() bool { return len(c.rows) == len(exp) && len(c.filter.Health) == 1 })
 	got := viewIDs(c)
 	slices.Sort(got)
 	if !slices.Equal(got, exp) {
@@ -227,7 +244,7 @@ func TestSortAndChips(t *testing.T) {
 	exp = expected(devs, "", func(d fleet.Device) bool {
 		return d.HealthAt(now0) == fleet.HealthLost && d.Console == fleet.ConsoleUltra
 	})
-	waitView(t, done, "ultra chip", func() bool { return len(c.rows) == len(exp) && len(c.filter.Consoles) == 1 })
+	waitView(t, c, done, "ultra chip", func() bool { return len(c.rows) == len(exp) && len(c.filter.Consoles) == 1 })
 	if len(exp) == 0 {
 		t.Fatal("no lost Ultra unit in the generated fleet: a useless probe")
 	}
@@ -240,9 +257,9 @@ func TestSortAndChips(t *testing.T) {
 	exp = expected(devs, "", func(d fleet.Device) bool {
 		return d.HealthAt(now0) == fleet.HealthLost && d.Console == fleet.ConsoleUltra && d.Firmware == fw
 	})
-	waitView(t, done, "firmware pick", func() bool { return len(c.filter.Firmware) == 1 && len(c.rows) == len(exp) })
+	waitView(t, c, done, "firmware pick", func() bool { return len(c.filter.Firmware) == 1 && len(c.rows) == len(exp) })
 	test.Tap(button(w, "Clear filters"))
-	waitView(t, done, "clear", func() bool { return len(c.rows) == len(devs) })
+	waitView(t, c, done, "clear", func() bool { return len(c.rows) == len(devs) })
 }
 
 // TestOnlyVisibleRowsBuilt renders 100,000 units and counts the cells the table builds.
@@ -256,7 +273,7 @@ func TestOnlyVisibleRowsBuilt(t *testing.T) {
 	if c.CountText() != "100,000 of 100,000 units" {
 		t.Fatalf("count %q", c.CountText())
 	}
-	rowH := c.table.MinSize().Height // at least one row plus the header
+	rowH := newCell(c).MinSize().Height
 	maxRows := int(800/rowH) + 4
 	built := c.cellsBuilt
 	if built == 0 || built > maxRows*int(numColumns) {
@@ -312,7 +329,7 @@ func TestLiveUpdatesKeepSelectionAndScroll(t *testing.T) {
 	c.Select(sel)
 	startIx := c.ix
 	// Wait for syncs to replace the snapshot a few times (units report every simulated minute).
-	waitView(t, done, "live updates", func() bool { return c.ix != startIx })
+	waitView(t, c, done, "live updates", func() bool { return c.ix != startIx })
 	changed := 0
 	for _, d := range c.View() {
 		if old, ok := startIx.Get(d.ID); ok && !old.LastSeen.Equal(d.LastSeen) {

@@ -48,17 +48,20 @@ type merger struct {
 
 func (m *merger) add(c session.Change) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.stopped {
+		m.mu.Unlock()
 		return
 	}
 	if m.pending != nil {
 		merge(m.pending, c)
+		m.mu.Unlock()
 		return
 	}
 	cp := c
 	cp.Devices = append([]string(nil), c.Devices...)
 	m.pending = &cp
+	m.mu.Unlock()
+	// Outside the lock: a driver may run flush before Do returns (the test driver does).
 	fyne.Do(m.flush)
 }
 

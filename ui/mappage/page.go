@@ -154,6 +154,10 @@ func New(opts Options) *Page {
 // Content is the page's root object for the shell.
 func (p *Page) Content() fyne.CanvasObject { return p.content }
 
+// Close stops the map's tile loading (when the page opened the source itself); call it when the
+// window closes.
+func (p *Page) Close() error { return p.Map.Close() }
+
 // TileError is why the configured tile source could not be opened, or nil.
 func (p *Page) TileError() error { return p.tileErr }
 

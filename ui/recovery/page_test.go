@@ -66,8 +66,9 @@ func (l *memLog) results() []string {
 	return r
 }
 
-// harness serialises the test's widget access with the page's background updates: Fyne's test
-// driver runs fyne.Do callbacks on the calling goroutine instead of a UI goroutine.
+// harness serialises the page's background updates with the test: Fyne's test driver runs
+// fyne.Do callbacks on the calling goroutine instead of a UI goroutine. The test body holds the
+// lock and lets updates in only while it waits (waitFor), like a UI goroutine between events.
 type harness struct {
 	t  *testing.T
 	mu sync.Mutex
@@ -79,7 +80,8 @@ func (h *harness) do(f func()) {
 	f()
 }
 
-// setup serves a simulated unit on a real pty and builds the page against it.
+// setup serves a simulated unit on a real pty and builds the page against it. It returns with
+// the harness lock held by the test.
 func setup(t *testing.T, cfg unit.Config, c *cache, log rec.ServiceLog) (*Page, *unit.Unit, *harness) {
 	t.Helper()
 	h := &harness{t: t}
@@ -93,9 +95,8 @@ func setup(t *testing.T, cfg unit.Config, c *cache, log rec.ServiceLog) (*Page, 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pty.Close() })
-	var p *Page
 	h.mu.Lock()
-	p = NewPage(Deps{
+	p := NewPage(Deps{
 		Do:        h.do,
 		Firmware:  c,
 		Log:       log,
@@ -107,26 +108,23 @@ func setup(t *testing.T, cfg unit.Config, c *cache, log rec.ServiceLog) (*Page, 
 	})
 	w := test.NewTempWindow(t, p.Content())
 	w.Resize(w.Content().MinSize())
-	h.mu.Unlock()
 	t.Cleanup(func() { h.do(p.Close) })
+	t.Cleanup(h.mu.Unlock) // runs first: the test body ends holding the lock
 	waitFor(h, "port listed", func() bool { return p.portSel.SelectedIndex() == 0 })
 	return p, u, h
 }
 
-// waitFor polls cond (under the harness lock) until it holds.
+// waitFor lets background updates run until cond holds; cond runs with the lock held.
 func waitFor(h *harness, what string, cond func() bool) {
 	h.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
-	for {
-		var ok bool
-		h.do(func() { ok = cond() })
-		if ok {
-			return
-		}
+	for !cond() {
 		if time.Now().After(deadline) {
 			h.t.Fatalf("timed out waiting for %s", what)
 		}
+		h.mu.Unlock()
 		time.Sleep(10 * time.Millisecond)
+		h.mu.Lock()
 	}
 }
 

@@ -1,0 +1,87 @@
+package console
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+)
+
+// benchCache fills a real SQLite cache with 100,000 generated units once per benchmark.
+func benchCache(b *testing.B) string {
+	b.Helper()
+	dir := b.TempDir()
+	if err := uitest.FillCache(context.Background(), dir, uitest.GenerateFleet(100_000, 42, now0), now0); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// BenchmarkConsoleColdStart100k is start-up to a searchable console: open the offline cache of
+// 100,000 units (SQLite → fleet.Index), build the console, render it in a window, and finish a
+// first search typed into the box. Target: under 1 s.
+func BenchmarkConsoleColdStart100k(b *testing.B) {
+	test.NewTempApp(b)
+	dir := benchCache(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		svc, err := uitest.OpenOffline(context.Background(), dir, now0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := New(svc, Options{Debounce: time.Millisecond})
+		done := settled(c)
+		w := test.NewTempWindow(b, c.Content())
+		w.Resize(fyne.NewSize(1300, 800))
+		test.Type(c.search, "okafor")
+		for c.filter.Text != "okafor" || c.applied.Load() != c.gen.Load() || c.applied.Load() == 0 {
+			<-done
+		}
+		if len(c.rows) == 0 || len(c.rows) == 100_000 {
+			b.Fatalf("search kept %d rows", len(c.rows))
+		}
+		b.StopTimer()
+		c.Close()
+		w.Close()
+		svc.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkConsoleMemory100k reports the heap the app holds with 100,000 units loaded and the
+// console on screen (heap-MB, after GC, over the empty app's baseline). Target: under 250 MB.
+func BenchmarkConsoleMemory100k(b *testing.B) {
+	test.NewTempApp(b)
+	dir := benchCache(b)
+	var peak float64
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		svc, err := uitest.OpenOffline(context.Background(), dir, now0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := New(svc, Options{})
+		w := test.NewTempWindow(b, c.Content())
+		w.Resize(fyne.NewSize(1300, 800))
+		c.table.ScrollToBottom()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		mb := float64(after.HeapAlloc-before.HeapAlloc) / (1 << 20)
+		peak = max(peak, mb)
+		runtime.KeepAlive(c)
+		c.Close()
+		w.Close()
+		svc.Close()
+	}
+	b.ReportMetric(peak, "heap-MB")
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.Sys)/(1<<20), "sys-MB")
+}
