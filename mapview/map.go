@@ -112,7 +112,7 @@ func (m *Map) setLoader(l *tiles.Loader, owned bool) {
 	if m.zoom > m.maxZoom {
 		m.zoom = m.maxZoom
 	}
-	l.OnLoad = func(maptile.Tile) {
+	l.SetOnLoad(func(maptile.Tile) {
 		// Many tiles land at once; one refresh per UI frame is enough.
 		if m.queued.CompareAndSwap(false, true) {
 			m.post(func() {
@@ -120,9 +120,9 @@ func (m *Map) setLoader(l *tiles.Loader, owned bool) {
 				m.Refresh()
 			})
 		}
-	}
+	})
 	if old != nil && old != l {
-		old.OnLoad = nil
+		old.SetOnLoad(nil)
 		if oldOwned {
 			go old.Close() // waits for in-flight requests; never on the UI goroutine
 		}
@@ -438,8 +438,7 @@ func (r *mapRenderer) Destroy() {
 func (r *mapRenderer) Layout(size fyne.Size) {
 	if (r.m.pendingFit || r.m.autoFit) && size.Width > 0 && size.Height > 0 {
 		r.m.pendingFit = false
-		r.m.FitMarkers() // refreshes, which lays out
-		return
+		r.m.FitMarkers()
 	}
 	r.m.clampCenter()
 	r.update(size)

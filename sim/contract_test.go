@@ -311,6 +311,7 @@ func TestContract(t *testing.T) {
 		t.Errorf("resend: %+v", res)
 	}
 	c.mustErr("POST", api.PathServiceLog, `{"entries":[]}`, 400, api.CodeBadRequest)
+	c.mustErr("POST", api.PathServiceLog, `{"entries":[{"id":"`+strings.Repeat("x", 2<<20)+`"}]}`, 400, api.CodeBadRequest)
 
 	// Admin endpoints.
 	c.mustErr("POST", api.PathAdminPush, api.GlobalPushRequest{ReleaseID: rel.ID}, 403, api.CodeForbidden)

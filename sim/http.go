@@ -128,7 +128,7 @@ func decode(r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return errf(http.StatusRequestEntityTooLarge, api.CodeBadRequest, "request body too large")
+			return errf(http.StatusBadRequest, api.CodeBadRequest, "request body too large (at most 1 MiB)")
 		}
 		return errf(http.StatusBadRequest, api.CodeBadRequest, "bad JSON body: %v", err)
 	}

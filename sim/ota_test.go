@@ -228,3 +228,85 @@ func TestRolloutPausesAtFailureThreshold(t *testing.T) {
 		t.Errorf("after cancel: %v", st)
 	}
 }
+
+// The threshold is "N units or P percent, whichever comes first"; zero turns a bound off.
+func TestFailureThresholdArithmetic(t *testing.T) {
+	for _, tc := range []struct {
+		units, fails int
+		th           rollout.Threshold
+		paused       bool
+	}{
+		{40, 1, rollout.Threshold{Units: 2, Percent: 5}, false},
+		{40, 2, rollout.Threshold{Units: 2, Percent: 5}, true},   // 2 units
+		{10, 1, rollout.Threshold{Units: 2, Percent: 5}, true},   // 10% ≥ 5%
+		{100, 4, rollout.Threshold{Units: 0, Percent: 5}, false}, // units bound off
+		{100, 5, rollout.Threshold{Units: 0, Percent: 5}, true},
+		{100, 9, rollout.Threshold{Units: 10, Percent: 0}, false},
+		{100, 10, rollout.Threshold{Units: 10, Percent: 0}, true},
+	} {
+		b := &Backend{w: newWorld(1)}
+		ro := &rolloutState{R: rollout.Rollout{Status: rollout.StatusRunning, Threshold: tc.th}, unitIdx: map[string]int{}}
+		for k := 0; k < tc.units; k++ {
+			st := rollout.StageInstalling
+			if k < tc.fails {
+				st = rollout.StageFailed
+			}
+			ro.R.Units = append(ro.R.Units, rollout.UnitProgress{DeviceID: string(rune('a' + k)), Stage: st})
+		}
+		ro.InFlight = tc.units
+		b.w.rollouts["r"] = ro
+		b.unitFinal(ro, true, time.Now())
+		if got := ro.R.Status == rollout.StatusPaused; got != tc.paused {
+			t.Errorf("%d of %d failed with %+v: paused=%v, want %v", tc.fails, tc.units, tc.th, got, tc.paused)
+		}
+		if tc.paused && ro.R.Reason == "" {
+			t.Error("paused without a reason")
+		}
+	}
+}
+
+// Over a few simulated hours units report, go quiet, come back and raise alarms, and delta sync
+// brings each change exactly once per page walk.
+func TestUnitsComeAndGo(t *testing.T) {
+	s := startSim(t, Config{Devices: 1500, Dealers: 1, Speed: 3000})
+	c := newClient(t, s, nil)
+	c.login(account(t, s, "dealer", ""))
+	devs, cursor, total := listAll(t, c, "", 5000)
+	state := map[string]fleet.Device{}
+	for _, d := range devs {
+		state[d.ID] = d
+	}
+	wentOff, cameBack, alarmed, beats := 0, 0, 0, 0
+	for round := 0; round < 15; round++ {
+		time.Sleep(200 * time.Millisecond)
+		var delta []fleet.Device
+		var tot int
+		delta, cursor, tot = listAll(t, c, cursor, 5000)
+		if tot != total {
+			t.Fatalf("total changed %d → %d", total, tot)
+		}
+		for _, d := range delta {
+			old := state[d.ID]
+			switch {
+			case old.Online && !d.Online:
+				wentOff++
+			case !old.Online && d.Online:
+				cameBack++
+			}
+			if len(old.Alarms) == 0 && len(d.Alarms) > 0 {
+				alarmed++
+			}
+			if d.LastSeen.After(old.LastSeen) {
+				beats++
+			}
+			if d.LastSeen.Before(old.LastSeen) {
+				t.Fatalf("%s went back in time: %v → %v", d.ID, old.LastSeen, d.LastSeen)
+			}
+			state[d.ID] = d
+		}
+	}
+	t.Logf("went offline %d, came back %d, raised alarms %d, heartbeats %d", wentOff, cameBack, alarmed, beats)
+	if wentOff == 0 || cameBack == 0 || alarmed == 0 || beats < len(devs) {
+		t.Errorf("a lifeless fleet: offline %d, back %d, alarms %d, heartbeats %d", wentOff, cameBack, alarmed, beats)
+	}
+}

@@ -34,7 +34,7 @@ type Options struct {
 	Log  ServiceLog // may be nil
 
 	ProbeTimeout      time.Duration // per probe request, default 1s
-	ChunkTimeout      time.Duration // per chunk, default 1s plus twice the line time of a packet
+	ChunkTimeout      time.Duration // per chunk; default 500ms plus three times the chunk's line time
 	FirstChunkTimeout time.Duration // offset 0 erases the slot on many units, default 10s
 	Retries           int           // attempts per chunk before reconnecting, default 4
 	ReconnectTimeout  time.Duration // default 20s
@@ -51,10 +51,6 @@ func (o *Options) defaults() {
 	}
 	if o.ProbeTimeout <= 0 {
 		o.ProbeTimeout = time.Second
-	}
-	if o.ChunkTimeout <= 0 {
-		line := time.Duration(smp.EncodedLen(maxPacket)) * 10 * time.Second / time.Duration(o.Baud)
-		o.ChunkTimeout = time.Second + 2*line
 	}
 	if o.FirstChunkTimeout <= 0 {
 		o.FirstChunkTimeout = 10 * time.Second
@@ -155,7 +151,10 @@ func (s *Session) Probe(ctx context.Context) error {
 		var r string
 		r, err = s.cl.Echo(c, "fleetdesk")
 		cancel()
-		if err == nil && r != "fleetdesk" {
+		var de *smp.DeviceError
+		if errors.As(err, &de) {
+			err = nil // a bootloader built without echo still answers: it is there
+		} else if err == nil && r != "fleetdesk" {
 			err = fmt.Errorf("unit echoed %q", r)
 		}
 		if err == nil || ctx.Err() != nil || errors.Is(err, smp.ErrClosed) {
@@ -478,7 +477,8 @@ func (s *Session) reconnect(ctx context.Context, res *Result) error {
 		c, cancel := s.probeCtx(ctx)
 		_, err := s.cl.Echo(c, "fleetdesk")
 		cancel()
-		if err == nil {
+		var de *smp.DeviceError
+		if err == nil || errors.As(err, &de) {
 			return nil
 		}
 		last = err
@@ -519,6 +519,9 @@ func (s *Session) upload(ctx context.Context, p *Plan, res *Result, progress fun
 	window := 1
 	if s.unit.ParamsKnown && s.unit.BufCount > 1 {
 		window = min(s.unit.BufCount, maxWindow)
+	}
+	if !s.unit.ParamsKnown {
+		pkt = s.probeBuffer(ctx, pkt, progress, total)
 	}
 	tx0, rx0, _ := s.cl.Stats()
 	var txPrev, rxPrev int64 // wire counts of clients replaced by reconnects
@@ -581,6 +584,10 @@ func (s *Session) upload(ctx context.Context, p *Plan, res *Result, progress fun
 		f := inflight[0]
 		inflight = inflight[1:]
 		timeout := s.opt.ChunkTimeout
+		if timeout <= 0 {
+			// Request and answer on the line, the flash write, and room for a busy host.
+			timeout = 500*time.Millisecond + 3*lineTime(int64(smp.EncodedLen(f.full+64)), s.opt.Baud)
+		}
 		if f.firstSent {
 			timeout = s.opt.FirstChunkTimeout
 		}
@@ -646,6 +653,36 @@ func (s *Session) upload(ctx context.Context, p *Plan, res *Result, progress fun
 	res.WireTx, res.WireRx = txPrev+tx-tx0, rxPrev+rx-rx0
 	res.LineEfficiency = lineTime(res.WireTx+res.WireRx, s.opt.Baud).Seconds() / res.UploadTime.Seconds()
 	return nil
+}
+
+// probeOffset is an upload offset no upload ever reaches: a chunk sent there is answered with
+// the unit's current offset (or an error) and never written, on MCUboot and on Zephyr alike.
+const probeOffset = 1 << 30
+
+// probeBuffer finds a packet size the unit accepts when it does not announce its buffer: a
+// chunk of zeros at probeOffset, halved while the unit stays silent. Any answer, even an error,
+// proves the packet arrived whole. Doing this with a short timeout spares the upload's first
+// chunk, whose timeout must allow a slot erase, from learning it the slow way.
+func (s *Session) probeBuffer(ctx context.Context, pkt int, progress func(Progress), total int) int {
+	for pkt > minPacket && ctx.Err() == nil {
+		n := s.chunkData(pkt, probeOffset, probeOffset, false)
+		var err error
+		for range 2 {
+			c, cancel := s.probeCtx(ctx)
+			_, err = s.cl.Upload(c, smp.UploadRequest{Off: probeOffset, Data: make([]byte, n)})
+			cancel()
+			if !errors.Is(err, smp.ErrTimeout) {
+				break
+			}
+		}
+		if !errors.Is(err, smp.ErrTimeout) {
+			return pkt
+		}
+		pkt = max(pkt/2, minPacket)
+		progress(Progress{Stage: StageUpload, Total: int64(total),
+			Note: fmt.Sprintf("the unit drops big packets: trying %d bytes", pkt)})
+	}
+	return pkt
 }
 
 // reopen closes the line and waits for the unit to answer again on a freshly opened port.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/mapview/basemap"
@@ -34,9 +35,7 @@ type Loader struct {
 	root    image.Image // the basemap's whole world, always available
 	timeout time.Duration
 
-	// OnLoad is called from a worker goroutine after a requested tile lands in memory. The widget
-	// hands it to fyne.Do; it must not block.
-	OnLoad func(t maptile.Tile)
+	onLoad atomic.Pointer[func(t maptile.Tile)]
 
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -104,6 +103,16 @@ func (l *Loader) Close() error {
 		}
 	}
 	return first
+}
+
+// SetOnLoad sets the function called from a worker goroutine after a requested tile lands in
+// memory; nil stops the calls. The widget hands it to fyne.Do; it must not block.
+func (l *Loader) SetOnLoad(f func(t maptile.Tile)) {
+	if f == nil {
+		l.onLoad.Store(nil)
+		return
+	}
+	l.onLoad.Store(&f)
 }
 
 // Attribution is the credit line the map must show.
@@ -240,8 +249,8 @@ func (l *Loader) work() {
 		l.busy--
 		l.cond.Broadcast()
 		l.mu.Unlock()
-		if err == nil && l.OnLoad != nil {
-			l.OnLoad(t)
+		if f := l.onLoad.Load(); err == nil && f != nil {
+			(*f)(t)
 		}
 	}
 }

@@ -123,11 +123,11 @@ func TestLoaderWorkersReportLoads(t *testing.T) {
 	defer l.Close()
 	var mu sync.Mutex
 	loaded := map[maptile.Tile]bool{}
-	l.OnLoad = func(t maptile.Tile) {
+	l.SetOnLoad(func(t maptile.Tile) {
 		mu.Lock()
 		loaded[t] = true
 		mu.Unlock()
-	}
+	})
 	want := maptile.New(0, 0, 3).Children()
 	want = append(want, maptile.New(1, 1, 3).Children()...)
 	l.Want(want)

@@ -104,8 +104,6 @@ func (s *Session) adopt(tp api.TokenPair) {
 			s.notice = NoKeyringNotice
 			s.store = &Memory{}
 			_ = s.store.Set(Account(s.profile), tp.RefreshToken)
-		} else if !s.store.Persistent() {
-			s.notice = NoKeyringNotice
 		}
 	}
 }

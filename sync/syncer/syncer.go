@@ -144,7 +144,7 @@ func Open(ctx context.Context, opts Options) (*Session, error) {
 	s.client = plain.WithTokens(s.auth)
 	s.status.BackendURL = base
 	s.status.Demo = opts.Demo
-	if notice != "" && opts.Email == "" {
+	if notice != "" {
 		s.addNotice(notice)
 	}
 
@@ -159,6 +159,9 @@ func Open(ctx context.Context, opts Options) (*Session, error) {
 		switch {
 		case err == nil:
 			s.resumed = true
+		case errors.Is(err, auth.ErrNotSignedIn) && notice != "":
+			s.cache.Close()
+			return nil, fmt.Errorf("profile %q: %w: %s", opts.Profile, auth.ErrNotSignedIn, notice)
 		case errors.Is(err, auth.ErrNotSignedIn):
 			s.cache.Close()
 			return nil, fmt.Errorf("profile %q: %w (run `fleetdesk login`)", opts.Profile, auth.ErrNotSignedIn)

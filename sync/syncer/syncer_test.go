@@ -85,7 +85,7 @@ func TestFullThenDeltaSyncAgainstSim(t *testing.T) {
 		}
 	}
 	st := s.Status()
-	if !st.Online || st.LastSync.IsZero() || st.UserEmail != acc.Email || s.Actor().Dealer != acc.Dealer {
+	if !st.Online || st.LastSync.IsZero() || st.UserEmail != acc.Email || s.Actor().Dealer != acc.Dealer || st.Notice != "" {
 		t.Errorf("status %+v actor %+v", st, s.Actor())
 	}
 	mu.Lock()

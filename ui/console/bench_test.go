@@ -36,7 +36,7 @@ func BenchmarkConsoleColdStart100k(b *testing.B) {
 		}
 		c := New(svc, Options{Debounce: time.Millisecond})
 		done := settled(c)
-		w := test.NewTempWindow(b, c.Content())
+		w := test.NewWindow(c.Content())
 		w.Resize(fyne.NewSize(1300, 800))
 		test.Type(c.search, "okafor")
 		for c.filter.Text != "okafor" || c.applied.Load() != c.gen.Load() || c.applied.Load() == 0 {
@@ -68,7 +68,7 @@ func BenchmarkConsoleMemory100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		c := New(svc, Options{})
-		w := test.NewTempWindow(b, c.Content())
+		w := test.NewWindow(c.Content())
 		w.Resize(fyne.NewSize(1300, 800))
 		c.table.ScrollToBottom()
 		runtime.GC()

@@ -249,6 +249,9 @@ func (p *Page) refresh() {
 		for _, g := range p.groups {
 			g.card.Hide()
 		}
+		for _, b := range p.buttons {
+			b.Hide()
+		}
 		p.noAction.SetText(p.id + " is not in your fleet (it may be outside your dealer scope, or not synced yet).")
 		p.noAction.Show()
 		return

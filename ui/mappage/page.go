@@ -25,6 +25,9 @@ var (
 	RedColor   = mapview.AttentionColor              // needs attention or lost contact
 )
 
+// The colours boxed once: a color.Color per marker would cost an allocation per unit per sync.
+var greenMarker, redMarker color.Color = GreenColor, RedColor
+
 // Options configures a Page. Every field may be left empty.
 type Options struct {
 	// Tiles picks the tile source (Settings). If it cannot be opened the page falls back to the
@@ -221,16 +224,18 @@ func (p *Page) render() {
 	var markers []mapview.Marker
 	noPos := 0
 	if p.ix != nil {
-		for _, i := range p.ix.Search(p.filter, p.now) {
+		found := p.ix.Search(p.filter, p.now)
+		markers = make([]mapview.Marker, 0, len(found))
+		for _, i := range found {
 			d := p.ix.At(i)
 			if d.GPS == nil {
 				noPos++
 				continue
 			}
 			attn := d.HealthAt(p.now).NeedsAttention()
-			c := GreenColor
+			c := greenMarker
 			if attn {
-				c = RedColor
+				c = redMarker
 			}
 			markers = append(markers, mapview.Marker{ID: d.ID, Lat: d.GPS.Lat, Lon: d.GPS.Lon, Color: c, Attention: attn})
 		}

@@ -161,6 +161,16 @@ func TestFiltersAreSharedWithTheConsole(t *testing.T) {
 	if got := h.p.status.Text; got != "1 unit on the map" {
 		t.Errorf("status %q", got)
 	}
+	// A filter that empties the map, then a window resize: the map still lays out and no unit
+	// is left drawn.
+	h.p.SetFilter(fleet.Filter{Text: "no such unit"})
+	h.w.Resize(fyne.NewSize(800, 500))
+	if len(h.p.Map.Markers()) != 0 || h.p.status.Text != "0 units on the map" {
+		t.Errorf("empty filter: %d markers, status %q", len(h.p.Map.Markers()), h.p.status.Text)
+	}
+	if h.p.Map.Size().Width < 700 {
+		t.Errorf("map not resized: %v", h.p.Map.Size())
+	}
 }
 
 func TestLiveUpdateKeepsTheView(t *testing.T) {

@@ -207,3 +207,30 @@ func Offline(t testing.TB, n int, now time.Time) (*syncer.Session, []fleet.Devic
 	t.Cleanup(func() { s.Close() })
 	return s, keep
 }
+
+// StartSim starts a simulated backend only (for sign-in tests) and returns it with a dealer
+// account; it stops at the test's end.
+func StartSim(t testing.TB, cfg sim.Config) (*sim.Server, sim.Account) {
+	t.Helper()
+	srv, err := sim.Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("sim.Start: %v", err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	for _, a := range srv.Accounts {
+		if a.Role == "dealer" {
+			return srv, a
+		}
+	}
+	t.Fatal("the simulated backend seeded no dealer account")
+	return nil, sim.Account{}
+}
+
+// SignIn is the sign-in the app's window uses, against a fresh cache under dir with an in-memory
+// credential store (tests must not touch the user's keyring).
+func SignIn(dir string, now func() time.Time) func(ctx context.Context, backendURL, email, password string) (*syncer.Session, error) {
+	return func(ctx context.Context, backendURL, email, password string) (*syncer.Session, error) {
+		return syncer.Open(ctx, syncer.Options{BackendURL: backendURL, CacheDir: dir, Email: email, Password: password,
+			Store: &auth.Memory{}, Interval: 300 * time.Millisecond, Now: now})
+	}
+}

@@ -1,0 +1,306 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/sim"
+	"github.com/fleetdesk/fleetdesk/sync/syncer"
+	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
+)
+
+var now0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func newShell(t *testing.T, opts Options) *Shell {
+	t.Helper()
+	opts.App = test.NewTempApp(t)
+	opts.Window = test.NewTempWindow(t, widget.NewLabel(""))
+	opts.Window.Resize(fyne.NewSize(1300, 820))
+	s := New(opts)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func TestSignInShowsClearErrorsThenSignsIn(t *testing.T) {
+	srv, acct := uitest.StartSim(t, sim.Config{Devices: 120, Dealers: 2, Seed: 4, Speed: 10})
+	open := uitest.SignIn(t.TempDir(), srv.Now)
+	var sessions []*syncer.Session
+	s := newShell(t, Options{SignIn: func(ctx context.Context, u, e, p string) (session.Service, error) {
+		ss, err := open(ctx, u, e, p)
+		if err != nil {
+			return nil, err
+		}
+		sessions = append(sessions, ss)
+		return ss, nil
+	}})
+	t.Cleanup(func() {
+		for _, ss := range sessions {
+			ss.Close()
+		}
+	})
+	si := s.signIn
+	try := func(url, email, pw string) string {
+		t.Helper()
+		si.backend.SetText(url)
+		si.email.SetText(email)
+		si.password.SetText(pw)
+		test.Tap(si.button)
+		uitest.WaitFor(t, 20*time.Second, "the sign-in to finish", func() bool {
+			var busy bool
+			kit.Do(func() { busy = si.button.Disabled() })
+			return !busy
+		})
+		return si.Error()
+	}
+	for _, c := range []struct{ url, email, pw, want string }{
+		{"", acct.Email, "x", "Enter the backend URL"},
+		{"ftp://fleet.example.com", acct.Email, "x", "must start with https://"},
+		{srv.URL, "not-an-email", "x", "is not an email address"},
+		{srv.URL, acct.Email, "", "Enter your password"},
+		{srv.URL, acct.Email, "wrong-password", "Sign-in failed"},
+		{"http://127.0.0.1:1", acct.Email, "x", "Sign-in failed"},
+	} {
+		got := try(c.url, c.email, c.pw)
+		if !strings.Contains(got, c.want) {
+			t.Fatalf("%q/%q: error %q, want it to contain %q", c.url, c.email, got, c.want)
+		}
+		if s.Service() != nil {
+			t.Fatalf("%q/%q signed in", c.url, c.email)
+		}
+		if strings.Contains(got, "wrong-password") {
+			t.Fatal("the error text repeats the password")
+		}
+	}
+	try(srv.URL, acct.Email, acct.Password)
+	uitest.WaitFor(t, 20*time.Second, "the main window", func() bool {
+		var ok bool
+		kit.Do(func() { ok = s.Console() != nil })
+		return ok
+	})
+	if si.Error() != "" {
+		t.Fatalf("error after a good sign-in: %q", si.Error())
+	}
+	prefs := s.opts.App.Preferences()
+	if prefs.String(prefBackend) != srv.URL || prefs.String(prefEmail) != acct.Email {
+		t.Fatal("the profile (backend, email) was not remembered")
+	}
+	if s.Console().CountText() == "" || s.Service().Fleet().Len() == 0 {
+		t.Fatal("signed in but no fleet")
+	}
+	// The sign-in screen comes back prefilled.
+	s.ShowSignIn("")
+	if s.signIn.backend.Text != srv.URL || s.signIn.email.Text != acct.Email || s.signIn.password.Text != "" {
+		t.Fatal("sign-in screen not prefilled from the remembered profile (or kept the password)")
+	}
+}
+
+func TestNavigationShowsOnlyExistingPagesAndShowOnMap(t *testing.T) {
+	svc, devs := uitest.Offline(t, 200, now0)
+	var shown []string
+	closed := 0
+	s := newShell(t, Options{Pages: []Page{
+		{Name: PageRecovery, Build: func(Env) fyne.CanvasObject { return widget.NewLabel("recovery") }},
+		{Name: PageMap, Build: func(env Env) fyne.CanvasObject {
+			if env.ShowOnMap == nil || env.OpenManage == nil || env.Service == nil {
+				t.Error("the Map page's Env lacks hooks")
+			}
+			return widget.NewLabel("map")
+		}, ShowDevice: func(id string) { shown = append(shown, id) }, Close: func() { closed++ }},
+	}})
+	s.Start(svc)
+	if got := s.PageNames(); !slices.Equal(got, []string{PageConsole, PageMap, PageRecovery, PageSettings}) {
+		t.Fatalf("navigation %v", got)
+	}
+	var withGPS fleet.Device
+	for _, d := range devs {
+		if d.GPS != nil {
+			withGPS = d
+			break
+		}
+	}
+	s.OpenManage(withGPS.ID)
+	if s.Manage() == nil || s.Manage().DeviceID() != withGPS.ID || s.CurrentPage() != PageConsole {
+		t.Fatal("OpenManage did not show the unit in the Console tab")
+	}
+	var link *widget.Button
+	for _, o := range objects(s.Manage().Content()) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Show on map" && b.Visible() {
+			link = b
+		}
+	}
+	if link == nil {
+		t.Fatal("no Show on map link although a Map page exists and the unit has a position")
+	}
+	test.Tap(link)
+	if s.CurrentPage() != PageMap || !slices.Equal(shown, []string{withGPS.ID}) {
+		t.Fatalf("Show on map: page %s, map asked for %v", s.CurrentPage(), shown)
+	}
+	s.Close()
+	if closed != 1 {
+		t.Fatalf("page Close called %d times", closed)
+	}
+
+	// Without a Map page there is no link.
+	s2 := newShell(t, Options{})
+	s2.Start(svc)
+	if got := s2.PageNames(); !slices.Equal(got, []string{PageConsole, PageSettings}) {
+		t.Fatalf("navigation %v", got)
+	}
+	s2.OpenManage(withGPS.ID)
+	for _, o := range objects(s2.Manage().Content()) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Show on map" {
+			t.Fatal("Show on map offered with no Map page")
+		}
+	}
+}
+
+func TestOfflineBannerAndStatusBar(t *testing.T) {
+	svc, _ := uitest.Offline(t, 100, now0)
+	s := newShell(t, Options{})
+	s.Start(svc)
+	st := svc.Status()
+	if st.Online {
+		t.Fatal("a cache-only session says online")
+	}
+	if !s.banner.offline.Visible() {
+		t.Fatal("offline banner hidden while offline")
+	}
+	want := "Offline — data as of " + st.LastSync.Local().Format("2 Jan 2006 15:04")
+	if txt := s.banner.offlineTxt.Text; !strings.HasPrefix(txt, want) || !strings.Contains(txt, "disabled") {
+		t.Fatalf("banner %q, want prefix %q", txt, want)
+	}
+	if s.bar.online.Text != "Offline" || !s.bar.syncBtn.Disabled() {
+		t.Fatalf("status bar says %q with Sync now enabled=%v", s.bar.online.Text, !s.bar.syncBtn.Disabled())
+	}
+	if got := s.bar.synced.Text; got != "synced 5 min ago" {
+		t.Fatalf("synced text %q", got)
+	}
+	if s.bar.demo.Visible() {
+		t.Fatal("DEMO badge on a non-demo session")
+	}
+}
+
+func TestStatusBarOnlineDemoAndSyncProgress(t *testing.T) {
+	for _, c := range []struct {
+		st   session.Status
+		want string
+	}{
+		{session.Status{LastSync: now0.Add(-12 * time.Second)}, "synced 12 s ago"},
+		{session.Status{LastSync: now0.Add(-3 * time.Minute)}, "synced 3 min ago"},
+		{session.Status{Syncing: true}, "first sync…"},
+		{session.Status{}, "never synced"},
+	} {
+		if got := SyncedText(now0, c.st); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.st, got, c.want)
+		}
+	}
+	live := uitest.StartLive(t, sim.Config{Devices: 50, Dealers: 1, Seed: 2, Speed: 10})
+	s := newShell(t, Options{})
+	s.Start(live.Session)
+	if s.banner.offline.Visible() || s.bar.online.Text != "Online" {
+		t.Fatal("online session shows offline")
+	}
+	if !strings.Contains(s.bar.who.Text, live.Session.Status().DealerName) || live.Session.Status().DealerName == "" {
+		t.Fatalf("status bar %q lacks the dealer", s.bar.who.Text)
+	}
+	// A running sync shows its progress.
+	s.bar.update(session.Status{Online: true, Syncing: true, SyncDone: 400, SyncTotal: 1000, LastSync: now0})
+	if !s.bar.progress.Visible() || s.bar.progress.Value != 400 || s.bar.progress.Max != 1000 {
+		t.Fatal("sync progress not shown")
+	}
+	s.bar.update(session.Status{Online: true, Demo: true, BackendURL: "http://127.0.0.1:9"})
+	if s.bar.progress.Visible() || !s.bar.demo.Visible() || !strings.Contains(s.bar.who.Text, "Simulated backend") {
+		t.Fatal("demo status not shown")
+	}
+}
+
+func TestKeyboard(t *testing.T) {
+	svc, _ := uitest.Offline(t, 300, now0)
+	s := newShell(t, Options{})
+	s.Start(svc)
+	c := s.win.Canvas()
+	if c.Focused() == nil {
+		t.Fatal("search not focused at start")
+	}
+	// Enter with a selection opens it (no widget focused: the window's key handler).
+	id := s.Console().View()[5].ID
+	s.Console().Select(id)
+	c.Unfocus()
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if s.Manage() == nil || s.Manage().DeviceID() != id {
+		t.Fatal("Enter did not open the selected unit")
+	}
+	// Esc closes a dialog first, then leaves the Manage page.
+	kit.ShowDialog(s.win, dialog.NewInformation("x", "y", s.win))
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if c.Overlays().Top() != nil || s.Manage() == nil {
+		t.Fatal("Esc did not close just the dialog")
+	}
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if s.Manage() != nil {
+		t.Fatal("second Esc did not leave the Manage page")
+	}
+	// Ctrl/Cmd+F from the Manage page (or anywhere) goes to the search box.
+	s.OpenManage(id)
+	s.ShowPage(PageSettings)
+	c.Unfocus()
+	sc, ok := c.(interface{ TypedShortcut(fyne.Shortcut) })
+	if !ok {
+		t.Fatal("test canvas takes no shortcuts")
+	}
+	sc.TypedShortcut(&desktopF)
+	if s.Manage() != nil || s.CurrentPage() != PageConsole || c.Focused() == nil {
+		t.Fatal("Ctrl+F did not focus the console's search")
+	}
+	// The console kept its selection across the Manage page.
+	if s.Console().Selected() != id {
+		t.Fatal("selection lost")
+	}
+}
+
+func TestCheckSignIn(t *testing.T) {
+	for _, c := range []struct{ u, e, p, want string }{
+		{"https://fleet.example.com", "a@b.c", "pw", ""},
+		{"http://127.0.0.1:8080", "a@b.c", "pw", ""},
+		{"fleet.example.com", "a@b.c", "pw", "not a URL"},
+		{"https://", "a@b.c", "pw", "not a URL"},
+		{"https://x", "@b.c", "pw", "not an email"},
+		{"https://x", "a@", "pw", "not an email"},
+		{"https://x", "", "pw", "enter your email"},
+	} {
+		err := CheckSignIn(c.u, c.e, c.p)
+		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%q %q: %v, want %q", c.u, c.e, err, c.want)
+		}
+	}
+}
+
+// objects walks the live object tree through the renderers in use.
+func objects(o fyne.CanvasObject) []fyne.CanvasObject {
+	out := []fyne.CanvasObject{o}
+	switch x := o.(type) {
+	case fyne.Widget:
+		for _, ch := range test.WidgetRenderer(x).Objects() {
+			out = append(out, objects(ch)...)
+		}
+	case *fyne.Container:
+		for _, ch := range x.Objects {
+			out = append(out, objects(ch)...)
+		}
+	}
+	return out
+}
+
+var desktopF = desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
