@@ -109,6 +109,8 @@ type Shell struct {
 	signIn *signInScreen
 
 	stop []func()
+
+	onStarted func() // for tests: Start has finished
 }
 
 // New makes the shell and shows the sign-in screen. Call Start instead when a session already
@@ -191,6 +193,9 @@ func (s *Shell) Start(svc session.Service) {
 		kit.Ticker(time.Second, s.bar.tick),
 	)
 	s.console.FocusSearch(s.win)
+	if s.onStarted != nil {
+		s.onStarted()
+	}
 }
 
 func (s *Shell) env() Env {

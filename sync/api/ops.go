@@ -169,11 +169,18 @@ func (c *Client) RevokeToken(ctx context.Context, id string) error {
 }
 
 // UploadServiceLog sends on-site recovery records. Entries carry client-made IDs, so a resend is
-// not recorded twice and the call is retried.
-func (c *Client) UploadServiceLog(ctx context.Context, entries []ServiceLogEntry) error {
-	_, err := c.do(ctx, call{method: http.MethodPost, path: PathServiceLog, body: ServiceLogRequest{Entries: entries}, auth: true, retry: true,
+// not recorded twice (the answer counts it as a duplicate) and the call is retried.
+func (c *Client) UploadServiceLog(ctx context.Context, entries []ServiceLogEntry) (ServiceLogResult, error) {
+	var res ServiceLogResult
+	body, err := c.do(ctx, call{method: http.MethodPost, path: PathServiceLog, body: ServiceLogRequest{Entries: entries}, auth: true, retry: true,
 		expected: []int{http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent}})
-	return err
+	if err != nil || len(body) == 0 {
+		return res, err
+	}
+	if err := Decode(body, &res); err != nil {
+		return res, &Error{Endpoint: "POST " + PathServiceLog, Kind: KindBadResponse, Status: http.StatusOK, Message: err.Error(), Err: err}
+	}
+	return res, nil
 }
 
 // AdminPush is the admin-only global firmware push. The app never offers it to dealers; the

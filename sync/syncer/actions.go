@@ -316,7 +316,7 @@ func (s *Session) UploadServiceLog(ctx context.Context) (int, error) {
 	if err != nil || len(pending) == 0 {
 		return 0, err
 	}
-	if err := s.client.UploadServiceLog(ctx, pending); err != nil {
+	if _, err := s.client.UploadServiceLog(ctx, pending); err != nil {
 		s.noteErr(err)
 		return 0, err
 	}

@@ -219,6 +219,20 @@ func TestCommandsReleasesAndServiceLogAgainstSim(t *testing.T) {
 	if err != nil || len(pending) != 0 {
 		t.Errorf("pending after an online upload: %v %v", pending, err)
 	}
+	// A resend after a lost answer is recognised, not recorded twice.
+	if res, err := s.client.UploadServiceLog(ctx, []api.ServiceLogEntry{e}); err != nil || res.Duplicates != 1 || res.Accepted != 0 {
+		t.Errorf("resend: %+v %v", res, err)
+	}
+	// The same Idempotency-Key (a retried POST) gets the first command back, not a second one.
+	key := api.NewIdempotencyKey()
+	c1, err := s.client.SendCommand(ctx, target.ID, api.CommandRequest{Action: fleet.ActionStop}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := s.client.SendCommand(ctx, target.ID, api.CommandRequest{Action: fleet.ActionStop}, key)
+	if err != nil || c2.ID != c1.ID {
+		t.Errorf("replayed command %q vs %q: %v", c2.ID, c1.ID, err)
+	}
 	found := false
 	for _, got := range srv.Backend().ServiceLog(acc.Dealer) {
 		found = found || got.ID == "svc-1"

@@ -141,8 +141,7 @@ func New(opts Options) *Page {
 	}
 
 	p.cardBox = container.NewVBox()
-	p.card = container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground)),
-		container.NewPadded(p.cardBox))
+	p.card = container.NewStack(newPanelBg(), container.NewPadded(p.cardBox))
 	p.card.Hide()
 
 	toolbar := container.NewBorder(nil, nil, nil, container.NewHBox(p.health, p.model), p.search)
@@ -426,7 +425,7 @@ func legend() fyne.CanvasObject {
 			widget.NewLabel(text))
 	}
 	box := container.NewVBox(row(GreenColor, "Reporting normally"), row(RedColor, "Needs attention or lost contact"))
-	return container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground)), box)
+	return container.NewStack(newPanelBg(), container.NewPadded(box))
 }
 
 // overlayLayout puts the legend at the bottom left of the map (clear of the attribution at the

@@ -609,7 +609,9 @@ func (p *Page) finished(res rec.Result, err error) {
 	p.resultLbl.SetText(fmt.Sprintf("Done: the unit runs %s (was %s). %s bytes in %.1f s, %.2f KB/s.",
 		res.VersionAfter, orUnknown(res.VersionBefore), kit.Thousands(int(res.Bytes)), res.UploadTime.Seconds(), res.Throughput/1000))
 	p.showUnit()
+	// The summary described the unit before the flash; the result line now says what it runs.
 	p.plan = nil
+	p.summaryLbl.SetText("")
 	p.setPhase(phaseDone)
 }
 
