@@ -346,13 +346,14 @@ func TestOfflineIsOffline(t *testing.T) {
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	cases := map[string]time.Duration{"0": 0, "7": 7 * time.Second, " 120 ": 2 * time.Minute,
-		now.Add(30 * time.Second).Format(time.RFC1123): 30 * time.Second}
+		now.Add(30 * time.Second).Format(time.RFC1123): 30 * time.Second, "99999999999": 24 * time.Hour,
+		"Wed, 01 Oct 2200 00:00:00 GMT": 24 * time.Hour, now.Add(-time.Hour).Format(time.RFC1123): 0}
 	for in, want := range cases {
 		if got, ok := ParseRetryAfter(in, now); !ok || got != want {
 			t.Errorf("ParseRetryAfter(%q) = %v, %v", in, got, ok)
 		}
 	}
-	for _, bad := range []string{"", "-1", "soon", "99999999999"} {
+	for _, bad := range []string{"", "-1", "soon", "1.5"} {
 		if _, ok := ParseRetryAfter(bad, now); ok {
 			t.Errorf("ParseRetryAfter(%q) accepted", bad)
 		}

@@ -46,28 +46,32 @@ func DecodeError(body []byte) (ErrorDetail, bool) {
 	return eb.Error, true
 }
 
-// ParseRetryAfter reads a Retry-After header (delta-seconds or an HTTP date); ok is false when it
-// is absent or unreadable.
+// ParseRetryAfter reads a Retry-After header (delta-seconds or an HTTP date), clamped to a day; ok
+// is false when it is absent or unreadable.
 func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
 	}
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 || n > 86400 {
+		if n < 0 {
 			return 0, false
 		}
-		return time.Duration(n) * time.Second, true
+		return min(time.Duration(min(n, maxRetryAfterSeconds))*time.Second, maxRetryAfter), true
 	}
 	if t, err := time.Parse(time.RFC1123, v); err == nil {
+		// A date decades away must not overflow into a negative wait: clamp it to a day, which
+		// is far beyond what any caller waits anyway.
 		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
+		return min(max(d, 0), maxRetryAfter), true
 	}
 	return 0, false
 }
+
+const (
+	maxRetryAfter        = 24 * time.Hour
+	maxRetryAfterSeconds = int64(maxRetryAfter / time.Second)
+)
 
 // Validate checks that every device names itself.
 func (p *DevicePage) Validate() error {

@@ -82,7 +82,7 @@ func FuzzParseRetryAfter(f *testing.F) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, v string) {
 		d, ok := ParseRetryAfter(v, now)
-		if ok && (d < 0 || d > 24*time.Hour+time.Duration(1<<62)) {
+		if ok && (d < 0 || d > 24*time.Hour) {
 			t.Fatalf("ParseRetryAfter(%q) = %v", v, d)
 		}
 		if !ok && d != 0 {
