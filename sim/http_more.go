@@ -364,8 +364,12 @@ func (b *Backend) postServiceLog(w http.ResponseWriter, r *http.Request, p *prin
 		return errf(http.StatusBadRequest, api.CodeBadRequest, "send 1 to 500 entries")
 	}
 	for _, e := range req.Entries {
-		if e.ID == "" || len(e.ID) > 100 || e.DeviceSerial == "" || e.Result == "" || e.At.IsZero() {
-			return errf(http.StatusBadRequest, api.CodeBadRequest, "every entry needs id (at most 100 characters), device_serial, result and at")
+		// device_serial may be empty: a plain MCUboot unit does not say who it is.
+		if e.ID == "" || len(e.ID) > 100 || e.Result == "" || e.At.IsZero() {
+			return errf(http.StatusBadRequest, api.CodeBadRequest, "every entry needs id (at most 100 characters), result and at")
+		}
+		if e.Bytes < 0 || e.DurationMS < 0 || e.Throughput < 0 {
+			return errf(http.StatusBadRequest, api.CodeBadRequest, "bytes, duration_ms and throughput cannot be negative")
 		}
 	}
 	var res api.ServiceLogResult

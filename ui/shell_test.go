@@ -29,7 +29,7 @@ func newShell(t *testing.T, opts Options) *Shell {
 	opts.Window = test.NewTempWindow(t, widget.NewLabel(""))
 	opts.Window.Resize(fyne.NewSize(1300, 820))
 	s := New(opts)
-	t.Cleanup(s.Close)
+	t.Cleanup(func() { kit.Lock(); defer kit.Unlock(); s.Close() })
 	return s
 }
 
@@ -50,6 +50,8 @@ func TestSignInShowsClearErrorsThenSignsIn(t *testing.T) {
 			ss.Close()
 		}
 	})
+	kit.Lock()
+	defer kit.Unlock()
 	si := s.signIn
 	try := func(url, email, pw string) string {
 		t.Helper()
@@ -57,11 +59,7 @@ func TestSignInShowsClearErrorsThenSignsIn(t *testing.T) {
 		si.email.SetText(email)
 		si.password.SetText(pw)
 		test.Tap(si.button)
-		uitest.WaitFor(t, 20*time.Second, "the sign-in to finish", func() bool {
-			var busy bool
-			kit.Do(func() { busy = si.button.Disabled() })
-			return !busy
-		})
+		uitest.Await(t, 20*time.Second, "the sign-in to finish", func() bool { return !si.button.Disabled() })
 		return si.Error()
 	}
 	for _, c := range []struct{ url, email, pw, want string }{
@@ -89,9 +87,7 @@ func TestSignInShowsClearErrorsThenSignsIn(t *testing.T) {
 	si.email.SetText(acct.Email)
 	si.password.SetText(acct.Password)
 	test.Tap(si.button)
-	select {
-	case <-started:
-	case <-time.After(30 * time.Second):
+	if _, ok := uitest.Recv(started, 30*time.Second); !ok {
 		t.Fatalf("no main window after a good sign-in; error %q", si.Error())
 	}
 	if si.Error() != "" {
@@ -113,6 +109,8 @@ func TestSignInShowsClearErrorsThenSignsIn(t *testing.T) {
 
 func TestNavigationShowsOnlyExistingPagesAndShowOnMap(t *testing.T) {
 	svc, devs := uitest.Offline(t, 200, now0)
+	kit.Lock()
+	defer kit.Unlock()
 	var shown []string
 	closed := 0
 	s := newShell(t, Options{Pages: []Page{
@@ -173,6 +171,8 @@ func TestNavigationShowsOnlyExistingPagesAndShowOnMap(t *testing.T) {
 
 func TestOfflineBannerAndStatusBar(t *testing.T) {
 	svc, _ := uitest.Offline(t, 100, now0)
+	kit.Lock()
+	defer kit.Unlock()
 	s := newShell(t, Options{})
 	s.Start(svc)
 	st := svc.Status()
@@ -212,6 +212,8 @@ func TestStatusBarOnlineDemoAndSyncProgress(t *testing.T) {
 		}
 	}
 	live := uitest.StartLive(t, sim.Config{Devices: 50, Dealers: 1, Seed: 2, Speed: 10})
+	kit.Lock()
+	defer kit.Unlock()
 	s := newShell(t, Options{})
 	s.Start(live.Session)
 	if s.banner.offline.Visible() || s.bar.online.Text != "Online" {
@@ -233,6 +235,8 @@ func TestStatusBarOnlineDemoAndSyncProgress(t *testing.T) {
 
 func TestKeyboard(t *testing.T) {
 	svc, _ := uitest.Offline(t, 300, now0)
+	kit.Lock()
+	defer kit.Unlock()
 	s := newShell(t, Options{})
 	s.Start(svc)
 	c := s.win.Canvas()

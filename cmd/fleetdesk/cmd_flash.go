@@ -14,28 +14,33 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/recovery"
+	"github.com/fleetdesk/fleetdesk/sync/cache"
+	"github.com/fleetdesk/fleetdesk/sync/syncer"
 )
 
 func init() {
 	register("flash", "flash or recover a unit over a serial cable (MCUboot serial recovery)", runFlash)
 }
 
-// flashServiceLog receives a service log entry for every flash attempt; nil keeps none. The app
-// wiring sets it to the cache-backed log.
-var flashServiceLog recovery.ServiceLog
-
 func runFlash(args []string) int {
 	fs := flag.NewFlagSet("fleetdesk flash", flag.ContinueOnError)
+	df := addDataFlags(fs)
 	port := fs.String("port", "", "serial port the unit is on (see `fleetdesk ports`)")
 	file := fs.String("image", "", "MCUboot firmware image to flash")
+	release := fs.String("release", "", "release ID to flash from the offline cache, instead of --image (see `fleetdesk firmware`)")
 	baud := fs.Int("baud", recovery.DefaultBaud, "line rate")
 	model := fs.String("model", "", "unit model, required with --transport when the unit does not identify itself")
 	transport := fs.String("transport", "", "unit transport (gsm or wifi), with --model")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *port == "" || *file == "" {
-		fmt.Fprintln(os.Stderr, "usage: fleetdesk flash --port P --image FILE [--baud B] [--model M --transport T]")
+	if *port == "" || (*file == "") == (*release == "") {
+		fmt.Fprintln(os.Stderr, "usage: fleetdesk flash --port P (--image FILE | --release ID) [--baud B] [--model M --transport T] [--profile P --cache-dir D]")
+		return 2
+	}
+	r, err := df.resolve(false)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fleetdesk flash:", err)
 		return 2
 	}
 	var choice *fleet.Variant
@@ -52,15 +57,45 @@ func runFlash(args []string) int {
 		}
 		choice = &fleet.Variant{Console: fleet.ConsoleFor(m), Engine: m, Transport: t}
 	}
-	data, err := os.ReadFile(*file)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "fleetdesk flash:", err)
-		return 1
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	s, err := recovery.Connect(ctx, recovery.Options{Port: *port, Baud: *baud, Log: flashServiceLog})
+	// The service log lives in the profile's cache, opened alone: a technician on site has no
+	// network, and the next sync uploads what was recorded here.
+	var log recovery.ServiceLog
+	store, err := openExistingCache(ctx, r.profile, df.cacheDir)
+	if store != nil && store.Status().Notice != "" {
+		fmt.Fprintln(os.Stderr, "fleetdesk flash:", store.Status().Notice)
+	}
+	switch {
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "fleetdesk flash:", err)
+		return 1
+	case store == nil && *release != "":
+		fmt.Fprintf(os.Stderr, "fleetdesk flash: profile %q has no offline cache, so no release %s: run `fleetdesk firmware --pull` while online, or use --image\n", r.profile, *release)
+		return 1
+	case store == nil:
+		fmt.Fprintf(os.Stderr, "fleetdesk flash: profile %q has no offline cache yet: this flash is not kept in the service log (run `fleetdesk sync` once while online)\n", r.profile)
+	default:
+		defer store.Close()
+		log = store.RecoveryLog()
+	}
+
+	var data []byte
+	name := filepath.Base(*file)
+	if *release != "" {
+		name = *release
+		data, err = store.ReleaseImage(ctx, *release)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "fleetdesk flash: %v (`fleetdesk firmware` lists the cached releases)\n", err)
+			return 1
+		}
+	} else if data, err = os.ReadFile(*file); err != nil {
+		fmt.Fprintln(os.Stderr, "fleetdesk flash:", err)
+		return 1
+	}
+
+	s, err := recovery.Connect(ctx, recovery.Options{Port: *port, Baud: *baud, Log: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fleetdesk flash:", err)
 		return 1
@@ -72,7 +107,6 @@ func runFlash(args []string) int {
 	} else {
 		fmt.Fprintf(os.Stderr, "unit: does not identify itself, running %s\n", orUnknown(u.ActiveVersion()))
 	}
-	name := filepath.Base(*file)
 	plan, err := s.Preflight(name, data, choice)
 	if err != nil {
 		s.RecordRefusal(name, data, err)
@@ -97,6 +131,24 @@ func runFlash(args []string) int {
 		name, orUnknown(res.VersionBefore), res.VersionAfter, res.Bytes, res.UploadTime.Seconds(),
 		res.Throughput/1000, res.LineEfficiency*100)
 	return 0
+}
+
+// openExistingCache opens the profile's cache alone, or returns nil when the profile has none yet:
+// a cache made here would belong to no account, and what it recorded could be uploaded under
+// whichever account signs in first.
+func openExistingCache(ctx context.Context, profile, dir string) (*syncer.Session, error) {
+	path, err := cache.PathFor(dir, profile)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	s, err := syncer.OpenCached(ctx, syncer.Options{Profile: profile, CacheDir: dir})
+	if err != nil {
+		return nil, fmt.Errorf("opening the offline cache: %w", err)
+	}
+	return s, nil
 }
 
 func orUnknown(s string) string {

@@ -178,11 +178,7 @@ func runLogin(args []string) int {
 		fmt.Fprintln(os.Stderr, "fleetdesk login:", describeErr(err))
 		return 1
 	}
-	r.cfg.Profiles[r.profile] = syncer.Profile{Backend: r.backend, Email: r.email}
-	if r.cfg.Current == "" || df.profile != "" {
-		r.cfg.Current = r.profile
-	}
-	if err := r.cfg.Save(r.cfgPath); err != nil {
+	if err := syncer.RememberProfile(r.cfgPath, r.profile, syncer.Profile{Backend: r.backend, Email: r.email}, df.profile != ""); err != nil {
 		fmt.Fprintln(os.Stderr, "fleetdesk login: saving the profile:", err)
 		return 1
 	}

@@ -112,18 +112,31 @@ type TokenList struct {
 }
 
 // ServiceLogEntry records one on-site recovery: which unit, which image, what before and after.
+// Refusals and cancels are entries too, so the history shows every attempt on a unit.
 type ServiceLogEntry struct {
-	ID            string    `json:"id"` // client-made, so a resend is not recorded twice
+	ID string `json:"id"` // client-made, so a resend is not recorded twice
+	// DeviceSerial is empty when the unit did not identify itself (plain MCUboot): the entry
+	// must still be kept, or a queue holding it could never be uploaded.
 	DeviceSerial  string    `json:"device_serial"`
-	Model         string    `json:"model"`
+	Model         string    `json:"model"` // the engine (fleet.Model code)
 	Transport     string    `json:"transport"`
 	ImageVersion  string    `json:"image_version"`
-	ImageSHA256   string    `json:"image_sha256"`
+	ImageSHA256   string    `json:"image_sha256"` // hex SHA-256 from the image's TLV, as the unit reports it
 	VersionBefore string    `json:"version_before"`
 	VersionAfter  string    `json:"version_after"`
-	Result        string    `json:"result"` // "ok" or the failure
+	Result        string    `json:"result"` // "ok", "failed", "cancelled" or "refused"
 	Technician    string    `json:"technician"`
 	At            time.Time `json:"at"`
+
+	// Optional detail; older clients leave it out.
+	Console       string  `json:"console,omitempty"`
+	Port          string  `json:"port,omitempty"`           // serial port on the technician's laptop
+	VariantSource string  `json:"variant_source,omitempty"` // "unit" (it identified itself) or "technician"
+	Image         string  `json:"image,omitempty"`          // file or release name
+	Error         string  `json:"error,omitempty"`          // why, when Result is not "ok"
+	Bytes         int64   `json:"bytes,omitempty"`          // image bytes the unit acknowledged
+	DurationMS    int64   `json:"duration_ms,omitempty"`
+	Throughput    float64 `json:"throughput,omitempty"` // image bytes per second during the upload
 }
 
 // ServiceLogRequest uploads service log entries.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -347,4 +348,20 @@ func BenchmarkOpenCache100k(b *testing.B) {
 		c.Close()
 	}
 	cpu.report(b)
+}
+
+func TestUnencodableEntryRefused(t *testing.T) {
+	c, _ := openTemp(t)
+	defer c.Close()
+	ctx := context.Background()
+	bad := api.ServiceLogEntry{ID: "nan", Throughput: math.NaN()}
+	if err := c.AddServiceLog(ctx, bad); err == nil {
+		t.Fatal("an entry JSON cannot hold was stored")
+	}
+	if err := c.AddServiceLog(ctx, api.ServiceLogEntry{ID: "ok", Result: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.PendingServiceLog(ctx); err != nil || len(p) != 1 {
+		t.Errorf("pending queue unreadable after a refused entry: %v %v", p, err)
+	}
 }

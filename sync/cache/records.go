@@ -55,7 +55,10 @@ func (c *Cache) PutReleases(ctx context.Context, console fleet.Console, list []r
 		return err
 	}
 	for _, r := range list {
-		b, _ := json.Marshal(r)
+		b, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("cache: release %s: %w", r.ID, err)
+		}
 		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO releases(id, console, data) VALUES(?, ?, ?)", r.ID, string(r.Console), string(b)); err != nil {
 			return err
 		}
@@ -124,8 +127,11 @@ func (c *Cache) PutRollout(ctx context.Context, r rollout.Rollout) error {
 }
 
 func putRollout(ctx context.Context, tx *sql.Tx, r rollout.Rollout) error {
-	b, _ := json.Marshal(r)
-	_, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO rollouts(id, created_at, data) VALUES(?, ?, ?)", r.ID, nanos(r.CreatedAt), string(b))
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("cache: rollout %s: %w", r.ID, err)
+	}
+	_, err = tx.ExecContext(ctx, "INSERT OR REPLACE INTO rollouts(id, created_at, data) VALUES(?, ?, ?)", r.ID, nanos(r.CreatedAt), string(b))
 	return err
 }
 
@@ -158,7 +164,10 @@ func (c *Cache) PutTokens(ctx context.Context, list []token.Info) error {
 		return err
 	}
 	for _, t := range list {
-		b, _ := json.Marshal(t)
+		b, err := json.Marshal(t)
+		if err != nil {
+			return fmt.Errorf("cache: token %s: %w", t.ID, err)
+		}
 		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO tokens(id, created_at, data) VALUES(?, ?, ?)", t.ID, nanos(t.CreatedAt), string(b)); err != nil {
 			return err
 		}
@@ -173,8 +182,11 @@ func (c *Cache) Tokens(ctx context.Context) ([]token.Info, error) {
 
 // RecordCommand adds or updates a command in the command log.
 func (c *Cache) RecordCommand(ctx context.Context, cmd fleet.Command) error {
-	b, _ := json.Marshal(cmd)
-	_, err := c.w.ExecContext(ctx, `INSERT INTO commands(id, device_id, created_at, data) VALUES(?, ?, ?, ?)
+	b, err := json.Marshal(cmd)
+	if err != nil {
+		return fmt.Errorf("cache: command %s: %w", cmd.ID, err)
+	}
+	_, err = c.w.ExecContext(ctx, `INSERT INTO commands(id, device_id, created_at, data) VALUES(?, ?, ?, ?)
 ON CONFLICT(id) DO UPDATE SET data = excluded.data`, cmd.ID, cmd.DeviceID, nanos(cmd.CreatedAt), string(b))
 	return err
 }
@@ -190,8 +202,12 @@ func (c *Cache) AddServiceLog(ctx context.Context, e api.ServiceLogEntry) error 
 	if e.ID == "" {
 		return fmt.Errorf("cache: a service log entry needs an id")
 	}
-	b, _ := json.Marshal(e)
-	_, err := c.w.ExecContext(ctx, "INSERT OR IGNORE INTO service_log(id, at, pending, data) VALUES(?, ?, 1, ?)", e.ID, nanos(e.At), string(b))
+	b, err := json.Marshal(e)
+	if err != nil {
+		// A NaN, say: storing "" would poison every later read of the pending queue.
+		return fmt.Errorf("cache: service log entry %s: %w", e.ID, err)
+	}
+	_, err = c.w.ExecContext(ctx, "INSERT OR IGNORE INTO service_log(id, at, pending, data) VALUES(?, ?, 1, ?)", e.ID, nanos(e.At), string(b))
 	return err
 }
 

@@ -299,7 +299,8 @@ func (s *Session) RecordServiceLog(ctx context.Context, e api.ServiceLogEntry) e
 	if err := s.cache.AddServiceLog(ctx, e); err != nil {
 		return err
 	}
-	if s.client != nil {
+	// Offline, the entry waits for the next sync rather than for another timeout here.
+	if s.client != nil && s.Status().Online {
 		if _, err := s.UploadServiceLog(ctx); err != nil && !isUnreachable(err) {
 			return err
 		}
@@ -307,24 +308,37 @@ func (s *Session) RecordServiceLog(ctx context.Context, e api.ServiceLogEntry) e
 	return nil
 }
 
-// UploadServiceLog sends the pending service log entries; it returns how many were sent.
+// serviceLogBatch is the most entries one upload carries (the contract's limit).
+const serviceLogBatch = 500
+
+// UploadServiceLog sends the pending service log entries, at most serviceLogBatch per request,
+// marking each batch uploaded as the backend accepts it; it returns how many were sent.
 func (s *Session) UploadServiceLog(ctx context.Context) (int, error) {
 	if err := s.online(); err != nil {
 		return 0, err
 	}
 	pending, err := s.cache.PendingServiceLog(ctx)
-	if err != nil || len(pending) == 0 {
+	if err != nil {
 		return 0, err
 	}
-	if _, err := s.client.UploadServiceLog(ctx, pending); err != nil {
-		s.noteErr(err)
-		return 0, err
+	sent := 0
+	for len(pending) > 0 {
+		batch := pending[:min(len(pending), serviceLogBatch)]
+		pending = pending[len(batch):]
+		if _, err := s.client.UploadServiceLog(ctx, batch); err != nil {
+			s.noteErr(err)
+			return sent, err
+		}
+		ids := make([]string, len(batch))
+		for i, e := range batch {
+			ids[i] = e.ID
+		}
+		if err := s.cache.MarkUploaded(ctx, ids); err != nil {
+			return sent, err
+		}
+		sent += len(batch)
 	}
-	ids := make([]string, len(pending))
-	for i, e := range pending {
-		ids[i] = e.ID
-	}
-	return len(pending), s.cache.MarkUploaded(ctx, ids)
+	return sent, nil
 }
 
 // ServiceLog lists the recorded entries, newest first (uploaded or not).

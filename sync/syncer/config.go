@@ -112,3 +112,30 @@ func (c Config) ProfileNames() []string {
 	sort.Strings(out)
 	return out
 }
+
+// RememberProfile records a signed-in profile in the config file at path ("" for
+// DefaultConfigPath) and makes it the current one when there is none yet or makeCurrent is set:
+// what `fleetdesk login` and the app's sign-in dialog do after a successful sign-in.
+func RememberProfile(path, name string, p Profile, makeCurrent bool) error {
+	if err := cache.CheckProfile(name); err != nil {
+		return err
+	}
+	if _, err := api.CheckBaseURL(p.Backend); err != nil {
+		return err
+	}
+	if path == "" {
+		var err error
+		if path, err = DefaultConfigPath(); err != nil {
+			return err
+		}
+	}
+	c, err := LoadConfig(path)
+	if err != nil {
+		return err
+	}
+	c.Profiles[name] = p
+	if c.Current == "" || makeCurrent {
+		c.Current = name
+	}
+	return c.Save(path)
+}

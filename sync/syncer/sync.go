@@ -172,11 +172,17 @@ func (s *Session) syncDevices(ctx context.Context, progress Progress) (Summary, 
 		if sum.Full || total > 0 {
 			total = page.Total
 		}
+		// A unit that changes while the first sync runs comes round again in a later page, so
+		// records received can pass the total; the display never says 352 of 351.
+		shown := done
+		if page.Total > 0 && shown > page.Total {
+			shown = page.Total
+		}
 		s.mu.Lock()
-		s.status.SyncDone, s.status.SyncTotal = done, total
+		s.status.SyncDone, s.status.SyncTotal = shown, total
 		s.mu.Unlock()
 		if progress != nil {
-			progress(done, page.Total)
+			progress(shown, page.Total)
 		}
 		s.publish(session.Change{Status: true})
 		if !page.HasMore {

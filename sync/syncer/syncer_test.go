@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -74,7 +75,7 @@ func TestFullThenDeltaSyncAgainstSim(t *testing.T) {
 		t.Errorf("progress %v for %d pages", prog, sum.Pages)
 	}
 	for i := 1; i < len(prog); i++ {
-		if prog[i][0] <= prog[i-1][0] {
+		if prog[i][0] < prog[i-1][0] || prog[i][0] > prog[i][1] {
 			t.Errorf("progress went backwards: %v", prog)
 		}
 	}
@@ -408,6 +409,15 @@ func TestConfigFile(t *testing.T) {
 	if err != nil || c2.Current != "work" || c2.Profiles["work"].Email != "d@example.com" {
 		t.Errorf("reloaded %+v %v", c2, err)
 	}
+	if err := RememberProfile(p, "lab", Profile{Backend: "http://127.0.0.1:9000", Email: "t@example.com"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if c3, _ := LoadConfig(p); c3.Current != "work" || c3.Profiles["lab"].Backend != "http://127.0.0.1:9000" || c3.Profiles["work"].Email != "d@example.com" {
+		t.Errorf("after RememberProfile: %+v", c3)
+	}
+	if RememberProfile(p, "x", Profile{Backend: "http://evil.example.com"}, true) == nil {
+		t.Error("a plain-http remote backend was remembered")
+	}
 	for _, bad := range []string{`{"profiles":{"../x":{"backend":"https://a"}}}`, `{"profiles":{"a":{"backend":"http://evil.com"}}}`, `[]`, `{"profiles":5}`} {
 		if _, err := ParseConfig([]byte(bad)); err == nil {
 			t.Errorf("ParseConfig(%s) accepted", bad)
@@ -446,5 +456,44 @@ func TestCorruptCacheIsRebuiltAndTold(t *testing.T) {
 	moved, _ := filepath.Glob(p + ".corrupt-*")
 	if len(moved) != 1 {
 		t.Errorf("moved-aside files %v", moved)
+	}
+}
+
+// TestServiceLogQueuedOfflineUploadedInBatches records more entries than one upload may carry
+// while the backend is unreachable, then lets the next sync upload them all.
+func TestServiceLogQueuedOfflineUploadedInBatches(t *testing.T) {
+	srv := startSim(t, 30)
+	acc := dealer(t, srv)
+	px := newFlakyProxy(t, srv.URL)
+	s, err := Open(context.Background(), Options{BackendURL: px.URL(), Profile: "svc", CacheDir: t.TempDir(), Email: acc.Email, Password: acc.Password,
+		Store: &auth.Memory{}, Manual: true, API: fastAPI()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	px.up.Store(false)
+	const n = 1203
+	for i := 0; i < n; i++ {
+		e := api.ServiceLogEntry{ID: fmt.Sprintf("svc-%04d", i), DeviceSerial: "GEN-1", Result: "ok", At: time.Now().UTC()}
+		if err := s.RecordServiceLog(ctx, e); err != nil {
+			t.Fatalf("recording offline: %v", err)
+		}
+		if i == 0 && s.Status().Online {
+			t.Error("still online with the backend down")
+		}
+	}
+	if p, err := s.PendingServiceLog(ctx); len(p) != n {
+		t.Fatalf("%d pending, want %d (%v)", len(p), n, err)
+	}
+	px.up.Store(true)
+	if _, err := s.Sync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.PendingServiceLog(ctx); len(p) != 0 || err != nil {
+		t.Errorf("%d still pending after the sync (%v)", len(p), err)
+	}
+	if got := len(srv.Backend().ServiceLog(acc.Dealer)); got != n {
+		t.Errorf("backend holds %d entries, want %d", got, n)
 	}
 }

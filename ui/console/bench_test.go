@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // benchCache fills a real SQLite cache with 100,000 generated units once per benchmark.
@@ -29,6 +30,8 @@ func BenchmarkConsoleColdStart100k(b *testing.B) {
 	test.NewTempApp(b)
 	dir := benchCache(b)
 	var openT, uiT time.Duration
+	kit.Lock()
+	defer kit.Unlock()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
@@ -44,7 +47,7 @@ func BenchmarkConsoleColdStart100k(b *testing.B) {
 		w.Resize(fyne.NewSize(1300, 800))
 		test.Type(c.search, "okafor")
 		for c.filter.Text != "okafor" || c.applied.Load() != c.gen.Load() || c.applied.Load() == 0 {
-			<-done
+			uitest.Recv(done, time.Minute)
 		}
 		if len(c.rows) == 0 || len(c.rows) == 100_000 {
 			b.Fatalf("search kept %d rows", len(c.rows))
@@ -67,6 +70,8 @@ func BenchmarkConsoleMemory100k(b *testing.B) {
 	test.NewTempApp(b)
 	dir := benchCache(b)
 	var peak float64
+	kit.Lock()
+	defer kit.Unlock()
 	for i := 0; i < b.N; i++ {
 		runtime.GC()
 		var before, after runtime.MemStats

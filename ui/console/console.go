@@ -46,7 +46,7 @@ type Console struct {
 	now      time.Time
 	filter   fleet.Filter
 	sort     Sort
-	selected string // device ID, so the selection survives re-sorts and live updates
+	selected string        // device ID, so the selection survives re-sorts and live updates
 	gen      atomic.Uint64 // the latest search asked for; older results are dropped
 	applied  atomic.Uint64 // the latest search shown
 
@@ -100,6 +100,9 @@ func (c *Console) Close() {
 func (c *Console) FocusSearch(win fyne.Window) {
 	win.Canvas().Focus(c.search)
 }
+
+// SetSearch puts text in the search box, as if typed.
+func (c *Console) SetSearch(text string) { c.search.SetText(text) }
 
 // SearchText is what the search box holds.
 func (c *Console) SearchText() string { return c.search.Text }

@@ -29,11 +29,9 @@ func settled(c *Console) chan struct{} {
 // waitView waits for applied searches until ok holds.
 func waitView(t *testing.T, c *Console, ch chan struct{}, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.After(15 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for !ok() || c.applied.Load() != c.gen.Load() {
-		select {
-		case <-ch:
-		case <-deadline:
+		if _, got := uitest.Recv(ch, time.Until(deadline)); !got {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
@@ -102,6 +100,8 @@ func button(w fyne.Window, text string) *widget.Button {
 func TestTypingFiltersRows(t *testing.T) {
 	test.NewTempApp(t)
 	svc, devs := uitest.Offline(t, 2000, now0)
+	kit.Lock()
+	defer kit.Unlock()
 	var opened []string
 	c := New(svc, Options{OnManage: func(id string) { opened = append(opened, id) }, Debounce: 5 * time.Millisecond})
 	defer c.Close()
@@ -149,6 +149,8 @@ func TestTypingFiltersRows(t *testing.T) {
 func TestSelectionKeyboardAndManageButton(t *testing.T) {
 	test.NewTempApp(t)
 	svc, _ := uitest.Offline(t, 300, now0)
+	kit.Lock()
+	defer kit.Unlock()
 	var opened []string
 	c := New(svc, Options{OnManage: func(id string) { opened = append(opened, id) }, Debounce: 5 * time.Millisecond})
 	defer c.Close()
@@ -205,6 +207,8 @@ func TestSelectionKeyboardAndManageButton(t *testing.T) {
 func TestSortAndChips(t *testing.T) {
 	test.NewTempApp(t)
 	svc, devs := uitest.Offline(t, 1500, now0)
+	kit.Lock()
+	defer kit.Unlock()
 	c := New(svc, Options{Debounce: 5 * time.Millisecond})
 	defer c.Close()
 	done := settled(c)
@@ -266,6 +270,8 @@ func TestSortAndChips(t *testing.T) {
 func TestOnlyVisibleRowsBuilt(t *testing.T) {
 	test.NewTempApp(t)
 	svc, _ := uitest.Offline(t, 100_000, now0)
+	kit.Lock()
+	defer kit.Unlock()
 	c := New(svc, Options{})
 	defer c.Close()
 	w := test.NewTempWindow(t, c.Content())
@@ -305,6 +311,8 @@ func TestOnlyVisibleRowsBuilt(t *testing.T) {
 func TestLiveUpdatesKeepSelectionAndScroll(t *testing.T) {
 	test.NewTempApp(t)
 	live := uitest.StartLive(t, sim.Config{Devices: 400, Dealers: 1, Seed: 3, Speed: 120})
+	kit.Lock()
+	defer kit.Unlock()
 	c := New(live.Session, Options{Debounce: 5 * time.Millisecond})
 	defer c.Close()
 	done := settled(c)

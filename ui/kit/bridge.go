@@ -12,16 +12,31 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/session"
 )
 
+// uiMu makes UI work run one at a time even where the driver does not. The desktop driver runs
+// every fyne.Do on its one UI goroutine, so the lock is never contended there; Fyne's test driver
+// runs fyne.Do inline on the calling goroutine, and tests hold the same lock (through Do) while
+// they tap and read, so the race detector sees the order the real app guarantees.
+var uiMu sync.Mutex
+
+func locked(f func()) func() {
+	return func() {
+		uiMu.Lock()
+		defer uiMu.Unlock()
+		f()
+	}
+}
+
 // Do runs f on the UI goroutine. Everything a background goroutine wants from a widget goes
-// through here, so a missed fyne.Do is a one-file review.
-func Do(f func()) { fyne.Do(f) }
+// through here, so a missed fyne.Do is a one-file review. Never call Do from inside a Do'd
+// function and wait for it: the test driver would deadlock on uiMu.
+func Do(f func()) { fyne.Do(locked(f)) }
 
 // Go runs work off the UI goroutine and hands its result to done on the UI goroutine. Use it for
 // anything that may touch the network or the cache, so a tap never waits on either.
 func Go[T any](work func() T, done func(T)) {
 	go func() {
 		v := work()
-		fyne.Do(func() { done(v) })
+		Do(func() { done(v) })
 	}()
 }
 
@@ -62,7 +77,7 @@ func (m *merger) add(c session.Change) {
 	m.pending = &cp
 	m.mu.Unlock()
 	// Outside the lock: a driver may run flush before Do returns (the test driver does).
-	fyne.Do(m.flush)
+	Do(m.flush)
 }
 
 func (m *merger) flush() {
@@ -99,7 +114,7 @@ func Ticker(period time.Duration, fn func()) (stop func()) {
 		for {
 			select {
 			case <-t.C:
-				fyne.Do(func() {
+				Do(func() {
 					select {
 					case <-done:
 					default:
@@ -122,5 +137,13 @@ func Ticker(period time.Duration, fn func()) (stop func()) {
 // After calls fn once on the UI goroutine after d, unless the returned stop is called first
 // (the search box's debounce).
 func After(d time.Duration, fn func()) (stop func() bool) {
-	return time.AfterFunc(d, func() { fyne.Do(fn) }).Stop
+	return time.AfterFunc(d, func() { Do(fn) }).Stop
 }
+
+// Lock makes the calling goroutine the UI goroutine until Unlock: tests hold it while they tap
+// and read widgets, and release it while they wait for background work (see uiMu). App code never
+// needs it.
+func Lock() { uiMu.Lock() }
+
+// Unlock ends Lock.
+func Unlock() { uiMu.Unlock() }

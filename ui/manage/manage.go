@@ -11,6 +11,7 @@ package manage
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"slices"
 	"strings"
 	"time"
@@ -221,8 +222,11 @@ func (p *Page) build() {
 			}
 		})
 	p.histNote = widget.NewLabel("")
+	// The list scrolls inside a fixed height; the card keeps the column's width.
+	listHeight := canvas.NewRectangle(color.Transparent)
+	listHeight.SetMinSize(fyne.NewSize(0, 220))
 	hist := widget.NewCard("Command history", "", container.NewBorder(p.histNote, nil, nil, nil,
-		container.NewGridWrap(fyne.NewSize(560, 220), p.histList)))
+		container.NewStack(listHeight, p.histList)))
 
 	body := container.NewGridWithColumns(2, status, container.NewVBox(actions, hist))
 	p.content = container.NewBorder(head, nil, nil, nil, container.NewVScroll(body))
@@ -278,7 +282,12 @@ func (p *Page) refresh() {
 	if d.Online {
 		conn = "Online"
 	}
-	set("Connection", fmt.Sprintf("%s · %s · last seen %s", conn, kit.HealthLabel(h), fleet.Ago(now, d.LastSeen)))
+	connText := fmt.Sprintf("%s · %s · last seen %s", conn, kit.HealthLabel(h), fleet.Ago(now, d.LastSeen))
+	if !p.svc.Status().Online {
+		// The cache only knows what the unit said before FleetDesk lost the backend.
+		connText += " (as of the last sync)"
+	}
+	set("Connection", connText)
 	set("Run state", runState(d.RunState))
 	if len(d.Alarms) == 0 {
 		set("Alarms", "None")
@@ -480,6 +489,16 @@ func (p *Page) showReleaseDialog(act fleet.Action, d fleet.Device, match []rollo
 			notes.SetText(match[chosen].Notes)
 		}
 	})
+	// Preselect the newest release the unit is not running, so Send always has a choice behind it.
+	pre := 0
+	for i, r := range match {
+		if r.Version != d.Firmware {
+			pre = i
+			break
+		}
+	}
+	radio.SetSelected(opts[pre])
+	radio.Required = true
 	intro := widget.NewLabel(fmt.Sprintf("%s %s at %s.\nReleases built for %s on the %s:",
 		act.DisplayName(), d.ID, orNone(d.CustomerEmail), fleet.VariantOf(d), fleet.ConsoleFor(d.Model).DisplayName()))
 	intro.Wrapping = fyne.TextWrapWord
@@ -526,7 +545,7 @@ func (p *Page) send(act fleet.Action, rel *rollout.Release) {
 	p.sending = true
 	p.refreshActions(p.svc.Now())
 	p.progCard.Show()
-	p.progCard.SetTitle(act.DisplayName())
+	p.progCard.SetTitle("Last command: " + act.DisplayName())
 	p.progress.SetText("Sending…")
 	p.progErr.SetText("")
 	id := p.id
@@ -619,7 +638,7 @@ func ProgressSteps(s fleet.CommandStatus) string {
 func (p *Page) showProgress(cmd fleet.Command) {
 	p.current = cmd
 	p.progCard.Show()
-	title := cmd.Action.DisplayName()
+	title := "Last command: " + cmd.Action.DisplayName()
 	if cmd.ReleaseID != "" {
 		title += " (" + cmd.ReleaseID + ")"
 	}
@@ -669,6 +688,11 @@ func (p *Page) loadHistory() {
 			p.histNote.SetText("From the offline cache.")
 		default:
 			p.histNote.SetText("")
+		}
+		if p.histNote.Text == "" {
+			p.histNote.Hide()
+		} else {
+			p.histNote.Show()
 		}
 		p.history = r.list
 		p.histList.Refresh()

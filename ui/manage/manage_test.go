@@ -75,15 +75,14 @@ func progress(p *Page) chan fleet.Command {
 
 func waitFinal(t *testing.T, ch chan fleet.Command) fleet.Command {
 	t.Helper()
-	deadline := time.After(30 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
-		select {
-		case c := <-ch:
-			if c.Status.Final() {
-				return c
-			}
-		case <-deadline:
+		c, ok := uitest.Recv(ch, time.Until(deadline))
+		if !ok {
 			t.Fatal("timed out waiting for the command to finish")
+		}
+		if c.Status.Final() {
+			return c
 		}
 	}
 }
@@ -117,6 +116,8 @@ func TestStartReachesTheUnit(t *testing.T) {
 	test.NewTempApp(t)
 	live := startLive(t)
 	svc := live.Session
+	kit.Lock()
+	defer kit.Unlock()
 	d := pick(t, svc.Fleet(), svc.Now(), reachable(svc.Now()))
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	p := New(svc, d.ID, Options{Window: w, Poll: 100 * time.Millisecond})
@@ -155,14 +156,11 @@ func TestStartReachesTheUnit(t *testing.T) {
 	if got.RunState != fleet.RunRunning {
 		t.Fatalf("backend says %s is %s after Start", d.ID, got.RunState)
 	}
-	uitest.WaitFor(t, 20*time.Second, "the page to show Running", func() bool {
-		var txt string
-		kit.Do(func() { txt = p.fields["Run state"].Text })
-		return txt == "Running"
+	uitest.Await(t, 20*time.Second, "the page to show Running", func() bool {
+		return p.fields["Run state"].Text == "Running"
 	})
-	uitest.WaitFor(t, 20*time.Second, "the history to list the command", func() bool {
-		var h []fleet.Command
-		kit.Do(func() { h = p.History() })
+	uitest.Await(t, 20*time.Second, "the history to list the command", func() bool {
+		h := p.History()
 		return len(h) > 0 && h[0].ID == final.ID && h[0].Status == fleet.CommandDone
 	})
 }
@@ -171,6 +169,8 @@ func TestRebootAsksNamingTheUnitAndEscCancels(t *testing.T) {
 	test.NewTempApp(t)
 	live := startLive(t)
 	svc := live.Session
+	kit.Lock()
+	defer kit.Unlock()
 	d := pick(t, svc.Fleet(), svc.Now(), reachable(svc.Now()))
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	p := New(svc, d.ID, Options{Window: w, Poll: 100 * time.Millisecond})
@@ -186,7 +186,7 @@ func TestRebootAsksNamingTheUnitAndEscCancels(t *testing.T) {
 	if !kit.DismissTop(w.Canvas()) || w.Canvas().Overlays().Top() != nil {
 		t.Fatal("Esc did not close the confirmation")
 	}
-	time.Sleep(300 * time.Millisecond)
+	uitest.Recv(make(chan struct{}), 300*time.Millisecond) // let a stray send (there must be none) land
 	if hist, err := live.Client.CommandHistory(context.Background(), d.ID); err != nil || len(hist) != 0 {
 		t.Fatalf("cancelled reboot reached the backend: %+v %v", hist, err)
 	}
@@ -194,10 +194,8 @@ func TestRebootAsksNamingTheUnitAndEscCancels(t *testing.T) {
 	events := progress(p)
 	test.Tap(p.Button(fleet.ActionReboot))
 	test.Tap(overlayButton(t, w, "Reboot"))
-	var sent fleet.Command
-	select {
-	case sent = <-events:
-	case <-time.After(20 * time.Second):
+	sent, ok := uitest.Recv(events, 20*time.Second)
+	if !ok {
 		t.Fatal("no progress after confirming the reboot")
 	}
 	hist, err := live.Client.CommandHistory(context.Background(), d.ID)
@@ -212,6 +210,8 @@ func TestFirmwarePickerOffersOnlyMatchingReleases(t *testing.T) {
 	test.NewTempApp(t)
 	live := startLive(t)
 	svc := live.Session
+	kit.Lock()
+	defer kit.Unlock()
 	d := pick(t, svc.Fleet(), svc.Now(), reachable(svc.Now()))
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	p := New(svc, d.ID, Options{Window: w, Poll: 100 * time.Millisecond})
@@ -237,11 +237,7 @@ func TestFirmwarePickerOffersOnlyMatchingReleases(t *testing.T) {
 	}
 
 	test.Tap(p.Button(fleet.ActionFWUpdate))
-	uitest.WaitFor(t, 20*time.Second, "the release picker", func() bool {
-		var open bool
-		kit.Do(func() { open = p.lastReleaseDialog != nil })
-		return open
-	})
+	uitest.Await(t, 20*time.Second, "the release picker", func() bool { return p.lastReleaseDialog != nil })
 	rd := p.lastReleaseDialog
 	var got []string
 	for _, o := range rd.options {
@@ -266,7 +262,10 @@ func TestFirmwarePickerOffersOnlyMatchingReleases(t *testing.T) {
 	rd.radio.SetSelected(rd.options[choice])
 	events := progress(p)
 	test.Tap(overlayButton(t, w, "Send FW Update"))
-	sent := <-events
+	sent, ok := uitest.Recv(events, 20*time.Second)
+	if !ok {
+		t.Fatal("no progress after sending the update")
+	}
 	hist, err := live.Client.CommandHistory(context.Background(), d.ID)
 	if err != nil || len(hist) == 0 || hist[0].ID != sent.ID || hist[0].Action != fleet.ActionFWUpdate {
 		t.Fatalf("backend history: %+v %v", hist, err)
@@ -289,9 +288,9 @@ func TestMatchingReleases(t *testing.T) {
 	}
 	all := []rollout.Release{
 		rel("a", fleet.ConsoleUltra, fleet.ModelUltra, fleet.TransportGSM, "3.1.0"),
-		rel("b", fleet.ConsoleUltra, fleet.ModelUltra, fleet.TransportWiFi, "3.2.0"),   // other transport
-		rel("c", fleet.ConsoleUnified, fleet.ModelD180, fleet.TransportGSM, "3.2.0"),   // other engine
-		rel("d", fleet.ConsoleUnified, fleet.ModelUltra, fleet.TransportGSM, "3.3.0"),  // wrong console
+		rel("b", fleet.ConsoleUltra, fleet.ModelUltra, fleet.TransportWiFi, "3.2.0"),  // other transport
+		rel("c", fleet.ConsoleUnified, fleet.ModelD180, fleet.TransportGSM, "3.2.0"),  // other engine
+		rel("d", fleet.ConsoleUnified, fleet.ModelUltra, fleet.TransportGSM, "3.3.0"), // wrong console
 		rel("e", fleet.ConsoleUltra, fleet.ModelUltra, fleet.TransportGSM, "3.10.0"),
 		rel("f", fleet.ConsoleUltra, fleet.ModelUltra, fleet.TransportGSM, "3.9.1"),
 	}
@@ -312,6 +311,8 @@ func TestMatchingReleases(t *testing.T) {
 func TestOfflineAppDisablesActionsWithReason(t *testing.T) {
 	test.NewTempApp(t)
 	svc, devs := uitest.Offline(t, 50, now0)
+	kit.Lock()
+	defer kit.Unlock()
 	var d fleet.Device
 	for _, x := range devs {
 		if x.Online && x.HealthAt(now0) == fleet.HealthLive {
@@ -346,6 +347,8 @@ func TestOfflineUnitDisablesActionsWithReason(t *testing.T) {
 	test.NewTempApp(t)
 	live := startLive(t)
 	svc := live.Session
+	kit.Lock()
+	defer kit.Unlock()
 	d := pick(t, svc.Fleet(), svc.Now(), func(d fleet.Device) bool { return !d.Online })
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	p := New(svc, d.ID, Options{Window: w})
@@ -376,7 +379,9 @@ func TestOutOfScopeOffersNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer svc.Close()
+	t.Cleanup(func() { svc.Close() })
+	kit.Lock()
+	defer kit.Unlock()
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	for _, id := range []string{foreign, "NOPE-00000"} {
 		p := New(svc, id, Options{Window: w})

@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/recovery"
+	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/sim"
+	"github.com/fleetdesk/fleetdesk/sim/fwimage"
+	"github.com/fleetdesk/fleetdesk/sync/auth"
+	"github.com/fleetdesk/fleetdesk/sync/syncer"
+)
+
+// cliBins are the real fleetdesk and fleetsim binaries, built once into a temporary directory.
+type cliBins struct{ fleetdesk, fleetsim string }
+
+func buildCLIs(t *testing.T) cliBins {
+	t.Helper()
+	dir := t.TempDir()
+	b := cliBins{fleetdesk: filepath.Join(dir, "fleetdesk"), fleetsim: filepath.Join(dir, "fleetsim")}
+	for bin, pkg := range map[string]string{b.fleetdesk: ".", b.fleetsim: "../fleetsim"} {
+		cmd := exec.Command("go", "build", "-o", bin, pkg)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("go build %s: %v", pkg, err)
+		}
+	}
+	return b
+}
+
+// run runs a binary to completion (at most two minutes) and returns its exit status and output.
+func run(t *testing.T, stdin string, bin string, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, out.String(), errb.String()
+	case errors.As(err, &ee) && ctx.Err() == nil:
+		return ee.ExitCode(), out.String(), errb.String()
+	}
+	t.Fatalf("%s %v: %v\nstderr: %s", filepath.Base(bin), args, err, errb.String())
+	return -1, "", ""
+}
+
+// simUnit is a `fleetsim unit --pty` process.
+type simUnit struct {
+	path   string
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer
+}
+
+func startUnit(t *testing.T, b cliBins, args ...string) *simUnit {
+	t.Helper()
+	cmd := exec.Command(b.fleetsim, append([]string{"unit", "--pty"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &simUnit{cmd: cmd, stderr: &bytes.Buffer{}}
+	cmd.Stderr = u.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Scan()
+		line <- sc.Text()
+	}()
+	select {
+	case u.path = <-line:
+	case <-time.After(30 * time.Second):
+		t.Fatal("fleetsim unit printed no port path")
+	}
+	if !strings.HasPrefix(u.path, "/dev/") {
+		t.Fatalf("fleetsim unit printed %q, not a port path", u.path)
+	}
+	return u
+}
+
+var unitStats = regexp.MustCompile(`(\d+) upload chunks \((\d+) bytes\).*slot 0 runs (\S+)`)
+
+// stop interrupts the unit and returns the upload bytes it received and the version in slot 0.
+func (u *simUnit) stop(t *testing.T) (uploaded, version string) {
+	t.Helper()
+	u.cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- u.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("fleetsim unit did not stop on SIGINT")
+	}
+	m := unitStats.FindStringSubmatch(u.stderr.String())
+	if m == nil {
+		t.Fatalf("no statistics from fleetsim unit: %s", u.stderr)
+	}
+	return m[2], m[3]
+}
+
+func writeImage(t *testing.T, v fleet.Variant, version string) string {
+	t.Helper()
+	img, err := fwimage.Build(v, version, fwimage.Payload(v, version, 40*1024))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), fmt.Sprintf("%s-%s-%s.bin", strings.ToLower(string(v.Engine)), v.Transport, version))
+	if err := os.WriteFile(p, img, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+var (
+	d180gsm = fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelD180, Transport: fleet.TransportGSM}
+	v5wifi  = fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelV5, Transport: fleet.TransportWiFi}
+)
+
+// The headless recovery commands as a technician runs them: real binaries, a simulated unit on a
+// real pty at 921600 baud, real SQLite caches and the simulated backend on loopback.
+func TestCLIRecovery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the fleetdesk and fleetsim binaries")
+	}
+	b := buildCLIs(t)
+	noCache := []string{"--config", filepath.Join(t.TempDir(), "config.json"), "--cache-dir", t.TempDir()}
+
+	t.Run("ports", func(t *testing.T) {
+		code, stdout, stderr := run(t, "", b.fleetdesk, "ports")
+		if code != 0 || (stdout == "" && !strings.Contains(stderr, "no serial ports found")) {
+			t.Errorf("ports: %d %q %q", code, stdout, stderr)
+		}
+	})
+
+	t.Run("flash image", func(t *testing.T) {
+		u := startUnit(t, b, "--baud", "921600", "--model", "D180", "--transport", "gsm", "--version", "2.3.0")
+		img := writeImage(t, d180gsm, "2.4.0")
+		code, stdout, stderr := run(t, "", b.fleetdesk, append([]string{"flash", "--port", u.path, "--image", img, "--baud", "921600"}, noCache...)...)
+		if code != 0 {
+			t.Fatalf("flash: exit %d\n%s", code, stderr)
+		}
+		if l := lastLine(stdout); !strings.Contains(l, "2.3.0 -> 2.4.0 active") {
+			t.Errorf("final line %q does not name the active version", l)
+		}
+		if !strings.Contains(stderr, "no offline cache yet") || !strings.Contains(stderr, "confirm") {
+			t.Errorf("stderr: %s", stderr)
+		}
+		if uploaded, version := u.stop(t); uploaded == "0" || version != "2.4.0" {
+			t.Errorf("the unit got %s bytes and runs %s", uploaded, version)
+		}
+	})
+
+	t.Run("wrong variant", func(t *testing.T) {
+		u := startUnit(t, b, "--baud", "921600", "--model", "D180", "--transport", "gsm", "--version", "2.3.0")
+		img := writeImage(t, v5wifi, "2.4.0")
+		code, stdout, stderr := run(t, "", b.fleetdesk, append([]string{"flash", "--port", u.path, "--image", img, "--baud", "921600"}, noCache...)...)
+		if code != 1 || stdout != "" {
+			t.Fatalf("wrong-variant flash: exit %d, stdout %q", code, stdout)
+		}
+		if !strings.Contains(stderr, "refused, nothing was sent") || !strings.Contains(stderr, "engine V5, unit is D180") {
+			t.Errorf("the refusal does not say why: %s", stderr)
+		}
+		if uploaded, version := u.stop(t); uploaded != "0" || version != "2.3.0" {
+			t.Errorf("after a refusal the unit got %s upload bytes and runs %s", uploaded, version)
+		}
+	})
+
+	t.Run("usage", func(t *testing.T) {
+		img := writeImage(t, d180gsm, "2.4.0")
+		if code, _, stderr := run(t, "", b.fleetdesk, "flash", "--port", "/dev/null", "--image", img, "--release", "rel-x"); code != 2 || !strings.Contains(stderr, "usage") {
+			t.Errorf("--image with --release: %d %q", code, stderr)
+		}
+		if code, _, stderr := run(t, "", b.fleetdesk, append([]string{"flash", "--port", "/dev/null", "--release", "rel-x"}, noCache...)...); code != 1 || !strings.Contains(stderr, "no offline cache") {
+			t.Errorf("--release with no cache: %d %q", code, stderr)
+		}
+	})
+
+	t.Run("release from the cache, service log uploaded by the next sync", func(t *testing.T) {
+		srv, err := sim.Start(context.Background(), sim.Config{Devices: 60, Dealers: 1, Seed: 9})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		var acc sim.Account
+		for _, a := range srv.Accounts {
+			if a.Role == "dealer" {
+				acc = a
+			}
+		}
+		dir, cfg := t.TempDir(), filepath.Join(t.TempDir(), "config.json")
+		common := []string{"--profile", "tech", "--config", cfg, "--cache-dir", dir}
+		open := func() *syncer.Session {
+			s, err := syncer.Open(context.Background(), syncer.Options{BackendURL: srv.URL, Profile: "tech", CacheDir: dir,
+				Email: acc.Email, Password: acc.Password, Store: &auth.Memory{}, Manual: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		// Online, before the trip: sync and download one D180 GSM release.
+		s := open()
+		if _, err := s.Sync(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+		rels, err := s.Releases(context.Background(), fleet.ConsoleUnified)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pick, notPulled rollout.Release
+		for _, r := range rels {
+			switch {
+			case r.Variant() == d180gsm && r.Version != "2.3.0" && pick.ID == "":
+				pick = r
+			case r.Variant() == v5wifi:
+				notPulled = r
+			}
+		}
+		if pick.ID == "" || notPulled.ID == "" {
+			t.Fatalf("the simulator has no suitable releases: %+v", rels)
+		}
+		if _, err := s.ReleaseImage(context.Background(), pick.ID); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+
+		// `fleetdesk firmware` reads the cache with no backend configured.
+		code, stdout, stderr := run(t, "", b.fleetdesk, append([]string{"firmware", "--console", "unified"}, common...)...)
+		if code != 0 || !regexp.MustCompile(regexp.QuoteMeta(pick.ID)+`\s.*\scached`).MatchString(stdout) ||
+			regexp.MustCompile(regexp.QuoteMeta(notPulled.ID)+`\s.*\scached`).MatchString(stdout) || strings.Contains(stdout, "xpro") {
+			t.Errorf("firmware list: %d\n%s\n%s", code, stdout, stderr)
+		}
+
+		// On site, no network: a release not pulled is refused before the port is opened, the
+		// pulled one flashes, a wrong image is refused; every attempt lands in the cache.
+		u := startUnit(t, b, "--baud", "921600", "--model", "D180", "--transport", "gsm", "--version", "2.3.0", "--serial", "D180-004711")
+		code, _, stderr = run(t, "", b.fleetdesk, append([]string{"flash", "--port", u.path, "--release", notPulled.ID}, common...)...)
+		if code != 1 || !strings.Contains(stderr, "not in the offline cache") {
+			t.Errorf("a release not pulled: %d %q", code, stderr)
+		}
+		code, stdout, stderr = run(t, "", b.fleetdesk, append([]string{"flash", "--port", u.path, "--baud", "921600", "--release", pick.ID}, common...)...)
+		if code != 0 || !strings.Contains(lastLine(stdout), "2.3.0 -> "+pick.Version+" active") {
+			t.Fatalf("flash --release: %d %q\n%s", code, stdout, stderr)
+		}
+		if strings.Contains(stderr, "no offline cache") {
+			t.Errorf("the cache was there: %s", stderr)
+		}
+		code, _, _ = run(t, "", b.fleetdesk, append([]string{"flash", "--port", u.path, "--baud", "921600", "--image", writeImage(t, v5wifi, "9.9.9")}, common...)...)
+		if code != 1 {
+			t.Errorf("wrong image: exit %d", code)
+		}
+		u.stop(t)
+
+		s = open()
+		defer s.Close()
+		pending, err := s.PendingServiceLog(context.Background())
+		if err != nil || len(pending) != 2 {
+			t.Fatalf("pending service log: %+v %v, want the flash and the refusal", pending, err)
+		}
+		byResult := map[string]int{}
+		for _, e := range pending {
+			byResult[e.Result]++
+			if e.DeviceSerial != "D180-004711" || e.Port != u.path || e.Technician != acc.Email || e.VariantSource != "unit" {
+				t.Errorf("entry %+v", e)
+			}
+			if e.Result == recovery.ResultOK && (e.Image != pick.ID || e.VersionBefore != "2.3.0" || e.VersionAfter != pick.Version ||
+				e.Bytes != pick.Size || e.Throughput <= 0) {
+				t.Errorf("flash entry %+v", e)
+			}
+			if e.Result == recovery.ResultRefused && (e.VersionBefore != pick.Version || !strings.Contains(e.Error, "engine V5")) {
+				t.Errorf("refusal entry %+v", e)
+			}
+		}
+		if byResult[recovery.ResultOK] != 1 || byResult[recovery.ResultRefused] != 1 {
+			t.Errorf("results %v", byResult)
+		}
+		if _, err := s.Sync(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := srv.Backend().ServiceLog(acc.Dealer); len(got) != 2 {
+			t.Errorf("the backend has %d entries after the sync, want 2", len(got))
+		}
+	})
+
+	t.Run("firmware pull", func(t *testing.T) {
+		if err := (auth.Keyring{}).Probe(); err != nil {
+			if os.Getenv("FLEETDESK_REQUIRE_KEYRING") != "" {
+				t.Fatalf("FLEETDESK_REQUIRE_KEYRING is set but the OS keyring is unusable: %v", err)
+			}
+			t.Skipf("no Secret Service reachable (%v): run under scripts/with-keyring.sh", err)
+		}
+		srv, err := sim.Start(context.Background(), sim.Config{Devices: 30, Dealers: 1, Seed: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		acc := srv.Accounts[0]
+		for _, a := range srv.Accounts {
+			if a.Role == "dealer" {
+				acc = a
+			}
+		}
+		profile := fmt.Sprintf("fwtest-%d", time.Now().UnixNano())
+		defer auth.Keyring{}.Delete(auth.Account(profile))
+		common := []string{"--profile", profile, "--config", filepath.Join(t.TempDir(), "config.json"), "--cache-dir", t.TempDir()}
+		if code, _, stderr := run(t, acc.Password+"\n", b.fleetdesk, append([]string{"login", "--backend", srv.URL, "--email", acc.Email}, common...)...); code != 0 {
+			t.Fatalf("login: %d %s", code, stderr)
+		}
+		code, stdout, stderr := run(t, "", b.fleetdesk, append([]string{"firmware", "--pull", "--console", "ultra"}, common...)...)
+		rows := strings.Split(strings.TrimSpace(stdout), "\n")[1:]
+		if code != 0 || len(rows) < 2 || !strings.Contains(stderr, fmt.Sprintf("[%d/%d]", len(rows), len(rows))) {
+			t.Fatalf("firmware --pull: %d\n%s\n%s", code, stdout, stderr)
+		}
+		for _, r := range rows {
+			if !strings.HasSuffix(r, "cached") || !strings.Contains(r, "ultra") {
+				t.Errorf("row %q", r)
+			}
+		}
+		if _, _, stderr = run(t, "", b.fleetdesk, append([]string{"firmware", "--pull", "--console", "ultra"}, common...)...); strings.Count(stderr, "already cached") != len(rows) {
+			t.Errorf("a second pull downloaded again: %s", stderr)
+		}
+		srv.Close()
+		if code, _, stderr = run(t, "", b.fleetdesk, append([]string{"firmware", "--pull"}, common...)...); code != 1 || !strings.Contains(stderr, "cannot pull") {
+			t.Errorf("pull with the backend gone: %d %q", code, stderr)
+		}
+		if code, stdout, _ = run(t, "", b.fleetdesk, append([]string{"firmware", "--console", "ultra"}, common...)...); code != 0 || strings.Count(stdout, "cached") != len(rows) {
+			t.Errorf("offline list: %d\n%s", code, stdout)
+		}
+	})
+}
