@@ -120,6 +120,8 @@ func New(opts Options) *Shell {
 	if s.win == nil {
 		s.win = opts.App.NewWindow("FleetDesk")
 		s.win.Resize(fyne.NewSize(1280, 820))
+		s.win.SetMaster()
+		s.win.SetOnClosed(s.teardown)
 	}
 	s.installKeys()
 	s.ShowSignIn("")

@@ -1,12 +1,235 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"log"
 	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/sim"
+	"github.com/fleetdesk/fleetdesk/sync/auth"
+	"github.com/fleetdesk/fleetdesk/sync/syncer"
+	"github.com/fleetdesk/fleetdesk/ui"
+	"github.com/fleetdesk/fleetdesk/ui/desk"
 )
 
-// runGUI opens the desktop window. It is wired once the shell lands.
+// The demo fleet: three dealers over 1,200 units, simulated time ten times faster than real, so
+// a rollout or a reboot is visible within a minute or two.
+var demoConfig = sim.Config{Devices: 1200, Dealers: 3, Seed: 7, Speed: 10, OTAFailureShare: 0.05}
+
+// runGUI opens the desktop window: on the embedded demo backend when no backend is configured (or
+// with --demo), else on the remembered profile, resuming its sign-in from the OS keyring.
 func runGUI(args []string) int {
-	fmt.Fprintln(os.Stderr, "fleetdesk: the desktop window is being wired; use a subcommand (fleetdesk help)")
-	return 1
+	fs := flag.NewFlagSet("fleetdesk", flag.ContinueOnError)
+	df := addDataFlags(fs)
+	demo := fs.Bool("demo", false, "use the embedded simulated backend (the default when no backend is configured)")
+	page := fs.String("page", "", "page to open first: console, manage, map, rollouts, tokens, recovery, settings")
+	size := fs.String("window", "1280x820", "initial window size, WIDTHxHEIGHT")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	r, err := df.resolve(false)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fleetdesk:", err)
+		return 2
+	}
+	useDemo := *demo || r.backend == ""
+
+	a := fyneapp.NewWithID("io.fleetdesk.app")
+	win := a.NewWindow("FleetDesk")
+	if w, h, ok := parseSize(*size); ok {
+		win.Resize(fyne.NewSize(w, h))
+	}
+
+	g := &gui{flags: df, resolved: r}
+	shell := desk.NewShell(desk.Options{
+		App:               a,
+		Window:            win,
+		SignIn:            g.signIn,
+		Demo:              g.startDemo,
+		SignOut:           g.signOut,
+		DefaultBackendURL: r.backend,
+	})
+	g.shell = shell
+
+	// Opening a session may touch the network; the window shows the sign-in screen meanwhile.
+	go func() {
+		var svc session.Service
+		var err error
+		if useDemo {
+			svc, err = g.startDemo(context.Background())
+		} else {
+			svc, err = g.resume(context.Background())
+		}
+		fyne.Do(func() {
+			switch {
+			case err == nil:
+				shell.Start(svc)
+				if *page != "" {
+					desk.OpenPage(shell, *page)
+				}
+			case errors.Is(err, auth.ErrNotSignedIn):
+				shell.ShowSignIn("")
+			default:
+				shell.ShowSignIn(err.Error())
+			}
+		})
+	}()
+	win.SetOnClosed(g.closeAll)
+	win.ShowAndRun()
+	g.closeAll()
+	return 0
+}
+
+// gui owns the sessions and the embedded backend the window shows, so they close with it.
+type gui struct {
+	flags    *dataFlags
+	resolved resolved
+	shell    *ui.Shell
+
+	mu    sync.Mutex
+	demo  *sim.Server
+	sess  *syncer.Session
+	close sync.Once
+}
+
+func (g *gui) adopt(s *syncer.Session, demo *sim.Server) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.sess, g.demo = s, demo
+}
+
+// startDemo starts the simulated backend on loopback and signs in as its first dealer. The demo
+// password lives only in memory (auth.Memory): nothing of the demo reaches the keyring.
+func (g *gui) startDemo(ctx context.Context) (session.Service, error) {
+	g.stopCurrent()
+	srv, err := sim.Start(ctx, demoConfig)
+	if err != nil {
+		return nil, fmt.Errorf("starting the demo backend: %w", err)
+	}
+	var dealer *sim.Account
+	for i := range srv.Accounts {
+		if srv.Accounts[i].Role == "dealer" {
+			dealer = &srv.Accounts[i]
+			break
+		}
+	}
+	if dealer == nil {
+		srv.Close()
+		return nil, errors.New("the demo backend has no dealer account")
+	}
+	s, err := syncer.Open(ctx, syncer.Options{
+		BackendURL: srv.URL,
+		Profile:    "demo",
+		CacheDir:   g.flags.cacheDir,
+		Email:      dealer.Email,
+		Password:   dealer.Password,
+		Store:      &auth.Memory{},
+		Demo:       true,
+		Interval:   5 * time.Second, // a demo should feel live
+		Now:        srv.Now,         // the simulated clock: health and "last seen" follow simulated time
+	})
+	if err != nil {
+		srv.Close()
+		return nil, fmt.Errorf("signing in to the demo backend: %w", err)
+	}
+	g.adopt(s, srv)
+	return s, nil
+}
+
+// resume reopens the remembered profile with its saved sign-in.
+func (g *gui) resume(ctx context.Context) (session.Service, error) {
+	s, err := syncer.Open(ctx, syncer.Options{
+		BackendURL: g.resolved.backend,
+		Profile:    g.resolved.profile,
+		CacheDir:   g.flags.cacheDir,
+	})
+	if err != nil {
+		return nil, err
+	}
+	g.adopt(s, nil)
+	return s, nil
+}
+
+// signIn is the sign-in screen's action: sign in afresh and remember the profile (never the
+// password: that goes no further than the backend, the refresh token to the keyring).
+func (g *gui) signIn(ctx context.Context, backendURL, email, password string) (session.Service, error) {
+	g.stopCurrent()
+	profile := g.resolved.profile
+	s, err := syncer.Open(ctx, syncer.Options{
+		BackendURL: backendURL,
+		Profile:    profile,
+		CacheDir:   g.flags.cacheDir,
+		Email:      email,
+		Password:   password,
+	})
+	if err != nil {
+		return nil, errors.New(describeErr(err))
+	}
+	if err := syncer.RememberProfile(g.resolved.cfgPath, profile, syncer.Profile{Backend: backendURL, Email: email}, true); err != nil {
+		log.Printf("fleetdesk: could not remember the profile: %v", err)
+	}
+	g.adopt(s, nil)
+	return s, nil
+}
+
+func (g *gui) signOut(svc session.Service) error {
+	g.mu.Lock()
+	s, demo := g.sess, g.demo
+	g.sess, g.demo = nil, nil
+	g.mu.Unlock()
+	var err error
+	if s != nil {
+		err = s.SignOut(context.Background())
+	}
+	if demo != nil {
+		err = errors.Join(err, demo.Close())
+	}
+	return err
+}
+
+// stopCurrent closes the session (and demo backend) being replaced, keeping its saved sign-in.
+func (g *gui) stopCurrent() {
+	g.mu.Lock()
+	s, demo := g.sess, g.demo
+	g.sess, g.demo = nil, nil
+	g.mu.Unlock()
+	if s != nil {
+		s.Close()
+	}
+	if demo != nil {
+		demo.Close()
+	}
+}
+
+func (g *gui) closeAll() {
+	g.close.Do(func() {
+		if g.shell != nil {
+			g.shell.Close()
+		}
+		g.stopCurrent()
+	})
+}
+
+func parseSize(s string) (float32, float32, bool) {
+	w, h, ok := strings.Cut(s, "x")
+	if !ok {
+		return 0, 0, false
+	}
+	wi, err1 := strconv.Atoi(w)
+	hi, err2 := strconv.Atoi(h)
+	if err1 != nil || err2 != nil || wi < 400 || hi < 300 {
+		return 0, 0, false
+	}
+	return float32(wi), float32(hi), true
 }

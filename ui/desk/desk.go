@@ -1,0 +1,183 @@
+// Package desk assembles FleetDesk's window: the shell from package ui plus every page another area
+// contributes (Map, Rollouts, Tokens, Recovery) and the map's tile-source settings. cmd/fleetdesk
+// calls NewShell; tests build the same window with the same call, so what they check is what a
+// dealer gets.
+package desk
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+
+	"github.com/fleetdesk/fleetdesk/app/recovery"
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/mapview/tiles"
+	"github.com/fleetdesk/fleetdesk/ui"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
+	"github.com/fleetdesk/fleetdesk/ui/mappage"
+	recoverypage "github.com/fleetdesk/fleetdesk/ui/recovery"
+	"github.com/fleetdesk/fleetdesk/ui/rollouts"
+	"github.com/fleetdesk/fleetdesk/ui/tokens"
+)
+
+// Options are the shell's options; Pages and Settings are filled in here.
+type Options = ui.Options
+
+// recoveryBackend is what the Recovery page needs from the data layer beyond session.Service:
+// cached firmware for on-site flashing and the service log. syncer.Session provides both.
+type recoveryBackend interface {
+	RecoveryFirmware() recovery.FirmwareSource
+	RecoveryLog() recovery.ServiceLog
+}
+
+// NewShell makes the window with every page.
+func NewShell(opts Options) *ui.Shell {
+	tileCfg := &tileSettings{app: opts.App}
+	m := &mapSlot{tiles: tileCfg}
+	var ro *rollouts.Page
+	var tk *tokens.Page
+	var rc *recoverypage.Page
+	opts.Pages = append(opts.Pages,
+		ui.Page{Name: ui.PageMap, Icon: theme.NavigateNextIcon(), Build: m.build, ShowDevice: m.showDevice, Close: m.close},
+		ui.Page{Name: ui.PageRollouts, Icon: theme.UploadIcon(), Build: func(env ui.Env) fyne.CanvasObject {
+			ro = rollouts.New(env.Service, rollouts.Options{OnManage: env.OpenManage})
+			return ro.Content()
+		}, Close: func() {
+			if ro != nil {
+				ro.Close()
+			}
+		}},
+		ui.Page{Name: ui.PageTokens, Icon: theme.AccountIcon(), Build: func(env ui.Env) fyne.CanvasObject {
+			tk = tokens.New(env.Service, env.Window)
+			return tk.Content()
+		}, Close: func() {
+			if tk != nil {
+				tk.Close()
+			}
+		}},
+		ui.Page{Name: ui.PageRecovery, Icon: theme.StorageIcon(), Build: func(env ui.Env) fyne.CanvasObject {
+			deps := recoverypage.Deps{Window: env.Window}
+			if rb, ok := env.Service.(recoveryBackend); ok {
+				deps.Firmware, deps.Log = rb.RecoveryFirmware(), rb.RecoveryLog()
+			}
+			rc = recoverypage.NewPage(deps)
+			return rc.Content()
+		}, Close: func() {
+			if rc != nil {
+				rc.Close()
+			}
+		}},
+	)
+	opts.Settings = append(opts.Settings, ui.SettingsSection{Title: "Map tiles", Build: func(env ui.Env) fyne.CanvasObject {
+		return tileCfg.form(env.Window, m.setTiles)
+	}})
+	return ui.New(opts)
+}
+
+// OpenPage shows a page by its lower-case name; "manage" opens the first unit of the console.
+func OpenPage(s *ui.Shell, name string) {
+	if strings.EqualFold(name, "manage") {
+		if ix := s.Service().Fleet(); ix.Len() > 0 {
+			s.OpenManage(ix.At(0).ID)
+		}
+		return
+	}
+	for _, p := range s.PageNames() {
+		if strings.EqualFold(p, name) {
+			s.ShowPage(p)
+			return
+		}
+	}
+}
+
+// mapSlot is the Map page of the current session, fed by the session's changes.
+type mapSlot struct {
+	tiles *tileSettings
+	page  *mappage.Page
+	stop  func()
+}
+
+func (m *mapSlot) build(env ui.Env) fyne.CanvasObject {
+	m.page = mappage.New(mappage.Options{Tiles: m.tiles.load(), OnManage: env.OpenManage})
+	svc := env.Service
+	m.page.SetFleet(svc.Fleet(), svc.Now())
+	m.stop = kit.Subscribe(svc, func(ch session.Change) {
+		if len(ch.Devices) > 0 || ch.All {
+			m.page.SetFleet(svc.Fleet(), svc.Now())
+		}
+	})
+	return m.page.Content()
+}
+
+func (m *mapSlot) showDevice(id string) {
+	if m.page != nil {
+		m.page.ShowDevice(id)
+	}
+}
+
+func (m *mapSlot) setTiles(cfg tiles.Config) error {
+	if m.page == nil {
+		return nil
+	}
+	return m.page.SetTileConfig(cfg)
+}
+
+func (m *mapSlot) close() {
+	if m.stop != nil {
+		m.stop()
+		m.stop = nil
+	}
+	if m.page != nil {
+		m.page.Close()
+		m.page = nil
+	}
+}
+
+// tileSettings keeps the dealer's tile source in the app's preferences. It holds no secret of
+// FleetDesk's; a tile server key inside a URL template is the dealer's own setting.
+type tileSettings struct{ app fyne.App }
+
+const tilePrefKey = "map.tiles"
+
+func (t *tileSettings) load() tiles.Config {
+	var cfg tiles.Config
+	if t.app != nil {
+		if raw := t.app.Preferences().String(tilePrefKey); raw != "" {
+			if err := json.Unmarshal([]byte(raw), &cfg); err != nil || cfg.Validate() != nil {
+				cfg = tiles.Config{}
+			}
+		}
+	}
+	if cfg.Kind == "" {
+		cfg.Kind = tiles.KindOSM
+	}
+	cfg.CacheDir = tileCacheDir()
+	if t.app != nil {
+		cfg.Version = t.app.Metadata().Version
+	}
+	return cfg
+}
+
+func (t *tileSettings) save(cfg tiles.Config) {
+	if t.app == nil {
+		return
+	}
+	cfg.CacheDir = "" // derived at load, so a moved home directory does not break it
+	b, err := json.Marshal(cfg)
+	if err == nil {
+		t.app.Preferences().SetString(tilePrefKey, string(b))
+	}
+}
+
+// tileCacheDir is where tiles seen online are kept for offline use.
+func tileCacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "fleetdesk", "tiles")
+}

@@ -1,0 +1,133 @@
+package desk
+
+import (
+	"os"
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/mapview/tiles"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
+)
+
+var tileChoices = []struct {
+	kind  tiles.Kind
+	label string
+}{
+	{tiles.KindOSM, "OpenStreetMap (online; what you see is kept for offline use)"},
+	{tiles.KindHTTP, "Another tile server (URL template)"},
+	{tiles.KindMBTiles, "An MBTiles file (offline map of your region)"},
+	{tiles.KindBasemap, "Built-in basemap only (no network)"},
+}
+
+// form is the Settings block that chooses the map's tile source; apply hands the new choice to
+// the open Map page.
+func (t *tileSettings) form(win fyne.Window, apply func(tiles.Config) error) fyne.CanvasObject {
+	cfg := t.load()
+	labels := make([]string, len(tileChoices))
+	for i, c := range tileChoices {
+		labels[i] = c.label
+	}
+	url := widget.NewEntry()
+	url.SetPlaceHolder("https://tiles.example.com/{z}/{x}/{y}.png")
+	url.SetText(cfg.URLTemplate)
+	attribution := widget.NewEntry()
+	attribution.SetPlaceHolder("© the tile provider (shown on the map)")
+	attribution.SetText(cfg.Attribution)
+	file := widget.NewLabel(cfg.MBTilesPath)
+	file.Wrapping = fyne.TextWrapBreak
+	status := widget.NewLabel("")
+	status.Wrapping = fyne.TextWrapWord
+
+	source := widget.NewRadioGroup(labels, nil)
+	for _, c := range tileChoices {
+		if c.kind == cfg.Kind {
+			source.SetSelected(c.label)
+		}
+	}
+	kindOf := func() tiles.Kind {
+		for _, c := range tileChoices {
+			if c.label == source.Selected {
+				return c.kind
+			}
+		}
+		return tiles.KindOSM
+	}
+
+	importBtn := widget.NewButton("Import MBTiles file…", func() {
+		d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
+			if err != nil || rc == nil {
+				return
+			}
+			src := rc.URI().Path()
+			rc.Close()
+			status.SetText("Importing " + filepath.Base(src) + "…")
+			kit.Go(func() result {
+				dir, err := mbtilesDir()
+				if err != nil {
+					return result{err: err}
+				}
+				p, err := tiles.ImportMBTiles(src, dir)
+				return result{path: p, err: err}
+			}, func(r result) {
+				if r.err != nil {
+					status.SetText("Not imported: " + r.err.Error())
+					return
+				}
+				file.SetText(r.path)
+				source.SetSelected(tileChoices[2].label)
+				status.SetText("Imported. Press Apply to use it.")
+			})
+		}, win)
+		d.SetFilter(storage.NewExtensionFileFilter([]string{".mbtiles"}))
+		d.Show()
+	})
+
+	applyBtn := widget.NewButton("Apply", func() {
+		next := tiles.Config{Kind: kindOf(), URLTemplate: url.Text, Attribution: attribution.Text, MBTilesPath: file.Text}
+		if err := next.Validate(); err != nil {
+			status.SetText(err.Error())
+			return
+		}
+		full := next
+		full.CacheDir, full.Version = tileCacheDir(), cfg.Version
+		if err := apply(full); err != nil {
+			status.SetText("Could not switch: " + err.Error())
+			return
+		}
+		t.save(next)
+		status.SetText("The map now uses: " + source.Selected)
+	})
+	applyBtn.Importance = widget.HighImportance
+
+	return container.NewVBox(
+		widget.NewLabel("Where the Fleet Map's background comes from. With no network the map always falls back to cached tiles, then to the built-in basemap."),
+		source,
+		widget.NewForm(
+			widget.NewFormItem("URL template", url),
+			widget.NewFormItem("Attribution", attribution),
+			widget.NewFormItem("MBTiles file", container.NewBorder(nil, nil, nil, importBtn, file)),
+		),
+		container.NewHBox(applyBtn),
+		status,
+	)
+}
+
+type result struct {
+	path string
+	err  error
+}
+
+// mbtilesDir is where imported MBTiles files are copied, so the dealer's original can move.
+func mbtilesDir() (string, error) {
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(d, "fleetdesk", "maps")
+	return dir, os.MkdirAll(dir, 0o700)
+}
