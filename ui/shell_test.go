@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -313,3 +314,45 @@ func objects(o fyne.CanvasObject) []fyne.CanvasObject {
 }
 
 var desktopF = desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
+
+// TestBackendLossShowsOfflineBanner: a live session whose backend goes away shows the banner with
+// the time of the data, and the status bar says Offline.
+func TestBackendLossShowsOfflineBanner(t *testing.T) {
+	live := uitest.StartLive(t, sim.Config{Devices: 40, Dealers: 1, Seed: 8, Speed: 5})
+	s := newShell(t, Options{})
+	kit.Lock()
+	defer kit.Unlock()
+	s.Start(live.Session)
+	if s.banner.offline.Visible() {
+		t.Fatal("banner shown while online")
+	}
+	kit.Unlock()
+	live.Server.Close()
+	kit.Lock()
+	uitest.Await(t, 30*time.Second, "the offline banner", func() bool { return s.banner.offline.Visible() })
+	st := live.Session.Status()
+	want := "Offline — data as of " + st.LastSync.Local().Format("2 Jan 2006 15:04")
+	if txt := s.banner.offlineTxt.Text; !strings.HasPrefix(txt, want) {
+		t.Fatalf("banner %q, want prefix %q", txt, want)
+	}
+	if s.bar.online.Text != "Offline" {
+		t.Fatalf("status bar says %q", s.bar.online.Text)
+	}
+}
+
+// FuzzCheckSignIn: any text in the sign-in form gets an answer (never a panic), and an accepted
+// form has an http(s) URL with a host and an email with something on both sides of the @.
+func FuzzCheckSignIn(f *testing.F) {
+	f.Add("https://fleet.example.com", "a@b.c", "pw")
+	f.Add("http://[::1", "@", "")
+	f.Add("https://%zz", "x@y", "p")
+	f.Fuzz(func(t *testing.T, u, e, p string) {
+		if err := CheckSignIn(u, e, p); err == nil {
+			pu, perr := url.Parse(strings.TrimSpace(u))
+			at := strings.IndexByte(strings.TrimSpace(e), '@')
+			if perr != nil || pu.Host == "" || (pu.Scheme != "http" && pu.Scheme != "https") || at <= 0 || p == "" {
+				t.Fatalf("accepted %q %q", u, e)
+			}
+		}
+	})
+}

@@ -24,6 +24,10 @@ import (
 	"github.com/fleetdesk/fleetdesk/ui/tokens"
 )
 
+// mapIcon is a location pin: Fyne's theme has no map icon. Themed, so it follows light and dark.
+var mapIcon = theme.NewThemedResource(fyne.NewStaticResource("map-pin.svg", []byte(
+	`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path fill="#000000" d="M12 2C8.13 2 5 5.13 5 9c0 5.25 7 13 7 13s7-7.75 7-13c0-3.87-3.13-7-7-7zm0 9.5a2.5 2.5 0 1 1 0-5 2.5 2.5 0 0 1 0 5z"/></svg>`)))
+
 // Options are the shell's options; Pages and Settings are filled in here.
 type Options = ui.Options
 
@@ -42,7 +46,7 @@ func NewShell(opts Options) *ui.Shell {
 	var tk *tokens.Page
 	var rc *recoverypage.Page
 	opts.Pages = append(opts.Pages,
-		ui.Page{Name: ui.PageMap, Icon: theme.NavigateNextIcon(), Build: m.build, ShowDevice: m.showDevice, Close: m.close},
+		ui.Page{Name: ui.PageMap, Icon: mapIcon, Build: m.build, ShowDevice: m.showDevice, Close: m.close},
 		ui.Page{Name: ui.PageRollouts, Icon: theme.UploadIcon(), Build: func(env ui.Env) fyne.CanvasObject {
 			ro = rollouts.New(env.Service, rollouts.Options{OnManage: env.OpenManage})
 			return ro.Content()

@@ -418,3 +418,30 @@ func TestProgressSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestBackendLossDisablesActions: the page is live; when the backend goes away the actions turn
+// disabled with the reason, and the connection field says its data is from the last sync.
+func TestBackendLossDisablesActions(t *testing.T) {
+	test.NewTempApp(t)
+	live := startLive(t)
+	svc := live.Session
+	kit.Lock()
+	defer kit.Unlock()
+	d := pick(t, svc.Fleet(), svc.Now(), reachable(svc.Now()))
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	p := New(svc, d.ID, Options{Window: w})
+	defer p.Close()
+	w.SetContent(p.Content())
+	if !p.Enabled(fleet.ActionStop) {
+		t.Fatalf("Stop disabled while online: %q", p.Reason(fleet.ActionStop))
+	}
+	kit.Unlock()
+	live.Server.Close()
+	kit.Lock()
+	uitest.Await(t, 30*time.Second, "the page to notice the backend is gone", func() bool {
+		return !p.Enabled(fleet.ActionStop) && strings.Contains(p.Reason(fleet.ActionStop), "FleetDesk is offline")
+	})
+	if txt := p.fields["Connection"].Text; !strings.Contains(txt, "as of the last sync") {
+		t.Fatalf("connection field %q does not say it is stale", txt)
+	}
+}
