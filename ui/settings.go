@@ -66,6 +66,7 @@ func (s *Shell) confirmSignOut() {
 			})
 		}, s.win)
 	d.SetConfirmText("Sign out")
+	d.SetDismissText("Cancel")
 	kit.ShowDialog(s.win, d)
 }
 

@@ -414,6 +414,7 @@ func (p *Page) onAction(act fleet.Action) {
 			}
 		}, p.opts.Window)
 		d.SetConfirmText("Reboot")
+		d.SetDismissText("Cancel")
 		d.SetConfirmImportance(widget.WarningImportance)
 		kit.ShowDialog(p.opts.Window, d)
 	default:
