@@ -471,8 +471,8 @@ func (b *Backend) postCommand(w http.ResponseWriter, r *http.Request, p *princip
 		if !customerMayCommand(req.Action) {
 			return errf(http.StatusForbidden, api.CodeForbidden, "firmware actions are for the dealer")
 		}
-	} else if dec := scope.CanCommand(p.actor, d.D, req.Action); !dec.Allowed {
-		return errf(http.StatusForbidden, api.CodeForbidden, "%s", dec.Reason)
+	} else if err := refused(scope.CanCommand(p.actor, d.D, req.Action)); err != nil {
+		return err
 	}
 	if key != "" {
 		if c := b.w.idem[p.actor.UserID+"\x00"+key]; c != nil {
@@ -486,9 +486,9 @@ func (b *Backend) postCommand(w http.ResponseWriter, r *http.Request, p *princip
 		if req.ReleaseID == "" {
 			return errf(http.StatusBadRequest, api.CodeBadRequest, "%s needs a release_id", req.Action)
 		}
-		rel := b.w.relByID[req.ReleaseID]
-		if rel == nil {
-			return errf(http.StatusBadRequest, api.CodeBadRequest, "unknown release %q", truncate(req.ReleaseID, 60))
+		rel, err := b.releaseByID(req.ReleaseID)
+		if err != nil {
+			return err
 		}
 		if rel.R.Variant() != fleet.VariantOf(d.D) {
 			return errf(http.StatusBadRequest, api.CodeVariant, "release %s is for %s on the %s; %s is a %s", rel.R.ID, rel.R.Variant(), rel.R.Console, d.D.ID, fleet.VariantOf(d.D))

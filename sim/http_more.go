@@ -24,10 +24,44 @@ func dealerOnly(p *principal) error {
 	return errf(http.StatusForbidden, api.CodeForbidden, "only dealer accounts can do this")
 }
 
+// refused turns a scope decision into the one 403 every endpoint gives, so the app sees the
+// same code and the same reason wherever the rule bites.
+func refused(dec scope.Decision) error {
+	if dec.Allowed {
+		return nil
+	}
+	return errf(http.StatusForbidden, api.CodeForbidden, "%s", dec.Reason)
+}
+
+// releaseByID finds a release named in a request; the caller holds b.mu.
+func (b *Backend) releaseByID(id string) (*release, error) {
+	rel := b.w.relByID[id]
+	if rel == nil {
+		return nil, errf(http.StatusBadRequest, api.CodeBadRequest, "unknown release %q", truncate(id, 60))
+	}
+	return rel, nil
+}
+
+// eligible is the same set the app computes for a fleet-wide rollout: same variant, online, not
+// already on the release, not busy installing something else.
+func eligible(d *dev, rel *release) bool {
+	return fleet.VariantOf(d.D) == rel.R.Variant() && d.D.Online && !d.Gone && d.OTA == nil && d.D.Firmware != rel.R.Version
+}
+
 // ---- rollouts ----
 
 func (b *Backend) seesRollout(p *principal, ro *rolloutState) bool {
 	return p.actor.Role == scope.RoleAdmin || (p.actor.Role == scope.RoleDealer && ro.Dealer == p.actor.Dealer)
+}
+
+// rolloutFor finds a rollout the principal may see; another dealer's rollout is the same 404 as
+// none. The caller holds b.mu.
+func (b *Backend) rolloutFor(p *principal, id string) (*rolloutState, error) {
+	ro := b.w.rollouts[id]
+	if ro == nil || !b.seesRollout(p, ro) {
+		return nil, notFound("rollout " + truncate(id, 40))
+	}
+	return ro, nil
 }
 
 func copyRollout(ro *rolloutState) rollout.Rollout {
@@ -57,9 +91,9 @@ func (b *Backend) getRollout(w http.ResponseWriter, r *http.Request, p *principa
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	ro := b.w.rollouts[r.PathValue("id")]
-	if ro == nil || !b.seesRollout(p, ro) {
-		return notFound("rollout " + truncate(r.PathValue("id"), 40))
+	ro, err := b.rolloutFor(p, r.PathValue("id"))
+	if err != nil {
+		return err
 	}
 	return writeJSON(w, http.StatusOK, copyRollout(ro))
 }
@@ -72,8 +106,8 @@ func (b *Backend) createRollout(w http.ResponseWriter, r *http.Request, p *princ
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if dec := scope.CanDeployMyFleet(p.actor); !dec.Allowed {
-		return errf(http.StatusForbidden, api.CodeForbidden, "%s", dec.Reason)
+	if err := refused(scope.CanDeployMyFleet(p.actor)); err != nil {
+		return err
 	}
 	if p.actor.Role == scope.RoleAdmin {
 		return errf(http.StatusBadRequest, api.CodeBadRequest, "administrators push through %s", api.PathAdminPush)
@@ -81,9 +115,9 @@ func (b *Backend) createRollout(w http.ResponseWriter, r *http.Request, p *princ
 	now := b.clk.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	rel := b.w.relByID[req.ReleaseID]
-	if rel == nil {
-		return errf(http.StatusBadRequest, api.CodeBadRequest, "unknown release %q", truncate(req.ReleaseID, 60))
+	rel, err := b.releaseByID(req.ReleaseID)
+	if err != nil {
+		return err
 	}
 	if req.Console != rel.R.Console || req.Engine != rel.R.Engine || req.Transport != rel.R.Transport {
 		return errf(http.StatusBadRequest, api.CodeVariant, "release %s is for %s on the %s, not %s %s on %s",
@@ -109,8 +143,7 @@ func (b *Backend) createRollout(w http.ResponseWriter, r *http.Request, p *princ
 			if d.Seq != ix.seq {
 				continue
 			}
-			// The same eligible set the app computes: same variant, online, not already on it, not busy.
-			if fleet.VariantOf(d.D) == rel.R.Variant() && d.D.Online && !d.Gone && d.OTA == nil && d.D.Firmware != rel.R.Version {
+			if eligible(d, rel) {
 				units = append(units, ix.dev)
 			}
 		}
@@ -182,9 +215,9 @@ func (b *Backend) rolloutAction(op int) handlerFunc {
 		now := b.clk.now()
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		ro := b.w.rollouts[r.PathValue("id")]
-		if ro == nil || !b.seesRollout(p, ro) {
-			return notFound("rollout " + truncate(r.PathValue("id"), 40))
+		ro, err := b.rolloutFor(p, r.PathValue("id"))
+		if err != nil {
+			return err
 		}
 		st := ro.R.Status
 		switch {
@@ -304,8 +337,8 @@ func (b *Backend) createToken(w http.ResponseWriter, r *http.Request, p *princip
 		}
 		devs = append(devs, b.w.devs[i].D)
 	}
-	if dec := scope.CanIssueToken(p.actor, cu.User.Dealer, devs); !dec.Allowed {
-		return errf(http.StatusForbidden, api.CodeForbidden, "%s", dec.Reason)
+	if err := refused(scope.CanIssueToken(p.actor, cu.User.Dealer, devs)); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for _, d := range devs {
@@ -404,8 +437,8 @@ func (b *Backend) ServiceLog(dealerID string) []api.ServiceLogEntry {
 // ---- admin ----
 
 func (b *Backend) adminPush(w http.ResponseWriter, r *http.Request, p *principal) error {
-	if dec := scope.CanPushGlobal(p.actor); !dec.Allowed {
-		return errf(http.StatusForbidden, api.CodeForbidden, "%s", dec.Reason)
+	if err := refused(scope.CanPushGlobal(p.actor)); err != nil {
+		return err
 	}
 	var req api.GlobalPushRequest
 	if err := decode(r, &req); err != nil {
@@ -414,13 +447,13 @@ func (b *Backend) adminPush(w http.ResponseWriter, r *http.Request, p *principal
 	now := b.clk.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	rel := b.w.relByID[req.ReleaseID]
-	if rel == nil {
-		return errf(http.StatusBadRequest, api.CodeBadRequest, "unknown release %q", truncate(req.ReleaseID, 60))
+	rel, err := b.releaseByID(req.ReleaseID)
+	if err != nil {
+		return err
 	}
 	var units []int32
 	for i, d := range b.w.devs {
-		if fleet.VariantOf(d.D) == rel.R.Variant() && d.D.Online && !d.Gone && d.OTA == nil && d.D.Firmware != rel.R.Version {
+		if eligible(d, rel) {
 			units = append(units, int32(i))
 		}
 	}
@@ -440,8 +473,8 @@ const (
 
 func (b *Backend) adminOverride(w http.ResponseWriter, r *http.Request, p *principal) error {
 	// The role is checked before the device is looked up, so a dealer learns nothing.
-	if dec := scope.CanOverride(p.actor); !dec.Allowed {
-		return errf(http.StatusForbidden, api.CodeForbidden, "%s", dec.Reason)
+	if err := refused(scope.CanOverride(p.actor)); err != nil {
+		return err
 	}
 	var req api.OverrideRequest
 	if err := decode(r, &req); err != nil {

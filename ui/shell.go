@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 
+	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/ui/console"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
@@ -88,6 +89,9 @@ type Options struct {
 	// ConsoleOptions and ManageOptions tune the pages (tests shorten their clocks).
 	ConsoleTick time.Duration
 	ManagePoll  time.Duration
+	// ConsoleFilterChanged, when set, hears the dealer's search and chip changes on the console,
+	// so a page with the same filters (the map) can follow; Console().SetFilter goes the other way.
+	ConsoleFilterChanged func(fleet.Filter)
 }
 
 // Shell is the main window.
@@ -155,7 +159,8 @@ func (s *Shell) Start(svc session.Service) {
 	s.teardown()
 	s.signIn = nil
 	s.svc = svc
-	s.console = console.New(svc, console.Options{OnManage: s.OpenManage, Window: s.win, Tick: s.opts.ConsoleTick})
+	s.console = console.New(svc, console.Options{OnManage: s.OpenManage, Window: s.win, Tick: s.opts.ConsoleTick,
+		OnFilterChanged: s.opts.ConsoleFilterChanged})
 	s.slot = container.NewStack(s.console.Content())
 
 	s.pages = orderPages(s.opts.Pages)

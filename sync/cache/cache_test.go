@@ -15,6 +15,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/internal/benchcpu"
 	"github.com/fleetdesk/fleetdesk/sync/api"
 )
 
@@ -331,7 +332,7 @@ func BenchmarkOpenCache100k(b *testing.B) {
 	}
 	c.Close()
 	b.ResetTimer()
-	cpu := startCPU()
+	cpu := benchcpu.Start()
 	for i := 0; i < b.N; i++ {
 		c, err := Open(ctx, p)
 		if err != nil {
@@ -347,7 +348,7 @@ func BenchmarkOpenCache100k(b *testing.B) {
 		}
 		c.Close()
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 func TestUnencodableEntryRefused(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/fleetdesk/fleetdesk/internal/benchcpu"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
 )
@@ -20,7 +21,7 @@ func BenchmarkFullSync100k(b *testing.B) {
 	defer srv.Close()
 	acc := dealer(b, srv)
 	b.ResetTimer()
-	cpu := startCPU()
+	cpu := benchcpu.Start()
 	for i := 0; i < b.N; i++ {
 		s, err := Open(context.Background(), Options{BackendURL: srv.URL, Profile: "bench", CacheDir: b.TempDir(), Email: acc.Email,
 			Password: acc.Password, Store: &auth.Memory{}, Manual: true})
@@ -38,7 +39,7 @@ func BenchmarkFullSync100k(b *testing.B) {
 		s.Close()
 		b.StartTimer()
 	}
-	cpu.report(b)
+	cpu.Report(b)
 }
 
 // BenchmarkDeltaSync1k is a delta sync in which 1,000 of 100,000 cached devices changed: fetch,
@@ -60,7 +61,7 @@ func BenchmarkDeltaSync1k(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
-	cpu := startCPU()
+	cpu := benchcpu.Start()
 	for i := 0; i < b.N; i++ {
 		fx.advance()
 		sum, err := s.Sync(context.Background(), nil)
@@ -72,7 +73,7 @@ func BenchmarkDeltaSync1k(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	cpu.report(b)
+	cpu.Report(b)
 	if d, ok := s.Fleet().Get(fmt.Sprintf("FX-%06d", ((b.N-1)*k)%n)); !ok || d.Firmware != fmt.Sprintf("g%d", b.N+1) {
 		b.Fatalf("last delta not in the index: %+v", d)
 	}

@@ -40,7 +40,7 @@ func newChips(c *Console) *chips {
 		b := widget.NewButtonWithIcon(kit.HealthLabel(h), theme.RadioButtonIcon(), func() {
 			c.filter.Health = toggle(c.filter.Health, h)
 			ch.sync()
-			c.requery()
+			c.filterChanged()
 		})
 		ch.health[h] = b
 		row.Add(b)
@@ -51,7 +51,7 @@ func newChips(c *Console) *chips {
 		b := widget.NewButton(consoleShort(k), func() {
 			c.filter.Consoles = toggle(c.filter.Consoles, k)
 			ch.sync()
-			c.requery()
+			c.filterChanged()
 		})
 		ch.consoles[k] = b
 		row.Add(b)
@@ -69,7 +69,7 @@ func newChips(c *Console) *chips {
 			c.filter.Models = []fleet.Model{m}
 		}
 		ch.sync()
-		c.requery()
+		c.filterChanged()
 	})
 	ch.model.Selected = anyModel
 	ch.firmware = widget.NewSelect([]string{anyFirmware}, func(s string) {
@@ -81,12 +81,12 @@ func newChips(c *Console) *chips {
 			c.filter.Firmware = []string{s}
 		}
 		ch.sync()
-		c.requery()
+		c.filterChanged()
 	})
 	ch.firmware.Selected = anyFirmware
 	ch.refreshFirmware(c.ix)
 	ch.clear = widget.NewButtonWithIcon("Clear filters", theme.ContentClearIcon(), func() {
-		c.SetFilter(fleet.Filter{})
+		c.setChips(fleet.Filter{})
 	})
 	row.Add(container.NewGridWrap(fyne.NewSize(150, ch.model.MinSize().Height), ch.model))
 	row.Add(container.NewGridWrap(fyne.NewSize(150, ch.firmware.MinSize().Height), ch.firmware))

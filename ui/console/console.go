@@ -33,6 +33,10 @@ type Options struct {
 	Debounce time.Duration
 	// Tick is how often "last seen" and health are re-evaluated; 0 means 10 s.
 	Tick time.Duration
+	// OnFilterChanged reports a filter change the dealer made here (search text once typing
+	// pauses, any chip), so another page showing the same units (the map) can follow. SetFilter
+	// does not report back.
+	OnFilterChanged func(fleet.Filter)
 }
 
 // Console is the Fleet Console page.
@@ -59,6 +63,7 @@ type Console struct {
 	content   fyne.CanvasObject
 
 	stopDebounce func() bool
+	setting      bool // set while SetFilter writes the search box, so it is not taken as typing
 	cancelSub    func()
 	stopTick     func()
 
@@ -154,7 +159,9 @@ func (c *Console) build() {
 	c.search.SetPlaceHolder("Search by device ID, customer email or name  (Ctrl+F)")
 	c.search.OnChanged = func(s string) {
 		c.filter.Text = s
-		c.requeryDebounced()
+		if !c.setting {
+			c.requeryDebounced()
+		}
 	}
 	c.search.OnSubmitted = func(string) { c.OpenSelected() }
 
@@ -240,12 +247,35 @@ func (c *Console) SortBy(col Column) {
 // SortOrder is the current sort.
 func (c *Console) SortOrder() Sort { return c.sort }
 
-// SetFilter replaces the chip part of the filter (the search text stays the search box's).
+// SetFilter shows another page's filter: the search box and chips follow it and the view is
+// searched again at once. It is not reported back through OnFilterChanged, so two pages that
+// follow each other do not loop.
 func (c *Console) SetFilter(f fleet.Filter) {
-	f.Text = c.filter.Text
+	if c.stopDebounce != nil {
+		c.stopDebounce() // a search typed before this one must not overwrite it
+	}
+	c.setting = true
+	c.search.SetText(f.Text)
+	c.setting = false
 	c.filter = f
 	c.chips.sync()
 	c.requery()
+}
+
+// setChips is a chip change made here: the search text stays the search box's.
+func (c *Console) setChips(f fleet.Filter) {
+	f.Text = c.filter.Text
+	c.filter = f
+	c.chips.sync()
+	c.filterChanged()
+}
+
+// filterChanged runs the search for a change the dealer made on this page and reports it.
+func (c *Console) filterChanged() {
+	c.requery()
+	if c.opts.OnFilterChanged != nil {
+		c.opts.OnFilterChanged(c.filter)
+	}
 }
 
 // Filter is the filter in force.
@@ -255,7 +285,7 @@ func (c *Console) requeryDebounced() {
 	if c.stopDebounce != nil {
 		c.stopDebounce()
 	}
-	c.stopDebounce = kit.After(c.opts.Debounce, c.requery)
+	c.stopDebounce = kit.After(c.opts.Debounce, c.filterChanged)
 }
 
 // requery starts a search over the current snapshot; apply swaps its result in, unless a newer

@@ -13,10 +13,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
 
+	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/recovery"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/mapview/tiles"
 	"github.com/fleetdesk/fleetdesk/ui"
+	"github.com/fleetdesk/fleetdesk/ui/console"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 	"github.com/fleetdesk/fleetdesk/ui/mappage"
 	recoverypage "github.com/fleetdesk/fleetdesk/ui/recovery"
@@ -41,7 +43,19 @@ type recoveryBackend interface {
 // NewShell makes the window with every page.
 func NewShell(opts Options) *ui.Shell {
 	tileCfg := &tileSettings{app: opts.App}
-	m := &mapSlot{tiles: tileCfg}
+	var sh *ui.Shell
+	m := &mapSlot{tiles: tileCfg, console: func() *console.Console {
+		if sh == nil {
+			return nil
+		}
+		return sh.Console()
+	}}
+	// The console and the map share one filter: each follows the dealer's changes on the other.
+	if prev := opts.ConsoleFilterChanged; prev != nil {
+		opts.ConsoleFilterChanged = func(f fleet.Filter) { m.setFilter(f); prev(f) }
+	} else {
+		opts.ConsoleFilterChanged = m.setFilter
+	}
 	var ro *rollouts.Page
 	var tk *tokens.Page
 	var rc *recoverypage.Page
@@ -79,7 +93,8 @@ func NewShell(opts Options) *ui.Shell {
 	opts.Settings = append(opts.Settings, ui.SettingsSection{Title: "Map tiles", Build: func(env ui.Env) fyne.CanvasObject {
 		return tileCfg.form(env.Window, m.setTiles)
 	}})
-	return ui.New(opts)
+	sh = ui.New(opts)
+	return sh
 }
 
 // OpenPage shows a page by its lower-case name; "manage" opens the first unit of the console.
@@ -100,15 +115,28 @@ func OpenPage(s *ui.Shell, name string) {
 
 // mapSlot is the Map page of the current session, fed by the session's changes.
 type mapSlot struct {
-	tiles *tileSettings
-	page  *mappage.Page
-	stop  func()
+	tiles   *tileSettings
+	console func() *console.Console // the session's console, nil on the sign-in screen
+	page    *mappage.Page
+	stop    func()
 }
 
 func (m *mapSlot) build(env ui.Env) fyne.CanvasObject {
-	m.page = mappage.New(mappage.Options{Tiles: m.tiles.load(), OnManage: env.OpenManage})
+	m.page = mappage.New(mappage.Options{
+		Tiles:    m.tiles.load(),
+		OnManage: env.OpenManage,
+		OnFilterChanged: func(f fleet.Filter) {
+			if c := m.console(); c != nil {
+				c.SetFilter(f)
+			}
+		},
+		Dispatch: kit.Do,
+	})
 	svc := env.Service
 	m.page.SetFleet(svc.Fleet(), svc.Now())
+	if c := m.console(); c != nil {
+		m.page.SetFilter(c.Filter())
+	}
 	m.stop = kit.Subscribe(svc, func(ch session.Change) {
 		if len(ch.Devices) > 0 || ch.All {
 			m.page.SetFleet(svc.Fleet(), svc.Now())
@@ -120,6 +148,13 @@ func (m *mapSlot) build(env ui.Env) fyne.CanvasObject {
 func (m *mapSlot) showDevice(id string) {
 	if m.page != nil {
 		m.page.ShowDevice(id)
+	}
+}
+
+// setFilter is a search or chip change on the console.
+func (m *mapSlot) setFilter(f fleet.Filter) {
+	if m.page != nil {
+		m.page.SetFilter(f)
 	}
 }
 
@@ -135,9 +170,11 @@ func (m *mapSlot) close() {
 		m.stop()
 		m.stop = nil
 	}
-	if m.page != nil {
-		m.page.Close()
+	if p := m.page; p != nil {
 		m.page = nil
+		// Closing waits for the tile workers, and a worker may be waiting to hand a tile to the UI
+		// goroutine (kit.Do): never wait for it on the UI goroutine.
+		go p.Close()
 	}
 }
 

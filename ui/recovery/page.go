@@ -179,12 +179,34 @@ func NewPage(d Deps) *Page {
 // do runs f on the UI goroutine.
 func (p *Page) do(f func()) { p.deps.Do(f) }
 
-// bg runs work off the UI goroutine and hands its result to done on the UI goroutine.
-func (p *Page) bg(work func() any, done func(any)) {
+// fetch runs work off the UI goroutine (it may touch the disk or the serial port) and hands its
+// outcome back on the UI goroutine: the error to fail, or else the value to use.
+func fetch[T any](p *Page, work func() (T, error), fail func(error), use func(T)) {
 	go func() {
-		v := work()
-		p.do(func() { done(v) })
+		v, err := work()
+		p.do(func() {
+			if err != nil {
+				fail(err)
+				return
+			}
+			use(v)
+		})
 	}()
+}
+
+// fetchFirmware is fetch for the firmware choices: an outcome that arrives after the page has
+// moved on to another unit (p.gen is no longer gen) is dropped, and a failure shows in the
+// refusal line after failMsg.
+func fetchFirmware[T any](p *Page, gen int, work func() (T, error), failMsg string, use func(T)) {
+	fetch(p, work, func(err error) {
+		if gen == p.gen {
+			p.refusalLbl.SetText(failMsg + err.Error())
+		}
+	}, func(v T) {
+		if gen == p.gen {
+			use(v)
+		}
+	})
 }
 
 // Content is the page's root object.
@@ -230,18 +252,10 @@ func enable(on bool, ws ...disableable) {
 
 func (p *Page) refreshPorts() {
 	list := p.deps.ListPorts
-	p.bg(func() any {
-		ports, err := list()
-		if err != nil {
-			return err
-		}
-		return ports
-	}, func(v any) {
-		if err, ok := v.(error); ok {
-			p.resultLbl.SetText("Could not list serial ports: " + err.Error())
-			return
-		}
-		p.ports = v.([]rec.PortInfo)
+	fetch(p, list, func(err error) {
+		p.resultLbl.SetText("Could not list serial ports: " + err.Error())
+	}, func(ports []rec.PortInfo) {
+		p.ports = ports
 		labels := make([]string, len(p.ports))
 		for i, pi := range p.ports {
 			labels[i] = pi.Label()
@@ -390,22 +404,11 @@ func (p *Page) loadReleases() {
 	if !ok || p.deps.Firmware == nil {
 		return
 	}
-	src, gen := p.deps.Firmware, p.gen
-	p.bg(func() any {
-		list, err := src.Releases(v)
-		if err != nil {
-			return err
-		}
-		return list
-	}, func(r any) {
-		if gen != p.gen {
-			return
-		}
-		if err, ok := r.(error); ok {
-			p.refusalLbl.SetText("Cached releases unavailable: " + err.Error())
-			return
-		}
-		p.releases = r.([]rec.CachedImage)
+	src := p.deps.Firmware
+	fetchFirmware(p, p.gen, func() ([]rec.CachedImage, error) {
+		return src.Releases(v)
+	}, "Cached releases unavailable: ", func(list []rec.CachedImage) {
+		p.releases = list
 		names := make([]string, len(p.releases))
 		for i, c := range p.releases {
 			names[i] = c.Name
@@ -424,22 +427,8 @@ func (p *Page) releaseChosen(string) {
 		return
 	}
 	c := p.releases[i]
-	gen := p.gen
-	p.bg(func() any {
-		b, err := c.Load()
-		if err != nil {
-			return err
-		}
-		return b
-	}, func(r any) {
-		if gen != p.gen {
-			return
-		}
-		if err, ok := r.(error); ok {
-			p.refusalLbl.SetText("Could not read " + c.Name + " from the cache: " + err.Error())
-			return
-		}
-		p.useFirmware(c.Name, r.([]byte))
+	fetchFirmware(p, p.gen, c.Load, "Could not read "+c.Name+" from the cache: ", func(b []byte) {
+		p.useFirmware(c.Name, b)
 	})
 }
 
@@ -453,23 +442,12 @@ func (p *Page) openFile() {
 			return
 		}
 		name := rc.URI().Name()
-		p.bg(func() any {
+		fetchFirmware(p, gen, func() ([]byte, error) {
 			defer rc.Close()
-			b, err := io.ReadAll(io.LimitReader(rc, 64<<20))
-			if err != nil {
-				return err
-			}
-			return b
-		}, func(r any) {
-			if gen != p.gen {
-				return
-			}
-			if err, ok := r.(error); ok {
-				p.refusalLbl.SetText("Could not read " + name + ": " + err.Error())
-				return
-			}
+			return io.ReadAll(io.LimitReader(rc, 64<<20))
+		}, "Could not read "+name+": ", func(b []byte) {
 			p.fwSel.ClearSelected()
-			p.useFirmware(name, r.([]byte))
+			p.useFirmware(name, b)
 		})
 	}, p.deps.Window)
 	kit.ShowDialog(p.deps.Window, d)
