@@ -116,7 +116,8 @@ func (b *statusBar) update(st session.Status) {
 
 // tick re-renders the relative time once a second.
 func (b *statusBar) tick() {
-	b.synced.SetText(SyncedText(b.s.svc.Now(), b.last))
+	// Sync times are wall-clock (session.Status.LastSync); only unit data follows svc.Now().
+	b.synced.SetText(SyncedText(time.Now(), b.last))
 }
 
 // SyncedText is the status bar's freshness: "synced 12 s ago", "syncing…", "never synced".

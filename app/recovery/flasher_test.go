@@ -70,6 +70,22 @@ func buildImage(t testing.TB, v fleet.Variant, version string, n int) []byte {
 	return b
 }
 
+// flashD180 builds a D180 GSM image of the given version with n payload bytes, checks it against
+// the unit and flashes it; any error ends the test.
+func flashD180(t testing.TB, s *recovery.Session, version string, n int) ([]byte, recovery.Result) {
+	t.Helper()
+	data := buildImage(t, d180gsm, version, n)
+	plan, err := s.Preflight("f", data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Flash(context.Background(), plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, res
+}
+
 func connect(t testing.TB, opt recovery.Options) *recovery.Session {
 	t.Helper()
 	s, err := recovery.Connect(context.Background(), opt)
@@ -147,15 +163,7 @@ func TestFlashVerifyResetConfirm(t *testing.T) {
 func TestFlashThroughDroppedPackets(t *testing.T) {
 	u, port := startUnit(t, unit.Config{DropEvery: 4})
 	s := connectRetry(t, fastOptions(port, 921600, nil))
-	data := buildImage(t, d180gsm, "2.5.0", 12000)
-	plan, err := s.Preflight("f", data, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.Flash(context.Background(), plan, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, res := flashD180(t, s, "2.5.0", 12000)
 	st := u.Stats()
 	if st.Dropped == 0 || res.Retries == 0 || res.VersionAfter != "2.5.0" {
 		t.Fatalf("dropped %d retries %d after %q", st.Dropped, res.Retries, res.VersionAfter)
@@ -186,15 +194,7 @@ func TestStallResumesFromUnitOffset(t *testing.T) {
 	const stallAt = 6000
 	u, port := startUnit(t, unit.Config{StallAt: stallAt, StallFor: 1500 * time.Millisecond})
 	s := connect(t, fastOptions(port, 921600, nil))
-	data := buildImage(t, d180gsm, "2.6.0", 16000)
-	plan, err := s.Preflight("f", data, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.Flash(context.Background(), plan, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data, res := flashD180(t, s, "2.6.0", 16000)
 	st := u.Stats()
 	if st.Restarts != 1 {
 		t.Fatalf("upload restarted from zero %d times: offsets %v", st.Restarts-1, st.UploadOffsets)
@@ -223,15 +223,7 @@ func TestSmallBufferAdaptsDown(t *testing.T) {
 	if s.Unit().ParamsKnown {
 		t.Fatal("params reported known")
 	}
-	data := buildImage(t, d180gsm, "2.4.0", 6000)
-	plan, err := s.Preflight("f", data, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.Flash(context.Background(), plan, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, res := flashD180(t, s, "2.4.0", 6000)
 	st := u.Stats()
 	if st.Oversize == 0 || res.ChunkSize >= 300 || res.ChunkSize < 150 {
 		t.Fatalf("oversize drops %d, final chunk %d", st.Oversize, res.ChunkSize)
@@ -378,15 +370,7 @@ func TestCablePullResumes(t *testing.T) {
 		return rw, nil
 	}
 	s := connect(t, opt)
-	data := buildImage(t, d180gsm, "2.7.0", 16000)
-	plan, err := s.Preflight("f", data, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.Flash(context.Background(), plan, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data, res := flashD180(t, s, "2.7.0", 16000)
 	st := u.Stats()
 	if res.Reconnects == 0 || opens < 2 {
 		t.Fatalf("no reconnect happened (opens %d)", opens)
@@ -407,15 +391,7 @@ func TestPipelinedUploadResyncs(t *testing.T) {
 	if s.Unit().BufCount != 3 {
 		t.Fatalf("buf count %d", s.Unit().BufCount)
 	}
-	data := buildImage(t, d180gsm, "2.8.0", 30000)
-	plan, err := s.Preflight("f", data, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.Flash(context.Background(), plan, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, res := flashD180(t, s, "2.8.0", 30000)
 	st := u.Stats()
 	if st.Dropped == 0 || st.Restarts != 1 || res.VersionAfter != "2.8.0" {
 		t.Fatalf("dropped %d restarts %d after %q", st.Dropped, st.Restarts, res.VersionAfter)

@@ -22,7 +22,7 @@ type Status struct {
 	Demo        bool      // the embedded simulated backend
 	Online      bool      // the backend answered the last call
 	OfflineWhy  string    // why not, in words, when offline
-	LastSync    time.Time // last good sync; zero when never
+	LastSync    time.Time // last good sync, by the wall clock (not Fleet.Now); zero when never
 	Syncing     bool
 	SyncDone    int    // units received in the running sync
 	SyncTotal   int    // units expected in the running sync (0 when unknown)

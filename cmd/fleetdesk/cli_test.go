@@ -18,6 +18,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/recovery"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sim/fwimage"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
@@ -202,17 +203,7 @@ func TestCLIRecovery(t *testing.T) {
 	})
 
 	t.Run("release from the cache, service log uploaded by the next sync", func(t *testing.T) {
-		srv, err := sim.Start(context.Background(), sim.Config{Devices: 60, Dealers: 1, Seed: 9})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer srv.Close()
-		var acc sim.Account
-		for _, a := range srv.Accounts {
-			if a.Role == "dealer" {
-				acc = a
-			}
-		}
+		srv, acc := testsim.Start(context.Background(), t, sim.Config{Devices: 60, Dealers: 1, Seed: 9})
 		dir, cfg := t.TempDir(), filepath.Join(t.TempDir(), "config.json")
 		common := []string{"--profile", "tech", "--config", cfg, "--cache-dir", dir}
 		open := func() *syncer.Session {
@@ -308,23 +299,8 @@ func TestCLIRecovery(t *testing.T) {
 	})
 
 	t.Run("firmware pull", func(t *testing.T) {
-		if err := (auth.Keyring{}).Probe(); err != nil {
-			if os.Getenv("FLEETDESK_REQUIRE_KEYRING") != "" {
-				t.Fatalf("FLEETDESK_REQUIRE_KEYRING is set but the OS keyring is unusable: %v", err)
-			}
-			t.Skipf("no Secret Service reachable (%v): run under scripts/with-keyring.sh", err)
-		}
-		srv, err := sim.Start(context.Background(), sim.Config{Devices: 30, Dealers: 1, Seed: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer srv.Close()
-		acc := srv.Accounts[0]
-		for _, a := range srv.Accounts {
-			if a.Role == "dealer" {
-				acc = a
-			}
-		}
+		needKeyring(t)
+		srv, acc := testsim.Start(context.Background(), t, sim.Config{Devices: 30, Dealers: 1, Seed: 4})
 		profile := fmt.Sprintf("fwtest-%d", time.Now().UnixNano())
 		defer auth.Keyring{}.Delete(auth.Account(profile))
 		common := []string{"--profile", profile, "--config", filepath.Join(t.TempDir(), "config.json"), "--cache-dir", t.TempDir()}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
 )
@@ -46,27 +47,23 @@ func runCmd(t *testing.T, input string, args ...string) (int, string, string) {
 	return code, string(stdout), string(stderr)
 }
 
-// TestHeadlessCommands drives login, sync, devices and logout against the simulated backend with
-// the real OS keyring, then checks that no secret reached the config file or the cache.
-func TestHeadlessCommands(t *testing.T) {
+// needKeyring skips a test that needs the OS keyring where there is none, unless
+// FLEETDESK_REQUIRE_KEYRING says a skip would hide a broken setup.
+func needKeyring(t *testing.T) {
+	t.Helper()
 	if err := (auth.Keyring{}).Probe(); err != nil {
 		if os.Getenv("FLEETDESK_REQUIRE_KEYRING") != "" {
 			t.Fatalf("FLEETDESK_REQUIRE_KEYRING is set but the OS keyring is unusable: %v", err)
 		}
-		t.Skipf("no Secret Service reachable (%v): run under dbus-run-session with gnome-keyring (make test does)", err)
+		t.Skipf("no Secret Service reachable (%v): run under scripts/with-keyring.sh (make test does)", err)
 	}
-	srv, err := sim.Start(context.Background(), sim.Config{Devices: 300, Dealers: 2, Seed: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	var acc sim.Account
-	for _, a := range srv.Accounts {
-		if a.Role == "dealer" {
-			acc = a
-			break
-		}
-	}
+}
+
+// TestHeadlessCommands drives login, sync, devices and logout against the simulated backend with
+// the real OS keyring, then checks that no secret reached the config file or the cache.
+func TestHeadlessCommands(t *testing.T) {
+	needKeyring(t)
+	srv, acc := testsim.Start(context.Background(), t, sim.Config{Devices: 300, Dealers: 2, Seed: 5})
 	dir := t.TempDir()
 	cfg, cacheDir := filepath.Join(dir, "config", "config.json"), filepath.Join(dir, "cache")
 	profile := fmt.Sprintf("cmdtest-%d", time.Now().UnixNano())

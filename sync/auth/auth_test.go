@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/zalando/go-keyring"
@@ -36,18 +37,7 @@ var mocked bool
 
 func startSim(t *testing.T, ttl time.Duration) (*sim.Server, sim.Account) {
 	t.Helper()
-	srv, err := sim.Start(context.Background(), sim.Config{Devices: 20, Dealers: 1, Seed: 3, AccessTTL: ttl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	for _, a := range srv.Accounts {
-		if a.Role == "dealer" {
-			return srv, a
-		}
-	}
-	t.Fatal("no dealer account")
-	return nil, sim.Account{}
+	return testsim.Start(context.Background(), t, sim.Config{Devices: 20, Dealers: 1, Seed: 3, AccessTTL: ttl})
 }
 
 func client(t *testing.T, url string) *api.Client {

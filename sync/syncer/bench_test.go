@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fleetdesk/fleetdesk/internal/benchcpu"
+	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
 )
@@ -19,7 +20,7 @@ func BenchmarkFullSync100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer srv.Close()
-	acc := dealer(b, srv)
+	acc := testsim.Dealer(b, srv)
 	b.ResetTimer()
 	cpu := benchcpu.Start()
 	for i := 0; i < b.N; i++ {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
 )
@@ -123,7 +124,7 @@ func TestSyncFaultsLeaveCacheUntouched(t *testing.T) {
 // behind for the password, the access and refresh tokens and the issued token's secret.
 func TestNoSecretsOnDisk(t *testing.T) {
 	srv := startSim(t, 200)
-	acc := dealer(t, srv)
+	acc := testsim.Dealer(t, srv)
 	dir := t.TempDir()
 	store := &auth.Memory{}
 	ctx := context.Background()

@@ -14,6 +14,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/recovery"
 	"github.com/fleetdesk/fleetdesk/app/recovery/image"
+	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
@@ -51,7 +52,7 @@ func refusalEntry(at time.Time) recovery.ServiceLogEntry {
 // sign-in) wait in the cache, and the next sync uploads each exactly once with every field.
 func TestRecoveryLogRecordedOfflineUploadedBySync(t *testing.T) {
 	srv := startSim(t, 60)
-	acc := dealer(t, srv)
+	acc := testsim.Dealer(t, srv)
 	dir := t.TempDir()
 	ctx := context.Background()
 	online := func() *Session {
@@ -132,7 +133,7 @@ func TestRecoveryLogRecordedOfflineUploadedBySync(t *testing.T) {
 // unreachable stays pending and is uploaded, once, when the loop finds the backend again.
 func TestRecoveryLogUploadedWhenBackOnline(t *testing.T) {
 	srv := startSim(t, 60)
-	acc := dealer(t, srv)
+	acc := testsim.Dealer(t, srv)
 	px := newFlakyProxy(t, srv.URL)
 	s, err := Open(context.Background(), Options{BackendURL: px.URL(), Profile: "p", CacheDir: t.TempDir(), Email: acc.Email,
 		Password: acc.Password, Store: &auth.Memory{}, Interval: time.Hour, OfflineRetryMin: 50 * time.Millisecond,
@@ -171,7 +172,7 @@ func TestRecoveryLogUploadedWhenBackOnline(t *testing.T) {
 // cache on load; offline (cache only) just the downloaded ones are offered, and they load.
 func TestRecoveryFirmwareFromCache(t *testing.T) {
 	srv := startSim(t, 60)
-	acc := dealer(t, srv)
+	acc := testsim.Dealer(t, srv)
 	dir := t.TempDir()
 	ctx := context.Background()
 	s, err := Open(ctx, Options{BackendURL: srv.URL, Profile: "fw", CacheDir: dir, Email: acc.Email, Password: acc.Password,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
@@ -27,22 +28,8 @@ import (
 
 func startSim(t testing.TB, devices int) *sim.Server {
 	t.Helper()
-	srv, err := sim.Start(context.Background(), sim.Config{Devices: devices, Dealers: 2, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv, _ := testsim.Start(context.Background(), t, sim.Config{Devices: devices, Dealers: 2, Seed: 7})
 	return srv
-}
-
-func dealer(t testing.TB, srv *sim.Server) sim.Account {
-	for _, a := range srv.Accounts {
-		if a.Role == "dealer" {
-			return a
-		}
-	}
-	t.Fatal("the simulator has no dealer account")
-	return sim.Account{}
 }
 
 func fastAPI() api.Options {
@@ -51,7 +38,7 @@ func fastAPI() api.Options {
 
 func TestFullThenDeltaSyncAgainstSim(t *testing.T) {
 	srv := startSim(t, 600)
-	acc := dealer(t, srv)
+	acc := testsim.Dealer(t, srv)
 	dir := t.TempDir()
 	s, err := Open(context.Background(), Options{BackendURL: srv.URL, Profile: "p1", CacheDir: dir, Email: acc.Email, Password: acc.Password,
 		Store: &auth.Memory{}, Manual: true, PageSize: 100, API: fastAPI()})
@@ -165,7 +152,7 @@ func sameDevice(a, b fleet.Device) bool {
 
 func TestCommandsReleasesAndServiceLogAgainstSim(t *testing.T) {
 	srv := startSim(t, 200)
-	acc := dealer(t, srv)
+	acc := testsim.Dealer(t, srv)
 	s, err := Open(context.Background(), Options{BackendURL: srv.URL, Profile: "p", CacheDir: t.TempDir(), Email: acc.Email, Password: acc.Password,
 		Store: &auth.Memory{}, Manual: true, API: fastAPI()})
 	if err != nil {
@@ -285,7 +272,7 @@ func (p *flakyProxy) URL() string { return "http://" + p.ln.Addr().String() }
 
 func TestOfflineThenBackOnline(t *testing.T) {
 	srv := startSim(t, 150)
-	acc := dealer(t, srv)
+	acc := testsim.Dealer(t, srv)
 	px := newFlakyProxy(t, srv.URL)
 	dir := t.TempDir()
 	s, err := Open(context.Background(), Options{BackendURL: px.URL(), Profile: "p", CacheDir: dir, Email: acc.Email, Password: acc.Password,
@@ -358,12 +345,7 @@ func TestOpenWithoutSavedSignIn(t *testing.T) {
 
 func TestAccountSwitchWipesCache(t *testing.T) {
 	srv := startSim(t, 100)
-	var dealers []sim.Account
-	for _, a := range srv.Accounts {
-		if a.Role == "dealer" {
-			dealers = append(dealers, a)
-		}
-	}
+	dealers := testsim.Dealers(srv)
 	if len(dealers) < 2 {
 		t.Skip("need two dealers")
 	}
@@ -436,7 +418,7 @@ var _ = cache.ErrNotCached
 
 func TestCorruptCacheIsRebuiltAndTold(t *testing.T) {
 	srv := startSim(t, 50)
-	acc := dealer(t, srv)
+	acc := testsim.Dealer(t, srv)
 	dir := t.TempDir()
 	p, _ := cache.PathFor(dir, "c")
 	os.MkdirAll(dir, 0o700)
@@ -463,7 +445,7 @@ func TestCorruptCacheIsRebuiltAndTold(t *testing.T) {
 // while the backend is unreachable, then lets the next sync upload them all.
 func TestServiceLogQueuedOfflineUploadedInBatches(t *testing.T) {
 	srv := startSim(t, 30)
-	acc := dealer(t, srv)
+	acc := testsim.Dealer(t, srv)
 	px := newFlakyProxy(t, srv.URL)
 	s, err := Open(context.Background(), Options{BackendURL: px.URL(), Profile: "svc", CacheDir: t.TempDir(), Email: acc.Email, Password: acc.Password,
 		Store: &auth.Memory{}, Manual: true, API: fastAPI()})

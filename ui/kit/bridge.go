@@ -107,6 +107,12 @@ func merge(a *session.Change, b session.Change) {
 // Ticker calls fn on the UI goroutine every period until the returned stop is called. Used for
 // the clocks on screen ("synced 12 s ago", "last seen 2 min ago").
 func Ticker(period time.Duration, fn func()) (stop func()) {
+	return TickerOn(Do, period, fn)
+}
+
+// TickerOn is Ticker for a page whose UI goroutine is do (tests hand pages their own); a tick
+// already queued when stop is called does not run fn.
+func TickerOn(do func(func()), period time.Duration, fn func()) (stop func()) {
 	t := time.NewTicker(period)
 	done := make(chan struct{})
 	var once sync.Once
@@ -114,7 +120,7 @@ func Ticker(period time.Duration, fn func()) (stop func()) {
 		for {
 			select {
 			case <-t.C:
-				Do(func() {
+				do(func() {
 					select {
 					case <-done:
 					default:

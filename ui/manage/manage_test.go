@@ -13,28 +13,13 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 var now0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-
-// objects walks the live object tree through the renderers in use.
-func objects(o fyne.CanvasObject) []fyne.CanvasObject {
-	out := []fyne.CanvasObject{o}
-	switch x := o.(type) {
-	case fyne.Widget:
-		for _, ch := range test.WidgetRenderer(x).Objects() {
-			out = append(out, objects(ch)...)
-		}
-	case *fyne.Container:
-		for _, ch := range x.Objects {
-			out = append(out, objects(ch)...)
-		}
-	}
-	return out
-}
 
 // overlayButton finds a button in the top dialog.
 func overlayButton(t *testing.T, w fyne.Window, text string) *widget.Button {
@@ -43,7 +28,7 @@ func overlayButton(t *testing.T, w fyne.Window, text string) *widget.Button {
 	if top == nil {
 		t.Fatalf("no dialog open, looking for %q", text)
 	}
-	for _, o := range objects(top) {
+	for _, o := range uitest.Objects(top) {
 		if b, ok := o.(*widget.Button); ok && b.Text == text {
 			return b
 		}
@@ -58,7 +43,7 @@ func overlayText(w fyne.Window) string {
 		return ""
 	}
 	var sb strings.Builder
-	for _, o := range objects(top) {
+	for _, o := range uitest.Objects(top) {
 		if l, ok := o.(*widget.Label); ok {
 			sb.WriteString(l.Text + "\n")
 		}
@@ -106,24 +91,35 @@ func reachable(now time.Time) func(fleet.Device) bool {
 	}
 }
 
+// startLive starts the test app and a dealer signed in to a simulated backend whose units move
+// fast enough for commands to finish within a test.
 func startLive(t *testing.T) *uitest.Live {
+	test.NewTempApp(t)
 	return uitest.StartLive(t, sim.Config{Devices: 300, Dealers: 2, Seed: 11, Speed: 20})
+}
+
+// openPage shows the page for unit id in a test window sized like the app's; the caller closes
+// the page while it still holds kit.Lock.
+func openPage(t *testing.T, svc session.Service, id string, opts Options) (fyne.Window, *Page) {
+	t.Helper()
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	opts.Window = w
+	p := New(svc, id, opts)
+	w.SetContent(p.Content())
+	w.Resize(fyne.NewSize(1200, 800))
+	return w, p
 }
 
 // TestStartReachesTheUnit taps Start and checks, through a separate client, that the backend got
 // the command and the unit now runs; then that the page itself shows the new run state.
 func TestStartReachesTheUnit(t *testing.T) {
-	test.NewTempApp(t)
 	live := startLive(t)
 	svc := live.Session
 	kit.Lock()
 	defer kit.Unlock()
 	d := pick(t, svc.Fleet(), svc.Now(), reachable(svc.Now()))
-	w := test.NewTempWindow(t, widget.NewLabel(""))
-	p := New(svc, d.ID, Options{Window: w, Poll: 100 * time.Millisecond})
+	_, p := openPage(t, svc, d.ID, Options{Poll: 100 * time.Millisecond})
 	defer p.Close()
-	w.SetContent(p.Content())
-	w.Resize(fyne.NewSize(1200, 800))
 	events := progress(p)
 
 	if got := p.fields["Run state"].Text; got != "Stopped" {
@@ -166,17 +162,13 @@ func TestStartReachesTheUnit(t *testing.T) {
 }
 
 func TestRebootAsksNamingTheUnitAndEscCancels(t *testing.T) {
-	test.NewTempApp(t)
 	live := startLive(t)
 	svc := live.Session
 	kit.Lock()
 	defer kit.Unlock()
 	d := pick(t, svc.Fleet(), svc.Now(), reachable(svc.Now()))
-	w := test.NewTempWindow(t, widget.NewLabel(""))
-	p := New(svc, d.ID, Options{Window: w, Poll: 100 * time.Millisecond})
+	w, p := openPage(t, svc, d.ID, Options{Poll: 100 * time.Millisecond})
 	defer p.Close()
-	w.SetContent(p.Content())
-	w.Resize(fyne.NewSize(1200, 800))
 
 	test.Tap(p.Button(fleet.ActionReboot))
 	want := "Reboot " + d.ID + " at " + d.CustomerEmail + "? The unit will be offline for a few minutes."
@@ -207,17 +199,13 @@ func TestRebootAsksNamingTheUnitAndEscCancels(t *testing.T) {
 // TestFirmwarePickerOffersOnlyMatchingReleases opens FW Update and compares the choices with the
 // backend's catalogue filtered here by hand, then sends one and checks what the backend got.
 func TestFirmwarePickerOffersOnlyMatchingReleases(t *testing.T) {
-	test.NewTempApp(t)
 	live := startLive(t)
 	svc := live.Session
 	kit.Lock()
 	defer kit.Unlock()
 	d := pick(t, svc.Fleet(), svc.Now(), reachable(svc.Now()))
-	w := test.NewTempWindow(t, widget.NewLabel(""))
-	p := New(svc, d.ID, Options{Window: w, Poll: 100 * time.Millisecond})
+	w, p := openPage(t, svc, d.ID, Options{Poll: 100 * time.Millisecond})
 	defer p.Close()
-	w.SetContent(p.Content())
-	w.Resize(fyne.NewSize(1200, 800))
 
 	all, err := live.Client.Releases(context.Background(), fleet.ConsoleFor(d.Model))
 	if err != nil {
@@ -320,10 +308,8 @@ func TestOfflineAppDisablesActionsWithReason(t *testing.T) {
 			break
 		}
 	}
-	w := test.NewTempWindow(t, widget.NewLabel(""))
-	p := New(svc, d.ID, Options{Window: w})
+	_, p := openPage(t, svc, d.ID, Options{})
 	defer p.Close()
-	w.SetContent(p.Content())
 	for _, act := range fleet.AllActions {
 		if !p.Offered(act) {
 			t.Fatalf("%s not offered for an in-scope unit", act)
@@ -344,16 +330,13 @@ func TestOfflineAppDisablesActionsWithReason(t *testing.T) {
 
 // TestOfflineUnitDisablesActionsWithReason: app online, unit offline.
 func TestOfflineUnitDisablesActionsWithReason(t *testing.T) {
-	test.NewTempApp(t)
 	live := startLive(t)
 	svc := live.Session
 	kit.Lock()
 	defer kit.Unlock()
 	d := pick(t, svc.Fleet(), svc.Now(), func(d fleet.Device) bool { return !d.Online })
-	w := test.NewTempWindow(t, widget.NewLabel(""))
-	p := New(svc, d.ID, Options{Window: w})
+	_, p := openPage(t, svc, d.ID, Options{})
 	defer p.Close()
-	w.SetContent(p.Content())
 	for _, act := range fleet.AllActions {
 		if !p.Offered(act) || p.Enabled(act) {
 			t.Fatalf("%s offered=%v enabled=%v for offline unit %s", act, p.Offered(act), p.Enabled(act), d.ID)
@@ -422,16 +405,13 @@ func TestProgressSteps(t *testing.T) {
 // TestBackendLossDisablesActions: the page is live; when the backend goes away the actions turn
 // disabled with the reason, and the connection field says its data is from the last sync.
 func TestBackendLossDisablesActions(t *testing.T) {
-	test.NewTempApp(t)
 	live := startLive(t)
 	svc := live.Session
 	kit.Lock()
 	defer kit.Unlock()
 	d := pick(t, svc.Fleet(), svc.Now(), reachable(svc.Now()))
-	w := test.NewTempWindow(t, widget.NewLabel(""))
-	p := New(svc, d.ID, Options{Window: w})
+	_, p := openPage(t, svc, d.ID, Options{})
 	defer p.Close()
-	w.SetContent(p.Content())
 	if !p.Enabled(fleet.ActionStop) {
 		t.Fatalf("Stop disabled while online: %q", p.Reason(fleet.ActionStop))
 	}

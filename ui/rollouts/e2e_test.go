@@ -9,6 +9,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
@@ -26,18 +27,7 @@ func TestEndToEndAgainstSimulator(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := sim.Start(ctx, sim.Config{Devices: 400, Dealers: 2, Seed: 11, Speed: 600, OTAFailureShare: 0.45})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	var acc sim.Account
-	for _, a := range srv.Accounts {
-		if a.Role == "dealer" {
-			acc = a
-			break
-		}
-	}
+	srv, acc := testsim.Start(ctx, t, sim.Config{Devices: 400, Dealers: 2, Seed: 11, Speed: 600, OTAFailureShare: 0.45})
 	cacheDir := t.TempDir()
 	opts := syncer.Options{BackendURL: srv.URL, Profile: "e2e", CacheDir: cacheDir, Email: acc.Email, Password: acc.Password,
 		Store: &auth.Memory{}, Interval: 150 * time.Millisecond, Now: srv.Now,

@@ -12,6 +12,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
 
 // memSession is an in-memory session.Service for the page's own tests; the end-to-end test uses
@@ -20,6 +21,8 @@ import (
 // it records every request so tests can check what the page sent. Rollouts move only when the
 // test moves them.
 type memSession struct {
+	uitest.Listeners // Subscribe, and the Notify the test data changes call
+
 	mu        sync.Mutex
 	actor     scope.Actor
 	devs      map[string]fleet.Device
@@ -27,8 +30,6 @@ type memSession struct {
 	rollouts  []*rollout.Rollout
 	validated map[string]bool
 	now       time.Time
-	subs      map[int]func(session.Change)
-	nextSub   int
 	requests  []rollout.CreateRequest
 	controls  []string // "pause ro-2", ...
 	offline   bool
@@ -45,7 +46,6 @@ func newMemSession(now time.Time) *memSession {
 		devs:      map[string]fleet.Device{},
 		validated: map[string]bool{},
 		now:       now,
-		subs:      map[int]func(session.Change){},
 	}
 	add := func(prefix string, n int, md fleet.Model, tr fleet.Transport, fw string, online bool) {
 		for i := 0; i < n; i++ {
@@ -93,30 +93,6 @@ func (m *memSession) Status() session.Status { return session.Status{Online: !m.
 func (m *memSession) Actor() scope.Actor     { return m.actor }
 func (m *memSession) Now() time.Time         { m.mu.Lock(); defer m.mu.Unlock(); return m.now }
 func (m *memSession) SyncNow()               { m.mu.Lock(); m.syncs++; m.mu.Unlock() }
-
-func (m *memSession) Subscribe(f func(session.Change)) func() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	id := m.nextSub
-	m.nextSub++
-	m.subs[id] = f
-	return func() { m.mu.Lock(); delete(m.subs, id); m.mu.Unlock() }
-}
-
-// notify calls the listeners on another goroutine, as the syncer does.
-func (m *memSession) notify(c session.Change) {
-	m.mu.Lock()
-	var fs []func(session.Change)
-	for _, f := range m.subs {
-		fs = append(fs, f)
-	}
-	m.mu.Unlock()
-	go func() {
-		for _, f := range fs {
-			f(c)
-		}
-	}()
-}
 
 func (m *memSession) SendCommand(context.Context, string, fleet.Action, string) (fleet.Command, error) {
 	return fleet.Command{}, errors.New("not used by the Rollouts page")
@@ -309,7 +285,7 @@ func (m *memSession) unit(roID, devID string, st rollout.Stage, fw string, onlin
 	m.devs[devID] = d
 	r.UpdatedAt = m.now
 	m.mu.Unlock()
-	m.notify(session.Change{Devices: []string{devID}, Rollouts: true})
+	m.NotifyAsync(session.Change{Devices: []string{devID}, Rollouts: true})
 }
 
 func (m *memSession) advance(d time.Duration) {

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
 
 // uiQueue stands in for the UI goroutine: background work posts to it, and the test goroutine
@@ -112,27 +113,9 @@ func openPageWith(t *testing.T, svc session.Service, poll time.Duration) *harnes
 	return h
 }
 
-func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
-	if o == nil || !o.Visible() {
-		return
-	}
-	visit(o)
-	switch x := o.(type) {
-	case *fyne.Container:
-		for _, c := range x.Objects {
-			walk(c, visit)
-		}
-	case fyne.Widget:
-		r := test.WidgetRenderer(x)
-		for _, c := range r.Objects() {
-			walk(c, visit)
-		}
-	}
-}
-
 func (h *harness) objects() []fyne.CanvasObject {
 	var out []fyne.CanvasObject
-	walk(h.win.Content(), func(o fyne.CanvasObject) { out = append(out, o) })
+	uitest.Walk(h.win.Content(), true, func(o fyne.CanvasObject) { out = append(out, o) })
 	return out
 }
 

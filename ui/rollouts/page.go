@@ -88,7 +88,7 @@ func New(svc session.Service, opts Options) *Page {
 	p.home = p.buildHome()
 	p.root = container.NewStack(p.home)
 	p.cancelSub = svc.Subscribe(func(c session.Change) { p.opts.Do(func() { p.onChange(c) }) })
-	p.stopPoll = p.ticker(opts.Poll, p.poll)
+	p.stopPoll = kit.TickerOn(opts.Do, opts.Poll, p.poll)
 	p.refreshHome()
 	p.loadPast()
 	return p
@@ -121,29 +121,6 @@ func background[T any](p *Page, work func(ctx context.Context) T, done func(T)) 
 			}
 		})
 	}()
-}
-
-func (p *Page) ticker(period time.Duration, fn func()) func() {
-	t := time.NewTicker(period)
-	done := make(chan struct{})
-	var once sync.Once
-	go func() {
-		for {
-			select {
-			case <-t.C:
-				p.opts.Do(func() {
-					select {
-					case <-done:
-					default:
-						fn()
-					}
-				})
-			case <-done:
-				return
-			}
-		}
-	}()
-	return func() { once.Do(func() { t.Stop(); close(done) }) }
 }
 
 func (p *Page) buildHome() fyne.CanvasObject {

@@ -35,6 +35,27 @@ func (h *harness) waitStep(s rollout.Step) {
 	h.q.until(h.t, "step "+string(s), func() bool { return h.page.wizard != nil && h.step() == s })
 }
 
+// toTestDevice walks an open console's wizard to the test-device step: it answers the variant
+// questions, waits for the release list to hold n releases and picks version.
+func (h *harness) toTestDevice(n int, version string, variant ...string) {
+	h.t.Helper()
+	for _, v := range variant {
+		h.pick(v)
+	}
+	h.tap("Next: choose the release")
+	h.q.until(h.t, "releases", func() bool { return len(h.wizard().relRadio.Options) == n })
+	h.pick(version)
+	h.tap("Next: validate on a test device")
+}
+
+// chooseTestDevice picks the i-th offered test device and lets the page catch up.
+func (h *harness) chooseTestDevice(i int) {
+	h.t.Helper()
+	sel := h.selectWidget()
+	sel.SetSelected(sel.Options[i])
+	h.q.settle()
+}
+
 func TestHomeShowsThreeConsoles(t *testing.T) {
 	h := openPage(t, newMemSession(testNow))
 	for _, name := range []string{"X Pro firmware console", "Unified firmware console", "Ultra firmware console"} {
@@ -218,14 +239,8 @@ func TestXProWizardValidationFailureStops(t *testing.T) {
 	if h.radio("X Pro").Selected != "X Pro" {
 		t.Fatal("the only engine of the X Pro console is not preselected")
 	}
-	h.pick("WiFi")
-	h.tap("Next: choose the release")
-	h.q.until(t, "releases", func() bool { return len(h.wizard().relRadio.Options) == 2 })
-	h.pick("3.1.0")
-	h.tap("Next: validate on a test device")
-	sel := h.selectWidget()
-	sel.SetSelected(sel.Options[1])
-	h.q.settle()
+	h.toTestDevice(2, "3.1.0", "WiFi")
+	h.chooseTestDevice(1)
 	h.tap("Deploy 3.1.0 to test device XP-W-01")
 	h.q.until(t, "test rollout", func() bool { _, ok := h.wizard().proc.TestRollout(); return ok })
 	svc.unit("ro-1", "XP-W-01", rollout.StageFailed, "3.0.0", true)
@@ -254,14 +269,8 @@ func TestTestDeviceThatNeverReturnsBlocksDeploy(t *testing.T) {
 	svc := newMemSession(testNow)
 	h := openPage(t, svc)
 	h.tap("X Pro firmware console")
-	h.pick("WiFi")
-	h.tap("Next: choose the release")
-	h.q.until(t, "releases", func() bool { return len(h.wizard().relRadio.Options) == 2 })
-	h.pick("3.1.0")
-	h.tap("Next: validate on a test device")
-	sel := h.selectWidget()
-	sel.SetSelected(sel.Options[0])
-	h.q.settle()
+	h.toTestDevice(2, "3.1.0", "WiFi")
+	h.chooseTestDevice(0)
 	h.tap("Deploy 3.1.0 to test device")
 	h.q.until(t, "test rollout", func() bool { _, ok := h.wizard().proc.TestRollout(); return ok })
 	svc.unit("ro-1", "XP-W-00", rollout.StageInstalling, "", false)
@@ -286,19 +295,13 @@ func TestUltraWizardConfirmsVariant(t *testing.T) {
 	svc := newMemSession(testNow)
 	h := openPage(t, svc)
 	h.tap("Ultra firmware console")
-	h.pick("WiFi")
-	h.tap("Next: choose the release")
-	h.q.until(t, "releases", func() bool { return len(h.wizard().relRadio.Options) == 2 })
-	h.pick("5.1.0")
-	h.tap("Next: validate on a test device")
-	sel := h.selectWidget()
-	for _, o := range sel.Options {
+	h.toTestDevice(2, "5.1.0", "WiFi")
+	for _, o := range h.selectWidget().Options {
 		if !strings.HasPrefix(o, "UL-W-") {
 			t.Fatalf("Ultra WiFi release offers test device %q", o)
 		}
 	}
-	sel.SetSelected(sel.Options[0])
-	h.q.settle()
+	h.chooseTestDevice(0)
 	if b := h.button("Confirm the variant first"); !b.Disabled() {
 		t.Fatal("test deploy enabled before the variant is confirmed")
 	}
@@ -349,15 +352,8 @@ func TestBackendRefusalIsShown(t *testing.T) {
 	svc := newMemSession(testNow)
 	h := openPage(t, svc)
 	h.tap("Unified firmware console")
-	h.pick("V5")
-	h.pick("GSM")
-	h.tap("Next: choose the release")
-	h.q.until(t, "releases", func() bool { return len(h.wizard().relRadio.Options) == 3 })
-	h.pick("2.5.0")
-	h.tap("Next: validate on a test device")
-	sel := h.selectWidget()
-	sel.SetSelected(sel.Options[0])
-	h.q.settle()
+	h.toTestDevice(3, "2.5.0", "V5", "GSM")
+	h.chooseTestDevice(0)
 	svc.mu.Lock()
 	svc.offline = true
 	svc.mu.Unlock()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
@@ -42,17 +43,10 @@ func startE2E(t *testing.T) *e2e {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	srv, err := sim.Start(ctx, sim.Config{Devices: 90, Dealers: 2, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	e := &e2e{t: t, srv: srv}
+	srv, dealer := testsim.Start(ctx, t, sim.Config{Devices: 90, Dealers: 2, Seed: 7})
+	e := &e2e{t: t, srv: srv, dealer: dealer}
 	for _, a := range srv.Accounts {
-		switch {
-		case a.Role == "dealer" && e.dealer.Email == "":
-			e.dealer = a
-		case a.Role == "admin":
+		if a.Role == "admin" {
 			e.admin = a
 		}
 	}

@@ -12,12 +12,15 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
 
 // memSession is an in-memory session.Service for the page's own tests (the end-to-end tests use
 // the simulated backend and the real data layer). It keeps tokens the way a backend would and
 // records every request, so tests can check what the page sent.
 type memSession struct {
+	uitest.Listeners // Subscribe, and the Notify the test data changes call
+
 	mu       sync.Mutex
 	actor    scope.Actor
 	fleet    *fleet.Index
@@ -25,8 +28,6 @@ type memSession struct {
 	tokens   []token.Info
 	status   session.Status
 	now      time.Time
-	subs     map[int]func(session.Change)
-	nextSub  int
 	created  []token.CreateRequest
 	revoked  []string
 	secrets  []string
@@ -51,7 +52,6 @@ func newMemSession(now time.Time) *memSession {
 		},
 		status: session.Status{Online: true, DealerName: "Dealer One"},
 		now:    now,
-		subs:   map[int]func(session.Change){},
 	}
 }
 
@@ -65,32 +65,11 @@ func (m *memSession) Actor() scope.Actor { return m.actor }
 func (m *memSession) Now() time.Time     { return m.now }
 func (m *memSession) SyncNow()           {}
 
-func (m *memSession) Subscribe(f func(session.Change)) func() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	id := m.nextSub
-	m.nextSub++
-	m.subs[id] = f
-	return func() { m.mu.Lock(); delete(m.subs, id); m.mu.Unlock() }
-}
-
-func (m *memSession) notify(c session.Change) {
-	m.mu.Lock()
-	var fs []func(session.Change)
-	for _, f := range m.subs {
-		fs = append(fs, f)
-	}
-	m.mu.Unlock()
-	for _, f := range fs {
-		f(c)
-	}
-}
-
 func (m *memSession) setOnline(on bool, why string) {
 	m.mu.Lock()
 	m.status.Online, m.status.OfflineWhy = on, why
 	m.mu.Unlock()
-	m.notify(session.Change{Status: true})
+	m.Notify(session.Change{Status: true})
 }
 
 var errOffline = errors.New("backend unreachable")

@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
 
 // roots is everything the window shows: its content and every overlay (dialogs, pop-ups).
@@ -16,31 +18,11 @@ func roots(win fyne.Window) []fyne.CanvasObject {
 	return append(out, win.Canvas().Overlays().List()...)
 }
 
-// walk visits o and everything below it, widgets through their renderers. With visibleOnly, hidden
-// subtrees are skipped (what a user could tap); without it, everything is visited (what memory
-// the window's objects hold).
-func walk(o fyne.CanvasObject, visibleOnly bool, visit func(fyne.CanvasObject)) {
-	if o == nil || (visibleOnly && !o.Visible()) {
-		return
-	}
-	visit(o)
-	switch x := o.(type) {
-	case *fyne.Container:
-		for _, c := range x.Objects {
-			walk(c, visibleOnly, visit)
-		}
-	case fyne.Widget:
-		for _, c := range test.WidgetRenderer(x).Objects() {
-			walk(c, visibleOnly, visit)
-		}
-	}
-}
-
 // texts is every string the window's objects hold, shown or not.
 func texts(win fyne.Window) []string {
 	var out []string
 	for _, r := range roots(win) {
-		walk(r, false, func(o fyne.CanvasObject) {
+		uitest.Walk(r, false, func(o fyne.CanvasObject) {
 			switch x := o.(type) {
 			case *canvas.Text:
 				out = append(out, x.Text)
@@ -75,7 +57,7 @@ func button(t *testing.T, win fyne.Window, label string) *widget.Button {
 	rs := roots(win)
 	for i := len(rs) - 1; i >= 0; i-- {
 		var found *widget.Button
-		walk(rs[i], true, func(o fyne.CanvasObject) {
+		uitest.Walk(rs[i], true, func(o fyne.CanvasObject) {
 			if b, ok := o.(*widget.Button); ok && b.Text == label && found == nil {
 				found = b
 			}
@@ -92,7 +74,7 @@ func button(t *testing.T, win fyne.Window, label string) *widget.Button {
 func checkFor(win fyne.Window, s string) *widget.Check {
 	var found *widget.Check
 	for _, r := range roots(win) {
-		walk(r, true, func(o fyne.CanvasObject) {
+		uitest.Walk(r, true, func(o fyne.CanvasObject) {
 			if c, ok := o.(*widget.Check); ok && strings.Contains(c.Text, s) && found == nil {
 				found = c
 			}
@@ -104,7 +86,7 @@ func checkFor(win fyne.Window, s string) *widget.Check {
 // rowButton is the Revoke button of the token list row named name.
 func rowButton(win fyne.Window, name string) *widget.Button {
 	var found *widget.Button
-	walk(win.Canvas().Content(), true, func(o fyne.CanvasObject) {
+	uitest.Walk(win.Canvas().Content(), true, func(o fyne.CanvasObject) {
 		c, ok := o.(*fyne.Container)
 		if !ok || len(c.Objects) != len(columns) || found != nil {
 			return

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
@@ -36,22 +37,8 @@ type Live struct {
 func StartLive(t testing.TB, cfg sim.Config) *Live {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := sim.Start(ctx, cfg)
-	if err != nil {
-		cancel()
-		t.Fatalf("sim.Start: %v", err)
-	}
-	t.Cleanup(func() { cancel(); srv.Close() })
-	var acct sim.Account
-	for _, a := range srv.Accounts {
-		if a.Role == "dealer" {
-			acct = a
-			break
-		}
-	}
-	if acct.Email == "" {
-		t.Fatal("the simulated backend seeded no dealer account")
-	}
+	t.Cleanup(cancel)
+	srv, acct := testsim.Start(ctx, t, cfg)
 	s, err := syncer.Open(ctx, syncer.Options{
 		BackendURL: srv.URL,
 		CacheDir:   t.TempDir(),
@@ -213,18 +200,7 @@ func Offline(t testing.TB, n int, now time.Time) (*syncer.Session, []fleet.Devic
 // account; it stops at the test's end.
 func StartSim(t testing.TB, cfg sim.Config) (*sim.Server, sim.Account) {
 	t.Helper()
-	srv, err := sim.Start(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("sim.Start: %v", err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	for _, a := range srv.Accounts {
-		if a.Role == "dealer" {
-			return srv, a
-		}
-	}
-	t.Fatal("the simulated backend seeded no dealer account")
-	return nil, sim.Account{}
+	return testsim.Start(context.Background(), t, cfg)
 }
 
 // SignIn is the sign-in the app's window uses, against a fresh cache under dir with an in-memory
