@@ -57,7 +57,9 @@ func newDesk(t *testing.T, tileCfg tiles.Config) *fixture {
 		f.consoleChanges = append(f.consoleChanges, fl)
 	}})
 	f.s.Start(f.live.Session)
-	t.Cleanup(func() { kit.Lock(); defer kit.Unlock(); f.s.Close() })
+	// Closed without kit.Lock: the Rollouts page's Close waits for its background calls, which
+	// may be waiting for the lock to hand their results over.
+	t.Cleanup(f.s.Close)
 	return f
 }
 
@@ -249,13 +251,22 @@ func TestConsoleAndMapShareFilters(t *testing.T) {
 	f := newDesk(t, basemapOnly())
 	defer kit.Unlock()
 	svc := f.live.Session
-	mv := f.mapPage(t)
-	all := len(markerIDs(mv.m))
+	all := 0
+	for _, d := range svc.Fleet().Devices() {
+		if d.GPS != nil {
+			all++
+		}
+	}
 
-	// Typing in the console narrows the map to the same units.
+	// Typing in the console (focused from the start, as the dealer finds it) narrows the map to
+	// the same units.
 	term := searchTerm(t, svc.Fleet(), svc.Now(), "")
-	f.s.FocusSearch()
-	test.TypeOnCanvas(f.win.Canvas(), term)
+	box := f.win.Canvas().Focused()
+	if box == nil {
+		t.Fatal("the console's search box is not focused")
+	}
+	test.Type(box, term)
+	mv := f.mapPage(t)
 	uitest.Await(t, 10*time.Second, "the map to follow the console's search", func() bool {
 		got := markerIDs(mv.m)
 		return mv.m != nil && len(got) > 0 && len(got) < all && slices.Equal(got, f.consoleGPSIDs())
@@ -281,7 +292,15 @@ func TestConsoleAndMapShareFilters(t *testing.T) {
 	test.Type(mv.search, term2)
 	uitest.Await(t, 10*time.Second, "the console to follow the map's search", func() bool {
 		got := markerIDs(mv.m)
-		return f.s.Console().SearchText() == term2 && len(got) > 0 && slices.Equal(got, f.consoleGPSIDs())
+		if f.s.Console().SearchText() != term2 || len(got) == 0 || !slices.Equal(got, f.consoleGPSIDs()) {
+			return false
+		}
+		for _, d := range f.s.Console().View() {
+			if !strings.Contains(strings.ToLower(d.ID+" "+d.Name+" "+d.CustomerEmail), term2) {
+				return false
+			}
+		}
+		return true
 	})
 	if f.s.Console().Filter().Text != term2 {
 		t.Fatalf("console filter %+v, want text %q", f.s.Console().Filter(), term2)
@@ -294,9 +313,22 @@ func TestConsoleAndMapShareFilters(t *testing.T) {
 	m := svc.Fleet().At(0).Model
 	mv.search.SetText("")
 	mv.model.SetSelected(m.DisplayName())
+	var ofModel []string
+	for _, p := range svc.Fleet().Search(fleet.Filter{Models: []fleet.Model{m}}, svc.Now()) {
+		ofModel = append(ofModel, svc.Fleet().At(p).ID)
+	}
+	slices.Sort(ofModel)
 	uitest.Await(t, 10*time.Second, "the console to follow the map's model chip", func() bool {
-		return slices.Equal(markerIDs(mv.m), f.consoleGPSIDs()) && f.s.Console().SearchText() == ""
+		var listed []string
+		for _, d := range f.s.Console().View() {
+			listed = append(listed, d.ID)
+		}
+		slices.Sort(listed)
+		return slices.Equal(listed, ofModel) && slices.Equal(markerIDs(mv.m), f.consoleGPSIDs())
 	})
+	if f.s.Console().SearchText() != "" {
+		t.Fatalf("the console kept the search %q the map cleared", f.s.Console().SearchText())
+	}
 	if got := f.s.Console().Filter().Models; !slices.Equal(got, []fleet.Model{m}) {
 		t.Fatalf("console models %v, want %v", got, m)
 	}
