@@ -1,6 +1,9 @@
 # FleetDesk — the two commands that matter on a fresh machine are `make run` and `make test`.
 # Both install what they need first (`make deps`).
 
+SHELL       := /bin/bash
+# A failing benchmark must fail `make bench` even though its output goes through tee.
+.SHELLFLAGS := -o pipefail -c
 GO          ?= go
 BIN         ?= bin
 # Debian/Ubuntu packages: the cgo Fyne build (GL, X11), the keyring the tests use (gnome-keyring
@@ -10,8 +13,10 @@ DEB_WINDOWS := gcc-mingw-w64-x86-64
 DEB_SHOTS   := xvfb imagemagick
 TEST_TIMEOUT ?= 30m
 FUZZTIME    ?= 30s
+# Benchmarks run one package at a time (-p 1) so they do not compete for the two cores.
+BENCHTIME   ?= 3x
 
-.PHONY: deps deps-windows deps-shots run test test-short bench fuzz build build-windows lint fmt screenshots clean
+.PHONY: deps deps-windows deps-shots run test bench fuzz build build-windows lint fmt screenshots clean
 
 deps:
 	@scripts/deps.sh $(DEB_PKGS)
@@ -33,7 +38,7 @@ test: deps
 	scripts/with-keyring.sh $(GO) test -timeout $(TEST_TIMEOUT) ./...
 
 bench: deps
-	scripts/with-keyring.sh $(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -count 1 ./... | tee bench.txt
+	scripts/with-keyring.sh $(GO) test -p 1 -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 1 ./... | tee bench.txt
 
 # Open-ended fuzzing of every Fuzz target for FUZZTIME each (plain `go test` replays the corpora).
 fuzz:

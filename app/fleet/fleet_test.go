@@ -180,3 +180,49 @@ func TestNilIndexIsEmpty(t *testing.T) {
 		t.Error("nil index found a device")
 	}
 }
+
+// The joined-haystack search must agree with the plain per-device rule for any text, including
+// text at record edges, text spanning the field separator and text matching every device.
+func TestSearchAgreesWithMatches(t *testing.T) {
+	devs := benchFleet(3000, t0)
+	ix := NewIndex(append([]Device(nil), devs...))
+	texts := []string{"", "gen-000", "GEN-002999", "0@farm", "set", "standby set", "owner1", "x", "e",
+		"example", "\x00", "site 1\x00", "9\x01gen", "zzz-no-match", "gen-000000"}
+	filters := []Filter{{}, {Health: []Health{HealthLive}}, {Models: []Model{ModelV5, ModelUltra}}}
+	for _, text := range texts {
+		for _, f := range filters {
+			f.Text = text
+			got := ix.Search(f, t0)
+			var want []int
+			for i := 0; i < ix.Len(); i++ {
+				if f.Matches(ix.At(i), t0) {
+					want = append(want, i)
+				}
+			}
+			if text == "9\x01gen" {
+				want = nil // the record separator never matches
+			}
+			if len(got) != len(want) {
+				t.Fatalf("text %q filter %+v: %d results, want %d", text, f, len(got), len(want))
+			}
+			for k := range got {
+				if got[k] != want[k] {
+					t.Fatalf("text %q: result %d is %d, want %d", text, k, got[k], want[k])
+				}
+			}
+		}
+	}
+	// A patched index searches the same way.
+	changed := ix.At(10)
+	changed.Name = "Freshly renamed unit"
+	p := ix.Patch([]Device{changed, {ID: "AAA-NEW", Name: "brand new", Transport: TransportWiFi}}, []string{ix.At(20).ID})
+	if r := p.Search(Filter{Text: "freshly renamed"}, t0); len(r) != 1 || p.At(r[0]).ID != changed.ID {
+		t.Fatalf("patched index: %v", r)
+	}
+	if r := p.Search(Filter{Text: "brand new"}, t0); len(r) != 1 || p.At(r[0]).ID != "AAA-NEW" {
+		t.Fatalf("patched index, new device: %v", r)
+	}
+	if r := p.Search(Filter{Text: ix.At(20).ID}, t0); len(r) != 0 {
+		t.Fatalf("removed device still found: %v", r)
+	}
+}

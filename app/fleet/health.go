@@ -39,23 +39,27 @@ type Thresholds struct {
 	LostAfter time.Duration // silent longer than this: lost
 }
 
-// TransportThresholds is the one place the per-transport timing lives. WiFi units report every
-// minute; GSM units every quarter hour, and a missed cell window is normal.
-var TransportThresholds = map[Transport]Thresholds{
-	TransportWiFi: {Heartbeat: time.Minute, LiveFor: 3 * time.Minute, LostAfter: 30 * time.Minute},
-	TransportGSM:  {Heartbeat: 15 * time.Minute, LiveFor: 45 * time.Minute, LostAfter: 6 * time.Hour},
-}
+// The one place the per-transport timing lives. WiFi units report every minute; GSM units every
+// quarter hour, and a missed cell window is normal.
+var (
+	WiFiThresholds = Thresholds{Heartbeat: time.Minute, LiveFor: 3 * time.Minute, LostAfter: 30 * time.Minute}
+	GSMThresholds  = Thresholds{Heartbeat: 15 * time.Minute, LiveFor: 45 * time.Minute, LostAfter: 6 * time.Hour}
+)
 
-// ThresholdsFor returns the transport's thresholds (GSM's for an unknown transport: the patient one).
+// ThresholdsFor returns the transport's thresholds (GSM's for an unknown transport: the patient
+// one). A switch, not a map: search evaluates it for every device on every keystroke.
 func ThresholdsFor(t Transport) Thresholds {
-	if th, ok := TransportThresholds[t]; ok {
-		return th
+	if t == TransportWiFi {
+		return WiFiThresholds
 	}
-	return TransportThresholds[TransportGSM]
+	return GSMThresholds
 }
 
 // HealthAt derives the device's health at time now.
-func (d Device) HealthAt(now time.Time) Health {
+func (d Device) HealthAt(now time.Time) Health { return healthOf(&d, now) }
+
+// healthOf is HealthAt without copying the device, for the search loop.
+func healthOf(d *Device, now time.Time) Health {
 	th := ThresholdsFor(d.Transport)
 	silent := now.Sub(d.LastSeen)
 	switch {

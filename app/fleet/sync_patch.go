@@ -77,6 +77,7 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 	for i := range devs {
 		out.byID[devs[i].ID] = i
 	}
+	out.join()
 	return out
 }
 
