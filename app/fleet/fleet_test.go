@@ -226,3 +226,12 @@ func TestSearchAgreesWithMatches(t *testing.T) {
 		t.Fatalf("removed device still found: %v", r)
 	}
 }
+
+// An index built by Patch from nothing (a first sync) must be searchable by text too.
+func TestPatchFromEmptyIsSearchable(t *testing.T) {
+	var empty *Index
+	ix := empty.Patch(sampleFleet(), nil)
+	if r := ix.Search(Filter{Text: "quarry"}, t0); len(r) != 1 || ix.At(r[0]).ID != "ULT-00012" {
+		t.Fatalf("search after a first-sync patch: %v", r)
+	}
+}

@@ -106,5 +106,6 @@ func fresh(changed []Device) *Index {
 		out.haystack[k] = haystackOf(&changed[i])
 		last[changed[i].ID] = k
 	}
+	out.join()
 	return out
 }

@@ -104,7 +104,7 @@ func TestRenderLandAndSea(t *testing.T) {
 		lon, lat float64
 		want     [3]uint8
 	}{
-		{"Sahara", 10, 23, land},
+		{"Sahara", 2, 27, land}, // deep in Algeria: a pixel at z0 spans 1.4°, so keep clear of borders
 		{"central Australia", 134, -25, land},
 		{"Siberia", 100, 62, land},
 		{"Kansas", -98, 38.5, land},

@@ -19,6 +19,12 @@ var (
 	land110m []byte
 	//go:embed data/land-50m.json
 	land50m []byte
+	// Countries at the same two scales, for their internal borders only: without them an inland
+	// view (a dealer whose units are all in Kansas) is one flat land colour with nothing to read.
+	//go:embed data/countries-110m.json
+	countries110m []byte
+	//go:embed data/countries-50m.json
+	countries50m []byte
 )
 
 // Colours of the offline basemap, close to OpenStreetMap's so switching sources does not jar.
@@ -26,6 +32,8 @@ var (
 	SeaColor   = color.RGBA{0xaa, 0xd3, 0xdf, 0xff}
 	LandColor  = color.RGBA{0xf2, 0xef, 0xe9, 0xff}
 	CoastColor = color.RGBA{0x7f, 0x9c, 0xa8, 0xff}
+	// BorderColor is a darker land tone: enough to orient by, quieter than the coast.
+	BorderColor = color.RGBA{0xbd, 0xb1, 0xa6, 0xff}
 )
 
 // detailZoom is the first zoom drawn from the 1:50m data rather than 1:110m.
@@ -110,11 +118,20 @@ func projectRing(r Ring) projRing {
 
 // Renderer draws basemap tiles. The zero value is not usable; get one from Default or New.
 type Renderer struct {
-	coarse, fine *Layer
+	coarse, fine   *Layer
+	bCoarse, bFine *Borders
 }
 
 // New builds a renderer from a coarse layer (used below zoom 3) and a fine one.
 func New(coarse, fine *Layer) *Renderer { return &Renderer{coarse: coarse, fine: fine} }
+
+// WithBorders returns a copy of r that also strokes country borders, coarse below zoom 3 and
+// fine from there on, like the land. Either may be nil.
+func (r *Renderer) WithBorders(coarse, fine *Borders) *Renderer {
+	c := *r
+	c.bCoarse, c.bFine = coarse, fine
+	return &c
+}
 
 var (
 	defaultOnce sync.Once
@@ -122,7 +139,8 @@ var (
 	defaultErr  error
 )
 
-// Default returns the renderer over the embedded Natural Earth land, decoding it on first use.
+// Default returns the renderer over the embedded Natural Earth land and country borders,
+// decoding them on first use.
 func Default() (*Renderer, error) {
 	defaultOnce.Do(func() {
 		coarse, err := DecodeLand(land110m)
@@ -135,7 +153,17 @@ func Default() (*Renderer, error) {
 			defaultErr = fmt.Errorf("embedded 50m land: %w", err)
 			return
 		}
-		defaultR = New(NewLayer(coarse), NewLayer(fine))
+		bCoarse, err := DecodeBorders(countries110m)
+		if err != nil {
+			defaultErr = fmt.Errorf("embedded 110m countries: %w", err)
+			return
+		}
+		bFine, err := DecodeBorders(countries50m)
+		if err != nil {
+			defaultErr = fmt.Errorf("embedded 50m countries: %w", err)
+			return
+		}
+		defaultR = New(NewLayer(coarse), NewLayer(fine)).WithBorders(NewBorders(bCoarse), NewBorders(bFine))
 	})
 	return defaultR, defaultErr
 }
@@ -143,12 +171,12 @@ func Default() (*Renderer, error) {
 // TileSize is the edge of a rendered tile in pixels.
 const TileSize = 256
 
-// Render draws tile z/x/y: sea, land and a coastline. It never fails: a tile outside the world is
+// Render draws tile z/x/y: sea, land, country borders and a coastline. It never fails: a tile outside the world is
 // plain sea.
 func (r *Renderer) Render(z uint8, x, y uint32) *image.RGBA {
-	layer := r.fine
+	layer, borders := r.fine, r.bFine
 	if z < detailZoom {
-		layer = r.coarse
+		layer, borders = r.coarse, r.bCoarse
 	}
 	const m = 1 // a one-pixel margin so coast detection sees neighbours across the tile edge
 	const size = TileSize + 2*m
@@ -189,8 +217,14 @@ func (r *Renderer) Render(z uint8, x, y uint32) *image.RGBA {
 	mask := image.NewAlpha(image.Rect(0, 0, size, size))
 	ras.Draw(mask, mask.Bounds(), image.Opaque, image.Point{})
 
+	// Borders only show on land: they never tint the sea, even where a shared arc runs offshore.
+	var border *image.Alpha
+	if mask.Pix[0] != 0 || !allSame(mask.Pix) {
+		border = borders.stroke(scale, ox, oy, size)
+	}
+
 	out := image.NewRGBA(image.Rect(0, 0, TileSize, TileSize))
-	if allSame(mask.Pix) {
+	if border == nil && allSame(mask.Pix) {
 		c := SeaColor
 		if mask.Pix[0] >= 128 {
 			c = LandColor
@@ -210,6 +244,9 @@ func (r *Renderer) Render(z uint8, x, y uint32) *image.RGBA {
 				}
 			}
 			c := lerp(SeaColor, LandColor, a)
+			if border != nil {
+				c = lerp(c, BorderColor, int(border.Pix[i])*a/255)
+			}
 			c = lerp(c, CoastColor, min(255, edge*3/2))
 			o := out.PixOffset(px, py)
 			out.Pix[o], out.Pix[o+1], out.Pix[o+2], out.Pix[o+3] = c.R, c.G, c.B, 0xff

@@ -48,14 +48,7 @@ type geometry struct {
 // world-atlas's land files that is the one "land" object). Arcs may be quantized and
 // delta-encoded (a topology with a transform) or plain coordinates.
 func DecodeLand(data []byte) ([]Polygon, error) {
-	var topo topology
-	if err := json.Unmarshal(data, &topo); err != nil {
-		return nil, fmt.Errorf("basemap: not TopoJSON: %w", err)
-	}
-	if topo.Type != "Topology" {
-		return nil, fmt.Errorf("basemap: type is %q, want \"Topology\"", topo.Type)
-	}
-	arcs, err := decodeArcs(topo.Arcs, topo.Transform)
+	topo, arcs, err := parseTopology(data)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +62,22 @@ func DecodeLand(data []byte) ([]Polygon, error) {
 		return nil, errors.New("basemap: topology has no polygons")
 	}
 	return d.polys, nil
+}
+
+// parseTopology reads the envelope shared by every TopoJSON file and decodes its arcs to lon/lat.
+func parseTopology(data []byte) (topology, []Ring, error) {
+	var topo topology
+	if err := json.Unmarshal(data, &topo); err != nil {
+		return topo, nil, fmt.Errorf("basemap: not TopoJSON: %w", err)
+	}
+	if topo.Type != "Topology" {
+		return topo, nil, fmt.Errorf("basemap: type is %q, want \"Topology\"", topo.Type)
+	}
+	arcs, err := decodeArcs(topo.Arcs, topo.Transform)
+	if err != nil {
+		return topo, nil, err
+	}
+	return topo, arcs, nil
 }
 
 func decodeArcs(raw [][][]float64, tf *transform) ([]Ring, error) {
