@@ -10,7 +10,7 @@ BIN         ?= bin
 # under dbus-run-session), the Windows cross-compiler, and Xvfb + ImageMagick for screenshots.
 DEB_PKGS    := gcc pkg-config libgl1-mesa-dev xorg-dev dbus dbus-x11 gnome-keyring
 DEB_WINDOWS := gcc-mingw-w64-x86-64
-DEB_SHOTS   := xvfb imagemagick
+DEB_SHOTS   := xvfb imagemagick xdotool
 TEST_TIMEOUT ?= 30m
 FUZZTIME    ?= 30s
 # Benchmarks run one package at a time (-p 1) so they do not compete for the two cores.

@@ -2,6 +2,7 @@ package rollouts
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -150,9 +151,19 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Session, c 
 			t.Fatal("the procedure would deploy to my_fleet before validation")
 		}
 		h.tap("Deploy " + rel.Version + " to test device")
-		h.q.within(t, 60*time.Second, "validation verdict", func() bool {
+		h.q.explained(t, 60*time.Second, "validation verdict", func() bool {
 			s := h.step()
 			return s == rollout.StepReady || s == rollout.StepValidationFailed || (s == rollout.StepTestDevice && h.wizard().proc.LastError() != "")
+		}, func() string {
+			w := h.wizard()
+			ro, has := w.proc.TestRollout()
+			d, _ := svc.Fleet().Get(w.proc.TestDevice())
+			msg := ""
+			if w.errLbl.Visible() {
+				msg = w.errLbl.Text
+			}
+			return fmt.Sprintf(": step %s, busy %v, test rollout %v %+v, started %s, now %s, device %+v, wizard error %q",
+				h.step(), w.proc.Busy(), has, ro, w.proc.TestStarted(), svc.Now(), d, msg)
 		})
 		if h.step() == rollout.StepReady {
 			break

@@ -31,6 +31,12 @@ func (q *uiQueue) until(t *testing.T, what string, cond func() bool) {
 // within is until with a given timeout.
 func (q *uiQueue) within(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
+	q.explained(t, timeout, what, cond, func() string { return "" })
+}
+
+// explained is within that adds explain() to the failure, so a timeout says where things stood.
+func (q *uiQueue) explained(t *testing.T, timeout time.Duration, what string, cond func() bool, explain func() string) {
+	t.Helper()
 	deadline := time.After(timeout)
 	for {
 		for drained := false; !drained; {
@@ -49,7 +55,7 @@ func (q *uiQueue) within(t *testing.T, timeout time.Duration, what string, cond 
 			f()
 		case <-time.After(5 * time.Millisecond):
 		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
+			t.Fatalf("timed out waiting for %s%s", what, explain())
 		}
 	}
 }
