@@ -138,19 +138,34 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Session, c 
 		}
 		sel := h.selectWidget()
 		var choice string
-		for _, o := range sel.Options {
-			if !tried[o] {
-				choice = o
-				break
+		// A sync that lags on a busy machine may leave no unit eligible for a moment.
+		h.q.until(t, "an eligible test device not tried yet", func() bool {
+			for _, o := range sel.Options {
+				if !tried[o] {
+					choice = o
+					return true
+				}
 			}
-		}
+			return false
+		})
 		tried[choice] = true
 		sel.SetSelected(choice)
 		h.q.settle()
 		if _, _, err := h.wizard().proc.Apply(rollout.Deploy{Fleet: svc.Fleet(), Now: svc.Now(), Threshold: rollout.DefaultThreshold}); err == nil {
 			t.Fatal("the procedure would deploy to my_fleet before validation")
 		}
+		// The list is drawn at the last sync; at 600x a WiFi unit silent for 3 s is lost, and a
+		// unit may go offline. Such a unit leaves the list, or the tap is refused with the reason
+		// (no step change, nothing sent), and the dealer picks another unit.
+		if sel.Selected != choice {
+			t.Logf("validation attempt %d: %s left the eligible units before the tap", attempt+1, choice)
+			continue
+		}
 		h.tap("Deploy " + rel.Version + " to test device")
+		if w := h.wizard(); h.step() == rollout.StepTestDevice && w.errLbl.Visible() {
+			t.Logf("validation attempt %d: the wizard refused %s: %s", attempt+1, choice, w.errLbl.Text)
+			continue
+		}
 		h.q.explained(t, 60*time.Second, "validation verdict", func() bool {
 			s := h.step()
 			return s == rollout.StepReady || s == rollout.StepValidationFailed || (s == rollout.StepTestDevice && h.wizard().proc.LastError() != "")
@@ -158,12 +173,9 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Session, c 
 			w := h.wizard()
 			ro, has := w.proc.TestRollout()
 			d, _ := svc.Fleet().Get(w.proc.TestDevice())
-			msg := ""
-			if w.errLbl.Visible() {
-				msg = w.errLbl.Text
-			}
-			return fmt.Sprintf(": step %s, busy %v, test rollout %v %+v, started %s, now %s, device %+v, wizard error %q",
-				h.step(), w.proc.Busy(), has, ro, w.proc.TestStarted(), svc.Now(), d, msg)
+			return fmt.Sprintf(" on %s: step %s, busy %v, test rollout known %v (%s, %+v), started %s, now %s, synced unit online %v on %q",
+				choice, h.step(), w.proc.Busy(), has, ro.Status, ro.Units, w.proc.TestStarted().Format(time.TimeOnly),
+				svc.Now().Format(time.TimeOnly), d.Online, d.Firmware)
 		})
 		if h.step() == rollout.StepReady {
 			break
@@ -224,7 +236,7 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Session, c 
 	// Versions change in the synced fleet for the confirmed units. Should the first wave have
 	// failed entirely, the dealer resumes (each further failure pauses again) until one confirms.
 	resumes := 0
-	h.q.within(t, 60*time.Second, "a unit confirmed on the new version", func() bool {
+	h.q.explained(t, 60*time.Second, "a unit confirmed on the new version", func() bool {
 		p := h.wizard().proc
 		for _, u := range p.Progress().Units {
 			if d, ok := svc.Fleet().Get(u.DeviceID); ok && u.Stage == rollout.StageConfirmed && d.Firmware == rel.Version && before[d.ID] != rel.Version {
@@ -238,6 +250,10 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Session, c 
 			h.tap("Resume")
 		}
 		return false
+	}, func() string {
+		p := h.wizard().proc
+		r, _ := p.Rollout()
+		return fmt.Sprintf(" (step %s, rollout %s, busy %v, resumed %d times, stages %v)", h.step(), r.Status, p.Busy(), resumes, p.Progress().Counts)
 	})
 	t.Logf("resumed %d times before a unit confirmed", resumes)
 	if r, _ := h.wizard().proc.Rollout(); h.step() == rollout.StepMonitoring && r.Status == rollout.StatusRunning {
