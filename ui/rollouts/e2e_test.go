@@ -18,7 +18,7 @@ import (
 )
 
 // TestEndToEndAgainstSimulator runs the guide's "Roll out a tested firmware" workflow through the
-// real wizard, the real data layer and the simulated backend at 600× speed with a 45% OTA failure
+// real wizard, the real data layer and the simulated backend at 600× speed with a 55% OTA failure
 // share: validate on one unit, deploy to my_fleet, watch versions change in the synced fleet,
 // and see the failure threshold pause the rollout by itself. The report is then read back from
 // the offline cache.
@@ -28,7 +28,7 @@ func TestEndToEndAgainstSimulator(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, acc := testsim.Start(ctx, t, sim.Config{Devices: 400, Dealers: 2, Seed: 11, Speed: 600, OTAFailureShare: 0.45})
+	srv, acc := testsim.Start(ctx, t, sim.Config{Devices: 400, Dealers: 2, Seed: 11, Speed: 600, OTAFailureShare: 0.55})
 	cacheDir := t.TempDir()
 	opts := syncer.Options{BackendURL: srv.URL, Profile: "e2e", CacheDir: cacheDir, Email: acc.Email, Password: acc.Password,
 		Store: &auth.Memory{}, Interval: 150 * time.Millisecond, Now: srv.Now,
@@ -113,7 +113,7 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Session, c 
 	}
 	t.Logf("rolling out %s over %d online %s units", rel.Label(), count[v], v)
 
-	// Validate on one unit; with a 45% failure share a test install may fail, and then the
+	// Validate on one unit; with a 55% failure share a test install may fail, and then the
 	// procedure stops there: the dealer starts over and validates again on another unit.
 	tried := map[string]bool{}
 	for attempt := 0; ; attempt++ {
