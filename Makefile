@@ -31,11 +31,11 @@ deps-shots:
 run: deps
 	$(GO) run ./cmd/fleetdesk
 
-# The full suite: vet, then every test with the real OS keyring (gnome-keyring on a private
+# The full suite, never from the test cache (-count=1): vet, then every test with the real OS keyring (gnome-keyring on a private
 # D-Bus session), real SQLite files, real ptys and the simulated backend on 127.0.0.1.
 test: deps
 	$(GO) vet ./...
-	scripts/with-keyring.sh $(GO) test -timeout $(TEST_TIMEOUT) ./...
+	scripts/with-keyring.sh $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 bench: deps
 	scripts/with-keyring.sh $(GO) test -p 1 -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 1 ./... | tee bench.txt
