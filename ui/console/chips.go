@@ -139,7 +139,7 @@ func (ch *chips) refreshFirmware(ix *fleet.Index) {
 	}
 	ch.fwIndex = ix
 	vs := ix.FirmwareVersions()
-	slices.SortFunc(vs, func(a, b string) int { return -kit.CompareVersions(a, b) })
+	slices.SortFunc(vs, func(a, b string) int { return -fleet.CompareVersions(a, b) })
 	if slices.Equal(vs, ch.fwKnown) {
 		return
 	}

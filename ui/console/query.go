@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
-	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // Column is one column of the console table, in display order.
@@ -87,7 +86,7 @@ func (q query) run() []int {
 	case ColTransport:
 		key = func(a, b *fleet.Device) int { return strings.Compare(string(a.Transport), string(b.Transport)) }
 	case ColFirmware:
-		key = func(a, b *fleet.Device) int { return kit.CompareVersions(a.Firmware, b.Firmware) }
+		key = func(a, b *fleet.Device) int { return fleet.CompareVersions(a.Firmware, b.Firmware) }
 	case ColRunState:
 		key = func(a, b *fleet.Device) int { return strings.Compare(string(a.RunState), string(b.RunState)) }
 	case ColLastSeen:

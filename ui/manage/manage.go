@@ -431,20 +431,6 @@ func RebootQuestion(d fleet.Device) string {
 	return "Reboot " + who + "? The unit will be offline for a few minutes."
 }
 
-// MatchingReleases keeps the releases built for exactly this unit's console, engine and
-// transport, newest version first. Anything else could brick the unit, so it is never offered.
-func MatchingReleases(d fleet.Device, all []rollout.Release) []rollout.Release {
-	want := fleet.VariantOf(d)
-	var out []rollout.Release
-	for _, r := range all {
-		if r.Variant() == want {
-			out = append(out, r)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b rollout.Release) int { return -kit.CompareVersions(a.Version, b.Version) })
-	return out
-}
-
 // pickRelease loads the console's releases off the UI goroutine and offers the matching ones.
 func (p *Page) pickRelease(act fleet.Action) {
 	d := p.dev
@@ -460,7 +446,7 @@ func (p *Page) pickRelease(act fleet.Action) {
 			kit.ShowDialog(win, dialog.NewError(fmt.Errorf("could not load the firmware releases: %w", r.err), win))
 			return
 		}
-		match := MatchingReleases(d, r.list)
+		match := rollout.ReleasesFor(d, r.list)
 		if len(match) == 0 {
 			kit.ShowDialog(win, dialog.NewInformation("No matching firmware",
 				fmt.Sprintf("No firmware release is built for %s (%s).", fleet.VariantOf(d), console.DisplayName()), win))

@@ -269,27 +269,12 @@ func TestFirmwarePickerOffersOnlyMatchingReleases(t *testing.T) {
 	}
 }
 
-func TestMatchingReleases(t *testing.T) {
+func TestReleaseLabelMarksTheInstalledVersion(t *testing.T) {
 	d := fleet.Device{ID: "ULTRA-1", Model: fleet.ModelUltra, Console: fleet.ConsoleUltra, Transport: fleet.TransportGSM, Firmware: "3.1.0"}
-	rel := func(id string, c fleet.Console, m fleet.Model, tr fleet.Transport, v string) rollout.Release {
-		return rollout.Release{ID: id, Console: c, Engine: m, Transport: tr, Version: v}
-	}
-	all := []rollout.Release{
-		rel("a", fleet.ConsoleUltra, fleet.ModelUltra, fleet.TransportGSM, "3.1.0"),
-		rel("b", fleet.ConsoleUltra, fleet.ModelUltra, fleet.TransportWiFi, "3.2.0"),  // other transport
-		rel("c", fleet.ConsoleUnified, fleet.ModelD180, fleet.TransportGSM, "3.2.0"),  // other engine
-		rel("d", fleet.ConsoleUnified, fleet.ModelUltra, fleet.TransportGSM, "3.3.0"), // wrong console
-		rel("e", fleet.ConsoleUltra, fleet.ModelUltra, fleet.TransportGSM, "3.10.0"),
-		rel("f", fleet.ConsoleUltra, fleet.ModelUltra, fleet.TransportGSM, "3.9.1"),
-	}
-	var ids []string
-	for _, r := range MatchingReleases(d, all) {
-		ids = append(ids, r.ID)
-	}
-	if strings.Join(ids, ",") != "e,f,a" {
-		t.Fatalf("matching %v, want e,f,a (newest first)", ids)
-	}
-	if ReleaseLabel(all[0], d) != "3.1.0 (installed)" || ReleaseLabel(all[4], d) != "3.10.0" {
+	installed := rollout.Release{ID: "a", Console: fleet.ConsoleUltra, Engine: fleet.ModelUltra, Transport: fleet.TransportGSM, Version: "3.1.0"}
+	newer := installed
+	newer.ID, newer.Version = "e", "3.10.0"
+	if ReleaseLabel(installed, d) != "3.1.0 (installed)" || ReleaseLabel(newer, d) != "3.10.0" {
 		t.Fatal("installed marker wrong")
 	}
 }
