@@ -139,7 +139,7 @@ func TestNavigationShowsOnlyExistingPagesAndShowOnMap(t *testing.T) {
 		t.Fatal("OpenManage did not show the unit in the Console tab")
 	}
 	var link *widget.Button
-	for _, o := range objects(s.Manage().Content()) {
+	for _, o := range uitest.Objects(s.Manage().Content()) {
 		if b, ok := o.(*widget.Button); ok && b.Text == "Show on map" && b.Visible() {
 			link = b
 		}
@@ -163,7 +163,7 @@ func TestNavigationShowsOnlyExistingPagesAndShowOnMap(t *testing.T) {
 		t.Fatalf("navigation %v", got)
 	}
 	s2.OpenManage(withGPS.ID)
-	for _, o := range objects(s2.Manage().Content()) {
+	for _, o := range uitest.Objects(s2.Manage().Content()) {
 		if b, ok := o.(*widget.Button); ok && b.Text == "Show on map" {
 			t.Fatal("Show on map offered with no Map page")
 		}
@@ -296,22 +296,6 @@ func TestCheckSignIn(t *testing.T) {
 			t.Errorf("%q %q: %v, want %q", c.u, c.e, err, c.want)
 		}
 	}
-}
-
-// objects walks the live object tree through the renderers in use.
-func objects(o fyne.CanvasObject) []fyne.CanvasObject {
-	out := []fyne.CanvasObject{o}
-	switch x := o.(type) {
-	case fyne.Widget:
-		for _, ch := range test.WidgetRenderer(x).Objects() {
-			out = append(out, objects(ch)...)
-		}
-	case *fyne.Container:
-		for _, ch := range x.Objects {
-			out = append(out, objects(ch)...)
-		}
-	}
-	return out
 }
 
 var desktopF = desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}

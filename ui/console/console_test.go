@@ -60,27 +60,10 @@ func viewIDs(c *Console) []string {
 	return ids
 }
 
-// objects walks the live object tree (the renderers the window uses; test.LaidOutObjects would
-// build fresh ones, and with them fresh table cells).
-func objects(o fyne.CanvasObject) []fyne.CanvasObject {
-	out := []fyne.CanvasObject{o}
-	switch x := o.(type) {
-	case fyne.Widget:
-		for _, ch := range test.WidgetRenderer(x).Objects() {
-			out = append(out, objects(ch)...)
-		}
-	case *fyne.Container:
-		for _, ch := range x.Objects {
-			out = append(out, objects(ch)...)
-		}
-	}
-	return out
-}
-
 // cellsOnScreen are the table cells in use.
 func cellsOnScreen(w fyne.Window) []*cell {
 	var out []*cell
-	for _, o := range objects(w.Canvas().Content()) {
+	for _, o := range uitest.Objects(w.Canvas().Content()) {
 		if cl, ok := o.(*cell); ok && cl.Visible() && cl.row >= 0 {
 			out = append(out, cl)
 		}
@@ -89,7 +72,7 @@ func cellsOnScreen(w fyne.Window) []*cell {
 }
 
 func button(w fyne.Window, text string) *widget.Button {
-	for _, o := range objects(w.Canvas().Content()) {
+	for _, o := range uitest.Objects(w.Canvas().Content()) {
 		if b, ok := o.(*widget.Button); ok && b.Text == text {
 			return b
 		}
