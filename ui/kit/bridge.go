@@ -44,7 +44,7 @@ func Go[T any](work func() T, done func(T)) {
 // arrive while a call is still pending are merged into it: a burst of sync pages costs the UI one
 // refresh, not one per page.
 func Subscribe(svc session.Fleet, fn func(session.Change)) (cancel func()) {
-	m := &merger{fn: fn}
+	m := &merger{fn: fn, do: Do}
 	stop := svc.Subscribe(m.add)
 	return func() {
 		m.mu.Lock()
@@ -56,6 +56,7 @@ func Subscribe(svc session.Fleet, fn func(session.Change)) (cancel func()) {
 
 type merger struct {
 	fn      func(session.Change)
+	do      func(func())
 	mu      sync.Mutex
 	pending *session.Change
 	stopped bool
@@ -77,7 +78,7 @@ func (m *merger) add(c session.Change) {
 	m.pending = &cp
 	m.mu.Unlock()
 	// Outside the lock: a driver may run flush before Do returns (the test driver does).
-	Do(m.flush)
+	m.do(m.flush)
 }
 
 func (m *merger) flush() {
