@@ -39,7 +39,9 @@ type e2e struct {
 	devices []fleet.Device // the dealer's fleet as synced
 }
 
-func startE2E(t *testing.T) *e2e { return startE2EWith(t, sim.Config{Devices: 90, Dealers: 2, Seed: 7}) }
+func startE2E(t *testing.T) *e2e {
+	return startE2EWith(t, sim.Config{Devices: 90, Dealers: 2, Seed: 7})
+}
 
 // startE2EWith is startE2E on a backend configured by cfg (a ManualClock one for expiry).
 func startE2EWith(t *testing.T, cfg sim.Config) *e2e {
