@@ -76,7 +76,7 @@ func TestKillMidSync(t *testing.T) {
 			}
 		}
 		time.Sleep(time.Duration(rand.IntN(15)) * time.Millisecond) // lands inside a write or between two
-		if err := cmd.Process.Kill(); err != nil { // SIGKILL on Unix
+		if err := cmd.Process.Kill(); err != nil {                  // SIGKILL on Unix
 			t.Fatal(err)
 		}
 		go func() {
