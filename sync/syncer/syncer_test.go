@@ -171,7 +171,7 @@ func TestCommandsReleasesAndServiceLogAgainstSim(t *testing.T) {
 		}
 	}
 	if target.ID == "" {
-		t.Skip("no online unit in the seeded fleet")
+		t.Fatal("no online unit in the seeded fleet: the seed no longer fits this test")
 	}
 	cmd, err := s.SendCommand(ctx, target.ID, fleet.ActionReboot, "")
 	if err != nil {
@@ -347,7 +347,7 @@ func TestAccountSwitchWipesCache(t *testing.T) {
 	srv := startSim(t, 100)
 	dealers := testsim.Dealers(srv)
 	if len(dealers) < 2 {
-		t.Skip("need two dealers")
+		t.Fatalf("the backend seeded %d dealers, this test needs two", len(dealers))
 	}
 	dir := t.TempDir()
 	open := func(a sim.Account) *Session {
