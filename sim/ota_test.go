@@ -359,3 +359,28 @@ func TestManualClockAdvancesOnlyOnRequest(t *testing.T) {
 	}()
 	free.Advance(time.Second)
 }
+
+// A ManualClock backend in its own process (fleetsim serve --manual-clock) is driven over HTTP by
+// the admin account; a backend whose time runs on its own has no such endpoint.
+func TestSimAdvanceEndpoint(t *testing.T) {
+	s := startSim(t, Config{Devices: 20, Dealers: 1, ManualClock: true})
+	t0 := s.Now()
+	dealer, adm := newClient(t, s, nil), newClient(t, s, nil)
+	dealer.login(account(t, s, "dealer", ""))
+	adm.login(account(t, s, "admin", ""))
+	dealer.mustErr("POST", PathSimAdvance, AdvanceRequest{By: "90s"}, 403, api.CodeForbidden)
+	adm.mustErr("POST", PathSimAdvance, AdvanceRequest{By: "-1s"}, 400, api.CodeBadRequest)
+	adm.mustErr("POST", PathSimAdvance, `{"by":"soon"}`, 400, api.CodeBadRequest)
+	if !s.Now().Equal(t0) {
+		t.Fatalf("refused requests moved time: %v → %v", t0, s.Now())
+	}
+	var res AdvanceResult
+	adm.mustJSON("POST", PathSimAdvance, AdvanceRequest{By: "90s"}, 200, &res)
+	if want := t0.Add(90 * time.Second); !res.Now.Equal(want) || !s.Now().Equal(want) {
+		t.Fatalf("after 90s: answered %v, backend at %v, want %v", res.Now, s.Now(), want)
+	}
+	free := startSim(t, Config{Devices: 10, Dealers: 1})
+	fa := newClient(t, free, nil)
+	fa.login(account(t, free, "admin", ""))
+	fa.mustErr("POST", PathSimAdvance, AdvanceRequest{By: "90s"}, 404, api.CodeNotFound)
+}
