@@ -12,6 +12,10 @@ DEB_PKGS    := gcc pkg-config libgl1-mesa-dev xorg-dev dbus dbus-x11 gnome-keyri
 DEB_WINDOWS := gcc-mingw-w64-x86-64
 DEB_SHOTS   := xvfb imagemagick xdotool
 TEST_TIMEOUT ?= 30m
+TEST_FLAGS  ?=
+TEST_PKGS   ?= ./...
+# Skipped tests allowed before `make test` fails: none in CI, any number elsewhere (-1).
+MAX_SKIPPED ?= $(if $(filter-out false 0,$(CI)),0,-1)
 FUZZTIME    ?= 30s
 # Benchmarks run one package at a time (-p 1) so they do not compete for the two cores.
 BENCHTIME   ?= 3x
@@ -32,10 +36,13 @@ run: deps
 	$(GO) run ./cmd/fleetdesk
 
 # The full suite, never from the test cache (-count=1): vet, then every test with the real OS keyring (gnome-keyring on a private
-# D-Bus session), real SQLite files, real ptys and the simulated backend on 127.0.0.1.
+# D-Bus session), real SQLite files, real ptys and the simulated backend on 127.0.0.1. scripts/testsum shows what plain
+# `go test` would and ends with the skipped and failed tests and the line "N passed, N failed, N skipped". In CI (CI set)
+# a skipped test fails the run: skips are for -short only. TEST_FLAGS adds go test flags (CI: -race), TEST_PKGS narrows it.
 test: deps
 	$(GO) vet ./...
-	scripts/with-keyring.sh $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	@mkdir -p $(BIN) && $(GO) build -o $(BIN)/testsum ./scripts/testsum
+	scripts/with-keyring.sh $(GO) test -json -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $(TEST_PKGS) | $(BIN)/testsum -max-skipped $(MAX_SKIPPED)
 
 bench: deps
 	scripts/with-keyring.sh $(GO) test -p 1 -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 1 ./... | tee bench.txt

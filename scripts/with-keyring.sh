@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Runs a command on a private D-Bus session with an unlocked gnome-keyring, so the keyring tests
 # talk to a real Secret Service and never to the user's own keyring.
+#
+# FLEETDESK_REQUIRE_KEYRING=1 turns a keyring test's skip into a failure. It is set whenever this
+# script provides the keyring, and in CI (CI=true) always, even where it cannot provide one (no
+# dbus-run-session, not Linux): there the keyring tests fail instead of passing as skipped.
 set -euo pipefail
+if [ -n "${CI:-}" ] && [ "${CI}" != "false" ] && [ "${CI}" != "0" ]; then
+  export FLEETDESK_REQUIRE_KEYRING=1
+fi
 if [ "$(uname -s)" != "Linux" ] || ! command -v dbus-run-session >/dev/null 2>&1; then
+  if [ -n "${FLEETDESK_REQUIRE_KEYRING:-}" ]; then
+    echo "with-keyring.sh: no dbus-run-session here: the keyring tests will fail (FLEETDESK_REQUIRE_KEYRING is set)" >&2
+  fi
   exec "$@"
 fi
 home=$(mktemp -d)

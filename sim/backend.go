@@ -26,6 +26,25 @@ type Backend struct {
 	cancel  context.CancelFunc
 	loopEnd chan struct{}
 	closed  bool
+	manual  *manualClock // with Config.ManualClock; nil when time runs on its own
+}
+
+// manualClock is the time of a ManualClock backend: it moves only in Advance.
+type manualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (m *manualClock) now() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.t
+}
+
+func (m *manualClock) set(t time.Time) {
+	m.mu.Lock()
+	m.t = t
+	m.mu.Unlock()
 }
 
 // clock maps the real clock onto simulated time: sim = simStart + (real - realStart) * speed.
@@ -53,7 +72,7 @@ func (cfg *Config) defaults() error {
 	if cfg.Dealers == 0 {
 		cfg.Dealers = 3
 	}
-	if cfg.Speed == 0 {
+	if cfg.Speed == 0 || cfg.ManualClock {
 		cfg.Speed = 1
 	}
 	if cfg.Now == nil {
@@ -88,6 +107,12 @@ func NewBackend(cfg Config) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{cfg: cfg, sess: map[string]*session{}, wake: make(chan struct{}, 1), loopEnd: make(chan struct{})}
+	if cfg.ManualClock {
+		// Both clocks become the manual one: simulated time and the token lifetimes.
+		b.manual = &manualClock{t: cfg.Now().UTC()}
+		cfg.Now = b.manual.now
+		b.cfg.Now = cfg.Now
+	}
 	realNow := cfg.Now()
 	b.clk = clock{real: cfg.Now, realStart: realNow, simStart: realNow.UTC(), speed: cfg.Speed}
 
@@ -111,7 +136,11 @@ func NewBackend(cfg Config) (*Backend, error) {
 			b.sess = sess
 			// At real-time speed the simulated clock is the real clock; otherwise it carries on
 			// where it stopped, so a fast demo does not jump ahead while it was not running.
-			if cfg.Speed != 1 && !simTime.IsZero() {
+			switch {
+			case b.manual != nil && !simTime.IsZero():
+				b.manual.set(simTime)
+				b.clk.realStart, b.clk.simStart = simTime, simTime
+			case cfg.Speed != 1 && !simTime.IsZero():
 				b.clk.simStart = simTime
 			}
 			cfg.Logf("sim: loaded %d devices of %d dealers from %s", len(w.devs), len(w.dealers), cfg.DBPath)
@@ -131,7 +160,11 @@ func NewBackend(cfg Config) (*Backend, error) {
 			}
 		}
 	}
-	b.rnd = rand.New(rand.NewPCG(uint64(b.w.seed), uint64(b.clk.real().UnixNano())))
+	stream := uint64(b.clk.real().UnixNano())
+	if b.manual != nil {
+		stream = 0 // under test control the draws (install failures, silences) repeat run after run
+	}
+	b.rnd = rand.New(rand.NewPCG(uint64(b.w.seed), stream))
 	b.scheduleAll()
 	b.handler = b.routes()
 
@@ -193,13 +226,13 @@ func (b *Backend) loop(ctx context.Context) {
 		b.mu.Lock()
 		now := b.clk.now()
 		n := 0
-		for len(b.events) > 0 && !b.events[0].at.After(now) && n < 200000 {
+		for b.manual == nil && len(b.events) > 0 && !b.events[0].at.After(now) && n < 200000 {
 			ev := heap.Pop(&b.events).(*event)
 			b.run(ev, now)
 			n++
 		}
 		wait := 250 * time.Millisecond
-		if len(b.events) > 0 {
+		if b.manual == nil && len(b.events) > 0 {
 			if d := b.clk.realDelay(b.events[0].at.Sub(now)); d < wait {
 				wait = d
 			}
@@ -228,6 +261,31 @@ func (b *Backend) loop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// Advance moves a ManualClock backend's time forward by d, carrying out each event that falls due
+// on the way at its own time (an event due at 10:00:05 sees 10:00:05, and what it schedules before
+// the target time runs too). It returns when nothing due at the new time is left. See Server.Advance.
+func (b *Backend) Advance(d time.Duration) {
+	if b.manual == nil {
+		panic("sim: Advance needs Config.ManualClock")
+	}
+	if d < 0 {
+		panic("sim: Advance cannot go back in time")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	target := b.manual.now().Add(d)
+	for len(b.events) > 0 && !b.events[0].at.After(target) {
+		ev := heap.Pop(&b.events).(*event)
+		at := b.manual.now()
+		if ev.at.After(at) {
+			at = ev.at
+			b.manual.set(at)
+		}
+		b.run(ev, at)
+	}
+	b.manual.set(target)
 }
 
 // poke wakes the loop after an event was scheduled earlier than it planned to wake.

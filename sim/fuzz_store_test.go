@@ -74,12 +74,13 @@ func FuzzLoadRecords(f *testing.F) {
 			t.Fatal(err)
 		}
 		// Simulate two days on the decoded state.
-		clk := newFakeClock()
-		b := &Backend{cfg: Config{Now: clk.Now, Logf: func(string, ...any) {}}, w: w, sess: sess, wake: make(chan struct{}, 1)}
-		b.clk = clock{real: clk.Now, realStart: clk.Now(), simStart: clk.Now(), speed: 1}
+		t0 := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+		stopped := func() time.Time { return t0 }
+		b := &Backend{cfg: Config{Now: stopped, Logf: func(string, ...any) {}}, w: w, sess: sess, wake: make(chan struct{}, 1)}
+		b.clk = clock{real: stopped, realStart: t0, simStart: t0, speed: 1}
 		b.rnd = newRand(1)
 		b.scheduleAll()
-		now := clk.Now().Add(48 * time.Hour)
+		now := t0.Add(48 * time.Hour)
 		for n := 0; len(b.events) > 0 && n < 5000; n++ {
 			b.run(popEvent(b), now)
 		}

@@ -36,6 +36,23 @@ func startSim(t testing.TB, cfg Config) *Server {
 	return s
 }
 
+// simDayTTL is the access token lifetime of tests that move simulated time by hours: the access
+// token lives on the simulated clock, and their subject is not its expiry.
+const simDayTTL = 24 * time.Hour
+
+// advanceUntil moves a ManualClock server's time forward a step at a time until cond holds, and
+// fails once limit of simulated time has passed. No real time is involved: a slow machine makes it
+// slower, never wrong.
+func advanceUntil(t testing.TB, s *Server, limit, step time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for spent := time.Duration(0); !cond(); spent += step {
+		if spent >= limit {
+			t.Fatalf("%s did not happen within %v of simulated time", what, limit)
+		}
+		s.Advance(step)
+	}
+}
+
 func account(t testing.TB, s *Server, role, dealer string) Account {
 	t.Helper()
 	for _, a := range s.Accounts {

@@ -85,6 +85,9 @@ func (b *Backend) routes() http.Handler {
 	authed("POST "+api.PathServiceLog, b.postServiceLog)
 	authed("POST "+api.PathAdminPush, b.adminPush)
 	authed("POST "+api.PathAdminOverride, b.adminOverride)
+	if b.manual != nil {
+		authed("POST "+PathSimAdvance, b.advanceHTTP)
+	}
 	// Everything else, including a known path with another method, is the contract's 404.
 	open("/", func(w http.ResponseWriter, r *http.Request) error {
 		return errf(http.StatusNotFound, api.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)

@@ -33,7 +33,7 @@ func stages(ro rollout.Rollout) map[rollout.Stage]int {
 
 // A firmware update takes the unit offline while it installs; it returns with the new version.
 func TestOTACommandInstallsAndReturns(t *testing.T) {
-	s := startSim(t, Config{Devices: 200, Dealers: 1, Speed: 600})
+	s := startSim(t, Config{Devices: 200, Dealers: 1, ManualClock: true, AccessTTL: simDayTTL})
 	c := newClient(t, s, newValidator(t))
 	c.login(account(t, s, "dealer", ""))
 	devs, _, _ := listAll(t, c, "", 500)
@@ -44,7 +44,7 @@ func TestOTACommandInstallsAndReturns(t *testing.T) {
 		t.Fatalf("new command is %s", cmd.Status)
 	}
 	sawOffline := false
-	waitFor(t, 15*time.Second, "the install to finish", func() bool {
+	advanceUntil(t, s, time.Hour, 5*time.Second, "the install to finish", func() bool {
 		got := getDevice(t, c, d.ID)
 		if !got.Online && got.Firmware == d.Firmware {
 			sawOffline = true
@@ -63,18 +63,18 @@ func TestOTACommandInstallsAndReturns(t *testing.T) {
 	// Start and Stop change the run state after a short delay.
 	var start fleet.Command
 	c.mustJSON("POST", path(api.PathDeviceCommands, "id", d.ID), api.CommandRequest{Action: fleet.ActionStart}, 201, &start)
-	waitFor(t, 10*time.Second, "start to finish", func() bool { return getCommand(t, c, start.ID).Status.Final() })
+	advanceUntil(t, s, 10*time.Minute, time.Second, "start to finish", func() bool { return getCommand(t, c, start.ID).Status.Final() })
 	if got := getDevice(t, c, d.ID); got.RunState != fleet.RunRunning {
 		t.Errorf("run state after Start: %s (%s)", got.RunState, getCommand(t, c, start.ID).Error)
 	}
 	var reboot fleet.Command
 	c.mustJSON("POST", path(api.PathDeviceCommands, "id", d.ID), api.CommandRequest{Action: fleet.ActionReboot}, 201, &reboot)
-	waitFor(t, 10*time.Second, "reboot to finish", func() bool { return getCommand(t, c, reboot.ID).Status == fleet.CommandDone })
+	advanceUntil(t, s, 10*time.Minute, time.Second, "reboot to finish", func() bool { return getCommand(t, c, reboot.ID).Status == fleet.CommandDone })
 }
 
 // Commands to a unit that does not report stay queued and then expire.
 func TestCommandToSilentUnitExpires(t *testing.T) {
-	s := startSim(t, Config{Devices: 300, Dealers: 1, Speed: 600})
+	s := startSim(t, Config{Devices: 300, Dealers: 1, ManualClock: true, AccessTTL: simDayTTL})
 	c := newClient(t, s, newValidator(t))
 	c.login(account(t, s, "dealer", ""))
 	devs, _, _ := listAll(t, c, "", 500)
@@ -96,11 +96,13 @@ func TestCommandToSilentUnitExpires(t *testing.T) {
 	b.mu.Unlock()
 	var cmd fleet.Command
 	c.mustJSON("POST", path(api.PathDeviceCommands, "id", victim.ID), api.CommandRequest{Action: fleet.ActionStop}, 201, &cmd)
-	time.Sleep(100 * time.Millisecond)
+	// A second before it expires everything due has run (Advance returns only then): still queued.
+	ttl := commandTTL(victim.Transport)
+	s.Advance(ttl - time.Second)
 	if got := getCommand(t, c, cmd.ID); got.Status != fleet.CommandQueued {
-		t.Fatalf("command to a silent unit is %s", got.Status)
+		t.Fatalf("command to a silent unit is %s after %v", got.Status, ttl-time.Second)
 	}
-	waitFor(t, 20*time.Second, "the command to expire", func() bool { return getCommand(t, c, cmd.ID).Status.Final() })
+	s.Advance(2 * time.Second)
 	if got := getCommand(t, c, cmd.ID); got.Status != fleet.CommandExpired || got.Error == "" {
 		t.Fatalf("command ended %s (%q), want expired with a reason", got.Status, got.Error)
 	}
@@ -108,7 +110,7 @@ func TestCommandToSilentUnitExpires(t *testing.T) {
 
 // validate runs device:<id> rollouts of a release until one comes back confirmed, trying other test
 // devices when one fails; it returns the number of attempts.
-func validate(t *testing.T, c *client, devs []fleet.Device, want fleet.Variant) (rollout.Release, int) {
+func validate(t *testing.T, s *Server, c *client, devs []fleet.Device, want fleet.Variant) (rollout.Release, int) {
 	t.Helper()
 	tried := map[string]bool{}
 	for attempt := 1; attempt <= 25; attempt++ {
@@ -126,7 +128,7 @@ func validate(t *testing.T, c *client, devs []fleet.Device, want fleet.Variant) 
 			continue // went offline meanwhile; pick another
 		}
 		mustUnmarshal(t, raw, &ro)
-		waitFor(t, 20*time.Second, "the test device rollout to end", func() bool {
+		advanceUntil(t, s, 2*time.Hour, 5*time.Second, "the test device rollout to end", func() bool {
 			ro = getRollout(t, c, ro.ID)
 			return ro.Status == rollout.StatusFinished
 		})
@@ -148,12 +150,12 @@ func biggestWiFiVariant(t *testing.T, c *client, devs []fleet.Device) fleet.Vari
 
 // With every install succeeding, validation opens my_fleet and the rollout confirms every unit.
 func TestRolloutValidatedThenFleet(t *testing.T) {
-	s := startSim(t, Config{Devices: 600, Dealers: 1, Speed: 600})
+	s := startSim(t, Config{Devices: 600, Dealers: 1, ManualClock: true, AccessTTL: simDayTTL})
 	c := newClient(t, s, newValidator(t))
 	c.login(account(t, s, "dealer", ""))
 	devs, cursor, _ := listAll(t, c, "", 1000)
 	v := biggestWiFiVariant(t, c, devs)
-	rel, _ := validate(t, c, devs, v)
+	rel, _ := validate(t, s, c, devs, v)
 	var ro rollout.Rollout
 	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport, Target: rollout.TargetMyFleet}, 201, &ro)
 	if len(ro.Units) < 2 {
@@ -165,7 +167,7 @@ func TestRolloutValidatedThenFleet(t *testing.T) {
 			t.Fatalf("my_fleet included %s, a %s, in a %s rollout", d.ID, fleet.VariantOf(d), rel.Variant())
 		}
 	}
-	waitFor(t, 60*time.Second, "the fleet rollout to finish", func() bool {
+	advanceUntil(t, s, 24*time.Hour, 10*time.Second, "the fleet rollout to finish", func() bool {
 		ro = getRollout(t, c, ro.ID)
 		return ro.Status == rollout.StatusFinished
 	})
@@ -188,20 +190,20 @@ func TestRolloutValidatedThenFleet(t *testing.T) {
 
 // With a high failure share, the rollout pauses itself at the threshold and sends nothing more.
 func TestRolloutPausesAtFailureThreshold(t *testing.T) {
-	s := startSim(t, Config{Devices: 1200, Dealers: 1, Speed: 600, OTAFailureShare: 0.6})
+	s := startSim(t, Config{Devices: 1200, Dealers: 1, ManualClock: true, AccessTTL: simDayTTL, OTAFailureShare: 0.6})
 	c := newClient(t, s, newValidator(t))
 	c.login(account(t, s, "dealer", ""))
 	devs, _, _ := listAll(t, c, "", 2000)
 	v := biggestWiFiVariant(t, c, devs)
-	rel, _ := validate(t, c, devs, v)
+	rel, _ := validate(t, s, c, devs, v)
 	var ro rollout.Rollout
 	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport,
 		Target: rollout.TargetMyFleet, Threshold: rollout.Threshold{Units: 2}}, 201, &ro)
 	n := len(ro.Units)
 	if n < 8 {
-		t.Skipf("only %d units in the rollout with this seed", n)
+		t.Fatalf("only %d units in the rollout: the seed no longer gives the threshold room to act", n)
 	}
-	waitFor(t, 30*time.Second, "the rollout to pause itself", func() bool {
+	advanceUntil(t, s, 24*time.Hour, 5*time.Second, "the rollout to pause itself", func() bool {
 		ro = getRollout(t, c, ro.ID)
 		return ro.Status != rollout.StatusRunning
 	})
@@ -215,10 +217,15 @@ func TestRolloutPausesAtFailureThreshold(t *testing.T) {
 	if st[rollout.StageQueued] == 0 {
 		t.Fatalf("the threshold did not stop the rollout before everyone got it: %v", st)
 	}
-	// Paused: units already installing finish, nobody new is sent the release.
+	// Paused: units already installing finish, nobody new is sent the release. An hour of simulated
+	// time is 120 rollout ticks and every install's return or give-up, all carried out before
+	// Advance returns.
 	queued := st[rollout.StageQueued]
-	time.Sleep(1500 * time.Millisecond)
+	s.Advance(time.Hour)
 	ro = getRollout(t, c, ro.ID)
+	if n := stages(ro)[rollout.StageInstalling]; n != 0 {
+		t.Errorf("an hour later %d units are still installing: the hour did not pass", n)
+	}
 	if q := stages(ro)[rollout.StageQueued]; q != queued || ro.Status != rollout.StatusPaused {
 		t.Errorf("while paused: queued %d → %d, status %s", queued, q, ro.Status)
 	}
@@ -268,7 +275,7 @@ func TestFailureThresholdArithmetic(t *testing.T) {
 // Over a few simulated hours units report, go quiet, come back and raise alarms, and delta sync
 // brings each change exactly once per page walk.
 func TestUnitsComeAndGo(t *testing.T) {
-	s := startSim(t, Config{Devices: 1500, Dealers: 1, Speed: 3000})
+	s := startSim(t, Config{Devices: 1500, Dealers: 1, ManualClock: true, AccessTTL: simDayTTL})
 	c := newClient(t, s, nil)
 	c.login(account(t, s, "dealer", ""))
 	devs, cursor, total := listAll(t, c, "", 5000)
@@ -278,7 +285,7 @@ func TestUnitsComeAndGo(t *testing.T) {
 	}
 	wentOff, cameBack, alarmed, beats := 0, 0, 0, 0
 	for round := 0; round < 15; round++ {
-		time.Sleep(200 * time.Millisecond)
+		s.Advance(10 * time.Minute)
 		var delta []fleet.Device
 		var tot int
 		delta, cursor, tot = listAll(t, c, cursor, 5000)
@@ -309,4 +316,71 @@ func TestUnitsComeAndGo(t *testing.T) {
 	if wentOff == 0 || cameBack == 0 || alarmed == 0 || beats < len(devs) {
 		t.Errorf("a lifeless fleet: offline %d, back %d, alarms %d, heartbeats %d", wentOff, cameBack, alarmed, beats)
 	}
+}
+
+// Under ManualClock simulated time moves only in Advance, by exactly what was asked, and an
+// Advance has carried out everything due by the time it returns: every unit has reported since.
+func TestManualClockAdvancesOnlyOnRequest(t *testing.T) {
+	s := startSim(t, Config{Devices: 100, Dealers: 1, ManualClock: true, AccessTTL: simDayTTL})
+	c := newClient(t, s, nil)
+	c.login(account(t, s, "dealer", ""))
+	t0 := s.Now()
+	devs, cursor, _ := listAll(t, c, "", 500)
+	if got := s.Now(); !got.Equal(t0) {
+		t.Fatalf("time moved on its own: %v → %v", t0, got)
+	}
+	s.Advance(0) // carries out what is due now, moves nothing
+	if got := s.Now(); !got.Equal(t0) {
+		t.Fatalf("Advance(0) moved time: %v → %v", t0, got)
+	}
+	s.Advance(3 * time.Hour)
+	if got := s.Now(); !got.Equal(t0.Add(3 * time.Hour)) {
+		t.Fatalf("after Advance(3h) the time is %v, want %v", got, t0.Add(3*time.Hour))
+	}
+	delta, _, _ := listAll(t, c, cursor, 500)
+	seen := map[string]time.Time{}
+	for _, d := range delta {
+		seen[d.ID] = d.LastSeen
+		if d.LastSeen.After(s.Now()) {
+			t.Errorf("%s reported at %v, after the simulated now %v", d.ID, d.LastSeen, s.Now())
+		}
+	}
+	for _, d := range devs {
+		if d.Online && !seen[d.ID].After(t0) {
+			t.Errorf("%s (online, %s) did not report in three simulated hours", d.ID, d.Transport)
+		}
+	}
+	// A backend whose time runs on its own refuses to be driven.
+	free := startSim(t, Config{Devices: 10, Dealers: 1})
+	defer func() {
+		if recover() == nil {
+			t.Error("Advance on a backend without ManualClock did not panic")
+		}
+	}()
+	free.Advance(time.Second)
+}
+
+// A ManualClock backend in its own process (fleetsim serve --manual-clock) is driven over HTTP by
+// the admin account; a backend whose time runs on its own has no such endpoint.
+func TestSimAdvanceEndpoint(t *testing.T) {
+	s := startSim(t, Config{Devices: 20, Dealers: 1, ManualClock: true})
+	t0 := s.Now()
+	dealer, adm := newClient(t, s, nil), newClient(t, s, nil)
+	dealer.login(account(t, s, "dealer", ""))
+	adm.login(account(t, s, "admin", ""))
+	dealer.mustErr("POST", PathSimAdvance, AdvanceRequest{By: "90s"}, 403, api.CodeForbidden)
+	adm.mustErr("POST", PathSimAdvance, AdvanceRequest{By: "-1s"}, 400, api.CodeBadRequest)
+	adm.mustErr("POST", PathSimAdvance, `{"by":"soon"}`, 400, api.CodeBadRequest)
+	if !s.Now().Equal(t0) {
+		t.Fatalf("refused requests moved time: %v → %v", t0, s.Now())
+	}
+	var res AdvanceResult
+	adm.mustJSON("POST", PathSimAdvance, AdvanceRequest{By: "90s"}, 200, &res)
+	if want := t0.Add(90 * time.Second); !res.Now.Equal(want) || !s.Now().Equal(want) {
+		t.Fatalf("after 90s: answered %v, backend at %v, want %v", res.Now, s.Now(), want)
+	}
+	free := startSim(t, Config{Devices: 10, Dealers: 1})
+	fa := newClient(t, free, nil)
+	fa.login(account(t, free, "admin", ""))
+	fa.mustErr("POST", PathSimAdvance, AdvanceRequest{By: "90s"}, 404, api.CodeNotFound)
 }

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,25 +10,6 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/token"
 	"github.com/fleetdesk/fleetdesk/sync/api"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // scopeFixture is two dealers signed in, with their fleets and users.
 type scopeFixture struct {
@@ -110,7 +90,7 @@ func TestScopeCannotPushGlobalFirmware(t *testing.T) {
 // The guide: a dealer can NOT manage devices outside their scope; the backend answers 404, never
 // their data.
 func TestScopeCannotManageOtherDealersDevices(t *testing.T) {
-	f := newScopeFixture(t, Config{})
+	f := newScopeFixture(t, Config{ManualClock: true})
 	theirs := f.fleet2[0]
 	msg := f.d1.mustErr("GET", path(api.PathDevice, "id", theirs.ID), nil, 404, api.CodeNotFound)
 	noLeak(t, msg, theirs)
@@ -137,10 +117,26 @@ func TestScopeCannotManageOtherDealersDevices(t *testing.T) {
 	f.d1.mustErr("GET", path(api.PathCommand, "id", cmd.ID), nil, 404, api.CodeNotFound)
 	r := releaseFor(t, f.d1, theirs)
 	f.d1.mustErr("POST", api.PathRollouts, rollout.CreateRequest{Console: r.Console, ReleaseID: r.ID, Engine: r.Engine, Transport: r.Transport, Target: rollout.DeviceTarget(theirs.ID)}, 404, api.CodeNotFound)
-	// Delta sync never hands over their changes either.
+	// Delta sync never hands over their changes either: their unit reboots (offline, then back)
+	// while dealer 1 holds a cursor, and dealer 1's delta has none of it.
 	_, cursor, _ := listAll(t, f.d1, "", 1000)
-	f.d2.mustJSON("POST", path(api.PathDeviceCommands, "id", f.fleet2[1].ID), api.CommandRequest{Action: fleet.ActionReboot}, 201, nil)
-	time.Sleep(50 * time.Millisecond)
+	var rebooting fleet.Device
+	for _, d := range f.fleet2 {
+		if d.Online && d.ID != theirs.ID {
+			rebooting = d
+			break
+		}
+	}
+	if rebooting.ID == "" {
+		t.Fatal("dealer 2 has no online unit to reboot")
+	}
+	var reboot fleet.Command
+	f.d2.mustJSON("POST", path(api.PathDeviceCommands, "id", rebooting.ID), api.CommandRequest{Action: fleet.ActionReboot}, 201, &reboot)
+	advanceUntil(t, f.s, time.Hour, time.Second, "their reboot to finish", func() bool {
+		var got fleet.Command
+		f.d2.mustJSON("GET", path(api.PathCommand, "id", reboot.ID), nil, 200, &got)
+		return got.Status == fleet.CommandDone
+	})
 	delta, _, _ := listAll(t, f.d1, cursor, 1000)
 	for _, d := range delta {
 		if d.Dealer != "dlr-001" {
@@ -239,8 +235,8 @@ func (f *scopeFixture) pickCustomer(t *testing.T, n int) (token.User, []fleet.De
 // Issue 7: a read-only token restricted to two devices lists and reads exactly those, and is
 // refused every command and write; a control token may start; revoked and expired tokens are 401.
 func TestTokenEnforcement(t *testing.T) {
-	clk := newFakeClock()
-	f := newScopeFixture(t, Config{Now: clk.Now})
+	f := newScopeFixture(t, Config{ManualClock: true})
+	clk := f.s
 	user, owned := f.pickCustomer(t, 3)
 	two := []string{owned[0].ID, owned[1].ID}
 	var ro token.Created
@@ -309,15 +305,14 @@ func TestTokenEnforcement(t *testing.T) {
 
 // Access tokens live AccessTTL; a refresh gives a new pair; a used refresh token is dead.
 func TestAccessTokenExpiryAndRefresh(t *testing.T) {
-	clk := newFakeClock()
-	s := startSim(t, Config{Devices: 20, Dealers: 1, Now: clk.Now, AccessTTL: time.Minute})
+	s := startSim(t, Config{Devices: 20, Dealers: 1, ManualClock: true, AccessTTL: time.Minute})
 	c := newClient(t, s, newValidator(t))
 	tp := c.login(account(t, s, "dealer", ""))
 	if tp.ExpiresIn != 60 {
 		t.Errorf("expires_in %d", tp.ExpiresIn)
 	}
 	c.mustJSON("GET", api.PathMe, nil, 200, nil)
-	clk.Advance(61 * time.Second)
+	s.Advance(61 * time.Second)
 	c.mustErr("GET", api.PathMe, nil, 401, api.CodeUnauthorized)
 	var np api.TokenPair
 	c.mustJSON("POST", api.PathRefresh, api.RefreshRequest{RefreshToken: tp.RefreshToken}, 200, &np)

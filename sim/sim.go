@@ -30,6 +30,12 @@ type Config struct {
 	OTAFailureShare float64
 	// Now is the real clock (default time.Now); tests pass a fake one.
 	Now func() time.Time
+	// ManualClock stops time: simulated time (and the clock token lifetimes are measured on) stands
+	// still at its start (Now() when the backend starts) and moves only when a test calls
+	// Server.Advance, which carries out every event that falls due on the way before it returns.
+	// Nothing happens between calls, so a test checks "did not happen" right after an Advance
+	// instead of after a sleep. Speed is ignored. `fleetsim serve` and the demo never set it.
+	ManualClock bool
 	// AccessTTL is how long an access token lives (real time, default 15 min).
 	AccessTTL time.Duration
 	// Logf receives operational log lines (default: discarded). Never given secrets.
@@ -114,6 +120,13 @@ func (s *Server) Backend() *Backend { return s.backend }
 
 // Now is the simulated clock: the time the backend writes into last_seen and friends.
 func (s *Server) Now() time.Time { return s.backend.Now() }
+
+// Advance moves a ManualClock backend's simulated time forward by d and returns once every
+// event due up to the new time has been carried out, each at its own time, so whatever the span
+// causes (heartbeats, commands, installs, rollout steps, token expiry) has happened, and whatever
+// it does not cause will not happen later on its own. Advance(0) carries out what is due now. It
+// panics without Config.ManualClock: a test that means to control time must say so.
+func (s *Server) Advance(d time.Duration) { s.backend.Advance(d) }
 
 // Close stops serving, stops the simulation and writes the state out (with DBPath).
 func (s *Server) Close() error {

@@ -48,12 +48,12 @@ func runCmd(t *testing.T, input string, args ...string) (int, string, string) {
 }
 
 // needKeyring skips a test that needs the OS keyring where there is none, unless
-// FLEETDESK_REQUIRE_KEYRING says a skip would hide a broken setup.
+// FLEETDESK_REQUIRE_KEYRING or CI says a skip would hide a broken setup.
 func needKeyring(t *testing.T) {
 	t.Helper()
 	if err := (auth.Keyring{}).Probe(); err != nil {
-		if os.Getenv("FLEETDESK_REQUIRE_KEYRING") != "" {
-			t.Fatalf("FLEETDESK_REQUIRE_KEYRING is set but the OS keyring is unusable: %v", err)
+		if os.Getenv("FLEETDESK_REQUIRE_KEYRING") != "" || os.Getenv("CI") != "" {
+			t.Fatalf("the OS keyring is required here (FLEETDESK_REQUIRE_KEYRING or CI is set) but unusable: %v", err)
 		}
 		t.Skipf("no Secret Service reachable (%v): run under scripts/with-keyring.sh (make test does)", err)
 	}

@@ -33,6 +33,7 @@ func runServe(args []string) int {
 	db := fs.String("db", "", "SQLite file to keep the state in (default: in memory)")
 	fail := fs.Float64("ota-failure-share", 0.05, "share (0..1) of firmware installs that fail")
 	quiet := fs.Bool("quiet", false, "log only errors")
+	manual := fs.Bool("manual-clock", false, "for tests: simulated time stands still and moves only on POST "+sim.PathSimAdvance+" by the admin account (-speed is ignored)")
 	fs.SetOutput(os.Stderr)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -48,7 +49,7 @@ func runServe(args []string) int {
 	logger := log.New(os.Stderr, "", log.LstdFlags)
 	cfg := sim.Config{
 		Devices: *devices, Dealers: *dealers, Seed: *seed, Speed: *speed, DBPath: *db, OTAFailureShare: *fail,
-		Logf: logger.Printf,
+		ManualClock: *manual, Logf: logger.Printf,
 	}
 	if *quiet {
 		cfg.Logf = nil

@@ -23,7 +23,7 @@ func TestFallbackOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := NewLoader(LoaderOptions{Source: ts.source(t, "ok", time.Second), Cache: cache})
+	l, err := NewLoader(LoaderOptions{Source: ts.source(t, "ok", 0), Cache: cache})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestFallbackOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cache.Close()
-	l, err = NewLoader(LoaderOptions{Source: ts.source(t, "ok", time.Second), Cache: cache})
+	l, err = NewLoader(LoaderOptions{Source: ts.source(t, "ok", 0), Cache: cache})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestParentScaling(t *testing.T) {
 
 func TestLoaderWorkersReportLoads(t *testing.T) {
 	ts := newTileServer(t)
-	l, err := NewLoader(LoaderOptions{Source: ts.source(t, "ok", time.Second), Workers: 3})
+	l, err := NewLoader(LoaderOptions{Source: ts.source(t, "ok", 0), Workers: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

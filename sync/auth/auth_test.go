@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,22 +16,46 @@ import (
 	"github.com/zalando/go-keyring"
 )
 
-// requireKeyring returns the real OS keyring under a throwaway service name, skipping the test
-// only when no Secret Service is reachable and FLEETDESK_REQUIRE_KEYRING is unset (CI sets it, so
-// there a missing keyring fails instead).
+// requireKeyring returns the real OS keyring under a throwaway service name. Without a reachable
+// Secret Service it fails wherever a skip would hide a broken setup (CI, or FLEETDESK_REQUIRE_KEYRING
+// as scripts/with-keyring.sh sets it) and skips, saying why, only elsewhere.
 func requireKeyring(t *testing.T) Keyring {
 	t.Helper()
 	if mocked {
-		t.Skip("go-keyring's mock replaced the real provider earlier in this run (-shuffle?); run this test alone")
+		// The tests that mock run in a child process (inMockChild), so this is a new test that
+		// mocked in this one: go-keyring cannot be un-mocked, and skipping would hide the real one.
+		t.Fatal("go-keyring's mock replaced the real provider in this process: a test that mocks must run through inMockChild")
 	}
 	k := Keyring{Service: fmt.Sprintf("FleetDesk-test-%d", time.Now().UnixNano())}
 	if err := k.Probe(); err != nil {
-		if os.Getenv("FLEETDESK_REQUIRE_KEYRING") != "" {
-			t.Fatalf("FLEETDESK_REQUIRE_KEYRING is set but the OS keyring is unusable: %v", err)
+		if os.Getenv("FLEETDESK_REQUIRE_KEYRING") != "" || os.Getenv("CI") != "" {
+			t.Fatalf("the OS keyring is required here (FLEETDESK_REQUIRE_KEYRING or CI is set) but unusable: %v", err)
 		}
-		t.Skipf("no Secret Service reachable (%v): run under `dbus-run-session` with gnome-keyring unlocked (make test does), or set FLEETDESK_REQUIRE_KEYRING=1 to make this a failure", err)
+		t.Skipf("no Secret Service reachable (%v): run under scripts/with-keyring.sh (make test does), or set FLEETDESK_REQUIRE_KEYRING=1 to make this a failure", err)
 	}
 	return k
+}
+
+// mockChildEnv names the one test a re-executed test binary runs with go-keyring's mock.
+const mockChildEnv = "FLEETDESK_AUTH_MOCK_TEST"
+
+// inMockChild runs the calling test in a child process (this test binary, re-executed for that
+// test alone) and reports whether this is the child, where it may mock go-keyring. The mock is
+// process-wide and cannot be undone, so in the parent it would turn every later real-keyring test
+// into a test of the mock.
+func inMockChild(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(mockChildEnv) == t.Name() {
+		mocked = true
+		return true
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), mockChildEnv+"="+t.Name())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("%s in its own process: %v\n%s", t.Name(), err, out)
+	}
+	return false
 }
 
 // mocked is set once a test swapped go-keyring's provider for its mock, which cannot be undone.
@@ -189,7 +215,9 @@ func TestWrongPassword(t *testing.T) {
 // path a machine without Secret Service takes: the sign-in works, nothing is written anywhere, and
 // the user is told.
 func TestNoKeyringKeepsSessionInMemory(t *testing.T) {
-	mocked = true
+	if !inMockChild(t) {
+		return
+	}
 	keyring.MockInitWithError(errors.New("org.freedesktop.DBus.Error.ServiceUnknown: no secret service"))
 	t.Cleanup(keyring.MockInit)
 	store, notice := DefaultStore()
@@ -216,7 +244,9 @@ func TestNoKeyringKeepsSessionInMemory(t *testing.T) {
 }
 
 func TestMockKeyringDelete(t *testing.T) {
-	mocked = true
+	if !inMockChild(t) {
+		return
+	}
 	keyring.MockInit()
 	k := Keyring{}
 	if err := k.Probe(); err != nil {

@@ -3,12 +3,15 @@ package syncer
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -43,6 +46,18 @@ func TestKillMidSync(t *testing.T) {
 
 	for round := 0; round < 3; round++ {
 		fx.advance() // generation round+2 rewrites every device
+		// The backend holds the child's page request after the gate until the child is gone, so
+		// the sync cannot finish before the kill: the kill lands mid-sync, inside one of the pages
+		// after the ones seen committed, or while the child waits for the held page.
+		seen := 4 + round*3
+		gate, served := seen+1+rand.IntN(3), 0
+		fx.setFault(func(w http.ResponseWriter, r *http.Request, offset int) bool {
+			if served++; served <= gate {
+				return false
+			}
+			<-r.Context().Done()
+			return true
+		})
 		cmd := exec.Command(os.Args[0], "-test.run=^TestKillMidSync$", "-test.count=1")
 		cmd.Env = append(os.Environ(), killChildEnv+"="+fx.url, "FLEETDESK_KILLTEST_DIR="+dir)
 		out, err := cmd.StdoutPipe()
@@ -55,29 +70,36 @@ func TestKillMidSync(t *testing.T) {
 		}
 		sc := bufio.NewScanner(out)
 		pages := 0
-		for sc.Scan() && pages < 4+round*3 {
+		for pages < seen && sc.Scan() {
 			if strings.HasPrefix(sc.Text(), "page ") {
 				pages++
 			}
 		}
-		time.Sleep(time.Duration(rand.IntN(15)) * time.Millisecond)
-		if err := cmd.Process.Kill(); err != nil { // SIGKILL on Unix
+		time.Sleep(time.Duration(rand.IntN(15)) * time.Millisecond) // lands inside a write or between two
+		if err := cmd.Process.Kill(); err != nil {                  // SIGKILL on Unix
 			t.Fatal(err)
 		}
 		go func() {
 			for sc.Scan() {
 			}
 		}()
-		cmd.Wait()
-		if pages == 0 {
-			t.Fatal("the child never synced a page")
+		werr := cmd.Wait()
+		if pages < seen {
+			t.Fatalf("the child committed %d pages before it ended, want %d: %v", pages, seen, werr)
+		}
+		// It was the kill that ended it, not the end of the sync or an error.
+		var exit *exec.ExitError
+		if !errors.As(werr, &exit) || exit.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			t.Fatalf("the child was not killed mid-sync: %v", werr)
 		}
 		checkConsistent(t, dir, n, round+2)
 	}
+	fx.setFault(nil)
 }
 
 // checkConsistent reopens the cache and checks devices against the cursor: the first offset
 // devices of the change list carry generation target, the others the previous one.
+// The cursor must name an unfinished walk: the kill landed mid-sync.
 func checkConsistent(t *testing.T, dir string, n, target int) {
 	t.Helper()
 	ctx := context.Background()
@@ -110,6 +132,9 @@ func checkConsistent(t *testing.T, dir string, n, target int) {
 	}
 	if tgt > target || base > tgt {
 		t.Fatalf("cursor %q does not fit generation %d", st.Cursor, target)
+	}
+	if base == tgt || off <= 0 || off >= n {
+		t.Fatalf("cursor %q names no unfinished walk: the kill did not land mid-sync", st.Cursor)
 	}
 	// A resumed sync keeps heading for the generation its cursor names, so the rule is the same
 	// whatever round was interrupted: the first off devices are at tgt, the rest at base.

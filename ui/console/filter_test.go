@@ -58,9 +58,11 @@ func TestFilterSharedWithAnotherPage(t *testing.T) {
 		t.Fatal("a useless probe: nothing matches")
 	}
 	waitView(t, c, done, "the other page's filter", func() bool { return slices.Equal(viewIDs(c), exp) })
-	kit.Unlock()
-	time.Sleep(50 * time.Millisecond) // longer than the debounce: a search box echo would report now
-	kit.Lock()
+	// Had the search box echoed SetFilter's text as typing, a debounced report would be pending
+	// now: finding it pending is the failure, found at once, with no sleep hoping the timer fired.
+	if c.stopDebounce != nil && c.stopDebounce() {
+		t.Fatal("SetFilter's text in the search box started a debounced report, as if the dealer typed it")
+	}
 	if len(reported) != n {
 		t.Fatalf("SetFilter was reported back: %+v", reported[n:])
 	}
