@@ -77,7 +77,6 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 	for i := range devs {
 		out.byID[devs[i].ID] = i
 	}
-	out.join()
 	return out
 }
 
@@ -106,6 +105,5 @@ func fresh(changed []Device) *Index {
 		out.haystack[k] = haystackOf(&changed[i])
 		last[changed[i].ID] = k
 	}
-	out.join()
 	return out
 }
