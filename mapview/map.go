@@ -67,7 +67,7 @@ type Map struct {
 
 	cache    clusterCache
 	clusters []Cluster // the clusters of the current frame
-	hits     []hit // what was drawn last frame, for tap hit-testing
+	hits     []hit     // what was drawn last frame, for tap hit-testing
 
 	pendingFit bool
 	autoFit    bool // until the dealer moves the view, layouts (window resizes) re-fit the markers
