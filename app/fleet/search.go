@@ -52,10 +52,9 @@ const recordEnd = "\x01"
 // NewIndex builds an index over devices, ordered by device ID. It keeps the slice it is given.
 func NewIndex(devices []Device) *Index {
 	sort.Slice(devices, func(i, j int) bool { return devices[i].ID < devices[j].ID })
-	ix := &Index{devices: devices, haystack: make([]string, len(devices)), byID: make(map[string]int, len(devices))}
-	for i, d := range devices {
-		ix.haystack[i] = strings.ToLower(d.ID + "\x00" + d.CustomerEmail + "\x00" + d.Name)
-		ix.byID[d.ID] = i
+	ix := &Index{devices: devices, haystack: haystacks(devices), byID: make(map[string]int, len(devices))}
+	for i := range devices {
+		ix.byID[devices[i].ID] = i
 	}
 	return ix
 }
