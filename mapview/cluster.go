@@ -49,7 +49,7 @@ func clamp01(v float64) float64 {
 type Cluster struct {
 	X, Y      float64
 	Count     int
-	Attention bool
+	Attention int         // how many members need attention
 	Color     color.NRGBA // the members' colour when they share one, else ClusterColor
 	members   []int32     // indices into the marker slice
 }
@@ -60,7 +60,11 @@ func (c *Cluster) Members() []int32 { return c.members }
 // clusterer groups markers on a grid anchored to the world, so a marker stays in the same cluster
 // while the map pans and clusters never jump. Its buffers are reused frame to frame.
 type clusterer struct {
-	cells   map[uint64]int32
+	cells   map[uint64]int32 // cell → cluster, when the area has too many cells for grid
+	grid    []int32          // cell → 1 + cluster, dense over the area's cells (the usual case)
+	gx0     int64            // the grid's first cell column and row, and its width and height
+	gy0     int64
+	gw, gh  int64
 	out     []Cluster
 	memberA []int32
 	cellOf  []int32
@@ -76,25 +80,22 @@ type clusterer struct {
 // coordinates) into grid cells of cellPx pixels at zoom z. colors and attention run parallel to
 // pts. The result is valid until the next call.
 func (c *clusterer) cluster(pts []worldPoint, colors []color.NRGBA, attention []bool, z int, cellPx, minX, minY, maxX, maxY float64) []Cluster {
-	if c.cells == nil {
-		c.cells = make(map[uint64]int32, 1024)
-	}
-	clear(c.cells)
+	cellsPerWorld := math.Exp2(float64(z)) * 256 / cellPx
+	c.useGrid(cellsPerWorld, minX, minY, maxX, maxY)
 	c.out = c.out[:0]
 	c.cellOf = c.cellOf[:0]
 	c.sumX, c.sumY = c.sumX[:0], c.sumY[:0]
 	c.keys = c.keys[:0]
-	cellsPerWorld := math.Exp2(float64(z)) * 256 / cellPx
 	visible := c.visible[:0]
 	for i, p := range pts {
 		if p.x < minX || p.x > maxX || p.y < minY || p.y > maxY {
 			continue
 		}
 		key := uint64(uint32(p.x*cellsPerWorld))<<32 | uint64(uint32(p.y*cellsPerWorld))
-		ci, ok := c.cells[key]
+		ci, ok := c.lookup(key)
 		if !ok {
 			ci = int32(len(c.out))
-			c.cells[key] = ci
+			c.store(key, ci)
 			c.out = append(c.out, Cluster{Color: colors[i]})
 			c.keys = append(c.keys, key)
 			c.sumX = append(c.sumX, 0)
@@ -105,7 +106,7 @@ func (c *clusterer) cluster(pts []worldPoint, colors []color.NRGBA, attention []
 		c.sumX[ci] += p.x
 		c.sumY[ci] += p.y
 		if attention[i] {
-			cl.Attention = true
+			cl.Attention++
 		}
 		if cl.Color != colors[i] {
 			cl.Color = ClusterColor
@@ -132,6 +133,55 @@ func (c *clusterer) cluster(pts []worldPoint, colors []color.NRGBA, attention []
 		cl.members = append(cl.members, idx)
 	}
 	return c.out
+}
+
+// maxGrid is the most cells the dense grid covers (4 MB); a larger area falls back to a map.
+var maxGrid int64 = 1 << 20
+
+// useGrid prepares the cell → cluster lookup for the area: a dense grid over its cells, which
+// costs a few ns a marker where a map costs tens, or a map for an area too large for one.
+func (c *clusterer) useGrid(cellsPerWorld, minX, minY, maxX, maxY float64) {
+	limit := int64(math.Ceil(cellsPerWorld))
+	cell := func(v float64) int64 { return max(0, min(limit, int64(math.Floor(v*cellsPerWorld)))) }
+	c.gx0, c.gy0 = cell(minX), cell(minY)
+	// One more column and row than the area holds: merge looks one cell right and down.
+	c.gw, c.gh = cell(maxX)-c.gx0+2, cell(maxY)-c.gy0+2
+	if c.gw*c.gh > maxGrid {
+		c.gw, c.gh = 0, 0
+		if c.cells == nil {
+			c.cells = make(map[uint64]int32, 1024)
+		}
+		clear(c.cells)
+		return
+	}
+	n := int(c.gw * c.gh)
+	if cap(c.grid) < n {
+		c.grid = make([]int32, n)
+	}
+	c.grid = c.grid[:n]
+	clear(c.grid)
+}
+
+func (c *clusterer) lookup(key uint64) (int32, bool) {
+	if c.gw == 0 {
+		ci, ok := c.cells[key]
+		return ci, ok
+	}
+	x, y := int64(key>>32)-c.gx0, int64(uint32(key))-c.gy0
+	if x < 0 || y < 0 || x >= c.gw || y >= c.gh {
+		return 0, false
+	}
+	v := c.grid[y*c.gw+x]
+	return v - 1, v != 0
+}
+
+func (c *clusterer) store(key uint64, ci int32) {
+	if c.gw == 0 {
+		c.cells[key] = ci
+		return
+	}
+	x, y := int64(key>>32)-c.gx0, int64(uint32(key))-c.gy0
+	c.grid[y*c.gw+x] = ci + 1
 }
 
 // merge joins grid clusters whose centres ended up closer than half a cell across a cell border,
@@ -162,7 +212,7 @@ func (c *clusterer) merge(cellsPerWorld float64) {
 			if nx < 0 || ny < 0 {
 				continue
 			}
-			j, ok := c.cells[uint64(nx)<<32|uint64(ny)]
+			j, ok := c.lookup(uint64(nx)<<32 | uint64(ny))
 			if !ok {
 				continue
 			}
@@ -183,7 +233,7 @@ func (c *clusterer) merge(cellsPerWorld float64) {
 		}
 		a, b := &c.out[r], &c.out[i]
 		a.Count += b.Count
-		a.Attention = a.Attention || b.Attention
+		a.Attention += b.Attention
 		if a.Color != b.Color {
 			a.Color = ClusterColor
 		}

@@ -9,8 +9,10 @@ import (
 	"image/color"
 	"image/draw"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -63,10 +65,9 @@ type Map struct {
 	version   int // bumped on SetMarkers, invalidates the cluster cache
 	selected  string
 
-	cl       clusterer
-	clusters []Cluster
-	clKey    clusterKey
-	hits     []hit // what was drawn last frame, for tap hit-testing
+	cache    clusterCache
+	clusters []Cluster // the clusters of the current frame
+	hits     []hit     // what was drawn last frame, for tap hit-testing
 
 	pendingFit bool
 	autoFit    bool // until the dealer moves the view, layouts (window resizes) re-fit the markers
@@ -164,24 +165,70 @@ func (m *Map) Close() error {
 }
 
 // SetMarkers replaces the markers; the map keeps ms, so do not modify it afterwards. The view
-// does not move.
+// does not move. A marker at the same index and position as before keeps its projection, so a
+// sync that moved few units costs little more than a copy.
 func (m *Map) SetMarkers(ms []Marker) {
+	old := m.markers
 	m.markers = ms
 	m.hits = m.hits[:0] // they point at the old markers until the next frame
-	m.pts = m.pts[:0]
-	m.colors = m.colors[:0]
-	m.attention = m.attention[:0]
-	for _, mk := range ms {
-		m.pts = append(m.pts, project(mk.Lat, mk.Lon))
-		c := defaultColor
-		if mk.Color != nil {
-			c = color.NRGBAModel.Convert(mk.Color).(color.NRGBA)
+	reuse := min(len(old), len(m.pts), len(ms))
+	m.pts = grow(m.pts, len(ms))
+	m.colors = grow(m.colors, len(ms))
+	m.attention = grow(m.attention, len(ms))
+	// Projection (a sine and a logarithm a marker) is most of a first load's cost: split it over
+	// the cores, joined before the frame.
+	parallel(len(ms), func(from, to int) {
+		for i := from; i < to; i++ {
+			mk := &ms[i]
+			if i >= reuse || old[i].Lat != mk.Lat || old[i].Lon != mk.Lon {
+				m.pts[i] = project(mk.Lat, mk.Lon)
+			}
+			m.colors[i] = toNRGBA(mk.Color)
+			m.attention[i] = mk.Attention
 		}
-		m.colors = append(m.colors, c)
-		m.attention = append(m.attention, mk.Attention)
-	}
+	})
 	m.version++
 	m.Refresh()
+}
+
+// parallel runs f over [0,n) in one chunk per core (inline when n is small) and returns when
+// every chunk is done.
+func parallel(n int, f func(from, to int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/20000+1)
+	if workers <= 1 {
+		f(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	step := (n + workers - 1) / workers
+	for from := step; from < n; from += step {
+		wg.Add(1)
+		go func(from int) {
+			defer wg.Done()
+			f(from, min(n, from+step))
+		}(from)
+	}
+	f(0, min(n, step))
+	wg.Wait()
+}
+
+// grow returns s with length n, reusing its array when it is big enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return append(s[:cap(s)], make([]T, n-cap(s))...)[:n]
+	}
+	return s[:n]
+}
+
+// toNRGBA converts without boxing for the usual case, a colour that is an NRGBA already.
+func toNRGBA(c color.Color) color.NRGBA {
+	switch v := c.(type) {
+	case nil:
+		return defaultColor
+	case color.NRGBA:
+		return v
+	}
+	return color.NRGBAModel.Convert(c).(color.NRGBA)
 }
 
 // Markers returns the markers last set.
@@ -361,23 +408,71 @@ func (m *Map) ScreenPosition(lat, lon float64) fyne.Position {
 }
 
 // visibleClusters clusters the markers for the current view. Clusters are computed for the view
-// grown by a screen on each side and reused while panning stays inside that area.
+// grown by a screen on each side and reused while panning stays inside that area; the last few
+// zoom levels' results are kept, so a wheel notch back to one of them is a lookup.
 func (m *Map) visibleClusters() []Cluster {
 	sz := m.Size()
 	world := m.worldSize()
 	hw, hh := float64(sz.Width)/2/world, float64(sz.Height)/2/world
 	minX, maxX := m.center.x-hw, m.center.x+hw
 	minY, maxY := m.center.y-hh, m.center.y+hh
-	k := m.clKey
-	if k.zoom == m.zoom && k.version == m.version && m.clusters != nil &&
-		minX >= k.minX && maxX <= k.maxX && minY >= k.minY && maxY <= k.maxY {
+	if e := m.cache.find(m.zoom, m.version, minX, minY, maxX, maxY); e != nil {
+		m.clusters = e.out
 		return m.clusters
 	}
-	k = clusterKey{zoom: m.zoom, version: m.version,
+	e := m.cache.oldest()
+	e.key = clusterKey{zoom: m.zoom, version: m.version,
 		minX: minX - 2*hw, maxX: maxX + 2*hw, minY: minY - 2*hh, maxY: maxY + 2*hh}
-	m.clusters = m.cl.cluster(m.pts, m.colors, m.attention, m.zoom, defaultCellPx, k.minX, k.minY, k.maxX, k.maxY)
-	m.clKey = k
+	e.out = e.cl.cluster(m.pts, m.colors, m.attention, m.zoom, defaultCellPx, e.key.minX, e.key.minY, e.key.maxX, e.key.maxY)
+	m.cache.use(e)
+	m.clusters = e.out
 	return m.clusters
+}
+
+// clusterCache keeps the clusterings of the last few views (each with its own buffers, reused
+// when it is evicted).
+type clusterCache struct {
+	entries [cachedZooms]clusterEntry
+	tick    int
+}
+
+// cachedZooms is how many clusterings the map keeps: the current zoom and the ones a wheel
+// notch or two away that the dealer just left.
+const cachedZooms = 3
+
+type clusterEntry struct {
+	key  clusterKey
+	cl   clusterer
+	out  []Cluster
+	used int // cache tick of the last use; 0 when empty
+}
+
+func (c *clusterCache) find(zoom, version int, minX, minY, maxX, maxY float64) *clusterEntry {
+	for i := range c.entries {
+		e := &c.entries[i]
+		k := e.key
+		if e.used > 0 && k.zoom == zoom && k.version == version &&
+			minX >= k.minX && maxX <= k.maxX && minY >= k.minY && maxY <= k.maxY {
+			c.use(e)
+			return e
+		}
+	}
+	return nil
+}
+
+func (c *clusterCache) oldest() *clusterEntry {
+	o := &c.entries[0]
+	for i := range c.entries {
+		if c.entries[i].used < o.used {
+			o = &c.entries[i]
+		}
+	}
+	return o
+}
+
+func (c *clusterCache) use(e *clusterEntry) {
+	c.tick++
+	e.used = c.tick
 }
 
 // MinSize keeps the controls usable.
@@ -553,6 +648,7 @@ func (r *mapRenderer) update(size fyne.Size) {
 				}
 			}
 		}
+		var th float32 // a count label's height
 		for ci := range m.visibleClusters() {
 			c := &m.clusters[ci]
 			sx := float32(c.X*world - left)
@@ -570,7 +666,7 @@ func (r *mapRenderer) update(size fyne.Size) {
 			mo := r.marks[used]
 			used++
 			fill := c.Color
-			if c.Attention {
+			if c.Attention > 0 {
 				fill = AttentionColor
 			}
 			mo.dot.FillColor = fill
@@ -580,7 +676,9 @@ func (r *mapRenderer) update(size fyne.Size) {
 			objs = append(objs, mo.dot)
 			if c.Count > 1 {
 				mo.label.Text = countLabel(c.Count)
-				th := fyne.MeasureText(mo.label.Text, mo.label.TextSize, mo.label.TextStyle).Height
+				if th == 0 { // the same for every label: measure once a frame
+					th = fyne.MeasureText(mo.label.Text, mo.label.TextSize, mo.label.TextStyle).Height
+				}
 				mo.label.Move(fyne.NewPos(sx-rad, sy-th/2))
 				mo.label.Resize(fyne.NewSize(2*rad, th))
 				mo.label.Refresh()

@@ -156,6 +156,9 @@ func (s *Shell) ShowSignIn(errText string) {
 
 // Start shows the main window for a session.
 func (s *Shell) Start(svc session.Service) {
+	// A field of the sign-in screen may hold the focus; its blinking cursor would keep animating
+	// (a frame every display refresh) after the screen is gone.
+	s.win.Canvas().Unfocus()
 	s.teardown()
 	s.signIn = nil
 	s.svc = svc

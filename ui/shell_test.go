@@ -204,7 +204,9 @@ func TestStatusBarOnlineDemoAndSyncProgress(t *testing.T) {
 		st   session.Status
 		want string
 	}{
-		{session.Status{LastSync: now0.Add(-12 * time.Second)}, "synced 12 s ago"},
+		{session.Status{LastSync: now0.Add(-12 * time.Second)}, "synced 10 s ago"},
+		{session.Status{LastSync: now0.Add(-5 * time.Second)}, "synced just now"},
+		{session.Status{LastSync: now0.Add(-59 * time.Second)}, "synced 50 s ago"},
 		{session.Status{LastSync: now0.Add(-3 * time.Minute)}, "synced 3 min ago"},
 		{session.Status{Syncing: true}, "first sync…"},
 		{session.Status{}, "never synced"},

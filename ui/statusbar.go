@@ -114,10 +114,13 @@ func (b *statusBar) update(st session.Status) {
 	b.tick()
 }
 
-// tick re-renders the relative time once a second.
+// tick re-renders the relative time once a second; the text changes at most every 10 s, and an
+// unchanged text costs no frame.
 func (b *statusBar) tick() {
 	// Sync times are wall-clock (session.Status.LastSync); only unit data follows svc.Now().
-	b.synced.SetText(SyncedText(time.Now(), b.last))
+	if t := SyncedText(time.Now(), b.last); t != b.synced.Text {
+		b.synced.SetText(t)
+	}
 }
 
 // SyncedText is the status bar's freshness: "synced 12 s ago", "syncing…", "never synced".
@@ -130,10 +133,11 @@ func SyncedText(now time.Time, st session.Status) string {
 	}
 	d := now.Sub(st.LastSync)
 	switch {
-	case d < time.Second:
+	case d < 10*time.Second:
 		return "synced just now"
 	case d < time.Minute:
-		return fmt.Sprintf("synced %d s ago", int(d.Seconds()))
+		// In steps of 10 s: true ("at least 20 s ago") and no repaint every second.
+		return fmt.Sprintf("synced %d s ago", int(d.Seconds())/10*10)
 	}
 	return "synced " + fleet.Ago(now, st.LastSync)
 }

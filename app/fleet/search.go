@@ -3,6 +3,7 @@ package fleet
 import (
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,58 +32,30 @@ type Index struct {
 	devices  []Device
 	haystack []string // lower-case "id\x00email\x00name" per device
 	byID     map[string]int
-	// joined is every haystack, each followed by recordEnd, in device order; starts[i] is where
-	// device i's begins. One strings.Index over it is several times faster than one
-	// strings.Contains per device, which is what keeps a keystroke under 5 ms at 100,000 units.
-	joined string
-	starts []int
+	// Computed on first use and kept for the snapshot's life: health instants, sort ranks and
+	// per-byte bitsets (see order.go), and the last text search, which the next keystroke
+	// narrows when its text contains the last one.
+	pre      snapshot
+	lastText atomic.Pointer[textHits]
 }
 
-// recordEnd separates devices in Index.joined; a needle containing it matches nothing.
+// textHits is one text search's result: the positions, ascending, whose search text holds needle.
+type textHits struct {
+	needle string
+	hits   []int32
+}
+
+// recordEnd was the record separator of an earlier joined-text search; a needle holding it still
+// matches nothing, as before.
 const recordEnd = "\x01"
-
-// recordAt is the device whose record holds byte offset off of joined, searching forward from
-// device from: galloping, so a dense run of hits costs a step each and a sparse one a log.
-func (ix *Index) recordAt(off, from int) int {
-	lo, step := from, 1
-	hi := from + step
-	for hi < len(ix.starts) && ix.starts[hi] <= off {
-		lo = hi
-		step *= 2
-		hi = from + step
-	}
-	hi = min(hi, len(ix.starts)-1)
-	// starts[lo] <= off < starts[hi]
-	return lo + sort.Search(hi-lo, func(j int) bool { return ix.starts[lo+j+1] > off })
-}
-
-// join builds joined and starts from haystack.
-func (ix *Index) join() {
-	n := 0
-	for _, h := range ix.haystack {
-		n += len(h) + 1
-	}
-	var b strings.Builder
-	b.Grow(n)
-	ix.starts = make([]int, len(ix.haystack)+1)
-	for i, h := range ix.haystack {
-		ix.starts[i] = b.Len()
-		b.WriteString(h)
-		b.WriteString(recordEnd)
-	}
-	ix.starts[len(ix.haystack)] = b.Len()
-	ix.joined = b.String()
-}
 
 // NewIndex builds an index over devices, ordered by device ID. It keeps the slice it is given.
 func NewIndex(devices []Device) *Index {
 	sort.Slice(devices, func(i, j int) bool { return devices[i].ID < devices[j].ID })
-	ix := &Index{devices: devices, haystack: make([]string, len(devices)), byID: make(map[string]int, len(devices))}
-	for i, d := range devices {
-		ix.haystack[i] = strings.ToLower(d.ID + "\x00" + d.CustomerEmail + "\x00" + d.Name)
-		ix.byID[d.ID] = i
+	ix := &Index{devices: devices, haystack: haystacks(devices), byID: make(map[string]int, len(devices))}
+	for i := range devices {
+		ix.byID[devices[i].ID] = i
 	}
-	ix.join()
 	return ix
 }
 
@@ -125,8 +98,16 @@ func (ix *Index) Search(f Filter, now time.Time) []int {
 	needle := strings.ToLower(strings.TrimSpace(f.Text))
 	out := make([]int, 0, 64)
 	if needle == "" {
+		if !f.hasAttributes() {
+			out = make([]int, len(ix.devices))
+			for i := range out {
+				out[i] = i
+			}
+			return out
+		}
+		ns := now.UnixNano()
 		for i := range ix.devices {
-			if f.matchesAttributes(&ix.devices[i], now) {
+			if ix.matchesAttributes(&f, i, ns) {
 				out = append(out, i)
 			}
 		}
@@ -135,19 +116,83 @@ func (ix *Index) Search(f Filter, now time.Time) []int {
 	if strings.Contains(needle, recordEnd) {
 		return out
 	}
-	i := 0 // the device the search has reached
-	for pos := 0; pos < len(ix.joined); {
-		k := strings.Index(ix.joined[pos:], needle)
-		if k < 0 {
-			break
+	hits := ix.text(needle)
+	if !f.hasAttributes() {
+		out = make([]int, len(hits))
+		for j, p := range hits {
+			out[j] = int(p)
 		}
-		i = ix.recordAt(pos+k, i)
-		if f.matchesAttributes(&ix.devices[i], now) {
-			out = append(out, i)
+		return out
+	}
+	ns := now.UnixNano()
+	for _, p := range hits {
+		if ix.matchesAttributes(&f, int(p), ns) {
+			out = append(out, int(p))
 		}
-		pos = ix.starts[i+1] // one hit per device is enough
 	}
 	return out
+}
+
+// Query is Search in the order o: what a list view shows. The sort work was done once for the
+// snapshot, so a query costs the matching plus a pass over the matches.
+func (ix *Index) Query(f Filter, o Order, now time.Time) []int {
+	return ix.order(ix.Search(f, now), o, now)
+}
+
+// text returns the devices whose search text holds needle (lower case, non-empty). The byte and
+// byte-pair index gives the candidates (exact for one or two bytes); a needle that extends the
+// last one starts from the last one's hits when they are fewer; the candidates are then checked.
+func (ix *Index) text(needle string) []int32 {
+	last := ix.lastText.Load()
+	if last != nil && last.needle == needle {
+		return last.hits
+	}
+	g := ix.grams()
+	cands, exact := g.candidates(needle)
+	if last != nil && len(last.hits) < len(cands) && strings.Contains(needle, last.needle) {
+		cands, exact = last.hits, false
+	}
+	hits := cands
+	if !exact {
+		hits = make([]int32, 0, len(cands))
+		for _, p := range cands {
+			if strings.Contains(ix.haystack[p], needle) {
+				hits = append(hits, p)
+			}
+		}
+	}
+	ix.lastText.Store(&textHits{needle: needle, hits: hits})
+	return hits
+}
+
+func (f *Filter) hasAttributes() bool {
+	return f.GPSOnly || len(f.Models) > 0 || len(f.Consoles) > 0 || len(f.Transport) > 0 ||
+		len(f.Firmware) > 0 || len(f.Health) > 0
+}
+
+// matchesAttributes is Filter.matchesAttributes for device i, with health from the snapshot's
+// precomputed instants.
+func (ix *Index) matchesAttributes(f *Filter, i int, now int64) bool {
+	d := &ix.devices[i]
+	if f.GPSOnly && d.GPS == nil {
+		return false
+	}
+	if len(f.Models) > 0 && !contains(f.Models, d.Model) {
+		return false
+	}
+	if len(f.Consoles) > 0 && !contains(f.Consoles, d.Console) {
+		return false
+	}
+	if len(f.Transport) > 0 && !contains(f.Transport, d.Transport) {
+		return false
+	}
+	if len(f.Firmware) > 0 && !contains(f.Firmware, d.Firmware) {
+		return false
+	}
+	if len(f.Health) > 0 && !contains(f.Health, ix.healthTable().at(i, now)) {
+		return false
+	}
+	return true
 }
 
 func (f *Filter) matchesAttributes(d *Device, now time.Time) bool {

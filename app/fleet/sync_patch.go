@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unsafe"
 )
 
 // Patch returns a new index with changed devices added or replaced and removed IDs dropped; ix
@@ -18,6 +19,9 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 	}
 	if len(ix.devices) == 0 {
 		return fresh(changed)
+	}
+	if out := ix.patchInPlace(changed, removed); out != nil {
+		return out
 	}
 	upd := make(map[string]int, len(changed))
 	for i := range changed {
@@ -77,7 +81,29 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 	for i := range devs {
 		out.byID[devs[i].ID] = i
 	}
-	out.join()
+	return out
+}
+
+// patchInPlace is Patch for the usual delta, changes to known devices and nothing removed or
+// added: positions stay, so the ID map is shared (the index is immutable) and the device and
+// search-text slices are copied whole. nil when the delta is not of that kind.
+func (ix *Index) patchInPlace(changed []Device, removed []string) *Index {
+	if len(removed) > 0 {
+		return nil
+	}
+	pos := make([]int, len(changed))
+	for i := range changed {
+		p, ok := ix.byID[changed[i].ID]
+		if !ok {
+			return nil
+		}
+		pos[i] = p
+	}
+	out := &Index{devices: slices.Clone(ix.devices), haystack: slices.Clone(ix.haystack), byID: ix.byID}
+	for i := range changed { // in order, so a later copy of the same ID wins
+		out.devices[pos[i]] = changed[i]
+		out.haystack[pos[i]] = haystackOf(&changed[i])
+	}
 	return out
 }
 
@@ -85,9 +111,60 @@ func haystackOf(d *Device) string {
 	return strings.ToLower(d.ID + "\x00" + d.CustomerEmail + "\x00" + d.Name)
 }
 
+// haystacks computes every device's search text into one allocation: a first sync or a cache
+// load builds 100,000 of them at once.
+func haystacks(devs []Device) []string {
+	n := 0
+	for i := range devs {
+		n += len(devs[i].ID) + len(devs[i].CustomerEmail) + len(devs[i].Name) + 2
+	}
+	buf := make([]byte, 0, n)
+	out := make([]string, len(devs))
+	for i := range devs {
+		d := &devs[i]
+		start := len(buf)
+		buf = append(buf, d.ID...)
+		buf = append(buf, 0)
+		buf = append(buf, d.CustomerEmail...)
+		buf = append(buf, 0)
+		buf = append(buf, d.Name...)
+		ascii := true
+		for k := start; k < len(buf); k++ {
+			c := buf[k]
+			if c >= 0x80 {
+				ascii = false
+				break
+			}
+			buf[k] = lowerByte(c)
+		}
+		if !ascii { // strings.ToLower's Unicode rules; the text may change length
+			buf = buf[:start]
+			out[i] = haystackOf(d)
+			continue
+		}
+		out[i] = unsafe.String(&buf[start], len(buf)-start)
+	}
+	return out
+}
+
 // fresh builds an index from devices received in change order (a first sync): later copies of an
 // ID win, and the result is sorted by ID once.
 func fresh(changed []Device) *Index {
+	increasing := true
+	for i := 1; i < len(changed); i++ {
+		if changed[i-1].ID >= changed[i].ID {
+			increasing = false
+			break
+		}
+	}
+	if increasing { // the backend pages in ID order: no duplicates, no sort
+		out := &Index{devices: slices.Clone(changed), byID: make(map[string]int, len(changed))}
+		out.haystack = haystacks(out.devices)
+		for i := range out.devices {
+			out.byID[out.devices[i].ID] = i
+		}
+		return out
+	}
 	last := make(map[string]int, len(changed))
 	for i := range changed {
 		last[changed[i].ID] = i
@@ -99,13 +176,12 @@ func fresh(changed []Device) *Index {
 		}
 	}
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(changed[a].ID, changed[b].ID) })
-	out := &Index{devices: make([]Device, len(order)), haystack: make([]string, len(order)), byID: last}
+	out := &Index{devices: make([]Device, len(order)), byID: last}
 	clear(last)
 	for k, i := range order {
 		out.devices[k] = changed[i]
-		out.haystack[k] = haystackOf(&changed[i])
 		last[changed[i].ID] = k
 	}
-	out.join()
+	out.haystack = haystacks(out.devices)
 	return out
 }

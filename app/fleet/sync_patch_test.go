@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -73,4 +74,35 @@ func TestPatchEmptyAndDuplicates(t *testing.T) {
 		t.Error("an empty patch copied the index")
 	}
 	_ = fmt.Sprint()
+}
+
+// A delta of known devices only takes the in-place path; it must equal a rebuild from scratch,
+// leave the old index as it was, and keep Unicode names searchable the way strings.ToLower says.
+func TestPatchInPlaceEqualsRebuild(t *testing.T) {
+	base := orderFleet(800)
+	base[3].Name = "ÄBC Straße Ölmühle"
+	ix := NewIndex(slices.Clone(base))
+	before := slices.Clone(ix.Devices())
+	changed := []Device{ix.At(10), ix.At(500), ix.At(10)}
+	changed[0].Name = "first copy"
+	changed[1].CustomerEmail = "NEW@Example.COM"
+	changed[2].Name = "İstanbul later copy wins"
+	p := ix.Patch(changed, nil)
+	want := NewIndex(slices.Clone(p.Devices()))
+	for _, text := range []string{"later copy", "first copy", "new@example", "straße", "äbc", "i̇stanbul", "farm"} {
+		if got, w := p.Search(Filter{Text: text}, t0), want.Search(Filter{Text: text}, t0); !slices.Equal(got, w) {
+			t.Fatalf("%q: patched %v, rebuilt %v", text, got, w)
+		}
+	}
+	if d, ok := p.Get(ix.At(10).ID); !ok || d.Name != "İstanbul later copy wins" {
+		t.Fatalf("Get after patch: %+v", d)
+	}
+	if len(p.Search(Filter{Text: "straße"}, t0)) != 1 {
+		t.Fatal("a Unicode name is not found")
+	}
+	for i := range before {
+		if ix.At(i).Name != before[i].Name || ix.At(i).CustomerEmail != before[i].CustomerEmail {
+			t.Fatalf("the old index changed at %d", i)
+		}
+	}
 }

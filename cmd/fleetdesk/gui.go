@@ -35,6 +35,7 @@ func runGUI(args []string) int {
 	demo := fs.Bool("demo", false, "use the embedded simulated backend (the default when no backend is configured)")
 	page := fs.String("page", "", "page to open first: console, manage, map, rollouts, tokens, recovery, settings")
 	size := fs.String("window", "1280x820", "initial window size, WIDTHxHEIGHT")
+	measure := fs.Bool("measure-startup", false, "print the time from process start to the first rows painted, then quit")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -78,10 +79,17 @@ func runGUI(args []string) int {
 				if *page != "" {
 					desk.OpenPage(shell, *page)
 				}
+				if *measure {
+					measureStartup(win, svc)
+				}
 			case errors.Is(err, auth.ErrNotSignedIn):
 				shell.ShowSignIn("")
 			default:
 				shell.ShowSignIn(err.Error())
+			}
+			if err != nil && *measure {
+				fmt.Fprintln(os.Stderr, "fleetdesk: --measure-startup: no session:", err)
+				a.Quit()
 			}
 		})
 	}()

@@ -28,9 +28,17 @@ type TokenSource interface {
 
 // Options tune a Client. The zero value gives sensible defaults.
 type Options struct {
-	Timeout       time.Duration // per attempt, including reading the body; default 20 s
-	ImageTimeout  time.Duration // per attempt for firmware image downloads; default 5 min
-	MaxAttempts   int           // for retryable calls; default 4
+	Timeout      time.Duration // per attempt, including reading the body; default 20 s
+	ImageTimeout time.Duration // per attempt for firmware image downloads; default 5 min
+	MaxAttempts  int           // for retryable calls; default 4
+	// AnswerTimeout bounds the wait for the first byte of an answer (the response headers); a
+	// big page may still take Timeout to arrive. Default 10 s.
+	AnswerTimeout time.Duration
+	// MaxSilent is how many attempts of one call may end with no answer at all (a backend that
+	// accepts the connection and says nothing, or one that cannot be reached in time) before the
+	// call gives up: with the defaults a dead backend costs at most 2 × 10 s plus a backoff,
+	// instead of every attempt's full Timeout. Default 2.
+	MaxSilent     int
 	BaseBackoff   time.Duration // first retry delay before jitter; default 250 ms
 	MaxBackoff    time.Duration // cap on one retry delay, Retry-After included; default 10 s
 	MaxBody       int64         // cap on a JSON response body; default 64 MiB
@@ -48,6 +56,12 @@ func (o *Options) defaults() {
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 4
+	}
+	if o.AnswerTimeout <= 0 {
+		o.AnswerTimeout = 10 * time.Second
+	}
+	if o.MaxSilent <= 0 {
+		o.MaxSilent = 2
 	}
 	if o.BaseBackoff <= 0 {
 		o.BaseBackoff = 250 * time.Millisecond
@@ -126,6 +140,8 @@ func New(baseURL string, tokens TokenSource, opts Options) (*Client, error) {
 		SetRedirectPolicy(resty.NoRedirectPolicy())
 	if opts.HTTPTransport != nil {
 		rc.SetTransport(opts.HTTPTransport)
+	} else if t, ok := rc.GetClient().Transport.(*http.Transport); ok {
+		t.ResponseHeaderTimeout = opts.AnswerTimeout
 	}
 	// resty logs request failures itself; the caller gets them as errors instead.
 	rc.SetLogger(quietLogger{})
@@ -199,6 +215,7 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 		attempts = c.opts.MaxAttempts
 	}
 	reauthed, skipWait := false, false
+	silent := 0
 	var last *Error
 	for i := 0; i < attempts; i++ {
 		if i > 0 && !skipWait {
@@ -224,6 +241,11 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 		}
 		if !cl.retry || !aerr.retryable() {
 			return nil, last
+		}
+		if aerr.silent {
+			if silent++; silent >= c.opts.MaxSilent {
+				return nil, last
+			}
 		}
 		if aerr.retryAfter > c.opts.MaxBackoff {
 			// The backend asked for a longer pause than a caller should block on.
@@ -350,9 +372,15 @@ func (c *Client) transportErr(cl call, err error, actx context.Context) *Error {
 	if errors.As(err, &ue) {
 		inner = ue.Err
 	}
+	var ne net.Error
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || actx.Err() != nil:
+	case actx.Err() != nil:
 		e.Message = fmt.Sprintf("no answer within %s", cl.timeout)
+		e.silent = true
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		// The transport's answer timeout: connected, asked, and heard nothing.
+		e.Message = fmt.Sprintf("the backend is not answering (connected, but no answer within %s)", c.opts.AnswerTimeout)
+		e.silent = true
 	default:
 		e.Message = "backend unreachable: " + inner.Error()
 	}

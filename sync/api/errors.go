@@ -61,6 +61,7 @@ type Error struct {
 
 	retryAfter time.Duration // what the backend asked us to wait before trying again
 	transient  bool          // a cut-short answer: worth another try for an idempotent call
+	silent     bool          // no answer at all (timed out): only Options.MaxSilent such attempts per call
 }
 
 // retryable reports whether another attempt of an idempotent call may succeed.

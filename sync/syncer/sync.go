@@ -94,32 +94,17 @@ func (s *Session) syncDevices(ctx context.Context, progress Progress) (Summary, 
 		s.mu.Unlock()
 	}()
 
-	// The next page is fetched and decoded while this one is written: on two cores the network
-	// and JSON work hide behind the SQLite transaction.
-	fctx, cancel := context.WithCancel(ctx)
-	next := make(chan fetched, 1)
-	inFlight := false
-	fetch := func(c string) {
-		inFlight = true
-		go func() {
-			p, err := s.client.Devices(fctx, c, s.opts.PageSize)
-			next <- fetched{p, err}
-		}()
-	}
-	defer func() {
-		cancel()
-		if inFlight {
-			<-next
-		}
-	}()
+	// Pages are fetched and decoded up to pagesAhead ahead of the one being written: on two cores
+	// the network and JSON work hide behind the SQLite transactions, and a slow page on either
+	// side does not stall the other.
+	cur := s.fetchPages(ctx, cursor)
+	defer func() { cur.stop() }()
 
 	var changed []fleet.Device
 	var removed []string
 	done := 0
-	fetch(cursor)
 	for {
-		f := <-next
-		inFlight = false
+		f := <-cur.pages
 		page, err := f.page, f.err
 		if err != nil && cursor != "" && api.CodeOf(err) == api.CodeCursorExpired {
 			// The backend no longer knows our cursor (it was reset or restored): start over from
@@ -132,7 +117,8 @@ func (s *Session) syncDevices(ctx context.Context, progress Progress) (Summary, 
 			s.publish(session.Change{All: true})
 			changed, removed, cursor, done = nil, nil, "", 0
 			sum = Summary{Full: true}
-			fetch("")
+			cur.stop()
+			cur = s.fetchPages(ctx, "")
 			continue
 		}
 		if err != nil {
@@ -146,9 +132,6 @@ func (s *Session) syncDevices(ctx context.Context, progress Progress) (Summary, 
 			return sum, fmt.Errorf("GET %s: the backend said there is more but gave no cursor", api.PathDevices)
 		}
 		s.setOnline()
-		if page.HasMore {
-			fetch(page.NextCursor)
-		}
 		nextCursor := page.NextCursor
 		if nextCursor == "" {
 			nextCursor = cursor
@@ -199,6 +182,44 @@ func (s *Session) syncDevices(ctx context.Context, progress Progress) (Summary, 
 	s.mu.Unlock()
 	s.publish(session.Change{Status: true})
 	return sum, nil
+}
+
+// pagesAhead is how many decoded pages may wait for the writer (a few MB at 1,000 a page).
+const pagesAhead = 4
+
+// pageFetcher fetches device pages in order on its own goroutine until the last page, an error,
+// or stop.
+type pageFetcher struct {
+	pages  chan fetched
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func (s *Session) fetchPages(ctx context.Context, cursor string) *pageFetcher {
+	fctx, cancel := context.WithCancel(ctx)
+	f := &pageFetcher{pages: make(chan fetched, pagesAhead), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		for {
+			p, err := s.client.Devices(fctx, cursor, s.opts.PageSize)
+			select {
+			case f.pages <- fetched{p, err}:
+			case <-fctx.Done():
+				return
+			}
+			if err != nil || !p.HasMore || p.NextCursor == "" {
+				return
+			}
+			cursor = p.NextCursor
+		}
+	}()
+	return f
+}
+
+// stop cancels the fetch in flight and waits for the goroutine to end.
+func (f *pageFetcher) stop() {
+	f.cancel()
+	<-f.done
 }
 
 // applyToIndex patches the in-memory index with what was committed and tells the listeners.

@@ -1,8 +1,6 @@
 package console
 
 import (
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
@@ -51,79 +49,32 @@ type query struct {
 	now    time.Time
 }
 
-// run filters and sorts; it touches nothing but its arguments. The index is in ID order already,
-// so the default order costs no sort at all.
+// run filters and sorts; it touches nothing but its arguments. The matching, the health rule and
+// the sort order are app/fleet's: the index did the sorting once for its snapshot, so a keystroke
+// costs the match and one pass over the matches.
 func (q query) run() []int {
-	rows := q.ix.Search(q.filter, q.now)
-	if q.sort.Col == ColID && !q.sort.Desc {
-		return rows
-	}
-	devs := q.ix.Devices()
-	var key func(a, b *fleet.Device) int
-	switch q.sort.Col {
+	return q.ix.Query(q.filter, fleet.Order{Key: q.sort.Col.sortKey(), Desc: q.sort.Desc}, q.now)
+}
+
+// sortKey is the fleet order a column sorts by.
+func (c Column) sortKey() fleet.SortKey {
+	switch c {
 	case ColHealth:
-		// Worst first when ascending: the dealer sorts by health to find trouble.
-		rank := func(d *fleet.Device) int {
-			switch d.HealthAt(q.now) {
-			case fleet.HealthLost:
-				return 0
-			case fleet.HealthAttention:
-				return 1
-			case fleet.HealthLate:
-				return 2
-			}
-			return 3
-		}
-		key = func(a, b *fleet.Device) int { return rank(a) - rank(b) }
-	case ColID:
-		key = func(a, b *fleet.Device) int { return strings.Compare(a.ID, b.ID) }
+		return fleet.SortHealth
 	case ColName:
-		key = func(a, b *fleet.Device) int { return compareFold(a.Name, b.Name) }
+		return fleet.SortName
 	case ColEmail:
-		key = func(a, b *fleet.Device) int { return compareFold(a.CustomerEmail, b.CustomerEmail) }
+		return fleet.SortEmail
 	case ColModel:
-		key = func(a, b *fleet.Device) int { return strings.Compare(string(a.Model), string(b.Model)) }
+		return fleet.SortModel
 	case ColTransport:
-		key = func(a, b *fleet.Device) int { return strings.Compare(string(a.Transport), string(b.Transport)) }
+		return fleet.SortTransport
 	case ColFirmware:
-		key = func(a, b *fleet.Device) int { return fleet.CompareVersions(a.Firmware, b.Firmware) }
+		return fleet.SortFirmware
 	case ColRunState:
-		key = func(a, b *fleet.Device) int { return strings.Compare(string(a.RunState), string(b.RunState)) }
+		return fleet.SortRunState
 	case ColLastSeen:
-		// Ascending = most recently seen first, the way "2 min ago" before "3 h ago" reads.
-		key = func(a, b *fleet.Device) int { return b.LastSeen.Compare(a.LastSeen) }
-	default:
-		return rows
+		return fleet.SortLastSeen
 	}
-	desc := q.sort.Desc
-	// Stable on top of ID order, so equal keys stay in ID order and the view does not shuffle
-	// between refreshes.
-	sort.SliceStable(rows, func(i, j int) bool {
-		k := key(&devs[rows[i]], &devs[rows[j]])
-		if desc {
-			return k > 0
-		}
-		return k < 0
-	})
-	return rows
-}
-
-func compareFold(a, b string) int {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		ca, cb := lower(a[i]), lower(b[i])
-		if ca != cb {
-			if ca < cb {
-				return -1
-			}
-			return 1
-		}
-	}
-	return len(a) - len(b)
-}
-
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
+	return fleet.SortID
 }
