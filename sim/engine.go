@@ -378,7 +378,11 @@ func (b *Backend) startOTA(i int32, rel *release, c *command, rolloutID string, 
 	if c != nil {
 		o.CommandID = c.C.ID
 	}
-	if b.rnd.Float64() < b.cfg.OTAFailureShare {
+	if b.cfg.OTAFails != nil {
+		if b.cfg.OTAFails(d.D.ID) {
+			o.Outcome = outcomeRollback
+		}
+	} else if b.rnd.Float64() < b.cfg.OTAFailureShare {
 		o.Outcome = outcomeRollback
 		if b.rnd.IntN(2) == 0 {
 			o.Outcome = outcomeNever
