@@ -133,7 +133,7 @@ func (b *Backend) createRollout(w http.ResponseWriter, r *http.Request, p *princ
 	var units []int32
 	switch {
 	case req.Target == rollout.TargetMyFleet:
-		if !b.w.validated[p.actor.Dealer+"\x00"+rel.R.ID] && !b.confirmedOnAUnit(p.actor.Dealer, rel) {
+		if !b.w.validated[p.actor.Dealer+"\x00"+rel.R.ID] {
 			return errf(http.StatusConflict, api.CodeValidationRequired,
 				"validate %s on one test device first (a device:<id> rollout that comes back confirmed)", rel.R.ID)
 		}
@@ -507,14 +507,3 @@ func (b *Backend) adminOverride(w http.ResponseWriter, r *http.Request, p *princ
 	return writeJSON(w, http.StatusOK, copyDevice(&d.D))
 }
 
-// confirmedOnAUnit reports whether a unit of the dealer's fleet already runs the release and is
-// back online (rollout.Confirms): updated from its Manage page, say. That unit is the validation
-// the safe OTA procedure asks for, as the app counts it too. The caller holds b.mu.
-func (b *Backend) confirmedOnAUnit(dealer string, rel *release) bool {
-	for _, ix := range b.w.logs[b.w.dealerIndex(dealer)].entries {
-		if d := b.w.devs[ix.dev]; d.Seq == ix.seq && !d.Gone && d.OTA == nil && rollout.Confirms(rel.R, d.D) {
-			return true
-		}
-	}
-	return false
-}

@@ -47,11 +47,14 @@ type ChooseRelease struct{ Release Release }
 // deployment.
 type ConfirmVariant struct{ Transport fleet.Transport }
 
-// StartValidation deploys the chosen release to one eligible test device alone.
+// StartValidation deploys the chosen release to one eligible test device alone. A unit already
+// updated to the release and back online on it (Validates, given Evidence) is the validation at
+// once, and nothing is sent.
 type StartValidation struct {
 	DeviceID string
 	Fleet    *fleet.Index
 	Now      time.Time
+	Evidence Evidence
 }
 
 // Deploy sends the validated release to my_fleet.
@@ -278,8 +281,9 @@ func (p Procedure) TestCandidates(ix *fleet.Index, now time.Time) []fleet.Device
 	return p.Preview(ix, now).Eligible
 }
 
-// Confirming is the units of the actor's fleet that already run the chosen release and are back
-// online (see Confirms): choosing one of them as the test device validates the release at once.
+// Confirming is the units of the actor's fleet that run the chosen release and are back online
+// (Confirms); those among them that were updated to it (Evidence.Updated) may be chosen as the
+// test device and validate the release at once.
 func (p Procedure) Confirming(ix *fleet.Index) []fleet.Device {
 	if p.release.ID == "" {
 		return nil
@@ -474,7 +478,7 @@ func (p *Procedure) startValidation(e StartValidation) ([]Effect, error) {
 	if !p.actor.InScope(d) {
 		return nil, fmt.Errorf("%s cannot be the test device: %s", d.ID, ReasonOutOfScope.Text())
 	}
-	if Confirms(p.release, d) {
+	if Validates(p.release, d, e.Evidence) {
 		// Already updated (from its Manage page, say) and back online on the release: that is
 		// the validation the guide asks for, and nothing needs sending.
 		p.testDevice, p.testStarted, p.test, p.hasTest = d.ID, time.Time{}, Rollout{}, false

@@ -141,8 +141,11 @@ func TestTransitions(t *testing.T) {
 		{StepTestDevice, StartValidation{DeviceID: "d180w-00", Fleet: ix, Now: t0}, StepTestDevice, "other transport variant", ""},
 		{StepTestDevice, StartValidation{DeviceID: "d100g-00", Fleet: ix, Now: t0}, StepTestDevice, "other engine", ""},
 		{StepTestDevice, StartValidation{DeviceID: "d180g-off", Fleet: ix, Now: t0}, StepTestDevice, "offline", ""},
-		// A unit already updated and back online on the release is the validation (issue 11.11).
-		{StepTestDevice, StartValidation{DeviceID: "d180g-new", Fleet: ix, Now: t0}, StepReady, "", ""},
+		// A unit that merely runs the release proves nothing; one updated to it and back online
+		// on it is the validation (issue 11.11).
+		{StepTestDevice, StartValidation{DeviceID: "d180g-new", Fleet: ix, Now: t0}, StepTestDevice, "already on this version", ""},
+		{StepTestDevice, StartValidation{DeviceID: "d180g-new", Fleet: ix, Now: t0, Evidence: Evidence{Commands: []fleet.Command{
+			{DeviceID: "d180g-new", Action: fleet.ActionFWUpdate, ReleaseID: r241.ID, Status: fleet.CommandDone}}}}, StepReady, "", ""},
 		{StepTestDevice, StartValidation{DeviceID: "d180g-xdl", Fleet: ix, Now: t0}, StepTestDevice, "outside your dealer scope", ""},
 		{StepTestDevice, StartValidation{DeviceID: "nope", Fleet: ix, Now: t0}, StepTestDevice, "not in your fleet", ""},
 		{StepTestDevice, ConfirmVariant{fleet.TransportGSM}, StepTestDevice, "only the Ultra", ""},

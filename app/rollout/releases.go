@@ -34,20 +34,55 @@ func SortReleases(rs []Release) {
 	})
 }
 
-// Confirms reports whether a unit proves that a release works on its variant: it matches the
-// release and is online reporting the release's version. Such a unit counts as the safe OTA
-// procedure's validation, however it got there (a test rollout, or FW Update from its Manage
-// page): the guide's "validate on one device first" is about a unit that runs the release and
-// came back, not about which button sent it.
+// Confirms reports whether a unit runs the release and is back online: it matches the release,
+// is online and reports the release's version.
 func Confirms(r Release, d fleet.Device) bool {
 	return Matches(r, d) && d.Online && d.Firmware == r.Version
 }
 
-// ValidatedBy finds a unit of the actor's fleet that confirms the release (see Confirms), the
+// Evidence is what FleetDesk knows of how units got a release: the dealer's rollouts and the
+// units' commands (FW Update, Force OTA) with their outcome.
+type Evidence struct {
+	Rollouts []Rollout
+	Commands []fleet.Command
+}
+
+// Updated reports whether the unit was sent this release (a test rollout, or FW Update / Force
+// OTA from its Manage page) and the backend reported the install done. A unit that merely
+// shipped with the version proves nothing about the update itself.
+func (ev Evidence) Updated(r Release, deviceID string) bool {
+	for _, c := range ev.Commands {
+		if c.DeviceID == deviceID && c.ReleaseID == r.ID && c.Action.NeedsRelease() &&
+			c.Status == fleet.CommandDone && c.Error == "" {
+			return true
+		}
+	}
+	for _, ro := range ev.Rollouts {
+		if ro.ReleaseID != r.ID || ro.Target.DeviceID() != deviceID {
+			continue
+		}
+		for _, u := range ro.Units {
+			if u.DeviceID == deviceID && (u.Stage == StageConfirmed || u.Stage == StageOnline) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Validates reports whether a unit is the safe OTA procedure's validation of the release: it was
+// updated to the release (Evidence.Updated) and is back online on it (Confirms), however the
+// update was sent. The guide's "validate on one device first" is about such a unit, not about
+// which button sent the release.
+func Validates(r Release, d fleet.Device, ev Evidence) bool {
+	return Confirms(r, d) && ev.Updated(r, d.ID)
+}
+
+// ValidatedBy finds a unit of the actor's fleet that validates the release (see Validates), the
 // first in device ID order; ok is false when none does, and then my_fleet must not be deployed.
-func ValidatedBy(r Release, devices []fleet.Device, actor scope.Actor) (d fleet.Device, ok bool) {
+func ValidatedBy(r Release, devices []fleet.Device, actor scope.Actor, ev Evidence) (d fleet.Device, ok bool) {
 	for _, x := range devices {
-		if actor.InScope(x) && Confirms(r, x) && (!ok || x.ID < d.ID) {
+		if actor.InScope(x) && Validates(r, x, ev) && (!ok || x.ID < d.ID) {
 			d, ok = x, true
 		}
 	}
@@ -57,9 +92,9 @@ func ValidatedBy(r Release, devices []fleet.Device, actor scope.Actor) (d fleet.
 // CheckRequest is the rule every caller of the backend applies before a rollout is created, the
 // screens and the data layer alike: the request must name the release's own variant, a test
 // device must be a unit of that variant in the actor's scope, and my_fleet needs a unit of the
-// actor's fleet that already confirms the release (the safe OTA order). devices is the synced
-// fleet; rel is the catalogue's record of req.ReleaseID.
-func CheckRequest(req CreateRequest, rel Release, devices *fleet.Index, actor scope.Actor) error {
+// actor's fleet that was updated to the release and is back online on it (the safe OTA order).
+// devices is the synced fleet; rel is the catalogue's record of req.ReleaseID.
+func CheckRequest(req CreateRequest, rel Release, devices *fleet.Index, actor scope.Actor, ev Evidence) error {
 	if dec := scope.CanDeployMyFleet(actor); !dec.Allowed {
 		return dec.Err()
 	}
@@ -83,7 +118,7 @@ func CheckRequest(req CreateRequest, rel Release, devices *fleet.Index, actor sc
 			return fmt.Errorf("release %s is built for %s; %s is a %s unit", rel.Version, rel.Variant(), d.ID, fleet.VariantOf(d))
 		}
 	case req.Target == TargetMyFleet:
-		if _, ok := ValidatedBy(rel, devices.Devices(), actor); !ok {
+		if _, ok := ValidatedBy(rel, devices.Devices(), actor, ev); !ok {
 			return fmt.Errorf("validate %s on one test device before deploying to my_fleet: no unit of your "+
 				"fleet is back online on %s yet", rel.Label(), rel.Version)
 		}

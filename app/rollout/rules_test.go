@@ -39,6 +39,9 @@ func TestDurationReadsAsPeopleWriteIt(t *testing.T) {
 func TestCheckRequestRefusesWhatTheRulesForbid(t *testing.T) {
 	r := rel(fleet.ModelD180, fleet.TransportGSM, "2.4.1")
 	ix := fleet.NewIndex(mixedFleet()) // d180g-new already runs 2.4.1 and is online
+	updated := Evidence{Commands: []fleet.Command{{DeviceID: "d180g-new", Action: fleet.ActionFWUpdate, ReleaseID: r.ID, Status: fleet.CommandDone}}}
+	shipped := Evidence{Commands: []fleet.Command{{DeviceID: "d180g-new", Action: fleet.ActionFWUpdate, ReleaseID: r.ID,
+		Status: fleet.CommandDone, Error: "already on 2.4.1"}}}
 	req := func(target Target) CreateRequest {
 		return CreateRequest{Console: r.Console, ReleaseID: r.ID, Engine: r.Engine, Transport: r.Transport,
 			Target: target, Threshold: DefaultThreshold}
@@ -53,20 +56,22 @@ func TestCheckRequestRefusesWhatTheRulesForbid(t *testing.T) {
 		ix    *fleet.Index
 		actor scope.Actor
 		want  string
+		ev    Evidence
 	}{
-		{"test device of the variant", req(DeviceTarget("d180g-00")), ix, dealer, ""},
-		{"test device of another transport", req(DeviceTarget("d180w-00")), ix, dealer, "is a D180, WiFi unit"},
-		{"test device of another engine", req(DeviceTarget("d100g-00")), ix, dealer, "is a D100, GSM unit"},
-		{"test device of another console", req(DeviceTarget("ultra-00")), ix, dealer, "built for"},
-		{"another dealer's unit", req(DeviceTarget("d180g-xdl")), ix, dealer, "not in your fleet"},
-		{"request names another variant", wrongVariant, ix, dealer, "the request says"},
-		{"my_fleet once a unit runs the release", req(TargetMyFleet), ix, dealer, ""},
-		{"my_fleet before any unit runs it", req(TargetMyFleet), unvalidated, dealer, "validate 2.4.1 (D180, GSM) on one test device"},
-		{"a customer", req(DeviceTarget("d180g-00")), ix, customer, "dealer"},
-		{"global", req("global"), ix, dealer, "not to \"global\""},
+		{"test device of the variant", req(DeviceTarget("d180g-00")), ix, dealer, "", Evidence{}},
+		{"test device of another transport", req(DeviceTarget("d180w-00")), ix, dealer, "is a D180, WiFi unit", Evidence{}},
+		{"test device of another engine", req(DeviceTarget("d100g-00")), ix, dealer, "is a D100, GSM unit", Evidence{}},
+		{"test device of another console", req(DeviceTarget("ultra-00")), ix, dealer, "built for", Evidence{}},
+		{"another dealer's unit", req(DeviceTarget("d180g-xdl")), ix, dealer, "not in your fleet", Evidence{}},
+		{"request names another variant", wrongVariant, ix, dealer, "the request says", Evidence{}},
+		{"my_fleet once a unit was updated and is back online", req(TargetMyFleet), ix, dealer, "", updated},
+		{"my_fleet when the unit only shipped with it", req(TargetMyFleet), ix, dealer, "validate 2.4.1 (D180, GSM) on one test device", shipped},
+		{"my_fleet before any unit runs it", req(TargetMyFleet), unvalidated, dealer, "validate 2.4.1 (D180, GSM) on one test device", updated},
+		{"a customer", req(DeviceTarget("d180g-00")), ix, customer, "dealer", Evidence{}},
+		{"global", req("global"), ix, dealer, "not to \"global\"", Evidence{}},
 	}
 	for _, c := range cases {
-		err := CheckRequest(c.req, r, c.ix, c.actor)
+		err := CheckRequest(c.req, r, c.ix, c.actor, c.ev)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s: refused: %v", c.name, err)

@@ -163,7 +163,7 @@ func (s *Session) CreateRollout(ctx context.Context, req rollout.CreateRequest) 
 	if err != nil {
 		return rollout.Rollout{}, err
 	}
-	if err := rollout.CheckRequest(req, rel, s.Fleet(), s.Actor()); err != nil {
+	if err := rollout.CheckRequest(req, rel, s.Fleet(), s.Actor(), s.evidence(ctx, rel)); err != nil {
 		return rollout.Rollout{}, fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	r, err := s.client.CreateRollout(ctx, req)
@@ -397,4 +397,18 @@ func (s *Session) releaseByID(ctx context.Context, c fleet.Console, id string) (
 		return r, nil
 	}
 	return rollout.Release{}, fmt.Errorf("%w: release %q is not in the %s's catalogue", ErrRefused, id, c.DisplayName())
+}
+
+// evidence is what the cache knows of how units got the release: the dealer's rollouts and the
+// command log of the units that run it now.
+func (s *Session) evidence(ctx context.Context, rel rollout.Release) rollout.Evidence {
+	var ev rollout.Evidence
+	ev.Rollouts, _ = s.cache.Rollouts(ctx)
+	for _, d := range s.Fleet().Devices() {
+		if rollout.Confirms(rel, d) {
+			cmds, _ := s.cache.CommandHistory(ctx, d.ID)
+			ev.Commands = append(ev.Commands, cmds...)
+		}
+	}
+	return ev
 }
