@@ -506,4 +506,3 @@ func (b *Backend) adminOverride(w http.ResponseWriter, r *http.Request, p *princ
 	b.logf("sim: %s override %s on %s", p.actor.Email, req.Action, d.D.ID)
 	return writeJSON(w, http.StatusOK, copyDevice(&d.D))
 }
-
