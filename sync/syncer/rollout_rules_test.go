@@ -78,7 +78,7 @@ func TestCreateRolloutRefusesWhatTheRulesForbid(t *testing.T) {
 	var rel rollout.Release
 	var unit, other fleet.Device
 	for _, r := range rels {
-		if _, validated := rollout.ValidatedBy(r, s.Fleet().Devices(), s.Actor()); validated {
+		if _, validated := rollout.ValidatedBy(r, s.Fleet().Devices(), s.Actor(), s.evidence(ctx, r)); validated {
 			continue
 		}
 		unit, other = fleet.Device{}, fleet.Device{}
