@@ -129,7 +129,7 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Session, c 
 			h.pick(v.Engine.DisplayName())
 			h.pick(v.Transport.DisplayName())
 			h.tap("Next: choose the release")
-			h.q.until(t, "releases", func() bool { return h.wizard().relLoaded })
+			h.q.until(t, "releases", func() bool { return h.wizard().cat.loaded })
 			h.pick(rel.Version)
 			h.tap("Next: validate on a test device")
 			if v.Console == fleet.ConsoleUltra {
@@ -223,7 +223,7 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Session, c 
 	}
 	// On a busy machine the last wave may end the rollout right after the pause; the pause
 	// reason then stays in the report.
-	if r, _ := h.wizard().proc.Rollout(); r.Status == rollout.StatusPaused && !strings.Contains(h.wizard().monHead.Text, "paused by itself") {
+	if r, _ := h.wizard().proc.Rollout(); r.Status == rollout.StatusPaused && !strings.Contains(h.monHead(), "paused by itself") {
 		t.Fatalf("monitor does not say it paused itself:\n%s", h.text())
 	} else if r.Status != rollout.StatusPaused && !strings.Contains(r.Reason, "paused itself") {
 		t.Fatalf("rollout %s without a pause reason: %q", r.Status, r.Reason)
@@ -280,7 +280,7 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Session, c 
 	if !h.has("to my_fleet: " + string(rep.Status)) {
 		t.Fatalf("report not shown:\n%s", h.text())
 	}
-	h.tap("Back to Rollouts")
+	h.tap("Back to Firmware Rollouts")
 	h.q.until(t, "past rollouts", func() bool {
 		return slices.ContainsFunc(h.page.pastRows, func(x rollout.Rollout) bool { return x.ID == ro.ID })
 	})
