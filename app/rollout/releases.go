@@ -131,7 +131,7 @@ func CheckRequest(req CreateRequest, rel Release, devices *fleet.Index, actor sc
 	return nil
 }
 
-// Duration renders a duration as people write it: "6 h", "90 min", "1 h 30 min", "45 s", "2 d".
+// Duration renders a duration as people write it: "6 h", "1 h 30 min", "29 min", "2 min 5 s", "2 d".
 func Duration(d time.Duration) string {
 	if d < 0 {
 		d = 0
@@ -150,8 +150,8 @@ func Duration(d time.Duration) string {
 	add(days, "d")
 	add(h, "h")
 	add(m, "min")
-	if days == 0 && h == 0 {
-		add(s, "s")
+	if days == 0 && h == 0 && m < 10 {
+		add(s, "s") // seconds matter only in the last minutes
 	}
 	if len(parts) == 0 {
 		return "0 s"

@@ -29,6 +29,7 @@ func TestDurationReadsAsPeopleWriteIt(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		6 * time.Hour: "6 h", 90 * time.Minute: "1 h 30 min", 45 * time.Second: "45 s", 0: "0 s",
 		48*time.Hour + 3*time.Minute: "2 d 3 min", 10 * time.Minute: "10 min", -time.Second: "0 s",
+		29*time.Minute + 59*time.Second: "29 min", 2*time.Minute + 5*time.Second: "2 min 5 s",
 	} {
 		if got := Duration(d); got != want {
 			t.Errorf("Duration(%v) = %q, want %q", d, got, want)

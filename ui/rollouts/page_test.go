@@ -120,7 +120,7 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 		t.Fatalf("why title %q", h.why().item.Title)
 	}
 	// Grouped by reason with counts, the units of the release's own variant first (issue 11.11).
-	for _, want := range []string{"Offline: 1 unit\n    UN-D180G-OFF-00 (last seen 3 d ago)\nOther transport variant: 3 units\n    UN-D180W-00 (WiFi, not GSM)",
+	for _, want := range []string{"1 offline · 3 other transport variant · 2 other engine\nOffline: 1 unit\n    UN-D180G-OFF-00 (last seen 3 d ago)\nOther transport variant: 3 units\n    UN-D180W-00 (WiFi, not GSM)",
 		"Other engine: 2 units\n    UN-V5G-00 (V5, not D180)", "Not counted: 10 units of other firmware consoles"} {
 		if !strings.Contains(h.why().text.Text, want) {
 			t.Fatalf("why list lacks %q:\n%s", want, h.why().text.Text)
@@ -166,7 +166,7 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 	if !h.has("Deploy 2.4.1 (D180, GSM) to 7 units of my_fleet; 7 excluded") {
 		t.Fatalf("deploy plan:\n%s", h.text())
 	}
-	if !strings.HasPrefix(h.why().text.Text, "Already on this version: 1 unit\n    UN-D180G-00 (reports 2.4.1)\nOffline: 1 unit") {
+	if !strings.Contains(h.why().text.Text, "\nAlready on this version: 1 unit\n    UN-D180G-00 (reports 2.4.1)\nOffline: 1 unit") {
 		t.Fatalf("why list:\n%s", h.why().text.Text)
 	}
 	h.noGlobalPush()

@@ -183,13 +183,27 @@ func (l *whyList) set(e rollout.Eligibility) {
 		l.acc.Refresh()
 	}
 	var b strings.Builder
-	for _, g := range e.Groups() {
+	groups := e.Groups()
+	if len(groups) > 1 {
+		var parts []string
+		for _, g := range groups {
+			parts = append(parts, fmt.Sprintf("%d %s", len(g.Units), g.Reason.Text()))
+		}
+		b.WriteString(strings.Join(parts, " · ") + "\n")
+	}
+	for _, g := range groups {
 		word := "units"
 		if len(g.Units) == 1 {
 			word = "unit"
 		}
 		fmt.Fprintf(&b, "%s: %d %s\n", capitalize(g.Reason.Text()), len(g.Units), word)
-		for _, x := range g.Units {
+		for i, x := range g.Units {
+			if i == maxListed && !ownVariant(g.Reason) {
+				// Units of other variants are listed only in part: they are never sent this
+				// release, and a long list would bury the few units of the variant left out.
+				fmt.Fprintf(&b, "    … and %d more\n", len(g.Units)-maxListed)
+				break
+			}
 			fmt.Fprintf(&b, "    %s (%s)\n", x.Device.ID, x.Detail)
 		}
 	}
@@ -207,4 +221,13 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// maxListed is how many units of another variant the why list names per reason.
+const maxListed = 10
+
+// ownVariant reports whether a reason leaves out units of the release's own variant: those are
+// always listed in full, as the dealer expected to reach them.
+func ownVariant(r rollout.Reason) bool {
+	return r == rollout.ReasonAlreadyOnVers || r == rollout.ReasonOffline || r == rollout.ReasonOutOfScope
 }
