@@ -38,7 +38,7 @@ func TestDeployToMyFleetAsksFirst(t *testing.T) {
 	if len(svc.requests) != sent {
 		t.Fatal("one click sent the release to my_fleet")
 	}
-	for _, want := range []string{"Send release 2.4.1 (D180, GSM) to 7 customer units of my_fleet?",
+	for _, want := range []string{"Send release 2.4.1 (D180, GSM) to up to 7 customer units of my_fleet?",
 		"Variant: D180, GSM (Unified firmware console)", "pauses by itself when failures reach 2 units or 5%"} {
 		if !h.has(want) {
 			t.Fatalf("the question lacks %q:\n%s", want, h.text())

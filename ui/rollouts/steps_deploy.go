@@ -98,12 +98,12 @@ func (s *deployStep) threshold() (rollout.Threshold, error) {
 	return th, th.Validate()
 }
 
-// confirmed deploys, unless the fleet changed under the question: then the dealer is asked again
-// with the new count.
+// confirmed deploys, unless more units became eligible than the dealer agreed to while the
+// question was open: then the dealer is asked again with the new count.
 func (s *deployStep) confirmed() {
 	w := s.w
 	th, err := s.threshold()
-	if n := len(s.preview().Eligible); err != nil || n != s.asked || w.offline() != "" {
+	if n := len(s.preview().Eligible); err != nil || n > s.asked || w.offline() != "" {
 		s.asked = n
 		w.update()
 		return
@@ -150,7 +150,7 @@ func (s *deployStep) update() {
 	if s.asked == 1 {
 		word = "unit"
 	}
-	s.question.SetText(fmt.Sprintf("Send release %s to %d customer %s of my_fleet? Variant: %s (%s). "+
+	s.question.SetText(fmt.Sprintf("Send release %s to up to %d customer %s of my_fleet? Variant: %s (%s). "+
 		"The rollout pauses by itself when failures reach %s. Units install in waves; each goes offline while it installs.",
 		r.Label(), s.asked, word, fleet.Variant{Console: r.Console, Engine: r.Engine, Transport: r.Transport}, r.Console.DisplayName(), th))
 	s.yes.SetText(fmt.Sprintf("Yes, deploy %s to %d %s", r.Version, s.asked, word))
