@@ -237,7 +237,11 @@ func (r Report) Text() string {
 		if len(r.StillOld) == 0 {
 			fmt.Fprintf(&b, "every %s unit of your fleet reports %s\n", r.Variant, r.Version)
 		} else {
-			fmt.Fprintf(&b, "still on old firmware: %d %s units:", len(r.StillOld), r.Variant)
+			word := "units"
+			if len(r.StillOld) == 1 {
+				word = "unit"
+			}
+			fmt.Fprintf(&b, "still on old firmware: %d %s %s:", len(r.StillOld), r.Variant, word)
 			for i, d := range r.StillOld {
 				if i == 20 {
 					fmt.Fprintf(&b, " … and %d more", len(r.StillOld)-20)

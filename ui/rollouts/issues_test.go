@@ -2,6 +2,7 @@ package rollouts
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -187,5 +188,63 @@ func TestUnitUpdatedFromManageCountsAsValidation(t *testing.T) {
 	h.tap("Show these units in the Fleet Console")
 	if len(shown) != len(ro.Units) || len(shown) == 0 {
 		t.Fatalf("Fleet Console asked for %v, rollout has %d units", shown, len(ro.Units))
+	}
+}
+
+// Issue 11.5: a refused my_fleet deployment keeps the dealer's threshold and release.
+func TestRefusedDeploymentKeepsTheThreshold(t *testing.T) {
+	svc := newMemSession(testNow)
+	h := openPage(t, svc)
+	h.toReady(svc)
+	ds := h.wizard().view.(*deployStep)
+	ds.units.SetText("3")
+	ds.pct.SetText("10")
+	h.q.settle()
+	svc.mu.Lock()
+	svc.refuse = errors.New("conflict: the backend is busy")
+	svc.mu.Unlock()
+	h.tap("Deploy 2.4.1 to 7 units of my_fleet")
+	h.tap("Yes, deploy 2.4.1 to 7 units")
+	h.q.until(t, "the refusal", func() bool { return h.has("The deployment was not started: conflict: the backend is busy") })
+	ds = h.wizard().view.(*deployStep)
+	if h.step() != rollout.StepReady || ds.units.Text != "3" || ds.pct.Text != "10" {
+		t.Fatalf("after a refusal: step %s, threshold %q units / %q %%", h.step(), ds.units.Text, ds.pct.Text)
+	}
+	if !h.has("Deploy 2.4.1 (D180, GSM) to 7 units of my_fleet") {
+		t.Fatalf("the release was forgotten:\n%s", h.text())
+	}
+}
+
+// Issue 11.11: a past rollout's report names the test device, the duration and the units of the
+// variant still on old firmware.
+func TestPastReportNamesTestDeviceDurationAndUnitsLeft(t *testing.T) {
+	svc := newMemSession(testNow)
+	r, _ := svc.release("rel-D180-gsm-2.4.1")
+	req := rollout.CreateRequest{Console: r.Console, ReleaseID: r.ID, Engine: r.Engine, Transport: r.Transport,
+		Target: rollout.DeviceTarget("UN-D180G-00"), Threshold: rollout.DefaultThreshold}
+	if _, err := svc.CreateRollout(t.Context(), req); err != nil {
+		t.Fatal(err)
+	}
+	svc.advance(20 * time.Minute)
+	svc.unit("ro-1", "UN-D180G-00", rollout.StageConfirmed, "2.4.1", true)
+	req.Target = rollout.TargetMyFleet
+	ro, err := svc.CreateRollout(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.advance(6 * time.Hour)
+	for _, u := range ro.Units {
+		svc.unit(ro.ID, u.DeviceID, rollout.StageConfirmed, "2.4.1", true)
+	}
+	h := openPage(t, svc)
+	h.q.until(t, "past list", func() bool { return len(h.page.pastRows) == 2 })
+	i := slices.IndexFunc(h.page.pastRows, func(x rollout.Rollout) bool { return x.ID == ro.ID })
+	h.page.past.Select(i)
+	h.q.settle()
+	for _, want := range []string{"validated first on test device UN-D180G-00", "ran 6 h",
+		"still on old firmware: 1 D180, GSM unit: UN-D180G-OFF-00 (2.3.0)"} {
+		if !strings.Contains(h.page.report.Text, want) {
+			t.Fatalf("report lacks %q:\n%s", want, h.page.report.Text)
+		}
 	}
 }
