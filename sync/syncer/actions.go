@@ -163,7 +163,15 @@ func (s *Session) CreateRollout(ctx context.Context, req rollout.CreateRequest) 
 	if err != nil {
 		return rollout.Rollout{}, err
 	}
-	if err := rollout.CheckRequest(req, rel, s.Fleet(), s.Actor(), s.evidence(ctx, rel)); err != nil {
+	err = rollout.CheckRequest(req, rel, s.Fleet(), s.Actor(), s.evidence(ctx, rel))
+	if err != nil && req.Target == rollout.TargetMyFleet {
+		// The cached copy of the test rollout may lag the synced fleet by one sync: read the
+		// rollouts again (a read, nothing is sent) before refusing.
+		if rs, lerr := s.client.Rollouts(ctx); lerr == nil && s.cache.PutRollouts(ctx, rs) == nil {
+			err = rollout.CheckRequest(req, rel, s.Fleet(), s.Actor(), s.evidence(ctx, rel))
+		}
+	}
+	if err != nil {
 		return rollout.Rollout{}, fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	r, err := s.client.CreateRollout(ctx, req)
