@@ -379,7 +379,7 @@ func (s *Session) SignOut(ctx context.Context) error {
 }
 
 // ErrRefused marks an action the data layer refused by the rules before asking the backend.
-var ErrRefused = errors.New("not sent")
+var ErrRefused = errors.New("refused by the rollout rules, nothing was sent")
 
 // releaseByID is the catalogue's record of a release: from the cache, refreshed from the backend
 // once when the cache does not know it.
