@@ -97,7 +97,7 @@ func Track(ro Rollout, ix *fleet.Index, now time.Time) Progress {
 		}
 		if u.Stage == StageInstalling && !u.UpdatedAt.IsZero() && now.Sub(u.UpdatedAt) > timeout {
 			u.Stage = StageNotReturned
-			u.Error = fmt.Sprintf("not back online within %s (%s)", timeout, ro.Transport.DisplayName())
+			u.Error = fmt.Sprintf("not back online within %s (%s)", Duration(timeout), ro.Transport.DisplayName())
 		}
 		p.Units = append(p.Units, u)
 		p.Counts[u.Stage]++

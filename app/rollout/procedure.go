@@ -658,7 +658,7 @@ func (p *Procedure) judgeTest() {
 	}
 	if limit := ReturnTimeout(p.release.Transport); p.now.Sub(p.testStarted) > limit {
 		p.failValidation(fmt.Sprintf("%s did not come back online on %s within %s (%s)", p.testDevice, ver,
-			limit, p.release.Transport.DisplayName()))
+			Duration(limit), p.release.Transport.DisplayName()))
 	}
 }
 

@@ -266,7 +266,7 @@ func TestWiFiTimeoutIsShorter(t *testing.T) {
 		ChooseRelease{r}, StartValidation{DeviceID: "w1", Fleet: ix, Now: t0},
 		Created{Rollout: testRollout(r, "w1", StageInstalling, StatusRunning)})
 	p, _ = must(t, p, Observe{Now: t0.Add(31 * time.Minute)})
-	if p.Step() != StepValidationFailed || !strings.Contains(p.Failure(), "30m0s (WiFi)") {
+	if p.Step() != StepValidationFailed || !strings.Contains(p.Failure(), "30 min (WiFi)") {
 		t.Fatalf("WiFi unit away 31 min: step %s failure %q", p.Step(), p.Failure())
 	}
 }

@@ -290,7 +290,7 @@ func TestTestDeviceThatNeverReturnsBlocksDeploy(t *testing.T) {
 	h.page.poll()
 	h.waitStep(rollout.StepValidationFailed)
 	h.q.settle()
-	if !h.has("did not come back online on 3.1.0 within 30m0s (WiFi)") {
+	if !h.has("did not come back online on 3.1.0 within 30 min (WiFi)") {
 		t.Fatalf("timeout text:\n%s", h.text())
 	}
 }

@@ -135,6 +135,10 @@ func (s *monitorStep) update() {
 		head = fmt.Sprintf("%s → my_fleet: paused by itself — %s. Check the failed units, then resume or cancel.", r.Label(), why)
 	}
 	if rep, done := w.proc.Report(); done {
+		if rep.TestDevice == "" {
+			// Opened from the past rollouts: the test device is in the dealer's rollout list.
+			rep = rep.WithFleet(rollout.TestDeviceOf(ro, w.p.pastRows), w.p.svc.Fleet())
+		}
 		head = fmt.Sprintf("%s → my_fleet: %s", r.Label(), rep.Status)
 		s.report.SetText(rep.Text())
 		s.report.Show()
