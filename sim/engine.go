@@ -378,7 +378,11 @@ func (b *Backend) startOTA(i int32, rel *release, c *command, rolloutID string, 
 	if c != nil {
 		o.CommandID = c.C.ID
 	}
-	if b.rnd.Float64() < b.cfg.OTAFailureShare {
+	if b.cfg.OTAFails != nil {
+		if b.cfg.OTAFails(d.D.ID) {
+			o.Outcome = outcomeRollback
+		}
+	} else if b.rnd.Float64() < b.cfg.OTAFailureShare {
 		o.Outcome = outcomeRollback
 		if b.rnd.IntN(2) == 0 {
 			o.Outcome = outcomeNever
@@ -407,6 +411,9 @@ func (b *Backend) otaReturn(i int32, now time.Time) {
 	if c := w.commands[o.CommandID]; c != nil && c.C.Status == fleet.CommandDelivered {
 		if o.Outcome == outcomeOK {
 			b.setStatus(c, fleet.CommandDone, "", now)
+			// Updated from its Manage page and back online on the release: that validates the
+			// release for the dealer's my_fleet, as a test rollout would (the app counts it too).
+			w.validated[d.D.Dealer+"\x00"+o.ReleaseID] = true
 		} else {
 			b.setStatus(c, fleet.CommandFailed, fmt.Sprintf("install of %s failed; %s rolled back to %s", o.Version, d.D.ID, o.OldVersion), now)
 		}

@@ -28,6 +28,9 @@ type Config struct {
 	// OTAFailureShare is the share (0..1) of firmware installs that fail: half of those come back
 	// on the old version, half never come back.
 	OTAFailureShare float64
+	// OTAFails, when set, decides instead of OTAFailureShare which installs fail: true sends the
+	// unit back on its old version. Tests use it to pick the failing units.
+	OTAFails func(deviceID string) bool
 	// Now is the real clock (default time.Now); tests pass a fake one.
 	Now func() time.Time
 	// ManualClock stops time: simulated time (and the clock token lifetimes are measured on) stands

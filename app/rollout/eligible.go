@@ -235,3 +235,30 @@ func (e Eligibility) Summary() string {
 	}
 	return fmt.Sprintf("Deploy %s to %d %s of my_fleet; %d excluded", e.Release.Label(), n, unit, len(e.RelevantExcluded()))
 }
+
+// ExclusionGroup is the units left out for one reason.
+type ExclusionGroup struct {
+	Reason Reason
+	Units  []Exclusion // in device ID order
+}
+
+// groupOrder puts first the reasons that leave out units of the release's own variant (the units
+// a dealer expected to reach), then the other variants and engines of the console.
+var groupOrder = []Reason{ReasonAlreadyOnVers, ReasonOffline, ReasonOutOfScope, ReasonOtherVariant,
+	ReasonOtherEngine, ReasonNotPermitted, ReasonBadRelease}
+
+// Groups is the relevant exclusions (see RelevantExcluded) grouped by reason, the units of the
+// release's variant first; empty groups are left out.
+func (e Eligibility) Groups() []ExclusionGroup {
+	by := map[Reason][]Exclusion{}
+	for _, x := range e.RelevantExcluded() {
+		by[x.Reason] = append(by[x.Reason], x)
+	}
+	var out []ExclusionGroup
+	for _, r := range groupOrder {
+		if len(by[r]) > 0 {
+			out = append(out, ExclusionGroup{Reason: r, Units: by[r]})
+		}
+	}
+	return out
+}

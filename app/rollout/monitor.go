@@ -97,7 +97,7 @@ func Track(ro Rollout, ix *fleet.Index, now time.Time) Progress {
 		}
 		if u.Stage == StageInstalling && !u.UpdatedAt.IsZero() && now.Sub(u.UpdatedAt) > timeout {
 			u.Stage = StageNotReturned
-			u.Error = fmt.Sprintf("not back online within %s (%s)", timeout, ro.Transport.DisplayName())
+			u.Error = fmt.Sprintf("not back online within %s (%s)", Duration(timeout), ro.Transport.DisplayName())
 		}
 		p.Units = append(p.Units, u)
 		p.Counts[u.Stage]++
@@ -129,6 +129,42 @@ type Report struct {
 	NotReturned []UnitProgress
 	Unfinished  []UnitProgress // queued, installing or online when the report was made, or skipped
 	Versions    map[string]int // firmware version → units reporting it
+
+	Variant    fleet.Variant // the release's engine and transport
+	Version    string        // the release's version
+	TestDevice string        // the unit the release was validated on, "" when unknown
+	// StillOld is the units of the variant in the synced fleet that do not report Version yet
+	// (ID and version), filled by WithFleet.
+	StillOld []fleet.Device
+}
+
+// Duration is how long the rollout ran, from its creation to its last change.
+func (r Report) Duration() time.Duration { return r.UpdatedAt.Sub(r.CreatedAt) }
+
+// WithFleet completes the report with the test device and with the units of the release's
+// variant in the synced fleet that are still on another version (ix may be nil).
+func (r Report) WithFleet(testDevice string, ix *fleet.Index) Report {
+	r.TestDevice = testDevice
+	r.StillOld = nil
+	for _, d := range ix.Devices() {
+		if fleet.VariantOf(d) == r.Variant && d.Firmware != r.Version {
+			r.StillOld = append(r.StillOld, d)
+		}
+	}
+	return r
+}
+
+// TestDeviceOf finds the test device a my_fleet rollout was validated on among the dealer's
+// rollouts: the newest single-device rollout of the same release created before it.
+func TestDeviceOf(ro Rollout, all []Rollout) string {
+	var best Rollout
+	for _, x := range all {
+		if x.ReleaseID == ro.ReleaseID && x.Target.DeviceID() != "" && !x.CreatedAt.After(ro.CreatedAt) &&
+			x.CreatedAt.After(best.CreatedAt) {
+			best = x
+		}
+	}
+	return best.Target.DeviceID()
 }
 
 // ReportOf builds the report of a rollout from the rollout record alone, as the cache holds it.
@@ -142,7 +178,9 @@ func (p Progress) Report(ro Rollout) Report {
 	r := Report{
 		RolloutID: ro.ID, Target: ro.Target, Status: ro.Status, Reason: ro.Reason,
 		CreatedAt: ro.CreatedAt, UpdatedAt: ro.UpdatedAt, Total: p.Total, Versions: map[string]int{},
-		Label: Release{Version: ro.Version, Engine: ro.Engine, Transport: ro.Transport}.Label(),
+		Label:   Release{Version: ro.Version, Engine: ro.Engine, Transport: ro.Transport}.Label(),
+		Variant: fleet.Variant{Console: fleet.ConsoleFor(ro.Engine), Engine: ro.Engine, Transport: ro.Transport},
+		Version: ro.Version,
 	}
 	for _, u := range p.Units {
 		switch u.Stage {
@@ -175,6 +213,12 @@ func (r Report) Text() string {
 	}
 	fmt.Fprintf(&b, "\n%d units: %d confirmed, %d failed, %d never returned, %d unfinished\n",
 		r.Total, len(r.Confirmed), len(r.Failed), len(r.NotReturned), len(r.Unfinished))
+	if r.TestDevice != "" {
+		fmt.Fprintf(&b, "validated first on test device %s\n", r.TestDevice)
+	}
+	if !r.CreatedAt.IsZero() && !r.UpdatedAt.IsZero() {
+		fmt.Fprintf(&b, "ran %s (started %s)\n", Duration(r.Duration()), r.CreatedAt.Local().Format("2006-01-02 15:04"))
+	}
 	versions := make([]string, 0, len(r.Versions))
 	for v := range r.Versions {
 		versions = append(versions, v)
@@ -188,6 +232,25 @@ func (r Report) Text() string {
 	}
 	for _, u := range r.NotReturned {
 		fmt.Fprintf(&b, "never returned: %s\n", u.DeviceID)
+	}
+	if r.StillOld != nil || r.TestDevice != "" {
+		if len(r.StillOld) == 0 {
+			fmt.Fprintf(&b, "every %s unit of your fleet reports %s\n", r.Variant, r.Version)
+		} else {
+			word := "units"
+			if len(r.StillOld) == 1 {
+				word = "unit"
+			}
+			fmt.Fprintf(&b, "still on old firmware: %d %s %s:", len(r.StillOld), r.Variant, word)
+			for i, d := range r.StillOld {
+				if i == 20 {
+					fmt.Fprintf(&b, " … and %d more", len(r.StillOld)-20)
+					break
+				}
+				fmt.Fprintf(&b, " %s (%s)", d.ID, orDash(d.Firmware))
+			}
+			b.WriteString("\n")
+		}
 	}
 	return b.String()
 }

@@ -47,11 +47,14 @@ type ChooseRelease struct{ Release Release }
 // deployment.
 type ConfirmVariant struct{ Transport fleet.Transport }
 
-// StartValidation deploys the chosen release to one eligible test device alone.
+// StartValidation deploys the chosen release to one eligible test device alone. A unit already
+// updated to the release and back online on it (Validates, given Evidence) is the validation at
+// once, and nothing is sent.
 type StartValidation struct {
 	DeviceID string
 	Fleet    *fleet.Index
 	Now      time.Time
+	Evidence Evidence
 }
 
 // Deploy sends the validated release to my_fleet.
@@ -278,6 +281,22 @@ func (p Procedure) TestCandidates(ix *fleet.Index, now time.Time) []fleet.Device
 	return p.Preview(ix, now).Eligible
 }
 
+// Confirming is the units of the actor's fleet that run the chosen release and are back online
+// (Confirms); those among them that were updated to it (Evidence.Updated) may be chosen as the
+// test device and validate the release at once.
+func (p Procedure) Confirming(ix *fleet.Index) []fleet.Device {
+	if p.release.ID == "" {
+		return nil
+	}
+	var out []fleet.Device
+	for _, d := range ix.Devices() {
+		if p.actor.InScope(d) && Confirms(p.release, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 func sameRelease(a, b Release) bool {
 	return a.ID != "" && a.ID == b.ID && a.Version == b.Version && a.Console == b.Console &&
 		a.Engine == b.Engine && a.Transport == b.Transport && a.SHA256 == b.SHA256
@@ -456,6 +475,17 @@ func (p *Procedure) startValidation(e StartValidation) ([]Effect, error) {
 	if !ok {
 		return nil, fmt.Errorf("unit %q is not in your fleet", e.DeviceID)
 	}
+	if !p.actor.InScope(d) {
+		return nil, fmt.Errorf("%s cannot be the test device: %s", d.ID, ReasonOutOfScope.Text())
+	}
+	if Validates(p.release, d, e.Evidence) {
+		// Already updated (from its Manage page, say) and back online on the release: that is
+		// the validation the guide asks for, and nothing needs sending.
+		p.testDevice, p.testStarted, p.test, p.hasTest = d.ID, time.Time{}, Rollout{}, false
+		p.fleet, p.now = e.Fleet, e.Now
+		p.validated, p.step, p.lastErr = p.release, StepReady, ""
+		return nil, nil
+	}
 	if ex, bad := Exclude(p.release, d, p.actor, e.Now); bad {
 		return nil, fmt.Errorf("%s cannot be the test device: %s (%s)", d.ID, ex.Reason.Text(), ex.Detail)
 	}
@@ -518,8 +548,9 @@ func (p *Procedure) created(e Created) ([]Effect, error) {
 	case pendCreateTest:
 		p.pending = pendNone
 		if e.Err != nil {
-			// Nothing was sent: the dealer may try again or pick another unit.
-			p.step, p.lastErr, p.testDevice = StepTestDevice, e.Err.Error(), ""
+			// Nothing was sent: the dealer may try again or pick another unit; the chosen unit
+			// stays chosen.
+			p.step, p.lastErr = StepTestDevice, e.Err.Error()
 			return nil, nil
 		}
 		if err := answers(e.Rollout, p.request(DeviceTarget(p.testDevice), DefaultThreshold)); err != nil {
@@ -627,7 +658,7 @@ func (p *Procedure) judgeTest() {
 	}
 	if limit := ReturnTimeout(p.release.Transport); p.now.Sub(p.testStarted) > limit {
 		p.failValidation(fmt.Sprintf("%s did not come back online on %s within %s (%s)", p.testDevice, ver,
-			limit, p.release.Transport.DisplayName()))
+			Duration(limit), p.release.Transport.DisplayName()))
 	}
 }
 
@@ -646,7 +677,7 @@ func (p *Procedure) monitor() []Effect {
 	switch ro.Status {
 	case StatusFinished, StatusCancelled:
 		p.step = StepDone
-		p.report = p.progress.Report(ro)
+		p.report = p.progress.Report(ro).WithFleet(p.testDevice, p.fleet)
 		if ro.Status == StatusFinished {
 			effects = append(effects, Notify{Title: "Rollout finished",
 				Body: fmt.Sprintf("%s: %d confirmed, %d failed, %d never returned", p.release.Label(),

@@ -141,7 +141,11 @@ func TestTransitions(t *testing.T) {
 		{StepTestDevice, StartValidation{DeviceID: "d180w-00", Fleet: ix, Now: t0}, StepTestDevice, "other transport variant", ""},
 		{StepTestDevice, StartValidation{DeviceID: "d100g-00", Fleet: ix, Now: t0}, StepTestDevice, "other engine", ""},
 		{StepTestDevice, StartValidation{DeviceID: "d180g-off", Fleet: ix, Now: t0}, StepTestDevice, "offline", ""},
+		// A unit that merely runs the release proves nothing; one updated to it and back online
+		// on it is the validation (issue 11.11).
 		{StepTestDevice, StartValidation{DeviceID: "d180g-new", Fleet: ix, Now: t0}, StepTestDevice, "already on this version", ""},
+		{StepTestDevice, StartValidation{DeviceID: "d180g-new", Fleet: ix, Now: t0, Evidence: Evidence{Commands: []fleet.Command{
+			{DeviceID: "d180g-new", Action: fleet.ActionFWUpdate, ReleaseID: r241.ID, Status: fleet.CommandDone}}}}, StepReady, "", ""},
 		{StepTestDevice, StartValidation{DeviceID: "d180g-xdl", Fleet: ix, Now: t0}, StepTestDevice, "outside your dealer scope", ""},
 		{StepTestDevice, StartValidation{DeviceID: "nope", Fleet: ix, Now: t0}, StepTestDevice, "not in your fleet", ""},
 		{StepTestDevice, ConfirmVariant{fleet.TransportGSM}, StepTestDevice, "only the Ultra", ""},
@@ -262,7 +266,7 @@ func TestWiFiTimeoutIsShorter(t *testing.T) {
 		ChooseRelease{r}, StartValidation{DeviceID: "w1", Fleet: ix, Now: t0},
 		Created{Rollout: testRollout(r, "w1", StageInstalling, StatusRunning)})
 	p, _ = must(t, p, Observe{Now: t0.Add(31 * time.Minute)})
-	if p.Step() != StepValidationFailed || !strings.Contains(p.Failure(), "30m0s (WiFi)") {
+	if p.Step() != StepValidationFailed || !strings.Contains(p.Failure(), "30 min (WiFi)") {
 		t.Fatalf("WiFi unit away 31 min: step %s failure %q", p.Step(), p.Failure())
 	}
 }

@@ -151,10 +151,28 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// CreateRollout starts a rollout.
+// CreateRollout starts a rollout. Whatever the caller, it first applies the rollout rules
+// (rollout.CheckRequest) to the catalogue and the synced fleet: the release's own variant only,
+// and my_fleet only once a unit of the fleet runs the release and is back online. A refusal
+// wraps ErrRefused and no request reaches the backend.
 func (s *Session) CreateRollout(ctx context.Context, req rollout.CreateRequest) (rollout.Rollout, error) {
 	if err := s.online(); err != nil {
 		return rollout.Rollout{}, err
+	}
+	rel, err := s.releaseByID(ctx, req.Console, req.ReleaseID)
+	if err != nil {
+		return rollout.Rollout{}, err
+	}
+	err = rollout.CheckRequest(req, rel, s.Fleet(), s.Actor(), s.evidence(ctx, rel))
+	if err != nil && req.Target == rollout.TargetMyFleet {
+		// The cached copy of the test rollout may lag the synced fleet by one sync: read the
+		// rollouts again (a read, nothing is sent) before refusing.
+		if rs, lerr := s.client.Rollouts(ctx); lerr == nil && s.cache.PutRollouts(ctx, rs) == nil {
+			err = rollout.CheckRequest(req, rel, s.Fleet(), s.Actor(), s.evidence(ctx, rel))
+		}
+	}
+	if err != nil {
+		return rollout.Rollout{}, fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	r, err := s.client.CreateRollout(ctx, req)
 	return s.keepRollout(ctx, r, err)
@@ -358,4 +376,47 @@ func (s *Session) SignOut(ctx context.Context) error {
 		err = s.auth.SignOut(ctx)
 	}
 	return errors.Join(err, s.Close())
+}
+
+// ErrRefused marks an action the data layer refused by the rules before asking the backend.
+var ErrRefused = errors.New("refused by the rollout rules, nothing was sent")
+
+// releaseByID is the catalogue's record of a release: from the cache, refreshed from the backend
+// once when the cache does not know it.
+func (s *Session) releaseByID(ctx context.Context, c fleet.Console, id string) (rollout.Release, error) {
+	find := func(list []rollout.Release) (rollout.Release, bool) {
+		for _, r := range list {
+			if r.ID == id {
+				return r, true
+			}
+		}
+		return rollout.Release{}, false
+	}
+	if list, err := s.cache.Releases(ctx, ""); err == nil {
+		if r, ok := find(list); ok {
+			return r, nil
+		}
+	}
+	list, err := s.Releases(ctx, c)
+	if err != nil {
+		return rollout.Release{}, err
+	}
+	if r, ok := find(list); ok {
+		return r, nil
+	}
+	return rollout.Release{}, fmt.Errorf("%w: release %q is not in the %s's catalogue", ErrRefused, id, c.DisplayName())
+}
+
+// evidence is what the cache knows of how units got the release: the dealer's rollouts and the
+// command log of the units that run it now.
+func (s *Session) evidence(ctx context.Context, rel rollout.Release) rollout.Evidence {
+	var ev rollout.Evidence
+	ev.Rollouts, _ = s.cache.Rollouts(ctx)
+	for _, d := range s.Fleet().Devices() {
+		if rollout.Confirms(rel, d) {
+			cmds, _ := s.cache.CommandHistory(ctx, d.ID)
+			ev.Commands = append(ev.Commands, cmds...)
+		}
+	}
+	return ev
 }

@@ -33,6 +33,7 @@ type memSession struct {
 	requests  []rollout.CreateRequest
 	controls  []string // "pause ro-2", ...
 	offline   bool
+	refuse    error // the backend's answer to the next CreateRollout, when set
 	syncs     int
 }
 
@@ -130,6 +131,10 @@ func (m *memSession) CreateRollout(_ context.Context, req rollout.CreateRequest)
 	m.requests = append(m.requests, req)
 	if m.offline {
 		return rollout.Rollout{}, errOffline
+	}
+	if err := m.refuse; err != nil {
+		m.refuse = nil
+		return rollout.Rollout{}, err
 	}
 	r, ok := m.release(req.ReleaseID)
 	if !ok {

@@ -110,7 +110,7 @@ func openPageWith(t *testing.T, svc session.Service, poll time.Duration) *harnes
 	t.Helper()
 	test.NewTempApp(t)
 	h := &harness{t: t, svc: svc, q: newQueue(), notes: &notes{}}
-	h.page = New(svc, Options{Do: h.q.do, Poll: poll, Notify: h.notes.send,
+	h.page = New(svc, Options{UI: h.q.do, Poll: poll, Notify: h.notes.send,
 		OnManage: func(id string) { h.managed = append(h.managed, id) }})
 	t.Cleanup(h.page.Close)
 	h.win = test.NewTempWindow(t, h.page.Content())
@@ -207,4 +207,74 @@ func (h *harness) wizard() *wizard {
 		h.t.Fatal("no wizard open")
 	}
 	return h.page.wizard
+}
+
+// Test-side views of the shown step's part (the production types carry no accessors for tests).
+func (h *harness) releaseStep() *releaseStep {
+	s, _ := h.wizard().view.(*releaseStep)
+	if s == nil {
+		return &releaseStep{radio: &widget.RadioGroup{}}
+	}
+	return s
+}
+
+func (h *harness) testStep() *testStep {
+	h.t.Helper()
+	s, ok := h.wizard().view.(*testStep)
+	if !ok {
+		h.t.Fatalf("not at the test device step: %s", h.wizard().current())
+	}
+	return s
+}
+
+func (h *harness) label(of func(v stepView) *widget.Label) string {
+	if v := h.wizard().view; v != nil {
+		if l := of(v); l != nil {
+			return l.Text
+		}
+	}
+	return ""
+}
+
+// valStatus is the validating step's status line.
+func (h *harness) valStatus() string {
+	return h.label(func(v stepView) *widget.Label {
+		if s, ok := v.(*validatingStep); ok {
+			return s.status
+		}
+		return nil
+	})
+}
+
+// monCounts is the monitor's counts line.
+func (h *harness) monCounts() string {
+	return h.label(func(v stepView) *widget.Label {
+		if s, ok := v.(*monitorStep); ok {
+			return s.counts
+		}
+		return nil
+	})
+}
+
+// monHead is the monitor's heading.
+func (h *harness) monHead() string {
+	return h.label(func(v stepView) *widget.Label {
+		if s, ok := v.(*monitorStep); ok {
+			return s.head
+		}
+		return nil
+	})
+}
+
+// why is the shown step's "excluded — show why" list.
+func (h *harness) why() *whyList {
+	h.t.Helper()
+	switch s := h.wizard().view.(type) {
+	case *testStep:
+		return s.why
+	case *deployStep:
+		return s.why
+	}
+	h.t.Fatalf("no why list at step %s", h.wizard().current())
+	return nil
 }

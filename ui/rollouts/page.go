@@ -1,16 +1,17 @@
-// Package rollouts is the Rollouts page: the three firmware consoles of the dealer guide, each a
-// wizard over the safe OTA procedure of app/rollout, the live monitoring of a running rollout, and
-// the past rollouts with their reports (read from the cache, so they are there offline too).
+// Package rollouts is the Firmware Rollouts page: the three firmware consoles of the dealer guide
+// (X Pro, Unified and Ultra firmware console), each a wizard over the Safe OTA Procedure of
+// app/rollout, the live monitoring of a running rollout, and the past rollouts with their reports
+// (read from the cache, so they are there offline too).
+//
 // The page holds no rule of its own: every choice goes through rollout.Procedure, and what the
-// procedure refuses is shown as its reason. Backend calls run off the UI goroutine and come back
-// through Options.Do.
+// procedure refuses is shown as its reason. The wizard is one small part per step (steps_*.go)
+// over the procedure value. Background work goes through the page's one kit.Runner.
 package rollouts
 
 import (
 	"context"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -28,9 +29,12 @@ import (
 type Options struct {
 	// OnManage opens a unit's Manage page (a row of the per-unit table was chosen).
 	OnManage func(deviceID string)
-	// Do runs a function on the UI goroutine; default fyne.Do (through ui/kit). Tests pass a
-	// queue they drain on the test goroutine.
-	Do func(func())
+	// ShowInConsole opens the Fleet Console filtered to these units, to watch their version and
+	// online state (the guide's "monitor versions and online return in Fleet Console"). The
+	// button is not offered when nil.
+	ShowInConsole func(deviceIDs []string)
+	// UI runs a function on the UI goroutine; nil is the app's (kit.FyneDo). Tests pass a loop.
+	UI kit.UI
 	// Poll is how often a running validation or rollout is re-read and the clock advanced;
 	// default 5 s.
 	Poll time.Duration
@@ -40,13 +44,11 @@ type Options struct {
 	Notify func(*fyne.Notification)
 }
 
-// Page is the Rollouts page.
+// Page is the Firmware Rollouts page.
 type Page struct {
 	svc  session.Service
 	opts Options
-	ctx  context.Context
-	stop context.CancelFunc
-	wg   sync.WaitGroup
+	run  *kit.Runner
 
 	root     *fyne.Container
 	home     fyne.CanvasObject
@@ -58,17 +60,11 @@ type Page struct {
 	pastNote *widget.Label
 	report   *widget.Label
 	wizard   *wizard
-
-	cancelSub func()
-	stopPoll  func()
-	loading   bool
+	loading  bool
 }
 
 // New builds the page over the data layer.
 func New(svc session.Service, opts Options) *Page {
-	if opts.Do == nil {
-		opts.Do = kit.Do
-	}
 	if opts.Poll <= 0 {
 		opts.Poll = 5 * time.Second
 	}
@@ -82,13 +78,12 @@ func New(svc session.Service, opts Options) *Page {
 			}
 		}
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	p := &Page{svc: svc, opts: opts, ctx: ctx, stop: stop,
+	p := &Page{svc: svc, opts: opts, run: kit.NewRunner(opts.UI),
 		consoles: map[fleet.Console]*widget.Button{}, unitsOf: map[fleet.Console]*widget.Label{}}
 	p.home = p.buildHome()
 	p.root = container.NewStack(p.home)
-	p.cancelSub = svc.Subscribe(func(c session.Change) { p.opts.Do(func() { p.onChange(c) }) })
-	p.stopPoll = kit.TickerOn(opts.Do, opts.Poll, p.poll)
+	p.run.Subscribe(svc, p.onChange)
+	p.run.Ticker(opts.Poll, p.poll)
 	p.refreshHome()
 	p.loadPast()
 	return p
@@ -98,42 +93,17 @@ func New(svc session.Service, opts Options) *Page {
 func (p *Page) Content() fyne.CanvasObject { return p.root }
 
 // Close stops the page's background work; it waits for calls in flight to notice.
-func (p *Page) Close() {
-	p.cancelSub()
-	p.stopPoll()
-	p.stop()
-	p.wg.Wait()
-}
-
-// background runs work off the UI goroutine and hands its result to done on the UI goroutine,
-// unless the page was closed meanwhile.
-func background[T any](p *Page, work func(ctx context.Context) T, done func(T)) {
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		v := work(p.ctx)
-		if p.ctx.Err() != nil {
-			return
-		}
-		p.opts.Do(func() {
-			if p.ctx.Err() == nil {
-				done(v)
-			}
-		})
-	}()
-}
+func (p *Page) Close() { p.run.Close() }
 
 func (p *Page) buildHome() fyne.CanvasObject {
-	intro := widget.NewLabel("Dealers deploy firmware to my_fleet only, one console at a time: pick the console " +
-		"of the units, the engine and transport variant, and the release; validate it on one test device; " +
-		"then deploy to my_fleet and watch the units come back on the new version.")
-	intro.Wrapping = fyne.TextWrapWord
-	p.denied = widget.NewLabel("")
-	p.denied.Wrapping = fyne.TextWrapWord
+	intro := wrapped("Dealers deploy firmware to my_fleet only, one firmware console at a time, following the " +
+		"Safe OTA Procedure: pick the firmware console of the units, the engine and transport variant, and the " +
+		"release; validate it on one test device; then deploy to my_fleet and watch the units come back on the " +
+		"new version.")
+	p.denied = wrapped("")
 	p.denied.Hide()
 	cards := container.NewGridWithColumns(3)
 	for _, c := range fleet.AllConsoles {
-		c := c
 		b := widget.NewButton(c.DisplayName(), func() { p.openConsole(c) })
 		b.Importance = widget.HighImportance
 		p.consoles[c] = b
@@ -153,36 +123,29 @@ func (p *Page) buildHome() fyne.CanvasObject {
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(pastLine(p.pastRows[i])) })
 	p.past.OnSelected = p.openPast
-	p.report = widget.NewLabel("Choose a past rollout to read its report.")
-	p.report.Wrapping = fyne.TextWrapWord
+	p.report = wrapped("Choose a past rollout to read its report.")
 	pastPane := container.NewHSplit(p.past, container.NewVScroll(p.report))
 	pastPane.SetOffset(0.55)
-	top := container.NewVBox(widget.NewLabelWithStyle("Firmware rollouts", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		intro, p.denied, cards, widget.NewSeparator(),
-		widget.NewLabelWithStyle("Past rollouts", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.pastNote)
+	top := container.NewVBox(bold("Firmware Rollouts"), intro, p.denied, cards, widget.NewSeparator(),
+		bold("Past rollouts"), p.pastNote)
 	return container.NewBorder(top, nil, nil, nil, pastPane)
 }
 
 // refreshHome updates what the console entries say about the fleet and about the account.
 func (p *Page) refreshHome() {
 	dec := scope.CanDeployMyFleet(p.svc.Actor())
-	ix := p.svc.Fleet()
 	count := map[fleet.Console]int{}
-	for _, d := range ix.Devices() {
+	for _, d := range p.svc.Fleet().Devices() {
 		count[fleet.ConsoleFor(d.Model)]++
 	}
 	for _, c := range fleet.AllConsoles {
 		p.unitsOf[c].SetText(fmt.Sprintf("%s units in your fleet", kit.Thousands(count[c])))
-		if dec.Allowed {
-			p.consoles[c].Enable()
-		} else {
-			p.consoles[c].Disable()
-		}
+		setEnabled(p.consoles[c], dec.Allowed)
 	}
 	if dec.Allowed {
 		p.denied.Hide()
 	} else {
-		p.denied.SetText("Rollouts are not available: " + dec.Reason)
+		p.denied.SetText("Firmware Rollouts are not available: " + dec.Reason)
 		p.denied.Show()
 	}
 }
@@ -207,7 +170,7 @@ func (p *Page) loadPast() {
 		list []rollout.Rollout
 		err  error
 	}
-	background(p, func(ctx context.Context) answer {
+	kit.Run(p.run, func(ctx context.Context) answer {
 		l, err := p.svc.ListRollouts(ctx)
 		return answer{l, err}
 	}, func(a answer) {
@@ -239,10 +202,14 @@ func (p *Page) openPast(i widget.ListItemID) {
 		p.showWizard(newWizard(p, ro.Console, rollout.Attach(p.svc.Actor(), ro)))
 		return
 	}
-	p.report.SetText(rollout.ReportOf(ro).Text())
+	rep := rollout.ReportOf(ro)
+	if ro.Target == rollout.TargetMyFleet {
+		rep = rep.WithFleet(rollout.TestDeviceOf(ro, p.pastRows), p.svc.Fleet())
+	}
+	p.report.SetText(rep.Text())
 }
 
-// openConsole starts the wizard of one console.
+// openConsole starts the wizard of one firmware console.
 func (p *Page) openConsole(c fleet.Console) {
 	proc, _, err := rollout.New(p.svc.Actor()).Apply(rollout.ChooseConsole{Console: c})
 	if err != nil {
@@ -272,11 +239,8 @@ func (p *Page) backHome() {
 }
 
 func (p *Page) onChange(c session.Change) {
-	if p.ctx.Err() != nil {
-		return
-	}
 	if p.wizard != nil {
-		if c.Rollouts || c.All || len(c.Devices) > 0 {
+		if c.Rollouts || c.All || len(c.Devices) > 0 || c.Status {
 			p.wizard.refresh()
 		}
 		return
@@ -293,5 +257,23 @@ func (p *Page) poll() {
 	if p.wizard != nil && p.wizard.live() {
 		p.svc.SyncNow()
 		p.wizard.refresh()
+	}
+}
+
+func wrapped(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func bold(s string) *widget.Label {
+	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+func setEnabled(b *widget.Button, on bool) {
+	if on {
+		b.Enable()
+	} else {
+		b.Disable()
 	}
 }

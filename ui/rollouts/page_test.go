@@ -1,6 +1,7 @@
 package rollouts
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
 	"github.com/fleetdesk/fleetdesk/app/scope"
+	"github.com/fleetdesk/fleetdesk/app/session"
 )
 
 var testNow = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
@@ -43,7 +45,7 @@ func (h *harness) toTestDevice(n int, version string, variant ...string) {
 		h.pick(v)
 	}
 	h.tap("Next: choose the release")
-	h.q.until(h.t, "releases", func() bool { return len(h.wizard().relRadio.Options) == n })
+	h.q.until(h.t, "releases", func() bool { return len(h.releaseStep().radio.Options) == n })
 	h.pick(version)
 	h.tap("Next: validate on a test device")
 }
@@ -98,8 +100,8 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 	}
 	h.tap("Next: choose the release")
 	h.waitStep(rollout.StepRelease)
-	h.q.until(t, "releases", func() bool { return len(h.wizard().relRadio.Options) == 3 })
-	for _, o := range h.wizard().relRadio.Options {
+	h.q.until(t, "releases", func() bool { return len(h.releaseStep().radio.Options) == 3 })
+	for _, o := range h.releaseStep().radio.Options {
 		if !strings.HasPrefix(o, "2.") {
 			t.Fatalf("release list has %q", o)
 		}
@@ -111,17 +113,17 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 	h.tap("Next: validate on a test device")
 	h.waitStep(rollout.StepTestDevice)
 
-	w := h.wizard()
 	if !h.has("After validation: Deploy 2.4.1 (D180, GSM) to 8 units of my_fleet; 6 excluded") {
 		t.Fatalf("plan line:\n%s", h.text())
 	}
-	if w.testWhy.item.Title != "6 excluded — show why" {
-		t.Fatalf("why title %q", w.testWhy.item.Title)
+	if h.why().item.Title != "6 excluded — show why" {
+		t.Fatalf("why title %q", h.why().item.Title)
 	}
-	for _, want := range []string{"UN-D180W-00 — other transport variant", "UN-V5G-01 — other engine",
-		"UN-D180G-OFF-00 — offline", "Not counted: 10 units of other consoles"} {
-		if !strings.Contains(w.testWhy.text.Text, want) {
-			t.Fatalf("why list lacks %q:\n%s", want, w.testWhy.text.Text)
+	// Grouped by reason with counts, the units of the release's own variant first (issue 11.11).
+	for _, want := range []string{"1 offline · 3 other transport variant · 2 other engine\nOffline: 1 unit\n    UN-D180G-OFF-00 (last seen 3 d ago)\nOther transport variant: 3 units\n    UN-D180W-00 (WiFi, not GSM)",
+		"Other engine: 2 units\n    UN-V5G-00 (V5, not D180)", "Not counted: 10 units of other firmware consoles"} {
+		if !strings.Contains(h.why().text.Text, want) {
+			t.Fatalf("why list lacks %q:\n%s", want, h.why().text.Text)
 		}
 	}
 	// Only eligible units can be the test device; nothing can deploy to my_fleet yet.
@@ -156,7 +158,7 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 
 	svc.advance(time.Minute)
 	svc.unit("ro-1", "UN-D180G-00", rollout.StageInstalling, "", false)
-	h.q.until(t, "installing shown", func() bool { return strings.Contains(h.wizard().valStatus.Text, "installing; offline") })
+	h.q.until(t, "installing shown", func() bool { return strings.Contains(h.valStatus(), "installing; offline") })
 	svc.advance(10 * time.Minute)
 	svc.unit("ro-1", "UN-D180G-00", rollout.StageConfirmed, "2.4.1", true)
 	h.waitStep(rollout.StepReady)
@@ -164,11 +166,12 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 	if !h.has("Deploy 2.4.1 (D180, GSM) to 7 units of my_fleet; 7 excluded") {
 		t.Fatalf("deploy plan:\n%s", h.text())
 	}
-	if !strings.Contains(h.wizard().readyWhy.text.Text, "UN-D180G-00 — already on this version") {
-		t.Fatalf("why list:\n%s", h.wizard().readyWhy.text.Text)
+	if !strings.Contains(h.why().text.Text, "\nAlready on this version: 1 unit\n    UN-D180G-00 (reports 2.4.1)\nOffline: 1 unit") {
+		t.Fatalf("why list:\n%s", h.why().text.Text)
 	}
 	h.noGlobalPush()
 	h.tap("Deploy 2.4.1 to 7 units of my_fleet")
+	h.tap("Yes, deploy 2.4.1 to 7 units")
 	h.q.until(t, "fleet rollout", func() bool { _, ok := h.wizard().proc.Rollout(); return ok })
 	if req := svc.lastRequest(); req.Target != rollout.TargetMyFleet || req.Threshold != rollout.DefaultThreshold {
 		t.Fatalf("fleet request %+v", req)
@@ -182,7 +185,7 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 	svc.advance(time.Minute)
 	svc.unit(ro.ID, "UN-D180G-01", rollout.StageInstalling, "", false)
 	svc.unit(ro.ID, "UN-D180G-02", rollout.StageInstalling, "", false)
-	h.q.until(t, "installing counts", func() bool { return strings.Contains(h.wizard().monCounts.Text, "installing 2") })
+	h.q.until(t, "installing counts", func() bool { return strings.Contains(h.monCounts(), "installing 2") })
 	svc.unit(ro.ID, "UN-D180G-01", rollout.StageOnline, "2.4.1", true)
 	svc.unit(ro.ID, "UN-D180G-02", rollout.StageFailed, "2.3.0", true)
 	h.q.until(t, "auto pause", func() bool {
@@ -196,15 +199,16 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 	if !h.has("paused by itself — 1 of 7 units failed, reaching the threshold of 2 units or 5%") {
 		t.Fatalf("pause reason:\n%s", h.text())
 	}
-	if c := h.wizard().monCounts.Text; !strings.Contains(c, "version confirmed 1") || !strings.Contains(c, "failed 1") {
+	if c := h.monCounts(); !strings.Contains(c, "version confirmed 1") || !strings.Contains(c, "failed 1") {
 		t.Fatalf("counts %q", c)
 	}
-	if v := h.wizard().monBar.Value; v < 0.28 || v > 0.29 {
+	mon := h.wizard().view.(*monitorStep)
+	if v := mon.bar.Value; v < 0.28 || v > 0.29 {
 		t.Fatalf("progress bar at %v, want 2/7", v)
 	}
 	// A row of the per-unit table opens Manage.
-	tbl := h.wizard().table
-	row := slices.IndexFunc(h.wizard().units, func(u rollout.UnitProgress) bool { return u.DeviceID == "UN-D180G-02" })
+	tbl := mon.table
+	row := slices.IndexFunc(mon.units, func(u rollout.UnitProgress) bool { return u.DeviceID == "UN-D180G-02" })
 	tbl.Select(widget.TableCellID{Row: row, Col: 1})
 	if !slices.Equal(h.managed, []string{"UN-D180G-02"}) {
 		t.Fatalf("manage opened for %v", h.managed)
@@ -224,7 +228,7 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 	if !h.has("7 units: 6 confirmed, 1 failed, 0 never returned") || !h.has("failed: UN-D180G-02 on 2.3.0") {
 		t.Fatalf("report:\n%s", h.text())
 	}
-	h.tap("Back to Rollouts")
+	h.tap("Back to Firmware Rollouts")
 	h.q.until(t, "past rollouts", func() bool { return len(h.page.pastRows) == 2 })
 	h.page.past.Select(0)
 	if !strings.Contains(h.page.report.Text, "2.4.1 (D180, GSM) to my_fleet: finished") {
@@ -254,7 +258,7 @@ func TestXProWizardValidationFailureStops(t *testing.T) {
 	}
 	// The failed release cannot be picked again.
 	h.tap("Choose another release")
-	h.q.until(t, "release list", func() bool { return h.wizard().relRadio != nil && len(h.wizard().relRadio.Options) == 2 })
+	h.q.until(t, "release list", func() bool { return len(h.releaseStep().radio.Options) == 2 })
 	h.pick("3.1.0")
 	h.tap("Next: validate on a test device")
 	if !h.wizard().errLbl.Visible() || !strings.Contains(h.wizard().errLbl.Text, "failed validation") {
@@ -274,7 +278,7 @@ func TestTestDeviceThatNeverReturnsBlocksDeploy(t *testing.T) {
 	h.tap("Deploy 3.1.0 to test device")
 	h.q.until(t, "test rollout", func() bool { _, ok := h.wizard().proc.TestRollout(); return ok })
 	svc.unit("ro-1", "XP-W-00", rollout.StageInstalling, "", false)
-	h.q.until(t, "installing", func() bool { return strings.Contains(h.wizard().valStatus.Text, "installing") })
+	h.q.until(t, "installing", func() bool { return strings.Contains(h.valStatus(), "installing") })
 	// 29 minutes later a WiFi unit is still allowed to come back.
 	svc.advance(29 * time.Minute)
 	h.page.poll()
@@ -286,81 +290,45 @@ func TestTestDeviceThatNeverReturnsBlocksDeploy(t *testing.T) {
 	h.page.poll()
 	h.waitStep(rollout.StepValidationFailed)
 	h.q.settle()
-	if !h.has("did not come back online on 3.1.0 within 30m0s (WiFi)") {
+	if !h.has("did not come back online on 3.1.0 within 30 min (WiFi)") {
 		t.Fatalf("timeout text:\n%s", h.text())
 	}
 }
 
-func TestUltraWizardConfirmsVariant(t *testing.T) {
-	svc := newMemSession(testNow)
-	h := openPage(t, svc)
-	h.tap("Ultra firmware console")
-	h.toTestDevice(2, "5.1.0", "WiFi")
-	for _, o := range h.selectWidget().Options {
-		if !strings.HasPrefix(o, "UL-W-") {
-			t.Fatalf("Ultra WiFi release offers test device %q", o)
-		}
-	}
-	h.chooseTestDevice(0)
-	if b := h.button("Confirm the variant first"); !b.Disabled() {
-		t.Fatal("test deploy enabled before the variant is confirmed")
-	}
-	h.pick("GSM") // the wrong one
-	if !strings.Contains(h.wizard().errLbl.Text, "you confirmed GSM but release 5.1.0 is built for WiFi units") {
-		t.Fatalf("wrong confirmation: %q", h.wizard().errLbl.Text)
-	}
-	if h.wizard().confirm.Selected != "" || !h.button("Confirm the variant first").Disabled() {
-		t.Fatal("a wrong confirmation stuck")
-	}
-	h.pick("WiFi")
-	h.tap("Deploy 5.1.0 to test device UL-W-00")
-	h.q.until(t, "test rollout", func() bool { _, ok := h.wizard().proc.TestRollout(); return ok })
-	if req := svc.lastRequest(); req.Console != fleet.ConsoleUltra || req.Engine != fleet.ModelUltra || req.Transport != fleet.TransportWiFi {
-		t.Fatalf("test request %+v", req)
-	}
-	svc.unit("ro-1", "UL-W-00", rollout.StageConfirmed, "5.1.0", true)
-	h.waitStep(rollout.StepReady)
-	h.q.settle()
-	if !h.has("Variant confirmed: AutoGen Ultra WiFi.") || !h.has("Deploy 5.1.0 (AutoGen Ultra, WiFi) to 2 units of my_fleet; 4 excluded") {
-		t.Fatalf("ready step:\n%s", h.text())
-	}
-	h.tap("Deploy 5.1.0 to 2 units of my_fleet")
-	h.q.until(t, "fleet rollout", func() bool { _, ok := h.wizard().proc.Rollout(); return ok })
-	ro := svc.rolloutByTarget(rollout.TargetMyFleet)
-	for _, u := range ro.Units {
-		if !strings.HasPrefix(u.DeviceID, "UL-W-") {
-			t.Fatalf("Ultra WiFi rollout reached %s", u.DeviceID)
-		}
-	}
-	// The dealer cancels with two taps; the report lists the skipped units.
-	h.tap("Cancel rollout")
-	if len(svc.controls) != 0 {
-		t.Fatal("one tap cancelled the rollout")
-	}
-	h.tap("Really cancel?")
-	h.waitStep(rollout.StepDone)
-	h.q.settle()
-	if !slices.Contains(svc.controls, "cancel "+ro.ID) || !h.has("to my_fleet: cancelled") {
-		t.Fatalf("cancel: %v\n%s", svc.controls, h.text())
-	}
-	if slices.Contains(h.notes.titles(), "Rollout finished") {
-		t.Fatal("a cancel by the dealer sent a notification")
-	}
-}
-
-func TestBackendRefusalIsShown(t *testing.T) {
+// Issue 11.5: offline, the wizard's backend actions are disabled with the offline reason, and
+// neither going offline nor a refusal forgets the dealer's choices.
+func TestOfflineDisablesBackendActionsAndKeepsChoices(t *testing.T) {
 	svc := newMemSession(testNow)
 	h := openPage(t, svc)
 	h.tap("Unified firmware console")
 	h.toTestDevice(3, "2.5.0", "V5", "GSM")
-	h.chooseTestDevice(0)
+	h.chooseTestDevice(1)
+	chosen := h.selectWidget().Selected
 	svc.mu.Lock()
 	svc.offline = true
 	svc.mu.Unlock()
-	h.tap("Deploy 2.5.0 to test device")
-	h.q.until(t, "refusal", func() bool { return h.has("The backend refused the test deployment: FleetDesk is offline") })
-	if h.step() != rollout.StepTestDevice {
-		t.Fatalf("step %s after a refused create", h.step())
+	svc.Notify(session.Change{Status: true})
+	h.q.until(t, "offline shown", func() bool { return h.has("Offline: deploying, pausing and cancelling need the fleet backend") })
+	if b := h.button("Offline — deploying to the test device needs the fleet backend"); !b.Disabled() {
+		t.Fatal("test deploy enabled offline")
+	}
+	if h.selectWidget().Selected != chosen {
+		t.Fatalf("going offline forgot the test device: %q", h.selectWidget().Selected)
+	}
+	svc.mu.Lock()
+	svc.offline, svc.refuse = false, errors.New("conflict: UN-V5G-01 is already installing 2.4.1")
+	svc.mu.Unlock()
+	svc.Notify(session.Change{Status: true})
+	h.q.until(t, "online again", func() bool { return !h.has("Offline:") })
+	h.tap("Deploy 2.5.0 to test device UN-V5G-01")
+	h.q.until(t, "refusal", func() bool {
+		return h.has("The test deployment was not started: conflict: UN-V5G-01 is already installing 2.4.1")
+	})
+	if h.step() != rollout.StepTestDevice || h.selectWidget().Selected != chosen {
+		t.Fatalf("after a refusal: step %s, test device %q (want %q)", h.step(), h.selectWidget().Selected, chosen)
+	}
+	if b := h.button("Deploy 2.5.0 to test device UN-V5G-01"); b.Disabled() {
+		t.Fatal("cannot try again after a refusal")
 	}
 }
 
@@ -376,7 +344,7 @@ func TestRunningRolloutReopensFromPastList(t *testing.T) {
 	h.q.until(t, "past list", func() bool { return len(h.page.pastRows) == 1 })
 	h.page.past.Select(0)
 	h.waitStep(rollout.StepMonitoring)
-	h.q.until(t, "monitor", func() bool { return strings.Contains(h.wizard().monCounts.Text, "queued 8") })
+	h.q.until(t, "monitor", func() bool { return strings.Contains(h.monCounts(), "queued 8") })
 	if !h.has("2.4.1 (D180, GSM) → my_fleet: running") {
 		t.Fatalf("monitor:\n%s", h.text())
 	}
@@ -384,7 +352,7 @@ func TestRunningRolloutReopensFromPastList(t *testing.T) {
 
 func TestDefaultNotificationReachesTheDesktop(t *testing.T) {
 	test.NewTempApp(t)
-	p := New(newMemSession(testNow), Options{Do: newQueue().do, Poll: time.Hour})
+	p := New(newMemSession(testNow), Options{UI: newQueue().do, Poll: time.Hour})
 	defer p.Close()
 	w := newWizard(p, fleet.ConsoleUnified, rollout.New(p.svc.Actor()))
 	want := fyne.NewNotification("Rollout finished", "2.4.1 (D180, GSM): 6 confirmed, 1 failed, 0 never returned")

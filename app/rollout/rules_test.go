@@ -1,0 +1,115 @@
+package rollout
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/scope"
+)
+
+func TestSortReleasesNewestVersionFirstThenNewestCreated(t *testing.T) {
+	mk := func(id, v string, age time.Duration) Release {
+		return Release{ID: id, Version: v, CreatedAt: t0.Add(-age)}
+	}
+	rs := []Release{mk("a", "2.3.0", 0), mk("b", "2.10.0", 5*time.Hour), mk("c", "2.4.1", time.Hour),
+		mk("d", "2.10.0", time.Hour), mk("e", "2.9.9", 0)}
+	SortReleases(rs)
+	var ids []string
+	for _, r := range rs {
+		ids = append(ids, r.ID)
+	}
+	if got := strings.Join(ids, ","); got != "d,b,e,c,a" {
+		t.Fatalf("order %s, want d,b,e,c,a", got)
+	}
+}
+
+func TestDurationReadsAsPeopleWriteIt(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		6 * time.Hour: "6 h", 90 * time.Minute: "1 h 30 min", 45 * time.Second: "45 s", 0: "0 s",
+		48*time.Hour + 3*time.Minute: "2 d 3 min", 10 * time.Minute: "10 min", -time.Second: "0 s",
+		29*time.Minute + 59*time.Second: "29 min", 2*time.Minute + 5*time.Second: "2 min 5 s",
+	} {
+		if got := Duration(d); got != want {
+			t.Errorf("Duration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestCheckRequestRefusesWhatTheRulesForbid(t *testing.T) {
+	r := rel(fleet.ModelD180, fleet.TransportGSM, "2.4.1")
+	ix := fleet.NewIndex(mixedFleet()) // d180g-new already runs 2.4.1 and is online
+	updated := Evidence{Commands: []fleet.Command{{DeviceID: "d180g-new", Action: fleet.ActionFWUpdate, ReleaseID: r.ID, Status: fleet.CommandDone}}}
+	shipped := Evidence{Commands: []fleet.Command{{DeviceID: "d180g-new", Action: fleet.ActionFWUpdate, ReleaseID: r.ID,
+		Status: fleet.CommandDone, Error: "already on 2.4.1"}}}
+	req := func(target Target) CreateRequest {
+		return CreateRequest{Console: r.Console, ReleaseID: r.ID, Engine: r.Engine, Transport: r.Transport,
+			Target: target, Threshold: DefaultThreshold}
+	}
+	unvalidated := fleet.NewIndex(mixedFleet()[:10])
+	wrongVariant := req(DeviceTarget("d180g-00"))
+	wrongVariant.Transport = fleet.TransportWiFi
+	customer := scope.Actor{UserID: "c", Role: scope.RoleCustomer, Dealer: "dl-1"}
+	cases := []struct {
+		name  string
+		req   CreateRequest
+		ix    *fleet.Index
+		actor scope.Actor
+		want  string
+		ev    Evidence
+	}{
+		{"test device of the variant", req(DeviceTarget("d180g-00")), ix, dealer, "", Evidence{}},
+		{"test device of another transport", req(DeviceTarget("d180w-00")), ix, dealer, "is a D180, WiFi unit", Evidence{}},
+		{"test device of another engine", req(DeviceTarget("d100g-00")), ix, dealer, "is a D100, GSM unit", Evidence{}},
+		{"test device of another console", req(DeviceTarget("ultra-00")), ix, dealer, "built for", Evidence{}},
+		{"another dealer's unit", req(DeviceTarget("d180g-xdl")), ix, dealer, "not in your fleet", Evidence{}},
+		{"request names another variant", wrongVariant, ix, dealer, "the request says", Evidence{}},
+		{"my_fleet once a unit was updated and is back online", req(TargetMyFleet), ix, dealer, "", updated},
+		{"my_fleet when the unit only shipped with it", req(TargetMyFleet), ix, dealer, "validate 2.4.1 (D180, GSM) on one test device", shipped},
+		{"my_fleet before any unit runs it", req(TargetMyFleet), unvalidated, dealer, "validate 2.4.1 (D180, GSM) on one test device", updated},
+		{"a customer", req(DeviceTarget("d180g-00")), ix, customer, "dealer", Evidence{}},
+		{"global", req("global"), ix, dealer, "not to \"global\"", Evidence{}},
+	}
+	for _, c := range cases {
+		err := CheckRequest(c.req, r, c.ix, c.actor, c.ev)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: refused: %v", c.name, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: err = %v, want it to say %q", c.name, err, c.want)
+		}
+	}
+}
+
+func TestGroupsPutTheVariantsOwnUnitsFirst(t *testing.T) {
+	r := rel(fleet.ModelD180, fleet.TransportGSM, "2.4.1")
+	e := Eligible(r, mixedFleet(), dealer, t0)
+	var got []string
+	for _, g := range e.Groups() {
+		got = append(got, string(g.Reason))
+	}
+	if s := strings.Join(got, ","); s != "already_on,offline,out_of_scope,other_variant,other_engine" {
+		t.Fatalf("groups %s", s)
+	}
+}
+
+func TestReportNamesTestDeviceDurationAndUnitsStillOnOldFirmware(t *testing.T) {
+	r := rel(fleet.ModelD180, fleet.TransportGSM, "2.4.1")
+	ro := Rollout{ID: "ro-9", ReleaseID: r.ID, Version: "2.4.1", Engine: r.Engine, Transport: r.Transport,
+		Target: TargetMyFleet, Status: StatusFinished, CreatedAt: t0, UpdatedAt: t0.Add(6 * time.Hour),
+		Units: []UnitProgress{{DeviceID: "d180g-00", Stage: StageConfirmed, Firmware: "2.4.1"}}}
+	test := Rollout{ID: "ro-8", ReleaseID: r.ID, Target: DeviceTarget("d180g-new"), CreatedAt: t0.Add(-time.Hour)}
+	later := Rollout{ID: "ro-10", ReleaseID: r.ID, Target: DeviceTarget("d180g-01"), CreatedAt: t0.Add(time.Hour)}
+	dev := TestDeviceOf(ro, []Rollout{later, ro, test})
+	if dev != "d180g-new" {
+		t.Fatalf("test device %q", dev)
+	}
+	text := ReportOf(ro).WithFleet(dev, fleet.NewIndex(mixedFleet())).Text()
+	for _, want := range []string{"validated first on test device d180g-new", "ran 6 h",
+		"still on old firmware: 8 D180, GSM units: d180g-00 (2.3.0)", "d180g-off (2.3.0)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q:\n%s", want, text)
+		}
+	}
+}
