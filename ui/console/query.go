@@ -14,6 +14,7 @@ type Column int
 // The console's columns.
 const (
 	ColHealth Column = iota
+	ColConnection
 	ColID
 	ColName
 	ColEmail
@@ -27,13 +28,13 @@ const (
 
 // Title is the column header.
 func (c Column) Title() string {
-	return [...]string{"Health", "Device ID", "Name", "Customer email", "Model", "Transport",
+	return [...]string{"Health", "Connection", "Device ID", "Name", "Customer email", "Model", "Transport",
 		"Firmware", "Run state", "Last seen"}[c]
 }
 
-// width is the column's starting width in the table.
+// width is the column's share of the table's width (its width in a 1,450-unit-wide table).
 func (c Column) width() float32 {
-	return [...]float32{104, 130, 190, 230, 120, 92, 92, 96, 110}[c]
+	return [...]float32{150, 150, 120, 190, 230, 120, 92, 80, 96, 110}[c]
 }
 
 // Sort is the table's order: a column and a direction.
@@ -63,18 +64,19 @@ func (q query) run() []int {
 	switch q.sort.Col {
 	case ColHealth:
 		// Worst first when ascending: the dealer sorts by health to find trouble.
-		rank := func(d *fleet.Device) int {
-			switch d.HealthAt(q.now) {
-			case fleet.HealthLost:
-				return 0
-			case fleet.HealthAttention:
-				return 1
-			case fleet.HealthLate:
-				return 2
+		key = func(a, b *fleet.Device) int { return fleet.CompareHealth(a.HealthAt(q.now), b.HealthAt(q.now)) }
+	case ColConnection:
+		// Offline first, longest offline first: the same trouble-first order as health.
+		key = func(a, b *fleet.Device) int {
+			ra, rb := a.Reachable(q.now), b.Reachable(q.now)
+			if ra != rb {
+				if ra {
+					return 1
+				}
+				return -1
 			}
-			return 3
+			return a.LastSeen.Compare(b.LastSeen)
 		}
-		key = func(a, b *fleet.Device) int { return rank(a) - rank(b) }
 	case ColID:
 		key = func(a, b *fleet.Device) int { return strings.Compare(a.ID, b.ID) }
 	case ColName:

@@ -1,0 +1,190 @@
+package console
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+)
+
+func labelTexts(w fyne.Window) []string {
+	var out []string
+	for _, o := range uitest.Objects(w.Canvas().Content()) {
+		if l, ok := o.(*widget.Label); ok && l.Visible() {
+			out = append(out, l.Text)
+		}
+	}
+	return out
+}
+
+// Issue 11 item 1: Manage and Enter must never open a unit the search has filtered out.
+func TestManageNeverOpensAFilteredOutUnit(t *testing.T) {
+	test.NewTempApp(t)
+	svc, devs := uitest.Offline(t, 300, now0)
+	var opened []string
+	// A debounce longer than the test: Enter comes before the typed search has run by itself.
+	p := newPage(t, svc, Options{OnManage: func(id string) { opened = append(opened, id) }, Debounce: time.Hour},
+		fyne.NewSize(1300, 700))
+	c, w := p.c, p.w
+	var picked, other string
+	for _, d := range devs {
+		switch {
+		case picked == "" && d.Model == fleet.ModelD100:
+			picked = d.ID
+		case other == "" && d.Model == fleet.ModelD180:
+			other = d.ID
+		}
+	}
+	if picked == "" || other == "" {
+		t.Fatal("the generated fleet has no D100 or no D180: a useless probe")
+	}
+	prefix := other[:len(other)-2] // e.g. D180-000: several D180 units, no D100
+	p.loop.Run(func() {
+		c.Select(picked)
+		if c.Selected() != picked || button(w, "Manage").Disabled() {
+			t.Fatalf("selecting %s: selected %q", picked, c.Selected())
+		}
+		c.FocusSearch(w)
+		test.Type(c.w.search, prefix)
+		w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		if len(opened) != 0 {
+			t.Fatalf("Enter after typing %q opened %v: the selected %s is no longer in view", prefix, opened, picked)
+		}
+		if c.Selected() != "" {
+			t.Fatalf("selection %q stayed on a unit out of view", c.Selected())
+		}
+		if m := button(w, "Manage"); !m.Disabled() {
+			t.Fatal("Manage enabled with the selected unit filtered out")
+		}
+		test.Tap(button(w, "Manage"))
+		if len(opened) != 0 {
+			t.Fatalf("Manage opened %v", opened)
+		}
+		for _, d := range c.View() {
+			if !strings.HasPrefix(d.ID, prefix) {
+				t.Fatalf("view holds %s after searching %q", d.ID, prefix)
+			}
+		}
+		// A query with no result says so and offers the way back.
+		c.w.search.SetText("")
+		test.Type(c.w.search, "no-such-unit-zz")
+		c.flush()
+		want := "No units match “no-such-unit-zz”."
+		if !containsText(labelTexts(w), want) {
+			t.Fatalf("empty result shows %q, want %q", labelTexts(w), want)
+		}
+		clear := button(w, "Clear search")
+		if clear == nil || !clear.Visible() {
+			t.Fatal("no Clear search button on the empty result")
+		}
+		test.Tap(clear)
+	})
+	p.waitView(t, "the cleared search", func() bool { return len(c.v.rows) == len(devs) && c.SearchText() == "" })
+	p.loop.Run(func() {
+		if c.w.empty.content.Visible() {
+			t.Fatal("the empty message stays after clearing")
+		}
+	})
+}
+
+func containsText(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Issue 11 item 7: an offline unit reads "Offline since …" and "Lost contact", never "Late".
+func TestOfflineUnitSaysOffline(t *testing.T) {
+	test.NewTempApp(t)
+	svc, devs := uitest.Offline(t, 300, now0)
+	var off fleet.Device
+	for _, d := range devs {
+		if !d.Online && !d.LastSeen.IsZero() {
+			off = d
+			break
+		}
+	}
+	if off.ID == "" {
+		t.Fatal("no offline unit in the generated fleet")
+	}
+	p := newPage(t, svc, Options{Debounce: time.Millisecond}, fyne.NewSize(1300, 700))
+	p.loop.Run(func() { p.c.SetSearch(off.ID) })
+	p.waitView(t, "the offline unit alone", func() bool { return len(p.c.v.rows) == 1 })
+	p.loop.Run(func() {
+		got := map[Column]string{}
+		for _, cl := range cellsOnScreen(p.w) {
+			if cl.row == 0 {
+				got[cl.col] = cl.label.Text
+			}
+		}
+		if !strings.HasPrefix(got[ColConnection], "Offline since ") {
+			t.Errorf("connection column reads %q, want Offline since …", got[ColConnection])
+		}
+		if got[ColHealth] != "Lost contact" {
+			t.Errorf("health column reads %q for an offline unit, want Lost contact", got[ColHealth])
+		}
+		// Its full record, connection included, is on the details line.
+		if d := p.c.w.details.Text; !strings.Contains(d, off.CustomerEmail) || !strings.Contains(d, "Offline since") {
+			t.Errorf("details line %q", d)
+		}
+		for _, name := range []string{"X Pro console", "Unified console", "Ultra console", "Lost contact", "Reporting normally"} {
+			if button(p.w, name) == nil {
+				t.Errorf("no %q filter chip", name)
+			}
+		}
+	})
+}
+
+// Issue 11 item 19: the columns share the window's width; at 1000×650 every column and Clear
+// filters are on screen.
+func TestColumnsShareTheWidth(t *testing.T) {
+	test.NewTempApp(t)
+	svc, _ := uitest.Offline(t, 300, now0)
+	p := newPage(t, svc, Options{}, fyne.NewSize(1000, 650))
+	abs := func(o fyne.CanvasObject) (float32, float32) {
+		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
+		return pos.X, pos.X + o.Size().Width
+	}
+	var narrowName float32
+	p.loop.Run(func() {
+		for _, name := range []string{"Clear filters", ColLastSeen.Title(), "Manage"} {
+			b := button(p.w, name)
+			if b == nil {
+				t.Fatalf("no %q", name)
+			}
+			if _, right := abs(b); right > 1000 {
+				t.Errorf("%q ends at x=%.0f, past the 1000-pixel window", name, right)
+			}
+		}
+		narrowName = nameCellWidth(p.w)
+		p.w.Resize(fyne.NewSize(1800, 800))
+	})
+	p.loop.Run(func() {
+		wide := nameCellWidth(p.w)
+		if wide < narrowName*1.5 {
+			t.Errorf("name column %.0f wide at 1800 px, %.0f at 1000 px: the width is not shared", wide, narrowName)
+		}
+		_, right := abs(button(p.w, ColLastSeen.Title()))
+		if right < 1600 {
+			t.Errorf("the last column ends at x=%.0f in an 1800-pixel window: empty space left", right)
+		}
+	})
+}
+
+func nameCellWidth(w fyne.Window) float32 {
+	for _, cl := range cellsOnScreen(w) {
+		if cl.col == ColName {
+			return cl.Size().Width
+		}
+	}
+	return 0
+}
