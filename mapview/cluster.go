@@ -9,12 +9,14 @@ import (
 )
 
 // Marker is one point on the map. The widget knows nothing of what it stands for: ID is handed back
-// on tap, Color paints it, Attention makes any cluster holding it red.
+// on tap, Color paints it, Attention counts it in its cluster's red badge, Stale draws it faded
+// (an old last known location).
 type Marker struct {
 	ID        string
 	Lat, Lon  float64
 	Color     color.Color
 	Attention bool
+	Stale     bool
 }
 
 // worldPoint is a marker projected into normalized Web Mercator: x and y in [0, 1].
@@ -49,9 +51,11 @@ func clamp01(v float64) float64 {
 type Cluster struct {
 	X, Y      float64
 	Count     int
-	Attention bool
-	Color     color.NRGBA // the members' colour when they share one, else ClusterColor
-	members   []int32     // indices into the marker slice
+	Attention bool // any member needs attention
+	// AttentionCount is how many members need attention: the cluster's red badge.
+	AttentionCount int
+	Color          color.NRGBA // the members' colour when they share one, else ClusterColor
+	members        []int32     // indices into the marker slice
 }
 
 // Members returns the indices (into the slice given to the clusterer) of the cluster's markers.
@@ -106,6 +110,7 @@ func (c *clusterer) cluster(pts []worldPoint, colors []color.NRGBA, attention []
 		c.sumY[ci] += p.y
 		if attention[i] {
 			cl.Attention = true
+			cl.AttentionCount++
 		}
 		if cl.Color != colors[i] {
 			cl.Color = ClusterColor
@@ -184,6 +189,7 @@ func (c *clusterer) merge(cellsPerWorld float64) {
 		a, b := &c.out[r], &c.out[i]
 		a.Count += b.Count
 		a.Attention = a.Attention || b.Attention
+		a.AttentionCount += b.AttentionCount
 		if a.Color != b.Color {
 			a.Color = ClusterColor
 		}

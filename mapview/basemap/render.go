@@ -27,6 +27,9 @@ var (
 	countries50m []byte
 )
 
+// Attribution credits the data the built-in basemap draws (see docs/map.md).
+const Attribution = "Built-in map: Natural Earth, US Census Bureau, SimpleMaps (CC BY 4.0)"
+
 // Colours of the offline basemap, close to OpenStreetMap's so switching sources does not jar.
 var (
 	SeaColor   = color.RGBA{0xaa, 0xd3, 0xdf, 0xff}

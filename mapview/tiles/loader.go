@@ -118,7 +118,7 @@ func (l *Loader) SetOnLoad(f func(t maptile.Tile)) {
 // Attribution is the credit line the map must show.
 func (l *Loader) Attribution() string {
 	if l.src == nil {
-		return "Natural Earth"
+		return basemap.Attribution
 	}
 	return l.src.Attribution()
 }
