@@ -32,13 +32,23 @@ func newPage(t *testing.T, svc session.Fleet, opts Options, size fyne.Size) *pag
 	t.Helper()
 	p := &page{loop: uitest.NewLoop(t)}
 	opts.UI = p.loop.Do
-	p.loop.Run(func() {
+	p.run(t, func() {
 		p.c = New(svc, opts)
 		p.w = test.NewTempWindow(t, p.c.Content())
 		p.w.Resize(size)
 	})
 	t.Cleanup(p.c.Close)
 	return p
+}
+
+// run runs f on the loop; a t.Fatal inside f ends the test here, on the test goroutine.
+func (p *page) run(t *testing.T, f func()) {
+	t.Helper()
+	finished := false
+	p.loop.Run(func() { f(); finished = true })
+	if !finished {
+		t.FailNow()
+	}
 }
 
 // waitView waits until ok holds over a view with no search in flight.
@@ -100,14 +110,14 @@ func TestTypingFiltersRows(t *testing.T) {
 		fyne.NewSize(1300, 700))
 	c, w := p.c, p.w
 
-	p.loop.Run(func() {
+	p.run(t, func() {
 		if got := c.CountText(); got != "2,000 of 2,000 units" {
 			t.Fatalf("count before typing = %q", got)
 		}
 		c.FocusSearch(w)
 	})
 	for _, text := range []string{"okafor", "ADA.", "quarry 1", "D180-0"} {
-		p.loop.Run(func() {
+		p.run(t, func() {
 			c.w.search.SetText("")
 			test.Type(c.w.search, text)
 		})
@@ -116,7 +126,7 @@ func TestTypingFiltersRows(t *testing.T) {
 			t.Fatalf("%q matches %d of %d: a useless probe", text, len(exp), len(devs))
 		}
 		p.waitView(t, "search "+text, func() bool { return c.filter.Text == text && len(c.v.rows) == len(exp) })
-		p.loop.Run(func() {
+		p.run(t, func() {
 			if got := viewIDs(c); strings.Join(got, ",") != strings.Join(exp, ",") {
 				t.Fatalf("%q: rows %v, want %v", text, got[:3], exp[:3])
 			}
@@ -134,12 +144,12 @@ func TestTypingFiltersRows(t *testing.T) {
 
 	// An exact ID narrows to one unit, and Enter in the search box opens it.
 	id := devs[1234].ID
-	p.loop.Run(func() {
+	p.run(t, func() {
 		c.w.search.SetText("")
 		test.Type(c.w.search, id)
 	})
 	p.waitView(t, "search by ID", func() bool { return c.filter.Text == id && len(c.v.rows) == 1 })
-	p.loop.Run(func() {
+	p.run(t, func() {
 		w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 		if len(opened) != 1 || opened[0] != id {
 			t.Fatalf("Enter opened %v, want [%s]", opened, id)
@@ -154,7 +164,7 @@ func TestSelectionKeyboardAndManageButton(t *testing.T) {
 	p := newPage(t, svc, Options{OnManage: func(id string) { opened = append(opened, id) }, Debounce: 5 * time.Millisecond},
 		fyne.NewSize(1300, 700))
 	c, w := p.c, p.w
-	p.loop.Run(func() {
+	p.run(t, func() {
 		manage := button(w, "Manage")
 		if manage == nil || !manage.Disabled() {
 			t.Fatal("Manage must be there and disabled with nothing selected")
@@ -210,7 +220,7 @@ func TestSortAndChips(t *testing.T) {
 	c, w := p.c, p.w
 
 	// Tapping the "Last seen" header sorts most recent first; again reverses.
-	p.loop.Run(func() {
+	p.run(t, func() {
 		hdr := button(w, ColLastSeen.Title())
 		if hdr == nil {
 			t.Fatal("no Last seen header")
@@ -218,7 +228,7 @@ func TestSortAndChips(t *testing.T) {
 		test.Tap(hdr)
 	})
 	p.waitView(t, "sort", func() bool { return c.sort == Sort{Col: ColLastSeen} })
-	p.loop.Run(func() {
+	p.run(t, func() {
 		view := c.View()
 		for i := 1; i < len(view); i++ {
 			if view[i].LastSeen.After(view[i-1].LastSeen) {
@@ -228,7 +238,7 @@ func TestSortAndChips(t *testing.T) {
 		test.Tap(button(w, ColLastSeen.Title()))
 	})
 	p.waitView(t, "reverse sort", func() bool { return c.sort.Desc })
-	p.loop.Run(func() {
+	p.run(t, func() {
 		view := c.View()
 		if !view[0].LastSeen.Before(view[len(view)-1].LastSeen) {
 			t.Fatal("reversed sort does not start with the longest silent")
@@ -238,7 +248,7 @@ func TestSortAndChips(t *testing.T) {
 	})
 	exp := expected(devs, "", func(d fleet.Device) bool { return d.HealthAt(now0) == fleet.HealthLost })
 	p.waitView(t, "lost chip", func() bool { return len(c.v.rows) == len(exp) && len(c.filter.Health) == 1 })
-	p.loop.Run(func() {
+	p.run(t, func() {
 		got := viewIDs(c)
 		slices.Sort(got)
 		if !slices.Equal(got, exp) {
@@ -254,7 +264,7 @@ func TestSortAndChips(t *testing.T) {
 		t.Fatal("no lost Ultra unit in the generated fleet: a useless probe")
 	}
 	fw := devs[0].Firmware
-	p.loop.Run(func() {
+	p.run(t, func() {
 		if want := fmt.Sprintf("%d of 1,500 units", len(exp)); c.CountText() != want {
 			t.Fatalf("count %q, want %q", c.CountText(), want)
 		}
@@ -264,7 +274,7 @@ func TestSortAndChips(t *testing.T) {
 		return d.HealthAt(now0) == fleet.HealthLost && d.Console == fleet.ConsoleUltra && d.Firmware == fw
 	})
 	p.waitView(t, "firmware pick", func() bool { return len(c.filter.Firmware) == 1 && len(c.v.rows) == len(exp) })
-	p.loop.Run(func() { test.Tap(button(w, "Clear filters")) })
+	p.run(t, func() { test.Tap(button(w, "Clear filters")) })
 	p.waitView(t, "clear", func() bool { return len(c.v.rows) == len(devs) })
 }
 
@@ -274,7 +284,7 @@ func TestOnlyVisibleRowsBuilt(t *testing.T) {
 	svc, _ := uitest.Offline(t, 100_000, now0)
 	p := newPage(t, svc, Options{}, fyne.NewSize(1300, 800))
 	c, w := p.c, p.w
-	p.loop.Run(func() {
+	p.run(t, func() {
 		if c.CountText() != "100,000 of 100,000 units" {
 			t.Fatalf("count %q", c.CountText())
 		}
@@ -325,7 +335,7 @@ func TestLiveUpdatesKeepSelectionAndScroll(t *testing.T) {
 	var before int
 	var sel string
 	var startIx *fleet.Index
-	p.loop.Run(func() {
+	p.run(t, func() {
 		c.w.table.ScrollTo(widget.TableCellID{Row: 60, Col: 0})
 		before = top()
 		if before < 30 {
@@ -337,7 +347,7 @@ func TestLiveUpdatesKeepSelectionAndScroll(t *testing.T) {
 	})
 	// Wait for syncs to replace the snapshot a few times (units report every simulated minute).
 	p.waitView(t, "live updates", func() bool { return c.v.ix != startIx })
-	p.loop.Run(func() {
+	p.run(t, func() {
 		changed := 0
 		for _, d := range c.View() {
 			if old, ok := startIx.Get(d.ID); ok && !old.LastSeen.Equal(d.LastSeen) {

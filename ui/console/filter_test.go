@@ -24,13 +24,13 @@ func TestFilterSharedWithAnotherPage(t *testing.T) {
 	c, w := p.c, p.w
 
 	// Typing: one report once typing pauses, carrying the text.
-	p.loop.Run(func() {
+	p.run(t, func() {
 		c.FocusSearch(w)
 		test.Type(c.w.search, "okafor")
 	})
 	p.loop.Eventually(t, 10*time.Second, "the typed search to be reported", func() bool { return len(reported) > 0 })
 	var n int
-	p.loop.Run(func() {
+	p.run(t, func() {
 		if last := reported[len(reported)-1]; last.Text != "okafor" {
 			t.Fatalf("reported %+v after typing okafor", last)
 		}
@@ -56,7 +56,7 @@ func TestFilterSharedWithAnotherPage(t *testing.T) {
 		t.Fatal("a useless probe: nothing matches")
 	}
 	p.waitView(t, "the other page's filter", func() bool { return slices.Equal(viewIDs(c), exp) })
-	p.loop.Run(func() {
+	p.run(t, func() {
 		// No debounce is pending: a search box echo of SetFilter would have armed one.
 		if c.stopDebounce != nil || len(reported) != n {
 			t.Fatalf("SetFilter was reported back: %+v", reported[n:])

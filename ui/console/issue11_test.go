@@ -45,7 +45,7 @@ func TestManageNeverOpensAFilteredOutUnit(t *testing.T) {
 		t.Fatal("the generated fleet has no D100 or no D180: a useless probe")
 	}
 	prefix := other[:len(other)-2] // e.g. D180-000: several D180 units, no D100
-	p.loop.Run(func() {
+	p.run(t, func() {
 		c.Select(picked)
 		if c.Selected() != picked || button(w, "Manage").Disabled() {
 			t.Fatalf("selecting %s: selected %q", picked, c.Selected())
@@ -86,7 +86,7 @@ func TestManageNeverOpensAFilteredOutUnit(t *testing.T) {
 		test.Tap(clear)
 	})
 	p.waitView(t, "the cleared search", func() bool { return len(c.v.rows) == len(devs) && c.SearchText() == "" })
-	p.loop.Run(func() {
+	p.run(t, func() {
 		if c.w.empty.content.Visible() {
 			t.Fatal("the empty message stays after clearing")
 		}
@@ -117,9 +117,9 @@ func TestOfflineUnitSaysOffline(t *testing.T) {
 		t.Fatal("no offline unit in the generated fleet")
 	}
 	p := newPage(t, svc, Options{Debounce: time.Millisecond}, fyne.NewSize(1300, 700))
-	p.loop.Run(func() { p.c.SetSearch(off.ID) })
+	p.run(t, func() { p.c.SetSearch(off.ID) })
 	p.waitView(t, "the offline unit alone", func() bool { return len(p.c.v.rows) == 1 })
-	p.loop.Run(func() {
+	p.run(t, func() {
 		got := map[Column]string{}
 		for _, cl := range cellsOnScreen(p.w) {
 			if cl.row == 0 {
@@ -155,7 +155,7 @@ func TestColumnsShareTheWidth(t *testing.T) {
 		return pos.X, pos.X + o.Size().Width
 	}
 	var narrowName float32
-	p.loop.Run(func() {
+	p.run(t, func() {
 		for _, name := range []string{"Clear filters", ColLastSeen.Title(), "Manage"} {
 			b := button(p.w, name)
 			if b == nil {
@@ -168,7 +168,7 @@ func TestColumnsShareTheWidth(t *testing.T) {
 		narrowName = nameCellWidth(p.w)
 		p.w.Resize(fyne.NewSize(1800, 800))
 	})
-	p.loop.Run(func() {
+	p.run(t, func() {
 		wide := nameCellWidth(p.w)
 		if wide < narrowName*1.5 {
 			t.Errorf("name column %.0f wide at 1800 px, %.0f at 1000 px: the width is not shared", wide, narrowName)
