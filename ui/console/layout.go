@@ -20,9 +20,6 @@ type shareWidth struct {
 	width float32
 }
 
-// minShare keeps a column readable in a narrow window: below it the table scrolls sideways.
-const minShare = 0.55
-
 func (l *shareWidth) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
 
 func (l *shareWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
@@ -37,16 +34,43 @@ func (l *shareWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-// columnWidths shares avail among the columns by weight, each at least minShare of its weight.
+// minWidth is the narrowest a column gets when the width is shared: an ID, a version or "Offline
+// since 14:05" must stay whole; names and emails may shrink (the details line shows them whole).
+func (c Column) minWidth() float32 {
+	return [...]float32{104, 112, 112, 84, 100, 60, 56, 56, 68, 84}[c]
+}
+
+// columnWidths shares avail among the columns by weight (Column.width), none narrower than its
+// minWidth: the space a column needs beyond its share comes from the others, by weight. When even
+// the minimums do not fit, the table scrolls sideways.
 func columnWidths(avail float32) []float32 {
-	var sum float32
-	for col := Column(0); col < numColumns; col++ {
-		sum += col.width() + theme.Padding()
-	}
-	scale := max(avail/sum, minShare)
+	pad := theme.Padding()
+	avail -= pad * float32(numColumns)
 	out := make([]float32, numColumns)
-	for col := Column(0); col < numColumns; col++ {
-		out[col] = col.width() * scale
+	fixed := make([]bool, numColumns)
+	for range numColumns {
+		var free, weight float32
+		free = avail
+		for col := Column(0); col < numColumns; col++ {
+			if fixed[col] {
+				free -= out[col]
+			} else {
+				weight += col.width()
+			}
+		}
+		changed := false
+		for col := Column(0); col < numColumns; col++ {
+			if fixed[col] {
+				continue
+			}
+			out[col] = col.width() * max(free, 0) / weight
+			if out[col] < col.minWidth() {
+				out[col], fixed[col], changed = col.minWidth(), true, true
+			}
+		}
+		if !changed {
+			break
+		}
 	}
 	return out
 }
