@@ -2,8 +2,10 @@ package console
 
 import (
 	"fmt"
+	"image/color"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -86,9 +88,12 @@ type emptyState struct {
 func newEmptyState(c *Console) *emptyState {
 	e := &emptyState{msg: widget.NewLabel("")}
 	e.msg.Alignment = fyne.TextAlignCenter
-	e.msg.Wrapping = fyne.TextWrapWord
 	e.clear = widget.NewButtonWithIcon("Clear search", theme.ContentClearIcon(), c.clearAll)
-	e.content = container.NewVBox(container.NewPadded(e.msg), container.NewCenter(e.clear))
+	// Below the table's header row, centred, on a card so the empty columns do not cross it.
+	card := widget.NewCard("", "", container.NewVBox(e.msg, container.NewCenter(e.clear)))
+	header := canvas.NewRectangle(color.Transparent)
+	header.SetMinSize(fyne.NewSize(0, 3*theme.Padding()+theme.TextSize()*2))
+	e.content = container.NewBorder(header, nil, nil, nil, container.NewVBox(container.NewCenter(card)))
 	e.content.Hide()
 	return e
 }

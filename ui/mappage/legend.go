@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/fleetdesk/fleetdesk/app/fleet"
@@ -51,23 +52,31 @@ func (o *otherFilters) show(f fleet.Filter) {
 }
 
 // legend explains the markers in the dealer guide's words and the Fleet Console's: the colours,
-// the cluster's red badge, and a faded old location.
+// the cluster's red badge, and a faded old location. Compact caption-size rows, so it covers
+// little of the map.
 func legend() fyne.CanvasObject {
-	row := func(dot *canvas.Circle, text string) fyne.CanvasObject {
-		if dot.StrokeColor == nil {
-			dot.StrokeColor = color.White
-		}
-		dot.StrokeWidth = 1.5
-		return container.NewHBox(container.NewCenter(container.NewGridWrap(fyne.NewSize(12, 12), dot)),
-			widget.NewLabel(text))
+	dot := func(c color.Color, stroke color.Color) *canvas.Circle {
+		d := canvas.NewCircle(c)
+		d.StrokeColor = stroke
+		d.StrokeWidth = 1.5
+		return d
 	}
-	faded := canvas.NewCircle(color.NRGBA{GreenColor.R, GreenColor.G, GreenColor.B, 0x70})
-	faded.StrokeColor = GreenColor
-	box := container.NewVBox(
-		row(canvas.NewCircle(GreenColor), "Reporting normally (a late heartbeat too)"),
-		row(canvas.NewCircle(RedColor), "Needs attention or lost contact (offline)"),
-		row(canvas.NewCircle(RedColor), "Red badge on a group: how many of its units need attention"),
-		row(faded, "Faded: last known location over a day old"),
+	row := func(sym fyne.CanvasObject, text string) fyne.CanvasObject {
+		t := canvas.NewText(text, theme.Color(theme.ColorNameForeground))
+		t.TextSize = theme.CaptionTextSize()
+		return container.NewHBox(container.NewCenter(container.NewGridWrap(fyne.NewSize(14, 14), sym)), t)
+	}
+	// The badge symbol: a green group with a small red dot at its top right, as the map draws it.
+	badge := container.NewWithoutLayout(dot(GreenColor, color.White), dot(RedColor, color.White))
+	badge.Objects[0].Resize(fyne.NewSize(12, 12))
+	badge.Objects[0].Move(fyne.NewPos(0, 2))
+	badge.Objects[1].Resize(fyne.NewSize(7, 7))
+	badge.Objects[1].Move(fyne.NewPos(8, 0))
+	box := container.New(layout.NewCustomPaddedVBoxLayout(0),
+		row(dot(GreenColor, color.White), "Reporting normally (a late heartbeat too)"),
+		row(dot(RedColor, color.White), "Needs attention or lost contact (offline)"),
+		row(badge, "Red badge on a group: how many of its units need attention"),
+		row(dot(color.NRGBA{GreenColor.R, GreenColor.G, GreenColor.B, 0x70}, GreenColor), "Faded: last known location over a day old"),
 	)
 	return container.NewStack(newPanelBg(), container.NewPadded(box))
 }
