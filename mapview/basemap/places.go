@@ -92,7 +92,7 @@ var (
 const (
 	labelSize     = 11 // px
 	maxLabelZoom  = 12 // deeper zooms reuse this zoom's choice: every place fits by then
-	labelDotR     = 2.0
+	labelDotR     = 2
 	labelGapPx    = 4 // between the dot and the text
 	labelMarginPx = 6 // free space kept around each label so neighbours do not touch
 )
@@ -188,14 +188,19 @@ func (l *Labels) draw(dst *image.RGBA, z int, tx, ty uint32) {
 	if l == nil || z < 3 {
 		return
 	}
+	l.drawAt(dst, z, float64(tx)*TileSize, float64(ty)*TileSize)
+}
+
+// drawAt paints zoom z's labels that touch dst, whose top left is (ox, oy) in world pixels.
+func (l *Labels) drawAt(dst *image.RGBA, z int, ox, oy float64) {
 	// Deeper than maxLabelZoom the picks are scaled: positions move apart, boxes keep their size.
 	f := math.Exp2(float64(z - min(z, maxLabelZoom)))
-	ox, oy := float64(tx)*TileSize, float64(ty)*TileSize
+	dw, dh := float64(dst.Bounds().Dx()), float64(dst.Bounds().Dy())
 	var hits []label
 	for _, lb := range l.at(z) {
 		x, y := lb.x*f, lb.y*f
 		w := lb.x1 - lb.x0
-		if x+w < ox || x-2*labelMarginPx > ox+TileSize || y+16 < oy || y-16 > oy+TileSize {
+		if x+w < ox || x-2*labelMarginPx > ox+dw || y+16 < oy || y-16 > oy+dh {
 			continue
 		}
 		lb.x, lb.y = x-ox, y-oy
@@ -209,10 +214,13 @@ func (l *Labels) draw(dst *image.RGBA, z int, tx, ty uint32) {
 	asc := l.face.Metrics().Ascent.Ceil()
 	d := font.Drawer{Dst: dst, Face: l.face}
 	for _, lb := range hits {
-		dot := image.Rect(int(lb.x-labelDotR), int(lb.y-labelDotR), int(lb.x+labelDotR)+1, int(lb.y+labelDotR)+1)
+		// Floor, not int(): a label's position is negative in the tile right of or below its
+		// place, and must round the same way there so the two halves meet.
+		px, py := int(math.Floor(lb.x)), int(math.Floor(lb.y))
+		dot := image.Rect(px-labelDotR, py-labelDotR, px+labelDotR+1, py+labelDotR+1)
 		draw.Draw(dst, dot.Inset(-1), &image.Uniform{haloColor}, image.Point{}, draw.Over)
 		draw.Draw(dst, dot, &image.Uniform{LabelColor}, image.Point{}, draw.Src)
-		bx, by := int(lb.x)+labelGapPx, int(lb.y)+asc/2-1
+		bx, by := px+labelGapPx, py+asc/2-1
 		d.Src = &image.Uniform{haloColor}
 		for _, off := range [...][2]int{{-1, 0}, {1, 0}, {0, -1}, {0, 1}, {-1, -1}, {1, 1}, {-1, 1}, {1, -1}} {
 			d.Dot = fixed.P(bx+off[0], by+off[1])

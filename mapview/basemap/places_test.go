@@ -3,6 +3,7 @@ package basemap
 import (
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"testing"
 
@@ -71,4 +72,43 @@ func differ(a, b *image.RGBA) int {
 		}
 	}
 	return n
+}
+
+// A label that crosses a tile edge is drawn in both tiles so that the halves meet: the two tiles'
+// labels side by side are exactly the pair drawn as one image.
+func TestLabelsMeetAcrossTileEdges(t *testing.T) {
+	r, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const z = 6
+	crossed := 0
+	for _, lb := range r.labels.at(z) {
+		tx := int(math.Floor(lb.x / TileSize))
+		if int(math.Floor((lb.x+50)/TileSize)) == tx {
+			continue // wants a label that runs over its tile's right edge
+		}
+		crossed++
+		ty := math.Floor(lb.y/TileSize) * TileSize
+		left := image.NewRGBA(image.Rect(0, 0, TileSize, TileSize))
+		right := image.NewRGBA(image.Rect(0, 0, TileSize, TileSize))
+		r.labels.drawAt(left, z, float64(tx)*TileSize, ty)
+		r.labels.drawAt(right, z, float64(tx+1)*TileSize, ty)
+		stitched := image.NewRGBA(image.Rect(0, 0, 2*TileSize, TileSize))
+		for y := 0; y < TileSize; y++ {
+			copy(stitched.Pix[y*stitched.Stride:], left.Pix[y*left.Stride:(y+1)*left.Stride])
+			copy(stitched.Pix[y*stitched.Stride+4*TileSize:], right.Pix[y*right.Stride:(y+1)*right.Stride])
+		}
+		whole := image.NewRGBA(stitched.Bounds())
+		r.labels.drawAt(whole, z, float64(tx)*TileSize, ty)
+		if n := differ(stitched, whole); n > 0 {
+			t.Fatalf("label %q across tiles %d/%d: %d pixels differ from one continuous drawing", lb.name, tx, tx+1, n)
+		}
+		if crossed == 5 {
+			return
+		}
+	}
+	if crossed == 0 {
+		t.Fatal("no label crosses a tile edge at zoom 6: a useless probe")
+	}
 }

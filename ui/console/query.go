@@ -34,7 +34,7 @@ func (c Column) Title() string {
 
 // width is the column's share of the table's width (its width in a 1,450-unit-wide table).
 func (c Column) width() float32 {
-	return [...]float32{150, 160, 125, 210, 250, 110, 80, 80, 90, 105}[c]
+	return [...]float32{185, 165, 125, 200, 240, 105, 80, 80, 90, 105}[c]
 }
 
 // Sort is the table's order: a column and a direction.
