@@ -106,7 +106,8 @@ func (l *Loader) Close() error {
 }
 
 // SetOnLoad sets the function called from a worker goroutine after a requested tile lands in
-// memory; nil stops the calls. The widget hands it to fyne.Do; it must not block.
+// memory; nil stops the calls. The widget hands it to its dispatcher (the page's runner); it must
+// not block.
 func (l *Loader) SetOnLoad(f func(t maptile.Tile)) {
 	if f == nil {
 		l.onLoad.Store(nil)

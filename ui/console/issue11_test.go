@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -212,4 +213,31 @@ func TestColumnWidthsKeepMinimums(t *testing.T) {
 			t.Errorf("at %.0f the columns take %.0f", avail, sum)
 		}
 	}
+}
+
+// Issue 11 item 19: a truncated cell's full text shows while the pointer is over its row.
+func TestHoverShowsTheRowInFull(t *testing.T) {
+	test.NewTempApp(t)
+	svc, _ := uitest.Offline(t, 50, now0)
+	p := newPage(t, svc, Options{}, fyne.NewSize(920, 650))
+	p.run(t, func() {
+		var email *cell
+		for _, cl := range cellsOnScreen(p.w) {
+			if cl.col == ColEmail && cl.row == 3 {
+				email = cl
+			}
+		}
+		if email == nil {
+			t.Fatal("row 3 not on screen")
+		}
+		full := p.c.View()[3].CustomerEmail
+		email.MouseIn(&desktop.MouseEvent{})
+		if !strings.Contains(p.c.w.details.Text, full) {
+			t.Fatalf("hovering row 3 shows %q, want its email %q", p.c.w.details.Text, full)
+		}
+		email.MouseOut()
+		if strings.Contains(p.c.w.details.Text, full) {
+			t.Fatal("the hovered row stays on the details line after the pointer left")
+		}
+	})
 }

@@ -4,12 +4,12 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/mapview"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // showCard opens the card of one unit: who it is, its connection and health in the Fleet
@@ -18,11 +18,8 @@ func (p *Page) showCard(d fleet.Device) {
 	p.cardID = d.ID
 	p.Map.SetSelected(d.ID)
 	h := d.HealthAt(p.now)
-	dot := canvas.NewCircle(GreenColor)
-	if h.NeedsAttention() {
-		dot.FillColor = RedColor
-	}
-	dotBox := container.NewGridWrap(fyne.NewSize(12, 12), dot)
+	// The Fleet Console's dot for this health: one look for one classification on both pages.
+	dotBox := container.NewGridWrap(fyne.NewSize(kit.DotSize, kit.DotSize), kit.NewDot(h))
 	title := widget.NewLabelWithStyle(d.ID, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	closeBtn := widget.NewButtonWithIcon("", theme.CancelIcon(), p.closeCard)
 	closeBtn.Importance = widget.LowImportance
