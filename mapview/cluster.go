@@ -9,12 +9,14 @@ import (
 )
 
 // Marker is one point on the map. The widget knows nothing of what it stands for: ID is handed back
-// on tap, Color paints it, Attention makes any cluster holding it red.
+// on tap, Color paints it, Attention counts it in its cluster's red badge, Stale draws it faded
+// (an old last known location).
 type Marker struct {
 	ID        string
 	Lat, Lon  float64
 	Color     color.Color
 	Attention bool
+	Stale     bool
 }
 
 // worldPoint is a marker projected into normalized Web Mercator: x and y in [0, 1].

@@ -25,7 +25,8 @@ func newBenchMap(b *testing.B) (*Map, func()) {
 }
 
 // TestGoldenBasemapWithMarkers renders the widget over the offline basemap with single markers,
-// a red cluster and a green cluster, in the fixed test theme, and compares it with the master
+// a green cluster with a red badge (one of its four needs attention) and a green cluster, over
+// state borders and place names, in the fixed test theme, and compares it with the master
 // in testdata/ (a mismatch writes the actual image to testdata/failed/).
 func TestGoldenBasemapWithMarkers(t *testing.T) {
 	test.NewTempApp(t)
@@ -35,7 +36,7 @@ func TestGoldenBasemapWithMarkers(t *testing.T) {
 	for i := 0; i < 6; i++ { // a green cluster near Madrid
 		ms = append(ms, Marker{ID: "m" + string(rune('a'+i)), Lat: 40.4 + float64(i)*0.05, Lon: -3.7 + float64(i)*0.04, Color: greenC})
 	}
-	for i := 0; i < 4; i++ { // a red cluster near Berlin: one member needs attention
+	for i := 0; i < 4; i++ { // near Berlin: one member needs attention, a red badge "1"
 		ms = append(ms, Marker{ID: "b" + string(rune('a'+i)), Lat: 52.5 + float64(i)*0.03, Lon: 13.4, Color: greenC, Attention: i == 2})
 	}
 	ms = append(ms,

@@ -11,7 +11,6 @@ import (
 	"math"
 	"runtime"
 	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,8 +25,9 @@ import (
 	"github.com/paulmach/orb/maptile"
 )
 
-// Colours the widget uses for clusters. A cluster with any attention member is AttentionColor;
-// a cluster whose members share a colour takes it; a mixed one is ClusterColor.
+// Colours the widget uses for clusters (see BodyColor): a cluster whose members all need attention
+// is AttentionColor; one whose other members share a colour takes it, with a red badge counting
+// the members that need attention; a mixed one is ClusterColor.
 var (
 	AttentionColor = color.NRGBA{0xd3, 0x2f, 0x2f, 0xff}
 	ClusterColor   = color.NRGBA{0x3b, 0x6e, 0xb5, 0xff}
@@ -73,7 +73,7 @@ type Map struct {
 	autoFit    bool // until the dealer moves the view, layouts (window resizes) re-fit the markers
 	scrollAcc  float32
 	queued     atomic.Bool
-	post       func(func()) // fyne.Do; tests substitute a queue they drain themselves
+	post       func(func()) // the page's UI goroutine (SetDispatcher); nil drops wake-ups
 }
 
 type clusterKey struct {
@@ -89,7 +89,7 @@ type hit struct {
 // New creates a map over loader, centred on the world at zoom 2. The caller keeps ownership of
 // the loader.
 func New(loader *tiles.Loader) *Map {
-	m := &Map{zoom: 2, center: worldPoint{0.5, 0.5}, minZoom: 0, maxZoom: 19, post: fyne.Do}
+	m := &Map{zoom: 2, center: worldPoint{0.5, 0.5}, minZoom: 0, maxZoom: 19}
 	m.ExtendBaseWidget(m)
 	m.setLoader(loader, false)
 	return m
@@ -115,11 +115,11 @@ func (m *Map) setLoader(l *tiles.Loader, owned bool) {
 	}
 	l.SetOnLoad(func(maptile.Tile) {
 		// Many tiles land at once; one refresh per UI frame is enough.
-		if m.queued.CompareAndSwap(false, true) {
-			m.post(func() {
-				m.queued.Store(false)
-				m.Refresh()
-			})
+		if m.queued.CompareAndSwap(false, true) && !m.wake(func() {
+			m.queued.Store(false)
+			m.Refresh()
+		}) {
+			m.queued.Store(false)
 		}
 	})
 	if old != nil && old != l {
@@ -148,9 +148,19 @@ func (m *Map) SetTileConfig(cfg tiles.Config) error {
 	return nil
 }
 
-// SetDispatcher sets how a tile arriving on a loader goroutine reaches the UI goroutine (the
-// default is fyne.Do). Tests and headless renderers queue or drop these refreshes instead.
+// SetDispatcher sets how a tile arriving on a loader goroutine reaches the UI goroutine: the page
+// passes its kit.Runner's Do. Until it is set, arriving tiles wait for the next refresh (a pan,
+// a zoom, new markers); tests and headless renderers queue or drop these refreshes instead.
 func (m *Map) SetDispatcher(post func(func())) { m.post = post }
+
+// wake runs f on the UI goroutine through the dispatcher, if there is one.
+func (m *Map) wake(f func()) bool {
+	if m.post == nil {
+		return false
+	}
+	m.post(f)
+	return true
+}
 
 // Loader is the map's current tile loader.
 func (m *Map) Loader() *tiles.Loader { return m.loader }
@@ -497,15 +507,12 @@ func (m *Map) CreateRenderer() fyne.WidgetRenderer {
 }
 
 type tileObj struct {
-	img  *canvas.Image
-	src  image.Image
-	rect image.Rectangle
-	seen int
-}
-
-type markerObj struct {
-	dot   *canvas.Circle
-	label *canvas.Text
+	img    *canvas.Image
+	src    image.Image
+	rect   image.Rectangle
+	seen   int
+	origin tiles.Origin // what the drawn image came from, for the attribution
+	failed bool         // the source could not give this tile; a stand-in is drawn
 }
 
 type mapRenderer struct {
@@ -603,6 +610,7 @@ func (r *mapRenderer) update(size fyne.Size) {
 				o.img.Refresh()
 			}
 			o.seen = r.frame
+			o.origin, o.failed = m.drawnOrigin(t)
 			o.img.Move(fyne.NewPos(float32(float64(tx*tileSize)-left), float32(float64(ty*tileSize)-top)))
 			o.img.Resize(fyne.NewSize(tileSize, tileSize))
 			objs = append(objs, o.img)
@@ -627,7 +635,7 @@ func (r *mapRenderer) update(size fyne.Size) {
 	if standIns && r.retry == nil {
 		// Nothing else may move the view; wake up to fetch what the network could not give.
 		r.retry = time.AfterFunc(retryEvery, func() {
-			m.post(func() {
+			m.wake(func() {
 				r.retry = nil
 				m.Refresh()
 			})
@@ -648,7 +656,6 @@ func (r *mapRenderer) update(size fyne.Size) {
 				}
 			}
 		}
-		var th float32 // a count label's height
 		for ci := range m.visibleClusters() {
 			c := &m.clusters[ci]
 			sx := float32(c.X*world - left)
@@ -665,25 +672,7 @@ func (r *mapRenderer) update(size fyne.Size) {
 			}
 			mo := r.marks[used]
 			used++
-			fill := c.Color
-			if c.Attention > 0 {
-				fill = AttentionColor
-			}
-			mo.dot.FillColor = fill
-			mo.dot.Move(fyne.NewPos(sx-rad, sy-rad))
-			mo.dot.Resize(fyne.NewSize(2*rad, 2*rad))
-			mo.dot.Refresh()
-			objs = append(objs, mo.dot)
-			if c.Count > 1 {
-				mo.label.Text = countLabel(c.Count)
-				if th == 0 { // the same for every label: measure once a frame
-					th = fyne.MeasureText(mo.label.Text, mo.label.TextSize, mo.label.TextStyle).Height
-				}
-				mo.label.Move(fyne.NewPos(sx-rad, sy-th/2))
-				mo.label.Resize(fyne.NewSize(2*rad, th))
-				mo.label.Refresh()
-				objs = append(objs, mo.label)
-			}
+			objs = mo.place(c, sx, sy, rad, m.singleStale(c), objs)
 			if selIdx >= 0 && containsIdx(c.members, selIdx) {
 				rr := rad + 4
 				r.ring.Move(fyne.NewPos(sx-rr, sy-rr))
@@ -699,8 +688,8 @@ func (r *mapRenderer) update(size fyne.Size) {
 	}
 	objs = append(objs, r.ring)
 
-	// Attribution, always visible, bottom right; controls top left.
-	r.attr.Text = m.loader.Attribution()
+	// Attribution of what is drawn, always visible, bottom right; controls top left.
+	r.attr.Text = m.attribution(r.tiles)
 	ts := fyne.MeasureText(r.attr.Text, r.attr.TextSize, r.attr.TextStyle)
 	pad := float32(4)
 	r.attrBg.Resize(fyne.NewSize(ts.Width+2*pad, ts.Height+2))
@@ -713,29 +702,6 @@ func (r *mapRenderer) update(size fyne.Size) {
 	r.controls.Move(fyne.NewPos(theme.Padding()*2, theme.Padding()*2))
 	objs = append(objs, r.attrBg, r.attr, r.controls)
 	r.objects = objs
-}
-
-func newMarkerObj() *markerObj {
-	dot := canvas.NewCircle(defaultColor)
-	dot.StrokeColor = color.White
-	dot.StrokeWidth = 2
-	label := canvas.NewText("", color.White)
-	label.Alignment = fyne.TextAlignCenter
-	label.TextStyle = fyne.TextStyle{Bold: true}
-	label.TextSize = 11
-	return &markerObj{dot: dot, label: label}
-}
-
-func countLabel(n int) string {
-	switch {
-	case n >= 1_000_000:
-		return strconv.Itoa(n/1_000_000) + "M"
-	case n >= 10_000:
-		return strconv.Itoa(n/1000) + "k"
-	case n >= 1000:
-		return strconv.FormatFloat(float64(n)/1000, 'f', 1, 64) + "k"
-	}
-	return strconv.Itoa(n)
 }
 
 func containsIdx(list []int32, v int32) bool {

@@ -163,7 +163,7 @@ func (s *Shell) Start(svc session.Service) {
 	s.signIn = nil
 	s.svc = svc
 	s.console = console.New(svc, console.Options{OnManage: s.OpenManage, Window: s.win, Tick: s.opts.ConsoleTick,
-		OnFilterChanged: s.opts.ConsoleFilterChanged})
+		OnFilterChanged: s.opts.ConsoleFilterChanged, UI: kit.Do})
 	s.slot = container.NewStack(s.console.Content())
 
 	s.pages = orderPages(s.opts.Pages)

@@ -80,7 +80,7 @@ func TestHealthAttentionAndOffline(t *testing.T) {
 		t.Errorf("fault: got %s", got)
 	}
 	d.RunState, d.Online = RunRunning, false
-	if got := d.HealthAt(t0); got != HealthLate || got.NeedsAttention() {
+	if got := d.HealthAt(t0); got != HealthLost || !got.NeedsAttention() {
 		t.Errorf("just went offline: got %s", got)
 	}
 	if d.Reachable(t0) {

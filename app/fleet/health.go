@@ -5,21 +5,58 @@ import (
 	"time"
 )
 
-// Health is the one-word state the console's dot and the map's marker colour show.
+// Health is the one classification of a unit that the Fleet Console's dot, its health chips and
+// the Fleet Map's marker colour all show, in the same words (Label). It refines the connection
+// state the guide asks dealers to check ("Online" / "Offline since …", see Device.Connection):
+// an offline unit is always HealthLost, the guide's "lost contact", and red on the map.
 type Health string
 
 // Health states, from best to worst contact.
 const (
-	HealthLive      Health = "live"      // reported within its transport's normal interval
-	HealthLate      Health = "late"      // missed a heartbeat or two, or just went offline
-	HealthLost      Health = "lost"      // no contact for far longer than its transport explains
-	HealthAttention Health = "attention" // in contact but reporting an alarm or a fault
+	HealthLive      Health = "live"      // online and reported within its transport's normal interval
+	HealthLate      Health = "late"      // online, but missed a heartbeat or two
+	HealthLost      Health = "lost"      // offline, or no contact for far longer than its transport explains
+	HealthAttention Health = "attention" // online but reporting an alarm or a fault
 )
+
+// Label is the state in the guide's words, as every page shows it.
+func (h Health) Label() string {
+	switch h {
+	case HealthLive:
+		return "Reporting normally"
+	case HealthLate:
+		return "Late heartbeat"
+	case HealthLost:
+		return "Lost contact"
+	case HealthAttention:
+		return "Needs attention"
+	}
+	return string(h)
+}
+
+// Rank orders states worst first (0 = lost contact), the order a dealer sorting by health wants:
+// trouble on top.
+func (h Health) Rank() int {
+	switch h {
+	case HealthLost:
+		return 0
+	case HealthAttention:
+		return 1
+	case HealthLate:
+		return 2
+	case HealthLive:
+		return 3
+	}
+	return 4
+}
+
+// CompareHealth orders two states worst first, for sorting.
+func CompareHealth(a, b Health) int { return a.Rank() - b.Rank() }
 
 // AllHealth lists the states in display order.
 var AllHealth = []Health{HealthLive, HealthLate, HealthLost, HealthAttention}
 
-// NeedsAttention is the guide's red marker: needs attention or lost contact.
+// NeedsAttention is the guide's red marker: needs attention or lost contact (offline included).
 func (h Health) NeedsAttention() bool { return h == HealthLost || h == HealthAttention }
 
 // ParseHealth accepts one of live, late, lost, attention.
@@ -65,9 +102,13 @@ func healthOf(d *Device, now time.Time) Health {
 	switch {
 	case d.LastSeen.IsZero() || silent > th.LostAfter:
 		return HealthLost
+	case !d.Online:
+		// The backend says the unit is offline: the guide's "lost contact", whatever the
+		// heartbeat timing says, and any alarm it last reported is stale news.
+		return HealthLost
 	case len(d.Alarms) > 0 || d.RunState == RunFault:
 		return HealthAttention
-	case !d.Online || silent > th.LiveFor:
+	case silent > th.LiveFor:
 		return HealthLate
 	}
 	return HealthLive
@@ -76,6 +117,52 @@ func healthOf(d *Device, now time.Time) Health {
 // Reachable reports whether commands can be expected to reach the unit now.
 func (d Device) Reachable(now time.Time) bool {
 	return d.Online && d.HealthAt(now) != HealthLost
+}
+
+// Connection is the connection state the guide asks dealers to check before acting: "Online" or
+// "Offline since …". A unit the backend still calls online but that has been silent for longer
+// than its transport explains is offline too (the backend's flag is stale), so Connection and
+// Health never disagree: offline is always HealthLost.
+func (d Device) Connection(now time.Time) string {
+	if d.Reachable(now) {
+		return "Online"
+	}
+	if d.LastSeen.IsZero() {
+		return "Offline, never seen"
+	}
+	return "Offline since " + Since(now, d.LastSeen)
+}
+
+// Since renders a past moment for "Offline since …" and "last known location from …": the time
+// today, the day and time this week, the date before that.
+func Since(now, t time.Time) string {
+	t = t.In(now.Location())
+	switch {
+	case now.Sub(t) < 20*time.Hour && t.Day() == now.Day():
+		return t.Format("15:04")
+	case now.Sub(t) < 6*24*time.Hour:
+		return t.Format("Mon 15:04")
+	case t.Year() == now.Year():
+		return t.Format("2 Jan")
+	}
+	return t.Format("2 Jan 2006")
+}
+
+// StaleFix is how old a last known location may be before the map draws it as old: a unit that
+// has not reported its position for a day may have moved.
+const StaleFix = 24 * time.Hour
+
+// FixAge is when the unit's last known location was fixed (its last contact when the fix carries
+// no time) and whether that is older than StaleFix. ok is false when the unit has no position.
+func (d Device) FixAge(now time.Time) (at time.Time, stale, ok bool) {
+	if d.GPS == nil {
+		return time.Time{}, false, false
+	}
+	at = d.GPS.FixTime
+	if at.IsZero() {
+		at = d.LastSeen
+	}
+	return at, at.IsZero() || now.Sub(at) > StaleFix, true
 }
 
 // Ago renders a duration the way the console's "last seen" column does: "just now", "2 min ago",

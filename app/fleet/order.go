@@ -23,6 +23,7 @@ const (
 	SortFirmware
 	SortRunState
 	SortLastSeen
+	SortConnection
 	numSortKeys
 )
 
@@ -33,26 +34,12 @@ type Order struct {
 	Desc bool
 }
 
-// HealthRank orders health worst first: lost, needs attention, late, live. The dealer sorts by
-// health to find trouble.
-func HealthRank(h Health) int {
-	switch h {
-	case HealthLost:
-		return 0
-	case HealthAttention:
-		return 1
-	case HealthLate:
-		return 2
-	}
-	return 3
-}
-
 // Compare is the order's rule for two devices (ignoring direction and the ID tie-break): the
 // simple, per-pair form that the precomputed ranks must agree with.
 func (k SortKey) Compare(a, b *Device, now time.Time) int {
 	switch k {
 	case SortHealth:
-		return HealthRank(healthOf(a, now)) - HealthRank(healthOf(b, now))
+		return CompareHealth(healthOf(a, now), healthOf(b, now))
 	case SortID:
 		return strings.Compare(a.ID, b.ID)
 	case SortName:
@@ -70,6 +57,15 @@ func (k SortKey) Compare(a, b *Device, now time.Time) int {
 	case SortLastSeen:
 		// Ascending = most recently seen first, the way "2 min ago" before "3 h ago" reads.
 		return b.LastSeen.Compare(a.LastSeen)
+	case SortConnection:
+		// Offline first, longest offline first: the same trouble-first order as health.
+		if ra, rb := healthOf(a, now) != HealthLost, healthOf(b, now) != HealthLost; ra != rb {
+			if ra {
+				return 1
+			}
+			return -1
+		}
+		return a.LastSeen.Compare(b.LastSeen)
 	}
 	return 0
 }
@@ -152,11 +148,11 @@ func buildHealth(devs []Device) *health {
 // at is healthOf for device i at now (Unix ns); the same rule, precomputed.
 func (h *health) at(i int, now int64) Health {
 	switch {
-	case now > h.lostAt[i]:
+	case now > h.lostAt[i] || h.flags[i]&flagOffline != 0:
 		return HealthLost
 	case h.flags[i]&flagAttention != 0:
 		return HealthAttention
-	case h.flags[i]&flagOffline != 0 || now > h.lateAt[i]:
+	case now > h.lateAt[i]:
 		return HealthLate
 	}
 	return HealthLive
@@ -185,7 +181,7 @@ func (ix *Index) healthTable() *health {
 	return ix.pre.health
 }
 
-// ranking returns key's ranking (not for SortHealth, which depends on the time).
+// ranking returns key's ranking (not for SortHealth or SortConnection, which depend on the time).
 func (ix *Index) ranking(k SortKey) *ranking {
 	ix.pre.rankOnce[k].Do(func() { ix.pre.ranks[k] = buildRanking(ix.devices, k) })
 	return ix.pre.ranks[k]
@@ -234,6 +230,8 @@ func (ix *Index) order(hits []int, o Order, now time.Time) []int {
 		return hits
 	case SortHealth:
 		return ix.orderByHealth(hits, o.Desc, now)
+	case SortConnection:
+		return ix.orderByConnection(hits, o.Desc, now)
 	}
 	if o.Key < 0 || o.Key >= numSortKeys {
 		return hits
@@ -287,7 +285,7 @@ func (ix *Index) orderByHealth(hits []int, desc bool, now time.Time) []int {
 	var count [5]int
 	rank := make([]uint8, len(hits))
 	for j, p := range hits {
-		rk := uint8(HealthRank(h.at(p, ns)))
+		rk := uint8(h.at(p, ns).Rank())
 		if desc {
 			rk = 3 - rk
 		}
@@ -301,6 +299,24 @@ func (ix *Index) orderByHealth(hits []int, desc bool, now time.Time) []int {
 	for j, p := range hits {
 		out[count[rank[j]]] = p
 		count[rank[j]]++
+	}
+	return out
+}
+
+// orderByConnection puts offline units first, longest offline first (descending: online first,
+// most recently seen first): the last-seen order, partitioned at now, stably.
+func (ix *Index) orderByConnection(hits []int, desc bool, now time.Time) []int {
+	hits = ix.order(hits, Order{Key: SortLastSeen, Desc: !desc}, now)
+	h := ix.healthTable()
+	ns := now.UnixNano()
+	out := make([]int, 0, len(hits))
+	for pass := 0; pass < 2; pass++ {
+		wantOffline := (pass == 0) != desc
+		for _, p := range hits {
+			if (h.at(p, ns) == HealthLost) == wantOffline {
+				out = append(out, p)
+			}
+		}
 	}
 	return out
 }

@@ -120,7 +120,7 @@ func TestRenderBorders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain := New(r.coarse, r.fine)
+	plain := r.WithBorders(nil, nil) // same states and labels, no country borders
 	render := func(rr *Renderer, lon, lat float64, z maptile.Zoom) *image.RGBA {
 		tile := maptile.At(orb.Point{lon, lat}, z)
 		return rr.Render(uint8(z), tile.X, tile.Y)
@@ -207,7 +207,7 @@ func TestBordersStayOnLand(t *testing.T) {
 	b := NewBorders([]Line{{{-7, 38.9}, {-8.5, 39}, {-11, 39.1}}}) // inland Portugal out to the Atlantic
 	tile := maptile.At(orb.Point{-9.2, 38.7}, 6)
 	with := r.WithBorders(b, b).Render(6, tile.X, tile.Y)
-	without := New(r.coarse, r.fine).Render(6, tile.X, tile.Y)
+	without := r.WithBorders(nil, nil).Render(6, tile.X, tile.Y) // same labels and states, no country borders
 	if n := bordered(t, with, without); n < 20 {
 		t.Errorf("only %d border pixels on land", n)
 	}

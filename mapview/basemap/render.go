@@ -25,7 +25,14 @@ var (
 	countries110m []byte
 	//go:embed data/countries-50m.json
 	countries50m []byte
+	// US states from the npm package us-atlas (ISC; US Census Bureau cartographic boundaries,
+	// public domain), for first-level boundaries where a large share of the fleet is.
+	//go:embed data/states-10m.json
+	states10m []byte
 )
+
+// Attribution credits the data the built-in basemap draws (see docs/map.md).
+const Attribution = "Built-in map: Natural Earth, US Census Bureau, SimpleMaps (CC BY 4.0)"
 
 // Colours of the offline basemap, close to OpenStreetMap's so switching sources does not jar.
 var (
@@ -34,7 +41,13 @@ var (
 	CoastColor = color.RGBA{0x7f, 0x9c, 0xa8, 0xff}
 	// BorderColor is a darker land tone: enough to orient by, quieter than the coast.
 	BorderColor = color.RGBA{0xbd, 0xb1, 0xa6, 0xff}
+	// StateColor is a light violet, like OpenStreetMap's administrative lines: a state border
+	// must not be mistaken for a country's.
+	StateColor = color.RGBA{0xb8, 0xa6, 0xc9, 0xff}
 )
+
+// stateZoom is the first zoom that draws state borders: below it they are noise.
+const stateZoom = 3
 
 // detailZoom is the first zoom drawn from the 1:50m data rather than 1:110m.
 const detailZoom = 3
@@ -120,6 +133,16 @@ func projectRing(r Ring) projRing {
 type Renderer struct {
 	coarse, fine   *Layer
 	bCoarse, bFine *Borders
+	states         *Borders // first-level boundaries, from stateZoom on
+	labels         *Labels  // major place names, from zoom 3 on
+}
+
+// WithStates returns a copy of r that also strokes first-level boundaries (states, provinces)
+// from zoom 3 on, and labels places. Either may be nil.
+func (r *Renderer) WithStates(states *Borders, labels *Labels) *Renderer {
+	c := *r
+	c.states, c.labels = states, labels
+	return &c
 }
 
 // New builds a renderer from a coarse layer (used below zoom 3) and a fine one.
@@ -163,7 +186,18 @@ func Default() (*Renderer, error) {
 			defaultErr = fmt.Errorf("embedded 50m countries: %w", err)
 			return
 		}
-		defaultR = New(NewLayer(coarse), NewLayer(fine)).WithBorders(NewBorders(bCoarse), NewBorders(bFine))
+		states, err := DecodeBorders(states10m)
+		if err != nil {
+			defaultErr = fmt.Errorf("embedded states: %w", err)
+			return
+		}
+		labels, err := NewLabels(ParsePlaces(placesTSV))
+		if err != nil {
+			defaultErr = fmt.Errorf("label font: %w", err)
+			return
+		}
+		defaultR = New(NewLayer(coarse), NewLayer(fine)).WithBorders(NewBorders(bCoarse), NewBorders(bFine)).
+			WithStates(NewBorders(states), labels)
 	})
 	return defaultR, defaultErr
 }
@@ -171,9 +205,15 @@ func Default() (*Renderer, error) {
 // TileSize is the edge of a rendered tile in pixels.
 const TileSize = 256
 
-// Render draws tile z/x/y: sea, land, country borders and a coastline. It never fails: a tile outside the world is
-// plain sea.
+// Render draws tile z/x/y: sea, land, state and country borders, a coastline and major place
+// names. It never fails: a tile outside the world is plain sea.
 func (r *Renderer) Render(z uint8, x, y uint32) *image.RGBA {
+	out := r.render(z, x, y)
+	r.labels.draw(out, int(z), x, y)
+	return out
+}
+
+func (r *Renderer) render(z uint8, x, y uint32) *image.RGBA {
 	layer, borders := r.fine, r.bFine
 	if z < detailZoom {
 		layer, borders = r.coarse, r.bCoarse
@@ -218,13 +258,16 @@ func (r *Renderer) Render(z uint8, x, y uint32) *image.RGBA {
 	ras.Draw(mask, mask.Bounds(), image.Opaque, image.Point{})
 
 	// Borders only show on land: they never tint the sea, even where a shared arc runs offshore.
-	var border *image.Alpha
+	var border, state *image.Alpha
 	if mask.Pix[0] != 0 || !allSame(mask.Pix) {
 		border = borders.stroke(scale, ox, oy, size)
+		if z >= stateZoom {
+			state = r.states.stroke(scale, ox, oy, size)
+		}
 	}
 
 	out := image.NewRGBA(image.Rect(0, 0, TileSize, TileSize))
-	if border == nil && allSame(mask.Pix) {
+	if border == nil && state == nil && allSame(mask.Pix) {
 		c := SeaColor
 		if mask.Pix[0] >= 128 {
 			c = LandColor
@@ -244,6 +287,9 @@ func (r *Renderer) Render(z uint8, x, y uint32) *image.RGBA {
 				}
 			}
 			c := lerp(SeaColor, LandColor, a)
+			if state != nil {
+				c = lerp(c, StateColor, int(state.Pix[i])*a/255)
+			}
 			if border != nil {
 				c = lerp(c, BorderColor, int(border.Pix[i])*a/255)
 			}

@@ -106,7 +106,8 @@ func (l *Loader) Close() error {
 }
 
 // SetOnLoad sets the function called from a worker goroutine after a requested tile lands in
-// memory; nil stops the calls. The widget hands it to fyne.Do; it must not block.
+// memory; nil stops the calls. The widget hands it to its dispatcher (the page's runner); it must
+// not block.
 func (l *Loader) SetOnLoad(f func(t maptile.Tile)) {
 	if f == nil {
 		l.onLoad.Store(nil)
@@ -118,7 +119,7 @@ func (l *Loader) SetOnLoad(f func(t maptile.Tile)) {
 // Attribution is the credit line the map must show.
 func (l *Loader) Attribution() string {
 	if l.src == nil {
-		return "Natural Earth"
+		return basemap.Attribution
 	}
 	return l.src.Attribution()
 }

@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
-	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // benchCache fills a real SQLite cache with 100,000 generated units once per benchmark.
@@ -30,8 +29,7 @@ func BenchmarkConsoleColdStart100k(b *testing.B) {
 	test.NewTempApp(b)
 	dir := benchCache(b)
 	var openT, uiT time.Duration
-	kit.Lock()
-	defer kit.Unlock()
+	loop := uitest.NewLoop(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
@@ -41,21 +39,24 @@ func BenchmarkConsoleColdStart100k(b *testing.B) {
 		}
 		t1 := time.Now()
 		openT += t1.Sub(t0)
-		c := New(svc, Options{Debounce: time.Millisecond})
-		done := settled(c)
-		w := test.NewWindow(c.Content())
-		w.Resize(fyne.NewSize(1300, 800))
-		test.Type(c.search, "okafor")
-		for c.filter.Text != "okafor" || c.applied.Load() != c.gen.Load() || c.applied.Load() == 0 {
-			uitest.Recv(done, time.Minute)
-		}
-		if len(c.rows) == 0 || len(c.rows) == 100_000 {
-			b.Fatalf("search kept %d rows", len(c.rows))
+		var c *Console
+		var w fyne.Window
+		loop.Run(func() {
+			c = New(svc, Options{Debounce: time.Millisecond, UI: loop.Do})
+			w = test.NewWindow(c.Content())
+			w.Resize(fyne.NewSize(1300, 800))
+			test.Type(c.w.search, "okafor")
+		})
+		loop.Eventually(b, time.Minute, "the search", func() bool {
+			return c.filter.Text == "okafor" && c.stopDebounce == nil && c.applied.Load() == c.gen.Load() && c.applied.Load() != 0
+		})
+		if n := len(c.v.rows); n == 0 || n == 100_000 {
+			b.Fatalf("search kept %d rows", n)
 		}
 		uiT += time.Since(t1)
 		b.StopTimer()
 		c.Close()
-		w.Close()
+		loop.Run(w.Close)
 		svc.Close()
 		b.StartTimer()
 	}
@@ -70,8 +71,7 @@ func BenchmarkConsoleMemory100k(b *testing.B) {
 	test.NewTempApp(b)
 	dir := benchCache(b)
 	var peak float64
-	kit.Lock()
-	defer kit.Unlock()
+	loop := uitest.NewLoop(b)
 	for i := 0; i < b.N; i++ {
 		runtime.GC()
 		var before, after runtime.MemStats
@@ -80,17 +80,21 @@ func BenchmarkConsoleMemory100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		c := New(svc, Options{})
-		w := test.NewWindow(c.Content())
-		w.Resize(fyne.NewSize(1300, 800))
-		c.table.ScrollToBottom()
+		var c *Console
+		var w fyne.Window
+		loop.Run(func() {
+			c = New(svc, Options{UI: loop.Do})
+			w = test.NewWindow(c.Content())
+			w.Resize(fyne.NewSize(1300, 800))
+			c.w.table.ScrollToBottom()
+		})
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		mb := float64(after.HeapAlloc-before.HeapAlloc) / (1 << 20)
 		peak = max(peak, mb)
 		runtime.KeepAlive(c)
 		c.Close()
-		w.Close()
+		loop.Run(w.Close)
 		svc.Close()
 	}
 	b.ReportMetric(peak, "heap-MB")

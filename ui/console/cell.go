@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -50,6 +51,16 @@ func (cl *cell) Tapped(*fyne.PointEvent) { cl.c.selectRow(cl.row) }
 // DoubleTapped opens the row's Manage page.
 func (cl *cell) DoubleTapped(*fyne.PointEvent) { cl.c.openRow(cl.row) }
 
+// MouseIn shows the hovered row in full on the details line: a truncated name or email can be
+// read without widening its column.
+func (cl *cell) MouseIn(*desktop.MouseEvent) { cl.c.hoverRow(cl.row) }
+
+// MouseMoved is part of desktop.Hoverable.
+func (cl *cell) MouseMoved(*desktop.MouseEvent) {}
+
+// MouseOut gives the details line back to the selected unit.
+func (cl *cell) MouseOut() { cl.c.hoverRow(-1) }
+
 // transparent is the unselected background; one value, so tests can compare against it.
 var transparent color.Color = color.Transparent
 
@@ -85,6 +96,8 @@ func cellText(col Column, d *fleet.Device, now time.Time) string {
 	switch col {
 	case ColHealth:
 		return kit.HealthLabel(d.HealthAt(now))
+	case ColConnection:
+		return d.Connection(now)
 	case ColID:
 		return d.ID
 	case ColName:

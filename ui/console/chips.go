@@ -17,8 +17,9 @@ const (
 	anyFirmware = "Any firmware"
 )
 
-// chips are the filter controls under the search box: toggles for health and console, pickers
-// for model and firmware version.
+// chips are the filter controls under the search box: toggles for health (the guide's words) and
+// firmware console ("X Pro console", so "console" never means this page), pickers for model and
+// firmware version. Two rows, so a 1000-pixel window still shows them all and Clear filters.
 type chips struct {
 	c        *Console
 	health   map[fleet.Health]*widget.Button
@@ -29,12 +30,13 @@ type chips struct {
 	fwKnown  []string
 	fwIndex  *fleet.Index
 	syncing  bool // set while chips are being made to match the filter, so no requery loops
-	content  fyne.CanvasObject
+	rows     [2]fyne.CanvasObject
 }
 
 func newChips(c *Console) *chips {
 	ch := &chips{c: c, health: map[fleet.Health]*widget.Button{}, consoles: map[fleet.Console]*widget.Button{}}
 	row := container.NewHBox()
+	row2 := container.NewHBox()
 	for _, h := range fleet.AllHealth {
 		h := h
 		b := widget.NewButtonWithIcon(kit.HealthLabel(h), theme.RadioButtonIcon(), func() {
@@ -45,7 +47,6 @@ func newChips(c *Console) *chips {
 		ch.health[h] = b
 		row.Add(b)
 	}
-	row.Add(widget.NewSeparator())
 	for _, k := range fleet.AllConsoles {
 		k := k
 		b := widget.NewButton(consoleShort(k), func() {
@@ -54,7 +55,7 @@ func newChips(c *Console) *chips {
 			c.filterChanged()
 		})
 		ch.consoles[k] = b
-		row.Add(b)
+		row2.Add(b)
 	}
 	models := []string{anyModel}
 	for _, m := range fleet.AllModels {
@@ -84,14 +85,15 @@ func newChips(c *Console) *chips {
 		c.filterChanged()
 	})
 	ch.firmware.Selected = anyFirmware
-	ch.refreshFirmware(c.ix)
+	ch.refreshFirmware(c.v.ix)
 	ch.clear = widget.NewButtonWithIcon("Clear filters", theme.ContentClearIcon(), func() {
 		c.setChips(fleet.Filter{})
 	})
-	row.Add(container.NewGridWrap(fyne.NewSize(150, ch.model.MinSize().Height), ch.model))
-	row.Add(container.NewGridWrap(fyne.NewSize(150, ch.firmware.MinSize().Height), ch.firmware))
-	row.Add(ch.clear)
-	ch.content = container.NewHScroll(row)
+	row2.Add(widget.NewSeparator())
+	row2.Add(container.NewGridWrap(fyne.NewSize(150, ch.model.MinSize().Height), ch.model))
+	row2.Add(container.NewGridWrap(fyne.NewSize(150, ch.firmware.MinSize().Height), ch.firmware))
+	row2.Add(ch.clear)
+	ch.rows = [2]fyne.CanvasObject{row, row2}
 	ch.sync()
 	return ch
 }
@@ -163,14 +165,15 @@ func toggle[T comparable](list []T, v T) []T {
 	return append(slices.Clone(list), v)
 }
 
+// consoleShort names a firmware console as the guide does ("the X Pro firmware console").
 func consoleShort(k fleet.Console) string {
 	switch k {
 	case fleet.ConsoleXPro:
-		return "X Pro"
+		return "X Pro console"
 	case fleet.ConsoleUnified:
-		return "Unified"
+		return "Unified console"
 	case fleet.ConsoleUltra:
-		return "Ultra"
+		return "Ultra console"
 	}
 	return string(k)
 }

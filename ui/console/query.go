@@ -12,6 +12,7 @@ type Column int
 // The console's columns.
 const (
 	ColHealth Column = iota
+	ColConnection
 	ColID
 	ColName
 	ColEmail
@@ -25,13 +26,13 @@ const (
 
 // Title is the column header.
 func (c Column) Title() string {
-	return [...]string{"Health", "Device ID", "Name", "Customer email", "Model", "Transport",
+	return [...]string{"Health", "Connection", "Device ID", "Name", "Customer email", "Model", "Transport",
 		"Firmware", "Run state", "Last seen"}[c]
 }
 
-// width is the column's starting width in the table.
+// width is the column's share of the table's width (its width in a 1,450-unit-wide table).
 func (c Column) width() float32 {
-	return [...]float32{104, 130, 190, 230, 120, 92, 92, 96, 110}[c]
+	return [...]float32{185, 165, 125, 200, 240, 105, 80, 80, 90, 105}[c]
 }
 
 // Sort is the table's order: a column and a direction.
@@ -61,6 +62,8 @@ func (c Column) sortKey() fleet.SortKey {
 	switch c {
 	case ColHealth:
 		return fleet.SortHealth
+	case ColConnection:
+		return fleet.SortConnection
 	case ColName:
 		return fleet.SortName
 	case ColEmail:

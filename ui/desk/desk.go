@@ -130,7 +130,7 @@ func (m *mapSlot) build(env ui.Env) fyne.CanvasObject {
 				c.SetFilter(f)
 			}
 		},
-		Dispatch: kit.Do,
+		UI: kit.Do, // the shell's UI goroutine (kit.Do until the shell passes its own kit.UI)
 	})
 	svc := env.Service
 	m.page.SetFleet(svc.Fleet(), svc.Now())

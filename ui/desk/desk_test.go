@@ -162,7 +162,7 @@ func countLine(onMap, noPos int) string {
 	}
 	s := units(onMap, "unit", "units") + " on the map"
 	if noPos > 0 {
-		s += " · " + units(noPos, "unit has no position", "units have no position")
+		s += " · " + units(noPos, "unit has no last known location", "units have no last known location")
 	}
 	return s
 }

@@ -57,20 +57,8 @@ func HealthColor(h fleet.Health) color.Color {
 	return color.Gray{Y: 0x80}
 }
 
-// HealthLabel is the word shown next to a dot, capitalised.
-func HealthLabel(h fleet.Health) string {
-	switch h {
-	case fleet.HealthLive:
-		return "Live"
-	case fleet.HealthLate:
-		return "Late"
-	case fleet.HealthLost:
-		return "Lost"
-	case fleet.HealthAttention:
-		return "Attention"
-	}
-	return string(h)
-}
+// HealthLabel is the state in the guide's words (fleet.Health.Label), so every page says the same.
+func HealthLabel(h fleet.Health) string { return h.Label() }
 
 // DotSize is the health dot's diameter.
 const DotSize = 12

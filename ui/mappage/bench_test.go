@@ -32,7 +32,7 @@ func BenchmarkSetFleet100k(b *testing.B) {
 		}
 	}
 	ix := fleet.NewIndex(ds)
-	p := New(Options{Loader: l, Dispatch: func(func()) {}})
+	p := New(Options{Loader: l, UI: func(func()) {}})
 	w := a.NewWindow("bench")
 	w.SetContent(p.Content())
 	w.Resize(fyne.NewSize(1280, 800))

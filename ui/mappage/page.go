@@ -1,7 +1,12 @@
-// Package mappage is the Fleet Map page: every unit with a GPS fix at its last known position,
-// green when it reports normally and red when it needs attention or lost contact, with the same
-// filters as the Fleet Console. The page is passive: the shell feeds it fleet snapshots and
-// filters on the UI goroutine and wires its callbacks.
+// Package mappage is the Fleet Map page: every unit with a GPS fix at its last known location,
+// green when it reports normally and red when it needs attention or lost contact (offline
+// included), by the same classification and in the same words as the Fleet Console
+// (fleet.Health). Clusters count their units that need attention in a red badge; a location
+// older than a day is drawn faded. It shares the Fleet Console's filters, and every filter in
+// force is visible here: those the page has no control for (firmware console, firmware version)
+// are listed above the map with a button to clear them. The shell feeds it fleet snapshots and
+// filters on the UI goroutine and wires its callbacks; tile arrivals reach the UI goroutine
+// through the page's kit.Runner.
 package mappage
 
 import (
@@ -10,13 +15,12 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/mapview"
 	"github.com/fleetdesk/fleetdesk/mapview/tiles"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // Marker colours, as the dealer guide describes them.
@@ -40,14 +44,15 @@ type Options struct {
 	// OnFilterChanged reports a filter change made with the page's own search box and chips, so
 	// the console can follow.
 	OnFilterChanged func(fleet.Filter)
-	// Dispatch carries tile arrivals from loader goroutines to the UI goroutine; default fyne.Do.
-	// Tests set it so no refresh runs beside them.
-	Dispatch func(func())
+	// UI is the UI goroutine the page's runner delivers tile arrivals on; nil means the app's
+	// (kit.FyneDo). Tests pass a uitest.Loop's Do.
+	UI kit.UI
 }
 
 // Page is the Fleet Map page. All methods must be called on the UI goroutine.
 type Page struct {
 	opts    Options
+	run     *kit.Runner
 	Map     *mapview.Map
 	ix      *fleet.Index
 	now     time.Time
@@ -57,6 +62,7 @@ type Page struct {
 	search  *widget.Entry
 	health  *widget.CheckGroup
 	model   *widget.Select
+	others  *otherFilters
 	status  *widget.Label
 	notice  *widget.Label
 	card    *fyne.Container
@@ -68,18 +74,11 @@ type Page struct {
 	content  fyne.CanvasObject
 }
 
-var healthLabels = map[fleet.Health]string{
-	fleet.HealthLive:      "Live",
-	fleet.HealthLate:      "Late",
-	fleet.HealthLost:      "Lost contact",
-	fleet.HealthAttention: "Needs attention",
-}
-
 const allModels = "All models"
 
 // New builds the page. It shows an empty map until SetFleet.
 func New(opts Options) *Page {
-	p := &Page{opts: opts, now: time.Now(), updating: true}
+	p := &Page{opts: opts, run: kit.NewRunner(opts.UI), now: time.Now(), updating: true}
 	switch {
 	case opts.Loader != nil:
 		p.Map = mapview.New(opts.Loader)
@@ -91,9 +90,7 @@ func New(opts Options) *Page {
 		}
 		p.Map = m
 	}
-	if opts.Dispatch != nil {
-		p.Map.SetDispatcher(opts.Dispatch)
-	}
+	p.Map.SetDispatcher(p.run.Do)
 	p.Map.OnTap = p.tapped
 
 	p.search = widget.NewEntry()
@@ -104,13 +101,13 @@ func New(opts Options) *Page {
 	}
 	var hOpts []string
 	for _, h := range fleet.AllHealth {
-		hOpts = append(hOpts, healthLabels[h])
+		hOpts = append(hOpts, h.Label())
 	}
 	p.health = widget.NewCheckGroup(hOpts, func(sel []string) {
 		p.filter.Health = nil
 		for _, h := range fleet.AllHealth {
 			for _, s := range sel {
-				if s == healthLabels[h] {
+				if s == h.Label() {
 					p.filter.Health = append(p.filter.Health, h)
 				}
 			}
@@ -144,9 +141,11 @@ func New(opts Options) *Page {
 	p.card = container.NewStack(newPanelBg(), container.NewPadded(p.cardBox))
 	p.card.Hide()
 
-	toolbar := container.NewBorder(nil, nil, nil, container.NewHBox(p.health, p.model), p.search)
+	p.others = newOtherFilters(p.clearOthers)
+	title := widget.NewLabelWithStyle("Fleet Map", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	toolbar := container.NewBorder(nil, nil, title, p.model, p.search)
 	overlay := container.New(&overlayLayout{}, legend(), p.card)
-	p.content = container.NewBorder(container.NewVBox(toolbar, p.status, p.notice), nil, nil, nil,
+	p.content = container.NewBorder(container.NewVBox(toolbar, p.health, p.others.content, p.status, p.notice), nil, nil, nil,
 		container.NewStack(p.Map, overlay))
 	p.updating = false
 	p.render()
@@ -156,9 +155,12 @@ func New(opts Options) *Page {
 // Content is the page's root object for the shell.
 func (p *Page) Content() fyne.CanvasObject { return p.content }
 
-// Close stops the map's tile loading (when the page opened the source itself); call it when the
-// window closes.
-func (p *Page) Close() error { return p.Map.Close() }
+// Close stops the page's runner and the map's tile loading (when the page opened the source
+// itself); call it when the window closes.
+func (p *Page) Close() error {
+	p.run.Close()
+	return p.Map.Close()
+}
 
 // TileError is why the configured tile source could not be opened, or nil.
 func (p *Page) TileError() error { return p.tileErr }
@@ -187,7 +189,7 @@ func (p *Page) SetFilter(f fleet.Filter) {
 	p.search.SetText(f.Text)
 	var sel []string
 	for _, h := range f.Health {
-		sel = append(sel, healthLabels[h])
+		sel = append(sel, h.Label())
 	}
 	p.health.SetSelected(sel)
 	switch len(f.Models) {
@@ -205,6 +207,13 @@ func (p *Page) SetFilter(f fleet.Filter) {
 	p.render()
 }
 
+// clearOthers clears the filters the page has no control for (firmware console and version), as
+// the dealer asked from the bar above the map, and reports the change.
+func (p *Page) clearOthers() {
+	p.filter.Consoles, p.filter.Firmware, p.filter.Transport = nil, nil, nil
+	p.filterChanged()
+}
+
 // Filter is the filter the page currently shows.
 func (p *Page) Filter() fleet.Filter { return p.filter }
 
@@ -213,6 +222,7 @@ func (p *Page) filterChanged() {
 		return
 	}
 	p.render()
+	p.others.show(p.filter)
 	if p.opts.OnFilterChanged != nil {
 		p.opts.OnFilterChanged(p.filter)
 	}
@@ -236,7 +246,8 @@ func (p *Page) render() {
 			if attn {
 				c = redMarker
 			}
-			markers = append(markers, mapview.Marker{ID: d.ID, Lat: d.GPS.Lat, Lon: d.GPS.Lon, Color: c, Attention: attn})
+			_, stale, _ := d.FixAge(p.now)
+			markers = append(markers, mapview.Marker{ID: d.ID, Lat: d.GPS.Lat, Lon: d.GPS.Lon, Color: c, Attention: attn, Stale: stale})
 		}
 	}
 	p.Map.SetMarkers(markers)
@@ -245,6 +256,7 @@ func (p *Page) render() {
 		p.Map.FitMarkers()
 	}
 	p.status.SetText(statusText(len(markers), noPos, p.ix.Len()))
+	p.others.show(p.filter)
 	if p.cardID != "" {
 		if d, ok := p.ix.Get(p.cardID); ok {
 			p.showCard(d) // health and position may have moved with this sync
@@ -267,7 +279,7 @@ func statusText(onMap, noPos, total int) string {
 	}
 	s := plural(onMap, "unit", "units") + " on the map"
 	if noPos > 0 {
-		s += " · " + plural(noPos, "unit has no position", "units have no position")
+		s += " · " + plural(noPos, "unit has no last known location", "units have no last known location")
 	}
 	return s
 }
@@ -304,144 +316,4 @@ func (p *Page) tapped(items []mapview.Marker) {
 		}
 		p.showCluster(items)
 	}
-}
-
-func (p *Page) showCard(d fleet.Device) {
-	p.cardID = d.ID
-	p.Map.SetSelected(d.ID)
-	h := d.HealthAt(p.now)
-	dot := canvas.NewCircle(GreenColor)
-	if h.NeedsAttention() {
-		dot.FillColor = RedColor
-	}
-	dotBox := container.NewGridWrap(fyne.NewSize(12, 12), dot)
-	title := widget.NewLabelWithStyle(d.ID, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	closeBtn := widget.NewButtonWithIcon("", theme.CancelIcon(), p.closeCard)
-	closeBtn.Importance = widget.LowImportance
-	pos := "No position"
-	if d.GPS != nil {
-		t := d.GPS.FixTime
-		if t.IsZero() {
-			t = d.LastSeen
-		}
-		pos = "Position from " + fleet.Ago(p.now, t)
-	}
-	name := d.Name
-	if name == "" {
-		name = "(no name)"
-	}
-	customer := d.CustomerEmail
-	if customer == "" {
-		customer = "no customer"
-	}
-	manage := widget.NewButtonWithIcon("Manage", theme.SettingsIcon(), func() {
-		if p.opts.OnManage != nil {
-			p.opts.OnManage(d.ID)
-		}
-	})
-	manage.Importance = widget.HighImportance
-	p.cardBox.Objects = []fyne.CanvasObject{
-		container.NewBorder(nil, nil, nil, closeBtn, title),
-		widget.NewLabel(name),
-		widget.NewLabel(customer),
-		container.NewHBox(container.NewCenter(dotBox), widget.NewLabel(healthLabels[h]+" · "+d.Model.DisplayName()+", "+d.Transport.DisplayName())),
-		widget.NewLabel(pos),
-		manage,
-	}
-	p.cardBox.Refresh()
-	p.card.Show()
-	p.card.Refresh()
-}
-
-func (p *Page) showCluster(items []mapview.Marker) {
-	p.cardID = ""
-	p.Map.SetSelected("")
-	closeBtn := widget.NewButtonWithIcon("", theme.CancelIcon(), p.closeCard)
-	closeBtn.Importance = widget.LowImportance
-	objs := []fyne.CanvasObject{container.NewBorder(nil, nil, nil, closeBtn,
-		widget.NewLabelWithStyle(plural(len(items), "unit", "units")+" here", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))}
-	const shown = 8
-	for i, it := range items {
-		if i == shown {
-			objs = append(objs, widget.NewLabel(fmt.Sprintf("and %d more", len(items)-shown)))
-			break
-		}
-		id := it.ID
-		label := id
-		if d, ok := p.ix.Get(id); ok && d.Name != "" {
-			label = id + " · " + d.Name
-		}
-		b := widget.NewButton(label, func() {
-			if d, ok := p.ix.Get(id); ok {
-				p.showCard(d)
-			}
-		})
-		b.Alignment = widget.ButtonAlignLeading
-		objs = append(objs, b)
-	}
-	p.cardBox.Objects = objs
-	p.cardBox.Refresh()
-	p.card.Show()
-	p.card.Refresh()
-}
-
-func (p *Page) closeCard() {
-	p.cardID = ""
-	p.Map.SetSelected("")
-	p.card.Hide()
-}
-
-// CardText returns the card's label texts in order, "" when it is closed; for tests and the shell's
-// accessibility hooks.
-func (p *Page) CardText() []string {
-	if !p.card.Visible() {
-		return nil
-	}
-	var out []string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch w := o.(type) {
-		case *widget.Label:
-			out = append(out, w.Text)
-		case *widget.Button:
-			out = append(out, w.Text)
-		case *fyne.Container:
-			for _, c := range w.Objects {
-				walk(c)
-			}
-		}
-	}
-	walk(p.cardBox)
-	return out
-}
-
-// legend explains the marker colours, in the dealer guide's words.
-func legend() fyne.CanvasObject {
-	row := func(c color.Color, text string) fyne.CanvasObject {
-		dot := canvas.NewCircle(c)
-		dot.StrokeColor = color.White
-		dot.StrokeWidth = 1.5
-		return container.NewHBox(container.NewCenter(container.NewGridWrap(fyne.NewSize(12, 12), dot)),
-			widget.NewLabel(text))
-	}
-	box := container.NewVBox(row(GreenColor, "Reporting normally"), row(RedColor, "Needs attention or lost contact"))
-	return container.NewStack(newPanelBg(), container.NewPadded(box))
-}
-
-// overlayLayout puts the legend at the bottom left of the map (clear of the attribution at the
-// bottom right) and the card at the top right.
-type overlayLayout struct{}
-
-func (overlayLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(0, 0) }
-
-func (overlayLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	pad := theme.Padding() * 2
-	legend, card := objs[0], objs[1]
-	ls := legend.MinSize()
-	legend.Resize(ls)
-	legend.Move(fyne.NewPos(pad, size.Height-ls.Height-pad))
-	cs := card.MinSize()
-	cs.Width = max(cs.Width, 260)
-	card.Resize(cs)
-	card.Move(fyne.NewPos(size.Width-cs.Width-pad, pad))
 }

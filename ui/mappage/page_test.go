@@ -12,7 +12,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/mapview"
+	"github.com/fleetdesk/fleetdesk/mapview/basemap"
 	"github.com/fleetdesk/fleetdesk/mapview/tiles"
+	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
 
 var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -31,6 +33,7 @@ func fleetOf() []fleet.Device {
 }
 
 type harness struct {
+	loop     *uitest.Loop
 	p        *Page
 	w        fyne.Window
 	managed  []string
@@ -45,15 +48,28 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	h := &harness{}
-	h.p = New(Options{Loader: l,
-		OnManage:        func(id string) { h.managed = append(h.managed, id) },
-		OnFilterChanged: func(f fleet.Filter) { h.filtered = append(h.filtered, f) },
-		Dispatch:        func(func()) {}}) // tiles do not matter here; keep their refreshes off the test goroutine
-	h.p.SetFleet(fleet.NewIndex(fleetOf()), now)
-	h.w = test.NewTempWindow(t, h.p.Content())
-	h.w.Resize(fyne.NewSize(1000, 700))
+	h := &harness{loop: uitest.NewLoop(t)}
+	h.loop.Run(func() {
+		h.p = New(Options{Loader: l,
+			OnManage:        func(id string) { h.managed = append(h.managed, id) },
+			OnFilterChanged: func(f fleet.Filter) { h.filtered = append(h.filtered, f) },
+			UI:              h.loop.Do})
+		h.p.SetFleet(fleet.NewIndex(fleetOf()), now)
+		h.w = test.NewTempWindow(t, h.p.Content())
+		h.w.Resize(fyne.NewSize(1000, 700))
+	})
+	t.Cleanup(func() { h.p.Close() })
 	return h
+}
+
+// run runs f on the page's UI loop; a t.Fatal inside f ends the test here.
+func (h *harness) run(t *testing.T, f func()) {
+	t.Helper()
+	finished := false
+	h.loop.Run(func() { f(); finished = true })
+	if !finished {
+		t.FailNow()
+	}
 }
 
 func (h *harness) markers() map[string]mapview.Marker {
@@ -87,156 +103,166 @@ func findButton(o fyne.CanvasObject, text string) *widget.Button {
 
 func TestMapShowsUnitsWithColoursAndCounts(t *testing.T) {
 	h := newHarness(t)
-	if got := h.p.status.Text; got != "3 units on the map · 2 units have no position" {
-		t.Errorf("status %q", got)
-	}
-	ms := h.markers()
-	if len(ms) != 3 {
-		t.Fatalf("%d markers", len(ms))
-	}
-	if m := ms["GEN-001"]; m.Attention || m.Color != GreenColor {
-		t.Errorf("live unit: %+v", m)
-	}
-	for _, id := range []string{"GEN-002", "ULT-005"} { // lost contact; alarm
-		if m := ms[id]; !m.Attention || m.Color != color.Color(RedColor) {
-			t.Errorf("%s should be red: %+v", id, m)
+	h.run(t, func() {
+		if got := h.p.status.Text; got != "3 units on the map · 2 units have no last known location" {
+			t.Errorf("status %q", got)
 		}
-	}
-	// The first fleet fits the map: every unit is on screen.
-	for _, m := range ms {
-		p := h.p.Map.ScreenPosition(m.Lat, m.Lon)
-		if p.X < 0 || p.Y < 0 || p.X > h.p.Map.Size().Width || p.Y > h.p.Map.Size().Height {
-			t.Errorf("%s off screen at %v", m.ID, p)
+		ms := h.markers()
+		if len(ms) != 3 {
+			t.Fatalf("%d markers", len(ms))
 		}
-	}
+		if m := ms["GEN-001"]; m.Attention || m.Color != GreenColor {
+			t.Errorf("live unit: %+v", m)
+		}
+		for _, id := range []string{"GEN-002", "ULT-005"} { // lost contact; alarm
+			if m := ms[id]; !m.Attention || m.Color != color.Color(RedColor) {
+				t.Errorf("%s should be red: %+v", id, m)
+			}
+		}
+		// The first fleet fits the map: every unit is on screen.
+		for _, m := range ms {
+			p := h.p.Map.ScreenPosition(m.Lat, m.Lon)
+			if p.X < 0 || p.Y < 0 || p.X > h.p.Map.Size().Width || p.Y > h.p.Map.Size().Height {
+				t.Errorf("%s off screen at %v", m.ID, p)
+			}
+		}
+	})
 }
 
 func TestTapUnitShowsCardAndManage(t *testing.T) {
 	h := newHarness(t)
-	h.tapUnit(t, -1.29, 36.82)
-	card := strings.Join(h.p.CardText(), "\n")
-	for _, want := range []string{"GEN-002", "Hospital backup", "it@hospital.example", "Lost contact", "Position from 3 h ago", "Manage"} {
-		if !strings.Contains(card, want) {
-			t.Errorf("card lacks %q:\n%s", want, card)
+	h.run(t, func() {
+		h.tapUnit(t, -1.29, 36.82)
+		card := strings.Join(h.p.CardText(), "\n")
+		for _, want := range []string{"GEN-002", "Hospital backup", "it@hospital.example", "Offline since 09:00", "Lost contact", "Last known location: 3 h ago", "Manage"} {
+			if !strings.Contains(card, want) {
+				t.Errorf("card lacks %q:\n%s", want, card)
+			}
 		}
-	}
-	test.Tap(findButton(h.p.cardBox, "Manage"))
-	if !slices.Equal(h.managed, []string{"GEN-002"}) {
-		t.Errorf("Manage opened %v", h.managed)
-	}
-	// Tapping open map closes the card.
-	test.TapAt(h.p.Map, fyne.NewPos(5, h.p.Map.Size().Height/2))
-	if h.p.CardText() != nil {
-		t.Error("card still open after tapping the map")
-	}
+		test.Tap(findButton(h.p.cardBox, "Manage"))
+		if !slices.Equal(h.managed, []string{"GEN-002"}) {
+			t.Errorf("Manage opened %v", h.managed)
+		}
+		// Tapping open map closes the card.
+		test.TapAt(h.p.Map, fyne.NewPos(5, h.p.Map.Size().Height/2))
+		if h.p.CardText() != nil {
+			t.Error("card still open after tapping the map")
+		}
+	})
 }
 
 func TestFiltersAreSharedWithTheConsole(t *testing.T) {
 	h := newHarness(t)
-	test.Type(h.p.search, "ultra")
-	if len(h.filtered) == 0 || h.filtered[len(h.filtered)-1].Text != "ultra" {
-		t.Fatalf("search did not report the filter: %v", h.filtered)
-	}
-	if ms := h.markers(); len(ms) != 1 || ms["ULT-005"].ID == "" {
-		t.Errorf("search 'ultra' shows %v", ms)
-	}
-	reported := len(h.filtered)
-	h.p.SetFilter(fleet.Filter{Health: []fleet.Health{fleet.HealthLost}})
-	if len(h.filtered) != reported {
-		t.Error("SetFilter from the console was echoed back")
-	}
-	if h.p.search.Text != "" || !slices.Equal(h.p.health.Selected, []string{"Lost contact"}) {
-		t.Errorf("chips not updated: search %q health %v", h.p.search.Text, h.p.health.Selected)
-	}
-	if ms := h.markers(); len(ms) != 1 || ms["GEN-002"].ID == "" {
-		t.Errorf("lost filter shows %v", ms)
-	}
-	// The page's model chip reports too, keeping the console's other filter fields.
-	h.p.SetFilter(fleet.Filter{Transport: []fleet.Transport{fleet.TransportGSM}})
-	h.p.model.SetSelected("AutoGen Ultra")
-	last := h.filtered[len(h.filtered)-1]
-	if !slices.Equal(last.Models, []fleet.Model{fleet.ModelUltra}) || !slices.Equal(last.Transport, []fleet.Transport{fleet.TransportGSM}) {
-		t.Errorf("model chip reported %+v", last)
-	}
-	if got := h.p.status.Text; got != "1 unit on the map" {
-		t.Errorf("status %q", got)
-	}
-	// A filter that empties the map, then a window resize: the map still lays out and no unit
-	// is left drawn.
-	h.p.SetFilter(fleet.Filter{Text: "no such unit"})
-	h.w.Resize(fyne.NewSize(800, 500))
-	if len(h.p.Map.Markers()) != 0 || h.p.status.Text != "0 units on the map" {
-		t.Errorf("empty filter: %d markers, status %q", len(h.p.Map.Markers()), h.p.status.Text)
-	}
-	if h.p.Map.Size().Width < 700 {
-		t.Errorf("map not resized: %v", h.p.Map.Size())
-	}
+	h.run(t, func() {
+		test.Type(h.p.search, "ultra")
+		if len(h.filtered) == 0 || h.filtered[len(h.filtered)-1].Text != "ultra" {
+			t.Fatalf("search did not report the filter: %v", h.filtered)
+		}
+		if ms := h.markers(); len(ms) != 1 || ms["ULT-005"].ID == "" {
+			t.Errorf("search 'ultra' shows %v", ms)
+		}
+		reported := len(h.filtered)
+		h.p.SetFilter(fleet.Filter{Health: []fleet.Health{fleet.HealthLost}})
+		if len(h.filtered) != reported {
+			t.Error("SetFilter from the console was echoed back")
+		}
+		if h.p.search.Text != "" || !slices.Equal(h.p.health.Selected, []string{"Lost contact"}) {
+			t.Errorf("chips not updated: search %q health %v", h.p.search.Text, h.p.health.Selected)
+		}
+		if ms := h.markers(); len(ms) != 1 || ms["GEN-002"].ID == "" {
+			t.Errorf("lost filter shows %v", ms)
+		}
+		// The page's model chip reports too, keeping the console's other filter fields.
+		h.p.SetFilter(fleet.Filter{Transport: []fleet.Transport{fleet.TransportGSM}})
+		h.p.model.SetSelected("AutoGen Ultra")
+		last := h.filtered[len(h.filtered)-1]
+		if !slices.Equal(last.Models, []fleet.Model{fleet.ModelUltra}) || !slices.Equal(last.Transport, []fleet.Transport{fleet.TransportGSM}) {
+			t.Errorf("model chip reported %+v", last)
+		}
+		if got := h.p.status.Text; got != "1 unit on the map" {
+			t.Errorf("status %q", got)
+		}
+		// A filter that empties the map, then a window resize: the map still lays out and no unit
+		// is left drawn.
+		h.p.SetFilter(fleet.Filter{Text: "no such unit"})
+		h.w.Resize(fyne.NewSize(800, 500))
+		if len(h.p.Map.Markers()) != 0 || h.p.status.Text != "0 units on the map" {
+			t.Errorf("empty filter: %d markers, status %q", len(h.p.Map.Markers()), h.p.status.Text)
+		}
+		if h.p.Map.Size().Width < 700 {
+			t.Errorf("map not resized: %v", h.p.Map.Size())
+		}
+	})
 }
 
 func TestLiveUpdateKeepsTheView(t *testing.T) {
 	h := newHarness(t)
-	h.p.Map.SetView(0, 20, 5)
-	h.tapUnit(t, -1.29, 36.82) // open GEN-002's card
-	lat, lon := h.p.Map.Center()
-	next := fleetOf()
-	next[1].Online, next[1].LastSeen = true, now.Add(time.Minute) // back in contact
-	next[1].GPS = &fleet.Position{Lat: -1.30, Lon: 36.90, FixTime: now.Add(time.Minute)}
-	next[2].GPS = &fleet.Position{Lat: 5, Lon: 5, FixTime: now} // GEN-003 got a fix
-	h.p.SetFleet(fleet.NewIndex(next), now.Add(time.Minute))
-	if la, lo := h.p.Map.Center(); la != lat || lo != lon || h.p.Map.Zoom() != 5 {
-		t.Errorf("sync moved the view to (%v, %v) z%d", la, lo, h.p.Map.Zoom())
-	}
-	ms := h.markers()
-	if m := ms["GEN-002"]; m.Attention || m.Lon != 36.90 {
-		t.Errorf("GEN-002 not updated: %+v", m)
-	}
-	if _, ok := ms["GEN-003"]; !ok || h.p.status.Text != "4 units on the map · 1 unit has no position" {
-		t.Errorf("new fix not shown; status %q", h.p.status.Text)
-	}
-	if card := strings.Join(h.p.CardText(), "\n"); !strings.Contains(card, "Live") {
-		t.Errorf("open card not refreshed:\n%s", card)
-	}
+	h.run(t, func() {
+		h.p.Map.SetView(0, 20, 5)
+		h.tapUnit(t, -1.29, 36.82) // open GEN-002's card
+		lat, lon := h.p.Map.Center()
+		next := fleetOf()
+		next[1].Online, next[1].LastSeen = true, now.Add(time.Minute) // back in contact
+		next[1].GPS = &fleet.Position{Lat: -1.30, Lon: 36.90, FixTime: now.Add(time.Minute)}
+		next[2].GPS = &fleet.Position{Lat: 5, Lon: 5, FixTime: now} // GEN-003 got a fix
+		h.p.SetFleet(fleet.NewIndex(next), now.Add(time.Minute))
+		if la, lo := h.p.Map.Center(); la != lat || lo != lon || h.p.Map.Zoom() != 5 {
+			t.Errorf("sync moved the view to (%v, %v) z%d", la, lo, h.p.Map.Zoom())
+		}
+		ms := h.markers()
+		if m := ms["GEN-002"]; m.Attention || m.Lon != 36.90 {
+			t.Errorf("GEN-002 not updated: %+v", m)
+		}
+		if _, ok := ms["GEN-003"]; !ok || h.p.status.Text != "4 units on the map · 1 unit has no last known location" {
+			t.Errorf("new fix not shown; status %q", h.p.status.Text)
+		}
+		if card := strings.Join(h.p.CardText(), "\n"); !strings.Contains(card, "Online · Reporting normally") {
+			t.Errorf("open card not refreshed:\n%s", card)
+		}
+	})
 }
 
 func TestShowDeviceAndCoLocatedUnits(t *testing.T) {
 	h := newHarness(t)
-	if !h.p.ShowDevice("ULT-005") {
-		t.Fatal("ShowDevice failed")
-	}
-	if lat, lon := h.p.Map.Center(); abs(lat-40.71) > 1e-6 || abs(lon+74.0) > 1e-6 || h.p.Map.Zoom() < 12 {
-		t.Errorf("centred on (%v, %v) z%d", lat, lon, h.p.Map.Zoom())
-	}
-	if card := h.p.CardText(); len(card) == 0 || card[0] != "ULT-005" {
-		t.Errorf("card %v", card)
-	}
-	if h.p.ShowDevice("NOPE") {
-		t.Error("ShowDevice of an unknown unit succeeded")
-	}
-	// Two units at the same yard: a tap on their cluster lists both.
-	ds := fleetOf()
-	ds[2].GPS = &fleet.Position{Lat: 48.85, Lon: 2.35, FixTime: now}
-	h.p.SetFleet(fleet.NewIndex(ds), now)
-	h.p.Map.SetView(48.85, 2.35, 18)
-	h.tapUnit(t, 48.85, 2.35)
-	card := strings.Join(h.p.CardText(), "\n")
-	if !strings.Contains(card, "2 units here") || !strings.Contains(card, "GEN-001 · Quarry pump") {
-		t.Fatalf("cluster card:\n%s", card)
-	}
-	test.Tap(findButton(h.p.cardBox, "GEN-003 · Farm"))
-	if card := h.p.CardText(); len(card) == 0 || card[0] != "GEN-003" {
-		t.Errorf("row tap opened %v", card)
-	}
+	h.run(t, func() {
+		if !h.p.ShowDevice("ULT-005") {
+			t.Fatal("ShowDevice failed")
+		}
+		if lat, lon := h.p.Map.Center(); abs(lat-40.71) > 1e-6 || abs(lon+74.0) > 1e-6 || h.p.Map.Zoom() < 12 {
+			t.Errorf("centred on (%v, %v) z%d", lat, lon, h.p.Map.Zoom())
+		}
+		if card := h.p.CardText(); len(card) == 0 || card[0] != "ULT-005" {
+			t.Errorf("card %v", card)
+		}
+		if h.p.ShowDevice("NOPE") {
+			t.Error("ShowDevice of an unknown unit succeeded")
+		}
+		// Two units at the same yard: a tap on their cluster lists both.
+		ds := fleetOf()
+		ds[2].GPS = &fleet.Position{Lat: 48.85, Lon: 2.35, FixTime: now}
+		h.p.SetFleet(fleet.NewIndex(ds), now)
+		h.p.Map.SetView(48.85, 2.35, 18)
+		h.tapUnit(t, 48.85, 2.35)
+		card := strings.Join(h.p.CardText(), "\n")
+		if !strings.Contains(card, "2 units here") || !strings.Contains(card, "GEN-001 · Quarry pump") {
+			t.Fatalf("cluster card:\n%s", card)
+		}
+		test.Tap(findButton(h.p.cardBox, "GEN-003 · Farm"))
+		if card := h.p.CardText(); len(card) == 0 || card[0] != "GEN-003" {
+			t.Errorf("row tap opened %v", card)
+		}
+	})
 }
 
 func TestBadTileConfigFallsBackToBasemap(t *testing.T) {
 	test.NewTempApp(t)
 	p := New(Options{Tiles: tiles.Config{Kind: tiles.KindMBTiles, MBTilesPath: "/nonexistent/region.mbtiles"},
-		Dispatch: func(func()) {}})
-	defer p.Map.Close()
+		UI: func(func()) {}})
+	defer p.Close()
 	if p.TileError() == nil || !p.notice.Visible() || !strings.Contains(p.notice.Text, "built-in basemap") {
 		t.Errorf("error %v notice %q", p.TileError(), p.notice.Text)
 	}
-	if p.Map.Loader().Attribution() != "Natural Earth" {
+	if p.Map.Loader().Attribution() != basemap.Attribution {
 		t.Errorf("fell back to %q", p.Map.Loader().Attribution())
 	}
 }

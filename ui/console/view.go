@@ -1,0 +1,245 @@
+package console
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
+)
+
+// newQuery captures the search to run now, on the UI goroutine.
+func (c *Console) newQuery() query {
+	q := query{ix: c.v.ix, filter: c.filter, sort: c.sort, now: c.svc.Now()}
+	q.filter.Health = append([]fleet.Health(nil), q.filter.Health...)
+	return q
+}
+
+// requery starts a search over the current snapshot; apply swaps its result in, unless a newer
+// search has been asked for in the meantime.
+func (c *Console) requery() {
+	gen := c.gen.Add(1)
+	q := c.newQuery()
+	kit.Run(c.run, func(context.Context) []int { return q.run() }, func(rows []int) { c.apply(gen, q, rows) })
+}
+
+// flush brings the view up to date with the search box at once: Enter or Manage right after
+// typing must act on the rows the new text selects, not on the ones still drawn.
+func (c *Console) flush() {
+	typed := c.stopDebounce != nil
+	if typed {
+		c.stopDebounce()
+		c.stopDebounce = nil
+	}
+	if !typed && c.applied.Load() == c.gen.Load() {
+		return
+	}
+	gen := c.gen.Add(1)
+	q := c.newQuery()
+	c.apply(gen, q, q.run())
+	if typed && c.opts.OnFilterChanged != nil {
+		c.opts.OnFilterChanged(c.filter)
+	}
+}
+
+func (c *Console) apply(gen uint64, q query, rows []int) {
+	if gen != c.gen.Load() {
+		return
+	}
+	c.applied.Store(gen)
+	c.v = view{ix: q.ix, rows: rows, now: q.now}
+	c.chips.refreshFirmware(q.ix)
+	c.showView()
+	// Refresh, never ScrollTo: a live update must leave the dealer where they were.
+	c.w.table.Refresh()
+}
+
+// showView makes the selection follow the rows in view and updates what depends on them: the
+// count, the empty-result message, Manage and the details line.
+func (c *Console) showView() {
+	if c.rowOf(c.selected) < 0 {
+		// The selected unit left the view: Manage and Enter must not act on a unit the dealer
+		// can no longer see. A single row left is the one they narrowed down to.
+		c.selected = ""
+		if len(c.v.rows) == 1 {
+			c.selected = c.v.ix.At(c.v.rows[0]).ID
+		}
+	}
+	c.w.count.SetText(fmt.Sprintf("%s of %s units", kit.Thousands(len(c.v.rows)), kit.Thousands(c.v.ix.Len())))
+	c.w.empty.show(len(c.v.rows) == 0, c.v.ix.Len(), c.filter)
+	if c.selected == "" {
+		c.w.manage.Disable()
+	} else {
+		c.w.manage.Enable()
+	}
+	c.showDetails()
+}
+
+// hoverRow shows row's unit on the details line while the pointer is over it; -1 gives the line
+// back to the selection.
+func (c *Console) hoverRow(row int) {
+	if row < 0 || row >= len(c.v.rows) {
+		c.showDetails()
+		return
+	}
+	c.showDetailsOf(c.v.ix.At(c.v.rows[row]).ID)
+}
+
+// showDetails writes the selected unit's every field in full on the line under the table, so
+// a value truncated in its column can be read whole.
+func (c *Console) showDetails() { c.showDetailsOf(c.selected) }
+
+func (c *Console) showDetailsOf(id string) {
+	d, ok := c.v.ix.Get(id)
+	if id == "" || !ok {
+		c.w.details.SetText("Select a unit to see it in full here. Drag the edge of a column header to resize it.")
+		return
+	}
+	parts := []string{d.ID}
+	for col := ColName; col < numColumns; col++ {
+		if t := cellText(col, &d, c.v.now); t != "" {
+			parts = append(parts, t)
+		}
+	}
+	parts = append(parts, d.Connection(c.v.now), d.HealthAt(c.v.now).Label())
+	c.w.details.SetText(strings.Join(parts, " · "))
+}
+
+// onChange takes the service's new snapshot; device changes re-run the search so a unit whose
+// new state no longer matches leaves the view.
+func (c *Console) onChange(ch session.Change) {
+	if !ch.All && len(ch.Devices) == 0 {
+		return
+	}
+	c.v.ix = c.svc.Fleet()
+	c.requery()
+}
+
+// tick moves the clock: "last seen" texts, connection and health age even when nothing syncs.
+func (c *Console) tick() {
+	if len(c.filter.Health) > 0 || c.sort.Col == ColHealth || c.sort.Col == ColConnection {
+		c.requery()
+		return
+	}
+	c.v.now = c.svc.Now()
+	c.showDetails()
+	c.w.table.Refresh()
+}
+
+// SortBy sorts by a column; a second click on the same column reverses the order.
+func (c *Console) SortBy(col Column) {
+	if c.sort.Col == col {
+		c.sort.Desc = !c.sort.Desc
+	} else {
+		c.sort = Sort{Col: col}
+	}
+	c.requery()
+}
+
+// Select selects a unit by ID and scrolls it into view; a unit not in view is not selected.
+func (c *Console) Select(id string) {
+	r := c.rowOf(id)
+	if r < 0 {
+		return
+	}
+	c.selectRow(r)
+	c.w.table.ScrollTo(widget.TableCellID{Row: r, Col: int(ColHealth)})
+}
+
+// OpenSelected opens the selected unit's Manage page (Manage, Enter, double-click) after
+// bringing the view up to date with the search box. It reports whether a page was opened.
+func (c *Console) OpenSelected() bool {
+	c.flush()
+	if c.selected == "" || c.opts.OnManage == nil || c.rowOf(c.selected) < 0 {
+		return false
+	}
+	c.opts.OnManage(c.selected)
+	return true
+}
+
+func (c *Console) rowOf(id string) int {
+	if id == "" {
+		return -1
+	}
+	d := c.v.ix.Devices()
+	for i, p := range c.v.rows {
+		if d[p].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// selectRow is a tap on a row.
+func (c *Console) selectRow(row int) {
+	if row < 0 || row >= len(c.v.rows) {
+		return
+	}
+	c.selected = c.v.ix.At(c.v.rows[row]).ID
+	c.showView()
+	c.w.table.Refresh()
+}
+
+// moveSelection is Up/Down from the search box.
+func (c *Console) moveSelection(delta int) {
+	c.flush()
+	if len(c.v.rows) == 0 {
+		return
+	}
+	cur := c.rowOf(c.selected)
+	r := cur + delta
+	if cur < 0 {
+		r = 0
+	}
+	r = max(0, min(r, len(c.v.rows)-1))
+	c.selectRow(r)
+	c.w.table.ScrollTo(widget.TableCellID{Row: r, Col: int(ColHealth)})
+}
+
+func (c *Console) openRow(row int) {
+	c.selectRow(row)
+	c.OpenSelected()
+}
+
+func (c *Console) length() (int, int) { return len(c.v.rows), int(numColumns) }
+
+func (c *Console) createCell() fyne.CanvasObject {
+	c.cellsBuilt++
+	return newCell(c)
+}
+
+func (c *Console) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+	cl := o.(*cell)
+	if id.Row < 0 || id.Row >= len(c.v.rows) {
+		cl.set(id.Row, Column(id.Col), nil, c.v.now, false)
+		return
+	}
+	d := c.v.ix.Devices()
+	dev := &d[c.v.rows[id.Row]]
+	cl.set(id.Row, Column(id.Col), dev, c.v.now, dev.ID == c.selected)
+}
+
+func (c *Console) updateHeader(id widget.TableCellID, o fyne.CanvasObject) {
+	b := o.(*widget.Button)
+	col := Column(id.Col)
+	if id.Col < 0 || col >= numColumns {
+		b.SetText("")
+		return
+	}
+	b.SetText(col.Title())
+	switch {
+	case c.sort.Col != col:
+		b.SetIcon(nil)
+	case c.sort.Desc:
+		b.SetIcon(theme.MenuDropDownIcon())
+	default:
+		b.SetIcon(theme.MenuDropUpIcon())
+	}
+	b.OnTapped = func() { c.SortBy(col) }
+}
