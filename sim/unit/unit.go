@@ -58,8 +58,8 @@ type Stats struct {
 	Restarts       int   // uploads started at offset 0 (the first one included)
 	Mismatched     int   // upload requests at another offset than expected, answered and not written
 	Resets         int
-	UpgradeOnly    int // uploads started with the "upgrade" key set
-	RefusedOlder   int // of those, refused because the image was not newer than the running one
+	UpgradeOnly    int  // uploads started with the "upgrade" key set
+	RefusedOlder   int  // of those, refused because the image was not newer than the running one
 	Bricked        bool // a reset booted an image for another variant
 }
 
