@@ -295,7 +295,7 @@ func TestCLIRecovery(t *testing.T) {
 		byResult := map[string]int{}
 		for _, e := range pending {
 			byResult[e.Result]++
-			if e.DeviceSerial != "D180-004711" || e.Port != u.path || e.Technician != acc.Email || e.VariantSource != "unit" {
+			if e.UnitSerial != "D180-004711" || e.Port != u.path || e.Technician != acc.Email || e.VariantSource != "unit" {
 				t.Errorf("entry %+v", e)
 			}
 			if e.Result == recovery.ResultOK && (e.Image != pick.ID || e.VersionBefore != "2.3.0" || e.VersionAfter != pick.Version ||
