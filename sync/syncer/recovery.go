@@ -8,6 +8,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/recovery"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/sync/cache"
 )
@@ -17,6 +18,9 @@ import (
 // downloaded yet is listed too, marked as a download while the backend answers and as needing a
 // connection once while it does not, and loading it downloads it into the cache.
 func (s *Session) RecoveryFirmware() recovery.FirmwareSource { return recoveryFirmware{s} }
+
+// The Recovery page finds its data side through this optional interface.
+var _ session.Recovery = (*Session)(nil)
 
 // RecoveryLog keeps the flasher's service log entries in the cache, pending upload; they are
 // uploaded at once when the backend answers, else by the next sync.
