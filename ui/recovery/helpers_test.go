@@ -34,8 +34,8 @@ type data struct {
 }
 
 func (d *data) RecoveryFirmware() rec.FirmwareSource { return d }
-func (d *data) RecoveryLog() rec.ServiceLog           { return d }
-func (d *data) RecoveryLogQueue() rec.LogQueue        { return d }
+func (d *data) RecoveryLog() rec.ServiceLog          { return d }
+func (d *data) RecoveryLogQueue() rec.LogQueue       { return d }
 
 func (d *data) Releases(v fleet.Variant) ([]rec.CachedImage, error) {
 	d.mu.Lock()

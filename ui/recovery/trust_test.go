@@ -135,7 +135,9 @@ func TestReleaseDownloadLabels(t *testing.T) {
 	d.imgs = []rec.CachedImage{
 		{Name: "D180, GSM 2.4.0", Version: "2.4.0", Variant: d180gsm, Load: func() ([]byte, error) { return b, nil }},
 		{Name: "D180, GSM 2.5.0", Version: "2.5.0", Variant: d180gsm, NeedsNetwork: true,
-			Load: func() ([]byte, error) { return nil, errors.New("GET /v1/releases/r2/image: offline: dial tcp: connection refused") }},
+			Load: func() ([]byte, error) {
+				return nil, errors.New("GET /v1/releases/r2/image: offline: dial tcp: connection refused")
+			}},
 	}
 	e := start(t, unit.Config{}, d, listed)
 	e.connect("921600")
