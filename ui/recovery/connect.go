@@ -78,7 +78,7 @@ func (r *portRow) render(f *rec.Flow) {
 	case f.Phase() == rec.PhaseConnecting:
 		r.hint.SetText("Connecting to " + f.Port() + "…")
 	case err != nil && !busy:
-		r.hint.SetText("Connect: " + err.Error() + ".")
+		r.hint.SetText(sentence(err))
 	default:
 		r.hint.SetText("")
 	}

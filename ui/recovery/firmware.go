@@ -47,6 +47,7 @@ func newFirmwarePart(p *Page) *firmwarePart {
 	f.slots = widget.NewLabel("")
 	f.warn = wrapped("")
 	f.warn.Importance = widget.WarningImportance
+	f.warn.Hide()
 	var models, transports []string
 	for _, m := range fleet.AllModels {
 		models = append(models, m.DisplayName())
@@ -119,12 +120,14 @@ func (f *firmwarePart) clear() {
 	f.refusal.clear()
 	f.slots.SetText("")
 	f.warn.SetText("")
+	f.warn.Hide()
 }
 
 // showUnit renders what the session knows about the unit.
 func (f *firmwarePart) showUnit() {
 	u := f.p.sess.Unit()
 	f.warn.SetText("")
+	f.warn.Hide()
 	if u.HasIdentity {
 		t := "Unit: " + u.Variant.String() + " (" + u.Variant.Console.DisplayName() + ")"
 		if u.Serial != "" {
@@ -135,6 +138,7 @@ func (f *firmwarePart) showUnit() {
 		if pv := f.prefilled; pv != nil && (pv.Engine != u.Variant.Engine || pv.Transport != u.Variant.Transport) {
 			f.warn.SetText("This unit reports " + u.Variant.String() + ", not the " + pv.String() +
 				" you came from: check you are connected to the right unit.")
+			f.warn.Show()
 		}
 	} else {
 		f.unit.SetText("Unit: plain MCUboot, no identity.")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -23,7 +24,7 @@ type flashPart struct {
 	flash   *widget.Button
 	cancel  *widget.Button
 	hint    *widget.Label
-	bar     *widget.ProgressBar
+	bar     *progressBar
 	speed   *widget.Label
 	icons   []*widget.Icon
 	result  *widget.Label
@@ -38,7 +39,7 @@ func newFlashPart(p *Page) *flashPart {
 	f.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.stop)
 	f.hint = widget.NewLabel("")
 	f.hint.Importance = widget.LowImportance
-	f.bar = widget.NewProgressBar()
+	f.bar = newProgressBar()
 	f.bar.Hide()
 	f.speed = widget.NewLabel("")
 	steps := container.NewVBox()
@@ -58,10 +59,10 @@ func (f *flashPart) render(fl *rec.Flow) {
 	enable(err == nil, f.flash)
 	enable(fl.Busy() && !fl.CancelAsked(), f.cancel)
 	switch {
-	case err == nil || fl.Busy():
+	case err == nil || fl.Busy() || fl.Phase() == rec.PhaseDone:
 		f.hint.SetText("")
 	case fl.Connected():
-		f.hint.SetText(err.Error() + ".")
+		f.hint.SetText(sentence(err))
 	default:
 		f.hint.SetText("Connect to a unit first.")
 	}
@@ -168,6 +169,15 @@ func (f *flashPart) finished(res rec.Result, err error) {
 	// The summary described the unit before the flash; the result line now says what it runs.
 	p.fw.summary.SetText("")
 	p.render()
+}
+
+// sentence is an error as a sentence on its own: capital first, full stop last.
+func sentence(err error) string {
+	s := err.Error()
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
 
 func orUnknown(s string) string {

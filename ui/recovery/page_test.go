@@ -46,8 +46,8 @@ func TestFlashFromCachedRelease(t *testing.T) {
 	})
 	e.phase(rec.PhaseDone)
 	e.run(func() {
-		if !strings.Contains(e.p.flash.result.Text, "runs 2.4.0 (was 2.3.0)") || e.p.flash.bar.Value != 1 {
-			t.Fatalf("result %q bar %v", e.p.flash.result.Text, e.p.flash.bar.Value)
+		if !strings.Contains(e.p.flash.result.Text, "runs 2.4.0 (was 2.3.0)") || e.p.flash.bar.value != 1 {
+			t.Fatalf("result %q bar %v", e.p.flash.result.Text, e.p.flash.bar.value)
 		}
 		if !strings.Contains(e.p.fw.slots.Text, "Slot 0: version 2.4.0") {
 			t.Fatalf("slots after %q", e.p.fw.slots.Text)
@@ -132,7 +132,7 @@ func TestCancelDuringUpload(t *testing.T) {
 	e.run(func() { e.p.fw.sel.SetSelectedIndex(0) })
 	e.phase(rec.PhaseReady)
 	e.run(func() { test.Tap(e.p.flash.flash) })
-	e.until("upload progress", func() bool { return e.p.flash.bar.Value > 0.05 })
+	e.until("upload progress", func() bool { return e.p.flash.bar.value > 0.05 })
 	e.run(func() {
 		if e.p.flash.cancel.Disabled() {
 			t.Fatal("Cancel disabled while flashing")

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	rec "github.com/fleetdesk/fleetdesk/app/recovery"
@@ -22,7 +23,7 @@ func TestTypedPortPathConnects(t *testing.T) {
 	e := start(t, unit.Config{}, &data{}, nil)
 	e.until("ports listed", func() bool { return strings.Contains(e.p.port.listed.Text, "No serial ports found") })
 	e.run(func() {
-		if !e.p.port.connect.Disabled() || !strings.Contains(e.p.port.hint.Text, "type or choose the serial port") {
+		if !e.p.port.connect.Disabled() || !strings.Contains(e.p.port.hint.Text, "Type or choose the serial port") {
 			t.Fatalf("connect disabled %v, hint %q", e.p.port.connect.Disabled(), e.p.port.hint.Text)
 		}
 		test.Type(e.p.port.entry, e.pty)
@@ -195,4 +196,21 @@ func TestRejectedRecordsShown(t *testing.T) {
 	})
 	e.run(func() { test.Tap(discard) })
 	e.until("card gone", func() bool { return !e.p.rejects.content.Visible() })
+}
+
+// At 0% nothing of the bar is in the primary colour: an empty bar must not read as a full one.
+func TestProgressBarEmptyAtZero(t *testing.T) {
+	test.NewTempApp(t)
+	b := newProgressBar()
+	w := test.NewTempWindow(t, b)
+	w.Resize(fyne.NewSize(400, 60))
+	r := test.WidgetRenderer(b).(*progressRenderer)
+	primary := theme.Color(theme.ColorNamePrimary)
+	if r.track.FillColor == primary || r.fill.Size().Width != 0 || r.text.Text != "0%" {
+		t.Fatalf("at 0%%: track %v (primary %v), fill %v, %q", r.track.FillColor, primary, r.fill.Size(), r.text.Text)
+	}
+	b.SetValue(0.5)
+	if got, want := r.fill.Size().Width, b.Size().Width/2; got != want || r.fill.FillColor != primary {
+		t.Fatalf("at 50%%: fill %v of %v", got, b.Size().Width)
+	}
 }
