@@ -27,6 +27,7 @@ type portRow struct {
 	connect *widget.Button
 	hint    *widget.Label
 	listed  *widget.Label
+	problem *problemView // why the last connect failed, right under the port it was about
 	content fyne.CanvasObject
 }
 
@@ -49,7 +50,8 @@ func newPortRow(p *Page) *portRow {
 	r.listed.Importance = widget.LowImportance
 	row := container.NewBorder(nil, nil, widget.NewLabel("Port"),
 		container.NewHBox(r.refresh, widget.NewLabel("Baud"), r.baudSel, r.connect), r.entry)
-	r.content = container.NewVBox(row, container.NewHBox(r.hint, r.listed))
+	r.problem = newProblemView()
+	r.content = container.NewVBox(row, container.NewHBox(r.hint, r.listed), r.problem.content)
 	return r
 }
 
@@ -135,6 +137,7 @@ func (r *portRow) doConnect() {
 	opt := p.options(p.flow.Port())
 	p.fw.clear()
 	p.flash.clear()
+	r.problem.clear()
 	p.fw.unit.SetText("Connecting to " + opt.Port + "…")
 	ctx, cancel := context.WithCancel(p.run.Context())
 	p.cancel = cancel
@@ -163,9 +166,9 @@ func (r *portRow) doConnect() {
 		if o.err != nil {
 			p.fw.unit.SetText("Not connected.")
 			if cancelled {
-				p.flash.problem.say("Connecting was cancelled.")
+				r.problem.say("Connecting was cancelled.")
 			} else {
-				p.flash.problem.set(rec.Explain(o.err, opt.Port))
+				r.problem.set(rec.Explain(o.err, opt.Port))
 			}
 			p.render()
 			return

@@ -167,8 +167,8 @@ func (e *env) phase(want rec.Phase) {
 	e.until("phase "+want.String(), func() bool {
 		ph := e.p.flow.Phase()
 		if ph == rec.PhaseFailed && want != rec.PhaseFailed {
-			e.t.Fatalf("failed: unit %q result %q problem %q refusal %q", e.p.fw.unit.Text, e.p.flash.result.Text,
-				e.p.flash.problem.title.Text, e.p.fw.refusal.title.Text)
+			e.t.Fatalf("failed: unit %q connect %q result %q problem %q refusal %q", e.p.fw.unit.Text, e.p.port.problem.title.Text,
+				e.p.flash.result.Text, e.p.flash.problem.title.Text, e.p.fw.refusal.title.Text)
 		}
 		return ph == want
 	})

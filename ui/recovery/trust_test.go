@@ -75,7 +75,7 @@ func TestNoAnswerSaysWhatToCheck(t *testing.T) {
 	e.run(func() { test.Tap(e.p.port.connect) })
 	e.phase(rec.PhaseFailed)
 	e.run(func() {
-		pv := e.p.flash.problem
+		pv := e.p.port.problem
 		text := e.visibleText()
 		for _, want := range []string{"did not answer", "cable", "power", "recovery mode"} {
 			if !strings.Contains(text, want) {
