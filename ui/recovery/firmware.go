@@ -315,9 +315,13 @@ func (f *firmwarePart) use(name string, data []byte) {
 // preflight checks the chosen image against the unit; it sends nothing, so it runs here.
 func (f *firmwarePart) preflight() {
 	p := f.p
+	if p.flow.Busy() {
+		return
+	}
 	f.summary.SetText("")
 	f.refusal.clear()
-	if p.sess == nil || f.data == nil || p.flow.Busy() {
+	p.flash.clear() // the last flash's bar and result are not about this image
+	if p.sess == nil || f.data == nil {
 		p.flow.Checked(nil, nil)
 		p.render()
 		return

@@ -46,8 +46,9 @@ type progressRenderer struct {
 func (r *progressRenderer) Layout(s fyne.Size) {
 	r.track.Resize(s)
 	r.fill.Resize(fyne.NewSize(s.Width*float32(r.p.value), s.Height))
-	r.text.Resize(s)
-	r.text.Move(fyne.NewPos(0, (s.Height-r.text.MinSize().Height)/2))
+	th := r.text.MinSize().Height
+	r.text.Resize(fyne.NewSize(s.Width, th))
+	r.text.Move(fyne.NewPos(0, (s.Height-th)/2))
 }
 
 func (r *progressRenderer) MinSize() fyne.Size {

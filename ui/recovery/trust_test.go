@@ -214,3 +214,24 @@ func TestProgressBarEmptyAtZero(t *testing.T) {
 		t.Fatalf("at 50%%: fill %v of %v", got, b.Size().Width)
 	}
 }
+
+// After a flash, choosing another image clears the old full bar and result: they are not about it.
+func TestNewImageClearsLastFlash(t *testing.T) {
+	d := &data{}
+	d.release(t, d180gsm, "2.4.0", 6000)
+	d.release(t, d180gsm, "2.5.0", 6000)
+	e := start(t, unit.Config{Baud: 921600}, d, listed)
+	e.connect("921600")
+	e.until("releases", func() bool { return len(e.p.fw.sel.Options) == 2 })
+	e.run(func() { e.p.fw.sel.SetSelectedIndex(0) })
+	e.phase(rec.PhaseReady)
+	e.run(func() { test.Tap(e.p.flash.flash) })
+	e.phase(rec.PhaseDone)
+	e.run(func() { e.p.fw.sel.SetSelectedIndex(1) })
+	e.phase(rec.PhaseReady)
+	e.run(func() {
+		if e.p.flash.bar.Visible() || e.p.flash.result.Text != "" || e.p.flash.speed.Text != "" {
+			t.Fatalf("old flash still shown: bar %v result %q speed %q", e.p.flash.bar.Visible(), e.p.flash.result.Text, e.p.flash.speed.Text)
+		}
+	})
+}
