@@ -50,7 +50,7 @@ func newFlashPart(p *Page) *flashPart {
 	}
 	f.result = wrapped("")
 	f.problem = newProblemView()
-	f.content = container.NewVBox(container.NewHBox(f.flash, f.cancel, f.hint), f.bar, f.speed, steps, f.result, f.problem.content)
+	f.content = container.NewVBox(container.NewHBox(f.flash, f.cancel, f.hint), f.bar, f.speed, f.result, f.problem.content, steps)
 	return f
 }
 
