@@ -12,6 +12,8 @@
 package recovery
 
 import (
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -21,6 +23,9 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
+
+// rejectsEvery is how often the page looks for service log records the backend refused.
+const rejectsEvery = 30 * time.Second
 
 // Deps wires the page into the shell.
 type Deps struct {
@@ -75,6 +80,9 @@ func NewPage(d Deps) *Page {
 	p.render()
 	p.port.list()
 	p.rejects.load()
+	// A sync in the background can refuse a record while the page is open: look again now and then
+	// (one small query of the local cache).
+	p.run.Ticker(rejectsEvery, p.rejects.load)
 	return p
 }
 
