@@ -24,7 +24,7 @@ func Explain(err error, port string) Problem {
 	var pe *serial.PortError
 	switch {
 	case errors.Is(err, ErrCancelled), errors.Is(err, ErrDowngrade), errors.Is(err, ErrUnitRefusedOlder),
-		errors.Is(err, ErrNoPort), errors.Is(err, ErrBusy):
+		errors.Is(err, ErrNoPort), errors.Is(err, ErrBusy), errors.Is(err, ErrNotConnected):
 		// Already in the technician's words.
 	case errors.Is(err, image.ErrMismatch), errors.Is(err, image.ErrInvalid):
 		p.Title = "This firmware does not fit this unit; nothing was sent."

@@ -40,6 +40,7 @@ const (
 var (
 	ErrBusy            = errors.New("wait for the current step to finish, or cancel it")
 	ErrNoPort          = errors.New("type or choose the serial port the unit is on")
+	ErrNotConnected    = errors.New("connect to a unit first")
 	ErrNotReady        = errors.New("choose firmware that passes the check first")
 	ErrDowngradeChoice = errors.New("this image is older than the one the unit runs: tick \"Downgrade\" to flash it anyway")
 )
@@ -137,7 +138,7 @@ func (f *Flow) FlashBlocked() error {
 	case f.Busy():
 		return ErrBusy
 	case !f.connected:
-		return ErrNoPort
+		return ErrNotConnected
 	case f.plan == nil:
 		return ErrNotReady
 	case f.plan.Downgrade() && !f.downgrade:

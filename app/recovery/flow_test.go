@@ -26,7 +26,7 @@ func TestFlowConnectNeedsPort(t *testing.T) {
 	if f.Phase() != recovery.PhaseFailed || f.Connected() || f.ConnectBlocked() != nil {
 		t.Fatalf("after a failed connect: %s connected %v", f.Phase(), f.Connected())
 	}
-	if !errors.Is(f.FlashBlocked(), recovery.ErrNoPort) {
+	if !errors.Is(f.FlashBlocked(), recovery.ErrNotConnected) {
 		t.Fatalf("flash offered without a unit: %v", f.FlashBlocked())
 	}
 }

@@ -211,6 +211,17 @@ func TestCLIRecovery(t *testing.T) {
 		}
 	})
 
+	t.Run("no answer", func(t *testing.T) {
+		u := startUnit(t, b, "--drop-every", "1")
+		img := writeImage(t, d180gsm, "2.4.0")
+		code, _, stderr := run(t, "", b.fleetdesk, append([]string{"flash", "--port", u.path, "--image", img}, noCache...)...)
+		if code != 1 || !strings.Contains(stderr, "The unit did not answer on "+u.path) || !strings.Contains(stderr, "recovery mode") ||
+			!strings.Contains(stderr, "(detail: ") {
+			t.Errorf("a silent unit: exit %d\n%s", code, stderr)
+		}
+		u.stop(t)
+	})
+
 	t.Run("usage", func(t *testing.T) {
 		img := writeImage(t, d180gsm, "2.4.0")
 		if code, _, stderr := run(t, "", b.fleetdesk, "flash", "--port", "/dev/null", "--image", img, "--release", "rel-x"); code != 2 || !strings.Contains(stderr, "usage") {

@@ -61,10 +61,8 @@ func (f *flashPart) render(fl *rec.Flow) {
 	switch {
 	case err == nil || fl.Busy() || fl.Phase() == rec.PhaseDone:
 		f.hint.SetText("")
-	case fl.Connected():
-		f.hint.SetText(sentence(err))
 	default:
-		f.hint.SetText("Connect to a unit first.")
+		f.hint.SetText(sentence(err))
 	}
 	for i, m := range fl.Steps() {
 		f.icons[i].SetResource(map[rec.StepMark]fyne.Resource{rec.StepTodo: theme.RadioButtonIcon(),
