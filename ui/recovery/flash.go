@@ -42,6 +42,7 @@ func newFlashPart(p *Page) *flashPart {
 	f.bar = newProgressBar()
 	f.bar.Hide()
 	f.speed = widget.NewLabel("")
+	f.speed.Hide()
 	steps := container.NewVBox()
 	for _, n := range rec.StepNames {
 		ic := widget.NewIcon(theme.RadioButtonIcon())
@@ -49,6 +50,7 @@ func newFlashPart(p *Page) *flashPart {
 		steps.Add(container.NewHBox(ic, widget.NewLabel(n)))
 	}
 	f.result = wrapped("")
+	f.result.Hide()
 	f.problem = newProblemView()
 	f.content = container.NewVBox(container.NewHBox(f.flash, f.cancel, f.hint), f.bar, f.speed, f.result, f.problem.content, steps)
 	return f
@@ -74,8 +76,8 @@ func (f *flashPart) render(fl *rec.Flow) {
 func (f *flashPart) clear() {
 	f.bar.SetValue(0)
 	f.bar.Hide()
-	f.speed.SetText("")
-	f.result.SetText("")
+	say(f.speed, "")
+	say(f.result, "")
 	f.problem.clear()
 }
 
@@ -132,9 +134,9 @@ func (f *flashPart) showProgress(pr rec.Progress) {
 		if pr.Note != "" {
 			t += " — " + pr.Note
 		}
-		f.speed.SetText(t)
+		say(f.speed, t)
 	case pr.Note != "":
-		f.speed.SetText(pr.Note)
+		say(f.speed, pr.Note)
 	}
 	f.p.render()
 }
@@ -150,7 +152,7 @@ func (f *flashPart) finished(res rec.Result, err error) {
 		}
 		p.flow.Flashed(err, retry)
 		if errors.Is(err, rec.ErrCancelled) {
-			f.result.SetText("Cancelled: " + err.Error())
+			say(f.result, "Cancelled: "+err.Error())
 		} else {
 			pr := rec.Explain(err, p.flow.Port())
 			pr.Title = "Failed: " + pr.Title
@@ -161,12 +163,18 @@ func (f *flashPart) finished(res rec.Result, err error) {
 	}
 	p.flow.Flashed(nil, nil)
 	f.bar.SetValue(1)
-	f.result.SetText(fmt.Sprintf("Done: the unit runs %s (was %s). %s bytes in %.1f s, %.2f KB/s.",
+	say(f.result, fmt.Sprintf("Done: the unit runs %s (was %s). %s bytes in %.1f s, %.2f KB/s.",
 		res.VersionAfter, orUnknown(res.VersionBefore), kit.Thousands(int(res.Bytes)), res.UploadTime.Seconds(), res.Throughput/1000))
 	p.fw.showUnit()
 	// The summary described the unit before the flash; the result line now says what it runs.
 	p.fw.summary.SetText("")
 	p.render()
+}
+
+// say sets a label's text and hides it while empty, so empty lines leave no gaps.
+func say(l *widget.Label, text string) {
+	l.SetText(text)
+	show(text != "", l)
 }
 
 // sentence is an error as a sentence on its own: capital first, full stop last.
@@ -192,7 +200,7 @@ func (f *flashPart) stop() {
 	}
 	p.cancel()
 	if p.flow.Phase() == rec.PhaseFlashing {
-		f.speed.SetText("Cancelling at the next chunk; the unit will not be reset…")
+		say(f.speed, "Cancelling at the next chunk; the unit will not be reset…")
 	}
 	p.render()
 }
