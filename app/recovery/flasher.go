@@ -116,7 +116,7 @@ type Session struct {
 func Connect(ctx context.Context, opt Options) (*Session, error) {
 	opt.defaults()
 	if opt.Port == "" {
-		return nil, errors.New("no serial port chosen")
+		return nil, ErrNoPort
 	}
 	rw, err := opt.Open(opt.Port, opt.Baud)
 	if err != nil {
@@ -245,7 +245,25 @@ type Plan struct {
 	Estimate      time.Duration // at the line's stop-and-wait limit
 	data          []byte
 	session       *Session
+	// older: the image is older than the running firmware. Recovery may need that, so it is
+	// allowed, but only after the technician's explicit choice (AllowDowngrade).
+	older, downgradeOK bool
+	// newer: the image is newer than the known running firmware, so the upload asks the unit for
+	// MCUboot's upgrade-only semantics (the "upgrade" key): a unit that implements them refuses
+	// the image if it is not newer than what it runs after all. Same-version reinstalls and
+	// chosen downgrades go without the key, or the unit would refuse them.
+	newer bool
 }
+
+// Downgrade reports whether the image is older than the firmware the unit runs.
+func (p *Plan) Downgrade() bool { return p.older }
+
+// AllowDowngrade records the technician's explicit choice to flash an older image; Flash refuses
+// a downgrade without it.
+func (p *Plan) AllowDowngrade(ok bool) { p.downgradeOK = ok }
+
+// UpgradeOnly reports whether the upload asks the unit to refuse anything not newer than it runs.
+func (p *Plan) UpgradeOnly() bool { return p.newer }
 
 // Summary is the preflight summary a technician confirms.
 func (p *Plan) Summary() []string {
@@ -258,11 +276,15 @@ func (p *Plan) Summary() []string {
 	if p.VariantSource != "unit" {
 		who = "chosen by technician: " + p.Target.String() + " (unit does not identify itself)"
 	}
+	change := "Running now: " + before + " → after: " + p.Image.Version.String()
+	if p.older {
+		change += " (DOWNGRADE: the image is older than the running firmware)"
+	}
 	return []string{
 		"Unit: " + who + serialSuffix(u.Serial),
 		"Image: " + p.Name + ", version " + p.Image.Version.String() + " for " + p.Image.Variant.String(),
 		fmt.Sprintf("Size: %d bytes, SHA-256 %s…", len(p.data), hex.EncodeToString(p.Image.Hash[:8])),
-		"Running now: " + before + " → after: " + p.Image.Version.String(),
+		change,
 		fmt.Sprintf("Estimated time: %s at %d baud", p.Estimate.Round(time.Second), p.session.opt.Baud),
 	}
 }
@@ -300,6 +322,10 @@ func (s *Session) Preflight(name string, data []byte, choice *fleet.Variant) (*P
 	sum := sha256.Sum256(data)
 	p := &Plan{Name: name, Image: img, Target: target, VariantSource: source, FileSHA: sum[:],
 		data: append([]byte(nil), data...), session: s}
+	if running := s.unit.ActiveVersion(); running != "" {
+		c := fleet.CompareVersions(img.Version.String(), running)
+		p.older, p.newer = c < 0, c > 0
+	}
 	p.ChunkSize = s.chunkData(s.unit.BufSize, 0, len(data), true)
 	p.Estimate = lineTime(estimateWire(len(data), p.ChunkSize), s.opt.Baud)
 	return p, nil
@@ -343,6 +369,7 @@ func (s *Session) chunkData(pkt, off, total int, first bool) int {
 		req.Off = 0
 		req.Len = &total
 		req.Sha = make([]byte, sha256.Size)
+		req.Upgrade = new(bool) // counted whether sent or not: a byte or two of margin
 	}
 	n := pkt - smp.UploadPacketSize(req)
 	scratch := make([]byte, max(n, 0))
@@ -355,6 +382,14 @@ func (s *Session) chunkData(pkt, off, total int, first bool) int {
 	}
 	return max(n&^7, 0)
 }
+
+// ErrDowngrade is returned by Flash for an image older than the running firmware when the
+// technician did not choose to downgrade; nothing was sent.
+var ErrDowngrade = errors.New("the image is older than the firmware the unit runs: flashing it is a downgrade and needs your explicit choice; nothing was sent")
+
+// ErrUnitRefusedOlder is returned when the unit itself refused the image as not newer than the
+// firmware it runs (MCUboot's upgrade-only upload); nothing was written and it was not reset.
+var ErrUnitRefusedOlder = errors.New("the unit refused the image: it is not newer than the firmware the unit runs; nothing was written and the unit was not reset")
 
 // ErrCancelled is returned when the technician cancelled; the unit was not reset.
 var ErrCancelled = errors.New("flash cancelled; the unit was not reset and still runs its previous firmware")
@@ -375,6 +410,10 @@ func (s *Session) Flash(ctx context.Context, p *Plan, progress func(Progress)) (
 	}
 	if err := p.Image.Check(p.Target); err != nil {
 		return res, err
+	}
+	if p.older && !p.downgradeOK {
+		s.RecordRefusal(p.Name, p.data, ErrDowngrade)
+		return res, ErrDowngrade
 	}
 	start := s.opt.Now()
 	res.VersionBefore = s.unit.ActiveVersion()
@@ -563,6 +602,10 @@ func (s *Session) upload(ctx context.Context, p *Plan, res *Result, progress fun
 			req := smp.UploadRequest{Off: next, Data: data[next : next+n]}
 			if first {
 				req.Len, req.Sha = &total, p.FileSHA
+				if p.newer {
+					up := true
+					req.Upgrade = &up
+				}
 			}
 			pd, err := s.cl.SendUpload(req)
 			if err != nil {
@@ -621,6 +664,9 @@ func (s *Session) upload(ctx context.Context, p *Plan, res *Result, progress fun
 			continue
 		case err != nil:
 			abandon()
+			if f.firstSent && p.newer && refusedAsOlder(err) {
+				return ErrUnitRefusedOlder
+			}
 			return fmt.Errorf("upload at offset %d: %w", f.off, err)
 		}
 		if r.Off > total {
@@ -654,6 +700,20 @@ func (s *Session) upload(ctx context.Context, p *Plan, res *Result, progress fun
 	res.LineEfficiency = lineTime(res.WireTx+res.WireRx, s.opt.Baud).Seconds() / res.UploadTime.Seconds()
 	return nil
 }
+
+// refusedAsOlder reports whether an answer to an upload's first chunk sent with the "upgrade" key
+// is the unit's refusal of an image that is not newer: Zephyr's img_mgmt answers SMP v2 with
+// group 1 rc 27 (IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER) and SMP v1 with MGMT_ERR_EBADSTATE.
+func refusedAsOlder(err error) bool {
+	var de *smp.DeviceError
+	if !errors.As(err, &de) {
+		return false
+	}
+	return (de.Group == int(smp.GroupImage) && de.RC == imgErrVersionIsNewer) || (de.Group < 0 && de.RC == smp.RCBadState)
+}
+
+// imgErrVersionIsNewer is IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER in the image group's SMP v2 codes.
+const imgErrVersionIsNewer = 27
 
 // probeOffset is an upload offset no upload ever reaches: a chunk sent there is answered with
 // the unit's current offset (or an error) and never written, on MCUboot and on Zephyr alike.

@@ -7,17 +7,36 @@
 package recovery
 
 import (
+	"context"
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 )
 
-// CachedImage is a firmware release already downloaded into the local cache.
+// CachedImage is a firmware release of the local catalogue: downloaded into the cache already,
+// or not yet (then Load downloads it, which needs the backend).
 type CachedImage struct {
 	Name    string // what the technician reads, e.g. "Unified D180 GSM 2.4.0"
 	Version string
 	Variant fleet.Variant
-	Load    func() ([]byte, error) // reads the image bytes from the cache
+	Load    func() ([]byte, error) // reads the image bytes from the cache, downloading them if needed
+	// Cached: the image is in the cache, so Load works with no network.
+	Cached bool
+	// NeedsNetwork: not downloaded yet and the backend cannot be reached now, so Load fails
+	// until FleetDesk has been online once. Listed anyway so the technician knows it exists.
+	NeedsNetwork bool
+}
+
+// Label is how the release reads in a list: its name, plus what loading it takes when it is
+// not in the cache yet.
+func (c CachedImage) Label() string {
+	switch {
+	case c.Cached:
+		return c.Name
+	case c.NeedsNetwork:
+		return c.Name + " (needs a connection once)"
+	}
+	return c.Name + " (download)"
 }
 
 // FirmwareSource lists the cached releases built for a variant; it must work with no network.
@@ -99,4 +118,14 @@ type Result struct {
 	Retries        int
 	Reconnects     int
 	WireTx, WireRx int64
+}
+
+// LogQueue is the part of the service log a technician acts on: records the backend refused
+// (quarantined, with its reason), to send again or to discard. Everything else uploads by itself.
+type LogQueue interface {
+	Rejected(ctx context.Context) ([]LogRecord, error)
+	// Retry queues a rejected record again and tries to upload it now when online.
+	Retry(ctx context.Context, id string) error
+	// Discard deletes a rejected record for good.
+	Discard(ctx context.Context, id string) error
 }

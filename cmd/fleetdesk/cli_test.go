@@ -192,6 +192,36 @@ func TestCLIRecovery(t *testing.T) {
 		}
 	})
 
+	// An older image is a downgrade: refused without --allow-downgrade (nothing sent), flashed
+	// with it; a unit that does not answer is told as what to check.
+	t.Run("downgrade", func(t *testing.T) {
+		u := startUnit(t, b, "--baud", "921600", "--model", "D180", "--transport", "gsm", "--version", "2.3.0")
+		img := writeImage(t, d180gsm, "2.2.0")
+		args := append([]string{"flash", "--port", u.path, "--image", img, "--baud", "921600"}, noCache...)
+		code, _, stderr := run(t, "", b.fleetdesk, args...)
+		if code != 1 || !strings.Contains(stderr, "downgrade") || !strings.Contains(stderr, "--allow-downgrade") {
+			t.Fatalf("downgrade without the flag: exit %d\n%s", code, stderr)
+		}
+		code, stdout, stderr := run(t, "", b.fleetdesk, append(args, "--allow-downgrade")...)
+		if code != 0 || !strings.Contains(lastLine(stdout), "2.3.0 -> 2.2.0 active") {
+			t.Fatalf("downgrade with the flag: exit %d %q\n%s", code, stdout, stderr)
+		}
+		if _, version := u.stop(t); version != "2.2.0" {
+			t.Errorf("the unit runs %s", version)
+		}
+	})
+
+	t.Run("no answer", func(t *testing.T) {
+		u := startUnit(t, b, "--drop-every", "1")
+		img := writeImage(t, d180gsm, "2.4.0")
+		code, _, stderr := run(t, "", b.fleetdesk, append([]string{"flash", "--port", u.path, "--image", img}, noCache...)...)
+		if code != 1 || !strings.Contains(stderr, "The unit did not answer on "+u.path) || !strings.Contains(stderr, "recovery mode") ||
+			!strings.Contains(stderr, "(detail: ") {
+			t.Errorf("a silent unit: exit %d\n%s", code, stderr)
+		}
+		u.stop(t)
+	})
+
 	t.Run("usage", func(t *testing.T) {
 		img := writeImage(t, d180gsm, "2.4.0")
 		if code, _, stderr := run(t, "", b.fleetdesk, "flash", "--port", "/dev/null", "--image", img, "--release", "rel-x"); code != 2 || !strings.Contains(stderr, "usage") {
@@ -276,7 +306,7 @@ func TestCLIRecovery(t *testing.T) {
 		byResult := map[string]int{}
 		for _, e := range pending {
 			byResult[e.Result]++
-			if e.DeviceSerial != "D180-004711" || e.Port != u.path || e.Technician != acc.Email || e.VariantSource != "unit" {
+			if e.UnitSerial != "D180-004711" || e.Port != u.path || e.Technician != acc.Email || e.VariantSource != "unit" {
 				t.Errorf("entry %+v", e)
 			}
 			if e.Result == recovery.ResultOK && (e.Image != pick.ID || e.VersionBefore != "2.3.0" || e.VersionAfter != pick.Version ||

@@ -31,11 +31,12 @@ func runFlash(args []string) int {
 	baud := fs.Int("baud", recovery.DefaultBaud, "line rate")
 	model := fs.String("model", "", "unit model, required with --transport when the unit does not identify itself")
 	transport := fs.String("transport", "", "unit transport (gsm or wifi), with --model")
+	downgrade := fs.Bool("allow-downgrade", false, "flash an image older than the firmware the unit runs (recovery may need it); without it a downgrade is refused and nothing is sent")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *port == "" || (*file == "") == (*release == "") {
-		fmt.Fprintln(os.Stderr, "usage: fleetdesk flash --port P (--image FILE | --release ID) [--baud B] [--model M --transport T] [--profile P --cache-dir D]")
+		fmt.Fprintln(os.Stderr, "usage: fleetdesk flash --port P (--image FILE | --release ID) [--baud B] [--model M --transport T] [--allow-downgrade] [--profile P --cache-dir D]")
 		return 2
 	}
 	r, err := df.resolve(false)
@@ -97,7 +98,7 @@ func runFlash(args []string) int {
 
 	s, err := recovery.Connect(ctx, recovery.Options{Port: *port, Baud: *baud, Log: log})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "fleetdesk flash:", err)
+		explain(err, *port)
 		return 1
 	}
 	defer s.Close()
@@ -116,6 +117,16 @@ func runFlash(args []string) int {
 	for _, l := range plan.Summary() {
 		fmt.Fprintln(os.Stderr, "  "+l)
 	}
+	if plan.Downgrade() {
+		if !*downgrade {
+			s.RecordRefusal(name, data, recovery.ErrDowngrade)
+			fmt.Fprintf(os.Stderr, "fleetdesk flash: refused, nothing was sent: %s is older than the running %s; this is a downgrade: add --allow-downgrade to flash it anyway\n",
+				plan.Image.Version, orUnknown(u.ActiveVersion()))
+			return 1
+		}
+		fmt.Fprintln(os.Stderr, "  DOWNGRADE chosen with --allow-downgrade")
+		plan.AllowDowngrade(true)
+	}
 	bar := progressBar{}
 	res, err := s.Flash(ctx, plan, bar.update)
 	bar.finish()
@@ -124,7 +135,8 @@ func runFlash(args []string) int {
 			fmt.Fprintln(os.Stderr, "fleetdesk flash:", err)
 			return 130
 		}
-		fmt.Fprintln(os.Stderr, "fleetdesk flash: FAILED:", err)
+		fmt.Fprint(os.Stderr, "fleetdesk flash: FAILED: ")
+		explain(err, *port)
 		return 1
 	}
 	fmt.Printf("flashed %s: %s -> %s active; %d bytes in %.1f s, %.2f KB/s (%.0f%% of the line's stop-and-wait limit)\n",
@@ -149,6 +161,18 @@ func openExistingCache(ctx context.Context, profile, dir string) (*syncer.Sessio
 		return nil, fmt.Errorf("opening the offline cache: %w", err)
 	}
 	return s, nil
+}
+
+// explain prints a connect or flash error as what to check, then the technical detail.
+func explain(err error, port string) {
+	p := recovery.Explain(err, port)
+	fmt.Fprintln(os.Stderr, p.Title)
+	for _, c := range p.Checks {
+		fmt.Fprintln(os.Stderr, "  - "+c)
+	}
+	if p.Detail != p.Title {
+		fmt.Fprintln(os.Stderr, "  (detail: "+p.Detail+")")
+	}
 }
 
 func orUnknown(s string) string {

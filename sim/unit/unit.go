@@ -58,6 +58,8 @@ type Stats struct {
 	Restarts       int   // uploads started at offset 0 (the first one included)
 	Mismatched     int   // upload requests at another offset than expected, answered and not written
 	Resets         int
+	UpgradeOnly    int  // uploads started with the "upgrade" key set
+	RefusedOlder   int  // of those, refused because the image was not newer than the running one
 	Bricked        bool // a reset booted an image for another variant
 }
 
@@ -493,7 +495,7 @@ func intField(m map[string]any, k string) (int, bool) {
 // upload follows MCUboot's rules: offset 0 starts an upload (len required), a chunk at any other
 // offset than the expected one is answered with the expected offset and not written.
 func (u *Unit) upload(ver uint8, req map[string]any) ([]byte, bool) {
-	const einval, enomem = 3, 2
+	const einval, enomem, ebadstate, imgErrVersionIsNewer = 3, 2, 6, 27
 	off, ok := intField(req, "off")
 	data, okd := req["data"].([]byte)
 	if !ok || !okd {
@@ -512,6 +514,18 @@ func (u *Unit) upload(ver uint8, req map[string]any) ([]byte, bool) {
 		}
 		if n > u.cfg.SlotSize {
 			return u.errPayload(ver, 1, enomem), false
+		}
+		// Upgrade-only upload (Zephyr img_mgmt's "upgrade" key): an image that is not newer
+		// than the running one is refused before anything is erased or written.
+		if up, _ := req["upgrade"].(bool); up {
+			u.stats.UpgradeOnly++
+			if v, ok := headerVersion(data); !ok || fleet.CompareVersions(v, u.slots[0].Version) <= 0 {
+				u.stats.RefusedOlder++
+				if ver == 1 {
+					return u.errPayload(ver, 1, imgErrVersionIsNewer), false
+				}
+				return u.errPayload(ver, 1, ebadstate), false
+			}
 		}
 		u.stats.Restarts++
 		u.up.active, u.up.buf, u.up.off = true, make([]byte, n), 0
@@ -565,6 +579,18 @@ func (u *Unit) reset() {
 		}
 	}
 	u.bootCount++
+}
+
+// headerVersion reads the version from an MCUboot image header at the start of data.
+func headerVersion(data []byte) (string, bool) {
+	if len(data) < 28 || binary.LittleEndian.Uint32(data) != 0x96f3b83d {
+		return "", false
+	}
+	v := fmt.Sprintf("%d.%d.%d", data[20], data[21], binary.LittleEndian.Uint16(data[22:]))
+	if b := binary.LittleEndian.Uint32(data[24:]); b != 0 {
+		v += fmt.Sprintf(".%d", b)
+	}
+	return v, true
 }
 
 func fwVariant(v fleet.Variant) string {

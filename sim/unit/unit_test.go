@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
+
+	"github.com/fleetdesk/fleetdesk/sim/fwimage"
 )
 
 // talk starts u on one end of an in-memory pipe and returns a function that sends raw bytes and
@@ -156,4 +158,45 @@ func FuzzFramer(f *testing.F) {
 			u.handlePacket(pkt)
 		}
 	})
+}
+
+// With the "upgrade" key on an upload's first chunk the unit refuses an image that is not newer
+// than the one it runs (Zephyr img_mgmt: SMP v2 group 1 rc 27, SMP v1 rc 6), before erasing
+// anything; without the key, or with a newer image, the upload starts.
+func TestUpgradeOnlyUpload(t *testing.T) {
+	u, _ := New(Config{Version: "2.3.0"})
+	send := talk(t, u)
+	v := u.Variant()
+	first := func(ver uint8, version string, upgrade bool) map[string]any {
+		t.Helper()
+		img, err := fwimage.Build(v, version, fwimage.Payload(v, version, 2000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := map[string]any{"off": 0, "len": len(img), "data": img[:256]}
+		if upgrade {
+			req["upgrade"] = true
+		}
+		raw := send(encode(ver, 2, 1, 1, 1, req, false))
+		var m map[string]any
+		if err := cbor.Unmarshal(raw[2+8:len(raw)-2], &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if m := first(0, "2.2.0", true); m["rc"] != uint64(6) {
+		t.Fatalf("v1 older with upgrade: %v", m)
+	}
+	if m := first(1, "2.3.0", true); m["err"].(map[any]any)["rc"] != uint64(27) {
+		t.Fatalf("v2 same version with upgrade: %v", m)
+	}
+	if st := u.Stats(); st.RefusedOlder != 2 || st.Restarts != 0 || u.Slots()[1] != nil {
+		t.Fatalf("refusals %+v", st)
+	}
+	if m := first(0, "2.4.0", true); m["off"] != uint64(256) {
+		t.Fatalf("newer with upgrade: %v", m)
+	}
+	if m := first(0, "2.2.0", false); m["off"] != uint64(256) {
+		t.Fatalf("older without upgrade: %v", m)
+	}
 }

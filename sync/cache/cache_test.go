@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/recovery"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
 	"github.com/fleetdesk/fleetdesk/app/token"
 	"github.com/fleetdesk/fleetdesk/internal/benchcpu"
-	"github.com/fleetdesk/fleetdesk/sync/api"
 )
 
 // genDevices makes n plausible devices; gen changes the firmware so batches can be told apart.
@@ -174,14 +174,14 @@ func TestRecords(t *testing.T) {
 		t.Errorf("history %+v %v", h, err)
 	}
 
-	e := api.ServiceLogEntry{ID: "s1", DeviceSerial: "GEN-1", Result: "ok", At: t0}
+	e := recovery.LogRecord{ID: "s1", ServiceLogEntry: recovery.ServiceLogEntry{UnitSerial: "GEN-1", Result: "ok", When: t0}}
 	if err := c.AddServiceLog(ctx, e); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.AddServiceLog(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.AddServiceLog(ctx, api.ServiceLogEntry{}); err == nil {
+	if err := c.AddServiceLog(ctx, recovery.LogRecord{}); err == nil {
 		t.Error("entry without id accepted")
 	}
 	if p, _ := c.PendingServiceLog(ctx); len(p) != 1 {
@@ -292,7 +292,7 @@ func TestResetKeepsPendingServiceLog(t *testing.T) {
 	c, _ := openTemp(t)
 	defer c.Close()
 	c.ApplyBatch(ctx, Batch{Devices: genDevices(20, "1"), Cursor: "c", Complete: time.Now()})
-	c.AddServiceLog(ctx, api.ServiceLogEntry{ID: "keep", At: time.Now()})
+	c.AddServiceLog(ctx, recovery.LogRecord{ID: "keep", ServiceLogEntry: recovery.ServiceLogEntry{When: time.Now()}})
 	c.SetOwner(ctx, Owner{Backend: "https://a", Account: "x@y", Me: "{}"})
 	if err := c.Reset(ctx); err != nil {
 		t.Fatal(err)
@@ -355,11 +355,11 @@ func TestUnencodableEntryRefused(t *testing.T) {
 	c, _ := openTemp(t)
 	defer c.Close()
 	ctx := context.Background()
-	bad := api.ServiceLogEntry{ID: "nan", Throughput: math.NaN()}
+	bad := recovery.LogRecord{ID: "nan", ServiceLogEntry: recovery.ServiceLogEntry{Throughput: math.NaN()}}
 	if err := c.AddServiceLog(ctx, bad); err == nil {
 		t.Fatal("an entry JSON cannot hold was stored")
 	}
-	if err := c.AddServiceLog(ctx, api.ServiceLogEntry{ID: "ok", Result: "ok"}); err != nil {
+	if err := c.AddServiceLog(ctx, recovery.LogRecord{ID: "ok", ServiceLogEntry: recovery.ServiceLogEntry{Result: "ok"}}); err != nil {
 		t.Fatal(err)
 	}
 	if p, err := c.PendingServiceLog(ctx); err != nil || len(p) != 1 {

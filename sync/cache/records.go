@@ -11,7 +11,6 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
 	"github.com/fleetdesk/fleetdesk/app/token"
-	"github.com/fleetdesk/fleetdesk/sync/api"
 )
 
 // ErrNotCached means the cache has no copy of what was asked for.
@@ -194,46 +193,6 @@ ON CONFLICT(id) DO UPDATE SET data = excluded.data`, cmd.ID, cmd.DeviceID, nanos
 // CommandHistory is the logged commands of a device, newest first (at most 500).
 func (c *Cache) CommandHistory(ctx context.Context, deviceID string) ([]fleet.Command, error) {
 	return queryJSON[fleet.Command](ctx, c.r, "command", "SELECT data FROM commands WHERE device_id = ? ORDER BY created_at DESC, id LIMIT 500", deviceID)
-}
-
-// AddServiceLog records an on-site recovery entry, pending upload. Adding the same ID twice keeps
-// the first.
-func (c *Cache) AddServiceLog(ctx context.Context, e api.ServiceLogEntry) error {
-	if e.ID == "" {
-		return fmt.Errorf("cache: a service log entry needs an id")
-	}
-	b, err := json.Marshal(e)
-	if err != nil {
-		// A NaN, say: storing "" would poison every later read of the pending queue.
-		return fmt.Errorf("cache: service log entry %s: %w", e.ID, err)
-	}
-	_, err = c.w.ExecContext(ctx, "INSERT OR IGNORE INTO service_log(id, at, pending, data) VALUES(?, ?, 1, ?)", e.ID, nanos(e.At), string(b))
-	return err
-}
-
-// PendingServiceLog lists the entries not yet uploaded, oldest first.
-func (c *Cache) PendingServiceLog(ctx context.Context) ([]api.ServiceLogEntry, error) {
-	return queryJSON[api.ServiceLogEntry](ctx, c.r, "service log entry", "SELECT data FROM service_log WHERE pending = 1 ORDER BY at, id")
-}
-
-// ServiceLog lists every entry, newest first.
-func (c *Cache) ServiceLog(ctx context.Context) ([]api.ServiceLogEntry, error) {
-	return queryJSON[api.ServiceLogEntry](ctx, c.r, "service log entry", "SELECT data FROM service_log ORDER BY at DESC, id")
-}
-
-// MarkUploaded clears the pending flag of the entries the backend accepted.
-func (c *Cache) MarkUploaded(ctx context.Context, ids []string) error {
-	tx, err := c.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for _, id := range ids {
-		if _, err := tx.ExecContext(ctx, "UPDATE service_log SET pending = 0 WHERE id = ?", id); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
 }
 
 func sortNewest[T any](list []T, at func(T) time.Time) {

@@ -307,68 +307,6 @@ func (s *Session) refreshTokens(ctx context.Context) {
 	s.publish(session.Change{Tokens: true})
 }
 
-// RecordServiceLog keeps an on-site recovery record in the cache (pending upload) and uploads the
-// pending ones at once when the backend can be reached; offline, the next sync uploads them.
-// Entries need a client-made ID (a resend is then not recorded twice).
-func (s *Session) RecordServiceLog(ctx context.Context, e api.ServiceLogEntry) error {
-	if e.ID == "" {
-		e.ID = api.NewIdempotencyKey()
-	}
-	if err := s.cache.AddServiceLog(ctx, e); err != nil {
-		return err
-	}
-	// Offline, the entry waits for the next sync rather than for another timeout here.
-	if s.client != nil && s.Status().Online {
-		if _, err := s.UploadServiceLog(ctx); err != nil && !isUnreachable(err) {
-			return err
-		}
-	}
-	return nil
-}
-
-// serviceLogBatch is the most entries one upload carries (the contract's limit).
-const serviceLogBatch = 500
-
-// UploadServiceLog sends the pending service log entries, at most serviceLogBatch per request,
-// marking each batch uploaded as the backend accepts it; it returns how many were sent.
-func (s *Session) UploadServiceLog(ctx context.Context) (int, error) {
-	if err := s.online(); err != nil {
-		return 0, err
-	}
-	pending, err := s.cache.PendingServiceLog(ctx)
-	if err != nil {
-		return 0, err
-	}
-	sent := 0
-	for len(pending) > 0 {
-		batch := pending[:min(len(pending), serviceLogBatch)]
-		pending = pending[len(batch):]
-		if _, err := s.client.UploadServiceLog(ctx, batch); err != nil {
-			s.noteErr(err)
-			return sent, err
-		}
-		ids := make([]string, len(batch))
-		for i, e := range batch {
-			ids[i] = e.ID
-		}
-		if err := s.cache.MarkUploaded(ctx, ids); err != nil {
-			return sent, err
-		}
-		sent += len(batch)
-	}
-	return sent, nil
-}
-
-// ServiceLog lists the recorded entries, newest first (uploaded or not).
-func (s *Session) ServiceLog(ctx context.Context) ([]api.ServiceLogEntry, error) {
-	return s.cache.ServiceLog(ctx)
-}
-
-// PendingServiceLog lists the entries not yet uploaded.
-func (s *Session) PendingServiceLog(ctx context.Context) ([]api.ServiceLogEntry, error) {
-	return s.cache.PendingServiceLog(ctx)
-}
-
 // SignOut signs out of the backend, deletes the saved sign-in and closes the session.
 func (s *Session) SignOut(ctx context.Context) error {
 	var err error

@@ -2,27 +2,25 @@ package syncer
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
-	"math"
-	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/recovery"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/sync/cache"
 )
 
-// RecoveryFirmware is the firmware the Recovery page and the flash command offer: the cached
-// releases built for a variant. A release whose image is in the cache is always listed (no network
-// needed); one not downloaded yet is listed only while the backend answers, and loading it
-// downloads it into the cache.
+// RecoveryFirmware is the firmware the Recovery page and the flash command offer: the releases
+// built for a variant. A release whose image is in the cache loads with no network; one not
+// downloaded yet is listed too, marked as a download while the backend answers and as needing a
+// connection once while it does not, and loading it downloads it into the cache.
 func (s *Session) RecoveryFirmware() recovery.FirmwareSource { return recoveryFirmware{s} }
+
+// The Recovery page finds its data side through this optional interface.
+var _ session.Recovery = (*Session)(nil)
 
 // RecoveryLog keeps the flasher's service log entries in the cache, pending upload; they are
 // uploaded at once when the backend answers, else by the next sync.
@@ -47,18 +45,13 @@ func (f recoveryFirmware) Releases(v fleet.Variant) ([]recovery.CachedImage, err
 		if r.Variant() != v {
 			continue
 		}
-		name := ReleaseName(r)
-		switch _, _, err := f.s.cache.Image(ctx, r.ID); {
-		case err == nil:
-		case !errors.Is(err, cache.ErrNotCached):
+		_, _, err := f.s.cache.Image(ctx, r.ID)
+		if err != nil && !errors.Is(err, cache.ErrNotCached) {
 			return nil, err
-		case !online:
-			continue
-		default:
-			name += " (download)"
 		}
 		id := r.ID
-		out = append(out, recovery.CachedImage{Name: name, Version: r.Version, Variant: r.Variant(),
+		out = append(out, recovery.CachedImage{Name: ReleaseName(r), Version: r.Version, Variant: r.Variant(),
+			Cached: err == nil, NeedsNetwork: err != nil && !online,
 			Load: func() ([]byte, error) { return f.s.ReleaseImage(context.Background(), id) }})
 	}
 	return out, nil
@@ -76,7 +69,7 @@ func (l recoveryLog) Record(e recovery.ServiceLogEntry) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
-	err := l.s.RecordServiceLog(ctx, ServiceLogEntryOf(e, l.s.Actor().Email, l.s.Now()))
+	err := l.s.RecordServiceLog(ctx, recovery.NewLogRecord(e, l.s.Actor().Email, l.s.Now()))
 	if api.KindOf(err) != 0 {
 		// The entry is in the cache; only the upload was refused, and the next sync tries again
 		// (the status bar shows why). The technician's record is kept, which is what Record means.
@@ -85,55 +78,149 @@ func (l recoveryLog) Record(e recovery.ServiceLogEntry) error {
 	return err
 }
 
-// maxErrorText keeps a long failure text from bloating an upload (500 entries a request).
-const maxErrorText = 1000
+// RecoveryLogQueue is the service log records the backend refused, for the Recovery page to show
+// with the backend's reason and to send again or discard.
+func (s *Session) RecoveryLogQueue() recovery.LogQueue { return logQueue{s} }
 
-// ServiceLogEntryOf maps a flasher entry to the contract's. The ID is made from the attempt itself
-// (time, port, unit, image, result), so recording the same attempt twice stores and uploads it
-// once. technician is the signed-in account; now stands in for a missing time.
-func ServiceLogEntryOf(e recovery.ServiceLogEntry, technician string, now time.Time) api.ServiceLogEntry {
-	at := e.When
-	if at.IsZero() {
-		at = now
-	}
-	at = at.UTC()
-	h := sha256.New()
-	for _, p := range []string{strconv.FormatInt(at.UnixNano(), 10), e.Port, e.UnitSerial, e.Image, e.ImageHash, e.Result} {
-		fmt.Fprintf(h, "%d:%s;", len(p), p)
-	}
-	out := api.ServiceLogEntry{
-		ID:            "svc-" + hex.EncodeToString(h.Sum(nil)[:16]),
-		DeviceSerial:  e.UnitSerial,
-		Model:         string(e.Variant.Engine),
-		Transport:     string(e.Variant.Transport),
-		Console:       string(e.Variant.Console),
-		ImageVersion:  e.ImageVersion,
-		ImageSHA256:   e.ImageHash,
-		VersionBefore: e.VersionBefore,
-		VersionAfter:  e.VersionAfter,
-		Result:        e.Result,
-		Technician:    technician,
-		At:            at,
-		Port:          e.Port,
-		VariantSource: e.VariantSource,
-		Image:         e.Image,
-		Error:         truncateUTF8(e.Error, maxErrorText),
-		Bytes:         max(e.Bytes, 0),
-		DurationMS:    max(e.Duration.Milliseconds(), 0),
-	}
-	// JSON has no NaN or infinity: one would make the entry unstorable.
-	if t := e.Throughput; t > 0 && !math.IsInf(t, 0) {
-		out.Throughput = t
-	}
-	return out
+type logQueue struct{ s *Session }
+
+func (q logQueue) Rejected(ctx context.Context) ([]recovery.LogRecord, error) {
+	return q.s.cache.RejectedServiceLog(ctx)
 }
 
-func truncateUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
+func (q logQueue) Retry(ctx context.Context, id string) error {
+	if err := q.s.cache.RequeueServiceLog(ctx, id); err != nil {
+		return err
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
+	if q.s.client != nil && q.s.Status().Online {
+		if _, err := q.s.UploadServiceLog(ctx); err != nil && !isUnreachable(err) {
+			return err
+		}
 	}
-	return s[:n] + "…"
+	return nil
+}
+
+func (q logQueue) Discard(ctx context.Context, id string) error {
+	return q.s.cache.DiscardServiceLog(ctx, id)
+}
+
+// RecordServiceLog keeps an on-site recovery record in the cache (pending upload) and uploads the
+// pending ones at once when the backend can be reached; offline, the next sync uploads them.
+// Records need an ID made from the attempt (recovery.NewLogRecord): a resend is then not
+// recorded twice.
+func (s *Session) RecordServiceLog(ctx context.Context, r recovery.LogRecord) error {
+	if r.ID == "" {
+		return errors.New("a service log record needs an id")
+	}
+	if err := s.cache.AddServiceLog(ctx, r); err != nil {
+		return err
+	}
+	// Offline, the entry waits for the next sync rather than for another timeout here.
+	if s.client != nil && s.Status().Online {
+		if _, err := s.UploadServiceLog(ctx); err != nil && !isUnreachable(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// serviceLogBatch is the most entries one upload carries (the contract's limit).
+const serviceLogBatch = 500
+
+// UploadServiceLog sends the pending service log records, at most serviceLogBatch per request,
+// marking each batch uploaded as the backend accepts it; it returns how many were sent. When the
+// backend refuses a batch as a bad request, the batch goes again one record at a time: the ones
+// it still refuses are quarantined with its reason (kept, shown on the Recovery page, not sent
+// again until retried) and the rest goes on, so one bad record cannot block the log for good.
+func (s *Session) UploadServiceLog(ctx context.Context) (int, error) {
+	if err := s.online(); err != nil {
+		return 0, err
+	}
+	pending, err := s.cache.PendingServiceLog(ctx)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for len(pending) > 0 {
+		batch := pending[:min(len(pending), serviceLogBatch)]
+		pending = pending[len(batch):]
+		n, err := s.uploadServiceLog(ctx, batch)
+		sent += n
+		if err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// uploadServiceLog sends one batch, splitting it when the backend refuses it.
+func (s *Session) uploadServiceLog(ctx context.Context, batch []recovery.LogRecord) (int, error) {
+	wire := make([]api.ServiceLogEntry, len(batch))
+	ids := make([]string, len(batch))
+	for i, r := range batch {
+		wire[i], ids[i] = WireServiceLogEntry(r), r.ID
+	}
+	_, err := s.client.UploadServiceLog(ctx, wire)
+	switch {
+	case err == nil:
+		return len(batch), s.cache.MarkUploaded(ctx, ids)
+	case api.KindOf(err) != api.KindRefused:
+		s.noteErr(err)
+		return 0, err
+	case len(batch) == 1:
+		return 0, s.cache.RejectServiceLog(ctx, batch[0], rejectionReason(err))
+	}
+	sent := 0
+	for _, r := range batch {
+		n, err := s.uploadServiceLog(ctx, []recovery.LogRecord{r})
+		sent += n
+		if err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// rejectionReason is the backend's own words for a refusal, without the endpoint and status.
+func rejectionReason(err error) string {
+	var ae *api.Error
+	if errors.As(err, &ae) && ae.Message != "" {
+		return ae.Message
+	}
+	return err.Error()
+}
+
+// ServiceLog lists the recorded entries, newest first (uploaded or not).
+func (s *Session) ServiceLog(ctx context.Context) ([]recovery.LogRecord, error) {
+	return s.cache.ServiceLog(ctx)
+}
+
+// PendingServiceLog lists the entries waiting for upload (not those the backend refused).
+func (s *Session) PendingServiceLog(ctx context.Context) ([]recovery.LogRecord, error) {
+	return s.cache.PendingServiceLog(ctx)
+}
+
+// WireServiceLogEntry is a record in the contract's form.
+func WireServiceLogEntry(r recovery.LogRecord) api.ServiceLogEntry {
+	return api.ServiceLogEntry{
+		ID:            r.ID,
+		DeviceSerial:  r.UnitSerial,
+		Model:         string(r.Variant.Engine),
+		Transport:     string(r.Variant.Transport),
+		Console:       string(r.Variant.Console),
+		ImageVersion:  r.ImageVersion,
+		ImageSHA256:   r.ImageHash,
+		VersionBefore: r.VersionBefore,
+		VersionAfter:  r.VersionAfter,
+		Result:        r.Result,
+		Technician:    r.Technician,
+		At:            r.When.UTC(),
+		Port:          r.Port,
+		VariantSource: r.VariantSource,
+		Image:         r.Image,
+		Error:         r.Error,
+		Bytes:         r.Bytes,
+		DurationMS:    r.Duration.Milliseconds(),
+		Throughput:    r.Throughput,
+	}
 }

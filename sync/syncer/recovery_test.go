@@ -152,7 +152,7 @@ func TestRecoveryLogUploadedWhenBackOnline(t *testing.T) {
 		t.Fatalf("record while offline: %v", err)
 	}
 	pending, err := s.PendingServiceLog(context.Background())
-	if err != nil || len(pending) != 1 || pending[0].DeviceSerial != e.UnitSerial {
+	if err != nil || len(pending) != 1 || pending[0].UnitSerial != e.UnitSerial {
 		t.Fatalf("pending: %+v %v", pending, err)
 	}
 	if n := len(backendLog(t, srv, acc.Dealer)); n != 0 {
@@ -168,8 +168,9 @@ func TestRecoveryLogUploadedWhenBackOnline(t *testing.T) {
 	}
 }
 
-// Releases fit the unit's variant; online, missing images are offered and downloaded into the
-// cache on load; offline (cache only) just the downloaded ones are offered, and they load.
+// Releases fit the unit's variant; online, missing images are offered as downloads and
+// downloaded into the cache on load, after which they no longer read "(download)"; offline
+// (cache only) the downloaded ones load and the others are listed as needing a connection once.
 func TestRecoveryFirmwareFromCache(t *testing.T) {
 	srv := startSim(t, 60)
 	acc := testsim.Dealer(t, srv)
@@ -200,7 +201,7 @@ func TestRecoveryFirmwareFromCache(t *testing.T) {
 		t.Errorf("%d releases offered, the cache has %d for %s", len(list), wantN, v)
 	}
 	for _, c := range list {
-		if c.Variant != v || !strings.HasSuffix(c.Name, "(download)") {
+		if c.Variant != v || c.Cached || c.NeedsNetwork || !strings.HasSuffix(c.Label(), "(download)") {
 			t.Errorf("offered %+v", c)
 		}
 	}
@@ -221,6 +222,10 @@ func TestRecoveryFirmwareFromCache(t *testing.T) {
 	if !matched {
 		t.Error("the loaded image is not the release's")
 	}
+	list, _ = s.RecoveryFirmware().Releases(v)
+	if !list[0].Cached || list[0].Label() != list[0].Name || strings.Contains(list[0].Label(), "download") {
+		t.Errorf("after the download the list still says %q", list[0].Label())
+	}
 	s.Close()
 
 	off, err := OpenCached(ctx, Options{Profile: "fw", CacheDir: dir})
@@ -229,30 +234,38 @@ func TestRecoveryFirmwareFromCache(t *testing.T) {
 	}
 	defer off.Close()
 	offline, err := off.RecoveryFirmware().Releases(v)
-	if err != nil || len(offline) != 1 || offline[0].Version != pick.Version || strings.Contains(offline[0].Name, "download") {
-		t.Fatalf("offline releases: %+v %v, want just %s", offline, err, pick.Version)
+	if err != nil || len(offline) != wantN || offline[0].Version != pick.Version || !offline[0].Cached || strings.Contains(offline[0].Label(), "download") {
+		t.Fatalf("offline releases: %+v %v, want %s cached first", offline, err, pick.Version)
+	}
+	for _, c := range offline[1:] {
+		if c.Cached || !c.NeedsNetwork || !strings.HasSuffix(c.Label(), "(needs a connection once)") {
+			t.Errorf("offline, not downloaded: %+v %q", c, c.Label())
+		}
+		if _, err := c.Load(); err == nil {
+			t.Errorf("%s loaded offline without being downloaded", c.Name)
+		}
 	}
 	again, err := offline[0].Load()
 	if err != nil || !bytes.Equal(again, img) {
 		t.Fatalf("offline load: %d bytes, %v", len(again), err)
 	}
-	if l, err := off.RecoveryFirmware().Releases(other); err != nil || len(l) != 0 {
+	if l, err := off.RecoveryFirmware().Releases(other); err != nil || len(l) == 0 || l[0].Cached {
 		t.Errorf("offline releases for %s with nothing downloaded: %+v %v", other, l, err)
 	}
 }
 
-func TestServiceLogEntryOfKeepsJSONSafe(t *testing.T) {
+func TestLogRecordKeepsJSONSafe(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	e := recovery.ServiceLogEntry{Result: recovery.ResultFailed, Error: strings.Repeat("é", 2000), Throughput: math.Inf(1),
 		Bytes: -5, Duration: -time.Second}
-	got := ServiceLogEntryOf(e, "t@example.com", now)
-	if !got.At.Equal(now) || got.Throughput != 0 || got.Bytes != 0 || got.DurationMS != 0 || len(got.Error) > maxErrorText+4 ||
-		!strings.HasPrefix(got.Error, "éé") || !utf8.ValidString(got.Error) {
+	got := WireServiceLogEntry(recovery.NewLogRecord(e, "t@example.com", now))
+	if !got.At.Equal(now) || got.Throughput != 0 || got.Bytes != 0 || got.DurationMS != 0 || len(got.Error) > 1000+4 ||
+		!strings.HasPrefix(got.Error, "éé") || !utf8.ValidString(got.Error) || got.Technician != "t@example.com" {
 		t.Errorf("mapped %+v", got)
 	}
 	e2 := e
 	e2.Port = "/dev/ttyUSB1"
-	if ServiceLogEntryOf(e, "", now).ID != got.ID || ServiceLogEntryOf(e2, "", now).ID == got.ID {
+	if recovery.NewLogRecord(e, "", now).ID != got.ID || recovery.NewLogRecord(e2, "", now).ID == got.ID {
 		t.Error("the ID must follow the attempt, not the call")
 	}
 }

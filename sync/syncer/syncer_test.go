@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/recovery"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
@@ -198,8 +199,9 @@ func TestCommandsReleasesAndServiceLogAgainstSim(t *testing.T) {
 		t.Fatalf("image not cached: %v", err)
 	}
 
-	e := api.ServiceLogEntry{ID: "svc-1", DeviceSerial: target.ID, Model: string(target.Model), Transport: string(target.Transport),
-		ImageVersion: rels[0].Version, Result: "ok", Technician: "t@example.com", At: time.Now().UTC()}
+	e := recovery.LogRecord{ID: "svc-1", Technician: "t@example.com", ServiceLogEntry: recovery.ServiceLogEntry{UnitSerial: target.ID,
+		Variant:      fleet.Variant{Console: fleet.ConsoleFor(target.Model), Engine: target.Model, Transport: target.Transport},
+		ImageVersion: rels[0].Version, Result: "ok", When: time.Now().UTC()}}
 	if err := s.RecordServiceLog(ctx, e); err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +210,7 @@ func TestCommandsReleasesAndServiceLogAgainstSim(t *testing.T) {
 		t.Errorf("pending after an online upload: %v %v", pending, err)
 	}
 	// A resend after a lost answer is recognised, not recorded twice.
-	if res, err := s.client.UploadServiceLog(ctx, []api.ServiceLogEntry{e}); err != nil || res.Duplicates != 1 || res.Accepted != 0 {
+	if res, err := s.client.UploadServiceLog(ctx, []api.ServiceLogEntry{WireServiceLogEntry(e)}); err != nil || res.Duplicates != 1 || res.Accepted != 0 {
 		t.Errorf("resend: %+v %v", res, err)
 	}
 	// The same Idempotency-Key (a retried POST) gets the first command back, not a second one.
@@ -454,7 +456,7 @@ func TestServiceLogQueuedOfflineUploadedInBatches(t *testing.T) {
 	px.up.Store(false)
 	const n = 1203
 	for i := 0; i < n; i++ {
-		e := api.ServiceLogEntry{ID: fmt.Sprintf("svc-%04d", i), DeviceSerial: "GEN-1", Result: "ok", At: time.Now().UTC()}
+		e := recovery.LogRecord{ID: fmt.Sprintf("svc-%04d", i), ServiceLogEntry: recovery.ServiceLogEntry{UnitSerial: "GEN-1", Result: "ok", When: time.Now().UTC()}}
 		if err := s.RecordServiceLog(ctx, e); err != nil {
 			t.Fatalf("recording offline: %v", err)
 		}

@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
-	"github.com/fleetdesk/fleetdesk/app/recovery"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/mapview/tiles"
 	"github.com/fleetdesk/fleetdesk/ui"
@@ -32,13 +31,6 @@ var mapIcon = theme.NewThemedResource(fyne.NewStaticResource("map-pin.svg", []by
 
 // Options are the shell's options; Pages and Settings are filled in here.
 type Options = ui.Options
-
-// recoveryBackend is what the Recovery page needs from the data layer beyond session.Service:
-// cached firmware for on-site flashing and the service log. syncer.Session provides both.
-type recoveryBackend interface {
-	RecoveryFirmware() recovery.FirmwareSource
-	RecoveryLog() recovery.ServiceLog
-}
 
 // NewShell makes the window with every page.
 func NewShell(opts Options) *ui.Shell {
@@ -79,8 +71,9 @@ func NewShell(opts Options) *ui.Shell {
 		}},
 		ui.Page{Name: ui.PageRecovery, Icon: theme.StorageIcon(), Build: func(env ui.Env) fyne.CanvasObject {
 			deps := recoverypage.Deps{Window: env.Window}
-			if rb, ok := env.Service.(recoveryBackend); ok {
-				deps.Firmware, deps.Log = rb.RecoveryFirmware(), rb.RecoveryLog()
+			// Optional (see session.Recovery): without a cache the page offers files only.
+			if data, ok := env.Service.(session.Recovery); ok {
+				deps.Data = data
 			}
 			rc = recoverypage.NewPage(deps)
 			return rc.Content()
