@@ -1,10 +1,6 @@
 package rollout
 
-import (
-	"slices"
-
-	"github.com/fleetdesk/fleetdesk/app/fleet"
-)
+import "github.com/fleetdesk/fleetdesk/app/fleet"
 
 // ReleasesFor keeps the releases that may go to this unit (Matches: same console, engine and
 // transport), newest version first. The Manage page's FW Update and Force OTA offer only these.
@@ -15,6 +11,6 @@ func ReleasesFor(d fleet.Device, all []Release) []Release {
 			out = append(out, r)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Release) int { return -fleet.CompareVersions(a.Version, b.Version) })
+	SortReleases(out)
 	return out
 }
