@@ -49,7 +49,7 @@ func newFirmwareSection(svc session.Firmware, run *kit.Runner, win fyne.Window, 
 		link.Importance = widget.LowImportance
 		extra = append(extra, link)
 	}
-	f.group = newActionGroup("Firmware", "Only releases built for this unit's console, engine and transport are offered",
+	f.group = newActionGroup("Firmware", "Releases for this unit's exact variant only",
 		[]fleet.Action{fleet.ActionFWUpdate, fleet.ActionForceOTA}, func(act fleet.Action) { f.pick(act, dev()) }, extra...)
 	f.group.why = forceOTAReason
 	return f
