@@ -273,7 +273,8 @@ func TestStatusSpeaksTheGuidesWords(t *testing.T) {
 		if got := field(root, "Dealer"); got != "Generated Power Co." {
 			t.Fatalf("dealer shows %q, want the dealer's name", got)
 		}
-		if got := field(root, "Firmware console"); got != ConsoleName(stale) {
+		if got, want := field(root, "Firmware console"), map[fleet.Console]string{fleet.ConsoleUnified: "Unified", fleet.ConsoleXPro: "X Pro",
+			fleet.ConsoleUltra: "Ultra"}[fleet.ConsoleFor(stale.Model)]; got != want {
 			t.Fatalf("firmware console shows %q", got)
 		}
 		if field(root, "Console") != "" {

@@ -110,8 +110,7 @@ func (p *Page) build() {
 	// Status across the top, the three action groups side by side, then what was sent: the page
 	// reads top to bottom and fills the window's width instead of one tall column.
 	actions := container.NewGridWithColumns(3, p.live.card, p.firmware.group.card, p.reboot.card)
-	sent := container.NewGridWithColumns(2, p.last.card, p.history.card)
-	body := container.NewVBox(p.status.card, p.noAction, actions, sent)
+	body := container.NewVBox(p.status.card, p.noAction, actions, p.last.card, p.history.card)
 	p.content = container.NewBorder(p.status.head, nil, nil, nil, container.NewVScroll(body))
 }
 
