@@ -26,6 +26,8 @@ import (
 type firmwareSection struct {
 	svc   session.Firmware
 	run   *kit.Runner
+	// online reports whether FleetDesk reaches the backend (an empty catalogue then means none).
+	online func() bool
 	win   fyne.Window
 	send  func(act fleet.Action, releaseID string)
 	group *actionGroup
@@ -35,9 +37,9 @@ type firmwareSection struct {
 	checkedFor string
 }
 
-func newFirmwareSection(svc session.Firmware, run *kit.Runner, win fyne.Window, openRecovery func(fleet.Model, fleet.Transport),
+func newFirmwareSection(svc session.Service, run *kit.Runner, win fyne.Window, openRecovery func(fleet.Model, fleet.Transport),
 	send func(fleet.Action, string), dev func() fleet.Device) *firmwareSection {
-	f := &firmwareSection{svc: svc, run: run, win: win, send: send}
+	f := &firmwareSection{svc: svc, run: run, win: win, send: send, online: func() bool { return svc.Status().Online }}
 	f.check = widget.NewLabel("Checking for a newer release…")
 	f.check.Wrapping = fyne.TextWrapWord
 	extra := []fyne.CanvasObject{f.check}
@@ -82,6 +84,9 @@ func (f *firmwareSection) showUnit(d fleet.Device) {
 		case r.err != nil:
 			f.check.SetText("Could not check for a newer release: " + r.err.Error())
 			f.checkedFor = "" // try again on the next redraw
+		case len(r.list) == 0 && !f.online():
+			f.check.SetText("Can't check for a newer release: FleetDesk is offline and has no release list cached")
+			f.checkedFor = ""
 		case len(rollout.ReleasesFor(d, r.list)) == 0:
 			f.check.SetText("No release is built for " + fleet.VariantOf(d).String() + " yet")
 		case newer:
@@ -114,7 +119,7 @@ func (f *firmwareSection) pick(act fleet.Action, d fleet.Device) {
 		match := rollout.ReleasesFor(d, r.list)
 		if len(match) == 0 {
 			kit.ShowDialog(f.win, dialog.NewInformation("No matching firmware",
-				fmt.Sprintf("No firmware release is built for %s (%s).", fleet.VariantOf(d), ConsoleName(d)), f.win))
+				fmt.Sprintf("No firmware release is built for %s (%s).", fleet.VariantOf(d), consoleName(d)), f.win))
 			return
 		}
 		f.showPicker(act, d, match)
@@ -126,10 +131,10 @@ func (f *firmwareSection) pick(act fleet.Action, d fleet.Device) {
 func (f *firmwareSection) showPicker(act fleet.Action, d fleet.Device, match []rollout.Release) {
 	labels := make([]string, len(match))
 	for i, r := range match {
-		labels[i] = ReleaseLabel(r, d)
+		labels[i] = releaseLabel(r, d)
 	}
 	intro := widget.NewLabel(fmt.Sprintf("%s %s at %s.\n%s\nReleases built for %s on the %s:",
-		act.DisplayName(), d.ID, orNone(d.CustomerEmail), actionIntro(act, d), fleet.VariantOf(d), ConsoleName(d)))
+		act.DisplayName(), d.ID, orNone(d.CustomerEmail), actionIntro(act, d), fleet.VariantOf(d), consoleName(d)))
 	intro.Wrapping = fyne.TextWrapWord
 	notes := widget.NewLabel("")
 	notes.Wrapping = fyne.TextWrapWord

@@ -120,7 +120,7 @@ func TestNewestUnitPreselectsNothingAndDowngradeNeedsConfirmation(t *testing.T) 
 		if !send.Disabled() {
 			t.Fatal("Send enabled with nothing chosen")
 		}
-		r.SetSelected(ReleaseLabel(older, d))
+		r.SetSelected(releaseLabel(older, d))
 		want := older.Version + " is older than the installed " + d.Firmware + " — this is a downgrade"
 		if txt := text(h.dialogTop()); !strings.Contains(txt, want) || !strings.Contains(txt, "I mean to install an older version") {
 			t.Fatalf("dialog says\n%s\nwant %q and the confirmation", txt, want)
@@ -133,7 +133,7 @@ func TestNewestUnitPreselectsNothingAndDowngradeNeedsConfirmation(t *testing.T) 
 		if send.Disabled() {
 			t.Fatal("Send still disabled after the explicit confirmation")
 		}
-		r.SetSelected(ReleaseLabel(rollout.ReleasesFor(d, catalogue(t, live, d))[0], d))
+		r.SetSelected(releaseLabel(rollout.ReleasesFor(d, catalogue(t, live, d))[0], d))
 		if !send.Disabled() || !strings.Contains(text(h.dialogTop()), "already runs") {
 			t.Fatal("choosing the installed version kept the earlier confirmation or said nothing")
 		}
@@ -302,7 +302,7 @@ func TestReleaseLabelSaysWhatInstallingDoes(t *testing.T) {
 	rel := rollout.Release{ID: "a", Console: fleet.ConsoleUltra, Engine: fleet.ModelUltra, Transport: fleet.TransportGSM, Version: "3.1.0"}
 	newer, older := rel, rel
 	newer.Version, older.Version = "3.10.0", "3.0.9"
-	if ReleaseLabel(rel, d) != "3.1.0 (installed)" || ReleaseLabel(newer, d) != "3.10.0" || ReleaseLabel(older, d) != "3.0.9 (older than installed)" {
+	if releaseLabel(rel, d) != "3.1.0 (installed)" || releaseLabel(newer, d) != "3.10.0" || releaseLabel(older, d) != "3.0.9 (older than installed)" {
 		t.Fatal("labels wrong")
 	}
 }

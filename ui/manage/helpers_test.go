@@ -26,6 +26,7 @@ func startLive(t *testing.T) *uitest.Live {
 
 // harness is a Manage page in a test window, driven on a test UI loop.
 type harness struct {
+	t    *testing.T
 	loop *uitest.Loop
 	win  fyne.Window
 	page *Page
@@ -34,7 +35,7 @@ type harness struct {
 // openPage shows the page for unit id in a window sized like the app's; it closes at the test's end.
 func openPage(t *testing.T, svc session.Service, id string, opts Options) *harness {
 	t.Helper()
-	h := &harness{loop: uitest.NewLoop(t)}
+	h := &harness{t: t, loop: uitest.NewLoop(t)}
 	opts.UI = h.loop.Do
 	if opts.Poll == 0 {
 		opts.Poll = 100 * time.Millisecond
@@ -50,8 +51,24 @@ func openPage(t *testing.T, svc session.Service, id string, opts Options) *harne
 	return h
 }
 
-// do runs f on the page's UI loop.
-func (h *harness) do(f func()) { h.loop.Run(f) }
+// do runs f on the page's UI loop. f may call t.Fatal: it runs on a goroutine of its own while the
+// loop waits for it (so it still takes its turn with the page's work), and a failure ends the test
+// here instead of stopping the loop for good.
+func (h *harness) do(f func()) {
+	finished := false
+	h.loop.Run(func() {
+		ran := make(chan struct{})
+		go func() {
+			defer close(ran)
+			f()
+			finished = true
+		}()
+		<-ran
+	})
+	if !finished {
+		h.t.FailNow()
+	}
+}
 
 func (h *harness) eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()

@@ -172,7 +172,7 @@ func (c *lastCommand) show(cmd fleet.Command) {
 	}
 	c.card.SetTitle(title)
 	c.card.SetSubTitle("sent " + cmd.CreatedAt.Local().Format("15:04:05") + " · " + cmd.ID)
-	steps := ProgressSteps(cmd.Status)
+	steps := progressSteps(cmd.Status)
 	if w := waiting(cmd); w != "" {
 		steps += "\n" + w
 	}

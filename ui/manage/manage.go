@@ -179,7 +179,7 @@ func (p *Page) onTap(act fleet.Action) {
 		p.last.send(p.id, act, "")
 		return
 	}
-	d := dialog.NewConfirm("Reboot "+p.dev.ID+"?", RebootQuestion(p.dev), func(ok bool) {
+	d := dialog.NewConfirm("Reboot "+p.dev.ID+"?", rebootQuestion(p.dev), func(ok bool) {
 		if ok {
 			p.last.send(p.id, act, "")
 		}

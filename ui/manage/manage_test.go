@@ -205,7 +205,7 @@ func TestProgressSteps(t *testing.T) {
 		fleet.CommandFailed:    "delivered ✓  →  [failed]",
 		fleet.CommandExpired:   "delivered ✗  →  [expired]",
 	} {
-		if got := ProgressSteps(s); !strings.Contains(got, want) {
+		if got := progressSteps(s); !strings.Contains(got, want) {
 			t.Errorf("%s: %q lacks %q", s, got, want)
 		}
 	}

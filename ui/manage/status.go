@@ -111,7 +111,7 @@ func (s *statusSection) show(d fleet.Device, st session.Status, ownDealer string
 	s.set("Dealer", dealerName(d, ownDealer, st.DealerName))
 	s.set("Model (engine)", d.Model.DisplayName())
 	// The field's key already says "Firmware console": "Unified", not "Unified firmware console".
-	s.set("Firmware console", strings.TrimSuffix(ConsoleName(d), " firmware console"))
+	s.set("Firmware console", strings.TrimSuffix(consoleName(d), " firmware console"))
 	s.set("Transport", d.Transport.DisplayName())
 	s.set("Firmware", orNone(d.Firmware))
 	s.set("Connection", connection(d, st, now))

@@ -11,8 +11,8 @@ import (
 
 // The page's words, kept apart from the widgets so each reads on its own.
 
-// RebootQuestion is the reboot confirmation, naming the unit and its customer.
-func RebootQuestion(d fleet.Device) string {
+// rebootQuestion is the reboot confirmation, naming the unit and its customer.
+func rebootQuestion(d fleet.Device) string {
 	who := d.ID
 	if d.CustomerEmail != "" {
 		who += " at " + d.CustomerEmail
@@ -20,9 +20,9 @@ func RebootQuestion(d fleet.Device) string {
 	return "Reboot " + who + "? The unit will be offline for a few minutes."
 }
 
-// ReleaseLabel is one line of the release picker: the version, and what installing it would do
+// releaseLabel is one line of the release picker: the version, and what installing it would do
 // when that is not an upgrade.
-func ReleaseLabel(r rollout.Release, d fleet.Device) string {
+func releaseLabel(r rollout.Release, d fleet.Device) string {
 	switch rollout.DirectionOf(r, d) {
 	case rollout.Reinstall:
 		return r.Version + " (installed)"
@@ -32,8 +32,8 @@ func ReleaseLabel(r rollout.Release, d fleet.Device) string {
 	return r.Version
 }
 
-// ProgressSteps renders a command's way so far: "queued → delivered → done".
-func ProgressSteps(s fleet.CommandStatus) string {
+// progressSteps renders a command's way so far: "queued → delivered → done".
+func progressSteps(s fleet.CommandStatus) string {
 	steps := []string{"queued", "delivered", "done / failed / expired"}
 	switch s {
 	case fleet.CommandQueued:
@@ -93,8 +93,8 @@ func historyLine(c fleet.Command) string {
 	return s
 }
 
-// ConsoleName is the firmware console that serves the unit.
-func ConsoleName(d fleet.Device) string {
+// consoleName is the firmware console that serves the unit.
+func consoleName(d fleet.Device) string {
 	c := d.Console
 	if c == "" {
 		c = fleet.ConsoleFor(d.Model)
