@@ -24,15 +24,15 @@ import (
 // exact variant, FW Update and Force OTA with their release picker, and the way to the Recovery
 // page for work on site.
 type firmwareSection struct {
-	svc   session.Firmware
-	run   *kit.Runner
+	svc session.Firmware
+	run *kit.Runner
 	// online reports whether FleetDesk reaches the backend (an empty catalogue then means none).
 	online func() bool
-	win   fyne.Window
-	send  func(act fleet.Action, releaseID string)
-	group *actionGroup
-	check *widget.Label
-	dev   fleet.Device
+	win    fyne.Window
+	send   func(act fleet.Action, releaseID string)
+	group  *actionGroup
+	check  *widget.Label
+	dev    fleet.Device
 	// checkedFor is the unit's variant and version the update check was made for.
 	checkedFor string
 }

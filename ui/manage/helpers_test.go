@@ -32,10 +32,24 @@ type harness struct {
 	page *Page
 }
 
+// loops is each running test's one UI loop: two pages of one test share it, as the app's pages
+// share its one UI goroutine (Fyne's caches are not safe for two).
+var loops = map[*testing.T]*uitest.Loop{}
+
+func loopOf(t *testing.T) *uitest.Loop {
+	if l, ok := loops[t]; ok {
+		return l
+	}
+	l := uitest.NewLoop(t)
+	loops[t] = l
+	t.Cleanup(func() { delete(loops, t) })
+	return l
+}
+
 // openPage shows the page for unit id in a window sized like the app's; it closes at the test's end.
 func openPage(t *testing.T, svc session.Service, id string, opts Options) *harness {
 	t.Helper()
-	h := &harness{t: t, loop: uitest.NewLoop(t)}
+	h := &harness{t: t, loop: loopOf(t)}
 	opts.UI = h.loop.Do
 	if opts.Poll == 0 {
 		opts.Poll = 100 * time.Millisecond
