@@ -42,6 +42,13 @@ func (s *Session) SendCommand(ctx context.Context, deviceID string, act fleet.Ac
 	cmd, err := s.client.SendCommand(ctx, deviceID, api.CommandRequest{Action: act, ReleaseID: releaseID}, api.NewIdempotencyKey())
 	if err != nil {
 		s.noteErr(err)
+		var ae *api.Error
+		if api.CodeOf(err) == api.CodeUnitOffline && errors.As(err, &ae) {
+			// The snapshot still showed the unit online: say so in the backend's words and fetch
+			// the unit's state, so the page shows why.
+			s.SyncNow()
+			return fleet.Command{}, &scope.DeniedError{Reason: ae.Message}
+		}
 		return fleet.Command{}, err
 	}
 	if cmd.DeviceID == "" {
