@@ -32,7 +32,6 @@ type firmwareSection struct {
 	send   func(act fleet.Action, releaseID string)
 	group  *actionGroup
 	check  *widget.Label
-	dev    fleet.Device
 	// checkedFor is the unit's variant and version the update check was made for.
 	checkedFor string
 }
@@ -68,7 +67,6 @@ func forceOTAReason(act fleet.Action, d fleet.Device, dec scope.Decision) string
 
 // showUnit redraws the update check when the unit's version or variant changed.
 func (f *firmwareSection) showUnit(d fleet.Device) {
-	f.dev = d
 	key := fleet.VariantOf(d).String() + "@" + d.Firmware
 	if key == f.checkedFor {
 		return
@@ -93,6 +91,9 @@ func (f *firmwareSection) showUnit(d fleet.Device) {
 			f.check.SetText(newest.Version + " available for " + fleet.VariantOf(d).String() + " (installed " + orNone(d.Firmware) + ")")
 		default:
 			f.check.SetText("Up to date: " + orNone(d.Firmware) + " is the newest release for " + fleet.VariantOf(d).String())
+		}
+		if r.err == nil && len(r.list) > 0 && !f.online() {
+			f.check.SetText(f.check.Text + " (release list as of the last sync)")
 		}
 	})
 }

@@ -164,6 +164,10 @@ func TestOfflineAppDisablesActionsWithReason(t *testing.T) {
 			t.Fatal("a disabled Start produced progress")
 		}
 	})
+	// With no release list cached the update check says it cannot tell, not "no release exists".
+	h.eventually(t, "the update check to say it cannot check", func() bool {
+		return strings.Contains(text(h.page.Content()), "Can't check for a newer release: FleetDesk is offline")
+	})
 }
 
 // TestOutOfScopeOffersNothing: a unit of another dealer (left in a cache) and an unknown ID get no
