@@ -27,6 +27,9 @@ func TestStartReachesTheUnit(t *testing.T) {
 		if !h.enabled(fleet.ActionStart) {
 			t.Fatalf("Start not enabled for a live unit:\n%s", text(root))
 		}
+		if h.enabled(fleet.ActionStop) || !strings.Contains(text(root), d.ID+" is already stopped") {
+			t.Fatalf("Stop on a stopped unit is not disabled with the reason:\n%s", text(root))
+		}
 		test.Tap(h.actionButton(fleet.ActionStart))
 	})
 	h.eventually(t, "Start to finish", func() bool { return strings.Contains(h.lastCommandTitle(), "[done]") })
