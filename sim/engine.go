@@ -88,9 +88,18 @@ func giveUpAfter(t fleet.Transport) time.Duration {
 	return 3 * hi
 }
 
-func commandTTL(t fleet.Transport) time.Duration {
+// commandTTL is how long a queued command waits for the unit. FW Update, the normal remote
+// update, waits days for the unit's next check-in; the others are meant for now and expire after
+// a few missed heartbeats.
+func commandTTL(t fleet.Transport, act fleet.Action) time.Duration {
+	if act == fleet.ActionFWUpdate {
+		return fwUpdateTTL
+	}
 	return 4 * fleet.ThresholdsFor(t).Heartbeat
 }
+
+// fwUpdateTTL is how long an FW Update waits for an offline unit to check in.
+const fwUpdateTTL = 7 * 24 * time.Hour
 
 func (b *Backend) scheduleBeat(i int32, at time.Time) {
 	d := b.w.devs[i]
@@ -296,15 +305,18 @@ func (b *Backend) newCommand(i int32, act fleet.Action, rel string, actor, key s
 			ID: fmt.Sprintf("cmd-%07d", w.nextCmd), DeviceID: d.D.ID, Action: act, ReleaseID: rel,
 			Status: fleet.CommandQueued, CreatedAt: now, UpdatedAt: now,
 		},
-		IdemKey: key, Actor: actor, Dev: i, ExpireAt: now.Add(commandTTL(d.D.Transport)),
+		IdemKey: key, Actor: actor, Dev: i, ExpireAt: now.Add(commandTTL(d.D.Transport, act)),
 	}
+	c.C.ExpiresAt = c.ExpireAt
 	w.commands[c.C.ID] = c
 	d.cmds = append(d.cmds, c)
 	if key != "" {
 		w.idem[actor+"\x00"+key] = c
 	}
 	b.markCmd(c)
-	if d.D.Online && d.OTA == nil && !d.Gone {
+	// FW Update is delivered at the unit's next check-in (heartbeat.pending); the other commands,
+	// Force OTA among them, go to an online unit at once.
+	if act != fleet.ActionFWUpdate && d.D.Online && d.OTA == nil && !d.Gone {
 		lo, hi := deliveryDelay(d.D.Transport)
 		b.push(&event{at: now.Add(b.between(lo, hi)), kind: evCmdDeliver, cmd: c})
 	} else {

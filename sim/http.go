@@ -493,11 +493,16 @@ func (b *Backend) postCommand(w http.ResponseWriter, r *http.Request, p *princip
 		if err != nil {
 			return err
 		}
-		if rel.R.Variant() != fleet.VariantOf(d.D) {
+		if !rollout.Matches(rel.R, d.D) {
 			return errf(http.StatusBadRequest, api.CodeVariant, "release %s is for %s on the %s; %s is a %s", rel.R.ID, rel.R.Variant(), rel.R.Console, d.D.ID, fleet.VariantOf(d.D))
 		}
 		if d.OTA != nil {
 			return errf(http.StatusConflict, api.CodeConflict, "%s is already installing %s", d.D.ID, d.OTA.Version)
+		}
+		// Force OTA is the immediate attempt: a unit that cannot hear it now cannot install now.
+		if req.Action == fleet.ActionForceOTA && (!d.D.Online || d.Gone) {
+			return errf(http.StatusConflict, api.CodeUnitOffline,
+				"%s is offline: Force OTA needs the unit online (FW Update waits for its next check-in)", d.D.ID)
 		}
 	} else if req.ReleaseID != "" {
 		return errf(http.StatusBadRequest, api.CodeBadRequest, "%s takes no release_id", req.Action)

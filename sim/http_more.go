@@ -45,7 +45,7 @@ func (b *Backend) releaseByID(id string) (*release, error) {
 // eligible is the same set the app computes for a fleet-wide rollout: same variant, online, not
 // already on the release, not busy installing something else.
 func eligible(d *dev, rel *release) bool {
-	return fleet.VariantOf(d.D) == rel.R.Variant() && d.D.Online && !d.Gone && d.OTA == nil && d.D.Firmware != rel.R.Version
+	return rollout.Matches(rel.R, d.D) && d.D.Online && !d.Gone && d.OTA == nil && d.D.Firmware != rel.R.Version
 }
 
 // ---- rollouts ----

@@ -97,7 +97,7 @@ func TestCommandToSilentUnitExpires(t *testing.T) {
 	var cmd fleet.Command
 	c.mustJSON("POST", path(api.PathDeviceCommands, "id", victim.ID), api.CommandRequest{Action: fleet.ActionStop}, 201, &cmd)
 	// A second before it expires everything due has run (Advance returns only then): still queued.
-	ttl := commandTTL(victim.Transport)
+	ttl := commandTTL(victim.Transport, fleet.ActionStop)
 	s.Advance(ttl - time.Second)
 	if got := getCommand(t, c, cmd.ID); got.Status != fleet.CommandQueued {
 		t.Fatalf("command to a silent unit is %s after %v", got.Status, ttl-time.Second)

@@ -74,4 +74,7 @@ type Command struct {
 	Error     string        `json:"error,omitempty"` // why it failed or expired
 	CreatedAt time.Time     `json:"created_at"`
 	UpdatedAt time.Time     `json:"updated_at"`
+	// ExpiresAt is until when a queued command waits for the unit (zero when the backend does not
+	// say): an FW Update waits for the unit's next check-in for days, the others a few heartbeats.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }

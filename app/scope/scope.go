@@ -85,8 +85,11 @@ func CanCommand(a Actor, d fleet.Device, act fleet.Action) Decision {
 	return Allow
 }
 
-// CanCommandNow adds the live check: a command to an offline unit would only expire.
-// backendOnline is whether FleetDesk itself can reach the backend.
+// CanCommandNow adds the live checks. backendOnline is whether FleetDesk itself can reach the
+// backend. A command to an offline unit would only expire, except FW Update: the normal remote
+// update waits at the backend for the unit's next check-in, so it may be queued while the unit is
+// offline (Force OTA is the immediate attempt and needs the unit online). Start on a unit that
+// already runs, and Stop on one already stopped, would do nothing and are refused with the reason.
 func CanCommandNow(a Actor, d fleet.Device, act fleet.Action, backendOnline bool, now time.Time) Decision {
 	if dec := CanCommand(a, d, act); !dec.Allowed {
 		return dec
@@ -94,8 +97,14 @@ func CanCommandNow(a Actor, d fleet.Device, act fleet.Action, backendOnline bool
 	if !backendOnline {
 		return deny("FleetDesk is offline: commands need the backend")
 	}
-	if !d.Online {
+	if !d.Online && act != fleet.ActionFWUpdate {
 		return deny("%s is offline (last seen %s): wait until it reports again", d.ID, fleet.Ago(now, d.LastSeen))
+	}
+	switch {
+	case act == fleet.ActionStart && d.RunState == fleet.RunRunning:
+		return deny("%s is already running", d.ID)
+	case act == fleet.ActionStop && d.RunState == fleet.RunStopped:
+		return deny("%s is already stopped", d.ID)
 	}
 	return Allow
 }

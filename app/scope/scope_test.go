@@ -90,3 +90,34 @@ func TestCommandNowNeedsBothOnline(t *testing.T) {
 		t.Errorf("scope is checked first, got %+v", d)
 	}
 }
+
+// TestFWUpdateQueuesForAnOfflineUnitForceOTADoesNot: FW Update waits for the unit's next check-in,
+// Force OTA is the immediate attempt and needs the unit online; the backend must be reachable for both.
+func TestFWUpdateQueuesForAnOfflineUnitForceOTADoesNot(t *testing.T) {
+	off := own
+	off.Online, off.LastSeen = false, now.Add(-3*time.Hour)
+	if d := CanCommandNow(dealer, off, fleet.ActionFWUpdate, true, now); !d.Allowed {
+		t.Errorf("FW Update to an offline unit is queued, got %+v", d)
+	}
+	if d := CanCommandNow(dealer, off, fleet.ActionForceOTA, true, now); d.Allowed || !strings.Contains(d.Reason, "offline") {
+		t.Errorf("Force OTA to an offline unit must be refused, got %+v", d)
+	}
+	if d := CanCommandNow(dealer, off, fleet.ActionFWUpdate, false, now); d.Allowed {
+		t.Errorf("FW Update needs the backend, got %+v", d)
+	}
+}
+
+func TestStartOnRunningStopOnStoppedRefused(t *testing.T) {
+	run := own
+	run.Online, run.LastSeen, run.RunState = true, now, fleet.RunRunning
+	if d := CanCommandNow(dealer, run, fleet.ActionStart, true, now); d.Allowed || !strings.Contains(d.Reason, "already running") {
+		t.Errorf("Start on a running unit: %+v", d)
+	}
+	if d := CanCommandNow(dealer, run, fleet.ActionStop, true, now); !d.Allowed {
+		t.Errorf("Stop on a running unit: %+v", d)
+	}
+	run.RunState = fleet.RunStopped
+	if d := CanCommandNow(dealer, run, fleet.ActionStop, true, now); d.Allowed || !strings.Contains(d.Reason, "already stopped") {
+		t.Errorf("Stop on a stopped unit: %+v", d)
+	}
+}

@@ -54,11 +54,25 @@ type Fleet interface {
 
 // Commands is the Manage page's action side.
 type Commands interface {
-	// SendCommand posts the action; it has already been checked against scope by the caller.
+	// SendCommand posts the action. It refuses, before any call to the backend, what the rules
+	// forbid whoever the caller is: an action scope.CanCommandNow denies for the unit as the
+	// current snapshot has it (scope, FleetDesk or the unit offline, Start on a running unit...),
+	// and a release that rollout.Matches says is not built for the unit's exact variant. A refusal
+	// is a *scope.DeniedError naming the reason. FW Update is delivered at the unit's next check-in
+	// and may be queued while the unit is offline; Force OTA asks the unit to install now.
 	SendCommand(ctx context.Context, deviceID string, act fleet.Action, releaseID string) (fleet.Command, error)
 	Command(ctx context.Context, id string) (fleet.Command, error)
 	// CommandHistory is the unit's commands, newest first, from the cache (works offline).
 	CommandHistory(deviceID string) ([]fleet.Command, error)
+}
+
+// CommandHistoryRefresher is optional: a Service that can ask the backend for a unit's command
+// history (commands sent from elsewhere too) implements it; sync/syncer's does. Without it the
+// Manage page shows the history from CommandHistory. Asserted in ui/manage's history section.
+type CommandHistoryRefresher interface {
+	// RefreshCommandHistory fetches the unit's history from the backend into the command log and
+	// returns it, newest first.
+	RefreshCommandHistory(ctx context.Context, deviceID string) ([]fleet.Command, error)
 }
 
 // Firmware is the release catalogue.

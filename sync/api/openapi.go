@@ -13,6 +13,9 @@ const (
 	// CodeValidationRequired: a my_fleet rollout of a release not yet confirmed on a test device
 	// of the same dealer (HTTP 409).
 	CodeValidationRequired = "validation_required"
+	// CodeUnitOffline: a Force OTA to a unit that is not online (HTTP 409). Force OTA asks the unit
+	// to install now; FW Update is the one that waits for the unit's next check-in.
+	CodeUnitOffline = "unit_offline"
 	// CodeCursorExpired: a `since` cursor from another backend state (HTTP 410); sync from scratch.
 	CodeCursorExpired = "cursor_expired"
 )

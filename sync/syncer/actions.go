@@ -10,6 +10,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/app/token"
 	"github.com/fleetdesk/fleetdesk/sync/api"
@@ -35,9 +36,19 @@ func (s *Session) SendCommand(ctx context.Context, deviceID string, act fleet.Ac
 	if act.NeedsRelease() && releaseID == "" {
 		return fleet.Command{}, fmt.Errorf("%s needs a firmware release", act.DisplayName())
 	}
+	if err := s.mayCommand(ctx, deviceID, act, releaseID); err != nil {
+		return fleet.Command{}, err
+	}
 	cmd, err := s.client.SendCommand(ctx, deviceID, api.CommandRequest{Action: act, ReleaseID: releaseID}, api.NewIdempotencyKey())
 	if err != nil {
 		s.noteErr(err)
+		var ae *api.Error
+		if api.CodeOf(err) == api.CodeUnitOffline && errors.As(err, &ae) {
+			// The snapshot still showed the unit online: say so in the backend's words and fetch
+			// the unit's state, so the page shows why.
+			s.SyncNow()
+			return fleet.Command{}, &scope.DeniedError{Reason: ae.Message}
+		}
 		return fleet.Command{}, err
 	}
 	if cmd.DeviceID == "" {
@@ -49,6 +60,65 @@ func (s *Session) SendCommand(ctx context.Context, deviceID string, act fleet.Ac
 	s.publish(session.Change{Devices: []string{deviceID}})
 	s.SyncNow()
 	return cmd, nil
+}
+
+// mayCommand is the data layer's own check of a command, whoever the caller: the rules a screen
+// shows as reasons are applied again here before anything reaches the backend, so a second screen,
+// a script or a screen bug cannot send what they forbid. It judges the unit as the current
+// snapshot has it.
+func (s *Session) mayCommand(ctx context.Context, deviceID string, act fleet.Action, releaseID string) error {
+	d, ok := s.Fleet().Get(deviceID)
+	if !ok {
+		return &scope.DeniedError{Reason: deviceID + " is not in your fleet (outside your dealer scope, or not synced yet)"}
+	}
+	if err := scope.CanCommandNow(s.Actor(), d, act, s.Status().Online, s.Now()).Err(); err != nil {
+		return err
+	}
+	if releaseID == "" {
+		if act.NeedsRelease() {
+			return fmt.Errorf("%s needs a firmware release", act.DisplayName())
+		}
+		return nil
+	}
+	if !act.NeedsRelease() {
+		return fmt.Errorf("%s takes no firmware release", act.DisplayName())
+	}
+	rel, found, err := s.findRelease(ctx, fleet.ConsoleFor(d.Model), releaseID)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return &scope.DeniedError{Reason: fmt.Sprintf("release %s is not in the %s catalogue", releaseID, fleet.ConsoleFor(d.Model).DisplayName())}
+	}
+	if !rollout.Matches(rel, d) {
+		return &scope.DeniedError{Reason: fmt.Sprintf("release %s is built for %s, not for %s (%s)", rel.Version, rel.Variant(), d.ID, fleet.VariantOf(d))}
+	}
+	return nil
+}
+
+// findRelease looks a release up in the cached catalogue of the unit's console, refreshing the
+// catalogue once when the release is not there yet. A release filed under another console is not
+// found: it can never match the unit.
+func (s *Session) findRelease(ctx context.Context, console fleet.Console, id string) (rollout.Release, bool, error) {
+	look := func(list []rollout.Release) (rollout.Release, bool) {
+		for _, r := range list {
+			if r.ID == id {
+				return r, true
+			}
+		}
+		return rollout.Release{}, false
+	}
+	if list, err := s.cache.Releases(ctx, console); err == nil {
+		if r, ok := look(list); ok {
+			return r, true, nil
+		}
+	}
+	list, err := s.Releases(ctx, console)
+	if err != nil {
+		return rollout.Release{}, false, fmt.Errorf("could not check the release against the unit: %w", err)
+	}
+	r, ok := look(list)
+	return r, ok, nil
 }
 
 // Command fetches a command's state and updates the command log.

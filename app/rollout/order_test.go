@@ -1,0 +1,42 @@
+package rollout
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+)
+
+func TestSortReleasesNewestVersionFirst(t *testing.T) {
+	rs := []Release{{ID: "a", Version: "2.3.4"}, {ID: "b", Version: "2.10.0"}, {ID: "c", Version: "2.4.1"}, {ID: "d", Version: "2.9.9"}}
+	SortReleases(rs)
+	var ids []string
+	for _, r := range rs {
+		ids = append(ids, r.ID)
+	}
+	if strings.Join(ids, ",") != "b,d,c,a" {
+		t.Fatalf("order %v, want b,d,c,a", ids)
+	}
+}
+
+func TestDirectionAndNewest(t *testing.T) {
+	d := fleet.Device{ID: "D180-1", Model: fleet.ModelD180, Console: fleet.ConsoleUnified, Transport: fleet.TransportWiFi, Firmware: "2.4.1"}
+	rel := func(v string) Release {
+		return Release{ID: "r" + v, Console: fleet.ConsoleUnified, Engine: fleet.ModelD180, Transport: fleet.TransportWiFi, Version: v, SHA256: strings.Repeat("a", 64), Size: 1}
+	}
+	if DirectionOf(rel("2.3.4"), d) != Downgrade || DirectionOf(rel("2.4.1"), d) != Reinstall || DirectionOf(rel("2.10.0"), d) != Upgrade {
+		t.Fatal("direction wrong")
+	}
+	if w := DirectionWarning(rel("2.3.4"), d); w != "2.3.4 is older than the installed 2.4.1 — this is a downgrade" {
+		t.Fatalf("warning %q", w)
+	}
+	if DirectionWarning(rel("2.5.0"), d) != "" {
+		t.Fatal("an upgrade needs no warning")
+	}
+	if _, ok := NewestFor(d, []Release{rel("2.3.4"), rel("2.4.1")}); ok {
+		t.Fatal("a unit on the newest release is reported out of date")
+	}
+	if r, ok := NewestFor(d, []Release{rel("2.3.4"), rel("2.5.0"), rel("2.4.1")}); !ok || r.Version != "2.5.0" {
+		t.Fatalf("newest %+v %v", r, ok)
+	}
+}

@@ -1,0 +1,92 @@
+package manage
+
+import (
+	"context"
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
+)
+
+// historySection is the unit's command history: from the backend when the session can ask it
+// (session.CommandHistoryRefresher) and FleetDesk is online, else from the offline cache.
+type historySection struct {
+	svc   session.Service
+	run   *kit.Runner
+	id    string
+	list  []fleet.Command
+	items *widget.List
+	note  *widget.Label
+	card  *widget.Card
+}
+
+func newHistorySection(svc session.Service, run *kit.Runner, id string) *historySection {
+	h := &historySection{svc: svc, run: run, id: id}
+	h.items = widget.NewList(func() int { return len(h.list) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("2026-01-02 15:04:05  FW Update 9.99.99  delivered")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(h.list) {
+				o.(*widget.Label).SetText(historyLine(h.list[i]))
+			}
+		})
+	h.note = widget.NewLabel("")
+	h.note.Wrapping = fyne.TextWrapWord
+	// The list scrolls inside a fixed height, so a long history never pushes the page apart.
+	height := canvas.NewRectangle(color.Transparent)
+	height.SetMinSize(fyne.NewSize(0, 180))
+	h.card = widget.NewCard("Command history", "", container.NewBorder(h.note, nil, nil, nil,
+		container.NewStack(height, h.items)))
+	return h
+}
+
+// load reads the history off the UI goroutine and shows it.
+func (h *historySection) load() {
+	online := h.svc.Status().Online
+	refresher, canRefresh := h.svc.(session.CommandHistoryRefresher)
+	kit.Run(h.run, func(ctx context.Context) histResult {
+		if canRefresh && online {
+			ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			defer cancel()
+			if list, err := refresher.RefreshCommandHistory(ctx, h.id); err == nil {
+				return histResult{list: list}
+			}
+		}
+		list, err := h.svc.CommandHistory(h.id)
+		return histResult{list, err, true}
+	}, func(r histResult) {
+		switch {
+		case r.err != nil:
+			h.note.SetText("Could not read the command history: " + r.err.Error())
+		case len(r.list) == 0:
+			h.note.SetText("No commands sent to this unit yet.")
+		case r.cached && !online:
+			h.note.SetText("From the offline cache.")
+		default:
+			h.note.SetText("")
+		}
+		if h.note.Text == "" {
+			h.note.Hide()
+		} else {
+			h.note.Show()
+		}
+		h.list = r.list
+		h.items.Refresh()
+	})
+}
+
+type histResult struct {
+	list   []fleet.Command
+	err    error
+	cached bool
+}
