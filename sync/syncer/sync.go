@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -104,7 +105,15 @@ func (s *Session) syncDevices(ctx context.Context, progress Progress) (Summary, 
 	var removed []string
 	done := 0
 	for {
-		f := <-cur.pages
+		f, ok := <-cur.pages
+		if !ok {
+			// The fetcher gave up without a page: only a cancelled context makes it do that.
+			s.applyToIndex(changed, removed, sum.Full)
+			if err := context.Cause(ctx); err != nil {
+				return sum, err
+			}
+			return sum, errors.New("the device listing stopped before its last page")
+		}
 		page, err := f.page, f.err
 		if err != nil && cursor != "" && api.CodeOf(err) == api.CodeCursorExpired {
 			// The backend no longer knows our cursor (it was reset or restored): start over from
@@ -200,6 +209,7 @@ func (s *Session) fetchPages(ctx context.Context, cursor string) *pageFetcher {
 	f := &pageFetcher{pages: make(chan fetched, pagesAhead), cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(f.done)
+		defer close(f.pages) // a reader waiting for a page that will never come wakes up
 		for {
 			p, err := s.client.Devices(fctx, cursor, s.opts.PageSize)
 			select {
