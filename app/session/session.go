@@ -27,6 +27,14 @@ type Status struct {
 	SyncDone    int    // units received in the running sync
 	SyncTotal   int    // units expected in the running sync (0 when unknown)
 	Notice      string // one-off news for the user, e.g. "the cache was corrupt and was rebuilt"
+
+	// OfflineDetail is the technical cause behind OfflineWhy ("GET /v1/devices: backend
+	// unreachable: dial tcp ...: connection refused"), shown one click away under "Details".
+	OfflineDetail string
+	// SignInNeeded says the data layer cannot go on without a new sign-in: the backend refused
+	// the saved sign-in, or there is none (the cached fleet opened read-only). The screens offer
+	// the sign-in right there.
+	SignInNeeded bool
 }
 
 // Change says what a sync (or an action) changed. Listeners are called on a background goroutine
