@@ -1,11 +1,12 @@
 // Package ui is FleetDesk's window shell: the sign-in screen, the main window with its navigation
-// (Console, Map, Rollouts, Tokens, Recovery, Settings — whichever exist), the status bar (backend,
-// dealer, DEMO badge, online/offline, "synced 12 s ago", sync progress), the offline banner, the
-// Settings page and the keyboard shortcuts. The pages themselves live in sub-packages; pages
+// (Fleet Console, Fleet Map, Firmware Rollouts, API Tokens, Recovery, Settings — whichever exist),
+// the status bar (backend, dealer, DEMO badge, online/offline, "synced 12 s ago", sync progress),
+// the offline banner with its Sign in / Retry / Details, the first sync's progress, the Settings
+// page and the keyboard shortcuts. The pages themselves live in sub-packages; pages
 // from other areas plug in as a Page (name, icon, build func).
 //
-// Threading: every widget here is touched on the UI goroutine. Session changes and clocks arrive
-// through ui/kit's bridge, the one place that calls fyne.Do.
+// Threading: every widget here is touched on the UI goroutine. Background work (the sign-in call),
+// session changes and clocks go through kit.Runner (Options.UI), the one way to reach it.
 package ui
 
 import (
@@ -20,17 +21,18 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/ui/console"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 	"github.com/fleetdesk/fleetdesk/ui/manage"
 )
 
-// Page names, in navigation order. Pages with other names go after Recovery.
+// Page names, in navigation order: the guide's names. Pages with other names go after Recovery.
 const (
-	PageConsole  = "Console"
-	PageMap      = "Map"
-	PageRollouts = "Rollouts"
-	PageTokens   = "Tokens"
+	PageConsole  = "Fleet Console"
+	PageMap      = "Fleet Map"
+	PageRollouts = "Firmware Rollouts"
+	PageTokens   = "API Tokens"
 	PageRecovery = "Recovery"
 	PageSettings = "Settings"
 )
@@ -41,6 +43,8 @@ var pageOrder = []string{PageConsole, PageMap, PageRollouts, PageTokens, PageRec
 type Env struct {
 	Service session.Service
 	Window  fyne.Window
+	// UI is the UI goroutine for the page's kit.Runner (kit.NewRunner(env.UI)); nil in the app.
+	UI kit.UI
 	// OpenManage switches to the Console and opens the unit's Manage page.
 	OpenManage func(deviceID string)
 	// ShowOnMap switches to the Map page and shows the unit; nil when there is no Map page.
@@ -66,14 +70,18 @@ type SettingsSection struct {
 	Build func(env Env) fyne.CanvasObject
 }
 
-// SignInFunc signs in to a backend. It runs off the UI goroutine; its error is shown as is, so it
-// should say what went wrong in words ("wrong email or password", "cannot reach ...").
+// SignInFunc signs in to a backend. It runs off the UI goroutine; its error is shown in the words
+// of api.Describe ("Wrong email or password", "Can't reach the fleet backend (connection
+// refused)") with the technical text under Details, so return the data layer's error unwrapped.
 type SignInFunc func(ctx context.Context, backendURL, email, password string) (session.Service, error)
 
 // Options configure the shell.
 type Options struct {
 	App    fyne.App
 	Window fyne.Window // nil: the shell makes one
+	// UI is the UI goroutine the shell's background work reports on: nil in the app (fyne.Do);
+	// tests pass a uitest.Loop's Do.
+	UI kit.UI
 	// SignIn signs in to a real backend from the sign-in screen.
 	SignIn SignInFunc
 	// Demo, when set, offers "Try the demo" on the sign-in screen (the embedded simulated backend).
@@ -110,9 +118,11 @@ type Shell struct {
 	banner   *banner
 	pages    []Page
 
-	signIn *signInScreen
+	signIn    *signInScreen
+	firstSync *firstSync
 
-	stop []func()
+	run  *kit.Runner // the shell's own work (sign-in calls), until Close
+	view *kit.Runner // the session view's subscriptions and clocks, until teardown
 
 	onStarted func() // for tests: Start has finished
 }
@@ -120,7 +130,7 @@ type Shell struct {
 // New makes the shell and shows the sign-in screen. Call Start instead when a session already
 // exists (a resumed sign-in, demo mode).
 func New(opts Options) *Shell {
-	s := &Shell{opts: opts, win: opts.Window}
+	s := &Shell{opts: opts, win: opts.Window, run: kit.NewRunner(opts.UI)}
 	if s.win == nil {
 		s.win = opts.App.NewWindow("FleetDesk")
 		s.win.Resize(fyne.NewSize(1280, 820))
@@ -146,10 +156,25 @@ func (s *Shell) Manage() *manage.Page { return s.manage }
 
 // ShowSignIn tears down any session view and shows the sign-in screen with an optional error.
 func (s *Shell) ShowSignIn(errText string) {
+	s.showSignIn(errText, "")
+}
+
+// ShowSignInError is ShowSignIn for an error: its dealer words on screen, the technical text under
+// Details (api.Describe).
+func (s *Shell) ShowSignInError(err error) {
+	if err == nil {
+		s.ShowSignIn("")
+		return
+	}
+	d := api.Describe(err)
+	s.showSignIn(d.Summary+".", d.Detail)
+}
+
+func (s *Shell) showSignIn(errText, detail string) {
 	s.teardown()
 	s.win.SetTitle("FleetDesk — sign in")
 	s.signIn = newSignInScreen(s)
-	s.signIn.setError(errText)
+	s.signIn.setErrorDetail(errText, detail)
 	s.win.SetContent(s.signIn.content)
 	s.signIn.focus()
 }
@@ -162,8 +187,10 @@ func (s *Shell) Start(svc session.Service) {
 	s.console = console.New(svc, console.Options{OnManage: s.OpenManage, Window: s.win, Tick: s.opts.ConsoleTick,
 		OnFilterChanged: s.opts.ConsoleFilterChanged})
 	s.slot = container.NewStack(s.console.Content())
+	s.firstSync = newFirstSync()
 
 	s.pages = orderPages(s.opts.Pages)
+	s.view = kit.NewRunner(s.opts.UI)
 	env := s.env()
 	s.tabPages = map[*container.TabItem]string{}
 	s.consoleT = container.NewTabItemWithIcon(PageConsole, theme.ListIcon(), s.slot)
@@ -191,14 +218,12 @@ func (s *Shell) Start(svc session.Service) {
 	s.banner = newBanner(s)
 	s.win.SetContent(container.NewBorder(s.banner.content, s.bar.content, nil, nil, s.tabs))
 	s.updateStatus()
-	s.stop = append(s.stop,
-		kit.Subscribe(svc, func(ch session.Change) {
-			if ch.Status || ch.All {
-				s.updateStatus()
-			}
-		}),
-		kit.Ticker(time.Second, s.bar.tick),
-	)
+	s.view.Subscribe(svc, func(ch session.Change) {
+		if ch.Status || ch.All {
+			s.updateStatus()
+		}
+	})
+	s.view.Ticker(time.Second, s.bar.tick)
 	s.console.FocusSearch(s.win)
 	if s.onStarted != nil {
 		s.onStarted()
@@ -206,7 +231,7 @@ func (s *Shell) Start(svc session.Service) {
 }
 
 func (s *Shell) env() Env {
-	e := Env{Service: s.svc, Window: s.win, OpenManage: s.OpenManage}
+	e := Env{Service: s.svc, Window: s.win, OpenManage: s.OpenManage, UI: s.opts.UI}
 	if s.mapPage() != nil {
 		e.ShowOnMap = s.ShowOnMap
 	}
@@ -292,9 +317,32 @@ func (s *Shell) BackToConsole() {
 	if s.slot == nil {
 		return
 	}
-	s.slot.Objects = []fyne.CanvasObject{s.console.Content()}
+	s.slot.Objects = []fyne.CanvasObject{s.consoleView()}
 	s.slot.Refresh()
 	s.tabs.Select(s.consoleT)
+}
+
+// consoleView is the console, or the first sync's progress while there is no synced fleet yet:
+// the console must never claim an empty fleet that has not been synced.
+func (s *Shell) consoleView() fyne.CanvasObject {
+	if s.svc != nil && s.svc.Status().LastSync.IsZero() && s.svc.Fleet().Len() == 0 {
+		return s.firstSync.content
+	}
+	return s.console.Content()
+}
+
+// showConsoleView swaps the console and the first-sync view as the status changes; an open
+// Manage page stays.
+func (s *Shell) showConsoleView() {
+	if s.slot == nil || s.manage != nil {
+		return
+	}
+	want := s.consoleView()
+	if len(s.slot.Objects) == 1 && s.slot.Objects[0] == want {
+		return
+	}
+	s.slot.Objects = []fyne.CanvasObject{want}
+	s.slot.Refresh()
 }
 
 func (s *Shell) closeManage() {
@@ -358,10 +406,10 @@ func (s *Shell) typedKey(k *fyne.KeyEvent) {
 
 // teardown stops everything the current session view runs.
 func (s *Shell) teardown() {
-	for _, f := range s.stop {
-		f()
+	if s.view != nil {
+		s.view.Close()
+		s.view = nil
 	}
-	s.stop = nil
 	s.closeManage()
 	if s.console != nil {
 		s.console.Close()
@@ -378,7 +426,10 @@ func (s *Shell) teardown() {
 }
 
 // Close stops the shell's goroutines (the window itself is the app's).
-func (s *Shell) Close() { s.teardown() }
+func (s *Shell) Close() {
+	s.teardown()
+	s.run.Close()
+}
 
 func (s *Shell) updateStatus() {
 	if s.svc == nil {
@@ -395,4 +446,6 @@ func (s *Shell) updateStatus() {
 	s.win.SetTitle(title)
 	s.bar.update(st)
 	s.banner.update(st)
+	s.firstSync.update(st)
+	s.showConsoleView()
 }

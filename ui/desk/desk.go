@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
-	"github.com/fleetdesk/fleetdesk/app/recovery"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/mapview/tiles"
 	"github.com/fleetdesk/fleetdesk/ui"
@@ -32,13 +31,6 @@ var mapIcon = theme.NewThemedResource(fyne.NewStaticResource("map-pin.svg", []by
 
 // Options are the shell's options; Pages and Settings are filled in here.
 type Options = ui.Options
-
-// recoveryBackend is what the Recovery page needs from the data layer beyond session.Service:
-// cached firmware for on-site flashing and the service log. syncer.Session provides both.
-type recoveryBackend interface {
-	RecoveryFirmware() recovery.FirmwareSource
-	RecoveryLog() recovery.ServiceLog
-}
 
 // NewShell makes the window with every page.
 func NewShell(opts Options) *ui.Shell {
@@ -79,7 +71,9 @@ func NewShell(opts Options) *ui.Shell {
 		}},
 		ui.Page{Name: ui.PageRecovery, Icon: theme.StorageIcon(), Build: func(env ui.Env) fyne.CanvasObject {
 			deps := recoverypage.Deps{Window: env.Window}
-			if rb, ok := env.Service.(recoveryBackend); ok {
+			// session.RecoverySource is optional: without it the page still flashes a file the
+			// technician picks, with no cached releases and no service log.
+			if rb, ok := env.Service.(session.RecoverySource); ok {
 				deps.Firmware, deps.Log = rb.RecoveryFirmware(), rb.RecoveryLog()
 			}
 			rc = recoverypage.NewPage(deps)
@@ -97,13 +91,27 @@ func NewShell(opts Options) *ui.Shell {
 	return sh
 }
 
-// OpenPage shows a page by its lower-case name; "manage" opens the first unit of the console.
+// pageFlags are the short names `fleetdesk --page` takes for the navigation's pages.
+var pageFlags = map[string]string{
+	"console":  ui.PageConsole,
+	"map":      ui.PageMap,
+	"rollouts": ui.PageRollouts,
+	"tokens":   ui.PageTokens,
+	"recovery": ui.PageRecovery,
+	"settings": ui.PageSettings,
+}
+
+// OpenPage shows a page by its short name (console, map, rollouts, tokens, recovery, settings) or
+// its full name ("Fleet Map"); "manage" opens the first unit of the console.
 func OpenPage(s *ui.Shell, name string) {
 	if strings.EqualFold(name, "manage") {
 		if ix := s.Service().Fleet(); ix.Len() > 0 {
 			s.OpenManage(ix.At(0).ID)
 		}
 		return
+	}
+	if full, ok := pageFlags[strings.ToLower(name)]; ok {
+		name = full
 	}
 	for _, p := range s.PageNames() {
 		if strings.EqualFold(p, name) {
@@ -118,10 +126,11 @@ type mapSlot struct {
 	tiles   *tileSettings
 	console func() *console.Console // the session's console, nil on the sign-in screen
 	page    *mappage.Page
-	stop    func()
+	run     *kit.Runner // the page's session subscription and UI hand-over, until close
 }
 
 func (m *mapSlot) build(env ui.Env) fyne.CanvasObject {
+	m.run = kit.NewRunner(env.UI)
 	m.page = mappage.New(mappage.Options{
 		Tiles:    m.tiles.load(),
 		OnManage: env.OpenManage,
@@ -130,16 +139,17 @@ func (m *mapSlot) build(env ui.Env) fyne.CanvasObject {
 				c.SetFilter(f)
 			}
 		},
-		Dispatch: kit.Do,
+		Dispatch: m.run.Do,
 	})
 	svc := env.Service
 	m.page.SetFleet(svc.Fleet(), svc.Now())
 	if c := m.console(); c != nil {
 		m.page.SetFilter(c.Filter())
 	}
-	m.stop = kit.Subscribe(svc, func(ch session.Change) {
+	page := m.page
+	m.run.Subscribe(svc, func(ch session.Change) {
 		if len(ch.Devices) > 0 || ch.All {
-			m.page.SetFleet(svc.Fleet(), svc.Now())
+			page.SetFleet(svc.Fleet(), svc.Now())
 		}
 	})
 	return m.page.Content()
@@ -166,9 +176,9 @@ func (m *mapSlot) setTiles(cfg tiles.Config) error {
 }
 
 func (m *mapSlot) close() {
-	if m.stop != nil {
-		m.stop()
-		m.stop = nil
+	if m.run != nil {
+		m.run.Close()
+		m.run = nil
 	}
 	if p := m.page; p != nil {
 		m.page = nil

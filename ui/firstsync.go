@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
+)
+
+// firstSync stands in for the Fleet Console until the first sync has brought the fleet: an empty
+// console would say "0 of 0 units", which a dealer reads as "my fleet is gone".
+type firstSync struct {
+	title    *widget.Label
+	text     *widget.Label
+	progress *widget.ProgressBar
+	infinite *widget.ProgressBarInfinite
+	content  fyne.CanvasObject
+}
+
+func newFirstSync() *firstSync {
+	f := &firstSync{}
+	f.title = widget.NewLabel("Fetching your fleet")
+	f.title.SizeName = "subHeadingText"
+	f.title.TextStyle.Bold = true
+	f.text = widget.NewLabel("")
+	f.text.Wrapping = fyne.TextWrapWord
+	f.progress = widget.NewProgressBar()
+	f.progress.Hide()
+	f.infinite = widget.NewProgressBarInfinite()
+	f.infinite.Stop()
+	f.infinite.Hide()
+	f.content = container.NewCenter(container.NewGridWrap(fyne.NewSize(520, 160),
+		container.NewVBox(f.title, f.text, f.progress, f.infinite)))
+	return f
+}
+
+// FirstSyncText is what the Fleet Console's place says before the first sync has completed.
+func FirstSyncText(st session.Status) string {
+	switch {
+	case st.Syncing && st.SyncTotal > 0:
+		return fmt.Sprintf("First sync: %s of %s units received. The Fleet Console opens when it is done.",
+			kit.Thousands(min(st.SyncDone, st.SyncTotal)), kit.Thousands(st.SyncTotal))
+	case st.Syncing:
+		return "First sync: asking the backend for your fleet…"
+	case st.SignInNeeded:
+		return "No fleet has been synced on this computer yet, and " + lowerFirst(st.OfflineWhy) + "."
+	case !st.Online && st.OfflineWhy != "":
+		return "No fleet has been synced on this computer yet. " + st.OfflineWhy + ": FleetDesk keeps trying by itself."
+	}
+	return "Waiting for the first sync…"
+}
+
+func (f *firstSync) update(st session.Status) {
+	f.text.SetText(FirstSyncText(st))
+	switch {
+	case st.Syncing && st.SyncTotal > 0:
+		f.infinite.Stop()
+		f.infinite.Hide()
+		f.progress.Max = float64(st.SyncTotal)
+		f.progress.SetValue(float64(min(st.SyncDone, st.SyncTotal)))
+		f.progress.Show()
+	case st.Syncing || st.Online:
+		f.progress.Hide()
+		f.infinite.Show()
+		f.infinite.Start()
+	default:
+		f.progress.Hide()
+		f.infinite.Stop()
+		f.infinite.Hide()
+	}
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
