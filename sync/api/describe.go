@@ -35,11 +35,13 @@ func Describe(err error) Described {
 	d := Described{Detail: err.Error()}
 	var de DealerError
 	var ae *Error
+	// A backend failure is worded by its kind even when it wraps a DealerError (the sign-in's
+	// "not signed in" inside a refused refresh): the kind says what the dealer can do.
 	switch {
-	case errors.As(err, &de):
-		d.Summary = de.DealerMessage()
 	case errors.As(err, &ae):
 		d.Summary = describeAPI(ae)
+	case errors.As(err, &de):
+		d.Summary = de.DealerMessage()
 	case errors.Is(err, context.Canceled):
 		d.Summary = "Cancelled"
 	case errors.Is(err, context.DeadlineExceeded):
