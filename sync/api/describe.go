@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -119,6 +120,8 @@ func unreachableWhy(err error) string {
 		return "connection reset"
 	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
 		return "no network route to it"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was cut"
 	case errors.As(err, &dnsErr):
 		return "server name not found"
 	case errors.As(err, &certErr), errors.As(err, &hostErr), errors.As(err, &invalid):

@@ -32,8 +32,17 @@ func TestDescribeSpeaksToTheDealer(t *testing.T) {
 	ctx := context.Background()
 	_, loginErr := c.Login(ctx, "a@b.c", "pw")
 	pingErr := c.Ping(ctx, 5*time.Second)
+	_, cutErr := c.Login(ctx, "a@b.c", "pw") // a kept-alive connection the server then drops
 	srv.Close()
-	_, refusedErr := c.Login(ctx, "a@b.c", "pw")
+	fresh, err := New(srv.URL, nil, Options{MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, refusedErr := fresh.Login(ctx, "a@b.c", "pw")
+	_, cutErr = c.Login(ctx, "a@b.c", "pw")
+	if d := Describe(cutErr); !strings.HasPrefix(d.Summary, "Can't reach the fleet backend") {
+		t.Errorf("after the backend went away: %q", d.Summary)
+	}
 
 	for _, tc := range []struct {
 		err           error
