@@ -382,6 +382,9 @@ func TestCheckSignIn(t *testing.T) {
 		{"https://x", "@b.c", "pw", "not an email"},
 		{"https://x", "a@", "pw", "not an email"},
 		{"https://x", "", "pw", "enter your email"},
+		// One rule with the data layer (api.CheckBaseURL): passwords never go out in the clear.
+		{"http://fleet.example.com", "a@b.c", "pw", "must start with https://"},
+		{"https://user:pw@fleet.example.com", "a@b.c", "pw", "user name or password"},
 	} {
 		err := CheckSignIn(c.u, c.e, c.p)
 		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {

@@ -47,6 +47,8 @@ func Describe(err error) Described {
 		d.Summary = "Cancelled"
 	case errors.Is(err, context.DeadlineExceeded):
 		d.Summary = "The fleet backend did not answer in time"
+	case isBusy(err):
+		d.Summary = "Another FleetDesk is syncing this profile: try again in a moment"
 	default:
 		d.Summary = capitalise(err.Error())
 	}
@@ -145,4 +147,15 @@ func capitalise(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// isBusy recognises the offline cache's "database is locked" (SQLite's SQLITE_BUSY): another
+// FleetDesk process of the profile held it for longer than the cache waits.
+func isBusy(err error) bool {
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) && coded.Code()&0xff == 5 {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "SQLITE_BUSY") || strings.Contains(s, "database is locked")
 }

@@ -53,6 +53,7 @@ func TestDescribeSpeaksToTheDealer(t *testing.T) {
 		{refusedErr, "Can't reach the fleet backend (connection refused)", "dial tcp"},
 		{&Error{Endpoint: "GET /v1/devices", Kind: KindUnauthorized, Status: 401}, "Your sign-in has expired: sign in again", "HTTP 401"},
 		{fmt.Errorf("opening: %w", context.DeadlineExceeded), "The fleet backend did not answer in time", "deadline"},
+		{errors.New("writing page: database is locked (5) (SQLITE_BUSY)"), "Another FleetDesk is syncing this profile: try again in a moment", "SQLITE_BUSY"},
 	} {
 		d := Describe(tc.err)
 		if d.Summary != tc.summary || !strings.Contains(d.Detail, tc.tech) {

@@ -85,7 +85,9 @@ func NewShell(opts Options) *ui.Shell {
 		}},
 	)
 	opts.Settings = append(opts.Settings, ui.SettingsSection{Title: "Map tiles", Build: func(env ui.Env) fyne.CanvasObject {
-		return tileCfg.form(env.Window, m.setTiles)
+		// The form's background work (an MBTiles import) stops with the session's pages.
+		m.settingsRun = kit.NewRunner(env.UI)
+		return tileCfg.form(env.Window, m.settingsRun, m.setTiles)
 	}})
 	sh = ui.New(opts)
 	return sh
@@ -127,6 +129,8 @@ type mapSlot struct {
 	console func() *console.Console // the session's console, nil on the sign-in screen
 	page    *mappage.Page
 	run     *kit.Runner // the page's session subscription and UI hand-over, until close
+	// settingsRun is the Settings section's (tile source form) runner, closed with the page.
+	settingsRun *kit.Runner
 }
 
 func (m *mapSlot) build(env ui.Env) fyne.CanvasObject {
@@ -179,6 +183,12 @@ func (m *mapSlot) close() {
 	if m.run != nil {
 		m.run.Close()
 		m.run = nil
+	}
+	if m.settingsRun != nil {
+		// Not waited for on the UI goroutine: an import in progress finishes in the background.
+		r := m.settingsRun
+		m.settingsRun = nil
+		go r.Close()
 	}
 	if p := m.page; p != nil {
 		m.page = nil

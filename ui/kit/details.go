@@ -5,6 +5,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/sync/api"
 )
 
 // ShowDetails shows an error's technical text (api.Describe's Detail) in a dialog the dealer can
@@ -31,4 +33,19 @@ func ShowDetails(win fyne.Window, summary, detail string) {
 	d := dialog.NewCustom("Details", "Close", body, win)
 	d.Resize(fyne.NewSize(560, 300))
 	ShowDialog(win, d)
+}
+
+// ShowError shows a failed action in the dealer's words (api.Describe, the one mapping from
+// errors to words) with the technical text under Details. title says what failed ("Not sent").
+func ShowError(win fyne.Window, title string, err error) {
+	d := api.Describe(err)
+	msg := widget.NewLabel(d.Summary + ".")
+	msg.Wrapping = fyne.TextWrapWord
+	body := container.NewVBox(msg)
+	if d.Detail != "" {
+		body.Add(container.NewHBox(widget.NewButton("Details", func() { ShowDetails(win, d.Summary, d.Detail) })))
+	}
+	dlg := dialog.NewCustom(title, "Close", body, win)
+	dlg.Resize(fyne.NewSize(460, 0))
+	ShowDialog(win, dlg)
 }
