@@ -120,6 +120,9 @@ type Shell struct {
 
 	signIn    *signInScreen
 	firstSync *firstSync
+	// parked is the session the dealer left for the sign-in screen from the banner: "Back to the
+	// cached fleet" returns to it. The app closes it when another session starts.
+	parked session.Service
 
 	run  *kit.Runner // the shell's own work (sign-in calls), until Close
 	view *kit.Runner // the session view's subscriptions and clocks, until teardown
@@ -176,6 +179,7 @@ func (s *Shell) ShowSignInError(err error) {
 }
 
 func (s *Shell) showSignIn(errText, detail string) {
+	s.parked = nil
 	s.teardown()
 	s.win.SetTitle("FleetDesk — sign in")
 	s.signIn = newSignInScreen(s)
@@ -184,8 +188,18 @@ func (s *Shell) showSignIn(errText, detail string) {
 	s.signIn.focus()
 }
 
+// signInAgain is the banner's Sign in: the sign-in screen, with a way back to the session's
+// cached fleet.
+func (s *Shell) signInAgain() {
+	svc := s.svc
+	s.ShowSignIn("")
+	s.parked = svc
+	s.signIn.offerBack(svc != nil)
+}
+
 // Start shows the main window for a session.
 func (s *Shell) Start(svc session.Service) {
+	s.parked = nil
 	s.teardown()
 	s.signIn = nil
 	s.svc = svc

@@ -112,6 +112,17 @@ func TestExpiredSignInOffersSignIn(t *testing.T) {
 		if s.signIn == nil || s.Service() != nil {
 			t.Fatal("Sign in did not open the sign-in screen")
 		}
+		if s.signIn.email.Text == "" && s.opts.App.Preferences().String(prefEmail) != "" {
+			t.Fatal("the sign-in screen is not prefilled")
+		}
+		// The dealer can go back to the cached fleet without signing in.
+		if !s.signIn.back.Visible() {
+			t.Fatal("no way back to the cached fleet")
+		}
+		test.Tap(s.signIn.back)
+		if s.Service() != svc || !s.banner.signInBtn.Visible() {
+			t.Fatal("Back did not return to the cached fleet with its Sign in offer")
+		}
 	})
 }
 

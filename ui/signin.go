@@ -30,6 +30,7 @@ type signInScreen struct {
 	password *widget.Entry
 	button   *widget.Button
 	demo     *widget.Button
+	back     *widget.Button // "Back to the cached fleet", when the dealer came from it
 	errLabel *widget.Label
 	details  *widget.Button
 	detail   string // the technical text behind the error, for Details
@@ -71,6 +72,13 @@ func newSignInScreen(s *Shell) *signInScreen {
 		si.demo = widget.NewButton("Try the demo", si.startDemo)
 		buttons.Add(si.demo)
 	}
+	si.back = widget.NewButton("Back to the cached fleet", func() {
+		if svc := s.parked; svc != nil && s.signIn == si {
+			s.Start(svc)
+		}
+	})
+	si.back.Hide()
+	buttons.Add(si.back)
 	title := widget.NewLabel("FleetDesk")
 	title.SizeName = "headingText"
 	title.TextStyle.Bold = true
@@ -101,6 +109,9 @@ func (si *signInScreen) focus() {
 }
 
 func (si *signInScreen) setError(msg string) { si.setErrorDetail(msg, "") }
+
+// offerBack shows "Back to the cached fleet" (the dealer came from a session needing a sign-in).
+func (si *signInScreen) offerBack(on bool) { showIf(si.back, on) }
 
 // setErrorDetail shows msg, with a Details button for the technical text when there is one.
 func (si *signInScreen) setErrorDetail(msg, detail string) {

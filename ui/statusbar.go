@@ -173,7 +173,7 @@ func newBanner(s *Shell) *banner {
 	b.offlineTxt = widget.NewLabel("")
 	b.offlineTxt.Wrapping = fyne.TextWrapWord
 	b.offlineTxt.TextStyle.Bold = true
-	b.signInBtn = widget.NewButton("Sign in", func() { s.ShowSignIn("") })
+	b.signInBtn = widget.NewButton("Sign in", s.signInAgain)
 	b.signInBtn.Importance = widget.HighImportance
 	b.retryBtn = widget.NewButtonWithIcon("Retry now", theme.ViewRefreshIcon(), func() {
 		if s.svc != nil {

@@ -555,6 +555,11 @@ func (s *Session) waitWatching(ctx context.Context, d time.Duration) (ok, lost b
 				}
 				return true, true
 			}
+			if !s.Status().Online {
+				// An action failed meanwhile and said Offline, but the backend answers again:
+				// sync now, which says Online once it has succeeded.
+				return true, false
+			}
 		}
 	}
 }
