@@ -399,4 +399,3 @@ func TestBackendLossShowsOfflineBanner(t *testing.T) {
 		}
 	})
 }
-
