@@ -39,9 +39,12 @@ func newFirstSync() *firstSync {
 	return f
 }
 
-// FirstSyncText is what the Fleet Console's place says before the first sync has completed.
-func FirstSyncText(st session.Status) string {
+// FirstSyncText is what the Fleet Console's place says before the first sync has completed
+// (units: how many the session holds already).
+func FirstSyncText(st session.Status, units int) string {
 	switch {
+	case !st.Syncing && units > 0:
+		return fmt.Sprintf("Opening the Fleet Console with %s units…", kit.Thousands(units))
 	case st.Syncing && st.SyncTotal > 0:
 		return fmt.Sprintf("First sync: %s of %s units received. The Fleet Console opens when it is done.",
 			kit.Thousands(min(st.SyncDone, st.SyncTotal)), kit.Thousands(st.SyncTotal))
@@ -55,8 +58,8 @@ func FirstSyncText(st session.Status) string {
 	return "Waiting for the first sync…"
 }
 
-func (f *firstSync) update(st session.Status) {
-	f.text.SetText(FirstSyncText(st))
+func (f *firstSync) update(st session.Status, units int) {
+	f.text.SetText(FirstSyncText(st, units))
 	switch {
 	case st.Syncing && st.SyncTotal > 0:
 		f.infinite.Stop()

@@ -11,6 +11,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -240,7 +241,10 @@ func (s *Shell) Start(svc session.Service) {
 			s.updateStatus()
 		}
 	})
-	s.view.Ticker(time.Second, s.bar.tick)
+	s.view.Ticker(time.Second, func() {
+		s.bar.tick()
+		s.showConsoleView() // the console may have caught up with the fleet since the last change
+	})
 	s.console.FocusSearch(s.win)
 	if s.onStarted != nil {
 		s.onStarted()
@@ -293,9 +297,17 @@ func (s *Shell) BackToConsole() {
 }
 
 // consoleView is the console, or the first sync's progress while there is no synced fleet yet:
-// the console must never claim an empty fleet that has not been synced.
+// the console must never claim an empty fleet that has not been synced. It also stands in while
+// the console has not yet taken in a fleet the session already holds (the console queries in the
+// background): "0 of 0 units" next to "synced just now" reads as a lost fleet.
 func (s *Shell) consoleView() fyne.CanvasObject {
-	if s.svc != nil && s.svc.Status().LastSync.IsZero() && s.svc.Fleet().Len() == 0 {
+	if s.svc == nil {
+		return s.console.Content()
+	}
+	n := s.svc.Fleet().Len()
+	neverSynced := n == 0 && s.svc.Status().LastSync.IsZero()
+	catchingUp := n > 0 && strings.HasPrefix(s.console.CountText(), "0 of 0 ")
+	if neverSynced || catchingUp {
 		return s.firstSync.content
 	}
 	return s.console.Content()
@@ -377,6 +389,6 @@ func (s *Shell) updateStatus() {
 	s.win.SetTitle(title)
 	s.bar.update(st)
 	s.banner.update(st)
-	s.firstSync.update(st)
+	s.firstSync.update(st, s.svc.Fleet().Len())
 	s.showConsoleView()
 }

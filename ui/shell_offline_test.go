@@ -172,7 +172,7 @@ func TestFirstSyncShowsProgressNotAnEmptyFleet(t *testing.T) {
 	}
 	st := svc.Status()
 	st.Syncing, st.SyncDone, st.SyncTotal, st.LastSync = true, 150, 400, time.Time{}
-	if got := FirstSyncText(st); !strings.Contains(got, "150 of 400 units") {
+	if got := FirstSyncText(st, 0); !strings.Contains(got, "150 of 400 units") {
 		t.Fatalf("first-sync text %q", got)
 	}
 }
