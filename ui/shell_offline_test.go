@@ -53,7 +53,7 @@ func TestKilledBackendShowsOfflineSoon(t *testing.T) {
 		}
 	})
 	srv.Close()
-	u.eventually(20*time.Second, "Offline in the status bar", func() bool { return s.bar.online.Text == "Offline" })
+	u.eventually(20*time.Second, "Offline in the status bar", func() bool { return strings.HasPrefix(s.bar.online.Text, "Offline since ") })
 	// The first failure may be a kept-alive connection cut short; the retries then meet the
 	// refused connection.
 	want := "Can't reach the fleet backend (connection refused) — retrying; your cached fleet is shown."

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCheckSignIn(t *testing.T) {
@@ -41,4 +42,20 @@ func FuzzCheckSignIn(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestOfflineSinceText(t *testing.T) {
+	now := time.Date(2026, 11, 25, 16, 0, 0, 0, time.Local)
+	for _, c := range []struct {
+		since time.Time
+		want  string
+	}{
+		{time.Time{}, "Offline"},
+		{now.Add(-2 * time.Hour), "Offline since 14:00"},
+		{now.Add(-26 * time.Hour), "Offline since 24 Nov 14:00"},
+	} {
+		if got := OfflineSinceText(now, c.since); got != c.want {
+			t.Errorf("%v: %q, want %q", c.since, got, c.want)
+		}
+	}
 }

@@ -95,7 +95,7 @@ func (b *statusBar) update(st session.Status) {
 		b.online.SetText("Online")
 	} else {
 		kit.SetDot(b.dot, fleet.HealthLost)
-		b.online.SetText("Offline")
+		b.online.SetText(OfflineSinceText(time.Now(), st.OfflineSince))
 	}
 	// Offline, Sync now is the manual retry; only a sign-in can help when the backend refused it
 	// (the banner offers it), and a running sync needs no second one.
@@ -127,6 +127,19 @@ func (b *statusBar) update(st session.Status) {
 func (b *statusBar) tick() {
 	// Sync times are wall-clock (session.Status.LastSync); only unit data follows svc.Now().
 	b.synced.SetText(SyncedText(time.Now(), b.last))
+}
+
+// OfflineSinceText is the status bar's "Offline since 14:02" (the guide's words), with the day
+// when it is not today; plain "Offline" when the moment is unknown.
+func OfflineSinceText(now, since time.Time) string {
+	if since.IsZero() {
+		return "Offline"
+	}
+	l, n := since.Local(), now.Local()
+	if l.Year() == n.Year() && l.YearDay() == n.YearDay() {
+		return "Offline since " + l.Format("15:04")
+	}
+	return "Offline since " + l.Format("2 Jan 15:04")
 }
 
 // SyncedText is the status bar's freshness: "synced 12 s ago", "syncing…", "never synced".

@@ -35,6 +35,9 @@ type Status struct {
 	// the saved sign-in, or there is none (the cached fleet opened read-only). The screens offer
 	// the sign-in right there.
 	SignInNeeded bool
+	// OfflineSince is when the backend was last found unreachable after answering (or when the
+	// session opened offline), by the wall clock: the status bar's "Offline since 14:02".
+	OfflineSince time.Time
 }
 
 // Change says what a sync (or an action) changed. Listeners are called on a background goroutine

@@ -219,6 +219,7 @@ func OpenCached(ctx context.Context, opts Options) (*Session, error) {
 		return nil, err
 	}
 	s.status.OfflineWhy = "opened from the offline cache only"
+	s.status.OfflineSince = time.Now()
 	return s, nil
 }
 
@@ -447,6 +448,9 @@ func (s *Session) setStatusWhy(d api.Described, signIn bool) {
 	s.mu.Lock()
 	changed := s.status.Online || s.status.OfflineWhy != d.Summary || s.status.SignInNeeded != signIn ||
 		s.status.OfflineDetail != d.Detail
+	if s.status.Online || s.status.OfflineSince.IsZero() {
+		s.status.OfflineSince = time.Now()
+	}
 	s.status.Online = false
 	s.status.OfflineWhy = d.Summary
 	s.status.OfflineDetail = d.Detail
@@ -461,6 +465,7 @@ func (s *Session) setOnline() {
 	s.mu.Lock()
 	changed := !s.status.Online
 	s.status.Online = true
+	s.status.OfflineSince = time.Time{}
 	s.status.OfflineWhy = ""
 	s.status.OfflineDetail = ""
 	s.status.SignInNeeded = false
