@@ -42,6 +42,7 @@ type Session struct {
 	refresh  string
 	notice   string
 	lock     *fileLock // serialises refreshes across processes; nil: this process only
+	ended    error     // why the backend ended the sign-in, kept for later calls' errors
 }
 
 // New makes a signed-out session for profile. client is used only for sign-in, refresh and
@@ -78,6 +79,7 @@ func (s *Session) SignIn(ctx context.Context, email, password string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ended = nil
 	s.adopt(tp)
 	return nil
 }
@@ -173,6 +175,9 @@ func (s *Session) refreshLocked(ctx context.Context) (string, error) {
 		s.refresh = rt
 	}
 	if s.refresh == "" {
+		if s.ended != nil {
+			return "", s.ended // the backend's refusal, not a vaguer "not signed in", stays the reason
+		}
 		return "", &api.Error{Endpoint: "POST " + api.PathRefresh, Kind: api.KindUnauthorized, Message: ErrNotSignedIn.Error(), Err: ErrNotSignedIn}
 	}
 	for tries := 0; ; tries++ {
@@ -197,8 +202,9 @@ func (s *Session) refreshLocked(ctx context.Context) (string, error) {
 		if rt, gerr := s.store.Get(acct); gerr != nil || rt == used {
 			_ = s.store.Delete(acct)
 		}
-		return "", &api.Error{Endpoint: "POST " + api.PathRefresh, Kind: api.KindUnauthorized, Status: 401,
-			Message: "the session has expired: sign in again", Err: ErrNotSignedIn}
+		s.ended = &api.Error{Endpoint: "POST " + api.PathRefresh, Kind: api.KindUnauthorized, Status: 401,
+			Message: "the session has expired: sign in again (" + err.Error() + ")", Err: ErrNotSignedIn}
+		return "", s.ended
 	}
 }
 
