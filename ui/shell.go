@@ -193,6 +193,11 @@ func (s *Shell) signInAgain() {
 	svc := s.svc
 	s.ShowSignIn("")
 	s.parked = svc
+	if svc != nil {
+		// The same account again: only the password is left to type.
+		st := svc.Status()
+		s.signIn.prefill(st.BackendURL, st.UserEmail)
+	}
 	s.signIn.offerBack(svc != nil)
 }
 

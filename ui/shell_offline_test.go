@@ -112,8 +112,12 @@ func TestExpiredSignInOffersSignIn(t *testing.T) {
 		if s.signIn == nil || s.Service() != nil {
 			t.Fatal("Sign in did not open the sign-in screen")
 		}
-		if s.signIn.email.Text == "" && s.opts.App.Preferences().String(prefEmail) != "" {
-			t.Fatal("the sign-in screen is not prefilled")
+		st := svc.Status()
+		if s.signIn.email.Text != st.UserEmail || s.signIn.backend.Text != st.BackendURL || st.UserEmail == "" {
+			t.Fatalf("the sign-in screen is not prefilled with the account: %q %q", s.signIn.backend.Text, s.signIn.email.Text)
+		}
+		if s.win.Canvas().Focused() != s.signIn.password {
+			t.Fatal("the cursor is not in the password field")
 		}
 		// The dealer can go back to the cached fleet without signing in.
 		if !s.signIn.back.Visible() {

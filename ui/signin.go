@@ -110,6 +110,18 @@ func (si *signInScreen) focus() {
 
 func (si *signInScreen) setError(msg string) { si.setErrorDetail(msg, "") }
 
+// prefill puts a known backend and account in the form (the session that needs a new sign-in)
+// and the cursor in the password field.
+func (si *signInScreen) prefill(backend, email string) {
+	if backend != "" {
+		si.backend.SetText(backend)
+	}
+	if email != "" {
+		si.email.SetText(email)
+	}
+	si.focus()
+}
+
 // offerBack shows "Back to the cached fleet" (the dealer came from a session needing a sign-in).
 func (si *signInScreen) offerBack(on bool) { showIf(si.back, on) }
 
