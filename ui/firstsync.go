@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/ui/console"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -83,4 +84,60 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// consoleView is the console, or the first sync's progress while there is no synced fleet yet:
+// the console must never claim an empty fleet that has not been synced. It also stands in while
+// the console has not yet taken in a fleet the session already holds (the console queries in the
+// background): "0 of 0 units" next to "synced just now" reads as a lost fleet.
+func (s *Shell) consoleView() fyne.CanvasObject {
+	if s.svc == nil {
+		return s.console.Content()
+	}
+	n := s.svc.Fleet().Len()
+	neverSynced := n == 0 && s.svc.Status().LastSync.IsZero()
+	catchingUp := n > 0 && strings.HasPrefix(s.console.CountText(), "0 of 0 ")
+	if neverSynced || catchingUp {
+		return s.firstSync.content
+	}
+	return s.console.Content()
+}
+
+// showConsoleView swaps the console and the first-sync view as the status changes; an open
+// Manage page stays.
+func (s *Shell) showConsoleView() {
+	if s.slot == nil || s.manage != nil {
+		return
+	}
+	want := s.consoleView()
+	if len(s.slot.Objects) == 1 && s.slot.Objects[0] == want {
+		return
+	}
+	s.slot.Objects = []fyne.CanvasObject{want}
+	s.slot.Refresh()
+}
+
+func (s *Shell) newConsole(svc session.Service) *console.Console {
+	return console.New(svc, console.Options{OnManage: s.OpenManage, Window: s.win, Tick: s.opts.ConsoleTick,
+		OnFilterChanged: s.opts.ConsoleFilterChanged})
+}
+
+// catchUpConsole rebuilds the console when it still shows none of a fleet the session has held
+// for a few seconds, with no sync running: a change published between the console reading the
+// fleet and subscribing to changes is lost to it, and it would say "0 of 0 units" until some
+// unit changes. The rebuilt console reads the fleet afresh and keeps the filter.
+func (s *Shell) catchUpConsole() {
+	if s.svc == nil || s.console == nil || s.svc.Fleet().Len() == 0 || s.svc.Status().Syncing ||
+		!strings.HasPrefix(s.console.CountText(), "0 of 0 ") {
+		s.stuck = 0
+		return
+	}
+	if s.stuck++; s.stuck < 3 {
+		return
+	}
+	s.stuck = 0
+	f := s.console.Filter()
+	s.console.Close()
+	s.console = s.newConsole(s.svc)
+	s.console.SetFilter(f)
 }

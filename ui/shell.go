@@ -11,7 +11,6 @@ package ui
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -122,6 +121,7 @@ type Shell struct {
 	// parked is the session the dealer left for the sign-in screen from the banner: "Back to the
 	// cached fleet" returns to it. The app closes it when another session starts.
 	parked session.Service
+	stuck  int // seconds the console has shown no units of a fleet the session holds
 
 	run  *kit.Runner // the shell's own work (sign-in calls), until Close
 	view *kit.Runner // the session view's subscriptions and clocks, until teardown
@@ -207,8 +207,7 @@ func (s *Shell) Start(svc session.Service) {
 	s.teardown()
 	s.signIn = nil
 	s.svc = svc
-	s.console = console.New(svc, console.Options{OnManage: s.OpenManage, Window: s.win, Tick: s.opts.ConsoleTick,
-		OnFilterChanged: s.opts.ConsoleFilterChanged})
+	s.console = s.newConsole(svc)
 	s.slot = container.NewStack(s.console.Content())
 	s.firstSync = newFirstSync()
 
@@ -248,6 +247,7 @@ func (s *Shell) Start(svc session.Service) {
 	})
 	s.view.Ticker(time.Second, func() {
 		s.bar.tick()
+		s.catchUpConsole()
 		s.showConsoleView() // the console may have caught up with the fleet since the last change
 	})
 	s.console.FocusSearch(s.win)
@@ -299,37 +299,6 @@ func (s *Shell) BackToConsole() {
 	s.slot.Objects = []fyne.CanvasObject{s.consoleView()}
 	s.slot.Refresh()
 	s.tabs.Select(s.consoleT)
-}
-
-// consoleView is the console, or the first sync's progress while there is no synced fleet yet:
-// the console must never claim an empty fleet that has not been synced. It also stands in while
-// the console has not yet taken in a fleet the session already holds (the console queries in the
-// background): "0 of 0 units" next to "synced just now" reads as a lost fleet.
-func (s *Shell) consoleView() fyne.CanvasObject {
-	if s.svc == nil {
-		return s.console.Content()
-	}
-	n := s.svc.Fleet().Len()
-	neverSynced := n == 0 && s.svc.Status().LastSync.IsZero()
-	catchingUp := n > 0 && strings.HasPrefix(s.console.CountText(), "0 of 0 ")
-	if neverSynced || catchingUp {
-		return s.firstSync.content
-	}
-	return s.console.Content()
-}
-
-// showConsoleView swaps the console and the first-sync view as the status changes; an open
-// Manage page stays.
-func (s *Shell) showConsoleView() {
-	if s.slot == nil || s.manage != nil {
-		return
-	}
-	want := s.consoleView()
-	if len(s.slot.Objects) == 1 && s.slot.Objects[0] == want {
-		return
-	}
-	s.slot.Objects = []fyne.CanvasObject{want}
-	s.slot.Refresh()
 }
 
 func (s *Shell) closeManage() {

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
@@ -178,5 +179,50 @@ func TestFirstSyncShowsProgressNotAnEmptyFleet(t *testing.T) {
 	st.Syncing, st.SyncDone, st.SyncTotal, st.LastSync = true, 150, 400, time.Time{}
 	if got := FirstSyncText(st, 0); !strings.Contains(got, "150 of 400 units") {
 		t.Fatalf("first-sync text %q", got)
+	}
+}
+
+// deaf passes on status changes only: a console subscribed to it misses every change of units,
+// as one does that subscribed just after the first sync published its fleet.
+type deaf struct{ *syncer.Session }
+
+func (d deaf) Subscribe(fn func(session.Change)) func() {
+	return d.Session.Subscribe(func(ch session.Change) {
+		if ch.Status {
+			fn(session.Change{Status: true})
+		}
+	})
+}
+
+// TestConsoleThatMissedTheFirstSyncCatchesUp (issue 11 item 17): a console that missed the first
+// sync's change would say "0 of 0 units" next to "synced 18 s ago"; the shell shows the fleet
+// loading meanwhile and gives the console the fleet the session holds.
+func TestConsoleThatMissedTheFirstSyncCatchesUp(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, acct := testsim.Start(ctx, t, sim.Config{Devices: 120, Dealers: 1, Seed: 8})
+	svc, err := syncer.Open(ctx, syncer.Options{BackendURL: srv.URL, Email: acct.Email, Password: acct.Password,
+		CacheDir: t.TempDir(), Store: &auth.Memory{}, Manual: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	u := newUI(t)
+	s := newShell(t, u, Options{})
+	u.run(func() { s.Start(deaf{svc}) })
+	if _, err := svc.Sync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	lie := ""
+	u.eventually(20*time.Second, "the console to show the synced fleet", func() bool {
+		shown := s.slot.Objects[0] == s.console.Content()
+		if shown && strings.HasPrefix(s.Console().CountText(), "0 of 0 ") {
+			lie = s.Console().CountText() + " next to " + s.bar.synced.Text
+			return true
+		}
+		return shown && s.Console().CountText() != ""
+	})
+	if lie != "" {
+		t.Fatalf("the console says %s", lie)
 	}
 }
