@@ -226,3 +226,35 @@ func TestConsoleThatMissedTheFirstSyncCatchesUp(t *testing.T) {
 		t.Fatalf("the console says %s", lie)
 	}
 }
+
+// TestReadOnlyCachedFleetOffersSignIn (issue 11 item 13): the cached fleet opened without a saved
+// sign-in shows its units, says why it is read-only and offers the sign-in; Sync now, which could
+// not help, is disabled.
+func TestReadOnlyCachedFleetOffersSignIn(t *testing.T) {
+	dir := t.TempDir()
+	devs := uitest.GenerateFleet(60, 3, now0)
+	if err := uitest.FillCache(context.Background(), dir, devs, now0.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	why := "Not signed in: no saved sign-in was found for this profile; sign in to sync"
+	svc, err := syncer.OpenReadOnly(context.Background(), syncer.Options{CacheDir: dir}, why)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	u := newUI(t)
+	s := newShell(t, u, Options{})
+	u.run(func() {
+		s.Start(svc)
+		if s.slot.Objects[0] != s.console.Content() || !strings.HasPrefix(s.Console().CountText(), "60 of 60") {
+			t.Fatalf("the cached fleet is not shown: %q", s.Console().CountText())
+		}
+		txt := s.banner.offlineTxt.Text
+		if !strings.Contains(txt, why) || !strings.Contains(txt, "read-only") {
+			t.Fatalf("banner %q does not say why the fleet is read-only", txt)
+		}
+		if !s.banner.signInBtn.Visible() || s.banner.retryBtn.Visible() || !s.bar.syncBtn.Disabled() {
+			t.Fatal("no Sign in offered (or a retry that cannot help)")
+		}
+	})
+}
