@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -8,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -57,10 +60,10 @@ func (s *Shell) confirmSignOut() {
 			}
 			s.teardown()
 			s.win.SetContent(container.NewCenter(widget.NewLabel("Signing out…")))
-			kit.Go(func() error { return s.opts.SignOut(svc) }, func(err error) {
+			kit.Run(s.run, func(context.Context) error { return s.opts.SignOut(svc) }, func(err error) {
 				msg := ""
 				if err != nil {
-					msg = "Signed out, but: " + err.Error()
+					msg = "Signed out, but: " + api.DescribeText(err)
 				}
 				s.ShowSignIn(msg)
 			})

@@ -1,36 +1,36 @@
 // Package ui is FleetDesk's window shell: the sign-in screen, the main window with its navigation
-// (Console, Map, Rollouts, Tokens, Recovery, Settings — whichever exist), the status bar (backend,
-// dealer, DEMO badge, online/offline, "synced 12 s ago", sync progress), the offline banner, the
-// Settings page and the keyboard shortcuts. The pages themselves live in sub-packages; pages
+// (Fleet Console, Fleet Map, Firmware Rollouts, API Tokens, Recovery, Settings — whichever exist),
+// the status bar (backend, dealer, DEMO badge, online/offline, "synced 12 s ago", sync progress),
+// the offline banner with its Sign in / Retry / Details, the first sync's progress, the Settings
+// page and the keyboard shortcuts. The pages themselves live in sub-packages; pages
 // from other areas plug in as a Page (name, icon, build func).
 //
-// Threading: every widget here is touched on the UI goroutine. Session changes and clocks arrive
-// through ui/kit's bridge, the one place that calls fyne.Do.
+// Threading: every widget here is touched on the UI goroutine. Background work (the sign-in call),
+// session changes and clocks go through kit.Runner (Options.UI), the one way to reach it.
 package ui
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/ui/console"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 	"github.com/fleetdesk/fleetdesk/ui/manage"
 )
 
-// Page names, in navigation order. Pages with other names go after Recovery.
+// Page names, in navigation order: the guide's names. Pages with other names go after Recovery.
 const (
-	PageConsole  = "Console"
-	PageMap      = "Map"
-	PageRollouts = "Rollouts"
-	PageTokens   = "Tokens"
+	PageConsole  = "Fleet Console"
+	PageMap      = "Fleet Map"
+	PageRollouts = "Firmware Rollouts"
+	PageTokens   = "API Tokens"
 	PageRecovery = "Recovery"
 	PageSettings = "Settings"
 )
@@ -41,6 +41,8 @@ var pageOrder = []string{PageConsole, PageMap, PageRollouts, PageTokens, PageRec
 type Env struct {
 	Service session.Service
 	Window  fyne.Window
+	// UI is the UI goroutine for the page's kit.Runner (kit.NewRunner(env.UI)); nil in the app.
+	UI kit.UI
 	// OpenManage switches to the Console and opens the unit's Manage page.
 	OpenManage func(deviceID string)
 	// ShowOnMap switches to the Map page and shows the unit; nil when there is no Map page.
@@ -66,14 +68,18 @@ type SettingsSection struct {
 	Build func(env Env) fyne.CanvasObject
 }
 
-// SignInFunc signs in to a backend. It runs off the UI goroutine; its error is shown as is, so it
-// should say what went wrong in words ("wrong email or password", "cannot reach ...").
+// SignInFunc signs in to a backend. It runs off the UI goroutine; its error is shown in the words
+// of api.Describe ("Wrong email or password", "Can't reach the fleet backend (connection
+// refused)") with the technical text under Details, so return the data layer's error unwrapped.
 type SignInFunc func(ctx context.Context, backendURL, email, password string) (session.Service, error)
 
 // Options configure the shell.
 type Options struct {
 	App    fyne.App
 	Window fyne.Window // nil: the shell makes one
+	// UI is the UI goroutine the shell's background work reports on: nil in the app (fyne.Do);
+	// tests pass a uitest.Loop's Do.
+	UI kit.UI
 	// SignIn signs in to a real backend from the sign-in screen.
 	SignIn SignInFunc
 	// Demo, when set, offers "Try the demo" on the sign-in screen (the embedded simulated backend).
@@ -110,9 +116,15 @@ type Shell struct {
 	banner   *banner
 	pages    []Page
 
-	signIn *signInScreen
+	signIn    *signInScreen
+	firstSync *firstSync
+	// parked is the session the dealer left for the sign-in screen from the banner: "Back to the
+	// cached fleet" returns to it. The app closes it when another session starts.
+	parked session.Service
+	stuck  int // seconds the console has shown no units of a fleet the session holds
 
-	stop []func()
+	run  *kit.Runner // the shell's own work (sign-in calls), until Close
+	view *kit.Runner // the session view's subscriptions and clocks, until teardown
 
 	onStarted func() // for tests: Start has finished
 }
@@ -120,7 +132,12 @@ type Shell struct {
 // New makes the shell and shows the sign-in screen. Call Start instead when a session already
 // exists (a resumed sign-in, demo mode).
 func New(opts Options) *Shell {
-	s := &Shell{opts: opts, win: opts.Window}
+	if opts.UI == nil {
+		// kit.Do is fyne.Do, plus the process-wide lock the pages not yet on a kit.Runner still
+		// share with their tests; when the lead removes that lock this is kit.FyneDo.
+		opts.UI = kit.Do
+	}
+	s := &Shell{opts: opts, win: opts.Window, run: kit.NewRunner(opts.UI)}
 	if s.win == nil {
 		s.win = opts.App.NewWindow("FleetDesk")
 		s.win.Resize(fyne.NewSize(1280, 820))
@@ -146,12 +163,42 @@ func (s *Shell) Manage() *manage.Page { return s.manage }
 
 // ShowSignIn tears down any session view and shows the sign-in screen with an optional error.
 func (s *Shell) ShowSignIn(errText string) {
+	s.showSignIn(errText, "")
+}
+
+// ShowSignInError is ShowSignIn for an error: its dealer words on screen, the technical text under
+// Details (api.Describe).
+func (s *Shell) ShowSignInError(err error) {
+	if err == nil {
+		s.ShowSignIn("")
+		return
+	}
+	d := api.Describe(err)
+	s.showSignIn(d.Summary+".", d.Detail)
+}
+
+func (s *Shell) showSignIn(errText, detail string) {
+	s.parked = nil
 	s.teardown()
 	s.win.SetTitle("FleetDesk — sign in")
 	s.signIn = newSignInScreen(s)
-	s.signIn.setError(errText)
+	s.signIn.setErrorDetail(errText, detail)
 	s.win.SetContent(s.signIn.content)
 	s.signIn.focus()
+}
+
+// signInAgain is the banner's Sign in: the sign-in screen, with a way back to the session's
+// cached fleet.
+func (s *Shell) signInAgain() {
+	svc := s.svc
+	s.ShowSignIn("")
+	s.parked = svc
+	if svc != nil {
+		// The same account again: only the password is left to type.
+		st := svc.Status()
+		s.signIn.prefill(st.BackendURL, st.UserEmail)
+	}
+	s.signIn.offerBack(svc != nil)
 }
 
 // Start shows the main window for a session.
@@ -159,14 +206,16 @@ func (s *Shell) Start(svc session.Service) {
 	// A field of the sign-in screen may hold the focus; its blinking cursor would keep animating
 	// (a frame every display refresh) after the screen is gone.
 	s.win.Canvas().Unfocus()
+	s.parked = nil
 	s.teardown()
 	s.signIn = nil
 	s.svc = svc
-	s.console = console.New(svc, console.Options{OnManage: s.OpenManage, Window: s.win, Tick: s.opts.ConsoleTick,
-		OnFilterChanged: s.opts.ConsoleFilterChanged, UI: kit.Do})
+	s.console = s.newConsole(svc)
 	s.slot = container.NewStack(s.console.Content())
+	s.firstSync = newFirstSync()
 
 	s.pages = orderPages(s.opts.Pages)
+	s.view = kit.NewRunner(s.opts.UI)
 	env := s.env()
 	s.tabPages = map[*container.TabItem]string{}
 	s.consoleT = container.NewTabItemWithIcon(PageConsole, theme.ListIcon(), s.slot)
@@ -194,14 +243,16 @@ func (s *Shell) Start(svc session.Service) {
 	s.banner = newBanner(s)
 	s.win.SetContent(container.NewBorder(s.banner.content, s.bar.content, nil, nil, s.tabs))
 	s.updateStatus()
-	s.stop = append(s.stop,
-		kit.Subscribe(svc, func(ch session.Change) {
-			if ch.Status || ch.All {
-				s.updateStatus()
-			}
-		}),
-		kit.Ticker(time.Second, s.bar.tick),
-	)
+	s.view.Subscribe(svc, func(ch session.Change) {
+		if ch.Status || ch.All {
+			s.updateStatus()
+		}
+	})
+	s.view.Ticker(time.Second, func() {
+		s.bar.tick()
+		s.catchUpConsole()
+		s.showConsoleView() // the console may have caught up with the fleet since the last change
+	})
 	s.console.FocusSearch(s.win)
 	if s.onStarted != nil {
 		s.onStarted()
@@ -209,7 +260,7 @@ func (s *Shell) Start(svc session.Service) {
 }
 
 func (s *Shell) env() Env {
-	e := Env{Service: s.svc, Window: s.win, OpenManage: s.OpenManage}
+	e := Env{Service: s.svc, Window: s.win, OpenManage: s.OpenManage, UI: s.opts.UI}
 	if s.mapPage() != nil {
 		e.ShowOnMap = s.ShowOnMap
 	}
@@ -223,53 +274,6 @@ func (s *Shell) mapPage() *Page {
 		}
 	}
 	return nil
-}
-
-// orderPages puts the known pages in the navigation's order and the rest after them.
-func orderPages(pages []Page) []Page {
-	out := slices.Clone(pages)
-	rank := func(n string) int {
-		if i := slices.Index(pageOrder, n); i >= 0 {
-			return i
-		}
-		return len(pageOrder) - 1 // before Settings, which the shell adds last
-	}
-	slices.SortStableFunc(out, func(a, b Page) int { return rank(a.Name) - rank(b.Name) })
-	return out
-}
-
-// PageNames lists the navigation entries shown, in order.
-func (s *Shell) PageNames() []string {
-	if s.tabs == nil {
-		return nil
-	}
-	var out []string
-	for _, ti := range s.tabs.Items {
-		out = append(out, s.tabPages[ti])
-	}
-	return out
-}
-
-// ShowPage selects a navigation entry by name and reports whether it exists.
-func (s *Shell) ShowPage(name string) bool {
-	if s.tabs == nil {
-		return false
-	}
-	for _, ti := range s.tabs.Items {
-		if s.tabPages[ti] == name {
-			s.tabs.Select(ti)
-			return true
-		}
-	}
-	return false
-}
-
-// CurrentPage is the selected navigation entry's name.
-func (s *Shell) CurrentPage() string {
-	if s.tabs == nil || s.tabs.Selected() == nil {
-		return ""
-	}
-	return s.tabPages[s.tabs.Selected()]
 }
 
 // OpenManage shows a unit's Manage page in the Console tab, replacing any open one.
@@ -295,7 +299,7 @@ func (s *Shell) BackToConsole() {
 	if s.slot == nil {
 		return
 	}
-	s.slot.Objects = []fyne.CanvasObject{s.console.Content()}
+	s.slot.Objects = []fyne.CanvasObject{s.consoleView()}
 	s.slot.Refresh()
 	s.tabs.Select(s.consoleT)
 }
@@ -320,51 +324,12 @@ func (s *Shell) ShowOnMap(deviceID string) {
 	}
 }
 
-// FocusSearch goes to the console and puts the cursor in its search box (Ctrl/Cmd+F).
-func (s *Shell) FocusSearch() {
-	if s.console == nil {
-		return
-	}
-	if s.manage != nil || s.CurrentPage() != PageConsole {
-		s.BackToConsole()
-	}
-	s.console.FocusSearch(s.win)
-}
-
-// installKeys wires the window's keyboard: Ctrl/Cmd+F search, Enter open, Esc close.
-func (s *Shell) installKeys() {
-	c := s.win.Canvas()
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { s.FocusSearch() })
-	c.SetOnTypedKey(func(k *fyne.KeyEvent) { s.typedKey(k) })
-}
-
-// typedKey handles keys no focused widget took.
-func (s *Shell) typedKey(k *fyne.KeyEvent) {
-	switch k.Name {
-	case fyne.KeyEscape:
-		if kit.DismissTop(s.win.Canvas()) {
-			return
-		}
-		if s.manage != nil {
-			s.BackToConsole()
-		}
-	case fyne.KeyReturn, fyne.KeyEnter:
-		if kit.OpenDialogs(s.win.Canvas()) > 0 || s.console == nil || s.manage != nil {
-			return
-		}
-		if s.CurrentPage() == PageConsole {
-			s.console.OpenSelected()
-		}
-	}
-}
-
 // teardown stops everything the current session view runs.
 func (s *Shell) teardown() {
-	for _, f := range s.stop {
-		f()
+	if s.view != nil {
+		s.view.Close()
+		s.view = nil
 	}
-	s.stop = nil
 	s.closeManage()
 	if s.console != nil {
 		s.console.Close()
@@ -381,7 +346,10 @@ func (s *Shell) teardown() {
 }
 
 // Close stops the shell's goroutines (the window itself is the app's).
-func (s *Shell) Close() { s.teardown() }
+func (s *Shell) Close() {
+	s.teardown()
+	s.run.Close()
+}
 
 func (s *Shell) updateStatus() {
 	if s.svc == nil {
@@ -398,4 +366,6 @@ func (s *Shell) updateStatus() {
 	s.win.SetTitle(title)
 	s.bar.update(st)
 	s.banner.update(st)
+	s.firstSync.update(st, s.svc.Fleet().Len())
+	s.showConsoleView()
 }

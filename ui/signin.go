@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -30,7 +30,10 @@ type signInScreen struct {
 	password *widget.Entry
 	button   *widget.Button
 	demo     *widget.Button
+	back     *widget.Button // "Back to the cached fleet", when the dealer came from it
 	errLabel *widget.Label
+	details  *widget.Button
+	detail   string // the technical text behind the error, for Details
 	busy     *widget.ProgressBarInfinite
 	content  fyne.CanvasObject
 }
@@ -51,7 +54,10 @@ func newSignInScreen(s *Shell) *signInScreen {
 	si.errLabel = widget.NewLabel("")
 	si.errLabel.Wrapping = fyne.TextWrapWord
 	si.errLabel.Importance = widget.DangerImportance
-	si.errLabel.Hide()
+	si.errLabel.Hide() // shown by setError
+	si.details = widget.NewButton("Details", func() { kit.ShowDetails(s.win, si.errLabel.Text, si.detail) })
+	si.details.Importance = widget.LowImportance
+	si.details.Hide()
 	si.busy = widget.NewProgressBarInfinite()
 	si.busy.Stop()
 	si.busy.Hide()
@@ -66,12 +72,19 @@ func newSignInScreen(s *Shell) *signInScreen {
 		si.demo = widget.NewButton("Try the demo", si.startDemo)
 		buttons.Add(si.demo)
 	}
+	si.back = widget.NewButton("Back to the cached fleet", func() {
+		if svc := s.parked; svc != nil && s.signIn == si {
+			s.Start(svc)
+		}
+	})
+	si.back.Hide()
+	buttons.Add(si.back)
 	title := widget.NewLabel("FleetDesk")
 	title.SizeName = "headingText"
 	title.TextStyle.Bold = true
 	intro := widget.NewLabel("Sign in to your fleet backend. Your password is sent once; FleetDesk keeps the session in the system keyring.")
 	intro.Wrapping = fyne.TextWrapWord
-	card := container.NewVBox(title, intro, form, buttons, si.busy, si.errLabel)
+	card := container.NewVBox(title, intro, form, buttons, si.busy, si.errLabel, container.NewHBox(si.details))
 	si.content = container.NewCenter(container.NewGridWrap(fyne.NewSize(520, 400), card))
 	return si
 }
@@ -95,13 +108,35 @@ func (si *signInScreen) focus() {
 	}
 }
 
-func (si *signInScreen) setError(msg string) {
-	si.errLabel.SetText(msg)
-	if msg == "" {
-		si.errLabel.Hide()
-	} else {
-		si.errLabel.Show()
+func (si *signInScreen) setError(msg string) { si.setErrorDetail(msg, "") }
+
+// prefill puts a known backend and account in the form (the session that needs a new sign-in)
+// and the cursor in the password field.
+func (si *signInScreen) prefill(backend, email string) {
+	if backend != "" {
+		si.backend.SetText(backend)
 	}
+	if email != "" {
+		si.email.SetText(email)
+	}
+	si.focus()
+}
+
+// offerBack shows "Back to the cached fleet" (the dealer came from a session needing a sign-in).
+func (si *signInScreen) offerBack(on bool) { showIf(si.back, on) }
+
+// setErrorDetail shows msg, with a Details button for the technical text when there is one.
+func (si *signInScreen) setErrorDetail(msg, detail string) {
+	si.errLabel.SetText(msg)
+	si.detail = detail
+	showIf(si.errLabel, msg != "")
+	showIf(si.details, msg != "" && detail != "")
+}
+
+// showErr shows a failed sign-in in the dealer's words (api.Describe), prefixed by what failed.
+func (si *signInScreen) showErr(prefix string, err error) {
+	d := api.Describe(err)
+	si.setErrorDetail(prefix+d.Summary+".", d.Detail)
 }
 
 // Error is the error shown, "" when none.
@@ -113,16 +148,11 @@ func (si *signInScreen) Error() string {
 }
 
 // CheckSignIn validates the form before anything goes on the network, in the words the screen
-// shows.
+// shows. The backend URL follows the one rule of api.CheckBaseURL (https, or http on this
+// computer only), the same the data layer enforces.
 func CheckSignIn(backendURL, email, password string) error {
-	u, err := url.Parse(strings.TrimSpace(backendURL))
-	switch {
-	case strings.TrimSpace(backendURL) == "":
-		return errors.New("enter the backend URL, for example https://fleet.example.com")
-	case err != nil || u.Host == "":
-		return fmt.Errorf("%q is not a URL: use the form https://fleet.example.com", backendURL)
-	case u.Scheme != "https" && u.Scheme != "http":
-		return fmt.Errorf("the backend URL must start with https:// (not %s://)", u.Scheme)
+	if _, err := api.CheckBaseURL(backendURL); err != nil {
+		return err
 	}
 	e := strings.TrimSpace(email)
 	if e == "" {
@@ -168,8 +198,8 @@ func (si *signInScreen) submit() {
 	si.setError("")
 	si.setBusy(true)
 	signIn := si.s.opts.SignIn
-	kit.Go(func() signInResult {
-		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	kit.Run(si.s.run, func(ctx context.Context) signInResult {
+		ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 		defer cancel()
 		svc, err := signIn(ctx, backend, email, password)
 		return signInResult{svc, err}
@@ -179,7 +209,7 @@ func (si *signInScreen) submit() {
 		}
 		si.setBusy(false)
 		if r.err != nil {
-			si.setError("Sign-in failed: " + r.err.Error())
+			si.showErr("Sign-in failed: ", r.err)
 			return
 		}
 		prefs := si.s.prefs()
@@ -194,8 +224,8 @@ func (si *signInScreen) startDemo() {
 	si.setError("")
 	si.setBusy(true)
 	demo := si.s.opts.Demo
-	kit.Go(func() signInResult {
-		ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	kit.Run(si.s.run, func(ctx context.Context) signInResult {
+		ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 		defer cancel()
 		svc, err := demo(ctx)
 		return signInResult{svc, err}
@@ -205,7 +235,7 @@ func (si *signInScreen) startDemo() {
 		}
 		si.setBusy(false)
 		if r.err != nil {
-			si.setError("The demo could not start: " + r.err.Error())
+			si.showErr("The demo could not start: ", r.err)
 			return
 		}
 		si.s.Start(r.svc)

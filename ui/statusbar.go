@@ -55,7 +55,11 @@ func newStatusBar(s *Shell) *statusBar {
 	b.infinite = widget.NewProgressBarInfinite()
 	b.infinite.Stop()
 	b.infinite.Hide()
-	b.syncBtn = widget.NewButtonWithIcon("Sync now", theme.ViewRefreshIcon(), func() { s.svc.SyncNow() })
+	b.syncBtn = widget.NewButtonWithIcon("Sync now", theme.ViewRefreshIcon(), func() {
+		if s.svc != nil {
+			s.svc.SyncNow()
+		}
+	})
 	b.syncBtn.Importance = widget.LowImportance
 	right := container.NewHBox(
 		container.NewGridWrap(fyne.NewSize(220, 30), container.NewStack(b.progress, b.infinite)),
@@ -89,11 +93,16 @@ func (b *statusBar) update(st session.Status) {
 	if st.Online {
 		kit.SetDot(b.dot, fleet.HealthLive)
 		b.online.SetText("Online")
-		b.syncBtn.Enable()
 	} else {
 		kit.SetDot(b.dot, fleet.HealthLost)
-		b.online.SetText("Offline")
+		b.online.SetText(OfflineSinceText(time.Now(), st.OfflineSince))
+	}
+	// Offline, Sync now is the manual retry; only a sign-in can help when the backend refused it
+	// (the banner offers it), and a running sync needs no second one.
+	if st.Syncing || st.SignInNeeded {
 		b.syncBtn.Disable()
+	} else {
+		b.syncBtn.Enable()
 	}
 	switch {
 	case !st.Syncing:
@@ -123,6 +132,19 @@ func (b *statusBar) tick() {
 	}
 }
 
+// OfflineSinceText is the status bar's "Offline since 14:02" (the guide's words), with the day
+// when it is not today; plain "Offline" when the moment is unknown.
+func OfflineSinceText(now, since time.Time) string {
+	if since.IsZero() {
+		return "Offline"
+	}
+	l, n := since.Local(), now.Local()
+	if l.Year() == n.Year() && l.YearDay() == n.YearDay() {
+		return "Offline since " + l.Format("15:04")
+	}
+	return "Offline since " + l.Format("2 Jan 15:04")
+}
+
 // SyncedText is the status bar's freshness: "synced 12 s ago", "syncing…", "never synced".
 func SyncedText(now time.Time, st session.Status) string {
 	switch {
@@ -142,11 +164,16 @@ func SyncedText(now time.Time, st session.Status) string {
 	return "synced " + fleet.Ago(now, st.LastSync)
 }
 
-// banner is the strip at the top: offline state and one-off notices.
+// banner is the strip at the top: offline state (with Sign in, Retry now and Details) and
+// one-off notices.
 type banner struct {
 	s          *Shell
 	offline    *fyne.Container
 	offlineTxt *widget.Label
+	signInBtn  *widget.Button
+	retryBtn   *widget.Button
+	detailsBtn *widget.Button
+	detail     string
 	notice     *fyne.Container
 	noticeTxt  *widget.Label
 	dismissed  string
@@ -163,7 +190,19 @@ func newBanner(s *Shell) *banner {
 	b.offlineTxt = widget.NewLabel("")
 	b.offlineTxt.Wrapping = fyne.TextWrapWord
 	b.offlineTxt.TextStyle.Bold = true
-	b.offline = container.NewStack(canvas.NewRectangle(offlineColor), whiteText(b.offlineTxt))
+	b.signInBtn = widget.NewButton("Sign in", s.signInAgain)
+	b.signInBtn.Importance = widget.HighImportance
+	b.retryBtn = widget.NewButtonWithIcon("Retry now", theme.ViewRefreshIcon(), func() {
+		if s.svc != nil {
+			s.svc.SyncNow()
+		}
+	})
+	b.detailsBtn = widget.NewButton("Details", func() {
+		kit.ShowDetails(s.win, b.offlineTxt.Text, b.detail)
+	})
+	buttons := container.NewHBox(b.signInBtn, b.retryBtn, b.detailsBtn)
+	b.offline = container.NewStack(canvas.NewRectangle(offlineColor),
+		container.NewBorder(nil, nil, nil, container.NewCenter(buttons), whiteText(b.offlineTxt)))
 	b.offline.Hide()
 	b.noticeTxt = widget.NewLabel("")
 	b.noticeTxt.Wrapping = fyne.TextWrapWord
@@ -189,6 +228,15 @@ func (b *banner) update(st session.Status) {
 		b.offline.Hide()
 	} else {
 		b.offlineTxt.SetText(OfflineText(st))
+		b.detail = st.OfflineDetail
+		showIf(b.signInBtn, st.SignInNeeded)
+		showIf(b.retryBtn, !st.SignInNeeded)
+		if st.Syncing {
+			b.retryBtn.Disable()
+		} else {
+			b.retryBtn.Enable()
+		}
+		showIf(b.detailsBtn, st.OfflineDetail != "")
 		b.offline.Show()
 	}
 	if st.Notice != "" && st.Notice != b.dismissed {
@@ -199,18 +247,43 @@ func (b *banner) update(st session.Status) {
 	}
 }
 
-// OfflineText is the banner shown while the backend cannot be reached.
+// OfflineText is the banner shown while the backend cannot be reached or the sign-in is gone:
+// what the data is, why, and what FleetDesk does about it.
 func OfflineText(st session.Status) string {
 	s := "Offline — "
 	if st.LastSync.IsZero() {
-		s += "no data synced yet"
+		s += "no data synced yet. "
 	} else {
-		s += "data as of " + st.LastSync.Local().Format("2 Jan 2006 15:04")
+		s += "data as of " + st.LastSync.Local().Format("2 Jan 2006 15:04") + ". "
 	}
-	if st.OfflineWhy != "" {
-		s += " (" + st.OfflineWhy + ")"
+	why := strings.TrimSuffix(st.OfflineWhy, ".")
+	switch {
+	case st.SignInNeeded:
+		if why == "" {
+			why = "You are not signed in"
+		}
+		s += why + ". "
+		if !st.LastSync.IsZero() {
+			s += "Your cached fleet is shown read-only until you sign in."
+		}
+		return strings.TrimSpace(s)
+	case why != "":
+		s += why + " — retrying"
+	default:
+		s += "Retrying"
+	}
+	if !st.LastSync.IsZero() {
+		s += "; your cached fleet is shown"
 	}
 	return s + ". Actions that need the backend are disabled."
+}
+
+func showIf(o fyne.CanvasObject, on bool) {
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
 }
 
 // forcedDark is the dark variant of the current theme, for text on a dark banner.

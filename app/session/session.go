@@ -27,6 +27,17 @@ type Status struct {
 	SyncDone    int    // units received in the running sync
 	SyncTotal   int    // units expected in the running sync (0 when unknown)
 	Notice      string // one-off news for the user, e.g. "the cache was corrupt and was rebuilt"
+
+	// OfflineDetail is the technical cause behind OfflineWhy ("GET /v1/devices: backend
+	// unreachable: dial tcp ...: connection refused"), shown one click away under "Details".
+	OfflineDetail string
+	// SignInNeeded says the data layer cannot go on without a new sign-in: the backend refused
+	// the saved sign-in, or there is none (the cached fleet opened read-only). The screens offer
+	// the sign-in right there.
+	SignInNeeded bool
+	// OfflineSince is when the backend was last found unreachable after answering (or when the
+	// session opened offline), by the wall clock: the status bar's "Offline since 14:02".
+	OfflineSince time.Time
 }
 
 // Change says what a sync (or an action) changed. Listeners are called on a background goroutine
@@ -64,15 +75,6 @@ type Commands interface {
 	Command(ctx context.Context, id string) (fleet.Command, error)
 	// CommandHistory is the unit's commands, newest first, from the cache (works offline).
 	CommandHistory(deviceID string) ([]fleet.Command, error)
-}
-
-// CommandHistoryRefresher is optional: a Service that can ask the backend for a unit's command
-// history (commands sent from elsewhere too) implements it; sync/syncer's does. Without it the
-// Manage page shows the history from CommandHistory. Asserted in ui/manage's history section.
-type CommandHistoryRefresher interface {
-	// RefreshCommandHistory fetches the unit's history from the backend into the command log and
-	// returns it, newest first.
-	RefreshCommandHistory(ctx context.Context, deviceID string) ([]fleet.Command, error)
 }
 
 // Firmware is the release catalogue.

@@ -120,17 +120,17 @@ func readPassword(prompt string) (string, error) {
 	return pw, err
 }
 
-// describeErr turns a data-layer error into one line for people.
+// describeErr turns a data-layer error into words for people (api.Describe, the same words the
+// window uses) with the technical detail on a second line for support.
 func describeErr(err error) string {
-	switch {
-	case errors.Is(err, auth.ErrNotSignedIn):
-		return err.Error()
-	case api.IsOffline(err):
-		return "the backend cannot be reached: " + err.Error()
-	case api.IsUnauthorized(err):
-		return "the backend refused the sign-in: " + err.Error()
+	if errors.Is(err, auth.ErrNotSignedIn) && api.KindOf(err) == 0 {
+		return err.Error() // names the profile and says to run `fleetdesk login`
 	}
-	return err.Error()
+	d := api.Describe(err)
+	if d.Detail == "" {
+		return d.Summary
+	}
+	return d.Summary + "\n  details: " + d.Detail
 }
 
 func runLogin(args []string) int {

@@ -77,7 +77,7 @@ func TestHeadlessCommands(t *testing.T) {
 	}
 
 	code, stdout, stderr := runCmd(t, "wrong-password\n", append([]string{"login", "--backend", srv.URL, "--email", acc.Email}, common...)...)
-	if code != 1 || !strings.Contains(stderr, "refused") {
+	if code != 1 || !strings.Contains(stderr, "Wrong email or password") {
 		t.Errorf("login with a wrong password: %d %q %q", code, stdout, stderr)
 	}
 	code, stdout, stderr = runCmd(t, acc.Password+"\n", append([]string{"login", "--backend", srv.URL, "--email", acc.Email}, common...)...)
@@ -132,7 +132,7 @@ func TestHeadlessCommands(t *testing.T) {
 	}
 	// sync with the backend down: non-zero and a clear message, cache kept.
 	code, _, stderr = runCmd(t, "", append([]string{"sync"}, common...)...)
-	if code != 1 || !strings.Contains(stderr, "cannot be reached") || !strings.Contains(stderr, "the cache keeps") {
+	if code != 1 || !strings.Contains(stderr, "Can't reach the fleet backend (connection refused)") || !strings.Contains(stderr, "the cache keeps") {
 		t.Errorf("sync offline: %d %q", code, stderr)
 	}
 

@@ -21,6 +21,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/sync/syncer"
 	"github.com/fleetdesk/fleetdesk/ui"
 	"github.com/fleetdesk/fleetdesk/ui/desk"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // The demo fleet: three dealers over 1,200 units, simulated time ten times faster than real, so
@@ -64,35 +65,39 @@ func runGUI(args []string) int {
 	g.shell = shell
 
 	// Opening a session may touch the network; the window shows the sign-in screen meanwhile.
-	go func() {
-		var svc session.Service
-		var err error
+	startup := kit.NewRunner(nil)
+	g.startup = startup
+	type opened struct {
+		svc session.Service
+		err error
+	}
+	kit.Run(startup, func(ctx context.Context) opened {
 		if useDemo {
-			svc, err = g.startDemo(context.Background())
-		} else {
-			svc, err = g.resume(context.Background())
+			svc, err := g.startDemo(ctx)
+			return opened{svc, err}
 		}
-		fyne.Do(func() {
-			switch {
-			case err == nil:
-				shell.Start(svc)
-				if *page != "" {
-					desk.OpenPage(shell, *page)
-				}
-				if *measure {
-					measureStartup(win, svc)
-				}
-			case errors.Is(err, auth.ErrNotSignedIn):
-				shell.ShowSignIn("")
-			default:
-				shell.ShowSignIn(err.Error())
+		svc, err := g.resume(ctx)
+		return opened{svc, err}
+	}, func(o opened) {
+		switch {
+		case o.err == nil:
+			shell.Start(o.svc)
+			if *page != "" {
+				desk.OpenPage(shell, *page)
 			}
-			if err != nil && *measure {
-				fmt.Fprintln(os.Stderr, "fleetdesk: --measure-startup: no session:", err)
-				a.Quit()
+			if *measure {
+				measureStartup(win, o.svc)
 			}
-		})
-	}()
+		case errors.Is(o.err, auth.ErrNotSignedIn):
+			shell.ShowSignIn("")
+		default:
+			shell.ShowSignInError(o.err)
+		}
+		if o.err != nil && *measure {
+			fmt.Fprintln(os.Stderr, "fleetdesk: --measure-startup: no session:", o.err)
+			a.Quit()
+		}
+	})
 	win.SetOnClosed(g.closeAll)
 	win.ShowAndRun()
 	g.closeAll()
@@ -104,6 +109,7 @@ type gui struct {
 	flags    *dataFlags
 	resolved resolved
 	shell    *ui.Shell
+	startup  *kit.Runner // opens the first session
 
 	mu    sync.Mutex
 	demo  *sim.Server
@@ -155,18 +161,40 @@ func (g *gui) startDemo(ctx context.Context) (session.Service, error) {
 	return s, nil
 }
 
-// resume reopens the remembered profile with its saved sign-in.
+// resume reopens the remembered profile with its saved sign-in. With no saved sign-in (no
+// keyring, its entry gone, or the backend refused it) the profile's cached fleet still opens,
+// read-only, saying why and offering the sign-in: the dealer's data is never locked away.
 func (g *gui) resume(ctx context.Context) (session.Service, error) {
-	s, err := syncer.Open(ctx, syncer.Options{
+	opts := syncer.Options{
 		BackendURL: g.resolved.backend,
 		Profile:    g.resolved.profile,
 		CacheDir:   g.flags.cacheDir,
-	})
+	}
+	s, err := syncer.Open(ctx, opts)
+	if errors.Is(err, auth.ErrNotSignedIn) {
+		ro, rerr := syncer.OpenReadOnly(ctx, opts, readOnlyWhy(err))
+		if rerr != nil {
+			return nil, err
+		}
+		g.adopt(ro, nil)
+		return ro, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	g.adopt(s, nil)
 	return s, nil
+}
+
+// readOnlyWhy says why the cached fleet opened without a sign-in.
+func readOnlyWhy(err error) string {
+	if strings.Contains(err.Error(), "refused") {
+		return "Your sign-in has expired: sign in again to sync"
+	}
+	if _, notice := auth.DefaultStore(); notice != "" {
+		return "Not signed in: this computer has no system keyring to keep your sign-in between runs; sign in to sync"
+	}
+	return "Not signed in: no saved sign-in was found for this profile; sign in to sync"
 }
 
 // signIn is the sign-in screen's action: sign in afresh and remember the profile (never the
@@ -182,7 +210,7 @@ func (g *gui) signIn(ctx context.Context, backendURL, email, password string) (s
 		Password:   password,
 	})
 	if err != nil {
-		return nil, errors.New(describeErr(err))
+		return nil, err // the sign-in screen words it (api.Describe) and keeps the detail
 	}
 	if err := syncer.RememberProfile(g.resolved.cfgPath, profile, syncer.Profile{Backend: backendURL, Email: email}, true); err != nil {
 		log.Printf("fleetdesk: could not remember the profile: %v", err)
@@ -222,6 +250,9 @@ func (g *gui) stopCurrent() {
 
 func (g *gui) closeAll() {
 	g.close.Do(func() {
+		if g.startup != nil {
+			g.startup.Close()
+		}
 		if g.shell != nil {
 			g.shell.Close()
 		}

@@ -90,29 +90,32 @@ type Client struct {
 }
 
 // CheckBaseURL accepts https URLs, and plain http only for loopback hosts (the simulated backend
-// on this machine); anything else would send passwords and tokens in the clear.
+// on this machine); anything else would send passwords and tokens in the clear. It is the one
+// rule for backend URLs: the sign-in screen, the CLI flags and the config file all use it, and its
+// errors are worded for the sign-in screen.
 func CheckBaseURL(raw string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil {
-		return "", fmt.Errorf("backend URL %q: %v", raw, err)
+	trimmed := strings.TrimSpace(raw)
+	if trimmed == "" {
+		return "", errors.New("enter the backend URL, for example https://fleet.example.com")
+	}
+	u, err := url.Parse(trimmed)
+	if err != nil || u.Host == "" || u.Scheme == "" {
+		return "", fmt.Errorf("%q is not a URL: use the form https://fleet.example.com", raw)
 	}
 	if u.User != nil {
-		return "", fmt.Errorf("backend URL must not carry a user name or password")
-	}
-	if u.Host == "" {
-		return "", fmt.Errorf("backend URL %q has no host (expected https://host[:port])", raw)
+		return "", errors.New("the backend URL must not carry a user name or password")
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !isLoopback(u.Hostname()) {
-			return "", fmt.Errorf("backend URL %q: plain http is allowed only for 127.0.0.1/localhost; use https", raw)
+			return "", fmt.Errorf("the backend URL must start with https:// (plain http is allowed only for a backend on this computer, 127.0.0.1 or localhost)")
 		}
 	default:
-		return "", fmt.Errorf("backend URL %q: scheme must be https", raw)
+		return "", fmt.Errorf("the backend URL must start with https:// (not %s://)", u.Scheme)
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("backend URL %q must not have a query or fragment", raw)
+	if u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return "", fmt.Errorf("the backend URL %q must not have a query (?...) or fragment (#...)", raw)
 	}
 	return strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/"), nil
 }

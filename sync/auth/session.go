@@ -16,7 +16,14 @@ import (
 
 // ErrNotSignedIn means there is no session for the profile: run `fleetdesk login` (or sign in
 // from the app).
-var ErrNotSignedIn = errors.New("not signed in")
+var ErrNotSignedIn error = notSignedIn{}
+
+type notSignedIn struct{}
+
+func (notSignedIn) Error() string { return "not signed in" }
+
+// DealerMessage is the dealer's words for it (api.Describe).
+func (notSignedIn) DealerMessage() string { return "You are not signed in: sign in to sync" }
 
 // Account is the keyring account a profile's refresh token is filed under.
 func Account(profile string) string { return "profile:" + profile }
@@ -34,6 +41,8 @@ type Session struct {
 	lifetime time.Duration
 	refresh  string
 	notice   string
+	lock     *fileLock // serialises refreshes across processes; nil: this process only
+	ended    error     // why the backend ended the sign-in, kept for later calls' errors
 }
 
 // New makes a signed-out session for profile. client is used only for sign-in, refresh and
@@ -44,6 +53,15 @@ func New(client *api.Client, store Store, profile string) *Session {
 
 // SetClock replaces the clock (tests of the refresh timing).
 func (s *Session) SetClock(now func() time.Time) { s.now = now }
+
+// SetLockFile names the file that serialises refreshing across every FleetDesk process of this
+// profile (the window, a scheduled `fleetdesk sync`): sync/syncer puts it next to the profile's
+// cache. Call it before the session is used.
+func (s *Session) SetLockFile(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lock = &fileLock{path: path}
+}
 
 // Notice is news for the user about where the sign-in is kept, "" when all is normal.
 func (s *Session) Notice() string {
@@ -61,6 +79,7 @@ func (s *Session) SignIn(ctx context.Context, email, password string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ended = nil
 	s.adopt(tp)
 	return nil
 }
@@ -138,24 +157,55 @@ func (s *Session) ExpiresAt() time.Time {
 	return s.expires
 }
 
+// refreshLocked renews the access token; s.mu is held. Refresh tokens are single-use, and other
+// FleetDesk processes of the profile refresh too: under the profile's file lock it takes the
+// newest refresh token from the store (another process may have rotated it), refreshes, and
+// stores the new one before anyone else may refresh. A refused token is retried once with a
+// newer one from the store before the sign-in is declared gone.
 func (s *Session) refreshLocked(ctx context.Context) (string, error) {
+	if s.lock != nil {
+		release, err := s.lock.acquire(ctx)
+		if err != nil {
+			return "", &api.Error{Endpoint: "POST " + api.PathRefresh, Kind: api.KindOffline, Message: err.Error(), Err: err}
+		}
+		defer release()
+	}
+	acct := Account(s.profile)
+	if rt, err := s.store.Get(acct); err == nil && rt != "" {
+		s.refresh = rt
+	}
 	if s.refresh == "" {
+		if s.ended != nil {
+			return "", s.ended // the backend's refusal, not a vaguer "not signed in", stays the reason
+		}
 		return "", &api.Error{Endpoint: "POST " + api.PathRefresh, Kind: api.KindUnauthorized, Message: ErrNotSignedIn.Error(), Err: ErrNotSignedIn}
 	}
-	tp, err := s.client.Refresh(ctx, s.refresh)
-	if err != nil {
-		k := api.KindOf(err)
-		if k == api.KindUnauthorized || k == api.KindForbidden {
-			// The backend no longer accepts the refresh token: it is useless, forget it.
-			s.access, s.refresh = "", ""
-			_ = s.store.Delete(Account(s.profile))
-			return "", &api.Error{Endpoint: "POST " + api.PathRefresh, Kind: api.KindUnauthorized, Status: 401,
-				Message: "the session has expired: sign in again", Err: ErrNotSignedIn}
+	for tries := 0; ; tries++ {
+		used := s.refresh
+		tp, err := s.client.Refresh(ctx, used)
+		if err == nil {
+			s.adopt(tp)
+			return s.access, nil
 		}
-		return "", err
+		if k := api.KindOf(err); k != api.KindUnauthorized && k != api.KindForbidden {
+			return "", err
+		}
+		// Refused. A process that does not take the lock (an older FleetDesk) may have rotated
+		// the token meanwhile: try the store's newer one once before giving up.
+		if rt, gerr := s.store.Get(acct); tries == 0 && gerr == nil && rt != "" && rt != used {
+			s.refresh = rt
+			continue
+		}
+		// The backend no longer accepts the refresh token: it is useless, forget it (unless
+		// the store meanwhile holds another one, which is not ours to delete).
+		s.access, s.refresh = "", ""
+		if rt, gerr := s.store.Get(acct); gerr != nil || rt == used {
+			_ = s.store.Delete(acct)
+		}
+		s.ended = &api.Error{Endpoint: "POST " + api.PathRefresh, Kind: api.KindUnauthorized, Status: 401,
+			Message: "the session has expired: sign in again (" + err.Error() + ")", Err: ErrNotSignedIn}
+		return "", s.ended
 	}
-	s.adopt(tp)
-	return s.access, nil
 }
 
 // Invalidate drops the access token the backend refused, so the next call refreshes.

@@ -60,6 +60,11 @@ type Options struct {
 	// ExtrasEvery refreshes releases every this many cycles (rollouts and tokens every cycle);
 	// default 10.
 	ExtrasEvery int
+	// HealthEvery is how often, between syncs, a short call checks that the backend still
+	// answers, so a backend that goes away shows as Offline within seconds rather than at the
+	// next sync; default 3 s, negative turns it off. HealthTimeout bounds one check; default 5 s.
+	HealthEvery   time.Duration
+	HealthTimeout time.Duration
 
 	API api.Options
 	Now func() time.Time // default time.Now
@@ -83,6 +88,12 @@ func (o *Options) defaults() {
 	}
 	if o.ExtrasEvery <= 0 {
 		o.ExtrasEvery = 10
+	}
+	if o.HealthEvery == 0 {
+		o.HealthEvery = 3 * time.Second
+	}
+	if o.HealthTimeout <= 0 {
+		o.HealthTimeout = 5 * time.Second
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -113,7 +124,11 @@ type Session struct {
 	syncMu sync.Mutex // one sync at a time
 }
 
-var _ session.Service = (*Session)(nil)
+var (
+	_ session.Service                 = (*Session)(nil)
+	_ session.Recovery                = (*Session)(nil)
+	_ session.CommandHistoryRefresher = (*Session)(nil)
+)
 
 // Open opens the profile's cache, signs in (or resumes the saved sign-in) and, unless
 // Options.Manual, starts keeping the cache current in the background. An unreachable backend is
@@ -141,6 +156,11 @@ func Open(ctx context.Context, opts Options) (*Session, error) {
 		store, notice = auth.DefaultStore()
 	}
 	s.auth = auth.New(plain, store, opts.Profile)
+	if path, err := cache.PathFor(opts.CacheDir, opts.Profile); err == nil {
+		// One lock file per profile, next to its cache: every FleetDesk process of the profile
+		// (the window, `fleetdesk sync`) refreshes the single-use refresh token under it.
+		s.auth.SetLockFile(path + ".signin.lock")
+	}
 	s.client = plain.WithTokens(s.auth)
 	s.status.BackendURL = base
 	s.status.Demo = opts.Demo
@@ -200,6 +220,25 @@ func OpenCached(ctx context.Context, opts Options) (*Session, error) {
 		return nil, err
 	}
 	s.status.OfflineWhy = "opened from the offline cache only"
+	s.status.OfflineSince = time.Now()
+	return s, nil
+}
+
+// OpenReadOnly opens the profile's cached fleet for reading when its sign-in cannot be resumed
+// (no keyring, or its entry gone): the dealer sees the last synced fleet, read-only, with the
+// reason and an offer to sign in (Status.SignInNeeded). why says, in words, why there is no
+// sign-in. It fails when the cache holds no fleet: there is nothing to show.
+func OpenReadOnly(ctx context.Context, opts Options, why string) (*Session, error) {
+	s, err := OpenCached(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if s.Fleet().Len() == 0 && s.status.LastSync.IsZero() {
+		s.Close()
+		return nil, fmt.Errorf("profile %q: no cached fleet to show: %w", s.opts.Profile, auth.ErrNotSignedIn)
+	}
+	s.status.OfflineWhy = why
+	s.status.SignInNeeded = true
 	return s, nil
 }
 
@@ -395,34 +434,28 @@ func (s *Session) noteErr(err error) {
 	case err == nil:
 	case isUnreachable(err):
 		s.setOffline(err)
-	case api.IsUnauthorized(err):
-		s.setOfflineWhy("the sign-in has expired: sign in again")
+	case api.IsUnauthorized(err), errors.Is(err, auth.ErrNotSignedIn):
+		s.setStatusWhy(api.Describe(err), true)
 	}
 }
 
+// setOffline says the backend cannot be reached, in the words of api.Describe (the one mapping
+// from errors to words), with the technical detail kept for "Details".
 func (s *Session) setOffline(err error) {
-	why := "the backend cannot be reached"
-	var ae *api.Error
-	if errors.As(err, &ae) {
-		switch ae.Kind {
-		case api.KindServer:
-			why = fmt.Sprintf("the backend is failing (HTTP %d)", ae.Status)
-		case api.KindRateLimited:
-			why = "the backend asked us to slow down"
-		case api.KindBadResponse:
-			why = "the backend answered with something unreadable"
-		default:
-			why = "the backend cannot be reached: " + ae.Message
-		}
-	}
-	s.setOfflineWhy(why)
+	s.setStatusWhy(api.Describe(err), false)
 }
 
-func (s *Session) setOfflineWhy(why string) {
+func (s *Session) setStatusWhy(d api.Described, signIn bool) {
 	s.mu.Lock()
-	changed := s.status.Online || s.status.OfflineWhy != why
+	changed := s.status.Online || s.status.OfflineWhy != d.Summary || s.status.SignInNeeded != signIn ||
+		s.status.OfflineDetail != d.Detail
+	if s.status.Online || s.status.OfflineSince.IsZero() {
+		s.status.OfflineSince = time.Now()
+	}
 	s.status.Online = false
-	s.status.OfflineWhy = why
+	s.status.OfflineWhy = d.Summary
+	s.status.OfflineDetail = d.Detail
+	s.status.SignInNeeded = signIn
 	s.mu.Unlock()
 	if changed {
 		s.publish(session.Change{Status: true})
@@ -433,7 +466,10 @@ func (s *Session) setOnline() {
 	s.mu.Lock()
 	changed := !s.status.Online
 	s.status.Online = true
+	s.status.OfflineSince = time.Time{}
 	s.status.OfflineWhy = ""
+	s.status.OfflineDetail = ""
+	s.status.SignInNeeded = false
 	s.mu.Unlock()
 	if changed {
 		s.publish(session.Change{Status: true})
@@ -453,32 +489,93 @@ func (s *Session) start() {
 func (s *Session) loop(ctx context.Context) {
 	defer close(s.loopDone)
 	retry := time.Duration(0)
+	backoff := func() time.Duration {
+		// Offline (or failing): back off exponentially with jitter, up to the cap.
+		if retry == 0 {
+			retry = s.opts.OfflineRetryMin
+		} else if retry *= 2; retry > s.opts.OfflineRetryMax {
+			retry = s.opts.OfflineRetryMax
+		}
+		return retry/2 + time.Duration(mrand.Int64N(int64(retry/2)+1))
+	}
 	for {
 		_, err := s.Sync(ctx, nil)
-		var wait time.Duration
 		switch {
 		case ctx.Err() != nil:
 			return
 		case err != nil:
-			// Offline (or failing): back off exponentially with jitter, up to the cap.
-			if retry == 0 {
-				retry = s.opts.OfflineRetryMin
-			} else if retry *= 2; retry > s.opts.OfflineRetryMax {
-				retry = s.opts.OfflineRetryMax
+			if !s.wait(ctx, backoff()) {
+				return
 			}
-			wait = retry/2 + time.Duration(mrand.Int64N(int64(retry/2)+1))
-		default:
-			retry = 0
-			wait = s.opts.Interval
+			continue
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		retry = 0
+		switch ok, lost := s.waitWatching(ctx, s.opts.Interval); {
+		case !ok:
 			return
-		case <-s.syncNow:
-			t.Stop()
-		case <-t.C:
+		case lost:
+			// The health check found the backend gone: the status already says so; try again
+			// on the offline schedule (or at once on Sync now / Retry).
+			if !s.wait(ctx, backoff()) {
+				return
+			}
 		}
 	}
+}
+
+// wait sleeps d or until SyncNow; false when the session is closing.
+func (s *Session) wait(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-s.syncNow:
+	case <-t.C:
+	}
+	return true
+}
+
+// waitWatching waits for the next sync like wait, and meanwhile checks every HealthEvery that
+// the backend still answers. lost reports a failed check (the status is then Offline).
+func (s *Session) waitWatching(ctx context.Context, d time.Duration) (ok, lost bool) {
+	if s.opts.HealthEvery < 0 || s.opts.HealthEvery >= d {
+		return s.wait(ctx, d), false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	tick := time.NewTicker(s.opts.HealthEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false, false
+		case <-s.syncNow:
+			return true, false
+		case <-t.C:
+			return true, false
+		case <-tick.C:
+			if err := s.checkHealth(ctx); err != nil {
+				if ctx.Err() != nil {
+					return false, false
+				}
+				return true, true
+			}
+			if !s.Status().Online {
+				// An action failed meanwhile and said Offline, but the backend answers again:
+				// sync now, which says Online once it has succeeded.
+				return true, false
+			}
+		}
+	}
+}
+
+// checkHealth makes one short call to the backend; a failure to reach it sets the status
+// Offline at once.
+func (s *Session) checkHealth(ctx context.Context) error {
+	err := s.client.Ping(ctx, s.opts.HealthTimeout)
+	if err != nil && ctx.Err() == nil {
+		s.noteErr(err)
+	}
+	return err
 }

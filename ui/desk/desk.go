@@ -84,19 +84,35 @@ func NewShell(opts Options) *ui.Shell {
 		}},
 	)
 	opts.Settings = append(opts.Settings, ui.SettingsSection{Title: "Map tiles", Build: func(env ui.Env) fyne.CanvasObject {
-		return tileCfg.form(env.Window, m.setTiles)
+		// The form's background work (an MBTiles import) stops with the session's pages.
+		m.settingsRun = kit.NewRunner(env.UI)
+		return tileCfg.form(env.Window, m.settingsRun, m.setTiles)
 	}})
 	sh = ui.New(opts)
 	return sh
 }
 
-// OpenPage shows a page by its lower-case name; "manage" opens the first unit of the console.
+// pageFlags are the short names `fleetdesk --page` takes for the navigation's pages.
+var pageFlags = map[string]string{
+	"console":  ui.PageConsole,
+	"map":      ui.PageMap,
+	"rollouts": ui.PageRollouts,
+	"tokens":   ui.PageTokens,
+	"recovery": ui.PageRecovery,
+	"settings": ui.PageSettings,
+}
+
+// OpenPage shows a page by its short name (console, map, rollouts, tokens, recovery, settings) or
+// its full name ("Fleet Map"); "manage" opens the first unit of the console.
 func OpenPage(s *ui.Shell, name string) {
 	if strings.EqualFold(name, "manage") {
 		if ix := s.Service().Fleet(); ix.Len() > 0 {
 			s.OpenManage(ix.At(0).ID)
 		}
 		return
+	}
+	if full, ok := pageFlags[strings.ToLower(name)]; ok {
+		name = full
 	}
 	for _, p := range s.PageNames() {
 		if strings.EqualFold(p, name) {
@@ -111,10 +127,13 @@ type mapSlot struct {
 	tiles   *tileSettings
 	console func() *console.Console // the session's console, nil on the sign-in screen
 	page    *mappage.Page
-	stop    func()
+	run     *kit.Runner // the page's session subscription and UI hand-over, until close
+	// settingsRun is the Settings section's (tile source form) runner, closed with the page.
+	settingsRun *kit.Runner
 }
 
 func (m *mapSlot) build(env ui.Env) fyne.CanvasObject {
+	m.run = kit.NewRunner(env.UI)
 	m.page = mappage.New(mappage.Options{
 		Tiles:    m.tiles.load(),
 		OnManage: env.OpenManage,
@@ -123,16 +142,17 @@ func (m *mapSlot) build(env ui.Env) fyne.CanvasObject {
 				c.SetFilter(f)
 			}
 		},
-		UI: kit.Do, // the shell's UI goroutine (kit.Do until the shell passes its own kit.UI)
+		UI: m.run.Do,
 	})
 	svc := env.Service
 	m.page.SetFleet(svc.Fleet(), svc.Now())
 	if c := m.console(); c != nil {
 		m.page.SetFilter(c.Filter())
 	}
-	m.stop = kit.Subscribe(svc, func(ch session.Change) {
+	page := m.page
+	m.run.Subscribe(svc, func(ch session.Change) {
 		if len(ch.Devices) > 0 || ch.All {
-			m.page.SetFleet(svc.Fleet(), svc.Now())
+			page.SetFleet(svc.Fleet(), svc.Now())
 		}
 	})
 	return m.page.Content()
@@ -159,9 +179,15 @@ func (m *mapSlot) setTiles(cfg tiles.Config) error {
 }
 
 func (m *mapSlot) close() {
-	if m.stop != nil {
-		m.stop()
-		m.stop = nil
+	if m.run != nil {
+		m.run.Close()
+		m.run = nil
+	}
+	if m.settingsRun != nil {
+		// Not waited for on the UI goroutine: an import in progress finishes in the background.
+		r := m.settingsRun
+		m.settingsRun = nil
+		go r.Close()
 	}
 	if p := m.page; p != nil {
 		m.page = nil

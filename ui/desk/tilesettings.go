@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 
@@ -26,7 +27,7 @@ var tileChoices = []struct {
 
 // form is the Settings block that chooses the map's tile source; apply hands the new choice to
 // the open Map page.
-func (t *tileSettings) form(win fyne.Window, apply func(tiles.Config) error) fyne.CanvasObject {
+func (t *tileSettings) form(win fyne.Window, run *kit.Runner, apply func(tiles.Config) error) fyne.CanvasObject {
 	cfg := t.load()
 	labels := make([]string, len(tileChoices))
 	for i, c := range tileChoices {
@@ -66,7 +67,7 @@ func (t *tileSettings) form(win fyne.Window, apply func(tiles.Config) error) fyn
 			src := rc.URI().Path()
 			rc.Close()
 			status.SetText("Importing " + filepath.Base(src) + "…")
-			kit.Go(func() result {
+			kit.Run(run, func(context.Context) result {
 				dir, err := mbtilesDir()
 				if err != nil {
 					return result{err: err}

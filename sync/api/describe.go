@@ -1,0 +1,161 @@
+package api
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+)
+
+// Described is an error in two layers: Summary in the dealer's words ("Wrong email or password",
+// "Can't reach the fleet backend (connection refused)"), Detail the technical text for a "Details"
+// view or a support ticket. Neither ever holds a secret: errors never carry one.
+type Described struct {
+	Summary string
+	Detail  string
+}
+
+// DealerError is an error that knows its own words for the dealer. Errors from other layers (the
+// sign-in, the cache) implement it, so Describe stays the one place every screen and the CLI use.
+type DealerError interface {
+	error
+	DealerMessage() string
+}
+
+// Describe turns any error FleetDesk shows into dealer words plus the technical detail. It is the
+// single mapping from errors to words: the sign-in screen, the status bar, every page's error
+// dialog and the CLI all call it.
+func Describe(err error) Described {
+	if err == nil {
+		return Described{}
+	}
+	d := Described{Detail: err.Error()}
+	var de DealerError
+	var ae *Error
+	// A backend failure is worded by its kind even when it wraps a DealerError (the sign-in's
+	// "not signed in" inside a refused refresh): the kind says what the dealer can do.
+	switch {
+	case errors.As(err, &ae):
+		d.Summary = describeAPI(ae)
+	case errors.As(err, &de):
+		d.Summary = de.DealerMessage()
+	case errors.Is(err, context.Canceled):
+		d.Summary = "Cancelled"
+	case errors.Is(err, context.DeadlineExceeded):
+		d.Summary = "The fleet backend did not answer in time"
+	case isBusy(err):
+		d.Summary = "Another FleetDesk is syncing this profile: try again in a moment"
+	default:
+		d.Summary = capitalise(err.Error())
+	}
+	if d.Detail == d.Summary {
+		d.Detail = ""
+	}
+	return d
+}
+
+// DescribeText is Describe's summary alone, for a one-line message.
+func DescribeText(err error) string { return Describe(err).Summary }
+
+func describeAPI(e *Error) string {
+	switch e.Kind {
+	case KindOffline:
+		return Unreachable(e)
+	case KindUnauthorized:
+		if strings.HasSuffix(e.Endpoint, PathLogin) {
+			return "Wrong email or password"
+		}
+		return "Your sign-in has expired: sign in again"
+	case KindForbidden:
+		return "The fleet backend refused: this is outside your dealer scope" + backendSays(e)
+	case KindNotFound:
+		return "The fleet backend does not know this (it may have been removed or be outside your scope)"
+	case KindConflict:
+		return "The fleet backend refused" + backendSays(e)
+	case KindRefused:
+		return "The fleet backend refused the request" + backendSays(e)
+	case KindRateLimited:
+		return "The fleet backend is busy and asked FleetDesk to slow down: try again in a moment"
+	case KindServer:
+		if e.Status != 0 {
+			return fmt.Sprintf("The fleet backend has a problem (HTTP %d): try again later", e.Status)
+		}
+		return "The fleet backend has a problem: try again later"
+	case KindBadResponse:
+		return "The fleet backend sent an answer FleetDesk cannot read"
+	}
+	return "Something went wrong talking to the fleet backend"
+}
+
+// backendSays adds the backend's own message when it gave one: it is written for people.
+func backendSays(e *Error) string {
+	m := strings.TrimSpace(e.Message)
+	if m == "" || e.Status == 0 || m == "no error details in the answer" {
+		return ""
+	}
+	return ": " + m
+}
+
+// Unreachable is "Can't reach the fleet backend (why)" for a failure to get any answer.
+func Unreachable(err error) string {
+	if why := unreachableWhy(err); why != "" {
+		return "Can't reach the fleet backend (" + why + ")"
+	}
+	return "Can't reach the fleet backend"
+}
+
+// unreachableWhy names the cause of a failed connection in a few plain words.
+func unreachableWhy(err error) string {
+	var dnsErr *net.DNSError
+	var certErr *x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var ae *Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		return "no network route to it"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was cut"
+	case errors.As(err, &dnsErr):
+		return "server name not found"
+	case errors.As(err, &certErr), errors.As(err, &hostErr), errors.As(err, &invalid):
+		return "its security certificate was not accepted"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer in time"
+	case errors.As(err, &ae) && strings.HasPrefix(ae.Message, "no answer within"):
+		return "no answer in time"
+	case errors.As(err, &ae) && strings.HasPrefix(ae.Message, "gave up waiting"):
+		return "no answer in time"
+	}
+	// Some platforms word a refused connection without the errno (Windows' WSAECONNREFUSED).
+	if s := err.Error(); strings.Contains(s, "connection refused") || strings.Contains(s, "actively refused") {
+		return "connection refused"
+	}
+	return ""
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// isBusy recognises the offline cache's "database is locked" (SQLite's SQLITE_BUSY): another
+// FleetDesk process of the profile held it for longer than the cache waits.
+func isBusy(err error) bool {
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) && coded.Code()&0xff == 5 {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "SQLITE_BUSY") || strings.Contains(s, "database is locked")
+}

@@ -1,0 +1,98 @@
+package ui
+
+import (
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"github.com/fleetdesk/fleetdesk/ui/kit"
+)
+
+// The navigation (which pages, in which order, which is shown) and the window's keyboard.
+
+// orderPages puts the known pages in the navigation's order and the rest after them.
+func orderPages(pages []Page) []Page {
+	out := slices.Clone(pages)
+	rank := func(n string) int {
+		if i := slices.Index(pageOrder, n); i >= 0 {
+			return i
+		}
+		return len(pageOrder) - 1 // before Settings, which the shell adds last
+	}
+	slices.SortStableFunc(out, func(a, b Page) int { return rank(a.Name) - rank(b.Name) })
+	return out
+}
+
+// PageNames lists the navigation entries shown, in order.
+func (s *Shell) PageNames() []string {
+	if s.tabs == nil {
+		return nil
+	}
+	var out []string
+	for _, ti := range s.tabs.Items {
+		out = append(out, s.tabPages[ti])
+	}
+	return out
+}
+
+// ShowPage selects a navigation entry by name and reports whether it exists.
+func (s *Shell) ShowPage(name string) bool {
+	if s.tabs == nil {
+		return false
+	}
+	for _, ti := range s.tabs.Items {
+		if s.tabPages[ti] == name {
+			s.tabs.Select(ti)
+			return true
+		}
+	}
+	return false
+}
+
+// CurrentPage is the selected navigation entry's name.
+func (s *Shell) CurrentPage() string {
+	if s.tabs == nil || s.tabs.Selected() == nil {
+		return ""
+	}
+	return s.tabPages[s.tabs.Selected()]
+}
+
+// FocusSearch goes to the console and puts the cursor in its search box (Ctrl/Cmd+F).
+func (s *Shell) FocusSearch() {
+	if s.console == nil {
+		return
+	}
+	if s.manage != nil || s.CurrentPage() != PageConsole {
+		s.BackToConsole()
+	}
+	s.console.FocusSearch(s.win)
+}
+
+// installKeys wires the window's keyboard: Ctrl/Cmd+F search, Enter open, Esc close.
+func (s *Shell) installKeys() {
+	c := s.win.Canvas()
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { s.FocusSearch() })
+	c.SetOnTypedKey(func(k *fyne.KeyEvent) { s.typedKey(k) })
+}
+
+// typedKey handles keys no focused widget took.
+func (s *Shell) typedKey(k *fyne.KeyEvent) {
+	switch k.Name {
+	case fyne.KeyEscape:
+		if kit.DismissTop(s.win.Canvas()) {
+			return
+		}
+		if s.manage != nil {
+			s.BackToConsole()
+		}
+	case fyne.KeyReturn, fyne.KeyEnter:
+		if kit.OpenDialogs(s.win.Canvas()) > 0 || s.console == nil || s.manage != nil {
+			return
+		}
+		if s.CurrentPage() == PageConsole {
+			s.console.OpenSelected()
+		}
+	}
+}
