@@ -200,7 +200,12 @@ func nameCellWidth(w fyne.Window) float32 {
 }
 
 func TestColumnWidthsKeepMinimums(t *testing.T) {
-	for _, avail := range []float32{600, 900, 1200, 2400} {
+	test.NewTempApp(t)
+	var sumMin float32
+	for col := Column(0); col < numColumns; col++ {
+		sumMin += col.minWidth() + theme.Padding()
+	}
+	for _, avail := range []float32{sumMin, sumMin + 300, 2400} {
 		ws := columnWidths(avail)
 		var sum float32
 		for col, w := range ws {
@@ -212,6 +217,28 @@ func TestColumnWidthsKeepMinimums(t *testing.T) {
 		if avail >= 1200 && sum > avail {
 			t.Errorf("at %.0f the columns take %.0f", avail, sum)
 		}
+	}
+}
+
+// A window too narrow for every minimum still shows every column: all but the device ID give up
+// the same share, and the ID stays whole.
+func TestNarrowWindowSqueezesAllButTheID(t *testing.T) {
+	test.NewTempApp(t)
+	var sumMin float32
+	for col := Column(0); col < numColumns; col++ {
+		sumMin += col.minWidth() + theme.Padding()
+	}
+	avail := sumMin * 0.85
+	ws := columnWidths(avail)
+	var sum float32
+	for _, w := range ws {
+		sum += w
+	}
+	if sum > avail-theme.Padding()*float32(numColumns)+0.5 {
+		t.Errorf("the columns take %.0f of %.0f: the table would scroll", sum, avail)
+	}
+	if ws[ColID] < ColID.minWidth()-0.01 {
+		t.Errorf("the device ID column shrank to %.0f", ws[ColID])
 	}
 }
 

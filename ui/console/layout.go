@@ -3,6 +3,8 @@ package console
 import (
 	"fmt"
 	"image/color"
+	"math"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -11,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // shareWidth lays the table out over the whole space and shares the width among the columns by
@@ -36,42 +39,112 @@ func (l *shareWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-// minWidth is the narrowest a column gets when the width is shared: an ID, a version or "Offline
-// since 14:05" must stay whole; names and emails may shrink (the details line shows them whole).
+// minWidth is the narrowest a column gets while the window has room for every minimum: wide
+// enough for its header and its short texts ("Lost contact", "Offline since 14:05", "Stopped",
+// "59 min ago"), so trouble always reads whole; names and emails may shrink (the details line
+// shows them whole). fullWidth is what shows every text of the column whole. Measured in the
+// current theme, once.
 func (c Column) minWidth() float32 {
-	return [...]float32{104, 112, 112, 84, 100, 60, 56, 56, 68, 84}[c]
+	widthsOnce.Do(measureWidths)
+	return minWidths[c]
 }
 
-// columnWidths shares avail among the columns by weight (Column.width), none narrower than its
-// minWidth: the space a column needs beyond its share comes from the others, by weight. When even
-// the minimums do not fit, the table scrolls sideways.
+func (c Column) fullWidth() float32 {
+	widthsOnce.Do(measureWidths)
+	return fullWidths[c]
+}
+
+var (
+	widthsOnce            sync.Once
+	minWidths, fullWidths [numColumns]float32
+)
+
+// shortText and longText are what each column must show whole at its minimum and full width;
+// "" for the columns whose texts may shrink.
+var (
+	shortText = [numColumns]string{
+		ColHealth: "Lost contact", ColConnection: "Offline since 14:05", ColID: "D100-00000",
+		ColModel: "Ultra", ColTransport: "WiFi", ColFirmware: "10.10.10", ColRunState: "Stopped",
+		ColLastSeen: "59 min ago",
+	}
+	longText = [numColumns]string{
+		ColHealth: "Reporting normally", ColConnection: "Offline since Mon 14:05",
+		ColName: "Okafor Cold Storage Loading Bay", ColEmail: "ops@okafor-cold-storage.example",
+	}
+)
+
+func measureWidths() {
+	size := theme.TextSize()
+	pad := 2 * theme.InnerPadding()
+	text := func(col Column, s string) float32 {
+		w := fyne.MeasureText(s, size, fyne.TextStyle{}).Width + pad
+		if col == ColHealth {
+			w += kit.DotSize + 2*theme.Padding()
+		}
+		return w
+	}
+	for col := Column(0); col < numColumns; col++ {
+		header := fyne.MeasureText(col.Title(), size, fyne.TextStyle{Bold: true}).Width + pad
+		minW := max(header, text(col, shortText[col]))
+		if shortText[col] == "" {
+			minW = max(84, header*0.8) // a shrinking column keeps most of its header
+		}
+		minWidths[col] = float32(math.Ceil(float64(minW)))
+		fullWidths[col] = max(minWidths[col], float32(math.Ceil(float64(text(col, longText[col])))))
+	}
+}
+
+// columnWidths shares avail among the columns: first every column's minimum (when even those do
+// not fit, as in a 1000-pixel window, every column but the device ID gives up the same share, so
+// all stay on screen and the details line shows what is cut); then names and emails grow to half
+// of their full width, the health and connection words become whole, names and emails grow to
+// full width; what is left goes to names and emails by weight (Column.width).
 func columnWidths(avail float32) []float32 {
-	pad := theme.Padding()
-	avail -= pad * float32(numColumns)
+	avail -= theme.Padding() * float32(numColumns)
 	out := make([]float32, numColumns)
-	fixed := make([]bool, numColumns)
-	for range numColumns {
-		var free, weight float32
-		free = avail
+	var sum float32
+	for col := Column(0); col < numColumns; col++ {
+		out[col] = col.minWidth()
+		sum += out[col]
+	}
+	if sum > avail {
+		rest := sum - out[ColID]
+		f := max(avail-out[ColID], rest/3) / rest // below a third the table scrolls sideways instead
 		for col := Column(0); col < numColumns; col++ {
-			if fixed[col] {
-				free -= out[col]
-			} else {
-				weight += col.width()
+			if col != ColID {
+				out[col] *= f
 			}
 		}
-		changed := false
-		for col := Column(0); col < numColumns; col++ {
-			if fixed[col] {
-				continue
-			}
-			out[col] = col.width() * max(free, 0) / weight
-			if out[col] < col.minWidth() {
-				out[col], fixed[col], changed = col.minWidth(), true, true
-			}
+		return out
+	}
+	free := avail - sum
+	grow := func(target func(Column) float32, cols ...Column) {
+		var need float32
+		for _, c := range cols {
+			need += max(target(c)-out[c], 0)
 		}
-		if !changed {
-			break
+		if need <= 0 || free <= 0 {
+			return
+		}
+		share := min(free/need, 1)
+		for _, c := range cols {
+			add := max(target(c)-out[c], 0) * share
+			out[c] += add
+			free -= add
+		}
+	}
+	half := func(c Column) float32 { return c.fullWidth() / 2 }
+	full := func(c Column) float32 { return c.fullWidth() }
+	grow(half, ColName, ColEmail)
+	grow(full, ColHealth, ColConnection)
+	grow(full, ColName, ColEmail)
+	if free > 0 {
+		var weight float32
+		for col := Column(0); col < numColumns; col++ {
+			weight += col.width()
+		}
+		for col := Column(0); col < numColumns; col++ {
+			out[col] += free * col.width() / weight
 		}
 	}
 	return out

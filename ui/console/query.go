@@ -30,9 +30,10 @@ func (c Column) Title() string {
 		"Firmware", "Run state", "Last seen"}[c]
 }
 
-// width is the column's share of the table's width (its width in a 1,450-unit-wide table).
+// width is the column's weight in sharing the space left once every column shows its texts
+// whole (see columnWidths): mostly names and emails.
 func (c Column) width() float32 {
-	return [...]float32{185, 165, 125, 200, 240, 105, 80, 80, 90, 105}[c]
+	return [...]float32{0, 0, 0, 200, 240, 0, 0, 0, 0, 0}[c]
 }
 
 // Sort is the table's order: a column and a direction.
