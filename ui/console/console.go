@@ -399,7 +399,7 @@ func (c *Console) export() {
 			return // cancelled
 		}
 		kit.Go(func() error {
-			werr := WriteCSV(w, devs, now)
+			werr := WriteExcelCSV(w, devs, now)
 			if cerr := w.Close(); werr == nil {
 				werr = cerr
 			}
