@@ -92,6 +92,11 @@ type Options struct {
 	// ConsoleFilterChanged, when set, hears the dealer's search and chip changes on the console,
 	// so a page with the same filters (the map) can follow; Console().SetFilter goes the other way.
 	ConsoleFilterChanged func(fleet.Filter)
+	// Profiles, when set, lets Settings list, switch and add profiles (see settings.go).
+	Profiles Profiles
+	// CacheDir is the offline caches' directory, "" for the user's cache directory/fleetdesk;
+	// Settings shows its size and clears it.
+	CacheDir string
 }
 
 // Shell is the main window.

@@ -13,7 +13,9 @@ package paths
 
 import (
 	"errors"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 )
@@ -88,4 +90,52 @@ func join(goos string, elem ...string) string {
 		out += sep + strings.Trim(e, `/\`)
 	}
 	return out
+}
+
+// Size is the total size of the regular files under dir (0 when dir does not exist).
+func Size(dir string) (int64, error) {
+	var total int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				total += info.Size()
+			}
+		}
+		return nil
+	})
+	return total, err
+}
+
+// Clear deletes what is under dir except the top-level entries keep accepts (the signed-in
+// profile's cache, which is open), and returns how many bytes it freed. Files it cannot delete
+// (in use by another FleetDesk on Windows) are kept and reported in the error; the rest go.
+func Clear(dir string, keep func(name string) bool) (freed int64, err error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	for _, e := range entries {
+		if keep != nil && keep(e.Name()) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		n, _ := Size(p)
+		if rerr := os.RemoveAll(p); rerr != nil {
+			errs = append(errs, rerr)
+			left, _ := Size(p)
+			n -= left
+		}
+		freed += n
+	}
+	return freed, errors.Join(errs...)
 }

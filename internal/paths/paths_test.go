@@ -80,3 +80,35 @@ func TestDefaultMatchesGo(t *testing.T) {
 		t.Fatalf("cache %q, os.UserCacheDir %q", d.Cache, c)
 	}
 }
+
+func TestSizeAndClearKeepTheOpenCache(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Jürgen Müller", "fleetdesk")
+	write := func(rel string, n int) {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, make([]byte, n), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("default.db", 1000)
+	write("default.db-wal", 100)
+	write("old-profile.db", 5000)
+	write("tiles/osm/3/4/5.png", 300)
+	write("tiles/osm/3/4/6.png", 200)
+	if n, err := Size(dir); err != nil || n != 6600 {
+		t.Fatalf("Size = %d, %v; want 6600", n, err)
+	}
+	keep := func(name string) bool { return name == "default.db" || name == "default.db-wal" }
+	freed, err := Clear(dir, keep)
+	if err != nil || freed != 5500 {
+		t.Fatalf("Clear freed %d, %v; want 5500", freed, err)
+	}
+	if n, _ := Size(dir); n != 1100 {
+		t.Fatalf("left %d bytes, want the open cache's 1100", n)
+	}
+	if n, err := Size(filepath.Join(dir, "missing")); n != 0 || err != nil {
+		t.Fatalf("Size of a missing dir: %d %v", n, err)
+	}
+}

@@ -110,7 +110,9 @@ func (s Store) Baud() int {
 func (s Store) SetBaud(b int) { s.p.SetInt(keyBaud, b) }
 
 // Notify reports whether desktop notifications of kind k are on (all are, until switched off).
-func (s Store) Notify(k notify.Kind) bool { return s.p.BoolWithFallback(keyNotifyPrefix+string(k), true) }
+func (s Store) Notify(k notify.Kind) bool {
+	return s.p.BoolWithFallback(keyNotifyPrefix+string(k), true)
+}
 
 // SetNotify switches a kind of notification on or off.
 func (s Store) SetNotify(k notify.Kind, on bool) { s.p.SetBool(keyNotifyPrefix+string(k), on) }
