@@ -32,8 +32,9 @@ windows)
 	(cd cmd/fleetdesk && "$fyne" package -os windows --name FleetDesk)
 	mv -f cmd/fleetdesk/FleetDesk.exe dist/FleetDesk.exe
 	convert assets/icon.png -define icon:auto-resize=256,64,48,32,16 dist/fleetdesk.ico
-	# A four-part numeric version for the installer's own version resource.
-	build=$(sed -n 's/^Build *= *\([0-9]*\).*/\1/p' "$meta")
+	# A four-part numeric version for the installer's own version resource, as fyne gave the exe
+	# (the build number before fyne's bump).
+	build=$(sed -n 's/^Build *= *\([0-9]*\).*/\1/p' dist/.FyneApp.toml.orig)
 	makensis -V2 -WX -INPUTCHARSET UTF8 \
 		-DVERSION="$VERSION" -DVIVERSION="$VERSION.${build:-0}" \
 		-DEXE="$root/dist/FleetDesk.exe" -DICON="$root/dist/fleetdesk.ico" \

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/internal/version"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 	"github.com/fleetdesk/fleetdesk/ui/prefs"
 )
@@ -34,7 +35,9 @@ type Profiles interface {
 // shown or stored.
 func newSettings(s *Shell, env Env) fyne.CanvasObject {
 	p := prefs.New(s.prefs())
+	about := widget.NewButtonWithIcon("About FleetDesk", theme.InfoIcon(), func() { ShowAbout(s.win) })
 	box := container.NewVBox(
+		container.NewHBox(widget.NewLabel("FleetDesk "+version.Get().Version), about),
 		widget.NewCard("Account", "", s.accountSection()),
 		widget.NewCard("Appearance", "", themeSection(p)),
 		widget.NewCard("Syncing and defaults", "", defaultsSection(p)),
@@ -48,8 +51,6 @@ func newSettings(s *Shell, env Env) fyne.CanvasObject {
 	}
 	box.Add(widget.NewCard("Keyboard", "", widget.NewLabel(
 		"Ctrl+F (⌘F on macOS): search the fleet\nUp / Down in the search box: move the selection\nEnter: open the selected unit's Manage page\nEsc: close a dialog, or leave the Manage page")))
-	about := widget.NewButtonWithIcon("About FleetDesk", theme.InfoIcon(), func() { ShowAbout(s.win) })
-	box.Add(container.NewHBox(about))
 	return container.NewVScroll(box)
 }
 

@@ -94,6 +94,10 @@ type Options struct {
 	ConsoleFilterChanged func(fleet.Filter)
 	// Profiles, when set, lets Settings list, switch and add profiles (see settings.go).
 	Profiles Profiles
+	// OnSession, when set, is called at the end of Start with the shell showing the new session;
+	// the func it returns is called when that session's view is torn down. ui/desk uses it for
+	// the remembered page and filters and for desktop notifications.
+	OnSession func(s *Shell) (stop func())
 	// CacheDir is the offline caches' directory, "" for the user's cache directory/fleetdesk;
 	// Settings shows its size and clears it.
 	CacheDir string
@@ -205,6 +209,11 @@ func (s *Shell) Start(svc session.Service) {
 		kit.Ticker(time.Second, s.bar.tick),
 	)
 	s.console.FocusSearch(s.win)
+	if s.opts.OnSession != nil {
+		if stop := s.opts.OnSession(s); stop != nil {
+			s.stop = append(s.stop, stop)
+		}
+	}
 	if s.onStarted != nil {
 		s.onStarted()
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/sync/syncer"
 	"github.com/fleetdesk/fleetdesk/ui"
 	"github.com/fleetdesk/fleetdesk/ui/desk"
+	"github.com/fleetdesk/fleetdesk/ui/prefs"
 )
 
 // The demo fleet: three dealers over 1,200 units, simulated time ten times faster than real, so
@@ -34,7 +35,7 @@ func runGUI(args []string) int {
 	df := addDataFlags(fs)
 	demo := fs.Bool("demo", false, "use the embedded simulated backend (the default when no backend is configured)")
 	page := fs.String("page", "", "page to open first: console, manage, map, rollouts, tokens, recovery, settings")
-	size := fs.String("window", "1280x820", "initial window size, WIDTHxHEIGHT")
+	size := fs.String("window", "", "initial window size, WIDTHxHEIGHT (default: the size at the last close)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -49,9 +50,11 @@ func runGUI(args []string) int {
 	win := a.NewWindow("FleetDesk")
 	if w, h, ok := parseSize(*size); ok {
 		win.Resize(fyne.NewSize(w, h))
+	} else {
+		win.Resize(desk.InitialSize(a))
 	}
 
-	g := &gui{flags: df, resolved: r}
+	g := &gui{flags: df, resolved: r, interval: prefs.New(a.Preferences()).SyncInterval()}
 	shell := desk.NewShell(desk.Options{
 		App:               a,
 		Window:            win,
@@ -59,6 +62,8 @@ func runGUI(args []string) int {
 		Demo:              g.startDemo,
 		SignOut:           g.signOut,
 		DefaultBackendURL: r.backend,
+		Profiles:          guiProfiles{g},
+		CacheDir:          df.cacheDir,
 	})
 	g.shell = shell
 
@@ -96,6 +101,7 @@ type gui struct {
 	flags    *dataFlags
 	resolved resolved
 	shell    *ui.Shell
+	interval time.Duration // background sync interval from Settings (not for the demo)
 
 	mu    sync.Mutex
 	demo  *sim.Server
@@ -149,10 +155,14 @@ func (g *gui) startDemo(ctx context.Context) (session.Service, error) {
 
 // resume reopens the remembered profile with its saved sign-in.
 func (g *gui) resume(ctx context.Context) (session.Service, error) {
+	g.mu.Lock()
+	r := g.resolved
+	g.mu.Unlock()
 	s, err := syncer.Open(ctx, syncer.Options{
-		BackendURL: g.resolved.backend,
-		Profile:    g.resolved.profile,
+		BackendURL: r.backend,
+		Profile:    r.profile,
 		CacheDir:   g.flags.cacheDir,
+		Interval:   g.interval,
 	})
 	if err != nil {
 		return nil, err
@@ -165,18 +175,21 @@ func (g *gui) resume(ctx context.Context) (session.Service, error) {
 // password: that goes no further than the backend, the refresh token to the keyring).
 func (g *gui) signIn(ctx context.Context, backendURL, email, password string) (session.Service, error) {
 	g.stopCurrent()
-	profile := g.resolved.profile
+	g.mu.Lock()
+	profile, cfgPath := g.resolved.profile, g.resolved.cfgPath
+	g.mu.Unlock()
 	s, err := syncer.Open(ctx, syncer.Options{
 		BackendURL: backendURL,
 		Profile:    profile,
 		CacheDir:   g.flags.cacheDir,
 		Email:      email,
 		Password:   password,
+		Interval:   g.interval,
 	})
 	if err != nil {
 		return nil, errors.New(describeErr(err))
 	}
-	if err := syncer.RememberProfile(g.resolved.cfgPath, profile, syncer.Profile{Backend: backendURL, Email: email}, true); err != nil {
+	if err := syncer.RememberProfile(cfgPath, profile, syncer.Profile{Backend: backendURL, Email: email}, true); err != nil {
 		log.Printf("fleetdesk: could not remember the profile: %v", err)
 	}
 	g.adopt(s, nil)

@@ -21,6 +21,8 @@ import (
 	"github.com/fleetdesk/fleetdesk/ui/console"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 	"github.com/fleetdesk/fleetdesk/ui/mappage"
+	"github.com/fleetdesk/fleetdesk/ui/notify"
+	"github.com/fleetdesk/fleetdesk/ui/prefs"
 	recoverypage "github.com/fleetdesk/fleetdesk/ui/recovery"
 	"github.com/fleetdesk/fleetdesk/ui/rollouts"
 	"github.com/fleetdesk/fleetdesk/ui/tokens"
@@ -56,13 +58,31 @@ func NewShell(opts Options) *ui.Shell {
 	} else {
 		opts.ConsoleFilterChanged = m.setFilter
 	}
+	// Settings, remembered state and desktop notifications (a test app's preferences in tests).
+	app := opts.App
+	if app == nil {
+		app = fyne.CurrentApp()
+	}
+	pr := prefs.New(app.Preferences())
+	pr.ApplyTheme(app)
+	notes := notify.New(app, pr)
+	mem := &remembered{prefs: pr, notes: notes, m: m}
+	if prev := opts.OnSession; prev != nil {
+		opts.OnSession = func(sh *ui.Shell) func() {
+			stopPrev, stop := prev(sh), mem.onSession(sh)
+			return func() { stop(); stopPrev() }
+		}
+	} else {
+		opts.OnSession = mem.onSession
+	}
 	var ro *rollouts.Page
 	var tk *tokens.Page
 	var rc *recoverypage.Page
 	opts.Pages = append(opts.Pages,
 		ui.Page{Name: ui.PageMap, Icon: mapIcon, Build: m.build, ShowDevice: m.showDevice, Close: m.close},
 		ui.Page{Name: ui.PageRollouts, Icon: theme.UploadIcon(), Build: func(env ui.Env) fyne.CanvasObject {
-			ro = rollouts.New(env.Service, rollouts.Options{OnManage: env.OpenManage})
+			ro = rollouts.New(env.Service, rollouts.Options{OnManage: env.OpenManage,
+				Threshold: pr.Threshold(), Notify: notes.Rollouts})
 			return ro.Content()
 		}, Close: func() {
 			if ro != nil {
@@ -78,9 +98,12 @@ func NewShell(opts Options) *ui.Shell {
 			}
 		}},
 		ui.Page{Name: ui.PageRecovery, Icon: theme.StorageIcon(), Build: func(env ui.Env) fyne.CanvasObject {
-			deps := recoverypage.Deps{Window: env.Window}
+			deps := recoverypage.Deps{Window: env.Window, Baud: pr.Baud()}
 			if rb, ok := env.Service.(recoveryBackend); ok {
 				deps.Firmware, deps.Log = rb.RecoveryFirmware(), rb.RecoveryLog()
+			}
+			if deps.Log != nil {
+				deps.Log = notes.FlashLog(deps.Log)
 			}
 			rc = recoverypage.NewPage(deps)
 			return rc.Content()

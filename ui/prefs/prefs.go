@@ -92,8 +92,8 @@ func (s Store) SetThreshold(t rollout.Threshold) error {
 	return nil
 }
 
-// Bauds are the serial speeds Settings offers for on-site flashing.
-var Bauds = []int{9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600}
+// Bauds are the serial speeds Settings offers for on-site flashing (the Recovery page's choices).
+var Bauds = []int{115200, 230400, 460800, 921600}
 
 // Baud is the serial speed the Recovery page starts with.
 func (s Store) Baud() int {

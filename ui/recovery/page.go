@@ -35,6 +35,8 @@ type Deps struct {
 	Firmware rec.FirmwareSource
 	// Log receives a service log entry for every flash attempt and refusal; may be nil.
 	Log rec.ServiceLog
+	// Baud is the serial speed selected at first; 0 for recovery.DefaultBaud (Settings sets it).
+	Baud int
 	// ListPorts defaults to recovery.ListPorts.
 	ListPorts func() ([]rec.PortInfo, error)
 	// Tune adjusts session options (tests shorten timeouts); may be nil.
@@ -113,6 +115,9 @@ func NewPage(d Deps) *Page {
 	p.refreshBtn = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), p.refreshPorts)
 	p.baudSel = widget.NewSelect(bauds, nil)
 	p.baudSel.SetSelected(strconv.Itoa(rec.DefaultBaud))
+	if d.Baud != 0 {
+		p.baudSel.SetSelected(strconv.Itoa(d.Baud)) // ignored unless it is one of the choices
+	}
 	p.connectBtn = widget.NewButtonWithIcon("Connect", theme.LoginIcon(), p.connect)
 
 	p.unitLbl = widget.NewLabel("Not connected.")
