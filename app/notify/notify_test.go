@@ -30,7 +30,7 @@ func TestFleetNotesOnlyWhatChanged(t *testing.T) {
 
 	devs[2].Online = false
 	devs[8].Alarms = []string{"low fuel", "overcrank"} // one new alarm
-	devs[5].Name = "renamed"                          // changed, nothing to say
+	devs[5].Name = "renamed"                           // changed, nothing to say
 	notes := d.Fleet(fleet.NewIndex(devs), session.Change{Devices: []string{devs[2].ID, devs[8].ID, devs[5].ID, devs[9].ID}})
 	if len(notes) != 2 {
 		t.Fatalf("want an offline and an alarm note, got %v", notes)
