@@ -15,7 +15,7 @@ objdump=${OBJDUMP:-x86_64-w64-mingw32-objdump}
 
 # What a Go + Fyne (GLFW, OpenGL) program links against at load time. Go's runtime and x/sys load
 # everything else on demand (LoadLibrary), so this list is short and stable.
-allowed_dlls="kernel32.dll msvcrt.dll user32.dll gdi32.dll opengl32.dll shell32.dll winmm.dll advapi32.dll ole32.dll imm32.dll"
+allowed_dlls="kernel32.dll msvcrt.dll user32.dll gdi32.dll opengl32.dll shell32.dll"
 
 fail=0
 bad() { echo "FAIL: $*" >&2; fail=1; }
@@ -41,13 +41,13 @@ res=$(wrestool -l "$exe" || true)
 grep -q 'type=14' <<<"$res" && ok "icon group resource" || bad "no icon resource in $exe"
 grep -q 'type=3 ' <<<"$res" && ok "icon images" || bad "no icon images in $exe"
 grep -q 'type=16' <<<"$res" && ok "version resource" || bad "no version resource in $exe"
-vs=$(wrestool -x --type=16 "$exe" 2>/dev/null | strings -el)
+vs=$(wrestool -x --raw --type=16 "$exe" 2>/dev/null | strings -el)
 grep -q 'FleetDesk' <<<"$vs" && ok "version resource names FleetDesk" || bad "version resource does not name FleetDesk"
 grep -q "^$version" <<<"$vs" && ok "version resource says $version" || bad "version resource lacks $version: $(tr '\n' ' ' <<<"$vs")"
 
 if [ -n "$setup" ] && [ -f "$setup" ]; then
 	file "$setup" | grep -q 'PE32' && ok "installer $setup is a Windows program" || bad "$setup is not a Windows program"
-	svs=$(wrestool -x --type=16 "$setup" 2>/dev/null | strings -el)
+	svs=$(wrestool -x --raw --type=16 "$setup" 2>/dev/null | strings -el)
 	grep -q "$version" <<<"$svs" && ok "installer version resource says $version" || bad "installer lacks a version resource with $version"
 	grep -q 'Nullsoft' <<<"$(strings "$setup")" && ok "NSIS installer" || bad "$setup is not an NSIS installer"
 else
