@@ -127,7 +127,7 @@ func (s *Shell) addProfile() {
 				kit.ShowDialog(s.win, dialog.NewError(errors.New("That name cannot be used: "+err.Error()), s.win))
 				return
 			}
-			s.ShowSignIn("")
+			s.ShowSignIn("New profile \u201c" + name.Text + "\u201d: sign in to save it.")
 		}, s.win)
 	d.Resize(fyne.NewSize(420, 160))
 	kit.ShowDialog(s.win, d)

@@ -220,4 +220,20 @@ func TestSwitchAndAddProfile(t *testing.T) {
 	if s.CurrentPage() != PageSettings {
 		t.Fatalf("after switching the window shows %q, not Settings", s.CurrentPage())
 	}
+
+	// Add a profile: a name, then the sign-in screen says what it signs in for.
+	test.Tap(button(t, settingsPage(s), "Add profile…"))
+	top := s.win.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("no dialog for the new profile's name")
+	}
+	for _, x := range uitest.Objects(top) {
+		if e, ok := x.(*widget.Entry); ok {
+			e.SetText("east")
+		}
+	}
+	test.Tap(button(t, top, "Continue to sign-in"))
+	if !slices.Equal(pr.added, []string{"east"}) || s.signIn == nil || !strings.Contains(s.signIn.Error(), "east") {
+		t.Fatalf("add profile: added %v, sign-in screen %v", pr.added, s.signIn != nil)
+	}
 }
