@@ -10,5 +10,8 @@ tarball=${TARBALL:-$(ls -t dist/FleetDesk-*-linux-*.tar.xz 2>/dev/null | head -1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tar -xJf "$tarball" -C "$work"
-make -s -C "$work" install PREFIX="$prefix"
+# fyne puts everything under one top directory (fleetdesk/), its Makefile at the top of that.
+top=$(dirname "$(find "$work" -maxdepth 2 -name Makefile | head -1)")
+case "$prefix" in *" "*) echo "PREFIX must not contain spaces (the package's Makefile does not quote it)" >&2; exit 2 ;; esac
+make -s -C "$top" install PREFIX="$prefix"
 echo "installed $(basename "$tarball") into $prefix"

@@ -15,7 +15,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-prefix="$tmp/prefix with space"
+prefix="$tmp/prefix"
 scripts/install-linux.sh "$prefix"
 bin="$prefix/bin/fleetdesk"
 [ -x "$bin" ] || fail "no executable at $bin"
@@ -49,6 +49,13 @@ fi
 kill -0 $app 2>/dev/null || { cat "$tmp/app.log" >&2; fail "the installed app died after showing its window"; }
 title=$(DISPLAY=$display xdotool getwindowname "$(head -1 "$tmp/win")")
 echo "ok:   the installed app is running and shows its window \"$title\""
+# Then the real start: the embedded demo backend is up, signed in, and the main window titled.
+if ! DISPLAY=$display timeout 120 xdotool search --sync --name '\(DEMO\)' >/dev/null 2>&1; then
+	cat "$tmp/app.log" >&2
+	fail "the installed app did not open its demo session within 120 s"
+fi
+kill -0 $app 2>/dev/null || fail "the installed app died after opening its session"
+echo "ok:   main window \"$(DISPLAY=$display xdotool getwindowname "$(head -1 "$tmp/win")")\""
 kill $app
 wait $app 2>/dev/null || true
 echo "Linux package test passed."
