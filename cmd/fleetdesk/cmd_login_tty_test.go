@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -5,8 +7,10 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 )
 
 // TestPasswordPromptDoesNotEcho types a password on a real pty and reads back everything the
@@ -23,11 +27,37 @@ func TestPasswordPromptDoesNotEcho(t *testing.T) {
 		t.Fatal("a pty is not recognised as a terminal: the password would be read as a plain line")
 	}
 	const secret = "s3cret-Pässword"
+	type result struct {
+		pw  string
+		err error
+	}
+	var prompt bytes.Buffer
+	done := make(chan result, 1)
+	go func() {
+		pw, err := readPasswordFrom(tty, &prompt, "Password: ")
+		done <- result{pw, err}
+	}()
+	// Type only once the prompt has turned echo off, as a person types after seeing the prompt
+	// (the terminal echoes what arrives while echo is on).
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tio.Lflag&unix.ECHO == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the prompt never turned the terminal's echo off")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	if _, err := ptmx.Write([]byte(secret + "\n")); err != nil {
 		t.Fatal(err)
 	}
-	var prompt bytes.Buffer
-	got, err := readPasswordFrom(tty, &prompt, "Password: ")
+	res := <-done
+	got, err := res.pw, res.err
 	if err != nil {
 		t.Fatalf("readPasswordFrom: %v", err)
 	}
