@@ -54,7 +54,7 @@ func runGUI(args []string) int {
 		win.Resize(desk.InitialSize(a))
 	}
 
-	g := &gui{flags: df, resolved: r, interval: prefs.New(a.Preferences()).SyncInterval()}
+	g := &gui{flags: df, resolved: r, prefs: prefs.New(a.Preferences())}
 	shell := desk.NewShell(desk.Options{
 		App:               a,
 		Window:            win,
@@ -101,7 +101,7 @@ type gui struct {
 	flags    *dataFlags
 	resolved resolved
 	shell    *ui.Shell
-	interval time.Duration // background sync interval from Settings (not for the demo)
+	prefs    prefs.Store // Settings: the background sync interval, read at each sign-in (not for the demo)
 
 	mu    sync.Mutex
 	demo  *sim.Server
@@ -162,7 +162,7 @@ func (g *gui) resume(ctx context.Context) (session.Service, error) {
 		BackendURL: r.backend,
 		Profile:    r.profile,
 		CacheDir:   g.flags.cacheDir,
-		Interval:   g.interval,
+		Interval:   g.prefs.SyncInterval(),
 	})
 	if err != nil {
 		return nil, err
@@ -184,7 +184,7 @@ func (g *gui) signIn(ctx context.Context, backendURL, email, password string) (s
 		CacheDir:   g.flags.cacheDir,
 		Email:      email,
 		Password:   password,
-		Interval:   g.interval,
+		Interval:   g.prefs.SyncInterval(),
 	})
 	if err != nil {
 		return nil, errors.New(describeErr(err))

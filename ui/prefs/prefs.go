@@ -63,6 +63,9 @@ func (s Store) SetTheme(t string) { s.p.SetString(keyTheme, t) }
 
 // SyncInterval is how often a signed-in session syncs in the background.
 func (s Store) SyncInterval() time.Duration {
+	if s.p == nil {
+		return DefaultSyncInterval // the zero Store: no app, e.g. a headless caller
+	}
 	if v := s.p.Int(keySyncInterval); v >= 5 && v <= 3600 {
 		return time.Duration(v) * time.Second
 	}
