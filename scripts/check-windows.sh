@@ -4,7 +4,8 @@
 #   - a PE32+ (x86-64) binary for the GUI subsystem (no console window flashing up),
 #   - the icon and a version resource naming FleetDesk and the version, as `fyne package` embeds them,
 #   - imports only DLLs on the allow-list below (a new one is a new runtime dependency to think about),
-#   - the installer is a Windows program with its own version resource,
+#   - the installer is a Windows program with its own version resource, built from a script that
+#     installs per user (no admin), with a Start-menu entry and an uninstall entry in HKCU,
 #   - `GOOS=windows go vet ./...` is clean.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +54,15 @@ if [ -n "$setup" ] && [ -f "$setup" ]; then
 else
 	bad "no installer in dist/ (run make package-windows)"
 fi
+
+# The installer script the installer was built from: per user, no admin, Start menu, uninstall entry.
+nsi=packaging/windows/fleetdesk.nsi
+need() { grep -qF -- "$1" "$nsi" && ok "installer: $2" || bad "installer script lacks $2 ($1)"; }
+need 'RequestExecutionLevel user' "no administrator rights"
+need 'InstallDir "$LOCALAPPDATA\Programs\FleetDesk"' "per-user install directory"
+need 'CreateShortcut "$SMPROGRAMS\FleetDesk.lnk"' "Start-menu entry"
+need 'WriteRegStr HKCU "${UNINSTKEY}" "UninstallString"' "uninstall entry in HKCU"
+if grep -qE 'HKLM|\$PROGRAMFILES|SetShellVarContext all' "$nsi"; then bad "installer script touches machine-wide places"; else ok "installer: nothing machine-wide"; fi
 
 # cgo on, as the real build: Fyne's GLFW driver is cgo-only.
 if CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=${CC:-x86_64-w64-mingw32-gcc} go vet ./...; then
