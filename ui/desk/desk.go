@@ -6,7 +6,6 @@ package desk
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/recovery"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/internal/paths"
 	"github.com/fleetdesk/fleetdesk/mapview/tiles"
 	"github.com/fleetdesk/fleetdesk/ui"
 	"github.com/fleetdesk/fleetdesk/ui/console"
@@ -237,11 +237,12 @@ func (t *tileSettings) save(cfg tiles.Config) {
 	}
 }
 
-// tileCacheDir is where tiles seen online are kept for offline use.
+// tileCacheDir is where tiles seen online are kept for offline use: under the cache directory,
+// so Settings' "Clear cache" frees them.
 func tileCacheDir() string {
-	d, err := os.UserCacheDir()
+	d, err := paths.Default()
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(d, "fleetdesk", "tiles")
+	return filepath.Join(d.Cache, "tiles")
 }
