@@ -19,8 +19,17 @@ MAX_SKIPPED ?= $(if $(filter-out false 0,$(CI)),0,-1)
 FUZZTIME    ?= 30s
 # Benchmarks: each COUNT times (median), one package at a time; see scripts/bench.sh.
 COUNT       ?= 5
+# The build's identity, linked into internal/version: `fleetdesk --version` and the About dialog.
+VERSION     ?= $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' cmd/fleetdesk/FyneApp.toml)
+COMMIT      ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+DATE        ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+VERSION_PKG := github.com/fleetdesk/fleetdesk/internal/version
+LDFLAGS     := -X $(VERSION_PKG).version=$(VERSION) -X $(VERSION_PKG).commit=$(COMMIT) -X $(VERSION_PKG).date=$(DATE)
+PREFIX      ?= /usr/local
+DEB_PACKAGE := nsis icoutils imagemagick xz-utils file
 
-.PHONY: deps deps-windows deps-shots run test bench fuzz build build-windows lint fmt screenshots clean
+.PHONY: deps deps-windows deps-shots deps-package run test bench fuzz build build-windows lint fmt screenshots clean \
+	package-windows package-linux package-darwin check-windows check-darwin install test-package-linux
 
 deps:
 	@scripts/deps.sh $(DEB_PKGS)
@@ -30,6 +39,9 @@ deps-windows:
 
 deps-shots:
 	@scripts/deps.sh $(DEB_SHOTS)
+
+deps-package:
+	@scripts/deps.sh $(DEB_PACKAGE)
 
 # Starts the app; with no backend configured it runs the embedded demo backend (DEMO badge).
 run: deps
@@ -55,13 +67,13 @@ fuzz:
 
 build: deps
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/fleetdesk ./cmd/fleetdesk
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/fleetdesk ./cmd/fleetdesk
 	$(GO) build -o $(BIN)/fleetsim ./cmd/fleetsim
 
 build-windows: deps-windows
 	@mkdir -p $(BIN)
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
-		$(GO) build -ldflags -H=windowsgui -o $(BIN)/fleetdesk.exe ./cmd/fleetdesk
+		$(GO) build -ldflags "-H=windowsgui $(LDFLAGS)" -o $(BIN)/fleetdesk.exe ./cmd/fleetdesk
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -76,5 +88,34 @@ fmt:
 screenshots: deps deps-shots
 	scripts/screenshots.sh
 
+# Packages (dist/), built with the pinned fyne tool (tools/fyne.mod); see docs/packaging.md.
+# Windows, from Linux: FleetDesk.exe with icon and version resource, and a per-user NSIS installer.
+package-windows: deps deps-windows deps-package
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) scripts/package.sh windows
+
+# Static checks of the Windows build (PE32+ GUI, icon, version, DLL allow-list, GOOS=windows vet).
+check-windows: deps-package
+	VERSION=$(VERSION) scripts/check-windows.sh
+
+# Linux: dist/FleetDesk-VERSION-linux-ARCH.tar.xz (binary, .desktop file, icon, its own Makefile).
+package-linux: deps deps-package
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) scripts/package.sh linux
+
+# Installs the Linux package into PREFIX (default /usr/local; PREFIX=$$HOME/.local for one user).
+install:
+	scripts/install-linux.sh "$(PREFIX)"
+
+# Unpacks the Linux package into a temporary prefix and starts the installed app under Xvfb.
+test-package-linux: package-linux deps-shots
+	scripts/test-package-linux.sh
+
+# macOS: needs a Mac (see docs/packaging.md); on Linux it says so and fails.
+package-darwin: deps
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) scripts/package.sh darwin
+
+# What Linux can prove about the macOS build: the non-GUI packages and every darwin-only file type-check.
+check-darwin:
+	scripts/check-darwin.sh
+
 clean:
-	rm -rf $(BIN) bench.txt
+	rm -rf $(BIN) bench.txt dist

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"errors"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -10,13 +12,51 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/internal/version"
 	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
+	"github.com/fleetdesk/fleetdesk/ui/prefs"
 )
 
-// newSettings builds the Settings page: who is signed in where, sign-out, the theme note, and the
-// sections other areas contribute (the map's tile source).
+// Profiles is optional (Options.Profiles): the remembered backends, each with its own sign-in in
+// the OS keyring and its own offline cache. cmd/fleetdesk implements it over the profiles file.
+type Profiles interface {
+	// Names lists the profiles and says which one is in use.
+	Names() (names []string, current string)
+	// Switch closes the session shown and resumes the named profile's saved sign-in; it runs off
+	// the UI goroutine. An error wrapping auth.ErrNotSignedIn means the profile must sign in again.
+	Switch(ctx context.Context, name string) (session.Service, error)
+	// Add checks a new profile name and makes it the one the next sign-in is saved under.
+	Add(name string) error
+}
+
+// newSettings builds the Settings page: the account and profiles, appearance, syncing and the
+// pages' defaults, notifications, the offline cache, the sections other areas contribute (the
+// map's tile source), the keyboard and About. Everything here is a preference; no secret is
+// shown or stored.
 func newSettings(s *Shell, env Env) fyne.CanvasObject {
+	p := prefs.New(s.prefs())
+	about := widget.NewButtonWithIcon("About FleetDesk", theme.InfoIcon(), func() { ShowAbout(s.win) })
+	box := container.NewVBox(
+		container.NewHBox(widget.NewLabel("FleetDesk "+version.Get().Version), about),
+		widget.NewCard("Account", "", s.accountSection()),
+		widget.NewCard("Appearance", "", themeSection(p)),
+		widget.NewCard("Syncing and defaults", "", defaultsSection(p)),
+		widget.NewCard("Desktop notifications", "Shown while the FleetDesk window is not in front.", notifySection(p)),
+		widget.NewCard("Offline cache", "", newCacheSection(s).content),
+	)
+	for _, sec := range s.opts.Settings {
+		if sec.Build != nil {
+			box.Add(widget.NewCard(sec.Title, "", sec.Build(env)))
+		}
+	}
+	box.Add(widget.NewCard("Keyboard", "", widget.NewLabel(
+		"Ctrl+F (⌘F on macOS): search the fleet\nUp / Down in the search box: move the selection\nEnter: open the selected unit's Manage page\nEsc: close a dialog, or leave the Manage page")))
+	return container.NewVScroll(box)
+}
+
+// accountSection is who is signed in where, the profiles, and sign-out.
+func (s *Shell) accountSection() fyne.CanvasObject {
 	st := s.svc.Status()
 	actor := s.svc.Actor()
 	form := widget.NewForm(
@@ -29,25 +69,69 @@ func newSettings(s *Shell, env Env) fyne.CanvasObject {
 	if s.opts.SignOut == nil {
 		signOut.Disable()
 	}
-	account := widget.NewCard("Account", "", container.NewVBox(form, container.NewHBox(signOut)))
-
-	variant := "light"
-	if fyne.CurrentApp().Settings().ThemeVariant() == theme.VariantDark {
-		variant = "dark"
-	}
-	appearance := widget.NewCard("Appearance", "",
-		widget.NewLabel("FleetDesk follows the system's light or dark setting (now: "+variant+")."))
-	keys := widget.NewCard("Keyboard", "", widget.NewLabel(
-		"Ctrl+F (⌘F on macOS): search the fleet\nUp / Down in the search box: move the selection\nEnter: open the selected unit's Manage page\nEsc: close a dialog, or leave the Manage page"))
-
-	box := container.NewVBox(account, appearance)
-	for _, sec := range s.opts.Settings {
-		if sec.Build != nil {
-			box.Add(widget.NewCard(sec.Title, "", sec.Build(env)))
+	buttons := container.NewHBox(signOut)
+	if pr := s.opts.Profiles; pr != nil {
+		names, current := pr.Names()
+		others := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == current })
+		pick := widget.NewSelect(others, nil)
+		pick.PlaceHolder = "(another profile)"
+		switchBtn := widget.NewButtonWithIcon("Switch", theme.MediaSkipNextIcon(), func() {
+			if pick.Selected != "" {
+				s.switchProfile(pick.Selected)
+			}
+		})
+		if len(others) == 0 {
+			pick.Disable()
+			switchBtn.Disable()
 		}
+		add := widget.NewButtonWithIcon("Add profile…", theme.ContentAddIcon(), s.addProfile)
+		buttons.Add(widget.NewSeparator())
+		buttons.Add(pick)
+		buttons.Add(switchBtn)
+		buttons.Add(add)
 	}
-	box.Add(keys)
-	return container.NewVScroll(box)
+	return container.NewVBox(form, buttons)
+}
+
+// switchProfile closes this session and opens another profile's.
+func (s *Shell) switchProfile(name string) {
+	pr := s.opts.Profiles
+	s.teardown()
+	s.win.SetContent(container.NewCenter(widget.NewLabel("Opening profile " + name + "…")))
+	type res struct {
+		svc session.Service
+		err error
+	}
+	kit.Run(s.run, func(ctx context.Context) res {
+		svc, err := pr.Switch(ctx, name)
+		return res{svc, err}
+	}, func(r res) {
+		if r.err != nil {
+			s.ShowSignInError(r.err)
+			return
+		}
+		s.Start(r.svc)
+		s.ShowPage(PageSettings)
+	})
+}
+
+// addProfile asks for a name, then shows the sign-in screen; the sign-in is saved under it.
+func (s *Shell) addProfile() {
+	name := widget.NewEntry()
+	name.SetPlaceHolder("e.g. north-region")
+	d := dialog.NewForm("Add a profile", "Continue to sign-in", "Cancel",
+		[]*widget.FormItem{widget.NewFormItem("Profile name", name)}, func(ok bool) {
+			if !ok {
+				return
+			}
+			if err := s.opts.Profiles.Add(name.Text); err != nil {
+				kit.ShowDialog(s.win, dialog.NewError(errors.New("That name cannot be used: "+err.Error()), s.win))
+				return
+			}
+			s.ShowSignIn("New profile \u201c" + name.Text + "\u201d: sign in to save it.")
+		}, s.win)
+	d.Resize(fyne.NewSize(420, 160))
+	kit.ShowDialog(s.win, d)
 }
 
 func (s *Shell) confirmSignOut() {

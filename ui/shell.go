@@ -98,6 +98,15 @@ type Options struct {
 	// ConsoleFilterChanged, when set, hears the dealer's search and chip changes on the console,
 	// so a page with the same filters (the map) can follow; Console().SetFilter goes the other way.
 	ConsoleFilterChanged func(fleet.Filter)
+	// Profiles, when set, lets Settings list, switch and add profiles (see settings.go).
+	Profiles Profiles
+	// OnSession, when set, is called at the end of Start with the shell showing the new session;
+	// the func it returns is called when that session's view is torn down. ui/desk uses it for
+	// the remembered page and filters and for desktop notifications.
+	OnSession func(s *Shell) (stop func())
+	// CacheDir is the offline caches' directory, "" for the user's cache directory/fleetdesk;
+	// Settings shows its size and clears it.
+	CacheDir string
 }
 
 // Shell is the main window.
@@ -254,6 +263,11 @@ func (s *Shell) Start(svc session.Service) {
 		s.showConsoleView() // the console may have caught up with the fleet since the last change
 	})
 	s.console.FocusSearch(s.win)
+	if s.opts.OnSession != nil {
+		if stop := s.opts.OnSession(s); stop != nil {
+			s.view.OnClose(stop)
+		}
+	}
 	if s.onStarted != nil {
 		s.onStarted()
 	}

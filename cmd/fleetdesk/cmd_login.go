@@ -100,9 +100,12 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 // readPassword prompts on the terminal with echo off, or reads one line from a piped stdin.
 func readPassword(prompt string) (string, error) {
-	in := bufio.NewReader(os.Stdin)
-	readLine := func() (string, error) {
-		s, err := in.ReadString('\n')
+	return readPasswordFrom(os.Stdin, os.Stderr, prompt)
+}
+
+func readPasswordFrom(in *os.File, out io.Writer, prompt string) (string, error) {
+	if !isTerminal(in) {
+		s, err := bufio.NewReader(in).ReadString('\n')
 		if err != nil && !(errors.Is(err, io.EOF) && s != "") {
 			if errors.Is(err, io.EOF) {
 				return "", errors.New("no password given on stdin")
@@ -111,12 +114,9 @@ func readPassword(prompt string) (string, error) {
 		}
 		return strings.TrimRight(s, "\r\n"), nil
 	}
-	if !isTerminal(os.Stdin) {
-		return readLine()
-	}
-	fmt.Fprint(os.Stderr, prompt)
-	pw, err := withoutEcho(os.Stdin, readLine)
-	fmt.Fprintln(os.Stderr)
+	fmt.Fprint(out, prompt)
+	pw, err := readSecret(in)
+	fmt.Fprintln(out)
 	return pw, err
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/ui"
 	"github.com/fleetdesk/fleetdesk/ui/desk"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
+	"github.com/fleetdesk/fleetdesk/ui/prefs"
 )
 
 // The demo fleet: three dealers over 1,200 units, simulated time ten times faster than real, so
@@ -35,7 +36,7 @@ func runGUI(args []string) int {
 	df := addDataFlags(fs)
 	demo := fs.Bool("demo", false, "use the embedded simulated backend (the default when no backend is configured)")
 	page := fs.String("page", "", "page to open first: console, manage, map, rollouts, tokens, recovery, settings")
-	size := fs.String("window", "1280x820", "initial window size, WIDTHxHEIGHT")
+	size := fs.String("window", "", "initial window size, WIDTHxHEIGHT (default: the size at the last close)")
 	measure := fs.Bool("measure-startup", false, "print the time from process start to the first rows painted, then quit")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -51,9 +52,11 @@ func runGUI(args []string) int {
 	win := a.NewWindow("FleetDesk")
 	if w, h, ok := parseSize(*size); ok {
 		win.Resize(fyne.NewSize(w, h))
+	} else {
+		win.Resize(desk.InitialSize(a))
 	}
 
-	g := &gui{flags: df, resolved: r}
+	g := &gui{flags: df, resolved: r, prefs: prefs.New(a.Preferences())}
 	shell := desk.NewShell(desk.Options{
 		App:               a,
 		Window:            win,
@@ -61,6 +64,8 @@ func runGUI(args []string) int {
 		Demo:              g.startDemo,
 		SignOut:           g.signOut,
 		DefaultBackendURL: r.backend,
+		Profiles:          guiProfiles{g},
+		CacheDir:          df.cacheDir,
 	})
 	g.shell = shell
 
@@ -110,6 +115,7 @@ type gui struct {
 	resolved resolved
 	shell    *ui.Shell
 	startup  *kit.Runner // opens the first session
+	prefs    prefs.Store // Settings: the background sync interval, read at each sign-in (not for the demo)
 
 	mu    sync.Mutex
 	demo  *sim.Server
@@ -165,10 +171,14 @@ func (g *gui) startDemo(ctx context.Context) (session.Service, error) {
 // keyring, its entry gone, or the backend refused it) the profile's cached fleet still opens,
 // read-only, saying why and offering the sign-in: the dealer's data is never locked away.
 func (g *gui) resume(ctx context.Context) (session.Service, error) {
+	g.mu.Lock()
+	r := g.resolved
+	g.mu.Unlock()
 	opts := syncer.Options{
-		BackendURL: g.resolved.backend,
-		Profile:    g.resolved.profile,
+		BackendURL: r.backend,
+		Profile:    r.profile,
 		CacheDir:   g.flags.cacheDir,
+		Interval:   g.prefs.SyncInterval(),
 	}
 	s, err := syncer.Open(ctx, opts)
 	if errors.Is(err, auth.ErrNotSignedIn) {
@@ -201,18 +211,21 @@ func readOnlyWhy(err error) string {
 // password: that goes no further than the backend, the refresh token to the keyring).
 func (g *gui) signIn(ctx context.Context, backendURL, email, password string) (session.Service, error) {
 	g.stopCurrent()
-	profile := g.resolved.profile
+	g.mu.Lock()
+	profile, cfgPath := g.resolved.profile, g.resolved.cfgPath
+	g.mu.Unlock()
 	s, err := syncer.Open(ctx, syncer.Options{
 		BackendURL: backendURL,
 		Profile:    profile,
 		CacheDir:   g.flags.cacheDir,
 		Email:      email,
 		Password:   password,
+		Interval:   g.prefs.SyncInterval(),
 	})
 	if err != nil {
 		return nil, err // the sign-in screen words it (api.Describe) and keeps the detail
 	}
-	if err := syncer.RememberProfile(g.resolved.cfgPath, profile, syncer.Profile{Backend: backendURL, Email: email}, true); err != nil {
+	if err := syncer.RememberProfile(cfgPath, profile, syncer.Profile{Backend: backendURL, Email: email}, true); err != nil {
 		log.Printf("fleetdesk: could not remember the profile: %v", err)
 	}
 	g.adopt(s, nil)

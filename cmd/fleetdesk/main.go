@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"sort"
+
+	"github.com/fleetdesk/fleetdesk/internal/version"
 )
 
 // subcommand is one headless verb. Each lives in its own cmd_*.go file and registers itself.
@@ -22,6 +24,10 @@ func register(name, summary string, run func(args []string) int) {
 }
 
 func main() {
+	if len(os.Args) == 2 && (os.Args[1] == "--version" || os.Args[1] == "-version" || os.Args[1] == "version") {
+		fmt.Println(version.Get())
+		return
+	}
 	if len(os.Args) < 2 || (len(os.Args[1]) > 0 && os.Args[1][0] == '-') {
 		os.Exit(runGUI(os.Args[1:]))
 	}
@@ -42,6 +48,7 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: fleetdesk [gui flags]        open the desktop app")
 	fmt.Fprintln(os.Stderr, "       fleetdesk COMMAND [flags]    work headless")
+	fmt.Fprintln(os.Stderr, "       fleetdesk --version          print the version, commit and build date")
 	fmt.Fprintln(os.Stderr, "\ncommands:")
 	names := make([]string, 0, len(subcommands))
 	for n := range subcommands {

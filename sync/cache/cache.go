@@ -90,8 +90,15 @@ func PathFor(dir, profile string) (string, error) {
 	return filepath.Join(dir, profile+".db"), nil
 }
 
+// uriPath escapes what a SQLite URI would read as syntax: a user directory such as
+// C:\Users\Ann #2 or /home/50%off must name the file, not start the query or an escape.
+// Spaces and non-ASCII letters pass as they are (SQLite takes UTF-8).
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(path))
+}
+
 func dsn(path string, readOnly bool) string {
-	v := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	v := "file:" + uriPath(path) + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 	if readOnly {
 		v += "&_pragma=query_only(1)"
 	}

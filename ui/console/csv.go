@@ -73,3 +73,14 @@ func safeCell(s string) string {
 }
 
 func formatCoord(f float64) string { return strconv.FormatFloat(f, 'f', 6, 64) }
+
+// WriteExcelCSV is the file the Export button saves: WriteCSV after a UTF-8 byte-order mark.
+// Excel on Windows reads a CSV without one in the ANSI code page, so "Müller" or "São Paulo"
+// would show as mojibake; with it every spreadsheet (Excel, LibreOffice, Numbers, Google Sheets)
+// opens the file as UTF-8, and csv parsers that do not expect it see "\ufeffhealth" at most.
+func WriteExcelCSV(w io.Writer, devices []fleet.Device, now time.Time) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	return WriteCSV(w, devices, now)
+}

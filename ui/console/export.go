@@ -23,7 +23,7 @@ func (c *Console) export() {
 			return // cancelled
 		}
 		kit.Run(c.run, func(context.Context) error {
-			werr := WriteCSV(w, devs, now)
+			werr := WriteExcelCSV(w, devs, now)
 			if cerr := w.Close(); werr == nil {
 				werr = cerr
 			}

@@ -6,7 +6,6 @@ package desk
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,12 +13,16 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/recovery"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/internal/paths"
 	"github.com/fleetdesk/fleetdesk/mapview/tiles"
 	"github.com/fleetdesk/fleetdesk/ui"
 	"github.com/fleetdesk/fleetdesk/ui/console"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 	"github.com/fleetdesk/fleetdesk/ui/mappage"
+	"github.com/fleetdesk/fleetdesk/ui/notify"
+	"github.com/fleetdesk/fleetdesk/ui/prefs"
 	recoverypage "github.com/fleetdesk/fleetdesk/ui/recovery"
 	"github.com/fleetdesk/fleetdesk/ui/rollouts"
 	"github.com/fleetdesk/fleetdesk/ui/tokens"
@@ -48,13 +51,31 @@ func NewShell(opts Options) *ui.Shell {
 	} else {
 		opts.ConsoleFilterChanged = m.setFilter
 	}
+	// Settings, remembered state and desktop notifications (a test app's preferences in tests).
+	app := opts.App
+	if app == nil {
+		app = fyne.CurrentApp()
+	}
+	pr := prefs.New(app.Preferences())
+	pr.ApplyTheme(app)
+	notes := notify.New(app, pr)
+	mem := &remembered{prefs: pr, notes: notes, m: m}
+	if prev := opts.OnSession; prev != nil {
+		opts.OnSession = func(sh *ui.Shell) func() {
+			stopPrev, stop := prev(sh), mem.onSession(sh)
+			return func() { stop(); stopPrev() }
+		}
+	} else {
+		opts.OnSession = mem.onSession
+	}
 	var ro *rollouts.Page
 	var tk *tokens.Page
 	var rc *recoverypage.Page
 	opts.Pages = append(opts.Pages,
 		ui.Page{Name: ui.PageMap, Icon: mapIcon, Build: m.build, ShowDevice: m.showDevice, Close: m.close},
 		ui.Page{Name: ui.PageRollouts, Icon: theme.UploadIcon(), Build: func(env ui.Env) fyne.CanvasObject {
-			ro = rollouts.New(env.Service, rollouts.Options{OnManage: env.OpenManage})
+			ro = rollouts.New(env.Service, rollouts.Options{OnManage: env.OpenManage,
+				Threshold: pr.Threshold(), Notify: notes.Rollouts})
 			return ro.Content()
 		}, Close: func() {
 			if ro != nil {
@@ -70,10 +91,10 @@ func NewShell(opts Options) *ui.Shell {
 			}
 		}},
 		ui.Page{Name: ui.PageRecovery, Icon: theme.StorageIcon(), Build: func(env ui.Env) fyne.CanvasObject {
-			deps := recoverypage.Deps{Window: env.Window}
+			deps := recoverypage.Deps{Window: env.Window, Baud: pr.Baud()}
 			// Optional (see session.Recovery): without a cache the page offers files only.
 			if data, ok := env.Service.(session.Recovery); ok {
-				deps.Data = data
+				deps.Data = flashNoting{data, notes.FlashLog(data.RecoveryLog())}
 			}
 			rc = recoverypage.NewPage(deps)
 			return rc.Content()
@@ -233,11 +254,21 @@ func (t *tileSettings) save(cfg tiles.Config) {
 	}
 }
 
-// tileCacheDir is where tiles seen online are kept for offline use.
+// tileCacheDir is where tiles seen online are kept for offline use: under the cache directory,
+// so Settings' "Clear cache" frees them.
 func tileCacheDir() string {
-	d, err := os.UserCacheDir()
+	d, err := paths.Default()
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(d, "fleetdesk", "tiles")
+	return filepath.Join(d.Cache, "tiles")
 }
+
+// flashNoting is the Recovery page's data side with its service log wrapped, so every flash
+// result also reaches the desktop notifications.
+type flashNoting struct {
+	session.Recovery
+	log recovery.ServiceLog
+}
+
+func (f flashNoting) RecoveryLog() recovery.ServiceLog { return f.log }

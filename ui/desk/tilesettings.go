@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/fleetdesk/fleetdesk/internal/paths"
 	"github.com/fleetdesk/fleetdesk/mapview/tiles"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
@@ -123,12 +124,14 @@ type result struct {
 	err  error
 }
 
-// mbtilesDir is where imported MBTiles files are copied, so the dealer's original can move.
+// mbtilesDir is where imported MBTiles files are copied, so the dealer's original can move: the
+// data directory (on Windows the local, not the roaming, profile: a map can be gigabytes). Maps
+// imported before keep working: their full path is in the tile settings.
 func mbtilesDir() (string, error) {
-	d, err := os.UserConfigDir()
+	d, err := paths.Default()
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(d, "fleetdesk", "maps")
+	dir := filepath.Join(d.Data, "maps")
 	return dir, os.MkdirAll(dir, 0o700)
 }

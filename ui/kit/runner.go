@@ -180,6 +180,10 @@ func (r *Runner) add() bool {
 	return true
 }
 
+// OnClose makes Close call f (before it waits for running work): for a part of the page that has
+// its own stop. Called at once when the runner is already closed.
+func (r *Runner) OnClose(f func()) { r.onClose(f) }
+
 func (r *Runner) onClose(f func()) {
 	r.mu.Lock()
 	if r.closed {

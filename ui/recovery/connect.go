@@ -43,6 +43,9 @@ func newPortRow(p *Page) *portRow {
 	r.refresh = widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), r.list)
 	r.baudSel = widget.NewSelect(bauds, nil)
 	r.baudSel.SetSelected(strconv.Itoa(rec.DefaultBaud))
+	if p.deps.Baud != 0 {
+		r.baudSel.SetSelected(strconv.Itoa(p.deps.Baud)) // ignored unless it is one of the choices
+	}
 	r.connect = widget.NewButtonWithIcon("Connect", theme.LoginIcon(), r.doConnect)
 	r.hint = widget.NewLabel("")
 	r.hint.Importance = widget.LowImportance

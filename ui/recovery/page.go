@@ -37,6 +37,8 @@ type Deps struct {
 	// Data is the cache side: releases, the service log and the records the backend refused.
 	// Without it the page offers image files only and keeps no service log.
 	Data session.Recovery
+	// Baud is the serial speed selected at first; 0 for recovery.DefaultBaud (Settings sets it).
+	Baud int
 	// ListPorts defaults to recovery.ListPorts.
 	ListPorts func() ([]rec.PortInfo, error)
 	// Tune adjusts session options (tests shorten timeouts); may be nil.

@@ -1,0 +1,90 @@
+package desk
+
+import (
+	"fyne.io/fyne/v2"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/ui"
+	"github.com/fleetdesk/fleetdesk/ui/console"
+	"github.com/fleetdesk/fleetdesk/ui/notify"
+	"github.com/fleetdesk/fleetdesk/ui/prefs"
+)
+
+// DefaultSize is the main window's size on a first start.
+var DefaultSize = fyne.NewSize(1280, 820)
+
+// InitialSize is the size the main window had when it was last closed, else DefaultSize.
+// (Fyne has no window-position API, so only the size is remembered.)
+func InitialSize(a fyne.App) fyne.Size {
+	if sz, ok := prefs.New(a.Preferences()).WindowSize(); ok {
+		return sz
+	}
+	return DefaultSize
+}
+
+// consoleState is what the Fleet Console remembers across restarts. The sort column is kept by
+// its title so a release that adds a column does not shift it.
+type consoleState struct {
+	Filter  fleet.Filter
+	SortCol string
+	Desc    bool
+}
+
+// remembered restores the page, the console's filters and sort and the map view when a session
+// is shown, watches it for desktop notifications, and saves the state when its view closes (at
+// the window's close, a sign-out or a profile switch).
+type remembered struct {
+	prefs prefs.Store
+	notes *notify.Desktop
+	m     *mapSlot
+}
+
+func (r *remembered) onSession(sh *ui.Shell) (stop func()) {
+	r.restore(sh)
+	stopWatch := r.notes.Watch(sh.Service())
+	return func() {
+		stopWatch()
+		r.save(sh)
+	}
+}
+
+func (r *remembered) restore(sh *ui.Shell) {
+	var st consoleState
+	if c := sh.Console(); c != nil && r.prefs.Console(&st) {
+		c.SetFilter(st.Filter)
+		r.m.setFilter(st.Filter) // SetFilter is not reported back, so the map is told too
+		for col := console.ColHealth; col <= console.ColLastSeen; col++ {
+			if col.Title() != st.SortCol {
+				continue
+			}
+			if c.SortOrder().Col != col {
+				c.SortBy(col)
+			}
+			if c.SortOrder().Desc != st.Desc {
+				c.SortBy(col)
+			}
+		}
+	}
+	if v, ok := r.prefs.MapView(); ok && r.m.page != nil {
+		r.m.page.Map.SetView(v.Lat, v.Lon, v.Zoom)
+	}
+	if p := r.prefs.LastPage(); p != "" {
+		sh.ShowPage(p)
+	}
+}
+
+func (r *remembered) save(sh *ui.Shell) {
+	if c := sh.Console(); c != nil {
+		r.prefs.SetConsole(consoleState{Filter: c.Filter(), SortCol: c.SortOrder().Col.Title(), Desc: c.SortOrder().Desc})
+	}
+	if p := sh.CurrentPage(); p != "" {
+		r.prefs.SetLastPage(p)
+	}
+	if r.m.page != nil {
+		lat, lon := r.m.page.Map.Center()
+		r.prefs.SetMapView(prefs.MapView{Lat: lat, Lon: lon, Zoom: r.m.page.Map.Zoom()})
+	}
+	if sz := sh.Window().Canvas().Size(); sz.Width > 0 && sz.Height > 0 {
+		r.prefs.SetWindowSize(sz)
+	}
+}
