@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -154,7 +155,7 @@ func newCacheSection(s *Shell) *cacheSection {
 
 func (c *cacheSection) measure() {
 	dir := c.dir
-	kit.Go(func() string {
+	kit.Run(c.s.view, func(context.Context) string {
 		n, err := paths.Size(dir)
 		if err != nil {
 			return "cannot be measured: " + err.Error()
@@ -179,7 +180,7 @@ func (c *cacheSection) clearNow() {
 		freed int64
 		err   error
 	}
-	kit.Go(func() res {
+	kit.Run(c.s.view, func(context.Context) res {
 		n, err := paths.Clear(dir, keep)
 		return res{n, err}
 	}, func(r res) {

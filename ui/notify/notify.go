@@ -51,7 +51,8 @@ func (d *Desktop) Watch(svc session.Fleet) (stop func()) {
 	var dec notify.Decider
 	dec.Fleet(svc.Fleet(), session.Change{All: true})
 	dec.Status(svc.Status())
-	return kit.Subscribe(svc, func(ch session.Change) {
+	r := kit.NewRunner(nil) // the notes go to the desktop, not to a widget: any goroutine would do
+	r.Subscribe(svc, func(ch session.Change) {
 		var notes []notify.Note
 		if len(ch.Devices) > 0 || ch.All {
 			notes = append(notes, dec.Fleet(svc.Fleet(), ch)...)
@@ -63,6 +64,7 @@ func (d *Desktop) Watch(svc session.Fleet) (stop func()) {
 			d.Show(n)
 		}
 	})
+	return r.Close
 }
 
 // Rollouts is the Rollouts page's Notify option: the procedure's "Rollout finished" and
