@@ -153,14 +153,17 @@ func TestSettingsAreStoredAsPreferences(t *testing.T) {
 			t.Fatalf("threshold stored as %+v", th)
 		}
 
-		// The cache: measured, cleared except the signed-in profile's files.
-		uitest.Await(t, 10*time.Second, "the cache size", func() bool {
-			return slices.Contains(texts(page), "13 KB")
-		})
-		test.Tap(button(t, page, "Clear cache"))
-		uitest.Await(t, 10*time.Second, "the cache to be cleared", func() bool {
-			return slices.Contains(texts(page), "4 KB")
-		})
+	})
+
+	// The cache: measured, cleared except the signed-in profile's files.
+	u.eventually(10*time.Second, "the cache size", func() bool {
+		return slices.Contains(texts(settingsPage(s)), "13 KB")
+	})
+	u.run(func() { test.Tap(button(t, settingsPage(s), "Clear cache")) })
+	u.eventually(10*time.Second, "the cache to be cleared", func() bool {
+		return slices.Contains(texts(settingsPage(s)), "4 KB")
+	})
+	u.run(func() {
 		if _, err := os.Stat(filepath.Join(cacheDir, "default.db")); err != nil {
 			t.Fatal("the signed-in profile's cache was deleted")
 		}
