@@ -121,7 +121,6 @@ type Shell struct {
 	// parked is the session the dealer left for the sign-in screen from the banner: "Back to the
 	// cached fleet" returns to it. The app closes it when another session starts.
 	parked session.Service
-	stuck  int // seconds the console has shown no units of a fleet the session holds
 
 	run  *kit.Runner // the shell's own work (sign-in calls), until Close
 	view *kit.Runner // the session view's subscriptions and clocks, until teardown
@@ -248,11 +247,7 @@ func (s *Shell) Start(svc session.Service) {
 			s.updateStatus()
 		}
 	})
-	s.view.Ticker(time.Second, func() {
-		s.bar.tick()
-		s.catchUpConsole()
-		s.showConsoleView() // the console may have caught up with the fleet since the last change
-	})
+	s.view.Ticker(time.Second, s.bar.tick)
 	s.console.FocusSearch(s.win)
 	if s.onStarted != nil {
 		s.onStarted()
