@@ -95,6 +95,9 @@ type Options struct {
 	// ConsoleOptions and ManageOptions tune the pages (tests shorten their clocks).
 	ConsoleTick time.Duration
 	ManagePoll  time.Duration
+	// OpenRecovery, when set, is the Manage page's link to the Recovery page pre-filled with the
+	// unit's model and transport (ui/desk wires it to its Recovery page).
+	OpenRecovery func(model fleet.Model, transport fleet.Transport)
 	// ConsoleFilterChanged, when set, hears the dealer's search and chip changes on the console,
 	// so a page with the same filters (the map) can follow; Console().SetFilter goes the other way.
 	ConsoleFilterChanged func(fleet.Filter)
@@ -277,7 +280,8 @@ func (s *Shell) OpenManage(deviceID string) {
 		return
 	}
 	s.closeManage()
-	opts := manage.Options{Window: s.win, OnBack: s.BackToConsole, Poll: s.opts.ManagePoll}
+	opts := manage.Options{Window: s.win, OnBack: s.BackToConsole, Poll: s.opts.ManagePoll,
+		OpenRecovery: s.opts.OpenRecovery, UI: s.opts.UI}
 	if s.mapPage() != nil {
 		opts.OnShowOnMap = s.ShowOnMap
 	}

@@ -54,7 +54,7 @@ func NewShell(opts Options) *ui.Shell {
 	opts.Pages = append(opts.Pages,
 		ui.Page{Name: ui.PageMap, Icon: mapIcon, Build: m.build, ShowDevice: m.showDevice, Close: m.close},
 		ui.Page{Name: ui.PageRollouts, Icon: theme.UploadIcon(), Build: func(env ui.Env) fyne.CanvasObject {
-			ro = rollouts.New(env.Service, rollouts.Options{OnManage: env.OpenManage})
+			ro = rollouts.New(env.Service, rolloutOptions(env, func() *ui.Shell { return sh }))
 			return ro.Content()
 		}, Close: func() {
 			if ro != nil {
@@ -70,7 +70,7 @@ func NewShell(opts Options) *ui.Shell {
 			}
 		}},
 		ui.Page{Name: ui.PageRecovery, Icon: theme.StorageIcon(), Build: func(env ui.Env) fyne.CanvasObject {
-			deps := recoverypage.Deps{Window: env.Window}
+			deps := recoverypage.Deps{Window: env.Window, UI: env.UI}
 			// Optional (see session.Recovery): without a cache the page offers files only.
 			if data, ok := env.Service.(session.Recovery); ok {
 				deps.Data = data
@@ -83,6 +83,13 @@ func NewShell(opts Options) *ui.Shell {
 			}
 		}},
 	)
+	// Manage's Firmware group links to the Recovery page, pre-filled for the unit.
+	opts.OpenRecovery = func(model fleet.Model, transport fleet.Transport) {
+		if sh == nil || rc == nil || !sh.ShowPage(ui.PageRecovery) {
+			return
+		}
+		rc.Prefill(model, transport)
+	}
 	opts.Settings = append(opts.Settings, ui.SettingsSection{Title: "Map tiles", Build: func(env ui.Env) fyne.CanvasObject {
 		// The form's background work (an MBTiles import) stops with the session's pages.
 		m.settingsRun = kit.NewRunner(env.UI)
@@ -90,6 +97,20 @@ func NewShell(opts Options) *ui.Shell {
 	}})
 	sh = ui.New(opts)
 	return sh
+}
+
+// rolloutUnits names the Fleet Console's chip for the units the Firmware Rollouts monitor shows.
+const rolloutUnits = "Units of the firmware rollout"
+
+// rolloutOptions wires the Firmware Rollouts page into the window: a unit opens its Manage page,
+// and the monitor's "Show these units in the Fleet Console" goes to the console narrowed to the
+// rollout's units (the guide's "monitor versions and online return in Fleet Console").
+func rolloutOptions(env ui.Env, shell func() *ui.Shell) rollouts.Options {
+	return rollouts.Options{OnManage: env.OpenManage, UI: env.UI, ShowInConsole: func(ids []string) {
+		if sh := shell(); sh != nil {
+			sh.ShowUnitsInConsole(rolloutUnits, ids)
+		}
+	}}
 }
 
 // pageFlags are the short names `fleetdesk --page` takes for the navigation's pages.
