@@ -135,9 +135,7 @@ type Shell struct {
 // exists (a resumed sign-in, demo mode).
 func New(opts Options) *Shell {
 	if opts.UI == nil {
-		// kit.Do is fyne.Do, plus the process-wide lock the pages not yet on a kit.Runner still
-		// share with their tests; when the lead removes that lock this is kit.FyneDo.
-		opts.UI = kit.Do
+		opts.UI = kit.FyneDo
 	}
 	s := &Shell{opts: opts, win: opts.Window, run: kit.NewRunner(opts.UI)}
 	if s.win == nil {

@@ -20,7 +20,7 @@ var mainStarted = time.Now()
 // an image (so what was measured is what the screen shows: the console's rows), print the time
 // since the process started, and quit. scripts/cold-start.sh runs it against a big cache.
 func measureStartup(win fyne.Window, svc session.Service) {
-	kit.Do(func() {
+	kit.FyneDo(func() { // after the frame being built now
 		win.Canvas().Capture()
 		el := time.Since(processStart())
 		fmt.Printf("first rows painted %d ms after process start (%d units in the cache)\n", el.Milliseconds(), svc.Fleet().Len())

@@ -213,7 +213,7 @@ func (m *mapSlot) close() {
 	if p := m.page; p != nil {
 		m.page = nil
 		// Closing waits for the tile workers, and a worker may be waiting to hand a tile to the UI
-		// goroutine (kit.Do): never wait for it on the UI goroutine.
+		// goroutine (its runner): never wait for it on the UI goroutine.
 		go p.Close()
 	}
 }
