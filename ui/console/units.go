@@ -35,9 +35,10 @@ func newUnitScope(c *Console) *unitScope {
 	return u
 }
 
-// set narrows to ids under title ("Units of the firmware rollout"); no ids means every unit.
+// set narrows to ids under title ("Units of the firmware rollout"); no title means every unit (a
+// rollout without units shows none, not the whole fleet).
 func (u *unitScope) set(title string, ids []string) {
-	if len(ids) == 0 {
+	if title == "" {
 		u.ids = nil
 		u.box.Hide()
 		return
