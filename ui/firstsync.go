@@ -87,17 +87,13 @@ func lowerFirst(s string) string {
 }
 
 // consoleView is the console, or the first sync's progress while there is no synced fleet yet:
-// the console must never claim an empty fleet that has not been synced. It also stands in while
-// the console has not yet taken in a fleet the session already holds (the console queries in the
-// background): "0 of 0 units" next to "synced just now" reads as a lost fleet.
+// the console must never claim an empty fleet that has not been synced. (The console itself also
+// says it is waiting until its first search has landed and a sync has completed.)
 func (s *Shell) consoleView() fyne.CanvasObject {
 	if s.svc == nil {
 		return s.console.Content()
 	}
-	n := s.svc.Fleet().Len()
-	neverSynced := n == 0 && s.svc.Status().LastSync.IsZero()
-	catchingUp := n > 0 && strings.HasPrefix(s.console.CountText(), "0 of 0 ")
-	if neverSynced || catchingUp {
+	if s.svc.Fleet().Len() == 0 && s.svc.Status().LastSync.IsZero() {
 		return s.firstSync.content
 	}
 	return s.console.Content()
@@ -120,24 +116,4 @@ func (s *Shell) showConsoleView() {
 func (s *Shell) newConsole(svc session.Service) *console.Console {
 	return console.New(svc, console.Options{OnManage: s.OpenManage, Window: s.win, Tick: s.opts.ConsoleTick,
 		OnFilterChanged: s.opts.ConsoleFilterChanged, UI: s.opts.UI})
-}
-
-// catchUpConsole rebuilds the console when it still shows none of a fleet the session has held
-// for a few seconds, with no sync running: a change published between the console reading the
-// fleet and subscribing to changes is lost to it, and it would say "0 of 0 units" until some
-// unit changes. The rebuilt console reads the fleet afresh and keeps the filter.
-func (s *Shell) catchUpConsole() {
-	if s.svc == nil || s.console == nil || s.svc.Fleet().Len() == 0 || s.svc.Status().Syncing ||
-		!strings.HasPrefix(s.console.CountText(), "0 of 0 ") {
-		s.stuck = 0
-		return
-	}
-	if s.stuck++; s.stuck < 3 {
-		return
-	}
-	s.stuck = 0
-	f := s.console.Filter()
-	s.console.Close()
-	s.console = s.newConsole(s.svc)
-	s.console.SetFilter(f)
 }

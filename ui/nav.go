@@ -58,6 +58,17 @@ func (s *Shell) CurrentPage() string {
 	return s.tabPages[s.tabs.Selected()]
 }
 
+// ShowUnitsInConsole goes to the Fleet Console narrowed to these units under a chip named title
+// (the Firmware Rollouts monitor's "Show these units in the Fleet Console"); an open Manage page
+// closes first.
+func (s *Shell) ShowUnitsInConsole(title string, ids []string) {
+	if s.console == nil {
+		return
+	}
+	s.BackToConsole()
+	s.console.ShowUnits(title, ids)
+}
+
 // FocusSearch goes to the console and puts the cursor in its search box (Ctrl/Cmd+F).
 func (s *Shell) FocusSearch() {
 	if s.console == nil {

@@ -95,6 +95,9 @@ type Options struct {
 	// ConsoleOptions and ManageOptions tune the pages (tests shorten their clocks).
 	ConsoleTick time.Duration
 	ManagePoll  time.Duration
+	// OpenRecovery, when set, is the Manage page's link to the Recovery page pre-filled with the
+	// unit's model and transport (ui/desk wires it to its Recovery page).
+	OpenRecovery func(model fleet.Model, transport fleet.Transport)
 	// ConsoleFilterChanged, when set, hears the dealer's search and chip changes on the console,
 	// so a page with the same filters (the map) can follow; Console().SetFilter goes the other way.
 	ConsoleFilterChanged func(fleet.Filter)
@@ -130,7 +133,6 @@ type Shell struct {
 	// parked is the session the dealer left for the sign-in screen from the banner: "Back to the
 	// cached fleet" returns to it. The app closes it when another session starts.
 	parked session.Service
-	stuck  int // seconds the console has shown no units of a fleet the session holds
 
 	run  *kit.Runner // the shell's own work (sign-in calls), until Close
 	view *kit.Runner // the session view's subscriptions and clocks, until teardown
@@ -142,9 +144,7 @@ type Shell struct {
 // exists (a resumed sign-in, demo mode).
 func New(opts Options) *Shell {
 	if opts.UI == nil {
-		// kit.Do is fyne.Do, plus the process-wide lock the pages not yet on a kit.Runner still
-		// share with their tests; when the lead removes that lock this is kit.FyneDo.
-		opts.UI = kit.Do
+		opts.UI = kit.FyneDo
 	}
 	s := &Shell{opts: opts, win: opts.Window, run: kit.NewRunner(opts.UI)}
 	if s.win == nil {
@@ -257,11 +257,7 @@ func (s *Shell) Start(svc session.Service) {
 			s.updateStatus()
 		}
 	})
-	s.view.Ticker(time.Second, func() {
-		s.bar.tick()
-		s.catchUpConsole()
-		s.showConsoleView() // the console may have caught up with the fleet since the last change
-	})
+	s.view.Ticker(time.Second, s.bar.tick)
 	s.console.FocusSearch(s.win)
 	if s.opts.OnSession != nil {
 		if stop := s.opts.OnSession(s); stop != nil {
@@ -296,7 +292,8 @@ func (s *Shell) OpenManage(deviceID string) {
 		return
 	}
 	s.closeManage()
-	opts := manage.Options{Window: s.win, OnBack: s.BackToConsole, Poll: s.opts.ManagePoll}
+	opts := manage.Options{Window: s.win, OnBack: s.BackToConsole, Poll: s.opts.ManagePoll,
+		OpenRecovery: s.opts.OpenRecovery, UI: s.opts.UI}
 	if s.mapPage() != nil {
 		opts.OnShowOnMap = s.ShowOnMap
 	}

@@ -195,8 +195,9 @@ func (d deaf) Subscribe(fn func(session.Change)) func() {
 }
 
 // TestConsoleThatMissedTheFirstSyncCatchesUp (issue 11 item 17): a console that missed the first
-// sync's change would say "0 of 0 units" next to "synced 18 s ago"; the shell shows the fleet
-// loading meanwhile and gives the console the fleet the session holds.
+// sync's change of units would say "0 of 0 units" next to "synced 18 s ago"; the sync's status
+// change makes it take the fleet the session holds (the console's own test proves it subscribes
+// before it reads, so it does not miss the change in the first place).
 func TestConsoleThatMissedTheFirstSyncCatchesUp(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -244,9 +245,10 @@ func TestReadOnlyCachedFleetOffersSignIn(t *testing.T) {
 	t.Cleanup(func() { svc.Close() })
 	u := newUI(t)
 	s := newShell(t, u, Options{})
+	u.run(func() { s.Start(svc) })
+	u.eventually(10*time.Second, "the cached fleet", func() bool { return strings.HasPrefix(s.Console().CountText(), "60 of 60") })
 	u.run(func() {
-		s.Start(svc)
-		if s.slot.Objects[0] != s.console.Content() || !strings.HasPrefix(s.Console().CountText(), "60 of 60") {
+		if s.slot.Objects[0] != s.console.Content() {
 			t.Fatalf("the cached fleet is not shown: %q", s.Console().CountText())
 		}
 		txt := s.banner.offlineTxt.Text

@@ -36,10 +36,8 @@ func newUI(t *testing.T) *ui {
 	return &ui{loop: uitest.NewLoop(t), t: t}
 }
 
-// do is the shell's kit.UI. The pages the shell builds (console, Manage) still hand their
-// results over with kit.Do, which takes the process-wide lock, so the loop takes it too while
-// they do; once every page runs on a kit.Runner the lock goes and do is plain loop.Do.
-func (u *ui) do(f func()) { u.loop.Do(func() { kit.Lock(); defer kit.Unlock(); f() }) }
+// do is the shell's kit.UI: the loop, which the pages the shell builds share.
+func (u *ui) do(f func()) { u.loop.Do(f) }
 
 // run runs f on the UI goroutine and waits for it. A t.Fatal inside f ends the loop's goroutine;
 // run then ends the test from the test's goroutine, and later runs (the cleanups) are skipped.
@@ -48,7 +46,7 @@ func (u *ui) run(f func()) {
 		return
 	}
 	finished := false
-	u.loop.Run(func() { kit.Lock(); defer kit.Unlock(); f(); finished = true })
+	u.loop.Run(func() { f(); finished = true })
 	if !finished {
 		u.dead = true
 		u.t.FailNow()
@@ -58,7 +56,7 @@ func (u *ui) run(f func()) {
 // eventually waits, off the UI goroutine, until cond (run on it) holds.
 func (u *ui) eventually(timeout time.Duration, what string, cond func() bool) {
 	u.t.Helper()
-	u.loop.Eventually(u.t, timeout, what, func() bool { kit.Lock(); defer kit.Unlock(); return cond() })
+	u.loop.Eventually(u.t, timeout, what, cond)
 }
 
 func newShell(t *testing.T, u *ui, opts Options) *Shell {
@@ -329,11 +327,20 @@ func TestKeyboard(t *testing.T) {
 	svc, _ := uitest.Offline(t, 300, now0)
 	u := newUI(t)
 	s := newShell(t, u, Options{})
+	u.run(func() { s.Start(svc) })
+	waitConsole(u, s)
 	u.run(func() { keyboardChecks(t, s, svc) })
 }
 
+// waitConsole waits for the console's first search, which runs in the background.
+func waitConsole(u *ui, s *Shell) {
+	u.t.Helper()
+	u.eventually(15*time.Second, "the console's first search", func() bool {
+		return strings.HasSuffix(s.Console().CountText(), " units")
+	})
+}
+
 func keyboardChecks(t *testing.T, s *Shell, svc session.Service) {
-	s.Start(svc)
 	c := s.win.Canvas()
 	if c.Focused() == nil {
 		t.Fatal("search not focused at start")

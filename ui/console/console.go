@@ -79,10 +79,15 @@ type Console struct {
 	stopDebounce func() bool
 	setting      bool // set while SetFilter writes the search box, so it is not taken as typing
 	cellsBuilt   int  // cells built by the table (a test counts them)
+	// loaded is set when the first search has landed: until then the count claims no number.
+	loaded bool
+	units  *unitScope // the units the view is narrowed to (ShowUnits), shown as a chip
 }
 
 // New builds the console over the service's fleet and subscribes to its changes; Close
-// unsubscribes.
+// unsubscribes. It subscribes before it reads the fleet, so a sync that lands in between reaches
+// it as a change, and the first search runs in the background: until it lands, and while no sync
+// has completed, the count says so instead of claiming "0 of 0 units".
 func New(svc session.Fleet, opts Options) *Console {
 	if opts.Debounce <= 0 {
 		opts.Debounce = 120 * time.Millisecond
@@ -91,10 +96,11 @@ func New(svc session.Fleet, opts Options) *Console {
 		opts.Tick = 10 * time.Second
 	}
 	c := &Console{svc: svc, opts: opts, run: kit.NewRunner(opts.UI), sort: Sort{Col: ColID}}
-	c.v = view{ix: svc.Fleet(), now: svc.Now()}
-	c.v.rows = query{ix: c.v.ix, filter: c.filter, sort: c.sort, now: c.v.now}.run()
+	c.v = view{ix: fleet.NewIndex(nil), now: svc.Now()}
 	c.build()
 	c.run.Subscribe(svc, c.onChange)
+	c.v.ix = svc.Fleet()
+	c.requery()
 	c.run.Ticker(opts.Tick, c.tick)
 	return c
 }
@@ -173,9 +179,11 @@ func (c *Console) build() {
 	c.w.details.Truncation = fyne.TextTruncateEllipsis
 
 	c.chips = newChips(c)
+	c.units = newUnitScope(c)
 	title := widget.NewLabelWithStyle("Fleet Console", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewBorder(nil, nil, title, container.NewHBox(c.w.manage, c.w.export), c.w.search)
-	filters := container.NewVBox(container.NewBorder(nil, nil, nil, c.w.count, c.chips.rows[0]), c.chips.rows[1])
+	filters := container.NewVBox(container.NewBorder(nil, nil, nil, c.w.count, c.chips.rows[0]), c.chips.rows[1],
+		c.units.box)
 	table := container.New(&shareWidth{t: c.w.table}, c.w.table)
 	c.content = container.NewBorder(container.NewVBox(top, filters), c.w.details, nil, nil,
 		container.NewStack(table, c.w.empty.content))
@@ -205,8 +213,9 @@ func (c *Console) setChips(f fleet.Filter) {
 	c.filterChanged()
 }
 
-// clearAll is the empty view's way out: no search text, no filters.
+// clearAll is the empty view's way out: no search text, no filters, no narrowing to some units.
 func (c *Console) clearAll() {
+	c.units.set("", nil)
 	c.setting = true
 	c.w.search.SetText("")
 	c.setting = false

@@ -38,6 +38,8 @@ func newPage(t *testing.T, svc session.Fleet, opts Options, size fyne.Size) *pag
 		p.w.Resize(size)
 	})
 	t.Cleanup(p.c.Close)
+	// The first search runs in the background, as every later one does.
+	p.loop.Eventually(t, 15*time.Second, "the first search to land", func() bool { return p.c.loaded })
 	return p
 }
 

@@ -171,6 +171,13 @@ func newEmptyState(c *Console) *emptyState {
 	return e
 }
 
+// wait says the fleet is not empty but not synced yet, with nothing to clear.
+func (e *emptyState) wait() {
+	e.msg.SetText("The first sync has not completed yet: your units show here as soon as it has.")
+	e.clear.Hide()
+	e.content.Show()
+}
+
 // show shows the message when the view is empty and hides it otherwise.
 func (e *emptyState) show(empty bool, total int, f fleet.Filter) {
 	if !empty {

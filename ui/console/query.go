@@ -49,13 +49,14 @@ type query struct {
 	filter fleet.Filter
 	sort   Sort
 	now    time.Time
+	units  map[string]struct{} // nil, or the only units to show (unitScope)
 }
 
 // run filters and sorts; it touches nothing but its arguments. The matching, the health rule and
 // the sort order are app/fleet's: the index did the sorting once for its snapshot, so a keystroke
 // costs the match and one pass over the matches.
 func (q query) run() []int {
-	return q.ix.Query(q.filter, fleet.Order{Key: q.sort.Col.sortKey(), Desc: q.sort.Desc}, q.now)
+	return keep(q.ix, q.ix.Query(q.filter, fleet.Order{Key: q.sort.Col.sortKey(), Desc: q.sort.Desc}, q.now), q.units)
 }
 
 // sortKey is the fleet order a column sorts by.

@@ -16,7 +16,7 @@ import (
 
 // newQuery captures the search to run now, on the UI goroutine.
 func (c *Console) newQuery() query {
-	q := query{ix: c.v.ix, filter: c.filter, sort: c.sort, now: c.svc.Now()}
+	q := query{ix: c.v.ix, filter: c.filter, sort: c.sort, now: c.svc.Now(), units: c.units.ids}
 	q.filter.Health = append([]fleet.Health(nil), q.filter.Health...)
 	return q
 }
@@ -53,6 +53,7 @@ func (c *Console) apply(gen uint64, q query, rows []int) {
 		return
 	}
 	c.applied.Store(gen)
+	c.loaded = true
 	c.v = view{ix: q.ix, rows: rows, now: q.now}
 	c.chips.refreshFirmware(q.ix)
 	c.showView()
@@ -71,14 +72,44 @@ func (c *Console) showView() {
 			c.selected = c.v.ix.At(c.v.rows[0]).ID
 		}
 	}
-	c.w.count.SetText(fmt.Sprintf("%s of %s units", kit.Thousands(len(c.v.rows)), kit.Thousands(c.v.ix.Len())))
-	c.w.empty.show(len(c.v.rows) == 0, c.v.ix.Len(), c.filter)
+	waiting := c.waiting()
+	c.w.count.SetText(c.countText(waiting))
+	switch {
+	case !c.loaded:
+		c.w.empty.content.Hide()
+	case waiting:
+		c.w.empty.wait()
+	default:
+		c.w.empty.show(len(c.v.rows) == 0, c.v.ix.Len(), c.filter)
+	}
 	if c.selected == "" {
 		c.w.manage.Disable()
 	} else {
 		c.w.manage.Enable()
 	}
 	c.showDetails()
+}
+
+// waiting reports that the view holds no units because no sync has completed yet (or the one
+// running has not delivered): an empty fleet must not be claimed before the backend said so.
+func (c *Console) waiting() bool {
+	if c.v.ix.Len() > 0 {
+		return false
+	}
+	st := c.svc.Status()
+	return st.LastSync.IsZero() || st.Syncing
+}
+
+// countText is the count line: "312 of 1,204 units" once the first search has landed and a
+// sync has completed.
+func (c *Console) countText(waiting bool) string {
+	switch {
+	case !c.loaded:
+		return "Loading the fleet…"
+	case waiting:
+		return "Waiting for the first sync…"
+	}
+	return fmt.Sprintf("%s of %s units", kit.Thousands(len(c.v.rows)), kit.Thousands(c.v.ix.Len()))
 }
 
 // hoverRow shows row's unit on the details line while the pointer is over it; -1 gives the line
@@ -114,11 +145,15 @@ func (c *Console) showDetailsOf(id string) {
 // onChange takes the service's new snapshot; device changes re-run the search so a unit whose
 // new state no longer matches leaves the view.
 func (c *Console) onChange(ch session.Change) {
-	if !ch.All && len(ch.Devices) == 0 {
+	ix := c.svc.Fleet()
+	if ch.All || len(ch.Devices) > 0 || ix != c.v.ix {
+		c.v.ix = ix
+		c.requery()
 		return
 	}
-	c.v.ix = c.svc.Fleet()
-	c.requery()
+	if ch.Status && c.v.ix.Len() == 0 {
+		c.showView() // a sync started or completed: the count stops or starts waiting
+	}
 }
 
 // tick moves the clock: "last seen" texts, connection and health age even when nothing syncs.

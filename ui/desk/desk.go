@@ -74,8 +74,9 @@ func NewShell(opts Options) *ui.Shell {
 	opts.Pages = append(opts.Pages,
 		ui.Page{Name: ui.PageMap, Icon: mapIcon, Build: m.build, ShowDevice: m.showDevice, Close: m.close},
 		ui.Page{Name: ui.PageRollouts, Icon: theme.UploadIcon(), Build: func(env ui.Env) fyne.CanvasObject {
-			ro = rollouts.New(env.Service, rollouts.Options{OnManage: env.OpenManage,
-				Threshold: pr.Threshold(), Notify: notes.Rollouts})
+			opts := rolloutOptions(env, func() *ui.Shell { return sh })
+			opts.Threshold, opts.Notify = pr.Threshold(), notes.Rollouts
+			ro = rollouts.New(env.Service, opts)
 			return ro.Content()
 		}, Close: func() {
 			if ro != nil {
@@ -91,7 +92,7 @@ func NewShell(opts Options) *ui.Shell {
 			}
 		}},
 		ui.Page{Name: ui.PageRecovery, Icon: theme.StorageIcon(), Build: func(env ui.Env) fyne.CanvasObject {
-			deps := recoverypage.Deps{Window: env.Window, Baud: pr.Baud()}
+			deps := recoverypage.Deps{Window: env.Window, UI: env.UI, Baud: pr.Baud()}
 			// Optional (see session.Recovery): without a cache the page offers files only.
 			if data, ok := env.Service.(session.Recovery); ok {
 				deps.Data = flashNoting{data, notes.FlashLog(data.RecoveryLog())}
@@ -104,6 +105,13 @@ func NewShell(opts Options) *ui.Shell {
 			}
 		}},
 	)
+	// Manage's Firmware group links to the Recovery page, pre-filled for the unit.
+	opts.OpenRecovery = func(model fleet.Model, transport fleet.Transport) {
+		if sh == nil || rc == nil || !sh.ShowPage(ui.PageRecovery) {
+			return
+		}
+		rc.Prefill(model, transport)
+	}
 	opts.Settings = append(opts.Settings, ui.SettingsSection{Title: "Map tiles", Build: func(env ui.Env) fyne.CanvasObject {
 		// The form's background work (an MBTiles import) stops with the session's pages.
 		m.settingsRun = kit.NewRunner(env.UI)
@@ -111,6 +119,20 @@ func NewShell(opts Options) *ui.Shell {
 	}})
 	sh = ui.New(opts)
 	return sh
+}
+
+// rolloutUnits names the Fleet Console's chip for the units the Firmware Rollouts monitor shows.
+const rolloutUnits = "Units of the firmware rollout"
+
+// rolloutOptions wires the Firmware Rollouts page into the window: a unit opens its Manage page,
+// and the monitor's "Show these units in the Fleet Console" goes to the console narrowed to the
+// rollout's units (the guide's "monitor versions and online return in Fleet Console").
+func rolloutOptions(env ui.Env, shell func() *ui.Shell) rollouts.Options {
+	return rollouts.Options{OnManage: env.OpenManage, UI: env.UI, ShowInConsole: func(ids []string) {
+		if sh := shell(); sh != nil {
+			sh.ShowUnitsInConsole(rolloutUnits, ids)
+		}
+	}}
 }
 
 // pageFlags are the short names `fleetdesk --page` takes for the navigation's pages.
@@ -213,7 +235,7 @@ func (m *mapSlot) close() {
 	if p := m.page; p != nil {
 		m.page = nil
 		// Closing waits for the tile workers, and a worker may be waiting to hand a tile to the UI
-		// goroutine (kit.Do): never wait for it on the UI goroutine.
+		// goroutine (its runner): never wait for it on the UI goroutine.
 		go p.Close()
 	}
 }

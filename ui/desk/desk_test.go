@@ -19,7 +19,6 @@ import (
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/ui"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
-	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // simConfig is a small world in real time, so positions and health barely move during a test.
@@ -36,16 +35,14 @@ type fixture struct {
 }
 
 // loopUI is a test's UI goroutine: a uitest.Loop the window's runners report on and the test
-// taps and reads through. The pages not yet on a kit.Runner still hand results over with kit.Do,
-// which takes the process-wide lock, so the loop takes it too; once every page runs on a runner
-// the lock goes and do is plain loop.Do.
+// taps and reads through.
 type loopUI struct {
 	loop *uitest.Loop
 	t    *testing.T
 	dead bool // a t.Fatal ended the loop
 }
 
-func (u *loopUI) do(f func()) { u.loop.Do(func() { kit.Lock(); defer kit.Unlock(); f() }) }
+func (u *loopUI) do(f func()) { u.loop.Do(f) }
 
 // run runs f on the UI goroutine and waits for it; a t.Fatal inside f ends the test.
 func (u *loopUI) run(f func()) {
@@ -53,7 +50,7 @@ func (u *loopUI) run(f func()) {
 		return
 	}
 	finished := false
-	u.loop.Run(func() { kit.Lock(); defer kit.Unlock(); f(); finished = true })
+	u.loop.Run(func() { f(); finished = true })
 	if !finished {
 		u.dead = true
 		u.t.FailNow()
@@ -63,7 +60,7 @@ func (u *loopUI) run(f func()) {
 // eventually waits, off the UI goroutine, until cond (run on it) holds.
 func (u *loopUI) eventually(timeout time.Duration, what string, cond func() bool) {
 	u.t.Helper()
-	u.loop.Eventually(u.t, timeout, what, func() bool { kit.Lock(); defer kit.Unlock(); return cond() })
+	u.loop.Eventually(u.t, timeout, what, cond)
 }
 
 // newDesk builds the window exactly as cmd/fleetdesk does, on a live simulated backend, with the
@@ -88,8 +85,6 @@ func newDesk(t *testing.T, tileCfg tiles.Config) *fixture {
 		}})
 		f.s.Start(f.live.Session)
 	})
-	// Closed on the loop but without kit.Lock: the Rollouts page's Close waits for its
-	// background calls, which may be waiting for the lock to hand their results over.
 	t.Cleanup(func() {
 		if !f.u.dead {
 			f.u.loop.Run(f.s.Close)

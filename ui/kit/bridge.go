@@ -1,59 +1,20 @@
-// Package kit holds what every FleetDesk screen shares: the bridge that turns background events
-// into UI-goroutine calls (the only place in ui/ that calls fyne.Do), dialog tracking so Esc can
-// close the top dialog, the health colours, and number formatting.
+// Package kit holds what every FleetDesk screen shares: the per-page Runner that does background
+// work and hands results to the UI goroutine (FyneDo is the only call of fyne.Do), dialog
+// tracking so Esc can close the top dialog, the health colours, and number formatting.
 package kit
 
 import (
 	"sync"
-	"time"
-
-	"fyne.io/fyne/v2"
 
 	"github.com/fleetdesk/fleetdesk/app/session"
 )
 
-// uiMu makes UI work run one at a time even where the driver does not. The desktop driver runs
-// every fyne.Do on its one UI goroutine, so the lock is never contended there; Fyne's test driver
-// runs fyne.Do inline on the calling goroutine, and tests hold the same lock (through Do) while
-// they tap and read, so the race detector sees the order the real app guarantees.
-var uiMu sync.Mutex
+// Do runs f on the UI goroutine (fyne.Do, no lock). It is left for the API Tokens page until
+// that page is on a kit.Runner; every other page uses its runner.
+func Do(f func()) { FyneDo(f) }
 
-func locked(f func()) func() {
-	return func() {
-		uiMu.Lock()
-		defer uiMu.Unlock()
-		f()
-	}
-}
-
-// Do runs f on the UI goroutine. Everything a background goroutine wants from a widget goes
-// through here, so a missed fyne.Do is a one-file review. Never call Do from inside a Do'd
-// function and wait for it: the test driver would deadlock on uiMu.
-func Do(f func()) { fyne.Do(locked(f)) }
-
-// Go runs work off the UI goroutine and hands its result to done on the UI goroutine. Use it for
-// anything that may touch the network or the cache, so a tap never waits on either.
-func Go[T any](work func() T, done func(T)) {
-	go func() {
-		v := work()
-		Do(func() { done(v) })
-	}()
-}
-
-// Subscribe registers fn for the service's changes and calls it on the UI goroutine. Changes that
-// arrive while a call is still pending are merged into it: a burst of sync pages costs the UI one
-// refresh, not one per page.
-func Subscribe(svc session.Fleet, fn func(session.Change)) (cancel func()) {
-	m := &merger{fn: fn, do: Do}
-	stop := svc.Subscribe(m.add)
-	return func() {
-		m.mu.Lock()
-		m.stopped = true
-		m.mu.Unlock()
-		stop()
-	}
-}
-
+// merger forwards a session's changes to the UI goroutine (Runner.Subscribe): changes that arrive
+// while one is still pending are merged into it, so a burst of sync pages costs one refresh.
 type merger struct {
 	fn      func(session.Change)
 	do      func(func())
@@ -104,53 +65,3 @@ func merge(a *session.Change, b session.Change) {
 	}
 	a.Devices = append(a.Devices, b.Devices...)
 }
-
-// Ticker calls fn on the UI goroutine every period until the returned stop is called. Used for
-// the clocks on screen ("synced 12 s ago", "last seen 2 min ago").
-func Ticker(period time.Duration, fn func()) (stop func()) {
-	return TickerOn(Do, period, fn)
-}
-
-// TickerOn is Ticker for a page whose UI goroutine is do (tests hand pages their own); a tick
-// already queued when stop is called does not run fn.
-func TickerOn(do func(func()), period time.Duration, fn func()) (stop func()) {
-	t := time.NewTicker(period)
-	done := make(chan struct{})
-	var once sync.Once
-	go func() {
-		for {
-			select {
-			case <-t.C:
-				do(func() {
-					select {
-					case <-done:
-					default:
-						fn()
-					}
-				})
-			case <-done:
-				return
-			}
-		}
-	}()
-	return func() {
-		once.Do(func() {
-			t.Stop()
-			close(done)
-		})
-	}
-}
-
-// After calls fn once on the UI goroutine after d, unless the returned stop is called first
-// (the search box's debounce).
-func After(d time.Duration, fn func()) (stop func() bool) {
-	return time.AfterFunc(d, func() { Do(fn) }).Stop
-}
-
-// Lock makes the calling goroutine the UI goroutine until Unlock: tests hold it while they tap
-// and read widgets, and release it while they wait for background work (see uiMu). App code never
-// needs it.
-func Lock() { uiMu.Lock() }
-
-// Unlock ends Lock.
-func Unlock() { uiMu.Unlock() }

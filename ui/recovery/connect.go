@@ -167,7 +167,7 @@ func (r *portRow) doConnect() {
 		cancelled := p.flow.CancelAsked()
 		p.flow.ConnectDone(o.err)
 		if o.err != nil {
-			p.fw.unit.SetText("Not connected.")
+			p.fw.showDisconnected()
 			if cancelled {
 				r.problem.say("Connecting was cancelled.")
 			} else {

@@ -43,7 +43,8 @@ type firmwarePart struct {
 
 func newFirmwarePart(p *Page) *firmwarePart {
 	f := &firmwarePart{p: p}
-	f.unit = wrapped("Not connected.")
+	f.unit = wrapped("")
+	f.showDisconnected()
 	f.slots = widget.NewLabel("")
 	f.warn = wrapped("")
 	f.warn.Importance = widget.WarningImportance
@@ -110,7 +111,20 @@ func (f *firmwarePart) prefill(m fleet.Model, t fleet.Transport) {
 	}
 	if f.p.sess != nil {
 		f.showUnit()
+	} else {
+		f.showDisconnected()
 	}
+}
+
+// showDisconnected says no unit is connected, and which unit the Manage page linked here for, so
+// the technician sees the page was pre-filled before the unit is on the cable.
+func (f *firmwarePart) showDisconnected() {
+	if pv := f.prefilled; pv != nil {
+		f.unit.SetText("Not connected. Opened from the Manage page of a " + pv.String() +
+			" unit: its model and transport are chosen for you if the unit does not say what it is.")
+		return
+	}
+	f.unit.SetText("Not connected.")
 }
 
 // clear forgets the chosen image and what was shown about it.

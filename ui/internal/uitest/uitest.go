@@ -19,7 +19,6 @@ import (
 	"github.com/fleetdesk/fleetdesk/sync/auth"
 	"github.com/fleetdesk/fleetdesk/sync/cache"
 	"github.com/fleetdesk/fleetdesk/sync/syncer"
-	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // Live is a simulated backend and a dealer signed in to it.
@@ -209,33 +208,5 @@ func SignIn(dir string, now func() time.Time) func(ctx context.Context, backendU
 	return func(ctx context.Context, backendURL, email, password string) (*syncer.Session, error) {
 		return syncer.Open(ctx, syncer.Options{BackendURL: backendURL, CacheDir: dir, Email: email, Password: password,
 			Store: &auth.Memory{}, Interval: 300 * time.Millisecond, Now: now})
-	}
-}
-
-// Await is WaitFor for a test that holds kit.Lock: cond runs with the lock held, and the lock is
-// let go between tries so background UI work can run.
-func Await(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		kit.Unlock()
-		time.Sleep(20 * time.Millisecond)
-		kit.Lock()
-	}
-}
-
-// Recv waits for a value on ch while letting go of kit.Lock; false on timeout.
-func Recv[T any](ch <-chan T, timeout time.Duration) (T, bool) {
-	kit.Unlock()
-	defer kit.Lock()
-	select {
-	case v := <-ch:
-		return v, true
-	case <-time.After(timeout):
-		var zero T
-		return zero, false
 	}
 }
