@@ -113,7 +113,7 @@ func (s *Shell) showConsoleView() {
 	s.slot.Refresh()
 }
 
-func (s *Shell) newConsole(svc session.Service) *console.Console {
+func (s *Shell) newConsole(svc session.Session) *console.Console {
 	return console.New(svc, console.Options{OnManage: s.OpenManage, Window: s.win, Tick: s.opts.ConsoleTick,
 		OnFilterChanged: s.opts.ConsoleFilterChanged, UI: s.opts.UI})
 }

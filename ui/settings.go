@@ -25,7 +25,7 @@ type Profiles interface {
 	Names() (names []string, current string)
 	// Switch closes the session shown and resumes the named profile's saved sign-in; it runs off
 	// the UI goroutine. An error wrapping auth.ErrNotSignedIn means the profile must sign in again.
-	Switch(ctx context.Context, name string) (session.Service, error)
+	Switch(ctx context.Context, name string) (session.Session, error)
 	// Add checks a new profile name and makes it the one the next sign-in is saved under.
 	Add(name string) error
 }
@@ -99,7 +99,7 @@ func (s *Shell) switchProfile(name string) {
 	s.teardown()
 	s.win.SetContent(container.NewCenter(widget.NewLabel("Opening profile " + name + "…")))
 	type res struct {
-		svc session.Service
+		svc session.Session
 		err error
 	}
 	kit.Run(s.run, func(ctx context.Context) res {

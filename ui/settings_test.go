@@ -184,13 +184,13 @@ func TestSettingsAreStoredAsPreferences(t *testing.T) {
 type fakeProfiles struct {
 	names    []string
 	current  string
-	svc      session.Service
+	svc      session.Session
 	switched []string
 	added    []string
 }
 
 func (f *fakeProfiles) Names() ([]string, string) { return f.names, f.current }
-func (f *fakeProfiles) Switch(_ context.Context, name string) (session.Service, error) {
+func (f *fakeProfiles) Switch(_ context.Context, name string) (session.Session, error) {
 	f.switched = append(f.switched, name)
 	return f.svc, nil
 }
@@ -224,7 +224,7 @@ func TestSwitchAndAddProfile(t *testing.T) {
 		t.Fatal("the other profile's session never started")
 	}
 	u.run(func() {
-		if !slices.Equal(pr.switched, []string{"north"}) || s.Service() != session.Service(svc2) {
+		if !slices.Equal(pr.switched, []string{"north"}) || s.Service() != session.Session(svc2) {
 			t.Fatalf("switch: switched %v", pr.switched)
 		}
 		if s.CurrentPage() != PageSettings {

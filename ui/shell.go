@@ -39,7 +39,7 @@ var pageOrder = []string{PageConsole, PageMap, PageRollouts, PageTokens, PageRec
 
 // Env is what a page gets to build itself.
 type Env struct {
-	Service session.Service
+	Service session.Session
 	Window  fyne.Window
 	// UI is the UI goroutine for the page's kit.Runner (kit.NewRunner(env.UI)); nil in the app.
 	UI kit.UI
@@ -71,7 +71,7 @@ type SettingsSection struct {
 // SignInFunc signs in to a backend. It runs off the UI goroutine; its error is shown in the words
 // of api.Describe ("Wrong email or password", "Can't reach the fleet backend (connection
 // refused)") with the technical text under Details, so return the data layer's error unwrapped.
-type SignInFunc func(ctx context.Context, backendURL, email, password string) (session.Service, error)
+type SignInFunc func(ctx context.Context, backendURL, email, password string) (session.Session, error)
 
 // Options configure the shell.
 type Options struct {
@@ -83,10 +83,10 @@ type Options struct {
 	// SignIn signs in to a real backend from the sign-in screen.
 	SignIn SignInFunc
 	// Demo, when set, offers "Try the demo" on the sign-in screen (the embedded simulated backend).
-	Demo func(ctx context.Context) (session.Service, error)
+	Demo func(ctx context.Context) (session.Session, error)
 	// SignOut ends a session (forget the saved sign-in, close the cache); it runs off the UI
 	// goroutine. The shell then shows the sign-in screen.
-	SignOut func(svc session.Service) error
+	SignOut func(svc session.Session) error
 	// Pages are the other areas' pages; the navigation shows only those given.
 	Pages    []Page
 	Settings []SettingsSection
@@ -116,7 +116,7 @@ type Options struct {
 type Shell struct {
 	opts Options
 	win  fyne.Window
-	svc  session.Service
+	svc  session.Session
 
 	tabs     *container.AppTabs
 	tabPages map[*container.TabItem]string
@@ -132,7 +132,7 @@ type Shell struct {
 	firstSync *firstSync
 	// parked is the session the dealer left for the sign-in screen from the banner: "Back to the
 	// cached fleet" returns to it. The app closes it when another session starts.
-	parked session.Service
+	parked session.Session
 
 	run  *kit.Runner // the shell's own work (sign-in calls), until Close
 	view *kit.Runner // the session view's subscriptions and clocks, until teardown
@@ -162,7 +162,7 @@ func New(opts Options) *Shell {
 func (s *Shell) Window() fyne.Window { return s.win }
 
 // Service is the session shown, nil on the sign-in screen.
-func (s *Shell) Service() session.Service { return s.svc }
+func (s *Shell) Service() session.Session { return s.svc }
 
 // Console is the Fleet Console, nil on the sign-in screen.
 func (s *Shell) Console() *console.Console { return s.console }
@@ -211,7 +211,7 @@ func (s *Shell) signInAgain() {
 }
 
 // Start shows the main window for a session.
-func (s *Shell) Start(svc session.Service) {
+func (s *Shell) Start(svc session.Session) {
 	// A field of the sign-in screen may hold the focus; its blinking cursor would keep animating
 	// (a frame every display refresh) after the screen is gone.
 	s.win.Canvas().Unfocus()

@@ -18,7 +18,7 @@ import (
 
 // openLive signs a dealer in to a fresh simulated backend with the session options the test
 // needs, and waits for the first sync.
-func openLive(t *testing.T, cfg sim.Config, opts syncer.Options) (*sim.Server, *syncer.Session) {
+func openLive(t *testing.T, cfg sim.Config, opts syncer.Options) (*sim.Server, *syncer.Replica) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -184,10 +184,10 @@ func TestFirstSyncShowsProgressNotAnEmptyFleet(t *testing.T) {
 
 // deaf passes on status changes only: a console subscribed to it misses every change of units,
 // as one does that subscribed just after the first sync published its fleet.
-type deaf struct{ *syncer.Session }
+type deaf struct{ *syncer.Replica }
 
 func (d deaf) Subscribe(fn func(session.Change)) func() {
-	return d.Session.Subscribe(func(ch session.Change) {
+	return d.Replica.Subscribe(func(ch session.Change) {
 		if ch.Status {
 			fn(session.Change{Status: true})
 		}

@@ -77,9 +77,9 @@ func TestSignInShowsClearErrorsThenSignsIn(t *testing.T) {
 	srv, acct := uitest.StartSim(t, sim.Config{Devices: 120, Dealers: 2, Seed: 4, Speed: 10})
 	open := uitest.SignIn(t.TempDir(), srv.Now)
 	var mu sync.Mutex
-	var sessions []*syncer.Session
+	var sessions []*syncer.Replica
 	u := newUI(t)
-	s := newShell(t, u, Options{SignIn: func(ctx context.Context, u, e, p string) (session.Service, error) {
+	s := newShell(t, u, Options{SignIn: func(ctx context.Context, u, e, p string) (session.Session, error) {
 		ss, err := open(ctx, u, e, p)
 		if err != nil {
 			return nil, err
@@ -201,7 +201,7 @@ func TestNavigationShowsOnlyExistingPagesAndShowOnMap(t *testing.T) {
 	u.run(func() { navigationChecks(t, s, s2, svc, devs, &shown, &closed) })
 }
 
-func navigationChecks(t *testing.T, s, s2 *Shell, svc session.Service, devs []fleet.Device, shown *[]string, closed *int) {
+func navigationChecks(t *testing.T, s, s2 *Shell, svc session.Session, devs []fleet.Device, shown *[]string, closed *int) {
 	s.Start(svc)
 	if got := s.PageNames(); !slices.Equal(got, []string{PageConsole, PageMap, PageRecovery, PageSettings}) {
 		t.Fatalf("navigation %v", got)
@@ -255,7 +255,7 @@ func TestOfflineBannerAndStatusBar(t *testing.T) {
 	u.run(func() { offlineBannerChecks(t, s, svc) })
 }
 
-func offlineBannerChecks(t *testing.T, s *Shell, svc session.Service) {
+func offlineBannerChecks(t *testing.T, s *Shell, svc session.Session) {
 	s.Start(svc)
 	st := svc.Status()
 	if st.Online {
@@ -340,7 +340,7 @@ func waitConsole(u *ui, s *Shell) {
 	})
 }
 
-func keyboardChecks(t *testing.T, s *Shell, svc session.Service) {
+func keyboardChecks(t *testing.T, s *Shell, svc session.Session) {
 	c := s.win.Canvas()
 	if c.Focused() == nil {
 		t.Fatal("search not focused at start")

@@ -243,7 +243,7 @@ func (si *signInScreen) startDemo() {
 }
 
 type signInResult struct {
-	svc session.Service
+	svc session.Session
 	err error
 }
 

@@ -103,9 +103,9 @@ func (u UnitInfo) ActiveVersion() string {
 	return ""
 }
 
-// Session is one connection to a unit on a serial port. Its methods must not be called
+// Link is one connection to a unit on a serial port. Its methods must not be called
 // concurrently; run them off the UI goroutine.
-type Session struct {
+type Link struct {
 	opt  Options
 	cl   *smp.Client
 	unit UnitInfo
@@ -113,7 +113,7 @@ type Session struct {
 
 // Connect opens the port and probes the unit: it must answer an echo (it is in serial recovery),
 // then identity, MCUmgr parameters and image state are read (the first two are optional).
-func Connect(ctx context.Context, opt Options) (*Session, error) {
+func Connect(ctx context.Context, opt Options) (*Link, error) {
 	opt.defaults()
 	if opt.Port == "" {
 		return nil, ErrNoPort
@@ -122,7 +122,7 @@ func Connect(ctx context.Context, opt Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{opt: opt, cl: smp.NewClient(rw)}
+	s := &Link{opt: opt, cl: smp.NewClient(rw)}
 	if err := s.Probe(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -131,20 +131,20 @@ func Connect(ctx context.Context, opt Options) (*Session, error) {
 }
 
 // Close releases the port.
-func (s *Session) Close() error { return s.cl.Close() }
+func (s *Link) Close() error { return s.cl.Close() }
 
 // Unit is what the last probe learned.
-func (s *Session) Unit() UnitInfo { return s.unit }
+func (s *Link) Unit() UnitInfo { return s.unit }
 
 // Port is the port path this session uses.
-func (s *Session) Port() string { return s.opt.Port }
+func (s *Link) Port() string { return s.opt.Port }
 
-func (s *Session) probeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+func (s *Link) probeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, s.opt.ProbeTimeout)
 }
 
 // Probe (re)reads the unit's identity, parameters and image slots.
-func (s *Session) Probe(ctx context.Context) error {
+func (s *Link) Probe(ctx context.Context) error {
 	var err error
 	for range 3 {
 		c, cancel := s.probeCtx(ctx)
@@ -192,7 +192,7 @@ func (s *Session) Probe(ctx context.Context) error {
 
 // retry runs a probe request up to three times while the unit stays silent: a line may drop a
 // packet, and a unit that does not know a command answers rather than stays silent.
-func (s *Session) retry(ctx context.Context, f func(context.Context) error) error {
+func (s *Link) retry(ctx context.Context, f func(context.Context) error) error {
 	var err error
 	for range 3 {
 		c, cancel := s.probeCtx(ctx)
@@ -244,7 +244,7 @@ type Plan struct {
 	ChunkSize     int           // first chunk size the upload will try
 	Estimate      time.Duration // at the line's stop-and-wait limit
 	data          []byte
-	session       *Session
+	session       *Link
 	// older: the image is older than the running firmware. Recovery may need that, so it is
 	// allowed, but only after the technician's explicit choice (AllowDowngrade).
 	older, downgradeOK bool
@@ -299,7 +299,7 @@ func serialSuffix(s string) string {
 // Preflight parses and checks an image against the unit (or against choice when the unit does not
 // identify itself) without sending anything. choice may be nil for units with identity; when
 // both exist they must agree.
-func (s *Session) Preflight(name string, data []byte, choice *fleet.Variant) (*Plan, error) {
+func (s *Link) Preflight(name string, data []byte, choice *fleet.Variant) (*Plan, error) {
 	img, err := image.Parse(data)
 	if err != nil {
 		return nil, err
@@ -332,7 +332,7 @@ func (s *Session) Preflight(name string, data []byte, choice *fleet.Variant) (*P
 }
 
 // RecordRefusal writes a service log entry for an image refused at preflight, so refusals leave a trace.
-func (s *Session) RecordRefusal(name string, data []byte, refusal error) {
+func (s *Link) RecordRefusal(name string, data []byte, refusal error) {
 	if s.opt.Log == nil {
 		return
 	}
@@ -363,7 +363,7 @@ func estimateWire(n, c int) int64 {
 
 // chunkData is the largest data length (a multiple of 8, as flash writes like) whose upload
 // packet fits a receive buffer of pkt bytes.
-func (s *Session) chunkData(pkt, off, total int, first bool) int {
+func (s *Link) chunkData(pkt, off, total int, first bool) int {
 	req := smp.UploadRequest{Off: max(off, total)}
 	if first {
 		req.Off = 0
@@ -397,7 +397,7 @@ var ErrCancelled = errors.New("flash cancelled; the unit was not reset and still
 // Flash uploads the plan's image, verifies the unit holds it, resets the unit, reconnects and
 // confirms the new image runs. ctx cancels at the next chunk boundary. progress may be nil.
 // A service log entry is recorded whatever the outcome.
-func (s *Session) Flash(ctx context.Context, p *Plan, progress func(Progress)) (res Result, err error) {
+func (s *Link) Flash(ctx context.Context, p *Plan, progress func(Progress)) (res Result, err error) {
 	if p == nil || p.session != s {
 		return res, errors.New("flash needs a preflight plan from this session")
 	}
@@ -495,7 +495,7 @@ func (s *Session) Flash(ctx context.Context, p *Plan, progress func(Progress)) (
 }
 
 // holds reports whether a bootable slot carries hash, per the last probe.
-func (s *Session) holds(hash []byte) bool {
+func (s *Link) holds(hash []byte) bool {
 	for _, sl := range s.unit.Slots {
 		if bytes.Equal(sl.Hash, hash) && sl.Bootable {
 			return true
@@ -506,7 +506,7 @@ func (s *Session) holds(hash []byte) bool {
 
 // reconnect waits for the unit to answer an echo, reopening the port when the line is gone
 // (USB adapters can vanish and return across a reboot or a cable pull).
-func (s *Session) reconnect(ctx context.Context, res *Result) error {
+func (s *Link) reconnect(ctx context.Context, res *Result) error {
 	deadline := time.Now().Add(s.opt.ReconnectTimeout)
 	var last error
 	for time.Now().Before(deadline) {
@@ -550,7 +550,7 @@ type flight struct {
 // upload sends the image, always continuing from the offset the unit returns. With one unit
 // buffer it is stop-and-wait; when MCUmgr parameters announce more, up to maxWindow chunks are in
 // flight (never beyond the first chunk, which may erase the slot and carries len and sha).
-func (s *Session) upload(ctx context.Context, p *Plan, res *Result, progress func(Progress)) error {
+func (s *Link) upload(ctx context.Context, p *Plan, res *Result, progress func(Progress)) error {
 	data := p.data
 	total := len(data)
 	res.Bytes = int64(total)
@@ -723,7 +723,7 @@ const probeOffset = 1 << 30
 // chunk of zeros at probeOffset, halved while the unit stays silent. Any answer, even an error,
 // proves the packet arrived whole. Doing this with a short timeout spares the upload's first
 // chunk, whose timeout must allow a slot erase, from learning it the slow way.
-func (s *Session) probeBuffer(ctx context.Context, pkt int, progress func(Progress), total int) int {
+func (s *Link) probeBuffer(ctx context.Context, pkt int, progress func(Progress), total int) int {
 	for pkt > minPacket && ctx.Err() == nil {
 		n := s.chunkData(pkt, probeOffset, probeOffset, false)
 		var err error
@@ -746,7 +746,7 @@ func (s *Session) probeBuffer(ctx context.Context, pkt int, progress func(Progre
 }
 
 // reopen closes the line and waits for the unit to answer again on a freshly opened port.
-func (s *Session) reopen(ctx context.Context, res *Result) error {
+func (s *Link) reopen(ctx context.Context, res *Result) error {
 	s.cl.Close()
 	deadline := time.Now().Add(s.opt.ReconnectTimeout)
 	var last error

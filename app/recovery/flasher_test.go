@@ -72,7 +72,7 @@ func buildImage(t testing.TB, v fleet.Variant, version string, n int) []byte {
 
 // flashD180 builds a D180 GSM image of the given version with n payload bytes, checks it against
 // the unit and flashes it; any error ends the test.
-func flashD180(t testing.TB, s *recovery.Session, version string, n int) ([]byte, recovery.Result) {
+func flashD180(t testing.TB, s *recovery.Link, version string, n int) ([]byte, recovery.Result) {
 	t.Helper()
 	data := buildImage(t, d180gsm, version, n)
 	plan, err := s.Preflight("f", data, nil)
@@ -86,7 +86,7 @@ func flashD180(t testing.TB, s *recovery.Session, version string, n int) ([]byte
 	return data, res
 }
 
-func connect(t testing.TB, opt recovery.Options) *recovery.Session {
+func connect(t testing.TB, opt recovery.Options) *recovery.Link {
 	t.Helper()
 	s, err := recovery.Connect(context.Background(), opt)
 	if err != nil {
@@ -175,11 +175,11 @@ func TestFlashThroughDroppedPackets(t *testing.T) {
 }
 
 // connectRetry tolerates the probe packets a DropEvery unit may swallow.
-func connectRetry(t testing.TB, opt recovery.Options) *recovery.Session {
+func connectRetry(t testing.TB, opt recovery.Options) *recovery.Link {
 	t.Helper()
 	var err error
 	for range 4 {
-		var s *recovery.Session
+		var s *recovery.Link
 		s, err = recovery.Connect(context.Background(), opt)
 		if err == nil {
 			t.Cleanup(func() { s.Close() })

@@ -105,8 +105,8 @@ type Tokens interface {
 	RevokeToken(ctx context.Context, id string) error
 }
 
-// Service is everything the desktop app needs from the data layer.
-type Service interface {
+// Session is everything the desktop app needs from the data layer.
+type Session interface {
 	Fleet
 	Commands
 	Firmware

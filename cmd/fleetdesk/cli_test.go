@@ -236,7 +236,7 @@ func TestCLIRecovery(t *testing.T) {
 		srv, acc := testsim.Start(context.Background(), t, sim.Config{Devices: 60, Dealers: 1, Seed: 9})
 		dir, cfg := t.TempDir(), filepath.Join(t.TempDir(), "config.json")
 		common := []string{"--profile", "tech", "--config", cfg, "--cache-dir", dir}
-		open := func() *syncer.Session {
+		open := func() *syncer.Replica {
 			s, err := syncer.Open(context.Background(), syncer.Options{BackendURL: srv.URL, Profile: "tech", CacheDir: dir,
 				Email: acc.Email, Password: acc.Password, Store: &auth.Memory{}, Manual: true})
 			if err != nil {

@@ -44,7 +44,7 @@ func runFirmware(args []string) int {
 	defer cancel()
 
 	// Listing works offline from the cache; online it refreshes the list first.
-	var s *syncer.Session
+	var s *syncer.Replica
 	if r.backend != "" {
 		s, err = syncer.Open(ctx, syncer.Options{BackendURL: r.backend, Profile: r.profile, CacheDir: df.cacheDir, Manual: true})
 		if err != nil && *pull {
@@ -119,7 +119,7 @@ func runFirmware(args []string) int {
 
 // pullImages downloads every release's image into the cache (a copy already there and intact is
 // kept), reporting each on stderr; it returns how many failed.
-func pullImages(ctx context.Context, s *syncer.Session, rels []rollout.Release) int {
+func pullImages(ctx context.Context, s *syncer.Replica, rels []rollout.Release) int {
 	failed := 0
 	for i, rel := range rels {
 		if ctx.Err() != nil {

@@ -148,7 +148,7 @@ func runFlash(args []string) int {
 // openExistingCache opens the profile's cache alone, or returns nil when the profile has none yet:
 // a cache made here would belong to no account, and what it recorded could be uploaded under
 // whichever account signs in first.
-func openExistingCache(ctx context.Context, profile, dir string) (*syncer.Session, error) {
+func openExistingCache(ctx context.Context, profile, dir string) (*syncer.Replica, error) {
 	path, err := cache.PathFor(dir, profile)
 	if err != nil {
 		return nil, err

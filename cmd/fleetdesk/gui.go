@@ -73,7 +73,7 @@ func runGUI(args []string) int {
 	startup := kit.NewRunner(nil)
 	g.startup = startup
 	type opened struct {
-		svc session.Service
+		svc session.Session
 		err error
 	}
 	kit.Run(startup, func(ctx context.Context) opened {
@@ -119,11 +119,11 @@ type gui struct {
 
 	mu    sync.Mutex
 	demo  *sim.Server
-	sess  *syncer.Session
+	sess  *syncer.Replica
 	close sync.Once
 }
 
-func (g *gui) adopt(s *syncer.Session, demo *sim.Server) {
+func (g *gui) adopt(s *syncer.Replica, demo *sim.Server) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.sess, g.demo = s, demo
@@ -131,7 +131,7 @@ func (g *gui) adopt(s *syncer.Session, demo *sim.Server) {
 
 // startDemo starts the simulated backend on loopback and signs in as its first dealer. The demo
 // password lives only in memory (auth.Memory): nothing of the demo reaches the keyring.
-func (g *gui) startDemo(ctx context.Context) (session.Service, error) {
+func (g *gui) startDemo(ctx context.Context) (session.Session, error) {
 	g.stopCurrent()
 	srv, err := sim.Start(ctx, demoConfig)
 	if err != nil {
@@ -170,7 +170,7 @@ func (g *gui) startDemo(ctx context.Context) (session.Service, error) {
 // resume reopens the remembered profile with its saved sign-in. With no saved sign-in (no
 // keyring, its entry gone, or the backend refused it) the profile's cached fleet still opens,
 // read-only, saying why and offering the sign-in: the dealer's data is never locked away.
-func (g *gui) resume(ctx context.Context) (session.Service, error) {
+func (g *gui) resume(ctx context.Context) (session.Session, error) {
 	g.mu.Lock()
 	r := g.resolved
 	g.mu.Unlock()
@@ -209,7 +209,7 @@ func readOnlyWhy(err error) string {
 
 // signIn is the sign-in screen's action: sign in afresh and remember the profile (never the
 // password: that goes no further than the backend, the refresh token to the keyring).
-func (g *gui) signIn(ctx context.Context, backendURL, email, password string) (session.Service, error) {
+func (g *gui) signIn(ctx context.Context, backendURL, email, password string) (session.Session, error) {
 	g.stopCurrent()
 	g.mu.Lock()
 	profile, cfgPath := g.resolved.profile, g.resolved.cfgPath
@@ -232,7 +232,7 @@ func (g *gui) signIn(ctx context.Context, backendURL, email, password string) (s
 	return s, nil
 }
 
-func (g *gui) signOut(svc session.Service) error {
+func (g *gui) signOut(svc session.Session) error {
 	g.mu.Lock()
 	s, demo := g.sess, g.demo
 	g.sess, g.demo = nil, nil

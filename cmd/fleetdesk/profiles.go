@@ -32,7 +32,7 @@ func (p guiProfiles) Names() ([]string, string) {
 }
 
 // Switch resumes the named profile and makes it the one the next start opens.
-func (p guiProfiles) Switch(ctx context.Context, name string) (session.Service, error) {
+func (p guiProfiles) Switch(ctx context.Context, name string) (session.Session, error) {
 	g := p.g
 	g.mu.Lock()
 	r := g.resolved

@@ -19,7 +19,7 @@ var mainStarted = time.Now()
 // measureStartup is --measure-startup: once the first page is up, paint the window once more into
 // an image (so what was measured is what the screen shows: the console's rows), print the time
 // since the process started, and quit. scripts/cold-start.sh runs it against a big cache.
-func measureStartup(do kit.UI, win fyne.Window, svc session.Service) {
+func measureStartup(do kit.UI, win fyne.Window, svc session.Session) {
 	do(func() {
 		win.Canvas().Capture()
 		el := time.Since(processStart())

@@ -17,7 +17,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/sync/cache"
 )
 
-func (s *Session) online() error {
+func (s *Replica) online() error {
 	if s.client == nil {
 		return ErrOffline
 	}
@@ -26,7 +26,7 @@ func (s *Session) online() error {
 
 // SendCommand posts one action to a unit and records it in the command log. One call is one user
 // action: its Idempotency-Key is made here once, so the client's retries never run it twice.
-func (s *Session) SendCommand(ctx context.Context, deviceID string, act fleet.Action, releaseID string) (fleet.Command, error) {
+func (s *Replica) SendCommand(ctx context.Context, deviceID string, act fleet.Action, releaseID string) (fleet.Command, error) {
 	if err := s.online(); err != nil {
 		return fleet.Command{}, err
 	}
@@ -66,7 +66,7 @@ func (s *Session) SendCommand(ctx context.Context, deviceID string, act fleet.Ac
 // shows as reasons are applied again here before anything reaches the backend, so a second screen,
 // a script or a screen bug cannot send what they forbid. It judges the unit as the current
 // snapshot has it.
-func (s *Session) mayCommand(ctx context.Context, deviceID string, act fleet.Action, releaseID string) error {
+func (s *Replica) mayCommand(ctx context.Context, deviceID string, act fleet.Action, releaseID string) error {
 	d, ok := s.Fleet().Get(deviceID)
 	if !ok {
 		return &scope.DeniedError{Reason: deviceID + " is not in your fleet (outside your dealer scope, or not synced yet)"}
@@ -99,7 +99,7 @@ func (s *Session) mayCommand(ctx context.Context, deviceID string, act fleet.Act
 // findRelease looks a release up in the cached catalogue of the unit's console, refreshing the
 // catalogue once when the release is not there yet. A release filed under another console is not
 // found: it can never match the unit.
-func (s *Session) findRelease(ctx context.Context, console fleet.Console, id string) (rollout.Release, bool, error) {
+func (s *Replica) findRelease(ctx context.Context, console fleet.Console, id string) (rollout.Release, bool, error) {
 	look := func(list []rollout.Release) (rollout.Release, bool) {
 		for _, r := range list {
 			if r.ID == id {
@@ -122,7 +122,7 @@ func (s *Session) findRelease(ctx context.Context, console fleet.Console, id str
 }
 
 // Command fetches a command's state and updates the command log.
-func (s *Session) Command(ctx context.Context, id string) (fleet.Command, error) {
+func (s *Replica) Command(ctx context.Context, id string) (fleet.Command, error) {
 	if err := s.online(); err != nil {
 		return fleet.Command{}, err
 	}
@@ -135,13 +135,13 @@ func (s *Session) Command(ctx context.Context, id string) (fleet.Command, error)
 }
 
 // CommandHistory is the unit's logged commands, newest first, from the cache.
-func (s *Session) CommandHistory(deviceID string) ([]fleet.Command, error) {
+func (s *Replica) CommandHistory(deviceID string) ([]fleet.Command, error) {
 	return s.cache.CommandHistory(context.Background(), deviceID)
 }
 
 // RefreshCommandHistory fetches the unit's history from the backend into the command log
 // (commands sent from elsewhere show up too).
-func (s *Session) RefreshCommandHistory(ctx context.Context, deviceID string) ([]fleet.Command, error) {
+func (s *Replica) RefreshCommandHistory(ctx context.Context, deviceID string) ([]fleet.Command, error) {
 	if err := s.online(); err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (s *Session) RefreshCommandHistory(ctx context.Context, deviceID string) ([
 }
 
 // Releases lists the releases of a console, refreshing the cache when online.
-func (s *Session) Releases(ctx context.Context, console fleet.Console) ([]rollout.Release, error) {
+func (s *Replica) Releases(ctx context.Context, console fleet.Console) ([]rollout.Release, error) {
 	if s.client != nil {
 		list, err := s.client.Releases(ctx, console)
 		if err == nil {
@@ -181,7 +181,7 @@ func (s *Session) Releases(ctx context.Context, console fleet.Console) ([]rollou
 
 // ReleaseImage returns a firmware image: from the cache when it holds a copy whose SHA-256 still
 // matches, else downloaded (checked against the release's SHA-256) and stored for offline use.
-func (s *Session) ReleaseImage(ctx context.Context, releaseID string) ([]byte, error) {
+func (s *Replica) ReleaseImage(ctx context.Context, releaseID string) ([]byte, error) {
 	want := ""
 	if rels, err := s.cache.Releases(ctx, ""); err == nil {
 		for _, r := range rels {
@@ -225,7 +225,7 @@ func sha256Hex(b []byte) string {
 // (rollout.CheckRequest) to the catalogue and the synced fleet: the release's own variant only,
 // and my_fleet only once a unit of the fleet runs the release and is back online. A refusal
 // wraps ErrRefused and no request reaches the backend.
-func (s *Session) CreateRollout(ctx context.Context, req rollout.CreateRequest) (rollout.Rollout, error) {
+func (s *Replica) CreateRollout(ctx context.Context, req rollout.CreateRequest) (rollout.Rollout, error) {
 	if err := s.online(); err != nil {
 		return rollout.Rollout{}, err
 	}
@@ -248,7 +248,7 @@ func (s *Session) CreateRollout(ctx context.Context, req rollout.CreateRequest) 
 	return s.keepRollout(ctx, r, err)
 }
 
-func (s *Session) keepRollout(ctx context.Context, r rollout.Rollout, err error) (rollout.Rollout, error) {
+func (s *Replica) keepRollout(ctx context.Context, r rollout.Rollout, err error) (rollout.Rollout, error) {
 	if err != nil {
 		s.noteErr(err)
 		return r, err
@@ -262,7 +262,7 @@ func (s *Session) keepRollout(ctx context.Context, r rollout.Rollout, err error)
 }
 
 // Rollout returns one rollout, from the cache when the backend cannot be reached.
-func (s *Session) Rollout(ctx context.Context, id string) (rollout.Rollout, error) {
+func (s *Replica) Rollout(ctx context.Context, id string) (rollout.Rollout, error) {
 	if s.client != nil {
 		r, err := s.client.Rollout(ctx, id)
 		if err == nil {
@@ -277,7 +277,7 @@ func (s *Session) Rollout(ctx context.Context, id string) (rollout.Rollout, erro
 }
 
 // ListRollouts is the dealer's rollouts, from the cache when the backend cannot be reached.
-func (s *Session) ListRollouts(ctx context.Context) ([]rollout.Rollout, error) {
+func (s *Replica) ListRollouts(ctx context.Context) ([]rollout.Rollout, error) {
 	if s.client != nil {
 		list, err := s.client.Rollouts(ctx)
 		if err == nil {
@@ -292,7 +292,7 @@ func (s *Session) ListRollouts(ctx context.Context) ([]rollout.Rollout, error) {
 }
 
 // PauseRollout pauses a rollout.
-func (s *Session) PauseRollout(ctx context.Context, id string) (rollout.Rollout, error) {
+func (s *Replica) PauseRollout(ctx context.Context, id string) (rollout.Rollout, error) {
 	if err := s.online(); err != nil {
 		return rollout.Rollout{}, err
 	}
@@ -301,7 +301,7 @@ func (s *Session) PauseRollout(ctx context.Context, id string) (rollout.Rollout,
 }
 
 // ResumeRollout resumes a paused rollout.
-func (s *Session) ResumeRollout(ctx context.Context, id string) (rollout.Rollout, error) {
+func (s *Replica) ResumeRollout(ctx context.Context, id string) (rollout.Rollout, error) {
 	if err := s.online(); err != nil {
 		return rollout.Rollout{}, err
 	}
@@ -310,7 +310,7 @@ func (s *Session) ResumeRollout(ctx context.Context, id string) (rollout.Rollout
 }
 
 // CancelRollout stops a rollout for good.
-func (s *Session) CancelRollout(ctx context.Context, id string) (rollout.Rollout, error) {
+func (s *Replica) CancelRollout(ctx context.Context, id string) (rollout.Rollout, error) {
 	if err := s.online(); err != nil {
 		return rollout.Rollout{}, err
 	}
@@ -319,7 +319,7 @@ func (s *Session) CancelRollout(ctx context.Context, id string) (rollout.Rollout
 }
 
 // Users lists the customer accounts in scope (needs the backend).
-func (s *Session) Users(ctx context.Context) ([]token.User, error) {
+func (s *Replica) Users(ctx context.Context) ([]token.User, error) {
 	if err := s.online(); err != nil {
 		return nil, err
 	}
@@ -329,7 +329,7 @@ func (s *Session) Users(ctx context.Context) ([]token.User, error) {
 }
 
 // ListTokens is the issued tokens' metadata, from the cache when the backend cannot be reached.
-func (s *Session) ListTokens(ctx context.Context) ([]token.Info, error) {
+func (s *Replica) ListTokens(ctx context.Context) ([]token.Info, error) {
 	if s.client != nil {
 		list, err := s.client.Tokens(ctx)
 		if err == nil {
@@ -344,7 +344,7 @@ func (s *Session) ListTokens(ctx context.Context) ([]token.Info, error) {
 }
 
 // CreateToken issues a token. The secret is returned to the caller once and stored nowhere.
-func (s *Session) CreateToken(ctx context.Context, req token.CreateRequest) (token.Created, error) {
+func (s *Replica) CreateToken(ctx context.Context, req token.CreateRequest) (token.Created, error) {
 	if err := s.online(); err != nil {
 		return token.Created{}, err
 	}
@@ -358,7 +358,7 @@ func (s *Session) CreateToken(ctx context.Context, req token.CreateRequest) (tok
 }
 
 // RevokeToken revokes a token.
-func (s *Session) RevokeToken(ctx context.Context, id string) error {
+func (s *Replica) RevokeToken(ctx context.Context, id string) error {
 	if err := s.online(); err != nil {
 		return err
 	}
@@ -370,7 +370,7 @@ func (s *Session) RevokeToken(ctx context.Context, id string) error {
 	return nil
 }
 
-func (s *Session) refreshTokens(ctx context.Context) {
+func (s *Replica) refreshTokens(ctx context.Context) {
 	if list, err := s.client.Tokens(ctx); err == nil {
 		_ = s.cache.PutTokens(ctx, list)
 	}
@@ -378,7 +378,7 @@ func (s *Session) refreshTokens(ctx context.Context) {
 }
 
 // SignOut signs out of the backend, deletes the saved sign-in and closes the session.
-func (s *Session) SignOut(ctx context.Context) error {
+func (s *Replica) SignOut(ctx context.Context) error {
 	var err error
 	if s.auth != nil {
 		err = s.auth.SignOut(ctx)
@@ -391,7 +391,7 @@ var ErrRefused = errors.New("refused by the rollout rules, nothing was sent")
 
 // releaseByID is the catalogue's record of a release: from the cache, refreshed from the backend
 // once when the cache does not know it.
-func (s *Session) releaseByID(ctx context.Context, c fleet.Console, id string) (rollout.Release, error) {
+func (s *Replica) releaseByID(ctx context.Context, c fleet.Console, id string) (rollout.Release, error) {
 	find := func(list []rollout.Release) (rollout.Release, bool) {
 		for _, r := range list {
 			if r.ID == id {
@@ -417,7 +417,7 @@ func (s *Session) releaseByID(ctx context.Context, c fleet.Console, id string) (
 
 // evidence is what the cache knows of how units got the release: the dealer's rollouts and the
 // command log of the units that run it now.
-func (s *Session) evidence(ctx context.Context, rel rollout.Release) rollout.Evidence {
+func (s *Replica) evidence(ctx context.Context, rel rollout.Release) rollout.Evidence {
 	var ev rollout.Evidence
 	ev.Rollouts, _ = s.cache.Rollouts(ctx)
 	for _, d := range s.Fleet().Devices() {

@@ -39,7 +39,7 @@ func countingProxy(t *testing.T, backend string) (string, *atomic.Int32) {
 	return srv.URL, &posts
 }
 
-func openSynced(t *testing.T, backendURL string, acc sim.Account) *Session {
+func openSynced(t *testing.T, backendURL string, acc sim.Account) *Replica {
 	t.Helper()
 	s, err := Open(context.Background(), Options{BackendURL: backendURL, Profile: "p", CacheDir: t.TempDir(), Email: acc.Email,
 		Password: acc.Password, Store: &auth.Memory{}, Manual: true, API: fastAPI()})

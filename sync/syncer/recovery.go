@@ -17,21 +17,21 @@ import (
 // built for a variant. A release whose image is in the cache loads with no network; one not
 // downloaded yet is listed too, marked as a download while the backend answers and as needing a
 // connection once while it does not, and loading it downloads it into the cache.
-func (s *Session) RecoveryFirmware() recovery.FirmwareSource { return recoveryFirmware{s} }
+func (s *Replica) RecoveryFirmware() recovery.FirmwareSource { return recoveryFirmware{s} }
 
 // The Recovery page finds its data side through this optional interface.
-var _ session.Recovery = (*Session)(nil)
+var _ session.Recovery = (*Replica)(nil)
 
 // RecoveryLog keeps the flasher's service log entries in the cache, pending upload; they are
 // uploaded at once when the backend answers, else by the next sync.
-func (s *Session) RecoveryLog() recovery.ServiceLog { return recoveryLog{s} }
+func (s *Replica) RecoveryLog() recovery.ServiceLog { return recoveryLog{s} }
 
 // ReleaseName is how a release reads in the firmware lists, e.g. "D180, GSM 2.4.0".
 func ReleaseName(r rollout.Release) string {
 	return r.Variant().String() + " " + r.Version
 }
 
-type recoveryFirmware struct{ s *Session }
+type recoveryFirmware struct{ s *Replica }
 
 func (f recoveryFirmware) Releases(v fleet.Variant) ([]recovery.CachedImage, error) {
 	ctx := context.Background()
@@ -57,7 +57,7 @@ func (f recoveryFirmware) Releases(v fleet.Variant) ([]recovery.CachedImage, err
 	return out, nil
 }
 
-type recoveryLog struct{ s *Session }
+type recoveryLog struct{ s *Replica }
 
 // recordTimeout bounds the upload Record tries at once: the flash is over, and the entry is safe
 // in the cache, so a slow network must not hold the result back for long.
@@ -80,9 +80,9 @@ func (l recoveryLog) Record(e recovery.ServiceLogEntry) error {
 
 // RecoveryLogQueue is the service log records the backend refused, for the Recovery page to show
 // with the backend's reason and to send again or discard.
-func (s *Session) RecoveryLogQueue() recovery.LogQueue { return logQueue{s} }
+func (s *Replica) RecoveryLogQueue() recovery.LogQueue { return logQueue{s} }
 
-type logQueue struct{ s *Session }
+type logQueue struct{ s *Replica }
 
 func (q logQueue) Rejected(ctx context.Context) ([]recovery.LogRecord, error) {
 	return q.s.cache.RejectedServiceLog(ctx)
@@ -108,7 +108,7 @@ func (q logQueue) Discard(ctx context.Context, id string) error {
 // pending ones at once when the backend can be reached; offline, the next sync uploads them.
 // Records need an ID made from the attempt (recovery.NewLogRecord): a resend is then not
 // recorded twice.
-func (s *Session) RecordServiceLog(ctx context.Context, r recovery.LogRecord) error {
+func (s *Replica) RecordServiceLog(ctx context.Context, r recovery.LogRecord) error {
 	if r.ID == "" {
 		return errors.New("a service log record needs an id")
 	}
@@ -132,7 +132,7 @@ const serviceLogBatch = 500
 // backend refuses a batch as a bad request, the batch goes again one record at a time: the ones
 // it still refuses are quarantined with its reason (kept, shown on the Recovery page, not sent
 // again until retried) and the rest goes on, so one bad record cannot block the log for good.
-func (s *Session) UploadServiceLog(ctx context.Context) (int, error) {
+func (s *Replica) UploadServiceLog(ctx context.Context) (int, error) {
 	if err := s.online(); err != nil {
 		return 0, err
 	}
@@ -154,7 +154,7 @@ func (s *Session) UploadServiceLog(ctx context.Context) (int, error) {
 }
 
 // uploadServiceLog sends one batch, splitting it when the backend refuses it.
-func (s *Session) uploadServiceLog(ctx context.Context, batch []recovery.LogRecord) (int, error) {
+func (s *Replica) uploadServiceLog(ctx context.Context, batch []recovery.LogRecord) (int, error) {
 	wire := make([]api.ServiceLogEntry, len(batch))
 	ids := make([]string, len(batch))
 	for i, r := range batch {
@@ -191,12 +191,12 @@ func rejectionReason(err error) string {
 }
 
 // ServiceLog lists the recorded entries, newest first (uploaded or not).
-func (s *Session) ServiceLog(ctx context.Context) ([]recovery.LogRecord, error) {
+func (s *Replica) ServiceLog(ctx context.Context) ([]recovery.LogRecord, error) {
 	return s.cache.ServiceLog(ctx)
 }
 
 // PendingServiceLog lists the entries waiting for upload (not those the backend refused).
-func (s *Session) PendingServiceLog(ctx context.Context) ([]recovery.LogRecord, error) {
+func (s *Replica) PendingServiceLog(ctx context.Context) ([]recovery.LogRecord, error) {
 	return s.cache.PendingServiceLog(ctx)
 }
 

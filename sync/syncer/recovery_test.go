@@ -55,7 +55,7 @@ func TestRecoveryLogRecordedOfflineUploadedBySync(t *testing.T) {
 	acc := testsim.Dealer(t, srv)
 	dir := t.TempDir()
 	ctx := context.Background()
-	online := func() *Session {
+	online := func() *Replica {
 		s, err := Open(ctx, Options{BackendURL: srv.URL, Profile: "tech", CacheDir: dir, Email: acc.Email, Password: acc.Password,
 			Store: &auth.Memory{}, Manual: true, API: fastAPI()})
 		if err != nil {

@@ -30,7 +30,7 @@ type Progress func(done, total int)
 // rebuilt cache), the changes since the cursor after that; then rollouts, tokens, releases and the
 // upload of pending service log entries. Each page is one cache transaction. On failure the cache
 // keeps every page already committed and the cursor that goes with them.
-func (s *Session) Sync(ctx context.Context, progress Progress) (Summary, error) {
+func (s *Replica) Sync(ctx context.Context, progress Progress) (Summary, error) {
 	if s.client == nil {
 		return Summary{}, ErrOffline
 	}
@@ -62,7 +62,7 @@ func (s *Session) Sync(ctx context.Context, progress Progress) (Summary, error) 
 	return sum, nil
 }
 
-func (s *Session) setSyncing(on bool, done, total int) {
+func (s *Replica) setSyncing(on bool, done, total int) {
 	s.mu.Lock()
 	s.status.Syncing = on
 	s.status.SyncDone = done
@@ -77,7 +77,7 @@ type fetched struct {
 	err  error
 }
 
-func (s *Session) syncDevices(ctx context.Context, progress Progress) (Summary, error) {
+func (s *Replica) syncDevices(ctx context.Context, progress Progress) (Summary, error) {
 	st, err := s.cache.SyncState(ctx)
 	if err != nil {
 		return Summary{}, err
@@ -204,7 +204,7 @@ type pageFetcher struct {
 	done   chan struct{}
 }
 
-func (s *Session) fetchPages(ctx context.Context, cursor string) *pageFetcher {
+func (s *Replica) fetchPages(ctx context.Context, cursor string) *pageFetcher {
 	fctx, cancel := context.WithCancel(ctx)
 	f := &pageFetcher{pages: make(chan fetched, pagesAhead), cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -233,7 +233,7 @@ func (f *pageFetcher) stop() {
 }
 
 // applyToIndex patches the in-memory index with what was committed and tells the listeners.
-func (s *Session) applyToIndex(changed []fleet.Device, removed []string, full bool) {
+func (s *Replica) applyToIndex(changed []fleet.Device, removed []string, full bool) {
 	if len(changed) == 0 && len(removed) == 0 {
 		return
 	}
@@ -252,7 +252,7 @@ func (s *Session) applyToIndex(changed []fleet.Device, removed []string, full bo
 
 // syncExtras refreshes rollouts and tokens (and releases when asked) and uploads the service log.
 // A refusal of one of them (a role without tokens, say) does not fail the sync.
-func (s *Session) syncExtras(ctx context.Context, releases bool) error {
+func (s *Replica) syncExtras(ctx context.Context, releases bool) error {
 	if rs, err := s.client.Rollouts(ctx); err == nil {
 		if err := s.cache.PutRollouts(ctx, rs); err != nil {
 			return err

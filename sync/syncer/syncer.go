@@ -1,5 +1,5 @@
 // Package syncer keeps the offline cache current and is the data layer the screens use: it
-// implements session.Service over the backend client (sync/api), the sign-in (sync/auth) and the
+// implements session.Session over the backend client (sync/api), the sign-in (sync/auth) and the
 // cache (sync/cache). The first run pages through the whole fleet with progress; after that it asks
 // for deltas by cursor on an interval and at once on SyncNow. When the backend cannot be reached it
 // switches to offline mode, keeps serving the cache, retries with backoff and comes back by itself.
@@ -100,12 +100,14 @@ func (o *Options) defaults() {
 	}
 }
 
-// Session is the data layer behind the screens. It implements session.Service.
-type Session struct {
+// Replica is the local replica of one dealer's fleet, kept in step with the backend, and the data
+// layer behind the screens: they read the replica and act through it, and it checks the rules
+// before anything reaches the backend. It implements session.Session.
+type Replica struct {
 	opts   Options
 	cache  *cache.Cache
 	client *api.Client // authenticated; nil when opened from the cache alone
-	auth   *auth.Session
+	auth   *auth.Credentials
 
 	index atomic.Pointer[fleet.Index]
 
@@ -125,16 +127,16 @@ type Session struct {
 }
 
 var (
-	_ session.Service                 = (*Session)(nil)
-	_ session.Recovery                = (*Session)(nil)
-	_ session.CommandHistoryRefresher = (*Session)(nil)
+	_ session.Session                 = (*Replica)(nil)
+	_ session.Recovery                = (*Replica)(nil)
+	_ session.CommandHistoryRefresher = (*Replica)(nil)
 )
 
 // Open opens the profile's cache, signs in (or resumes the saved sign-in) and, unless
 // Options.Manual, starts keeping the cache current in the background. An unreachable backend is
 // not an error: the session starts offline on the cached data and comes online by itself. A
 // profile with no saved sign-in fails with an error wrapping auth.ErrNotSignedIn.
-func Open(ctx context.Context, opts Options) (*Session, error) {
+func Open(ctx context.Context, opts Options) (*Replica, error) {
 	opts.defaults()
 	base, err := api.CheckBaseURL(opts.BackendURL)
 	if err != nil {
@@ -212,7 +214,7 @@ func Open(ctx context.Context, opts Options) (*Session, error) {
 
 // OpenCached opens the profile's cache alone, with no network and no credentials: the offline
 // reading of the last synced fleet (the devices command, the app without a sign-in).
-func OpenCached(ctx context.Context, opts Options) (*Session, error) {
+func OpenCached(ctx context.Context, opts Options) (*Replica, error) {
 	opts.defaults()
 	opts.Manual = true
 	s, err := openCache(ctx, opts)
@@ -228,7 +230,7 @@ func OpenCached(ctx context.Context, opts Options) (*Session, error) {
 // (no keyring, or its entry gone): the dealer sees the last synced fleet, read-only, with the
 // reason and an offer to sign in (Status.SignInNeeded). why says, in words, why there is no
 // sign-in. It fails when the cache holds no fleet: there is nothing to show.
-func OpenReadOnly(ctx context.Context, opts Options, why string) (*Session, error) {
+func OpenReadOnly(ctx context.Context, opts Options, why string) (*Replica, error) {
 	s, err := OpenCached(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -242,7 +244,7 @@ func OpenReadOnly(ctx context.Context, opts Options, why string) (*Session, erro
 	return s, nil
 }
 
-func openCache(ctx context.Context, opts Options) (*Session, error) {
+func openCache(ctx context.Context, opts Options) (*Replica, error) {
 	path, err := cache.PathFor(opts.CacheDir, opts.Profile)
 	if err != nil {
 		return nil, err
@@ -251,7 +253,7 @@ func openCache(ctx context.Context, opts Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{opts: opts, cache: c, subs: map[int]func(session.Change){}, syncNow: make(chan struct{}, 1)}
+	s := &Replica{opts: opts, cache: c, subs: map[int]func(session.Change){}, syncNow: make(chan struct{}, 1)}
 	s.status.ProfileName = opts.Profile
 	if rb := c.Rebuilt(); rb != nil {
 		s.status.Notice = rb.Notice()
@@ -286,15 +288,15 @@ func openCache(ctx context.Context, opts Options) (*Session, error) {
 }
 
 // Cache is the underlying cache (the headless commands read its sync state).
-func (s *Session) Cache() *cache.Cache { return s.cache }
+func (s *Replica) Cache() *cache.Cache { return s.cache }
 
 // Client is the authenticated backend client, nil for a cache-only session.
-func (s *Session) Client() *api.Client { return s.client }
+func (s *Replica) Client() *api.Client { return s.client }
 
 // Auth is the sign-in, nil for a cache-only session.
-func (s *Session) Auth() *auth.Session { return s.auth }
+func (s *Replica) Auth() *auth.Credentials { return s.auth }
 
-func (s *Session) adoptMe(me api.Me) {
+func (s *Replica) adoptMe(me api.Me) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.actor = scope.Actor{UserID: me.ID, Email: me.Email, Role: scope.Role(me.Role), Dealer: me.Dealer}
@@ -307,7 +309,7 @@ func (s *Session) adoptMe(me api.Me) {
 
 // identify asks the backend who we are, and wipes the cache when it belonged to another account
 // or backend: one dealer's fleet must never show under another's sign-in.
-func (s *Session) identify(ctx context.Context) error {
+func (s *Replica) identify(ctx context.Context) error {
 	me, err := s.client.Me(ctx)
 	if err != nil {
 		s.noteErr(err)
@@ -337,7 +339,7 @@ func (s *Session) identify(ctx context.Context) error {
 }
 
 // Close stops the background loop and closes the cache.
-func (s *Session) Close() error {
+func (s *Replica) Close() error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -356,27 +358,27 @@ func (s *Session) Close() error {
 }
 
 // Fleet is the current snapshot.
-func (s *Session) Fleet() *fleet.Index { return s.index.Load() }
+func (s *Replica) Fleet() *fleet.Index { return s.index.Load() }
 
 // Status is a copy of the status bar's data.
-func (s *Session) Status() session.Status {
+func (s *Replica) Status() session.Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.status
 }
 
 // Actor is the signed-in account (from the cache when offline).
-func (s *Session) Actor() scope.Actor {
+func (s *Replica) Actor() scope.Actor {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.actor
 }
 
 // Now is the session's clock.
-func (s *Session) Now() time.Time { return s.opts.Now() }
+func (s *Replica) Now() time.Time { return s.opts.Now() }
 
 // Subscribe registers a listener; it is called on the sync goroutine.
-func (s *Session) Subscribe(fn func(session.Change)) func() {
+func (s *Replica) Subscribe(fn func(session.Change)) func() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := s.nextSub
@@ -389,7 +391,7 @@ func (s *Session) Subscribe(fn func(session.Change)) func() {
 	}
 }
 
-func (s *Session) publish(ch session.Change) {
+func (s *Replica) publish(ch session.Change) {
 	s.mu.Lock()
 	fns := make([]func(session.Change), 0, len(s.subs))
 	for _, fn := range s.subs {
@@ -402,14 +404,14 @@ func (s *Session) publish(ch session.Change) {
 }
 
 // SyncNow asks the background loop for a delta sync at once.
-func (s *Session) SyncNow() {
+func (s *Replica) SyncNow() {
 	select {
 	case s.syncNow <- struct{}{}:
 	default:
 	}
 }
 
-func (s *Session) addNotice(n string) {
+func (s *Replica) addNotice(n string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.status.Notice == "" {
@@ -429,7 +431,7 @@ func isUnreachable(err error) bool {
 }
 
 // noteErr turns a failed call into the status it implies.
-func (s *Session) noteErr(err error) {
+func (s *Replica) noteErr(err error) {
 	switch {
 	case err == nil:
 	case isUnreachable(err):
@@ -441,11 +443,11 @@ func (s *Session) noteErr(err error) {
 
 // setOffline says the backend cannot be reached, in the words of api.Describe (the one mapping
 // from errors to words), with the technical detail kept for "Details".
-func (s *Session) setOffline(err error) {
+func (s *Replica) setOffline(err error) {
 	s.setStatusWhy(api.Describe(err), false)
 }
 
-func (s *Session) setStatusWhy(d api.Described, signIn bool) {
+func (s *Replica) setStatusWhy(d api.Described, signIn bool) {
 	s.mu.Lock()
 	changed := s.status.Online || s.status.OfflineWhy != d.Summary || s.status.SignInNeeded != signIn ||
 		s.status.OfflineDetail != d.Detail
@@ -462,7 +464,7 @@ func (s *Session) setStatusWhy(d api.Described, signIn bool) {
 	}
 }
 
-func (s *Session) setOnline() {
+func (s *Replica) setOnline() {
 	s.mu.Lock()
 	changed := !s.status.Online
 	s.status.Online = true
@@ -477,7 +479,7 @@ func (s *Session) setOnline() {
 }
 
 // start runs the background loop.
-func (s *Session) start() {
+func (s *Replica) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.mu.Lock()
 	s.cancel = cancel
@@ -486,7 +488,7 @@ func (s *Session) start() {
 	go s.loop(ctx)
 }
 
-func (s *Session) loop(ctx context.Context) {
+func (s *Replica) loop(ctx context.Context) {
 	defer close(s.loopDone)
 	retry := time.Duration(0)
 	backoff := func() time.Duration {
@@ -524,7 +526,7 @@ func (s *Session) loop(ctx context.Context) {
 }
 
 // wait sleeps d or until SyncNow; false when the session is closing.
-func (s *Session) wait(ctx context.Context, d time.Duration) bool {
+func (s *Replica) wait(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -538,7 +540,7 @@ func (s *Session) wait(ctx context.Context, d time.Duration) bool {
 
 // waitWatching waits for the next sync like wait, and meanwhile checks every HealthEvery that
 // the backend still answers. lost reports a failed check (the status is then Offline).
-func (s *Session) waitWatching(ctx context.Context, d time.Duration) (ok, lost bool) {
+func (s *Replica) waitWatching(ctx context.Context, d time.Duration) (ok, lost bool) {
 	if s.opts.HealthEvery < 0 || s.opts.HealthEvery >= d {
 		return s.wait(ctx, d), false
 	}
@@ -572,7 +574,7 @@ func (s *Session) waitWatching(ctx context.Context, d time.Duration) (ok, lost b
 
 // checkHealth makes one short call to the backend; a failure to reach it sets the status
 // Offline at once.
-func (s *Session) checkHealth(ctx context.Context) error {
+func (s *Replica) checkHealth(ctx context.Context) error {
 	err := s.client.Ping(ctx, s.opts.HealthTimeout)
 	if err != nil && ctx.Err() == nil {
 		s.noteErr(err)

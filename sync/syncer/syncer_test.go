@@ -349,7 +349,7 @@ func TestAccountSwitchWipesCache(t *testing.T) {
 		t.Fatalf("the backend seeded %d dealers, this test needs two", len(dealers))
 	}
 	dir := t.TempDir()
-	open := func(a sim.Account) *Session {
+	open := func(a sim.Account) *Replica {
 		s, err := Open(context.Background(), Options{BackendURL: srv.URL, Profile: "shared", CacheDir: dir, Email: a.Email, Password: a.Password,
 			Store: &auth.Memory{}, Manual: true, API: fastAPI()})
 		if err != nil {

@@ -20,15 +20,15 @@ import (
 // syncOnRead completes the first sync right after the first read of the fleet: the moment a
 // console that read the fleet before subscribing would miss the sync's change for good.
 type syncOnRead struct {
-	*syncer.Session
+	*syncer.Replica
 	ctx  context.Context
 	once sync.Once
 	err  error
 }
 
 func (s *syncOnRead) Fleet() *fleet.Index {
-	ix := s.Session.Fleet()
-	s.once.Do(func() { _, s.err = s.Session.Sync(s.ctx, nil) })
+	ix := s.Replica.Fleet()
+	s.once.Do(func() { _, s.err = s.Replica.Sync(s.ctx, nil) })
 	return ix
 }
 
@@ -45,7 +45,7 @@ func TestConsoleSubscribesBeforeReadingTheFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sess.Close() })
-	svc := &syncOnRead{Session: sess, ctx: ctx}
+	svc := &syncOnRead{Replica: sess, ctx: ctx}
 
 	var counts []string
 	p := newPage(t, svc, Options{}, fyne.NewSize(1300, 700))

@@ -36,7 +36,7 @@ type firmwareSection struct {
 	checkedFor string
 }
 
-func newFirmwareSection(svc session.Service, run *kit.Runner, win fyne.Window, openRecovery func(fleet.Model, fleet.Transport),
+func newFirmwareSection(svc session.Session, run *kit.Runner, win fyne.Window, openRecovery func(fleet.Model, fleet.Transport),
 	send func(fleet.Action, string), dev func() fleet.Device) *firmwareSection {
 	f := &firmwareSection{svc: svc, run: run, win: win, send: send, online: func() bool { return svc.Status().Online }}
 	f.check = widget.NewLabel("Checking for a newer release…")

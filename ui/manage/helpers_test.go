@@ -47,7 +47,7 @@ func loopOf(t *testing.T) *uitest.Loop {
 }
 
 // openPage shows the page for unit id in a window sized like the app's; it closes at the test's end.
-func openPage(t *testing.T, svc session.Service, id string, opts Options) *harness {
+func openPage(t *testing.T, svc session.Session, id string, opts Options) *harness {
 	t.Helper()
 	h := &harness{t: t, loop: loopOf(t)}
 	opts.UI = h.loop.Do

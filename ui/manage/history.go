@@ -18,7 +18,7 @@ import (
 // historySection is the unit's command history: from the backend when the session can ask it
 // (session.CommandHistoryRefresher) and FleetDesk is online, else from the offline cache.
 type historySection struct {
-	svc   session.Service
+	svc   session.Session
 	run   *kit.Runner
 	id    string
 	list  []fleet.Command
@@ -27,7 +27,7 @@ type historySection struct {
 	card  *widget.Card
 }
 
-func newHistorySection(svc session.Service, run *kit.Runner, id string) *historySection {
+func newHistorySection(svc session.Session, run *kit.Runner, id string) *historySection {
 	h := &historySection{svc: svc, run: run, id: id}
 	h.items = widget.NewList(func() int { return len(h.list) },
 		func() fyne.CanvasObject {

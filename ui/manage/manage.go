@@ -45,7 +45,7 @@ type Options struct {
 
 // Page is one unit's Manage page.
 type Page struct {
-	svc  session.Service
+	svc  session.Session
 	id   string
 	opts Options
 	run  *kit.Runner
@@ -64,7 +64,7 @@ type Page struct {
 }
 
 // New builds the Manage page of one unit; Close stops its updates and polling.
-func New(svc session.Service, deviceID string, opts Options) *Page {
+func New(svc session.Session, deviceID string, opts Options) *Page {
 	if opts.Poll <= 0 {
 		opts.Poll = time.Second
 	}

@@ -146,7 +146,7 @@ func (r *portRow) doConnect() {
 	p.cancel = cancel
 	p.render()
 	type outcome struct {
-		s   *rec.Session
+		s   *rec.Link
 		err error
 	}
 	kit.Run(p.run, func(context.Context) outcome {

@@ -50,7 +50,7 @@ type Page struct {
 	deps   Deps
 	run    *kit.Runner
 	flow   rec.Flow
-	sess   *rec.Session
+	sess   *rec.Link
 	cancel func() // stops the running connect or flash
 	gen    int    // bumps on every connect so late answers for an old session are dropped
 

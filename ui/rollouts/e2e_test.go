@@ -93,7 +93,7 @@ func TestEndToEndAgainstSimulator(t *testing.T) {
 
 // rolloutOnConsole runs the whole workflow through the wizard of one console and returns the ID
 // of the my_fleet rollout.
-func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Session, c fleet.Console, fail *failingInstalls) string {
+func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, c fleet.Console, fail *failingInstalls) string {
 	h := openPageWith(t, svc, 100*time.Millisecond)
 
 	// The console's WiFi variant with the most online units (WiFi units return fastest), and its

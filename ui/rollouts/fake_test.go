@@ -15,7 +15,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
 
-// memSession is an in-memory session.Service for the page's own tests; the end-to-end test uses
+// memSession is an in-memory session.Session for the page's own tests; the end-to-end test uses
 // the simulated backend and the real data layer. Like the backend it refuses a release sent to a
 // unit of another variant and a my_fleet rollout of a release no test device has confirmed, and
 // it records every request so tests can check what the page sent. Rollouts move only when the
@@ -37,7 +37,7 @@ type memSession struct {
 	syncs     int
 }
 
-var _ session.Service = (*memSession)(nil)
+var _ session.Session = (*memSession)(nil)
 
 var errOffline = errors.New("FleetDesk is offline: this needs the backend")
 

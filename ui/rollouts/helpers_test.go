@@ -91,7 +91,7 @@ func (n *notes) titles() []string {
 
 type harness struct {
 	t       *testing.T
-	svc     session.Service
+	svc     session.Session
 	page    *Page
 	win     fyne.Window
 	q       *uiQueue
@@ -106,7 +106,7 @@ func openPage(t *testing.T, svc *memSession) *harness {
 
 // openPageWith opens the page over any data layer; poll is how often it re-reads a running
 // deployment (an hour: only when the test says so).
-func openPageWith(t *testing.T, svc session.Service, poll time.Duration) *harness {
+func openPageWith(t *testing.T, svc session.Session, poll time.Duration) *harness {
 	t.Helper()
 	test.NewTempApp(t)
 	h := &harness{t: t, svc: svc, q: newQueue(), notes: &notes{}}

@@ -46,7 +46,7 @@ type Options struct {
 
 // Page is the Firmware Rollouts page.
 type Page struct {
-	svc  session.Service
+	svc  session.Session
 	opts Options
 	run  *kit.Runner
 
@@ -64,7 +64,7 @@ type Page struct {
 }
 
 // New builds the page over the data layer.
-func New(svc session.Service, opts Options) *Page {
+func New(svc session.Session, opts Options) *Page {
 	if opts.Poll <= 0 {
 		opts.Poll = 5 * time.Second
 	}

@@ -31,7 +31,7 @@ import (
 type e2e struct {
 	t       *testing.T
 	srv     *sim.Server
-	svc     *syncer.Session
+	svc     *syncer.Replica
 	dealer  sim.Account
 	admin   sim.Account
 	p       *Page

@@ -15,7 +15,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
 
-// memSession is an in-memory session.Service for the page's own tests (the end-to-end tests use
+// memSession is an in-memory session.Session for the page's own tests (the end-to-end tests use
 // the simulated backend and the real data layer). It keeps tokens the way a backend would and
 // records every request, so tests can check what the page sent.
 type memSession struct {
@@ -34,7 +34,7 @@ type memSession struct {
 	failWith error // CreateToken answers this when set
 }
 
-var _ session.Service = (*memSession)(nil)
+var _ session.Session = (*memSession)(nil)
 
 func newMemSession(now time.Time) *memSession {
 	devs := []fleet.Device{

@@ -33,7 +33,7 @@ const callTimeout = 30 * time.Second
 
 // Page is the Tokens page.
 type Page struct {
-	svc    session.Service
+	svc    session.Session
 	win    fyne.Window
 	policy token.Policy
 	// clipboardTTL is how long a copied secret may stay on the clipboard.
@@ -73,7 +73,7 @@ func (p *Page) do(f func()) {
 }
 
 // New builds the page and starts loading the token list. Call Close when the page is thrown away.
-func New(svc session.Service, win fyne.Window) *Page {
+func New(svc session.Session, win fyne.Window) *Page {
 	p := &Page{svc: svc, win: win, policy: token.DefaultPolicy, clipboardTTL: 60 * time.Second,
 		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
 	p.build()

@@ -6,7 +6,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/session"
 )
 
-// Listeners keeps the subscribers of an in-memory session.Service written for a page's own tests;
+// Listeners keeps the subscribers of an in-memory session.Session written for a page's own tests;
 // embedded, it supplies the Subscribe method. The zero value is ready to use.
 type Listeners struct {
 	mu   sync.Mutex

@@ -24,7 +24,7 @@ import (
 // Live is a simulated backend and a dealer signed in to it.
 type Live struct {
 	Server  *sim.Server
-	Session *syncer.Session
+	Session *syncer.Replica
 	Account sim.Account
 	// Client is a second, independent client signed in as the same dealer: tests ask the backend
 	// through it what really happened, not the session under test.
@@ -174,12 +174,12 @@ func FillCache(ctx context.Context, dir string, devs []fleet.Device, syncedAt ti
 
 // OpenOffline opens a cache-only session (no backend, no credentials) over dir, with a clock fixed
 // at now so health and "last seen" are reproducible.
-func OpenOffline(ctx context.Context, dir string, now time.Time) (*syncer.Session, error) {
+func OpenOffline(ctx context.Context, dir string, now time.Time) (*syncer.Replica, error) {
 	return syncer.OpenCached(ctx, syncer.Options{CacheDir: dir, Now: func() time.Time { return now }})
 }
 
 // Offline fills a cache with n generated devices and opens it offline; it closes at the test's end.
-func Offline(t testing.TB, n int, now time.Time) (*syncer.Session, []fleet.Device) {
+func Offline(t testing.TB, n int, now time.Time) (*syncer.Replica, []fleet.Device) {
 	t.Helper()
 	dir := t.TempDir()
 	devs := GenerateFleet(n, 42, now)
@@ -204,8 +204,8 @@ func StartSim(t testing.TB, cfg sim.Config) (*sim.Server, sim.Account) {
 
 // SignIn is the sign-in the app's window uses, against a fresh cache under dir with an in-memory
 // credential store (tests must not touch the user's keyring).
-func SignIn(dir string, now func() time.Time) func(ctx context.Context, backendURL, email, password string) (*syncer.Session, error) {
-	return func(ctx context.Context, backendURL, email, password string) (*syncer.Session, error) {
+func SignIn(dir string, now func() time.Time) func(ctx context.Context, backendURL, email, password string) (*syncer.Replica, error) {
+	return func(ctx context.Context, backendURL, email, password string) (*syncer.Replica, error) {
 		return syncer.Open(ctx, syncer.Options{BackendURL: backendURL, CacheDir: dir, Email: email, Password: password,
 			Store: &auth.Memory{}, Interval: 300 * time.Millisecond, Now: now})
 	}

@@ -28,8 +28,9 @@ func (notSignedIn) DealerMessage() string { return "You are not signed in: sign 
 // Account is the keyring account a profile's refresh token is filed under.
 func Account(profile string) string { return "profile:" + profile }
 
-// Session is one signed-in profile. It implements api.TokenSource.
-type Session struct {
+// Credentials are one signed-in profile's tokens: the access token in memory, the refresh token
+// in the OS keyring, refreshed under a per-profile lock. It implements api.TokenSource.
+type Credentials struct {
 	client  *api.Client // unauthenticated: sign-in and refresh only
 	store   Store
 	profile string
@@ -47,24 +48,24 @@ type Session struct {
 
 // New makes a signed-out session for profile. client is used only for sign-in, refresh and
 // sign-out; store keeps the refresh token (DefaultStore for the OS keyring).
-func New(client *api.Client, store Store, profile string) *Session {
-	return &Session{client: client, store: store, profile: profile, now: time.Now}
+func New(client *api.Client, store Store, profile string) *Credentials {
+	return &Credentials{client: client, store: store, profile: profile, now: time.Now}
 }
 
 // SetClock replaces the clock (tests of the refresh timing).
-func (s *Session) SetClock(now func() time.Time) { s.now = now }
+func (s *Credentials) SetClock(now func() time.Time) { s.now = now }
 
 // SetLockFile names the file that serialises refreshing across every FleetDesk process of this
 // profile (the window, a scheduled `fleetdesk sync`): sync/syncer puts it next to the profile's
 // cache. Call it before the session is used.
-func (s *Session) SetLockFile(path string) {
+func (s *Credentials) SetLockFile(path string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lock = &fileLock{path: path}
 }
 
 // Notice is news for the user about where the sign-in is kept, "" when all is normal.
-func (s *Session) Notice() string {
+func (s *Credentials) Notice() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.notice
@@ -72,7 +73,7 @@ func (s *Session) Notice() string {
 
 // SignIn signs in with email and password and remembers the refresh token. The password is not
 // kept anywhere.
-func (s *Session) SignIn(ctx context.Context, email, password string) error {
+func (s *Credentials) SignIn(ctx context.Context, email, password string) error {
 	tp, err := s.client.Login(ctx, email, password)
 	if err != nil {
 		return err
@@ -86,7 +87,7 @@ func (s *Session) SignIn(ctx context.Context, email, password string) error {
 
 // Resume restores the profile's session from the store, refreshing the access token. It returns
 // ErrNotSignedIn when nothing is stored or the backend no longer accepts the stored token.
-func (s *Session) Resume(ctx context.Context) error {
+func (s *Credentials) Resume(ctx context.Context) error {
 	rt, err := s.store.Get(Account(s.profile))
 	if errors.Is(err, ErrNotFound) {
 		return ErrNotSignedIn
@@ -102,14 +103,14 @@ func (s *Session) Resume(ctx context.Context) error {
 }
 
 // SignedIn reports whether the session holds a refresh token.
-func (s *Session) SignedIn() bool {
+func (s *Credentials) SignedIn() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.refresh != "" || s.access != ""
 }
 
 // adopt takes a fresh token pair; s.mu is held.
-func (s *Session) adopt(tp api.TokenPair) {
+func (s *Credentials) adopt(tp api.TokenPair) {
 	s.access = tp.AccessToken
 	s.lifetime = time.Duration(tp.ExpiresIn) * time.Second
 	if s.lifetime <= 0 {
@@ -129,7 +130,7 @@ func (s *Session) adopt(tp api.TokenPair) {
 
 // refreshMargin is how long before expiry the access token is renewed: a fifth of its life, at
 // most a minute, so a call never sets off with a token about to lapse.
-func (s *Session) refreshMargin() time.Duration {
+func (s *Credentials) refreshMargin() time.Duration {
 	m := s.lifetime / 5
 	if m > time.Minute {
 		m = time.Minute
@@ -138,7 +139,7 @@ func (s *Session) refreshMargin() time.Duration {
 }
 
 // AccessToken returns a valid access token, refreshing it first when it is close to expiry.
-func (s *Session) AccessToken(ctx context.Context) (string, error) {
+func (s *Credentials) AccessToken(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.access != "" && s.now().Before(s.expires.Add(-s.refreshMargin())) {
@@ -148,7 +149,7 @@ func (s *Session) AccessToken(ctx context.Context) (string, error) {
 }
 
 // ExpiresAt is when the current access token lapses (zero when there is none).
-func (s *Session) ExpiresAt() time.Time {
+func (s *Credentials) ExpiresAt() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.access == "" {
@@ -162,7 +163,7 @@ func (s *Session) ExpiresAt() time.Time {
 // newest refresh token from the store (another process may have rotated it), refreshes, and
 // stores the new one before anyone else may refresh. A refused token is retried once with a
 // newer one from the store before the sign-in is declared gone.
-func (s *Session) refreshLocked(ctx context.Context) (string, error) {
+func (s *Credentials) refreshLocked(ctx context.Context) (string, error) {
 	if s.lock != nil {
 		release, err := s.lock.acquire(ctx)
 		if err != nil {
@@ -209,7 +210,7 @@ func (s *Session) refreshLocked(ctx context.Context) (string, error) {
 }
 
 // Invalidate drops the access token the backend refused, so the next call refreshes.
-func (s *Session) Invalidate(token string) {
+func (s *Credentials) Invalidate(token string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if token == "" || token == s.access {
@@ -219,7 +220,7 @@ func (s *Session) Invalidate(token string) {
 
 // SignOut ends the session on the backend (best effort: offline is fine) and deletes the stored
 // refresh token. The returned error reports only a failure to delete the local secret.
-func (s *Session) SignOut(ctx context.Context) error {
+func (s *Credentials) SignOut(ctx context.Context) error {
 	s.mu.Lock()
 	rt := s.refresh
 	if rt == "" {
@@ -243,4 +244,4 @@ func (s *Session) SignOut(ctx context.Context) error {
 	return nil
 }
 
-var _ api.TokenSource = (*Session)(nil)
+var _ api.TokenSource = (*Credentials)(nil)
