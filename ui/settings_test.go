@@ -17,6 +17,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/notify"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/internal/version"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 	"github.com/fleetdesk/fleetdesk/ui/prefs"
@@ -58,7 +59,7 @@ func settingsPage(s *Shell) fyne.CanvasObject {
 
 // TestAboutFromSettings opens About from the Settings page and reads what it says.
 func TestAboutFromSettings(t *testing.T) {
-	svc, _ := uitest.Offline(t, 20, now0)
+	svc, _ := testfleet.Offline(t, 20, now0)
 	u := newUI(t)
 	s := newShell(t, u, Options{})
 	u.run(func() {
@@ -86,7 +87,7 @@ func TestAboutFromSettings(t *testing.T) {
 // TestSettingsAreStoredAsPreferences changes every setting on the page and reads the stored
 // preferences back; the theme applies at once.
 func TestSettingsAreStoredAsPreferences(t *testing.T) {
-	svc, _ := uitest.Offline(t, 20, now0)
+	svc, _ := testfleet.Offline(t, 20, now0)
 	cacheDir := filepath.Join(t.TempDir(), "Jürgen Müller", "fleetdesk")
 	for name, size := range map[string]int{"default.db": 4000, "default.db-wal": 100, "old.db": 9000, "tiles/osm/1/1/1.png": 700} {
 		p := filepath.Join(cacheDir, name)
@@ -197,8 +198,8 @@ func (f *fakeProfiles) Switch(_ context.Context, name string) (session.Session, 
 func (f *fakeProfiles) Add(name string) error { f.added = append(f.added, name); return nil }
 
 func TestSwitchAndAddProfile(t *testing.T) {
-	svc, _ := uitest.Offline(t, 20, now0)
-	svc2, _ := uitest.Offline(t, 30, now0)
+	svc, _ := testfleet.Offline(t, 20, now0)
+	svc2, _ := testfleet.Offline(t, 30, now0)
 	pr := &fakeProfiles{names: []string{"default", "north"}, current: "default", svc: svc2}
 	u := newUI(t)
 	s := newShell(t, u, Options{Profiles: pr})

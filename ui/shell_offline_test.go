@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
@@ -233,8 +234,8 @@ func TestConsoleThatMissedTheFirstSyncCatchesUp(t *testing.T) {
 // not help, is disabled.
 func TestReadOnlyCachedFleetOffersSignIn(t *testing.T) {
 	dir := t.TempDir()
-	devs := uitest.GenerateFleet(60, 3, now0)
-	if err := uitest.FillCache(context.Background(), dir, devs, now0.Add(-time.Hour)); err != nil {
+	devs := testfleet.GenerateFleet(60, 3, now0)
+	if err := testfleet.FillCache(context.Background(), dir, devs, now0.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	why := "Not signed in: no saved sign-in was found for this profile; sign in to sync"

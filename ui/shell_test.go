@@ -16,6 +16,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sync/syncer"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
@@ -74,8 +75,8 @@ func newShell(t *testing.T, u *ui, opts Options) *Shell {
 }
 
 func TestSignInShowsClearErrorsThenSignsIn(t *testing.T) {
-	srv, acct := uitest.StartSim(t, sim.Config{Devices: 120, Dealers: 2, Seed: 4, Speed: 10})
-	open := uitest.SignIn(t.TempDir(), srv.Now)
+	srv, acct := testfleet.StartSim(t, sim.Config{Devices: 120, Dealers: 2, Seed: 4, Speed: 10})
+	open := testfleet.SignIn(t.TempDir(), srv.Now)
 	var mu sync.Mutex
 	var sessions []*syncer.Replica
 	u := newUI(t)
@@ -184,7 +185,7 @@ func TestSignInShowsClearErrorsThenSignsIn(t *testing.T) {
 }
 
 func TestNavigationShowsOnlyExistingPagesAndShowOnMap(t *testing.T) {
-	svc, devs := uitest.Offline(t, 200, now0)
+	svc, devs := testfleet.Offline(t, 200, now0)
 	u := newUI(t)
 	var shown []string
 	closed := 0
@@ -249,7 +250,7 @@ func navigationChecks(t *testing.T, s, s2 *Shell, svc session.Session, devs []fl
 }
 
 func TestOfflineBannerAndStatusBar(t *testing.T) {
-	svc, _ := uitest.Offline(t, 100, now0)
+	svc, _ := testfleet.Offline(t, 100, now0)
 	u := newUI(t)
 	s := newShell(t, u, Options{})
 	u.run(func() { offlineBannerChecks(t, s, svc) })
@@ -298,13 +299,13 @@ func TestStatusBarOnlineDemoAndSyncProgress(t *testing.T) {
 			t.Errorf("%+v: %q, want %q", c.st, got, c.want)
 		}
 	}
-	live := uitest.StartLive(t, sim.Config{Devices: 50, Dealers: 1, Seed: 2, Speed: 10})
+	live := testfleet.StartLive(t, sim.Config{Devices: 50, Dealers: 1, Seed: 2, Speed: 10})
 	u := newUI(t)
 	s := newShell(t, u, Options{})
 	u.run(func() { statusBarChecks(t, s, live) })
 }
 
-func statusBarChecks(t *testing.T, s *Shell, live *uitest.Live) {
+func statusBarChecks(t *testing.T, s *Shell, live *testfleet.Live) {
 	s.Start(live.Session)
 	if s.banner.offline.Visible() || s.bar.online.Text != "Online" {
 		t.Fatal("online session shows offline")
@@ -324,7 +325,7 @@ func statusBarChecks(t *testing.T, s *Shell, live *uitest.Live) {
 }
 
 func TestKeyboard(t *testing.T) {
-	svc, _ := uitest.Offline(t, 300, now0)
+	svc, _ := testfleet.Offline(t, 300, now0)
 	u := newUI(t)
 	s := newShell(t, u, Options{})
 	u.run(func() { s.Start(svc) })
@@ -386,7 +387,7 @@ var desktopF = desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModi
 // TestBackendLossShowsOfflineBanner: a live session whose backend goes away shows the banner with
 // the time of the data, and the status bar says Offline.
 func TestBackendLossShowsOfflineBanner(t *testing.T) {
-	live := uitest.StartLive(t, sim.Config{Devices: 40, Dealers: 1, Seed: 8, Speed: 5})
+	live := testfleet.StartLive(t, sim.Config{Devices: 40, Dealers: 1, Seed: 8, Speed: 5})
 	u := newUI(t)
 	s := newShell(t, u, Options{})
 	u.run(func() {

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
 
@@ -16,7 +17,7 @@ import (
 func benchCache(b *testing.B) string {
 	b.Helper()
 	dir := b.TempDir()
-	if err := uitest.FillCache(context.Background(), dir, uitest.GenerateFleet(100_000, 42, now0), now0); err != nil {
+	if err := testfleet.FillCache(context.Background(), dir, testfleet.GenerateFleet(100_000, 42, now0), now0); err != nil {
 		b.Fatal(err)
 	}
 	return dir
@@ -33,7 +34,7 @@ func BenchmarkConsoleColdStart100k(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
-		svc, err := uitest.OpenOffline(context.Background(), dir, now0)
+		svc, err := testfleet.OpenOffline(context.Background(), dir, now0)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -76,7 +77,7 @@ func BenchmarkConsoleMemory100k(b *testing.B) {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		svc, err := uitest.OpenOffline(context.Background(), dir, now0)
+		svc, err := testfleet.OpenOffline(context.Background(), dir, now0)
 		if err != nil {
 			b.Fatal(err)
 		}

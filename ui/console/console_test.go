@@ -13,6 +13,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
@@ -106,7 +107,7 @@ func button(w fyne.Window, text string) *widget.Button {
 
 func TestTypingFiltersRows(t *testing.T) {
 	test.NewTempApp(t)
-	svc, devs := uitest.Offline(t, 2000, now0)
+	svc, devs := testfleet.Offline(t, 2000, now0)
 	var opened []string
 	p := newPage(t, svc, Options{OnManage: func(id string) { opened = append(opened, id) }, Debounce: 5 * time.Millisecond},
 		fyne.NewSize(1300, 700))
@@ -161,7 +162,7 @@ func TestTypingFiltersRows(t *testing.T) {
 
 func TestSelectionKeyboardAndManageButton(t *testing.T) {
 	test.NewTempApp(t)
-	svc, _ := uitest.Offline(t, 300, now0)
+	svc, _ := testfleet.Offline(t, 300, now0)
 	var opened []string
 	p := newPage(t, svc, Options{OnManage: func(id string) { opened = append(opened, id) }, Debounce: 5 * time.Millisecond},
 		fyne.NewSize(1300, 700))
@@ -217,7 +218,7 @@ func TestSelectionKeyboardAndManageButton(t *testing.T) {
 
 func TestSortAndChips(t *testing.T) {
 	test.NewTempApp(t)
-	svc, devs := uitest.Offline(t, 1500, now0)
+	svc, devs := testfleet.Offline(t, 1500, now0)
 	p := newPage(t, svc, Options{Debounce: 5 * time.Millisecond}, fyne.NewSize(1300, 700))
 	c, w := p.c, p.w
 
@@ -283,7 +284,7 @@ func TestSortAndChips(t *testing.T) {
 // TestOnlyVisibleRowsBuilt renders 100,000 units and counts the cells the table builds.
 func TestOnlyVisibleRowsBuilt(t *testing.T) {
 	test.NewTempApp(t)
-	svc, _ := uitest.Offline(t, 100_000, now0)
+	svc, _ := testfleet.Offline(t, 100_000, now0)
 	p := newPage(t, svc, Options{}, fyne.NewSize(1300, 800))
 	c, w := p.c, p.w
 	p.run(t, func() {
@@ -322,7 +323,7 @@ func TestOnlyVisibleRowsBuilt(t *testing.T) {
 // changes, the console re-searches, and the selected unit and the scroll position stay.
 func TestLiveUpdatesKeepSelectionAndScroll(t *testing.T) {
 	test.NewTempApp(t)
-	live := uitest.StartLive(t, sim.Config{Devices: 400, Dealers: 1, Seed: 3, Speed: 120})
+	live := testfleet.StartLive(t, sim.Config{Devices: 400, Dealers: 1, Seed: 3, Speed: 120})
 	p := newPage(t, live.Session, Options{Debounce: 5 * time.Millisecond}, fyne.NewSize(1300, 600))
 	c, w := p.c, p.w
 	top := func() int {

@@ -10,11 +10,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
-	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 )
 
 func TestWriteCSV(t *testing.T) {
-	devs := uitest.GenerateFleet(50, 9, now0)
+	devs := testfleet.GenerateFleet(50, 9, now0)
 	// Values a customer controls, including ones a spreadsheet would execute.
 	devs[3].Name = `=HYPERLINK("http://evil.example","click")`
 	devs[4].CustomerEmail = "+1@example.com"
@@ -83,7 +83,7 @@ func (f *failWriter) Write(p []byte) (int, error) {
 }
 
 func TestWriteCSVReportsWriteErrors(t *testing.T) {
-	devs := uitest.GenerateFleet(2000, 1, now0)
+	devs := testfleet.GenerateFleet(2000, 1, now0)
 	err := WriteCSV(&failWriter{n: 10_000}, devs, now0)
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("err = %v, want the writer's error", err)
@@ -112,7 +112,7 @@ func FuzzWriteCSV(f *testing.F) {
 		if !utf8.ValidString(name) || !utf8.ValidString(email) || strings.ContainsRune(name+email, '\r') {
 			return // encoding/csv normalises \r\n inside quotes; not ours to test (no skip: nothing was left out)
 		}
-		d := uitest.GenerateFleet(1, 1, now0)
+		d := testfleet.GenerateFleet(1, 1, now0)
 		d[0].Name, d[0].CustomerEmail = name, email
 		var buf bytes.Buffer
 		if err := WriteCSV(&buf, d, now0); err != nil {

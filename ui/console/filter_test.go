@@ -10,14 +10,14 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
-	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 )
 
 // The console reports the dealer's own filter changes (typing once it pauses, chips, Clear) and
 // takes another page's filter through SetFilter without reporting it back.
 func TestFilterSharedWithAnotherPage(t *testing.T) {
 	test.NewTempApp(t)
-	svc, devs := uitest.Offline(t, 1500, now0)
+	svc, devs := testfleet.Offline(t, 1500, now0)
 	var reported []fleet.Filter
 	p := newPage(t, svc, Options{Debounce: 5 * time.Millisecond, OnFilterChanged: func(f fleet.Filter) { reported = append(reported, f) }},
 		fyne.NewSize(1300, 700))

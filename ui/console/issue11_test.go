@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
 
@@ -28,7 +29,7 @@ func labelTexts(w fyne.Window) []string {
 // Issue 11 item 1: Manage and Enter must never open a unit the search has filtered out.
 func TestManageNeverOpensAFilteredOutUnit(t *testing.T) {
 	test.NewTempApp(t)
-	svc, devs := uitest.Offline(t, 300, now0)
+	svc, devs := testfleet.Offline(t, 300, now0)
 	var opened []string
 	// A debounce longer than the test: Enter comes before the typed search has run by itself.
 	p := newPage(t, svc, Options{OnManage: func(id string) { opened = append(opened, id) }, Debounce: time.Hour},
@@ -107,7 +108,7 @@ func containsText(list []string, s string) bool {
 // Issue 11 item 7: an offline unit reads "Offline since …" and "Lost contact", never "Late".
 func TestOfflineUnitSaysOffline(t *testing.T) {
 	test.NewTempApp(t)
-	svc, devs := uitest.Offline(t, 300, now0)
+	svc, devs := testfleet.Offline(t, 300, now0)
 	var off fleet.Device
 	for _, d := range devs {
 		if !d.Online && !d.LastSeen.IsZero() {
@@ -150,7 +151,7 @@ func TestOfflineUnitSaysOffline(t *testing.T) {
 // the console beside the navigation) every column and Clear filters are on screen, and IDs whole.
 func TestColumnsShareTheWidth(t *testing.T) {
 	test.NewTempApp(t)
-	svc, _ := uitest.Offline(t, 300, now0)
+	svc, _ := testfleet.Offline(t, 300, now0)
 	p := newPage(t, svc, Options{}, fyne.NewSize(920, 650))
 	abs := func(o fyne.CanvasObject) (float32, float32) {
 		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(o)
@@ -245,7 +246,7 @@ func TestNarrowWindowSqueezesAllButTheID(t *testing.T) {
 // Issue 11 item 19: a truncated cell's full text shows while the pointer is over its row.
 func TestHoverShowsTheRowInFull(t *testing.T) {
 	test.NewTempApp(t)
-	svc, _ := uitest.Offline(t, 50, now0)
+	svc, _ := testfleet.Offline(t, 50, now0)
 	p := newPage(t, svc, Options{}, fyne.NewSize(920, 650))
 	p.run(t, func() {
 		var email *cell

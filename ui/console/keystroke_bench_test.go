@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
-	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 )
 
 // typedQueries are what a dealer types into the search box: whole customer emails, names and
@@ -43,7 +43,7 @@ func BenchmarkKeystrokePaint100k(b *testing.B) { benchKeystroke(b, true) }
 
 func benchKeystroke(b *testing.B, onScreen bool) {
 	test.NewTempApp(b)
-	svc, devs := uitest.Offline(b, 100_000, now0)
+	svc, devs := testfleet.Offline(b, 100_000, now0)
 	queries := typedQueries(devs)
 	sorts := []Sort{{Col: ColID}, {Col: ColHealth}, {Col: ColLastSeen}, {Col: ColName, Desc: true}}
 	// The benchmark is the UI goroutine: it calls the page's own steps in order, nothing runs behind it.

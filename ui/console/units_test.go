@@ -8,7 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 )
 
 // TestShowUnitsIsAVisibleClearableFilter (issue 11 items 11 and 12): narrowing the console to
@@ -16,7 +16,7 @@ import (
 // count, narrows further with a search, and the empty view's Clear gives the whole fleet back.
 func TestShowUnitsIsAVisibleClearableFilter(t *testing.T) {
 	test.NewTempApp(t)
-	svc, devs := uitest.Offline(t, 400, now0)
+	svc, devs := testfleet.Offline(t, 400, now0)
 	p := newPage(t, svc, Options{Debounce: time.Millisecond}, fyne.NewSize(1300, 700))
 	c := p.c
 	var ids []string

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/mapview"
 	"github.com/fleetdesk/fleetdesk/mapview/tiles"
 	"github.com/fleetdesk/fleetdesk/sim"
@@ -26,7 +27,7 @@ var simConfig = sim.Config{Devices: 320, Dealers: 2, Seed: 11, Speed: 1}
 
 type fixture struct {
 	u    *loopUI
-	live *uitest.Live
+	live *testfleet.Live
 	app  fyne.App
 	win  fyne.Window
 	s    *ui.Shell
@@ -70,7 +71,7 @@ func newDesk(t *testing.T, tileCfg tiles.Config) *fixture {
 	t.Helper()
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	f := &fixture{live: uitest.StartLive(t, simConfig), u: &loopUI{loop: uitest.NewLoop(t), t: t}}
+	f := &fixture{live: testfleet.StartLive(t, simConfig), u: &loopUI{loop: uitest.NewLoop(t), t: t}}
 	f.app = test.NewTempApp(t)
 	raw, err := json.Marshal(tileCfg)
 	if err != nil {

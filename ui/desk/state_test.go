@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/mapview"
 	"github.com/fleetdesk/fleetdesk/ui"
 	"github.com/fleetdesk/fleetdesk/ui/console"
@@ -30,7 +31,7 @@ func TestStateSurvivesARestart(t *testing.T) {
 
 	u := &loopUI{loop: uitest.NewLoop(t), t: t}
 	open := func() (s *ui.Shell, win fyne.Window) {
-		svc, _ := uitest.Offline(t, 300, now)
+		svc, _ := testfleet.Offline(t, 300, now)
 		u.run(func() {
 			win = test.NewTempWindow(t, widget.NewLabel(""))
 			win.Resize(InitialSize(app))

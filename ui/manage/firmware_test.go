@@ -12,14 +12,15 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
 
 // catalogues remembers each backend's releases per console: tests scan many units.
-var catalogues = map[*uitest.Live]map[fleet.Console][]rollout.Release{}
+var catalogues = map[*testfleet.Live]map[fleet.Console][]rollout.Release{}
 
 // catalogue is the backend's releases for the unit's console, asked through the second client.
-func catalogue(t *testing.T, live *uitest.Live, d fleet.Device) []rollout.Release {
+func catalogue(t *testing.T, live *testfleet.Live, d fleet.Device) []rollout.Release {
 	t.Helper()
 	c := fleet.ConsoleFor(d.Model)
 	if all, ok := catalogues[live][c]; ok {
@@ -256,7 +257,7 @@ func TestFirmwareGroupChecksForUpdatesAndOpensRecovery(t *testing.T) {
 // age, an old fix visibly marked.
 func TestStatusSpeaksTheGuidesWords(t *testing.T) {
 	test.NewTempApp(t)
-	svc, devs := uitest.Offline(t, 80, now0)
+	svc, devs := testfleet.Offline(t, 80, now0)
 	var stale fleet.Device
 	for _, d := range devs {
 		if d.GPS != nil && now0.Sub(d.GPS.FixTime) > staleFix {

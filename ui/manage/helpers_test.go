@@ -11,6 +11,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
@@ -19,9 +20,9 @@ var now0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 // startLive starts the test app and a dealer signed in to a simulated backend whose units move
 // fast enough for commands to finish within a test.
-func startLive(t *testing.T) *uitest.Live {
+func startLive(t *testing.T) *testfleet.Live {
 	test.NewTempApp(t)
-	return uitest.StartLive(t, sim.Config{Devices: 300, Dealers: 2, Seed: 11, Speed: 20})
+	return testfleet.StartLive(t, sim.Config{Devices: 300, Dealers: 2, Seed: 11, Speed: 20})
 }
 
 // harness is a Manage page in a test window, driven on a test UI loop.

@@ -8,7 +8,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
-	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -144,7 +144,7 @@ func TestRebootAsksNamingTheUnitAndEscCancels(t *testing.T) {
 // offered (the unit is in scope) but disabled, and the page says FleetDesk is offline.
 func TestOfflineAppDisablesActionsWithReason(t *testing.T) {
 	test.NewTempApp(t)
-	svc, devs := uitest.Offline(t, 50, now0)
+	svc, devs := testfleet.Offline(t, 50, now0)
 	var d fleet.Device
 	for _, x := range devs {
 		if x.Online && x.HealthAt(now0) == fleet.HealthLive {
@@ -178,13 +178,13 @@ func TestOfflineAppDisablesActionsWithReason(t *testing.T) {
 func TestOutOfScopeOffersNothing(t *testing.T) {
 	test.NewTempApp(t)
 	dir := t.TempDir()
-	devs := uitest.GenerateFleet(20, 5, now0)
+	devs := testfleet.GenerateFleet(20, 5, now0)
 	devs[7].Dealer = "some-other-dealer"
 	foreign := devs[7].ID
-	if err := uitest.FillCache(context.Background(), dir, devs, now0); err != nil {
+	if err := testfleet.FillCache(context.Background(), dir, devs, now0); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := uitest.OpenOffline(context.Background(), dir, now0)
+	svc, err := testfleet.OpenOffline(context.Background(), dir, now0)
 	if err != nil {
 		t.Fatal(err)
 	}

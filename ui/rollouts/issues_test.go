@@ -10,6 +10,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
@@ -106,7 +107,7 @@ func TestUnitUpdatedFromManageCountsAsValidation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulated backend")
 	}
-	live := uitest.StartLive(t, sim.Config{Devices: 250, Dealers: 1, Seed: 3, Speed: 600,
+	live := testfleet.StartLive(t, sim.Config{Devices: 250, Dealers: 1, Seed: 3, Speed: 600,
 		OTAFails: func(string) bool { return false }})
 	svc := live.Session
 	ctx := context.Background()

@@ -1,8 +1,8 @@
-// Package uitest gives the screens' tests real data layers: a simulated backend (package sim) with
-// a signed-in syncer.Session in front of it, or a syncer.Session opened offline on a SQLite cache
-// filled with a generated fleet. Nothing here is a stand-in: the screens under test talk to the
-// same session type the app uses.
-package uitest
+// Package testfleet gives tests real data layers: a simulated backend (package sim) with a
+// signed-in syncer.Replica in front of it, or a Replica opened offline on a SQLite cache filled
+// with a generated fleet. Nothing here is a stand-in: the code under test talks to the same types
+// the app uses. Only tests import it, so the production import graph never reaches sim.
+package testfleet
 
 import (
 	"context"
@@ -51,7 +51,7 @@ func StartLive(t testing.TB, cfg sim.Config) *Live {
 		t.Fatalf("syncer.Open: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
-	WaitFor(t, 30*time.Second, "the first sync", func() bool { return !s.Status().LastSync.IsZero() })
+	waitFor(t, 30*time.Second, "the first sync", func() bool { return !s.Status().LastSync.IsZero() })
 
 	plain, err := api.New(srv.URL, nil, api.Options{})
 	if err != nil {
@@ -62,18 +62,6 @@ func StartLive(t testing.TB, cfg sim.Config) *Live {
 		t.Fatalf("second sign-in: %v", err)
 	}
 	return &Live{Server: srv, Session: s, Account: acct, Client: plain.WithTokens(as)}
-}
-
-// WaitFor polls cond until it holds or the timeout passes.
-func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // Dealer is the dealer every generated device belongs to.
@@ -208,5 +196,17 @@ func SignIn(dir string, now func() time.Time) func(ctx context.Context, backendU
 	return func(ctx context.Context, backendURL, email, password string) (*syncer.Replica, error) {
 		return syncer.Open(ctx, syncer.Options{BackendURL: backendURL, CacheDir: dir, Email: email, Password: password,
 			Store: &auth.Memory{}, Interval: 300 * time.Millisecond, Now: now})
+	}
+}
+
+// waitFor polls cond until it holds or the timeout passes.
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
