@@ -104,7 +104,7 @@ func runFirmware(args []string) int {
 	fmt.Fprintln(tw, "ID\tCONSOLE\tVARIANT\tVERSION\tSIZE\tOFFLINE")
 	for _, rel := range rels {
 		offline := "-"
-		if _, _, err := s.Cache().Image(ctx, rel.ID); err == nil {
+		if _, ok := s.CachedReleaseImage(ctx, rel.ID); ok {
 			offline = "cached"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.1f KB\t%s\n", rel.ID, rel.Console, rel.Variant(), rel.Version, float64(rel.Size)/1000, offline)
@@ -126,7 +126,7 @@ func pullImages(ctx context.Context, s *syncer.Replica, rels []rollout.Release) 
 			fmt.Fprintln(os.Stderr, "fleetdesk firmware: interrupted")
 			return failed + len(rels) - i
 		}
-		old, _, _ := s.Cache().Image(ctx, rel.ID)
+		old, _ := s.CachedReleaseImage(ctx, rel.ID)
 		fmt.Fprintf(os.Stderr, "[%d/%d] %s (%s)… ", i+1, len(rels), rel.ID, syncer.ReleaseName(rel))
 		img, err := s.ReleaseImage(ctx, rel.ID)
 		switch {

@@ -181,6 +181,13 @@ func (s *Replica) Releases(ctx context.Context, console fleet.Console) ([]rollou
 
 // ReleaseImage returns a firmware image: from the cache when it holds a copy whose SHA-256 still
 // matches, else downloaded (checked against the release's SHA-256) and stored for offline use.
+// CachedReleaseImage is the release's image if the offline cache holds it; ok is false when it
+// must be downloaded first.
+func (s *Replica) CachedReleaseImage(ctx context.Context, releaseID string) (img []byte, ok bool) {
+	img, _, err := s.cache.Image(ctx, releaseID)
+	return img, err == nil
+}
+
 func (s *Replica) ReleaseImage(ctx context.Context, releaseID string) ([]byte, error) {
 	want := ""
 	if rels, err := s.cache.Releases(ctx, ""); err == nil {

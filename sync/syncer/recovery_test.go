@@ -190,7 +190,7 @@ func TestRecoveryFirmwareFromCache(t *testing.T) {
 	if err != nil || len(list) < 2 {
 		t.Fatalf("online releases for %s: %d %v (want every version)", v, len(list), err)
 	}
-	all, _ := s.Cache().Releases(ctx, "")
+	all, _ := s.cache.Releases(ctx, "")
 	wantN := 0
 	for _, r := range all {
 		if r.Variant() == v {

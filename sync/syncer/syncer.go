@@ -287,13 +287,7 @@ func openCache(ctx context.Context, opts Options) (*Replica, error) {
 	return s, nil
 }
 
-// Cache is the underlying cache (the headless commands read its sync state).
-func (s *Replica) Cache() *cache.Cache { return s.cache }
-
-// Client is the authenticated backend client, nil for a cache-only session.
-func (s *Replica) Client() *api.Client { return s.client }
-
-// Auth is the sign-in, nil for a cache-only session.
+// Auth is the sign-in, nil for a cache-only replica (tests end a sign-in on the backend with it).
 func (s *Replica) Auth() *auth.Credentials { return s.auth }
 
 func (s *Replica) adoptMe(me api.Me) {
