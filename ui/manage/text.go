@@ -76,7 +76,12 @@ func waiting(cmd fleet.Command) string {
 		s = "waiting for the unit's next check-in"
 	}
 	if !cmd.ExpiresAt.IsZero() {
-		s += " (until " + cmd.ExpiresAt.Local().Format("Mon 15:04") + ")"
+		// A day or more away needs its date: "until Sun 22:03" on a Sunday reads as today.
+		layout := "15:04"
+		if cmd.ExpiresAt.Sub(cmd.CreatedAt) >= 20*time.Hour {
+			layout = "Mon 2 Jan 15:04"
+		}
+		s += " (until " + cmd.ExpiresAt.Local().Format(layout) + ")"
 	}
 	return s
 }
