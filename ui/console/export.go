@@ -16,7 +16,7 @@ func (c *Console) export() {
 	devs, now := c.View(), c.v.now
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
-			dialog.ShowError(err, win)
+			kit.ShowError(win, "Could not open the file", err)
 			return
 		}
 		if w == nil {
@@ -30,7 +30,7 @@ func (c *Console) export() {
 			return werr
 		}, func(err error) {
 			if err != nil {
-				dialog.ShowError(fmt.Errorf("export to %s failed: %w", w.URI().Name(), err), win)
+				kit.ShowError(win, "Export to "+w.URI().Name()+" failed", err)
 				return
 			}
 			kit.ShowDialog(win, dialog.NewInformation("Export done",

@@ -114,7 +114,7 @@ type releasesResult struct {
 func (f *firmwareSection) pick(act fleet.Action, d fleet.Device) {
 	kit.Run(f.run, func(ctx context.Context) releasesResult { return f.load(ctx, d) }, func(r releasesResult) {
 		if r.err != nil {
-			kit.ShowDialog(f.win, dialog.NewError(fmt.Errorf("could not load the firmware releases: %w", r.err), f.win))
+			kit.ShowError(f.win, "Could not load the firmware releases", r.err)
 			return
 		}
 		match := rollout.ReleasesFor(d, r.list)
