@@ -151,6 +151,10 @@ func (s *Session) syncDevices(ctx context.Context, progress Progress) (Summary, 
 		sum.Changed += len(page.Devices)
 		sum.Removed += len(page.Removed)
 		sum.Total = page.Total
+		if changed == nil && sum.Full && page.HasMore {
+			// A first sync gathers the whole fleet for the index: size it once, not by doubling.
+			changed = make([]fleet.Device, 0, max(page.Total+page.Total/16, len(page.Devices)))
+		}
 		changed = append(changed, page.Devices...)
 		removed = append(removed, page.Removed...)
 		done += len(page.Devices)
