@@ -9,7 +9,9 @@ import (
 
 // Patch returns a new index with changed devices added or replaced and removed IDs dropped; ix
 // itself is left as it was (screens may still be reading it). It reuses the search text of the
-// devices that did not change, so a delta sync of a few devices costs a copy, not a rebuild.
+// devices that did not change, so a delta sync of a few devices costs a copy, not a rebuild. An
+// index built from nothing may keep changed's array (as NewIndex keeps its slice): do not modify
+// it afterwards.
 func (ix *Index) Patch(changed []Device, removed []string) *Index {
 	if ix == nil {
 		ix = NewIndex(nil)
@@ -158,7 +160,7 @@ func fresh(changed []Device) *Index {
 		}
 	}
 	if increasing { // the backend pages in ID order: no duplicates, no sort
-		out := &Index{devices: slices.Clone(changed), byID: make(map[string]int, len(changed))}
+		out := &Index{devices: changed, byID: make(map[string]int, len(changed))}
 		out.haystack = haystacks(out.devices)
 		for i := range out.devices {
 			out.byID[out.devices[i].ID] = i

@@ -320,7 +320,7 @@ func (c *Client) attempt(ctx context.Context, cl call) ([]byte, *Error) {
 	}
 	raw := resp.RawBody()
 	defer raw.Close()
-	body, rerr := readCapped(raw, cl.maxBody)
+	body, rerr := readCapped(raw, cl.maxBody, resp.RawResponse.ContentLength)
 	status := resp.StatusCode()
 	var wait time.Duration
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
@@ -393,10 +393,26 @@ func (c *Client) transportErr(cl call, err error, actx context.Context) *Error {
 var errTooBig = errors.New("body too big")
 
 // readCapped reads at most limit bytes; an endless or huge body fails instead of filling memory.
-func readCapped(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
+// size is the announced length (-1 when unknown): the buffer is made that big at once instead of
+// growing by doubling through a 100,000-unit sync's pages.
+func readCapped(r io.Reader, limit, size int64) ([]byte, error) {
+	b := make([]byte, 0, 512)
+	if size > 0 && size <= limit {
+		b = make([]byte, 0, size+1) // +1: room to see the end without growing
+	}
+	lr := io.LimitReader(r, limit+1)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow
+		}
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if int64(len(b)) > limit {
 		return nil, errTooBig

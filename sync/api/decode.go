@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,12 +22,14 @@ func Decode(body []byte, out any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return fmt.Errorf("empty body where JSON was expected")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(out); err != nil {
+	// Unmarshal reads body in place (a Decoder would copy every page into its own buffer) and
+	// refuses anything after the value.
+	if err := json.Unmarshal(body, out); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value") {
+			return fmt.Errorf("malformed JSON: unexpected data after the JSON value")
+		}
 		return fmt.Errorf("malformed JSON: %w", err)
-	}
-	if dec.More() {
-		return fmt.Errorf("malformed JSON: unexpected data after the JSON value")
 	}
 	if v, ok := out.(Validator); ok {
 		if err := v.Validate(); err != nil {

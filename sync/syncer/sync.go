@@ -151,17 +151,37 @@ func (s *Replica) syncDevices(ctx context.Context, progress Progress) (Summary, 
 			// simulated time): "synced 12 s ago" and "data as of" must be true on the wall.
 			b.Complete = time.Now()
 		}
+		n0, r0 := len(changed), len(removed)
+		if changed == nil && sum.Full && page.HasMore {
+			// A first sync gathers the whole fleet for the index: size it once, not by doubling.
+			changed = make([]fleet.Device, 0, max(page.Total+page.Total/16, len(page.Devices)))
+		}
+		changed = append(changed, page.Devices...)
+		removed = append(removed, page.Removed...)
+		var next chan *fleet.Index
+		if !page.HasMore {
+			// The last page: build the new index while SQLite commits, and show it once the
+			// commit succeeded (a delta's critical path is fetch, then write and patch at once).
+			next = make(chan *fleet.Index, 1)
+			base, ch, rm := s.Fleet(), changed, removed
+			go func() { next <- base.Patch(ch, rm) }()
+		}
 		if err := s.cache.ApplyBatch(ctx, b); err != nil {
-			s.applyToIndex(changed, removed, sum.Full)
+			if next != nil {
+				<-next // built from a page that was not committed: dropped
+			}
+			s.applyToIndex(changed[:n0], removed[:r0], sum.Full)
 			return sum, err
+		}
+		if next != nil {
+			s.showIndex(<-next, changed, removed, sum.Full)
+			changed, removed = nil, nil // shown: nothing left for the end of the loop
 		}
 		cursor = nextCursor
 		sum.Pages++
 		sum.Changed += len(page.Devices)
 		sum.Removed += len(page.Removed)
 		sum.Total = page.Total
-		changed = append(changed, page.Devices...)
-		removed = append(removed, page.Removed...)
 		done += len(page.Devices)
 		if sum.Full || total > 0 {
 			total = page.Total
@@ -237,7 +257,15 @@ func (s *Replica) applyToIndex(changed []fleet.Device, removed []string, full bo
 	if len(changed) == 0 && len(removed) == 0 {
 		return
 	}
-	s.index.Store(s.Fleet().Patch(changed, removed))
+	s.showIndex(s.Fleet().Patch(changed, removed), changed, removed, full)
+}
+
+// showIndex swaps in an index patched with what was committed and tells the listeners.
+func (s *Session) showIndex(ix *fleet.Index, changed []fleet.Device, removed []string, full bool) {
+	if len(changed) == 0 && len(removed) == 0 {
+		return
+	}
+	s.index.Store(ix)
 	if full {
 		s.publish(session.Change{All: true})
 		return
