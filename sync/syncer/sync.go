@@ -261,7 +261,7 @@ func (s *Replica) applyToIndex(changed []fleet.Device, removed []string, full bo
 }
 
 // showIndex swaps in an index patched with what was committed and tells the listeners.
-func (s *Session) showIndex(ix *fleet.Index, changed []fleet.Device, removed []string, full bool) {
+func (s *Replica) showIndex(ix *fleet.Index, changed []fleet.Device, removed []string, full bool) {
 	if len(changed) == 0 && len(removed) == 0 {
 		return
 	}
