@@ -141,9 +141,24 @@ func TickerOn(do func(func()), period time.Duration, fn func()) (stop func()) {
 }
 
 // After calls fn once on the UI goroutine after d, unless the returned stop is called first
-// (the search box's debounce).
+// (the search box's debounce). Stop also drops a call whose time has come but that still waits
+// for the UI goroutine: a keystroke or SetFilter after it must win, not be overwritten by it.
 func After(d time.Duration, fn func()) (stop func() bool) {
-	return time.AfterFunc(d, func() { Do(fn) }).Stop
+	var once sync.Once
+	gone := make(chan struct{})
+	t := time.AfterFunc(d, func() {
+		Do(func() {
+			select {
+			case <-gone:
+			default:
+				fn()
+			}
+		})
+	})
+	return func() bool {
+		once.Do(func() { close(gone) })
+		return t.Stop()
+	}
 }
 
 // Lock makes the calling goroutine the UI goroutine until Unlock: tests hold it while they tap
