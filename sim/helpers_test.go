@@ -53,6 +53,40 @@ func advanceUntil(t testing.TB, s *Server, limit, step time.Duration, what strin
 	}
 }
 
+// waitFor polls cond in real time. Kept for tests on a backend whose time runs on its own; on a
+// ManualClock backend use advanceUntil, which cannot time out on a slow machine.
+func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// fakeClock is a real clock (Config.Now) a test sets by hand. Prefer Config.ManualClock and
+// Server.Advance: they also carry out the events due on the way.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
 func account(t testing.TB, s *Server, role, dealer string) Account {
 	t.Helper()
 	for _, a := range s.Accounts {
