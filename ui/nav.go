@@ -86,6 +86,21 @@ func (s *Shell) installKeys() {
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { s.FocusSearch() })
 	c.SetOnTypedKey(func(k *fyne.KeyEvent) { s.typedKey(k) })
+	c.SetOnTypedRune(s.typedRune)
+}
+
+// typedRune is a character typed with no widget focused: on the Fleet Console it starts a search,
+// so the dealer can type at once without the search box holding the focus (and its blinking
+// cursor repainting) while nobody types.
+func (s *Shell) typedRune(r rune) {
+	c := s.win.Canvas()
+	if s.console == nil || s.manage != nil || s.CurrentPage() != PageConsole || kit.OpenDialogs(c) > 0 {
+		return
+	}
+	s.console.FocusSearch(s.win)
+	if f := c.Focused(); f != nil {
+		f.TypedRune(r)
+	}
 }
 
 // typedKey handles keys no focused widget took.

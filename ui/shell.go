@@ -258,7 +258,8 @@ func (s *Shell) Start(svc session.Session) {
 		}
 	})
 	s.view.Ticker(time.Second, s.bar.tick)
-	s.console.FocusSearch(s.win)
+	// The search box is not focused at start: a focused entry's blinking cursor repaints the window
+	// every frame, for as long as the app sits open. Typing anywhere goes to the search (typedRune).
 	if s.opts.OnSession != nil {
 		if stop := s.opts.OnSession(s); stop != nil {
 			s.view.OnClose(stop)

@@ -56,16 +56,18 @@ func TestConsoleAndMapShareFilters(t *testing.T) {
 		}
 	}
 
-	// Typing in the console (focused from the start, as the dealer finds it) narrows the map to
-	// the same units.
+	// Typing on the console (nothing focused: the first character goes to the search box, as the
+	// dealer finds it) narrows the map to the same units.
 	term := searchTerm(t, svc.Fleet(), svc.Now(), "")
 	var mv mapView
 	u.run(func() {
-		box := f.win.Canvas().Focused()
+		c := f.win.Canvas()
+		c.OnTypedRune()(rune(term[0]))
+		box := c.Focused()
 		if box == nil {
-			t.Fatal("the console's search box is not focused")
+			t.Fatal("typing on the console did not go to its search box")
 		}
-		test.Type(box, term)
+		test.Type(box, term[1:])
 		mv = f.mapPage(t)
 	})
 	u.eventually(10*time.Second, "the map to follow the console's search", func() bool {
