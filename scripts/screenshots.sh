@@ -4,13 +4,11 @@
 # 1360x860 screen, so the click positions below are fixed points of that layout; waits poll the
 # screen (a region changing or filling in) instead of sleeping long. About 3-4 minutes.
 #
-# SHOT_DISPLAY picks the X display number (default 97); SHOT_ONLY="console map ..." takes only the
+# SHOT_DISPLAY picks the X display number (default: a free one); SHOT_ONLY="console map ..." takes only the
 # named groups: console manage map rollouts tokens recovery settings offline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make -s build >/dev/null # with the version linked in, as the About shot shows it
-display=:${SHOT_DISPLAY:-97}
-export DISPLAY=$display LANG=en_US.UTF-8
 out=docs/shots
 tmp=$(mktemp -d)
 pids=()
@@ -19,8 +17,17 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-Xvfb "$display" -screen 0 1360x860x24 -nolisten tcp >/dev/null 2>&1 &
-pids+=($!)
+# A display of our own: Xvfb picks a free number and tells it (unless SHOT_DISPLAY names one).
+if [ -n "${SHOT_DISPLAY:-}" ]; then
+  Xvfb ":$SHOT_DISPLAY" -screen 0 1360x860x24 -nolisten tcp >/dev/null 2>&1 &
+  pids+=($!)
+  echo "$SHOT_DISPLAY" >"$tmp/display"
+else
+  Xvfb -displayfd 3 -screen 0 1360x860x24 -nolisten tcp 3>"$tmp/display" >/dev/null 2>&1 &
+  pids+=($!)
+fi
+for _ in $(seq 50); do [ -s "$tmp/display" ] && break; sleep 0.1; done
+export DISPLAY=:$(head -n1 "$tmp/display") LANG=en_US.UTF-8
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 
 want() { [ -z "${SHOT_ONLY:-}" ] || [[ " $SHOT_ONLY " == *" $1 "* ]]; }
@@ -57,10 +64,16 @@ wait_stable() {
     a=$b
   done
 }
+# pixel X Y: "blue" or "other", the colour at that point.
+pixel() {
+  import -window root -crop "1x1+$1+$2" -format '%[fx:(b>0.6 && r<0.25)?1:0]' info: 2>/dev/null |
+    sed 's/^1$/blue/; s/^0$/other/'
+}
 click() { xdotool mousemove "$1" "$2" click 1; sleep "${3:-0.4}"; }
 key() { xdotool key "$@"; sleep 0.3; }
+# shot NAME [REGION]: once the region (default: the page) has stopped changing.
 shot() {
-  wait_stable 1216x800+144+0
+  wait_stable "${2:-1216x800+144+0}"
   import -window root "$out/$1.png"
   echo "$out/$1.png"
 }
@@ -83,24 +96,31 @@ to() {
 }
 
 # start_app NAME ARGS...: a fresh app (throwaway cache and config dirs, so the shots show a
-# fresh demo fleet) whose window is up; sets $app.
+# fresh demo fleet) whose window is up; sets $app (the app, found by its window) and $launcher.
 start_app() {
   local name=$1
   shift
   mkdir -p "$tmp/$name"
   XDG_CACHE_HOME="$tmp/$name" XDG_CONFIG_HOME="$tmp/$name" \
     bin/fleetdesk --window 1360x860 "$@" >/dev/null 2>"$tmp/$name.log" &
-  app=$!
-  pids+=("$app")
+  launcher=$!
+  app=$launcher
+  pids+=("$launcher")
   for _ in $(seq 100); do
     xdotool search --name '^FleetDesk$' >/dev/null 2>&1 && break
     sleep 0.2
   done
-  xdotool search --name '^FleetDesk$' windowmove 0 0 >/dev/null 2>&1 || true
+  local win
+  win=$(xdotool search --name '^FleetDesk$' 2>/dev/null | head -n1) || true
+  if [ -n "$win" ]; then
+    xdotool windowmove "$win" 0 0 || true
+    app=$(xdotool getwindowpid "$win" 2>/dev/null) || app=$launcher
+    pids+=("$app")
+  fi
 }
 stop_app() {
   kill "$app" 2>/dev/null || true
-  wait "$app" 2>/dev/null || true
+  wait "$launcher" 2>/dev/null || true
 }
 
 # Recovery with a simulated unit on a pty: its path typed into the port field, then Connect; the
@@ -143,7 +163,7 @@ rollout_wizard() {
   click 400 250 0.6     # an eligible unit (wherever the list opened, this row is one of them)
   shot rollout-3-test-device
   to 238 246 "$step"    # Deploy 2.4.1 to test device …
-  shot rollout-3-validating
+  shot rollout-3-validating 1216x40+144+50 # (its progress bar moves all along)
   # Until the test unit is back on the new release (or the wizard says it failed).
   wait_change "$step" "$(region_sum "$step")" 150
   shot rollout-4-deploy
@@ -165,7 +185,9 @@ offline_banner() {
   url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$tmp/serve.out")
   email=$(sed -n 's/[^[]*\[{"email":"\([^"]*\)","password":"\([^"]*\)".*/\1/p' "$tmp/serve.out")
   pw=$(sed -n 's/[^[]*\[{"email":"\([^"]*\)","password":"\([^"]*\)".*/\2/p' "$tmp/serve.out")
-  start_app offline --backend "$url" --config "$tmp/offline/config.json"
+  # No D-Bus session, so no Secret Service: the sign-in stays in memory and never reaches the
+  # keyring of whoever runs this.
+  DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent start_app offline --backend "$url" --config "$tmp/offline/config.json"
   wait_filled 500x40+430+380 20 # the sign-in form
   click 735 397 # Email
   xdotool type --delay 10 "$email"
@@ -173,8 +195,8 @@ offline_banner() {
   xdotool type --delay 10 "$pw"
   key Return
   wait_filled "$rows" 30
-  # Without a Secret Service here the app says so in a banner at the top; dismiss it.
-  if [ "$(region_sd 30x30+1323+6)" -gt 5 ]; then click 1338 21; fi
+  # The app says in a blue banner at the top that the sign-in is kept in memory only; close it.
+  if [ "$(pixel 700 8)" = blue ]; then click 1338 21; fi
   sleep 1
   local top=1360x40+0+0
   local before
@@ -189,9 +211,11 @@ offline_banner() {
 
 # --- The demo fleet: console, Manage page, map, tokens, recovery, settings, about, rollouts.
 rows=1200x80+150+165 # the console's first rows (under the offline banner too)
-start_app demo --demo
-wait_filled "$rows" 30
-sleep 1 # the first sync's last rows and the status bar settle
+if want console || want manage || want map || want tokens || want recovery || want settings || want rollouts; then
+  start_app demo --demo
+  wait_filled "$rows" 30
+  sleep 1 # the first sync's last rows and the status bar settle
+fi
 
 if want console; then
   shot console
@@ -245,7 +269,7 @@ if want rollouts; then
   shot rollouts
   rollout_wizard
 fi
-stop_app
+[ -n "${app:-}" ] && stop_app
 
 if want offline; then
   offline_banner
