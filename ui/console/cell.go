@@ -67,7 +67,8 @@ var transparent color.Color = color.Transparent
 func (cl *cell) colID() bool { return cl.col == ColID }
 
 // set shows one device's value for column col; d is nil for an empty cell.
-func (cl *cell) set(row int, col Column, d *fleet.Device, now time.Time, selected bool) {
+func (cl *cell) set(row int, col Column, d *fleet.Device, v view, selected bool) {
+	now := v.now
 	cl.row, cl.col = row, col
 	if selected {
 		cl.bg.FillColor = theme.Color(theme.ColorNameSelection)
@@ -88,16 +89,20 @@ func (cl *cell) set(row int, col Column, d *fleet.Device, now time.Time, selecte
 		return
 	}
 	cl.dotBx.Hide()
-	cl.label.SetText(cellText(col, d, now))
+	cl.label.SetText(cellText(col, d, now, v.stale))
 }
 
-// cellText is the text of a non-health column.
-func cellText(col Column, d *fleet.Device, now time.Time) string {
+// cellText is the text of a non-health column; stale says the backend cannot be reached, so a
+// unit's "Online" is only what the last sync said.
+func cellText(col Column, d *fleet.Device, now time.Time, stale bool) string {
 	switch col {
 	case ColHealth:
 		return kit.HealthLabel(d.HealthAt(now))
 	case ColConnection:
-		return d.Connection(now)
+		if c := d.Connection(now); c != "Online" || !stale {
+			return c
+		}
+		return "Online at last sync"
 	case ColID:
 		return d.ID
 	case ColName:

@@ -46,6 +46,9 @@ type view struct {
 	ix   *fleet.Index
 	rows []int // positions in ix, in display order
 	now  time.Time
+	// stale is set while the backend cannot be reached: the units' own online flags are then
+	// what the last sync said, and the Connection column says so.
+	stale bool
 }
 
 // parts are the page's widgets.
@@ -96,7 +99,7 @@ func New(svc session.Fleet, opts Options) *Console {
 		opts.Tick = 10 * time.Second
 	}
 	c := &Console{svc: svc, opts: opts, run: kit.NewRunner(opts.UI), sort: Sort{Col: ColID}}
-	c.v = view{ix: fleet.NewIndex(nil), now: svc.Now()}
+	c.v = view{ix: fleet.NewIndex(nil), now: svc.Now(), stale: !svc.Status().Online}
 	c.build()
 	c.run.Subscribe(svc, c.onChange)
 	c.v.ix = svc.Fleet()

@@ -269,3 +269,30 @@ func TestHoverShowsTheRowInFull(t *testing.T) {
 		}
 	})
 }
+
+// With the backend out of reach, a unit the last sync saw online is not claimed "Online" now: the
+// Connection column says the state is the last sync's.
+func TestOnlineIsTheLastSyncsWhenTheBackendIsOutOfReach(t *testing.T) {
+	test.NewTempApp(t)
+	svc, devs := testfleet.Offline(t, 300, now0) // a cache-only session: the backend is not reachable
+	var on fleet.Device
+	for _, d := range devs {
+		if d.Reachable(now0) {
+			on = d
+			break
+		}
+	}
+	if on.ID == "" {
+		t.Fatal("no online unit in the generated fleet")
+	}
+	p := newPage(t, svc, Options{Debounce: time.Millisecond}, fyne.NewSize(1300, 700))
+	p.run(t, func() { p.c.SetSearch(on.ID) })
+	p.waitView(t, "the online unit alone", func() bool { return len(p.c.v.rows) == 1 })
+	p.run(t, func() {
+		for _, cl := range cellsOnScreen(p.w) {
+			if cl.row == 0 && cl.col == ColConnection && cl.label.Text != "Online at last sync" {
+				t.Errorf("connection column reads %q while the backend is out of reach", cl.label.Text)
+			}
+		}
+	})
+}

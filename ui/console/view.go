@@ -54,7 +54,7 @@ func (c *Console) apply(gen uint64, q query, rows []int) {
 	}
 	c.applied.Store(gen)
 	c.loaded = true
-	c.v = view{ix: q.ix, rows: rows, now: q.now}
+	c.v = view{ix: q.ix, rows: rows, now: q.now, stale: c.v.stale}
 	c.chips.refreshFirmware(q.ix)
 	c.showView()
 	// Refresh, never ScrollTo: a live update must leave the dealer where they were.
@@ -134,7 +134,7 @@ func (c *Console) showDetailsOf(id string) {
 	}
 	parts := []string{d.ID}
 	for col := ColName; col < numColumns; col++ {
-		if t := cellText(col, &d, c.v.now); t != "" {
+		if t := cellText(col, &d, c.v.now, c.v.stale); t != "" {
 			parts = append(parts, t)
 		}
 	}
@@ -153,6 +153,10 @@ func (c *Console) onChange(ch session.Change) {
 	}
 	if ch.Status && c.v.ix.Len() == 0 {
 		c.showView() // a sync started or completed: the count stops or starts waiting
+	}
+	if stale := !c.svc.Status().Online; ch.Status && stale != c.v.stale {
+		c.v.stale = stale
+		c.w.table.Refresh()
 	}
 }
 
@@ -252,12 +256,12 @@ func (c *Console) createCell() fyne.CanvasObject {
 func (c *Console) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	cl := o.(*cell)
 	if id.Row < 0 || id.Row >= len(c.v.rows) {
-		cl.set(id.Row, Column(id.Col), nil, c.v.now, false)
+		cl.set(id.Row, Column(id.Col), nil, c.v, false)
 		return
 	}
 	d := c.v.ix.Devices()
 	dev := &d[c.v.rows[id.Row]]
-	cl.set(id.Row, Column(id.Col), dev, c.v.now, dev.ID == c.selected)
+	cl.set(id.Row, Column(id.Col), dev, c.v, dev.ID == c.selected)
 }
 
 func (c *Console) updateHeader(id widget.TableCellID, o fyne.CanvasObject) {
