@@ -107,7 +107,7 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 		}
 	}
 	h.pick("2.4.1")
-	if !h.has("2.4.1 (D180, GSM) would reach 8 units of my_fleet") {
+	if !h.has("2.4.1 (D180, GSM) would reach 8 units of my_fleet") || !h.has("Release notes: notes 2.4.1") {
 		t.Fatalf("release note:\n%s", h.text())
 	}
 	h.tap("Next: validate on a test device")

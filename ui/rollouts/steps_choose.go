@@ -113,8 +113,8 @@ func (s *releaseStep) object() fyne.CanvasObject { return s.box }
 // releaseOption is how a release reads in the list: version, date, notes.
 func releaseOption(r rollout.Release) string {
 	notes := r.Notes
-	if len(notes) > 90 {
-		notes = notes[:87] + "…"
+	if runes := []rune(notes); len(runes) > 90 {
+		notes = string(runes[:87]) + "…" // the chosen release's notes show whole below the list
 	}
 	o := r.Version
 	if !r.CreatedAt.IsZero() {
@@ -162,8 +162,12 @@ func (s *releaseStep) update() {
 		s.note.SetText("Choose a release.")
 	default:
 		e := rollout.Eligible(r, w.p.svc.Fleet().Devices(), w.p.svc.Actor(), w.p.svc.Now())
-		s.note.SetText(fmt.Sprintf("%s would reach %d units of my_fleet after validation on one test device.",
-			r.Label(), len(e.Eligible)))
+		text := fmt.Sprintf("%s would reach %d units of my_fleet after validation on one test device.",
+			r.Label(), len(e.Eligible))
+		if r.Notes != "" {
+			text = "Release notes: " + r.Notes + "\n\n" + text
+		}
+		s.note.SetText(text)
 	}
 	setEnabled(s.next, ok)
 }
