@@ -79,9 +79,15 @@ func (r *portRow) render(f *rec.Flow) {
 	enable(!busy, r.entry, r.refresh, r.baudSel)
 	err := f.ConnectBlocked()
 	enable(err == nil, r.connect)
+	// Once a unit answered, the button reads the unit again (after a reset or a swapped cable).
+	if label := map[bool]string{false: "Connect", true: "Connect again"}[f.Connected()]; r.connect.Text != label {
+		r.connect.SetText(label)
+	}
 	switch {
 	case f.Phase() == rec.PhaseConnecting:
 		r.hint.SetText("Connecting to " + f.Port() + "…")
+	case f.Connected() && !busy:
+		r.hint.SetText("Connected to " + f.Port() + ".")
 	case err != nil && !busy:
 		r.hint.SetText(sentence(err))
 	default:

@@ -38,6 +38,10 @@ func TestTypedPortPathConnects(t *testing.T) {
 		if !strings.Contains(e.p.fw.unit.Text, "SIM-D180-0001") {
 			t.Fatalf("unit %q", e.p.fw.unit.Text)
 		}
+		// Connected: the page says so, and the button now reads the unit again.
+		if e.p.port.connect.Text != "Connect again" || !strings.Contains(e.p.port.hint.Text, "Connected to "+e.pty) {
+			t.Fatalf("after connecting: button %q, hint %q", e.p.port.connect.Text, e.p.port.hint.Text)
+		}
 	})
 }
 
