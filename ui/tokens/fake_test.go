@@ -158,3 +158,13 @@ func (m *memSession) ResumeRollout(context.Context, string) (rollout.Rollout, er
 func (m *memSession) CancelRollout(context.Context, string) (rollout.Rollout, error) {
 	return rollout.Rollout{}, errUnused
 }
+
+// secrets0 is the first secret issued; before any, a string no window holds.
+func (m *memSession) secrets0() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.secrets) == 0 {
+		return "\x00none"
+	}
+	return m.secrets[0]
+}
