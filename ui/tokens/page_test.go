@@ -256,6 +256,11 @@ func TestWizardControlTokenCarriesReason(t *testing.T) {
 		if want := "control-enabled, every device of bob@mill.example; expires 2027-02-23"; w.review.preview.Text != want {
 			t.Fatalf("preview %q", w.review.preview.Text)
 		}
+		// The review confirms what will be created in the guide's words before Create token.
+		if !strings.Contains(w.review.account.Text, "bob@mill.example") || !strings.HasPrefix(w.review.access.Text, "Control-enabled") ||
+			w.review.devices.Text != "Every device of the user account, including units added later" {
+			t.Fatalf("review says %q / %q / %q", w.review.account.Text, w.review.access.Text, w.review.devices.Text)
+		}
 		if !strings.Contains(w.review.summary.Text, "start/stop from the mill's BMS") {
 			t.Fatalf("review does not repeat the reason: %q", w.review.summary.Text)
 		}
@@ -381,7 +386,7 @@ func TestRevokeNeedsConfirmationAndBackend(t *testing.T) {
 	p, win := h.p, h.win
 	h.wait("the token list", func() bool { return len(p.tokens) == 2 })
 	h.do(func() {
-		for _, s := range []string{"Farm dashboard", "ann@farm.example", "read-only", "XP-00211", "2 h ago", "expired 2026-11-25", "control-enabled"} {
+		for _, s := range []string{"API Tokens", "User account", "Farm dashboard", "ann@farm.example", "read-only", "XP-00211", "2 h ago", "expired 2026-11-25", "control-enabled"} {
 			if !windowHolds(win, s) {
 				t.Errorf("list does not show %q", s)
 			}
