@@ -13,6 +13,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -484,6 +485,46 @@ func TestCloseDropsTheSecret(t *testing.T) {
 		p.Close() // sign-out
 		if p.secret != nil || windowHolds(win, svc.secrets0()) {
 			t.Fatal("the secret outlived the page")
+		}
+	})
+}
+
+// TestKeysGoToTheShownStep: the keyboard stays with what is on screen. Before, focus stayed on the
+// access choice after Next, so typing the token's name on the review step went to the hidden
+// radio group and its space unticked "Read-only" (seen under Xvfb).
+func TestKeysGoToTheShownStep(t *testing.T) {
+	svc := newMemSession(testNow)
+	h := openPage(t, svc)
+	w := h.openWizard()
+	h.do(func() {
+		test.Type(w.users.search, "ann@")
+		w.users.list.Select(0)
+		test.Tap(w.nextBtn)
+		w.access.radio.SetSelected(optReadOnly)
+		// A click on the option leaves the keyboard on it.
+		var option fyne.Focusable
+		uitest.Walk(w.access.radio, true, func(o fyne.CanvasObject) {
+			if f, ok := o.(fyne.Focusable); ok && option == nil {
+				option = f
+			}
+		})
+		if option == nil {
+			t.Fatal("no focusable access option")
+		}
+		h.win.Canvas().Focus(option)
+		test.Tap(w.nextBtn)
+		test.Tap(w.nextBtn)
+		// Keys go to the focused widget, as the driver sends them.
+		if f := h.win.Canvas().Focused(); f != nil {
+			for _, r := range "Dairy dashboard" {
+				f.TypedRune(r)
+			}
+		}
+		if w.access.radio.Selected != optReadOnly {
+			t.Fatalf("typing on the review changed the access to %q", w.access.radio.Selected)
+		}
+		if w.review.name.Text != "Dairy dashboard" {
+			t.Fatalf("the name field got %q", w.review.name.Text)
 		}
 	})
 }

@@ -183,10 +183,24 @@ func (w *wizard) goTo(step int) {
 		setVisible(pg, i == step)
 	}
 	w.title.SetText(stepTitles[step])
+	w.focus(step)
 	if step == stepDevices {
 		w.devices.picker.refilter()
 	}
 	w.refresh()
+}
+
+// focus moves the keyboard to the step's first field, and never leaves it on a hidden step's
+// widget: a space typed into the name would otherwise untick the access chosen on step 2.
+func (w *wizard) focus(step int) {
+	c := w.p.win.Canvas()
+	c.Unfocus()
+	switch step {
+	case stepUser:
+		c.Focus(w.users.search)
+	case stepReview:
+		c.Focus(w.review.name)
+	}
 }
 
 // refresh re-judges the request after any change and updates what depends on it.
