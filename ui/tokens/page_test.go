@@ -528,3 +528,37 @@ func TestKeysGoToTheShownStep(t *testing.T) {
 		}
 	})
 }
+
+// TestControlDecisionIsNotUndoneByTheKeyboard: choosing control-enabled moves the keyboard to the
+// reason (before, it stayed on the option, so the first space typed unticked the decision), and a
+// second click on the chosen option keeps it.
+func TestControlDecisionIsNotUndoneByTheKeyboard(t *testing.T) {
+	svc := newMemSession(testNow)
+	h := openPage(t, svc)
+	w := h.openWizard()
+	h.do(func() {
+		test.Type(w.users.search, "ann@")
+		w.users.list.Select(0)
+		test.Tap(w.nextBtn)
+		var options []fyne.Tappable
+		uitest.Walk(w.access.radio, true, func(o fyne.CanvasObject) {
+			if tp, ok := o.(fyne.Tappable); ok && o != fyne.CanvasObject(w.access.radio) {
+				options = append(options, tp)
+			}
+		})
+		if len(options) != 2 {
+			t.Fatalf("%d access options", len(options))
+		}
+		test.Tap(options[1])
+		if w.access.radio.Selected != optControl {
+			t.Fatalf("selected %q", w.access.radio.Selected)
+		}
+		if h.win.Canvas().Focused() != fyne.Focusable(w.access.reason) {
+			t.Fatalf("keyboard on %T after choosing control-enabled, want the reason", h.win.Canvas().Focused())
+		}
+		options[1].Tapped(&fyne.PointEvent{})
+		if w.access.radio.Selected != optControl {
+			t.Fatal("a second click undid the decision")
+		}
+	})
+}

@@ -39,11 +39,17 @@ func newAccessStep(w *wizard) *accessStep {
 		widget.NewLabelWithStyle("Control-enabled access", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.reason, s.confirm)
 	s.control.Hide()
-	s.radio = widget.NewRadioGroup([]string{optReadOnly, optControl}, func(string) {
+	s.radio = widget.NewRadioGroup([]string{optReadOnly, optControl}, func(opt string) {
 		// A new decision needs a new confirmation.
 		s.confirm.SetChecked(false)
 		w.refresh()
+		if opt == optControl {
+			// The reason comes next; typing it must not land on the option (a space unticks it).
+			w.p.win.Canvas().Focus(s.reason)
+		}
 	})
+	// Once decided, a second click on the option does not silently undo the decision.
+	s.radio.Required = true
 	intro := widget.NewLabel("Choose read-only unless the integration must send commands. Nothing is preselected.")
 	intro.Wrapping = fyne.TextWrapWord
 	s.box = container.NewVBox(intro, s.radio, s.control)

@@ -94,7 +94,7 @@ func (s *reviewStep) update() {
 	}
 	switch req.Access {
 	case token.AccessControl:
-		s.access.SetText("Control-enabled: may send commands and supported settings writes. Reason: " + req.Reason)
+		s.access.SetText("Control-enabled: may send commands and supported settings writes")
 	case token.AccessReadOnly:
 		s.access.SetText("Read-only: dashboards, reporting, monitoring")
 	default:
