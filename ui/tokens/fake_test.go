@@ -32,6 +32,7 @@ type memSession struct {
 	revoked  []string
 	secrets  []string
 	failWith error // CreateToken answers this when set
+	usersErr error // Users answers this when set
 }
 
 var _ session.Service = (*memSession)(nil)
@@ -77,6 +78,9 @@ var errOffline = errors.New("backend unreachable")
 func (m *memSession) Users(context.Context) ([]token.User, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.usersErr != nil {
+		return nil, m.usersErr
+	}
 	return append([]token.User(nil), m.users...), nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
@@ -560,5 +561,32 @@ func TestControlDecisionIsNotUndoneByTheKeyboard(t *testing.T) {
 		if w.access.radio.Selected != optControl {
 			t.Fatal("a second click undid the decision")
 		}
+	})
+}
+
+// TestUserAccountsFailureSaysWhyAndRetries: when the user accounts cannot be listed the wizard says
+// so in the dealer's words (not "GET /v1/users: dial tcp …") and offers Try again.
+func TestUserAccountsFailureSaysWhyAndRetries(t *testing.T) {
+	svc := newMemSession(testNow)
+	svc.usersErr = &api.Error{Endpoint: "GET /v1/users", Kind: api.KindOffline,
+		Err: errors.New("dial tcp 127.0.0.1:1: connect: connection refused")}
+	h := openPage(t, svc)
+	w := h.openWizard()
+	h.do(func() {
+		wantBlocked(t, w, "could not load the user accounts: can't reach the fleet backend")
+		if strings.Contains(w.hint.Text, "dial tcp") {
+			t.Fatalf("technical text in the hint: %q", w.hint.Text)
+		}
+		svc.mu.Lock()
+		svc.usersErr = nil
+		svc.mu.Unlock()
+		test.Tap(button(t, h.win, "Try again"))
+	})
+	h.wait("the user accounts", func() bool { return !w.users.loading })
+	h.do(func() {
+		if len(w.users.shown) != 2 || findButton(h.win, "Try again") != nil {
+			t.Fatalf("after Try again: %d accounts shown", len(w.users.shown))
+		}
+		wantBlocked(t, w, "choose the customer's user account")
 	})
 }
