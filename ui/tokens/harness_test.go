@@ -35,6 +35,7 @@ func open(t *testing.T, svc session.Service) *harness {
 		h.win.Resize(fyne.NewSize(1280, 860))
 	})
 	t.Cleanup(func() { h.loop.Run(h.p.Close) })
+	h.wait("the first token list", func() bool { return h.p.busy == 0 })
 	return h
 }
 
