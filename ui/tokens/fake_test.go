@@ -21,18 +21,19 @@ import (
 type memSession struct {
 	uitest.Listeners // Subscribe, and the Notify the test data changes call
 
-	mu       sync.Mutex
-	actor    scope.Actor
-	fleet    *fleet.Index
-	users    []token.User
-	tokens   []token.Info
-	status   session.Status
-	now      time.Time
-	created  []token.CreateRequest
-	revoked  []string
-	secrets  []string
-	failWith error // CreateToken answers this when set
-	usersErr error // Users answers this when set
+	mu        sync.Mutex
+	actor     scope.Actor
+	fleet     *fleet.Index
+	users     []token.User
+	tokens    []token.Info
+	status    session.Status
+	now       time.Time
+	created   []token.CreateRequest
+	revoked   []string
+	secrets   []string
+	failWith  error // CreateToken answers this when set
+	usersErr  error // Users answers this when set
+	revokeErr error // RevokeToken answers this when set
 }
 
 var _ session.Service = (*memSession)(nil)
@@ -121,6 +122,9 @@ func (m *memSession) RevokeToken(_ context.Context, id string) error {
 	defer m.mu.Unlock()
 	if !m.status.Online {
 		return errOffline
+	}
+	if m.revokeErr != nil {
+		return m.revokeErr
 	}
 	for i := range m.tokens {
 		if m.tokens[i].ID == id {
