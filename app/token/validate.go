@@ -159,12 +159,12 @@ func (c Check) Validate(req CreateRequest) Problems {
 	user, userKnown := User{}, false
 	switch {
 	case strings.TrimSpace(req.UserID) == "":
-		add(ReasonNoUser, "user", "", "choose the customer account the token is for")
+		add(ReasonNoUser, "user", "", "choose the customer's user account the token is for")
 	default:
 		user, userKnown = c.UserByID(req.UserID)
 		switch {
 		case !userKnown:
-			add(ReasonUserUnknown, "user", "", "%s is not a customer account in your dealer scope", req.UserID)
+			add(ReasonUserUnknown, "user", "", "%s is not a customer's user account in your dealer scope", req.UserID)
 		case !scope.CanIssueToken(c.Actor, user.Dealer, nil).Allowed:
 			add(ReasonUserOutOfScope, "user", "", "%s belongs to another dealer: outside your dealer scope", userLabel(user))
 		}

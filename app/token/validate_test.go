@@ -85,7 +85,7 @@ func TestEveryReason(t *testing.T) {
 		mention string
 	}{
 		{"customer may not issue", func(c *Check, r *CreateRequest) { c.Actor.Role = scope.RoleCustomer }, ReasonNotAllowed, "user", "dealer"},
-		{"no user", func(c *Check, r *CreateRequest) { r.UserID = " " }, ReasonNoUser, "user", "customer account"},
+		{"no user", func(c *Check, r *CreateRequest) { r.UserID = " " }, ReasonNoUser, "user", "user account"},
 		{"unknown user", func(c *Check, r *CreateRequest) { r.UserID = "u-ghost"; r.Devices = nil }, ReasonUserUnknown, "user", "u-ghost"},
 		{"user out of scope", func(c *Check, r *CreateRequest) { r.UserID = "u-eve"; r.Devices = nil }, ReasonUserOutOfScope, "user", "eve@other.example"},
 		{"access not decided", func(c *Check, r *CreateRequest) { r.Access = "" }, ReasonNoAccess, "access", "read-only or control-enabled"},

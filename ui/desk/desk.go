@@ -84,7 +84,7 @@ func NewShell(opts Options) *ui.Shell {
 			}
 		}},
 		ui.Page{Name: ui.PageTokens, Icon: theme.AccountIcon(), Build: func(env ui.Env) fyne.CanvasObject {
-			tk = tokens.New(env.Service, env.Window)
+			tk = tokens.New(env.Service, tokens.Options{Window: env.Window, UI: env.UI})
 			return tk.Content()
 		}, Close: func() {
 			if tk != nil {

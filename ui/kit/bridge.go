@@ -9,10 +9,6 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/session"
 )
 
-// Do runs f on the UI goroutine (fyne.Do, no lock). It is left for the API Tokens page until
-// that page is on a kit.Runner; every other page uses its runner.
-func Do(f func()) { FyneDo(f) }
-
 // merger forwards a session's changes to the UI goroutine (Runner.Subscribe): changes that arrive
 // while one is still pending are merged into it, so a burst of sync pages costs one refresh.
 type merger struct {

@@ -34,6 +34,7 @@ type e2e struct {
 	svc     *syncer.Replica
 	dealer  sim.Account
 	admin   sim.Account
+	h       *harness
 	p       *Page
 	win     fyne.Window
 	devices []fleet.Device // the dealer's fleet as synced
@@ -72,15 +73,19 @@ func startE2EWith(t *testing.T, cfg sim.Config) *e2e {
 		t.Fatalf("synced %d devices, online %v", len(e.devices), svc.Status().Online)
 	}
 
-	test.NewTempApp(t)
-	e.win = test.NewTempWindow(t, nil)
-	e.p = New(svc, e.win)
-	t.Cleanup(e.p.Close)
-	e.p.jobs.wait()
-	e.p.after = func(time.Duration, func()) {} // the clipboard timer is covered by the page tests
-	e.win.SetContent(e.p.Content())
-	e.win.Resize(fyne.NewSize(1280, 860))
+	e.h = open(t, svc)
+	e.p, e.win = e.h.p, e.h.win
+	e.h.do(func() {
+		e.p.after = func(time.Duration, func()) {} // the clipboard timer is covered by the page tests
+	})
+	e.settle()
 	return e
+}
+
+// settle waits until every backend call the page started has been answered and shown.
+func (e *e2e) settle() {
+	e.t.Helper()
+	e.h.wait("the page's backend calls", func() bool { return e.p.busy == 0 })
 }
 
 // customerWith finds a customer account of the dealer owning at least n units, and those units.
@@ -109,56 +114,65 @@ func (e *e2e) customerWith(n int) (token.User, []string) {
 func (e *e2e) issue(u token.User, access string, reason string, devices []string, name string) (token.Info, string) {
 	t := e.t
 	t.Helper()
-	w := openWizard(t, e.p, e.win)
-	test.Type(w.userSearch, u.Email)
-	if len(w.shownUsers) != 1 {
-		t.Fatalf("search %q shows %d accounts", u.Email, len(w.shownUsers))
-	}
-	w.userList.Select(0)
-	test.Tap(w.nextBtn)
-	w.access.SetSelected(access)
-	if access == optControl {
-		test.Type(w.reason, reason)
-		test.Tap(w.confirm)
-	}
-	test.Tap(w.nextBtn)
-	if len(devices) > 0 {
-		test.Tap(w.restrict)
-		for _, id := range devices {
-			w.picker.search.SetText(id)
-			c := checkFor(e.win, id)
-			if c == nil {
-				t.Fatalf("picker does not offer %s", id)
+	w := e.h.openWizard()
+	var secret string
+	e.h.do(func() {
+		test.Type(w.users.search, u.Email)
+		if len(w.users.shown) != 1 {
+			t.Fatalf("search %q shows %d accounts", u.Email, len(w.users.shown))
+		}
+		w.users.list.Select(0)
+		test.Tap(w.nextBtn)
+		w.access.radio.SetSelected(access)
+		if access == optControl {
+			test.Type(w.access.reason, reason)
+			test.Tap(w.access.confirm)
+		}
+		test.Tap(w.nextBtn)
+		if len(devices) > 0 {
+			test.Tap(w.devices.restrict)
+			for _, id := range devices {
+				w.devices.picker.search.SetText(id)
+				c := checkFor(e.win, id)
+				if c == nil {
+					t.Fatalf("picker does not offer %s", id)
+				}
+				test.Tap(c)
 			}
-			test.Tap(c)
 		}
-	}
-	wantOpen(t, w)
-	test.Tap(w.nextBtn)
-	test.Type(w.name, name)
-	wantOpen(t, w)
-	test.Tap(w.nextBtn)
-	e.p.jobs.wait()
-	if e.p.secret == nil {
-		t.Fatalf("no secret shown; wizard says %q", w.problems.Text)
-	}
-	secret := e.p.secret.value.Text
-	if !strings.HasPrefix(secret, "fdt_") || !windowHolds(e.win, secret) {
-		t.Fatalf("secret dialog shows %q", secret)
-	}
-	test.Tap(button(t, e.win, "I have copied it"))
-	test.Tap(button(t, e.win, "Close")) // it was read off the label, not copied: confirm
-	e.p.jobs.wait()
-	if windowHolds(e.win, secret) {
-		t.Fatal("the secret is still held by a widget after the dialog closed")
-	}
-	for _, ti := range e.p.tokens {
-		if ti.Name == name {
-			return ti, secret
+		wantOpen(t, w)
+		test.Tap(w.nextBtn)
+		test.Type(w.review.name, name)
+		wantOpen(t, w)
+		test.Tap(w.nextBtn)
+	})
+	e.settle()
+	var found token.Info
+	e.h.do(func() {
+		if e.p.secret == nil {
+			t.Fatalf("no secret shown; wizard says %q", w.review.problems.Text)
 		}
-	}
-	t.Fatalf("token %q not in the list %v", name, e.p.tokens)
-	return token.Info{}, ""
+		secret = e.p.secret.value.Text
+		if !strings.HasPrefix(secret, "fdt_") || !windowHolds(e.win, secret) {
+			t.Fatalf("secret dialog shows %q", secret)
+		}
+		test.Tap(button(t, e.win, "I have copied it"))
+		test.Tap(button(t, e.win, "Close")) // it was read off the label, not copied: confirm
+	})
+	e.settle()
+	e.h.do(func() {
+		if windowHolds(e.win, secret) {
+			t.Fatal("the secret is still held by a widget after the dialog closed")
+		}
+		for _, ti := range e.p.tokens {
+			if ti.Name == name {
+				found = ti
+				return
+			}
+		}
+		t.Fatalf("token %q not in the list %v", name, e.p.tokens)
+	})
+	return found, secret
 }
 
 // call is a customer's integration: plain net/http with a bearer token.
@@ -285,29 +299,33 @@ func TestE2EIssueUseRevoke(t *testing.T) {
 	}
 
 	// The list shows use: "last used" comes from the backend.
-	e.p.reload()
-	e.p.jobs.wait()
-	if !windowHolds(e.win, "just now") {
+	e.h.do(e.p.reload)
+	e.settle()
+	if !e.h.holds("just now") {
 		t.Error("the list does not show the tokens' last use")
 	}
 
 	// Revoke the read-only token from the page, confirmed: the backend answers 401 from then on.
-	rb := rowButton(e.win, "pilot dashboard")
-	if rb == nil || rb.Disabled() {
-		t.Fatal("no Revoke button on the read-only token's row")
-	}
-	test.Tap(rb)
-	test.Tap(button(t, e.win, "Revoke"))
-	e.p.jobs.wait()
+	e.h.do(func() {
+		rb := rowButton(e.win, "pilot dashboard")
+		if rb == nil || rb.Disabled() {
+			t.Fatal("no Revoke button on the read-only token's row")
+		}
+		test.Tap(rb)
+		test.Tap(button(t, e.win, "Revoke"))
+	})
+	e.settle()
 	if code, body := e.call(roSecret, "GET", api.PathDevices, nil); code != 401 {
 		t.Fatalf("revoked token: %d %s, want 401", code, body)
 	}
 	var after token.Info
-	for _, ti := range e.p.tokens {
-		if ti.ID == ro.ID {
-			after = ti
+	e.h.do(func() {
+		for _, ti := range e.p.tokens {
+			if ti.ID == ro.ID {
+				after = ti
+			}
 		}
-	}
+	})
 	if !after.Revoked {
 		t.Fatalf("list does not show the revocation: %+v", after)
 	}
@@ -317,26 +335,30 @@ func TestE2EIssueUseRevoke(t *testing.T) {
 	}
 
 	// Offline: the list is read from the cache; issuing and revoking say why they are off.
-	e.p.reload()
-	e.p.jobs.wait()
-	online := len(e.p.tokens)
+	e.h.do(e.p.reload)
+	e.settle()
+	var online int
+	e.h.do(func() { online = len(e.p.tokens) })
 	e.srv.Close()
 	start := time.Now()
-	e.p.reload()
-	e.p.jobs.wait()
+	e.h.do(e.p.reload)
+	e.settle()
 	t.Logf("offline reload took %s", time.Since(start))
 	if e.svc.Status().Online {
 		t.Fatal("the session did not notice the backend is gone")
 	}
-	if online != 2 || len(e.p.tokens) != online || !windowHolds(e.win, "SCADA control") || !windowHolds(e.win, "pilot dashboard") {
-		t.Fatalf("offline list: %+v", e.p.tokens)
-	}
-	if !e.p.issueBtn.Disabled() || !strings.Contains(e.p.banner.Text, "Offline") {
-		t.Fatalf("offline: Issue enabled %v, banner %q", !e.p.issueBtn.Disabled(), e.p.banner.Text)
-	}
-	if rb := rowButton(e.win, "SCADA control"); rb == nil || !rb.Disabled() {
-		t.Fatal("Revoke offered offline")
-	}
+	e.h.wait("the page offline", func() bool { return !e.p.online })
+	e.h.do(func() {
+		if online != 2 || len(e.p.tokens) != online || !windowHolds(e.win, "SCADA control") || !windowHolds(e.win, "pilot dashboard") {
+			t.Fatalf("offline list: %+v", e.p.tokens)
+		}
+		if !e.p.issueBtn.Disabled() || !strings.Contains(e.p.banner.Text, "Offline") {
+			t.Fatalf("offline: Issue enabled %v, banner %q", !e.p.issueBtn.Disabled(), e.p.banner.Text)
+		}
+		if rb := rowButton(e.win, "SCADA control"); rb == nil || !rb.Disabled() {
+			t.Fatal("Revoke offered offline")
+		}
+	})
 }
 
 // An expired token gets 401. The app never proposes an expiry under a day, so this one is made
@@ -400,25 +422,27 @@ func TestE2EOutOfScopeRefusedInAppAndAPI(t *testing.T) {
 	}
 
 	// In the app: the other dealer's account is not offered, its unit is refused with the reason.
-	w := openWizard(t, e.p, e.win)
-	test.Type(w.userSearch, other.Email)
-	if len(w.shownUsers) != 0 || !strings.Contains(w.userNote.Text, "No customer account in your dealer scope") {
-		t.Fatalf("another dealer's account: shown %v, note %q", w.shownUsers, w.userNote.Text)
-	}
-	w.userSearch.SetText(user.Email)
-	w.userList.Select(0)
-	test.Tap(w.nextBtn)
-	w.access.SetSelected(optReadOnly)
-	test.Tap(w.nextBtn)
-	test.Tap(w.restrict)
-	w.picker.paste.SetText(otherDev)
-	test.Tap(button(t, e.win, "Add"))
-	wantBlocked(t, w, otherDev+" is not in your fleet")
-	test.Tap(w.nextBtn)
-	if w.step != stepDevices {
-		t.Fatal("the wizard moved on with another dealer's unit")
-	}
-	test.Tap(w.cancel)
+	w := e.h.openWizard()
+	e.h.do(func() {
+		test.Type(w.users.search, other.Email)
+		if len(w.users.shown) != 0 || !strings.Contains(w.users.note.Text, "No customer account in your dealer scope") {
+			t.Fatalf("another dealer's account: shown %v, note %q", w.users.shown, w.users.note.Text)
+		}
+		w.users.search.SetText(user.Email)
+		w.users.list.Select(0)
+		test.Tap(w.nextBtn)
+		w.access.radio.SetSelected(optReadOnly)
+		test.Tap(w.nextBtn)
+		test.Tap(w.devices.restrict)
+		w.devices.picker.paste.SetText(otherDev)
+		test.Tap(button(t, e.win, "Add"))
+		wantBlocked(t, w, otherDev+" is not in your fleet")
+		test.Tap(w.nextBtn)
+		if w.step != stepDevices {
+			t.Fatal("the wizard moved on with another dealer's unit")
+		}
+		test.Tap(w.cancel)
+	})
 
 	// In the API: the backend refuses both, whoever asks it, app or not.
 	dealer := e.login(e.dealer)
@@ -436,9 +460,11 @@ func TestE2EOutOfScopeRefusedInAppAndAPI(t *testing.T) {
 		}
 	}
 	// Nothing was issued by any of the attempts.
-	e.p.reload()
-	e.p.jobs.wait()
-	if len(e.p.tokens) != 0 {
-		t.Fatalf("tokens exist after refused attempts: %+v", e.p.tokens)
-	}
+	e.h.do(e.p.reload)
+	e.settle()
+	e.h.do(func() {
+		if len(e.p.tokens) != 0 {
+			t.Fatalf("tokens exist after refused attempts: %+v", e.p.tokens)
+		}
+	})
 }

@@ -21,17 +21,19 @@ import (
 type memSession struct {
 	uitest.Listeners // Subscribe, and the Notify the test data changes call
 
-	mu       sync.Mutex
-	actor    scope.Actor
-	fleet    *fleet.Index
-	users    []token.User
-	tokens   []token.Info
-	status   session.Status
-	now      time.Time
-	created  []token.CreateRequest
-	revoked  []string
-	secrets  []string
-	failWith error // CreateToken answers this when set
+	mu        sync.Mutex
+	actor     scope.Actor
+	fleet     *fleet.Index
+	users     []token.User
+	tokens    []token.Info
+	status    session.Status
+	now       time.Time
+	created   []token.CreateRequest
+	revoked   []string
+	secrets   []string
+	failWith  error // CreateToken answers this when set
+	usersErr  error // Users answers this when set
+	revokeErr error // RevokeToken answers this when set
 }
 
 var _ session.Session = (*memSession)(nil)
@@ -77,6 +79,9 @@ var errOffline = errors.New("backend unreachable")
 func (m *memSession) Users(context.Context) ([]token.User, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.usersErr != nil {
+		return nil, m.usersErr
+	}
 	return append([]token.User(nil), m.users...), nil
 }
 
@@ -118,6 +123,9 @@ func (m *memSession) RevokeToken(_ context.Context, id string) error {
 	if !m.status.Online {
 		return errOffline
 	}
+	if m.revokeErr != nil {
+		return m.revokeErr
+	}
 	for i := range m.tokens {
 		if m.tokens[i].ID == id {
 			m.tokens[i].Revoked = true
@@ -157,4 +165,14 @@ func (m *memSession) ResumeRollout(context.Context, string) (rollout.Rollout, er
 }
 func (m *memSession) CancelRollout(context.Context, string) (rollout.Rollout, error) {
 	return rollout.Rollout{}, errUnused
+}
+
+// secrets0 is the first secret issued; before any, a string no window holds.
+func (m *memSession) secrets0() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.secrets) == 0 {
+		return "\x00none"
+	}
+	return m.secrets[0]
 }

@@ -54,6 +54,15 @@ func windowHolds(win fyne.Window, s string) bool {
 // button finds the visible button with exactly this label, on top of everything else first.
 func button(t *testing.T, win fyne.Window, label string) *widget.Button {
 	t.Helper()
+	b := findButton(win, label)
+	if b == nil {
+		t.Fatalf("no visible button %q", label)
+	}
+	return b
+}
+
+// findButton is button without failing (for a wait's condition, which runs on the loop).
+func findButton(win fyne.Window, label string) *widget.Button {
 	rs := roots(win)
 	for i := len(rs) - 1; i >= 0; i-- {
 		var found *widget.Button
@@ -66,7 +75,6 @@ func button(t *testing.T, win fyne.Window, label string) *widget.Button {
 			return found
 		}
 	}
-	t.Fatalf("no visible button %q", label)
 	return nil
 }
 

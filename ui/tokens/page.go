@@ -2,8 +2,12 @@
 // a short wizard, the secret shown exactly once, and the list of issued tokens with Revoke.
 //
 // The rules (scope, ownership, access, expiry) live in app/token; this package only asks them and
-// shows the answer. Every backend call runs off the UI goroutine and comes back through the ui/kit
-// bridge.
+// shows the answer. Every backend call runs on the page's kit.Runner and its result comes back on
+// the UI goroutine; Close cancels and waits for them.
+//
+// The parts: page.go is the list with Revoke; wizard.go is the wizard's frame (steps, Next/Back,
+// Create); step_user.go, step_access.go, step_devices.go (with picker.go) and step_review.go are its
+// four steps in the guide's order; secret.go is the show-once dialog.
 // The secret of a new token lives only in the show-once dialog: it is never cached, logged or
 // written anywhere by FleetDesk.
 package tokens
@@ -13,7 +17,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -25,63 +28,75 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // callTimeout bounds one backend call made from this page.
 const callTimeout = 30 * time.Second
 
-// Page is the Tokens page.
+// Options wires the page into the shell.
+type Options struct {
+	// Window hosts the wizard, the secret and the confirmation dialogs.
+	Window fyne.Window
+	// UI is the UI goroutine the page's background results are delivered on; nil is the app's
+	// (kit.FyneDo). Tests pass a uitest.Loop.
+	UI kit.UI
+}
+
+// Page is the API Tokens page.
 type Page struct {
 	svc    session.Session
 	win    fyne.Window
+	run    *kit.Runner
 	policy token.Policy
 	// clipboardTTL is how long a copied secret may stay on the clipboard.
 	clipboardTTL time.Duration
-	// after runs f once d has passed, on another goroutine (time.AfterFunc; tests step it).
+	// after runs f on the UI goroutine once d has passed (the runner's After; tests step it).
 	after func(d time.Duration, f func())
 
 	// Owned by the UI goroutine.
-	tokens   []token.Info
-	online   bool
-	offWhy   string
-	wizard   *wizard
-	secret   *secretDialog
-	content  fyne.CanvasObject
-	list     *widget.List
-	issueBtn *widget.Button
-	banner   *widget.Label // offline reason, or the last error
-	roleNote *widget.Label // why this account cannot issue tokens at all
-	empty    *widget.Label
-	cancel   func()
-
-	jobs jobs
-	// uiMu makes the page's UI updates from background calls run one at a time even where the
-	// driver runs fyne.Do on the calling goroutine (the test driver); on the real driver they are
-	// already serial and the lock is never contended.
-	uiMu sync.Mutex
+	tokens    []token.Info
+	online    bool
+	offWhy    string
+	wizard    *wizard
+	secret    *secretDialog
+	content   fyne.CanvasObject
+	list      *widget.List
+	issueBtn  *widget.Button
+	banner    *widget.Label  // offline reason, or the last error in the dealer's words
+	detailBtn *widget.Button // the banner's error in full, one click away
+	detail    string
+	roleNote  *widget.Label // why this account cannot issue tokens at all
+	empty     *widget.Label
+	// busy counts the backend calls started and not answered yet (see call).
+	busy int
 }
 
-// do is the one way background work touches the page's widgets: on the UI goroutine through the
-// shared bridge (kit.Do), one update at a time.
-func (p *Page) do(f func()) {
-	kit.Do(func() {
-		p.uiMu.Lock()
-		defer p.uiMu.Unlock()
-		f()
+// call runs work on the page's runner and hands its result to done on the UI goroutine, counting
+// the call as busy meanwhile. Call it on the UI goroutine.
+func call[T any](p *Page, work func(ctx context.Context) T, done func(T)) {
+	p.busy++
+	kit.Run(p.run, func(ctx context.Context) T {
+		ctx, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		return work(ctx)
+	}, func(v T) {
+		p.busy--
+		done(v)
 	})
 }
 
 // New builds the page and starts loading the token list. Call Close when the page is thrown away.
-func New(svc session.Session, win fyne.Window) *Page {
-	p := &Page{svc: svc, win: win, policy: token.DefaultPolicy, clipboardTTL: 60 * time.Second,
-		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
+func New(svc session.Session, opts Options) *Page {
+	p := &Page{svc: svc, win: opts.Window, run: kit.NewRunner(opts.UI), policy: token.DefaultPolicy,
+		clipboardTTL: 60 * time.Second}
+	p.after = func(d time.Duration, f func()) { p.run.After(d, f) }
 	p.build()
 	p.applyStatus(svc.Status())
-	p.cancel = svc.Subscribe(func(c session.Change) {
-		if c.Status {
-			st := svc.Status()
-			p.do(func() { p.applyStatus(st) })
+	p.run.Subscribe(svc, func(c session.Change) {
+		if c.Status || c.All {
+			p.applyStatus(svc.Status())
 		}
 		if c.Tokens || c.All {
 			p.reload()
@@ -97,10 +112,7 @@ func (p *Page) Content() fyne.CanvasObject { return p.content }
 // Close stops listening for changes and closes the wizard and the secret dialog (at sign-out a
 // secret must not stay on screen). Call it on the UI goroutine.
 func (p *Page) Close() {
-	if p.cancel != nil {
-		p.cancel()
-		p.cancel = nil
-	}
+	p.run.Close()
 	if p.wizard != nil {
 		p.wizard.close()
 	}
@@ -109,7 +121,7 @@ func (p *Page) Close() {
 	}
 }
 
-var columns = []string{"Name", "User", "Access", "Devices", "Created", "Expires", "Last used", ""}
+var columns = []string{"Name", "User account", "Access", "Devices", "Created", "Expires", "Last used", ""}
 
 func (p *Page) build() {
 	p.issueBtn = widget.NewButton("Issue token…", p.openWizard)
@@ -118,6 +130,8 @@ func (p *Page) build() {
 	p.banner.Wrapping = fyne.TextWrapWord
 	p.banner.Importance = widget.WarningImportance
 	p.banner.Hide()
+	p.detailBtn = widget.NewButton("Details", func() { kit.ShowDetails(p.win, p.banner.Text, p.detail) })
+	p.detailBtn.Hide()
 	p.roleNote = widget.NewLabel("")
 	p.roleNote.Importance = widget.WarningImportance
 	p.roleNote.Hide()
@@ -152,13 +166,15 @@ func (p *Page) build() {
 	)
 	p.list.HideSeparators = false
 
-	intro := widget.NewLabel("Issue read-only or control-enabled bearer tokens to customer accounts within your dealer scope. " +
+	title := widget.NewLabelWithStyle("API Tokens", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	intro := widget.NewLabel("Issue read-only or control-enabled bearer tokens to customers' user accounts within your dealer scope. " +
 		"Restrict tokens to specific devices for demos, pilots or narrow integrations.")
 	intro.Wrapping = fyne.TextWrapWord
 	top := container.NewVBox(
+		title,
 		container.NewBorder(nil, nil, nil, container.NewVBox(p.issueBtn), intro),
 		p.roleNote,
-		p.banner,
+		container.NewBorder(nil, nil, nil, container.NewVBox(p.detailBtn), p.banner),
 		header,
 	)
 	p.content = container.NewBorder(top, nil, nil, nil, container.NewStack(p.list, p.empty))
@@ -252,6 +268,8 @@ func offlineText(why string) string {
 
 func (p *Page) setBanner(s string) {
 	p.banner.SetText(s)
+	p.detail = ""
+	p.detailBtn.Hide()
 	if s == "" {
 		p.banner.Hide()
 	} else {
@@ -259,22 +277,34 @@ func (p *Page) setBanner(s string) {
 	}
 }
 
+// setError says on the banner what failed in the dealer's words (api.Describe), with the
+// technical text behind Details.
+func (p *Page) setError(what string, err error) {
+	d := api.Describe(err)
+	p.setBanner(what + ": " + d.Summary + ".")
+	if d.Detail != "" {
+		p.detail = d.Detail
+		p.detailBtn.Show()
+	}
+}
+
 // reload fetches the token list (the cache answers when offline).
 func (p *Page) reload() {
-	p.jobs.start()
-	go func() {
-		defer p.jobs.done()
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		defer cancel()
+	call(p, func(ctx context.Context) listed {
 		ts, err := p.svc.ListTokens(ctx)
-		p.do(func() {
-			if err != nil {
-				p.setBanner("Could not load the tokens: " + err.Error())
-				return
-			}
-			p.setTokens(ts)
-		})
-	}()
+		return listed{ts, err}
+	}, func(l listed) {
+		if l.err != nil {
+			p.setError("Could not load the tokens", l.err)
+			return
+		}
+		p.setTokens(l.tokens)
+	})
+}
+
+type listed struct {
+	tokens []token.Info
+	err    error
 }
 
 // setTokens shows active tokens first, newest first within each group.
@@ -315,23 +345,18 @@ func (p *Page) confirmRevoke(t token.Info) {
 }
 
 func (p *Page) revoke(t token.Info) {
-	p.jobs.start()
-	go func() {
-		defer p.jobs.done()
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		defer cancel()
-		err := p.svc.RevokeToken(ctx, t.ID)
-		p.do(func() {
-			if err != nil {
-				p.setBanner(fmt.Sprintf("Could not revoke %q: %v", t.Name, err))
-				return
-			}
-			p.setBanner("")
-		})
-		if err == nil {
-			p.reload()
+	call(p, func(ctx context.Context) error {
+		return p.svc.RevokeToken(ctx, t.ID)
+	}, func(err error) {
+		if err != nil {
+			what := fmt.Sprintf("Could not revoke %q", t.Name)
+			p.setError(what, err)
+			kit.ShowError(p.win, "Not revoked", err)
+			return
 		}
-	}()
+		p.setBanner("")
+		p.reload()
+	})
 }
 
 func (p *Page) openWizard() {
@@ -358,38 +383,4 @@ func (p *Page) created(c token.Created, preview string) {
 	p.secret = newSecretDialog(p, c, preview)
 	p.secret.show()
 	p.reload()
-}
-
-// jobs counts background calls so tests can wait for the page to settle.
-type jobs struct {
-	mu   sync.Mutex
-	cond *sync.Cond
-	n    int
-}
-
-func (j *jobs) start() {
-	j.mu.Lock()
-	j.n++
-	j.mu.Unlock()
-}
-
-func (j *jobs) done() {
-	j.mu.Lock()
-	j.n--
-	if j.cond != nil {
-		j.cond.Broadcast()
-	}
-	j.mu.Unlock()
-}
-
-// wait blocks until no background call is running.
-func (j *jobs) wait() {
-	j.mu.Lock()
-	if j.cond == nil {
-		j.cond = sync.NewCond(&j.mu)
-	}
-	for j.n > 0 {
-		j.cond.Wait()
-	}
-	j.mu.Unlock()
 }

@@ -129,9 +129,10 @@ func (p *picker) refilter() {
 	ix := p.w.p.svc.Fleet()
 	now := p.w.p.svc.Now()
 	p.shown = p.shown[:0]
+	u := p.w.account()
 	for _, i := range ix.Search(p.filter(), now) {
 		d := ix.At(i)
-		if p.ownOnly.Checked && p.w.user != nil && !token.Owns(*p.w.user, d) {
+		if p.ownOnly.Checked && u != nil && !token.Owns(*u, d) {
 			continue
 		}
 		p.shown = append(p.shown, d)
@@ -145,7 +146,7 @@ func (p *picker) refusal(d fleet.Device) string {
 	if dec := scope.CanIssueToken(p.w.p.svc.Actor(), p.w.p.svc.Actor().Dealer, []fleet.Device{d}); !dec.Allowed {
 		return dec.Reason
 	}
-	if p.w.user != nil && !token.Owns(*p.w.user, d) {
+	if u := p.w.account(); u != nil && !token.Owns(*u, d) {
 		return "belongs to " + d.CustomerEmail
 	}
 	return ""

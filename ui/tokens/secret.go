@@ -73,12 +73,10 @@ func (s *secretDialog) copyToClipboard(secret string) {
 	s.copied.SetText(fmt.Sprintf("Copied. The clipboard is cleared in %d s if it still holds the token.", int(ttl.Round(time.Second).Seconds())))
 	sum := sha256.Sum256([]byte(secret))
 	s.p.after(ttl, func() {
-		s.p.do(func() {
-			now := sha256.Sum256([]byte(cb.Content()))
-			if subtle.ConstantTimeCompare(now[:], sum[:]) == 1 {
-				cb.SetContent("")
-			}
-		})
+		now := sha256.Sum256([]byte(cb.Content()))
+		if subtle.ConstantTimeCompare(now[:], sum[:]) == 1 {
+			cb.SetContent("")
+		}
 	})
 }
 
