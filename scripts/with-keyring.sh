@@ -6,6 +6,8 @@
 # script provides the keyring, and in CI (CI=true) always, even where it cannot provide one (no
 # dbus-run-session, not Linux): there the keyring tests fail instead of passing as skipped.
 set -euo pipefail
+# Fyne reads the locale from LANG; a bare C locale makes every UI test log a parse error.
+case "${LANG:-}" in "" | C | POSIX) export LANG=C.UTF-8 ;; esac
 if [ -n "${CI:-}" ] && [ "${CI}" != "false" ] && [ "${CI}" != "0" ]; then
   export FLEETDESK_REQUIRE_KEYRING=1
 fi
