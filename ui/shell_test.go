@@ -30,7 +30,6 @@ var now0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 type ui struct {
 	loop *uitest.Loop
 	t    *testing.T
-	dead bool // a t.Fatal ended the loop
 }
 
 func newUI(t *testing.T) *ui {
@@ -40,19 +39,8 @@ func newUI(t *testing.T) *ui {
 // do is the shell's kit.UI: the loop, which the pages the shell builds share.
 func (u *ui) do(f func()) { u.loop.Do(f) }
 
-// run runs f on the UI goroutine and waits for it. A t.Fatal inside f ends the loop's goroutine;
-// run then ends the test from the test's goroutine, and later runs (the cleanups) are skipped.
-func (u *ui) run(f func()) {
-	if u.dead {
-		return
-	}
-	finished := false
-	u.loop.Run(func() { f(); finished = true })
-	if !finished {
-		u.dead = true
-		u.t.FailNow()
-	}
-}
+// run runs f on the UI goroutine and waits for it; a t.Fatal inside f ends the test.
+func (u *ui) run(f func()) { u.loop.Check(u.t, f) }
 
 // eventually waits, off the UI goroutine, until cond (run on it) holds.
 func (u *ui) eventually(timeout time.Duration, what string, cond func() bool) {

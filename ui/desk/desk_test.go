@@ -40,23 +40,12 @@ type fixture struct {
 type loopUI struct {
 	loop *uitest.Loop
 	t    *testing.T
-	dead bool // a t.Fatal ended the loop
 }
 
 func (u *loopUI) do(f func()) { u.loop.Do(f) }
 
 // run runs f on the UI goroutine and waits for it; a t.Fatal inside f ends the test.
-func (u *loopUI) run(f func()) {
-	if u.dead {
-		return
-	}
-	finished := false
-	u.loop.Run(func() { f(); finished = true })
-	if !finished {
-		u.dead = true
-		u.t.FailNow()
-	}
-}
+func (u *loopUI) run(f func()) { u.loop.Check(u.t, f) }
 
 // eventually waits, off the UI goroutine, until cond (run on it) holds.
 func (u *loopUI) eventually(timeout time.Duration, what string, cond func() bool) {
@@ -86,11 +75,7 @@ func newDesk(t *testing.T, tileCfg tiles.Config) *fixture {
 		}})
 		f.s.Start(f.live.Session)
 	})
-	t.Cleanup(func() {
-		if !f.u.dead {
-			f.u.loop.Run(f.s.Close)
-		}
-	})
+	t.Cleanup(func() { f.u.loop.Run(f.s.Close) })
 	return f
 }
 

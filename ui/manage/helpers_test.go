@@ -66,24 +66,8 @@ func openPage(t *testing.T, svc session.Session, id string, opts Options) *harne
 	return h
 }
 
-// do runs f on the page's UI loop. f may call t.Fatal: it runs on a goroutine of its own while the
-// loop waits for it (so it still takes its turn with the page's work), and a failure ends the test
-// here instead of stopping the loop for good.
-func (h *harness) do(f func()) {
-	finished := false
-	h.loop.Run(func() {
-		ran := make(chan struct{})
-		go func() {
-			defer close(ran)
-			f()
-			finished = true
-		}()
-		<-ran
-	})
-	if !finished {
-		h.t.FailNow()
-	}
-}
+// do runs f on the page's UI loop; a t.Fatal inside f ends the test.
+func (h *harness) do(f func()) { h.loop.Check(h.t, f) }
 
 func (h *harness) eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()

@@ -39,24 +39,8 @@ func open(t *testing.T, svc session.Session) *harness {
 	return h
 }
 
-// do runs f on the loop. f may call t.Fatal: it runs on a goroutine of its own while the loop
-// waits for it, and a failure ends the test here instead of stopping the loop for good.
-func (h *harness) do(f func()) {
-	h.t.Helper()
-	finished := false
-	h.loop.Run(func() {
-		ran := make(chan struct{})
-		go func() {
-			defer close(ran)
-			f()
-			finished = true
-		}()
-		<-ran
-	})
-	if !finished {
-		h.t.FailNow()
-	}
-}
+// do runs f on the loop; a t.Fatal inside f ends the test.
+func (h *harness) do(f func()) { h.loop.Check(h.t, f) }
 
 // wait runs cond on the loop until it holds.
 func (h *harness) wait(what string, cond func() bool) {

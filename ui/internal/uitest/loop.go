@@ -89,3 +89,24 @@ func (l *Loop) Eventually(t testing.TB, timeout time.Duration, what string, cond
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Check runs f as Run does, for a test that may fail inside f: f runs on a goroutine of its own
+// while the loop waits for it (so it still takes its turn with the page's work), and a t.Fatal in
+// f (which ends only f's goroutine) ends the test here, on the test's goroutine, with the loop
+// still serving the cleanups.
+func (l *Loop) Check(t testing.TB, f func()) {
+	t.Helper()
+	finished := false
+	l.Run(func() {
+		ran := make(chan struct{})
+		go func() {
+			defer close(ran)
+			f()
+			finished = true
+		}()
+		<-ran
+	})
+	if !finished {
+		t.FailNow()
+	}
+}
