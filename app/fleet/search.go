@@ -173,7 +173,12 @@ func (f *Filter) hasAttributes() bool {
 // matchesAttributes is Filter.matchesAttributes for device i, with health from the snapshot's
 // precomputed instants.
 func (ix *Index) matchesAttributes(f *Filter, i int, now int64) bool {
-	d := &ix.devices[i]
+	return f.matchesStatic(&ix.devices[i]) &&
+		(len(f.Health) == 0 || contains(f.Health, ix.healthTable().at(i, now)))
+}
+
+// matchesStatic is the part of the filter that does not depend on the time.
+func (f *Filter) matchesStatic(d *Device) bool {
 	if f.GPSOnly && d.GPS == nil {
 		return false
 	}
@@ -186,35 +191,11 @@ func (ix *Index) matchesAttributes(f *Filter, i int, now int64) bool {
 	if len(f.Transport) > 0 && !contains(f.Transport, d.Transport) {
 		return false
 	}
-	if len(f.Firmware) > 0 && !contains(f.Firmware, d.Firmware) {
-		return false
-	}
-	if len(f.Health) > 0 && !contains(f.Health, ix.healthTable().at(i, now)) {
-		return false
-	}
-	return true
+	return len(f.Firmware) == 0 || contains(f.Firmware, d.Firmware)
 }
 
 func (f *Filter) matchesAttributes(d *Device, now time.Time) bool {
-	if f.GPSOnly && d.GPS == nil {
-		return false
-	}
-	if len(f.Models) > 0 && !contains(f.Models, d.Model) {
-		return false
-	}
-	if len(f.Consoles) > 0 && !contains(f.Consoles, d.Console) {
-		return false
-	}
-	if len(f.Transport) > 0 && !contains(f.Transport, d.Transport) {
-		return false
-	}
-	if len(f.Firmware) > 0 && !contains(f.Firmware, d.Firmware) {
-		return false
-	}
-	if len(f.Health) > 0 && !contains(f.Health, healthOf(d, now)) {
-		return false
-	}
-	return true
+	return f.matchesStatic(d) && (len(f.Health) == 0 || contains(f.Health, healthOf(d, now)))
 }
 
 // Matches reports whether one device passes the filter.
