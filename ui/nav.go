@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/fleetdesk/fleetdesk/ui/kit"
@@ -43,6 +44,7 @@ func (s *Shell) ShowPage(name string) bool {
 	}
 	for _, ti := range s.tabs.Items {
 		if s.tabPages[ti] == name {
+			s.buildIfLazy(ti) // before Select, so the page exists for whoever asked to show it
 			s.tabs.Select(ti)
 			return true
 		}
@@ -120,5 +122,13 @@ func (s *Shell) typedKey(k *fyne.KeyEvent) {
 		if s.CurrentPage() == PageConsole {
 			s.console.OpenSelected()
 		}
+	}
+}
+
+// buildIfLazy builds a lazy page the first time its tab is shown.
+func (s *Shell) buildIfLazy(ti *container.TabItem) {
+	if build, ok := s.unbuilt[ti]; ok {
+		delete(s.unbuilt, ti)
+		build()
 	}
 }

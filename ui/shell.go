@@ -60,6 +60,10 @@ type Page struct {
 	ShowDevice func(deviceID string)
 	// Close, when set, is called at sign-out so the page can stop its goroutines.
 	Close func()
+	// Lazy pages are built the first time they are shown, not at sign-in: the window paints the
+	// Fleet Console sooner (the Fleet Map's markers for a big fleet take a while) and a page the
+	// dealer never opens costs nothing.
+	Lazy bool
 }
 
 // SettingsSection is a block another area adds to the Settings page (the map's tile source).
@@ -120,6 +124,7 @@ type Shell struct {
 
 	tabs     *container.AppTabs
 	tabPages map[*container.TabItem]string
+	unbuilt  map[*container.TabItem]func() // lazy pages not shown yet (Page.Lazy)
 	consoleT *container.TabItem
 	slot     *fyne.Container // the Console tab's content: the console or a Manage page
 	console  *console.Console
@@ -227,6 +232,7 @@ func (s *Shell) Start(svc session.Session) {
 	s.view = kit.NewRunner(s.opts.UI)
 	env := s.env()
 	s.tabPages = map[*container.TabItem]string{}
+	s.unbuilt = map[*container.TabItem]func(){}
 	s.consoleT = container.NewTabItemWithIcon(PageConsole, theme.ListIcon(), s.slot)
 	items := []*container.TabItem{s.consoleT}
 	s.tabPages[s.consoleT] = PageConsole
@@ -238,14 +244,27 @@ func (s *Shell) Start(svc session.Session) {
 		if icon == nil {
 			icon = theme.DocumentIcon()
 		}
-		ti := container.NewTabItemWithIcon(p.Name, icon, p.Build(env))
+		if !p.Lazy {
+			ti := container.NewTabItemWithIcon(p.Name, icon, p.Build(env))
+			s.tabPages[ti] = p.Name
+			items = append(items, ti)
+			continue
+		}
+		holder := container.NewStack()
+		ti := container.NewTabItemWithIcon(p.Name, icon, holder)
 		s.tabPages[ti] = p.Name
 		items = append(items, ti)
+		build := p.Build
+		s.unbuilt[ti] = func() {
+			holder.Objects = []fyne.CanvasObject{build(env)}
+			holder.Refresh()
+		}
 	}
 	settings := container.NewTabItemWithIcon(PageSettings, theme.SettingsIcon(), newSettings(s, env))
 	s.tabPages[settings] = PageSettings
 	items = append(items, settings)
 	s.tabs = container.NewAppTabs(items...)
+	s.tabs.OnSelected = s.buildIfLazy
 	s.tabs.SetTabLocation(container.TabLocationLeading)
 
 	s.bar = newStatusBar(s)

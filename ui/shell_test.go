@@ -404,3 +404,32 @@ func TestBackendLossShowsOfflineBanner(t *testing.T) {
 		}
 	})
 }
+
+// A lazy page (the Fleet Map in the app) is built the first time it is shown, once, and not at
+// sign-in: the Fleet Console paints without waiting for it. Show on map builds it first.
+func TestLazyPageIsBuiltWhenFirstShown(t *testing.T) {
+	svc, devs := testfleet.Offline(t, 50, now0)
+	u := newUI(t)
+	built := 0
+	var shown []string
+	s := newShell(t, u, Options{Pages: []Page{{Name: PageMap, Lazy: true,
+		Build: func(Env) fyne.CanvasObject { built++; return widget.NewLabel("map") },
+		ShowDevice: func(id string) {
+			if built != 1 {
+				t.Errorf("ShowDevice on a page built %d times", built)
+			}
+			shown = append(shown, id)
+		}}}})
+	u.run(func() {
+		s.Start(svc)
+		if built != 0 {
+			t.Fatalf("the lazy page was built %d times at sign-in", built)
+		}
+		s.ShowOnMap(devs[0].ID)
+		s.ShowPage(PageConsole)
+		s.ShowPage(PageMap)
+		if built != 1 || len(shown) != 1 || s.CurrentPage() != PageMap {
+			t.Fatalf("built %d times, shown %v, page %q", built, shown, s.CurrentPage())
+		}
+	})
+}

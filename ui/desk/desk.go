@@ -72,7 +72,7 @@ func NewShell(opts Options) *ui.Shell {
 	var tk *tokens.Page
 	var rc *recoverypage.Page
 	opts.Pages = append(opts.Pages,
-		ui.Page{Name: ui.PageMap, Icon: mapIcon, Build: m.build, ShowDevice: m.showDevice, Close: m.close},
+		ui.Page{Name: ui.PageMap, Icon: mapIcon, Build: m.build, ShowDevice: m.showDevice, Close: m.close, Lazy: true},
 		ui.Page{Name: ui.PageRollouts, Icon: theme.UploadIcon(), Build: func(env ui.Env) fyne.CanvasObject {
 			opts := rolloutOptions(env, func() *ui.Shell { return sh })
 			opts.Threshold, opts.Notify = pr.Threshold(), notes.Rollouts
@@ -107,8 +107,8 @@ func NewShell(opts Options) *ui.Shell {
 	)
 	// Manage's Firmware group links to the Recovery page, pre-filled for the unit.
 	opts.OpenRecovery = func(model fleet.Model, transport fleet.Transport) {
-		if sh == nil || rc == nil || !sh.ShowPage(ui.PageRecovery) {
-			return
+		if sh == nil || !sh.ShowPage(ui.PageRecovery) || rc == nil {
+			return // ShowPage builds the page the first time (Page.Lazy)
 		}
 		rc.Prefill(model, transport)
 	}
@@ -173,6 +173,8 @@ type mapSlot struct {
 	run     *kit.Runner // the page's session subscription and UI hand-over, until close
 	// settingsRun is the Settings section's (tile source form) runner, closed with the page.
 	settingsRun *kit.Runner
+	// onBuild, when set, is called with the page once it is built (the remembered map view).
+	onBuild func(*mappage.Page)
 }
 
 func (m *mapSlot) build(env ui.Env) fyne.CanvasObject {
@@ -191,6 +193,9 @@ func (m *mapSlot) build(env ui.Env) fyne.CanvasObject {
 	m.page.SetFleet(svc.Fleet(), svc.Now())
 	if c := m.console(); c != nil {
 		m.page.SetFilter(c.Filter())
+	}
+	if m.onBuild != nil {
+		m.onBuild(m.page)
 	}
 	page := m.page
 	m.run.Subscribe(svc, func(ch session.Change) {

@@ -6,6 +6,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/ui"
 	"github.com/fleetdesk/fleetdesk/ui/console"
+	"github.com/fleetdesk/fleetdesk/ui/mappage"
 	"github.com/fleetdesk/fleetdesk/ui/notify"
 	"github.com/fleetdesk/fleetdesk/ui/prefs"
 )
@@ -65,8 +66,14 @@ func (r *remembered) restore(sh *ui.Shell) {
 			}
 		}
 	}
-	if v, ok := r.prefs.MapView(); ok && r.m.page != nil {
-		r.m.page.Map.SetView(v.Lat, v.Lon, v.Zoom)
+	// The Fleet Map is built the first time it is shown (Page.Lazy): the remembered view applies then.
+	r.m.onBuild = func(p *mappage.Page) {
+		if v, ok := r.prefs.MapView(); ok {
+			p.Map.SetView(v.Lat, v.Lon, v.Zoom)
+		}
+	}
+	if r.m.page != nil {
+		r.m.onBuild(r.m.page)
 	}
 	if p := r.prefs.LastPage(); p != "" {
 		sh.ShowPage(p)
