@@ -6,8 +6,10 @@
 # script provides the keyring, and in CI (CI=true) always, even where it cannot provide one (no
 # dbus-run-session, not Linux): there the keyring tests fail instead of passing as skipped.
 set -euo pipefail
-# Fyne reads the locale from LANG; a bare C locale makes every UI test log a parse error.
+# Fyne takes its language from LANGUAGE, else LANG; a C locale (C.UTF-8 included) is no language
+# tag, and every UI test would log a parse error. LANGUAGE changes nothing else here.
 case "${LANG:-}" in "" | C | POSIX) export LANG=C.UTF-8 ;; esac
+case "${LANG}" in C.* | POSIX.*) export LANGUAGE="${LANGUAGE:-en_US}" ;; esac
 if [ -n "${CI:-}" ] && [ "${CI}" != "false" ] && [ "${CI}" != "0" ]; then
   export FLEETDESK_REQUIRE_KEYRING=1
 fi
