@@ -228,7 +228,9 @@ func (m *MBTiles) Local() bool { return true }
 
 // ImportMBTiles checks that src is a raster MBTiles file and copies it into dir, returning the new
 // path. The dealer's original stays untouched, and the copy survives the original being moved.
-func ImportMBTiles(src, dir string) (string, error) {
+// progress (may be nil) hears the bytes copied so far and the file's size; cancelling ctx stops
+// the copy and leaves nothing behind (a country's tiles can take minutes to copy).
+func ImportMBTiles(ctx context.Context, src, dir string, progress func(done, total int64)) (string, error) {
 	probe, err := OpenMBTiles(src)
 	if err != nil {
 		return "", err
@@ -253,11 +255,15 @@ func ImportMBTiles(src, dir string) (string, error) {
 		return "", fmt.Errorf("import mbtiles: %w", err)
 	}
 	defer in.Close()
+	var total int64
+	if st, err := in.Stat(); err == nil {
+		total = st.Size()
+	}
 	tmp, err := os.CreateTemp(dir, ".import-*.mbtiles")
 	if err != nil {
 		return "", fmt.Errorf("import mbtiles: %w", err)
 	}
-	if _, err := io.Copy(tmp, in); err != nil {
+	if err := copyWithProgress(ctx, tmp, in, total, progress); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
 		return "", fmt.Errorf("import mbtiles: %w", err)
@@ -271,4 +277,32 @@ func ImportMBTiles(src, dir string) (string, error) {
 		return "", fmt.Errorf("import mbtiles: %w", err)
 	}
 	return dst, nil
+}
+
+// copyWithProgress is io.Copy in 1 MiB steps that reports after each step and stops when ctx is
+// cancelled.
+func copyWithProgress(ctx context.Context, dst io.Writer, src io.Reader, total int64, progress func(done, total int64)) error {
+	buf := make([]byte, 1<<20)
+	var done int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, rerr := src.Read(buf)
+		if n > 0 {
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return err
+			}
+			done += int64(n)
+			if progress != nil {
+				progress(done, total)
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
 }

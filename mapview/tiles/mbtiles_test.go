@@ -114,12 +114,26 @@ func TestOpenDealerMBTiles(t *testing.T) {
 	}
 	m.Close()
 
-	imported, err := ImportMBTiles(path, filepath.Join(dir, "maps"))
+	var reported int64
+	imported, err := ImportMBTiles(context.Background(), path, filepath.Join(dir, "maps"), func(done, total int64) { reported = done })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if imported == path || !strings.HasSuffix(imported, ".mbtiles") {
 		t.Errorf("imported to %q", imported)
+	}
+	if st, _ := os.Stat(path); reported != st.Size() {
+		t.Errorf("progress reported %d bytes of %d", reported, st.Size())
+	}
+	// A cancelled import stops and leaves nothing behind in the maps folder.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	again := filepath.Join(dir, "again")
+	if _, err := ImportMBTiles(ctx, path, again, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled import: %v", err)
+	}
+	if left, _ := os.ReadDir(again); len(left) != 0 {
+		t.Errorf("a cancelled import left %d files", len(left))
 	}
 	m2, err := OpenMBTiles(imported)
 	if err != nil {
@@ -148,7 +162,7 @@ func TestOpenMBTilesRejects(t *testing.T) {
 			t.Errorf("%s: opened", name)
 		}
 	}
-	if _, err := ImportMBTiles(noTiles, filepath.Join(dir, "maps")); err == nil || !strings.Contains(err.Error(), "no tiles") {
+	if _, err := ImportMBTiles(context.Background(), noTiles, filepath.Join(dir, "maps"), nil); err == nil || !strings.Contains(err.Error(), "no tiles") {
 		t.Errorf("importing an empty file: %v", err)
 	}
 	if _, err := OpenMBTiles(vector); err == nil || !strings.Contains(err.Error(), "vector") {

@@ -2,8 +2,10 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -60,7 +62,18 @@ func (t *tileSettings) form(win fyne.Window, run *kit.Runner, apply func(tiles.C
 		return tiles.KindOSM
 	}
 
-	importBtn := widget.NewButton("Import MBTiles file…", func() {
+	// The import copies the file (a country's tiles can be gigabytes): a progress bar and Cancel.
+	bar := widget.NewProgressBar()
+	bar.Hide()
+	var stopImport context.CancelFunc
+	cancelBtn := widget.NewButton("Cancel import", func() {
+		if stopImport != nil {
+			stopImport()
+		}
+	})
+	cancelBtn.Hide()
+	var importBtn *widget.Button
+	importBtn = widget.NewButton("Import MBTiles file…", func() {
 		d := dialog.NewFileOpen(func(rc fyne.URIReadCloser, err error) {
 			if err != nil || rc == nil {
 				return
@@ -68,21 +81,44 @@ func (t *tileSettings) form(win fyne.Window, run *kit.Runner, apply func(tiles.C
 			src := rc.URI().Path()
 			rc.Close()
 			status.SetText("Importing " + filepath.Base(src) + "…")
+			ctx, cancel := context.WithCancel(run.Context())
+			stopImport = cancel
+			bar.SetValue(0)
+			bar.Show()
+			cancelBtn.Show()
+			importBtn.Disable()
+			var shown atomic.Int64 // the last whole percent handed to the UI goroutine
+			shown.Store(-1)
 			kit.Run(run, func(context.Context) result {
+				defer cancel()
 				dir, err := mbtilesDir()
 				if err != nil {
 					return result{err: err}
 				}
-				p, err := tiles.ImportMBTiles(src, dir)
+				p, err := tiles.ImportMBTiles(ctx, src, dir, func(done, total int64) {
+					if total <= 0 {
+						return
+					}
+					if pc := done * 100 / total; shown.Swap(pc) != pc {
+						run.Do(func() { bar.SetValue(float64(pc) / 100) })
+					}
+				})
 				return result{path: p, err: err}
 			}, func(r result) {
-				if r.err != nil {
+				stopImport = nil
+				bar.Hide()
+				cancelBtn.Hide()
+				importBtn.Enable()
+				switch {
+				case errors.Is(r.err, context.Canceled):
+					status.SetText("Import cancelled; nothing was kept.")
+				case r.err != nil:
 					status.SetText("Not imported: " + r.err.Error())
-					return
+				default:
+					file.SetText(r.path)
+					source.SetSelected(tileChoices[2].label)
+					status.SetText("Imported. Press Apply to use it.")
 				}
-				file.SetText(r.path)
-				source.SetSelected(tileChoices[2].label)
-				status.SetText("Imported. Press Apply to use it.")
 			})
 		}, win)
 		d.SetFilter(storage.NewExtensionFileFilter([]string{".mbtiles"}))
@@ -112,7 +148,7 @@ func (t *tileSettings) form(win fyne.Window, run *kit.Runner, apply func(tiles.C
 		widget.NewForm(
 			widget.NewFormItem("URL template", url),
 			widget.NewFormItem("Attribution", attribution),
-			widget.NewFormItem("MBTiles file", container.NewBorder(nil, nil, nil, importBtn, file)),
+			widget.NewFormItem("MBTiles file", container.NewBorder(nil, container.NewBorder(nil, nil, nil, cancelBtn, bar), nil, importBtn, file)),
 		),
 		container.NewHBox(applyBtn),
 		status,
