@@ -34,11 +34,11 @@ func SortReleases(rs []Release) {
 	})
 }
 
-// Confirms reports whether a unit runs the release and is back online: it matches the release,
-// is online and reports the release's version.
-func Confirms(r Release, d fleet.Device) bool {
-	return Matches(r, d) && d.Online && d.Firmware == r.Version
-}
+// Runs reports whether a unit of the release's variant reports the release's version.
+func Runs(r Release, d fleet.Device) bool { return Matches(r, d) && d.Firmware == r.Version }
+
+// Confirms reports whether a unit runs the release and is back online (online now).
+func Confirms(r Release, d fleet.Device) bool { return Runs(r, d) && d.Online }
 
 // Evidence is what FleetDesk knows of how units got a release: the dealer's rollouts and the
 // units' commands (FW Update, Force OTA) with their outcome.
@@ -71,11 +71,13 @@ func (ev Evidence) Updated(r Release, deviceID string) bool {
 }
 
 // Validates reports whether a unit is the safe OTA procedure's validation of the release: it was
-// updated to the release (Evidence.Updated) and is back online on it (Confirms), however the
-// update was sent. The guide's "validate on one device first" is about such a unit, not about
-// which button sent the release.
+// updated to the release and came back on it (Evidence.Updated: the backend reports the install
+// done once the unit checks in on the new version, a test rollout once the unit is confirmed), and
+// it still reports the release's version. The guide's "validate on one device first" is about such
+// a unit, not about which button sent the release. A validated unit that goes quiet afterwards
+// (a GSM unit between two check-ins) stays the validation: it proved the release already.
 func Validates(r Release, d fleet.Device, ev Evidence) bool {
-	return Confirms(r, d) && ev.Updated(r, d.ID)
+	return Runs(r, d) && ev.Updated(r, d.ID)
 }
 
 // ValidatedBy finds a unit of the actor's fleet that validates the release (see Validates), the

@@ -113,3 +113,30 @@ func TestReportNamesTestDeviceDurationAndUnitsStillOnOldFirmware(t *testing.T) {
 		}
 	}
 }
+
+// A unit updated to the release and back on it stays the validation when it goes quiet afterwards
+// (a GSM unit between check-ins): it proved the release already. A unit that only shipped with the
+// version, or was updated to another release, is no validation.
+func TestValidationSurvivesTheUnitGoingQuiet(t *testing.T) {
+	rel := Release{ID: "rel-d180-gsm-2.4.1", Console: fleet.ConsoleUnified, Engine: fleet.ModelD180,
+		Transport: fleet.TransportGSM, Version: "2.4.1"}
+	d := fleet.Device{ID: "D180-00001", Model: fleet.ModelD180, Console: fleet.ConsoleUnified,
+		Transport: fleet.TransportGSM, Firmware: "2.4.1", Online: true}
+	done := fleet.Command{DeviceID: d.ID, Action: fleet.ActionFWUpdate, ReleaseID: rel.ID, Status: fleet.CommandDone}
+	ev := Evidence{Commands: []fleet.Command{done}}
+	if !Validates(rel, d, ev) {
+		t.Fatal("an updated unit back on the release does not validate it")
+	}
+	d.Online = false
+	if !Validates(rel, d, ev) {
+		t.Fatal("the validation was lost when the unit went quiet")
+	}
+	if Validates(rel, d, Evidence{}) {
+		t.Fatal("a unit that only shipped with the version validates the release")
+	}
+	other := done
+	other.ReleaseID = "rel-d180-gsm-2.4.0"
+	if Validates(rel, d, Evidence{Commands: []fleet.Command{other}}) {
+		t.Fatal("an update to another release validates this one")
+	}
+}
