@@ -91,7 +91,7 @@ func runGUI(args []string) int {
 				desk.OpenPage(shell, *page)
 			}
 			if *measure {
-				measureStartup(startup.Do, win, o.svc)
+				measureStartup(win, shell.Console(), o.svc)
 			}
 		case errors.Is(o.err, auth.ErrNotSignedIn):
 			shell.ShowSignIn("")

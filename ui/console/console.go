@@ -83,8 +83,9 @@ type Console struct {
 	setting      bool // set while SetFilter writes the search box, so it is not taken as typing
 	cellsBuilt   int  // cells built by the table (a test counts them)
 	// loaded is set when the first search has landed: until then the count claims no number.
-	loaded bool
-	units  *unitScope // the units the view is narrowed to (ShowUnits), shown as a chip
+	loaded     bool
+	whenLoaded []func()   // WhenLoaded's callers, until loaded
+	units      *unitScope // the units the view is narrowed to (ShowUnits), shown as a chip
 }
 
 // New builds the console over the service's fleet and subscribes to its changes; Close

@@ -59,6 +59,22 @@ func (c *Console) apply(gen uint64, q query, rows []int) {
 	c.showView()
 	// Refresh, never ScrollTo: a live update must leave the dealer where they were.
 	c.w.table.Refresh()
+	waiting := c.whenLoaded
+	c.whenLoaded = nil
+	for _, f := range waiting {
+		f()
+	}
+}
+
+// WhenLoaded calls f on the UI goroutine once the first search has landed and its rows are in the
+// table (at once if they are): `fleetdesk --measure-startup` times the first rows, not a
+// "Loading the fleet…" line.
+func (c *Console) WhenLoaded(f func()) {
+	if c.loaded {
+		f()
+		return
+	}
+	c.whenLoaded = append(c.whenLoaded, f)
 }
 
 // showView makes the selection follow the rows in view and updates what depends on them: the
