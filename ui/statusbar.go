@@ -89,13 +89,13 @@ func (b *statusBar) update(st session.Status) {
 	if st.UserEmail != "" {
 		parts = append(parts, st.UserEmail)
 	}
-	b.who.SetText(strings.Join(parts, " · "))
+	setText(b.who, strings.Join(parts, " · "))
 	if st.Online {
 		kit.SetDot(b.dot, fleet.HealthLive)
-		b.online.SetText("Online")
+		setText(b.online, "Online")
 	} else {
 		kit.SetDot(b.dot, fleet.HealthLost)
-		b.online.SetText(OfflineSinceText(time.Now(), st.OfflineSince))
+		setText(b.online, OfflineSinceText(time.Now(), st.OfflineSince))
 	}
 	// Offline, Sync now is the manual retry; only a sign-in can help when the backend refused it
 	// (the banner offers it), and a running sync needs no second one.
@@ -127,9 +127,7 @@ func (b *statusBar) update(st session.Status) {
 // unchanged text costs no frame.
 func (b *statusBar) tick() {
 	// Sync times are wall-clock (session.Status.LastSync); only unit data follows svc.Now().
-	if t := SyncedText(time.Now(), b.last); t != b.synced.Text {
-		b.synced.SetText(t)
-	}
+	setText(b.synced, SyncedText(time.Now(), b.last))
 }
 
 // OfflineSinceText is the status bar's "Offline since 14:02" (the guide's words), with the day
@@ -227,7 +225,7 @@ func (b *banner) update(st session.Status) {
 	if st.Online {
 		b.offline.Hide()
 	} else {
-		b.offlineTxt.SetText(OfflineText(st))
+		setText(b.offlineTxt, OfflineText(st))
 		b.detail = st.OfflineDetail
 		showIf(b.signInBtn, st.SignInNeeded)
 		showIf(b.retryBtn, !st.SignInNeeded)
@@ -240,7 +238,7 @@ func (b *banner) update(st session.Status) {
 		b.offline.Show()
 	}
 	if st.Notice != "" && st.Notice != b.dismissed {
-		b.noticeTxt.SetText(st.Notice)
+		setText(b.noticeTxt, st.Notice)
 		b.notice.Show()
 	} else {
 		b.notice.Hide()
@@ -295,3 +293,11 @@ func (forcedDark) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color 
 func (forcedDark) Font(s fyne.TextStyle) fyne.Resource     { return theme.DefaultTheme().Font(s) }
 func (forcedDark) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTheme().Icon(n) }
 func (forcedDark) Size(n fyne.ThemeSizeName) float32       { return theme.DefaultTheme().Size(n) }
+
+// setText changes a label only when its text changes: a status update that says the same costs
+// no frame (an idle window should not repaint every few seconds).
+func setText(l *widget.Label, t string) {
+	if l.Text != t {
+		l.SetText(t)
+	}
+}

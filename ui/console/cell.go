@@ -66,30 +66,43 @@ var transparent color.Color = color.Transparent
 
 func (cl *cell) colID() bool { return cl.col == ColID }
 
-// set shows one device's value for column col; d is nil for an empty cell.
+// set shows one device's value for column col; d is nil for an empty cell. Only what changes is
+// refreshed, so re-setting a cell to what it shows costs no frame.
 func (cl *cell) set(row int, col Column, d *fleet.Device, v view, selected bool) {
 	now := v.now
 	cl.row, cl.col = row, col
+	bg := transparent
 	if selected {
-		cl.bg.FillColor = theme.Color(theme.ColorNameSelection)
-	} else {
-		cl.bg.FillColor = transparent
+		bg = theme.Color(theme.ColorNameSelection)
 	}
-	cl.bg.Refresh()
-	if d == nil {
-		cl.dotBx.Hide()
-		cl.label.SetText("")
-		return
+	if cl.bg.FillColor != bg {
+		cl.bg.FillColor = bg
+		cl.bg.Refresh()
 	}
-	if col == ColHealth {
+	text := ""
+	switch {
+	case d == nil:
+		cl.hideDot()
+	case col == ColHealth:
 		h := d.HealthAt(now)
 		kit.SetDot(cl.dot, h)
-		cl.dotBx.Show()
-		cl.label.SetText(kit.HealthLabel(h))
-		return
+		if !cl.dotBx.Visible() {
+			cl.dotBx.Show()
+		}
+		text = kit.HealthLabel(h)
+	default:
+		cl.hideDot()
+		text = cellText(col, d, now, v.stale)
 	}
-	cl.dotBx.Hide()
-	cl.label.SetText(cellText(col, d, now, v.stale))
+	if cl.label.Text != text {
+		cl.label.SetText(text)
+	}
+}
+
+func (cl *cell) hideDot() {
+	if cl.dotBx.Visible() {
+		cl.dotBx.Hide()
+	}
 }
 
 // cellText is the text of a non-health column; stale says the backend cannot be reached, so a

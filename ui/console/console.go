@@ -85,6 +85,7 @@ type Console struct {
 	// loaded is set when the first search has landed: until then the count claims no number.
 	loaded     bool
 	whenLoaded []func()   // WhenLoaded's callers, until loaded
+	cells      []*cell    // every cell the table built, for refreshCells
 	units      *unitScope // the units the view is narrowed to (ShowUnits), shown as a chip
 }
 

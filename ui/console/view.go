@@ -54,11 +54,18 @@ func (c *Console) apply(gen uint64, q query, rows []int) {
 	}
 	c.applied.Store(gen)
 	c.loaded = true
+	sameRows := sameUnits(c.v, q.ix, rows)
 	c.v = view{ix: q.ix, rows: rows, now: q.now, stale: c.v.stale}
 	c.chips.refreshFirmware(q.ix)
 	c.showView()
-	// Refresh, never ScrollTo: a live update must leave the dealer where they were.
-	c.w.table.Refresh()
+	// Refresh, never ScrollTo: a live update must leave the dealer where they were. When the same
+	// units stay in the same order (a sync that changed their data, not the view), only the cells
+	// whose text changed are redrawn.
+	if sameRows {
+		c.refreshCells()
+	} else {
+		c.w.table.Refresh()
+	}
 	waiting := c.whenLoaded
 	c.whenLoaded = nil
 	for _, f := range waiting {
@@ -184,7 +191,7 @@ func (c *Console) tick() {
 	}
 	c.v.now = c.svc.Now()
 	c.showDetails()
-	c.w.table.Refresh()
+	c.refreshCells()
 }
 
 // SortBy sorts by a column; a second click on the same column reverses the order.
@@ -266,7 +273,22 @@ func (c *Console) length() (int, int) { return len(c.v.rows), int(numColumns) }
 
 func (c *Console) createCell() fyne.CanvasObject {
 	c.cellsBuilt++
-	return newCell(c)
+	cl := newCell(c)
+	c.cells = append(c.cells, cl)
+	return cl
+}
+
+// refreshCells sets every cell the table built to what its row shows now, without refreshing the
+// table: a tick or a sync that changes nothing visible costs no frame, and one that changes a
+// "last seen" costs that label's. Rows keep their places; a new row order needs table.Refresh.
+func (c *Console) refreshCells() {
+	for _, cl := range c.cells {
+		if cl.row < 0 || cl.row >= len(c.v.rows) {
+			continue
+		}
+		d := c.v.ix.At(c.v.rows[cl.row])
+		cl.set(cl.row, cl.col, &d, c.v, d.ID == c.selected)
+	}
 }
 
 func (c *Console) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
@@ -297,4 +319,26 @@ func (c *Console) updateHeader(id widget.TableCellID, o fyne.CanvasObject) {
 		b.SetIcon(theme.MenuDropUpIcon())
 	}
 	b.OnTapped = func() { c.SortBy(col) }
+}
+
+// sameUnits reports whether rows over ix list the same units in the same order as the view.
+func sameUnits(v view, ix *fleet.Index, rows []int) bool {
+	if len(rows) != len(v.rows) || v.ix == nil {
+		return false
+	}
+	if ix == v.ix {
+		for i := range rows {
+			if rows[i] != v.rows[i] {
+				return false
+			}
+		}
+		return true
+	}
+	old, cur := v.ix.Devices(), ix.Devices()
+	for i := range rows {
+		if old[v.rows[i]].ID != cur[rows[i]].ID {
+			return false
+		}
+	}
+	return true
 }

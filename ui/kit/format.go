@@ -75,14 +75,13 @@ func NewDot(h fleet.Health) *canvas.Circle {
 // SetDot repaints an existing dot for h.
 func SetDot(c *canvas.Circle, h fleet.Health) {
 	col := HealthColor(h)
+	fill, width := color.Color(col), float32(0)
 	if h == fleet.HealthLost {
-		c.FillColor = color.Transparent
-		c.StrokeColor = col
-		c.StrokeWidth = 2.5
-	} else {
-		c.FillColor = col
-		c.StrokeColor = col
-		c.StrokeWidth = 0
+		fill, width = color.Transparent, 2.5
 	}
+	if c.FillColor == fill && c.StrokeColor == color.Color(col) && c.StrokeWidth == width {
+		return // unchanged: no frame
+	}
+	c.FillColor, c.StrokeColor, c.StrokeWidth = fill, col, width
 	c.Refresh()
 }
