@@ -24,7 +24,9 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-bin/fleetsim serve --devices "$DEVICES" --dealers 1 --seed 3 --quiet >"$TMP/sim.out" 2>"$TMP/sim.err" &
+# SIM_ARGS adds fleetsim flags: --manual-clock holds simulated time still, so nothing changes.
+# shellcheck disable=SC2086
+bin/fleetsim serve --devices "$DEVICES" --dealers 1 --seed 3 --quiet ${SIM_ARGS:-} >"$TMP/sim.out" 2>"$TMP/sim.err" &
 SIM_PID=$!
 for _ in $(seq 600); do
 	[ -s "$TMP/sim.out" ] && break
