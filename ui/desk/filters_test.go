@@ -70,9 +70,13 @@ func TestConsoleAndMapShareFilters(t *testing.T) {
 		test.Type(box, term[1:])
 		mv = f.mapPage(t)
 	})
-	u.eventually(10*time.Second, "the map to follow the console's search", func() bool {
+	// The Fleet Map, built when first shown, may take the console's filter before the console's
+	// typing pause ends and it reports the search: wait for both.
+	u.eventually(10*time.Second, "the map to follow the console's search, and the console to report it", func() bool {
 		got := markerIDs(mv.m)
-		return mv.m != nil && len(got) > 0 && len(got) < all && slices.Equal(got, f.consoleGPSIDs())
+		n := len(f.consoleChanges)
+		return mv.m != nil && len(got) > 0 && len(got) < all && slices.Equal(got, f.consoleGPSIDs()) &&
+			n > 0 && f.consoleChanges[n-1].Text == term
 	})
 	term2 := searchTerm(t, svc.Fleet(), svc.Now(), term)
 	reported := 0
