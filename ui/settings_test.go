@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -24,18 +23,7 @@ import (
 )
 
 // texts is every label's text under o.
-func texts(o fyne.CanvasObject) []string {
-	var out []string
-	for _, x := range uitest.Objects(o) {
-		switch l := x.(type) {
-		case *widget.Label:
-			out = append(out, l.Text)
-		case *canvas.Text:
-			out = append(out, l.Text)
-		}
-	}
-	return out
-}
+func texts(o fyne.CanvasObject) []string { return uitest.Texts(o) }
 
 func button(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 	t.Helper()

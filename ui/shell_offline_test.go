@@ -202,13 +202,7 @@ func (d deaf) Subscribe(fn func(session.Change)) func() {
 func TestConsoleThatMissedTheFirstSyncCatchesUp(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	srv, acct := testsim.Start(ctx, t, sim.Config{Devices: 120, Dealers: 1, Seed: 8})
-	svc, err := syncer.Open(ctx, syncer.Options{BackendURL: srv.URL, Email: acct.Email, Password: acct.Password,
-		CacheDir: t.TempDir(), Store: &auth.Memory{}, Manual: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { svc.Close() })
+	svc, _, _ := testfleet.StartManual(ctx, t, sim.Config{Devices: 120, Dealers: 1, Seed: 8})
 	u := newUI(t)
 	s := newShell(t, u, Options{})
 	u.run(func() { s.Start(deaf{svc}) })

@@ -210,3 +210,18 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// StartManual starts a simulated backend and signs its first dealer in with a replica that syncs
+// only when the test calls Sync (no background loop), so the test decides when the fleet arrives.
+// Everything stops at the test's end.
+func StartManual(ctx context.Context, t testing.TB, cfg sim.Config) (*syncer.Replica, *sim.Server, sim.Account) {
+	t.Helper()
+	srv, acct := testsim.Start(ctx, t, cfg)
+	s, err := syncer.Open(ctx, syncer.Options{BackendURL: srv.URL, Email: acct.Email, Password: acct.Password,
+		CacheDir: t.TempDir(), Store: &auth.Memory{}, Manual: true})
+	if err != nil {
+		t.Fatalf("syncer.Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, srv, acct
+}

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"strings"
 	"sync"
 	"testing"
@@ -10,9 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
-	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
-	"github.com/fleetdesk/fleetdesk/sync/auth"
 	"github.com/fleetdesk/fleetdesk/sync/syncer"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
@@ -38,13 +37,7 @@ func (s *syncOnRead) Fleet() *fleet.Index {
 func TestConsoleSubscribesBeforeReadingTheFleet(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	srv, acct := testsim.Start(ctx, t, sim.Config{Devices: 90, Dealers: 1, Seed: 11})
-	sess, err := syncer.Open(ctx, syncer.Options{BackendURL: srv.URL, Email: acct.Email, Password: acct.Password,
-		CacheDir: t.TempDir(), Store: &auth.Memory{}, Manual: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sess.Close() })
+	sess, _, _ := testfleet.StartManual(ctx, t, sim.Config{Devices: 90, Dealers: 1, Seed: 11})
 	svc := &syncOnRead{Replica: sess, ctx: ctx}
 
 	var counts []string
@@ -74,13 +67,7 @@ func TestConsoleSubscribesBeforeReadingTheFleet(t *testing.T) {
 func TestConsoleWaitsForTheFirstSync(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	srv, acct := testsim.Start(ctx, t, sim.Config{Devices: 40, Dealers: 1, Seed: 12})
-	sess, err := syncer.Open(ctx, syncer.Options{BackendURL: srv.URL, Email: acct.Email, Password: acct.Password,
-		CacheDir: t.TempDir(), Store: &auth.Memory{}, Manual: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sess.Close() })
+	sess, _, _ := testfleet.StartManual(ctx, t, sim.Config{Devices: 40, Dealers: 1, Seed: 12})
 	p := newPage(t, sess, Options{}, fyne.NewSize(1300, 700))
 	p.waitView(t, "the first search", func() bool { return p.c.loaded })
 	p.run(t, func() {

@@ -7,27 +7,12 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
 
-func texts(o fyne.CanvasObject) []string {
-	var out []string
-	for _, x := range uitest.Objects(o) {
-		switch w := x.(type) {
-		case *widget.Label:
-			out = append(out, w.Text)
-		case *widget.Button:
-			out = append(out, w.Text)
-		case *canvas.Text:
-			out = append(out, w.Text)
-		}
-	}
-	return out
-}
+func texts(o fyne.CanvasObject) []string { return uitest.Texts(o) }
 
 // Issue 11 item 6: a unit the backend reports offline is the guide's "lost contact": red, even
 // when it went offline a minute ago; the legend explains the badge.

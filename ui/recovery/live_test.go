@@ -2,6 +2,7 @@ package recovery
 
 import (
 	"context"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"strings"
 	"testing"
 	"time"
@@ -11,11 +12,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	rec "github.com/fleetdesk/fleetdesk/app/recovery"
-	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sim/unit"
-	"github.com/fleetdesk/fleetdesk/sync/auth"
-	"github.com/fleetdesk/fleetdesk/sync/syncer"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
 
@@ -24,13 +22,7 @@ import (
 // refuses is shown with its reason and does not hold the flash's record back.
 func TestLiveFlashAndRefusedRecord(t *testing.T) {
 	ctx := context.Background()
-	srv, acc := testsim.Start(ctx, t, sim.Config{Devices: 40, Dealers: 1})
-	s, err := syncer.Open(ctx, syncer.Options{BackendURL: srv.URL, CacheDir: t.TempDir(), Email: acc.Email, Password: acc.Password,
-		Store: &auth.Memory{}, Manual: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, srv, acc := testfleet.StartManual(ctx, t, sim.Config{Devices: 40, Dealers: 1})
 	if _, err := s.Sync(ctx, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -22,22 +21,7 @@ func roots(win fyne.Window) []fyne.CanvasObject {
 func texts(win fyne.Window) []string {
 	var out []string
 	for _, r := range roots(win) {
-		uitest.Walk(r, false, func(o fyne.CanvasObject) {
-			switch x := o.(type) {
-			case *canvas.Text:
-				out = append(out, x.Text)
-			case *widget.Label:
-				out = append(out, x.Text)
-			case *widget.Entry:
-				out = append(out, x.Text, x.PlaceHolder)
-			case *widget.Button:
-				out = append(out, x.Text)
-			case *widget.Check:
-				out = append(out, x.Text)
-			case *widget.RichText:
-				out = append(out, x.String())
-			}
-		})
+		out = append(out, uitest.Texts(r)...)
 	}
 	return out
 }

@@ -2,7 +2,9 @@ package uitest
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 // Walk visits o and everything below it, widgets through the renderers in use. With visibleOnly,
@@ -29,5 +31,28 @@ func Walk(o fyne.CanvasObject, visibleOnly bool, visit func(fyne.CanvasObject)) 
 func Objects(o fyne.CanvasObject) []fyne.CanvasObject {
 	var out []fyne.CanvasObject
 	Walk(o, false, func(x fyne.CanvasObject) { out = append(out, x) })
+	return out
+}
+
+// Texts is every text o and everything below it hold, shown or not: labels, buttons, checks,
+// entries (text and placeholder), rich text and canvas text. Tests look for what the user reads.
+func Texts(o fyne.CanvasObject) []string {
+	var out []string
+	Walk(o, false, func(x fyne.CanvasObject) {
+		switch w := x.(type) {
+		case *canvas.Text:
+			out = append(out, w.Text)
+		case *widget.Label:
+			out = append(out, w.Text)
+		case *widget.Button:
+			out = append(out, w.Text)
+		case *widget.Check:
+			out = append(out, w.Text)
+		case *widget.Entry:
+			out = append(out, w.Text, w.PlaceHolder)
+		case *widget.RichText:
+			out = append(out, w.String())
+		}
+	})
 	return out
 }
