@@ -133,6 +133,17 @@ func (d Device) Connection(now time.Time) string {
 	return "Offline since " + Since(now, d.LastSeen)
 }
 
+// ConnectionAsOf is Connection for a fleet the screens show while the backend may be out of reach:
+// with live false the units' own online flags are only what the last sync said, so "Online"
+// becomes "Online at last sync" (an offline unit is offline either way).
+func (d Device) ConnectionAsOf(now time.Time, live bool) string {
+	c := d.Connection(now)
+	if !live && c == "Online" {
+		return "Online at last sync"
+	}
+	return c
+}
+
 // Since renders a past moment for "Offline since …" and "last known location from …": the time
 // today, the day and time this week, the date before that.
 func Since(now, t time.Time) string {

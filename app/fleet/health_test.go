@@ -59,3 +59,20 @@ func TestFixAge(t *testing.T) {
 		t.Error("a 3-day-old fix must be stale")
 	}
 }
+
+// While the backend is out of reach a unit's "Online" is only the last sync's; offline stays offline.
+func TestConnectionAsOfTheLastSync(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	on := Device{ID: "D100-1", Transport: TransportWiFi, Online: true, LastSeen: now.Add(-time.Minute)}
+	if got := on.ConnectionAsOf(now, true); got != "Online" {
+		t.Errorf("live: %q", got)
+	}
+	if got := on.ConnectionAsOf(now, false); got != "Online at last sync" {
+		t.Errorf("backend out of reach: %q", got)
+	}
+	off := on
+	off.Online = false
+	if got := off.ConnectionAsOf(now, false); got != off.Connection(now) {
+		t.Errorf("offline unit, backend out of reach: %q, want %q", got, off.Connection(now))
+	}
+}

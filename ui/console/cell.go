@@ -112,10 +112,7 @@ func cellText(col Column, d *fleet.Device, now time.Time, stale bool) string {
 	case ColHealth:
 		return kit.HealthLabel(d.HealthAt(now))
 	case ColConnection:
-		if c := d.Connection(now); c != "Online" || !stale {
-			return c
-		}
-		return "Online at last sync"
+		return d.ConnectionAsOf(now, !stale)
 	case ColID:
 		return d.ID
 	case ColName:

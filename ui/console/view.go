@@ -161,7 +161,7 @@ func (c *Console) showDetailsOf(id string) {
 			parts = append(parts, t)
 		}
 	}
-	parts = append(parts, d.Connection(c.v.now), d.HealthAt(c.v.now).Label())
+	parts = append(parts, d.ConnectionAsOf(c.v.now, !c.v.stale), d.HealthAt(c.v.now).Label())
 	c.w.details.SetText(strings.Join(parts, " · "))
 }
 

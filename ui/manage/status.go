@@ -160,15 +160,11 @@ func dealerName(d fleet.Device, ownDealer, name string) string {
 	return d.Dealer
 }
 
-// connection is the guide's "Online / Offline since …", then the finer health signal.
+// connection is the guide's "Online / Offline since …" (the one rule, fleet.Device.Connection),
+// when the unit last reported, then the finer health signal.
 func connection(d fleet.Device, st session.Status, now time.Time) string {
-	var s string
-	if d.Online {
-		s = "Online · last seen " + fleet.Ago(now, d.LastSeen)
-	} else {
-		s = "Offline since " + d.LastSeen.Local().Format("Jan 2 15:04") + " (" + fleet.Ago(now, d.LastSeen) + ")"
-	}
-	s += " · " + kit.HealthLabel(d.HealthAt(now))
+	s := d.ConnectionAsOf(now, st.Online) + " · last seen " + fleet.Ago(now, d.LastSeen) +
+		" · " + kit.HealthLabel(d.HealthAt(now))
 	if !st.Online {
 		// The cache only knows what the unit said before FleetDesk lost the backend.
 		s += " (as of the last sync)"

@@ -49,7 +49,7 @@ func (p *Page) showCard(d fleet.Device) {
 		container.NewBorder(nil, nil, nil, closeBtn, title),
 		widget.NewLabel(name),
 		widget.NewLabel(customer),
-		container.NewHBox(container.NewCenter(dotBox), widget.NewLabel(d.Connection(p.now)+" · "+h.Label())),
+		container.NewHBox(container.NewCenter(dotBox), widget.NewLabel(d.ConnectionAsOf(p.now, !p.stale)+" · "+h.Label())),
 		widget.NewLabel(d.Model.DisplayName() + ", " + d.Transport.DisplayName()),
 		pos,
 		manage,

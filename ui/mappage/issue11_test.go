@@ -82,3 +82,17 @@ func TestStaleLocationLooksOlder(t *testing.T) {
 		}
 	})
 }
+
+// With the backend out of reach a unit's card does not claim it is online now: it says the last
+// sync saw it online.
+func TestCardSaysOnlineAtLastSyncWhileTheBackendIsAway(t *testing.T) {
+	h := newHarness(t)
+	h.run(t, func() {
+		h.p.SetFleet(fleet.NewIndex(fleetOf()), now)
+		h.p.SetBackendReachable(false)
+		h.tapUnit(t, 48.85, 2.35) // GEN-001, online at the last sync
+		if card := h.p.CardText(); !slices.ContainsFunc(card, func(s string) bool { return strings.HasPrefix(s, "Online at last sync") }) {
+			t.Errorf("card %q", card)
+		}
+	})
+}

@@ -56,6 +56,7 @@ type Page struct {
 	Map     *mapview.Map
 	ix      *fleet.Index
 	now     time.Time
+	stale   bool // the backend is out of reach: units' "Online" is the last sync's
 	filter  fleet.Filter
 	tileErr error
 
@@ -181,6 +182,10 @@ func (p *Page) SetFleet(ix *fleet.Index, now time.Time) {
 	p.ix, p.now = ix, now
 	p.render()
 }
+
+// SetBackendReachable says whether the fleet shown is live; while it is not, a unit's card says
+// "Online at last sync" rather than "Online".
+func (p *Page) SetBackendReachable(live bool) { p.stale = !live }
 
 // SetFilter applies the console's filter without reporting it back through OnFilterChanged.
 func (p *Page) SetFilter(f fleet.Filter) {
