@@ -125,10 +125,9 @@ func addNs(t time.Time, d time.Duration) int64 {
 	return ns + int64(d)
 }
 
-func buildHealth(devs []Device) *health {
+func buildHealth(devs []*Device) *health {
 	h := &health{lateAt: make([]int64, len(devs)), lostAt: make([]int64, len(devs)), flags: make([]uint8, len(devs))}
-	for i := range devs {
-		d := &devs[i]
+	for i, d := range devs {
 		th := ThresholdsFor(d.Transport)
 		if d.LastSeen.IsZero() {
 			h.lostAt[i], h.lateAt[i] = math.MinInt64, math.MinInt64
@@ -187,7 +186,7 @@ func (ix *Index) ranking(k SortKey) *ranking {
 	return ix.pre.ranks[k]
 }
 
-func buildRanking(devs []Device, k SortKey) *ranking {
+func buildRanking(devs []*Device, k SortKey) *ranking {
 	n := len(devs)
 	r := &ranking{rank: make([]int32, n), perm: make([]int32, n)}
 	for i := range r.perm {
@@ -197,7 +196,7 @@ func buildRanking(devs []Device, k SortKey) *ranking {
 		// Equal keys stay in position (ID) order: the tie-break makes the sort stable.
 		var t time.Time
 		slices.SortFunc(r.perm, func(a, b int32) int {
-			if c := k.Compare(&devs[a], &devs[b], t); c != 0 {
+			if c := k.Compare(devs[a], devs[b], t); c != 0 {
 				return c
 			}
 			return int(a - b)
@@ -205,7 +204,7 @@ func buildRanking(devs []Device, k SortKey) *ranking {
 	}
 	r.group = append(r.group, 0)
 	for j, p := range r.perm {
-		if j > 0 && (k == SortID || k.Compare(&devs[r.perm[j-1]], &devs[p], time.Time{}) != 0) {
+		if j > 0 && (k == SortID || k.Compare(devs[r.perm[j-1]], devs[p], time.Time{}) != 0) {
 			r.group = append(r.group, int32(j))
 		}
 		r.rank[p] = int32(len(r.group) - 1)

@@ -53,7 +53,7 @@ func simpleQuery(ix *Index, f Filter, o Order, now time.Time) []int {
 		}
 	}
 	sort.SliceStable(rows, func(a, b int) bool {
-		k := o.Key.Compare(&ix.devices[rows[a]], &ix.devices[rows[b]], now)
+		k := o.Key.Compare(ix.devices[rows[a]], ix.devices[rows[b]], now)
 		if o.Desc {
 			return k > 0
 		}

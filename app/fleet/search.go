@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -29,9 +30,10 @@ func (f Filter) IsZero() bool {
 // Index is an immutable, searchable snapshot of a fleet. Build one per sync change and swap it in;
 // searching never allocates per device.
 type Index struct {
-	devices  []Device
+	// The devices in ID order (Get is a binary search). Each is shared, never modified, by every
+	// snapshot it did not change in: a delta sync copies 8 bytes per unit, not the whole record.
+	devices  []*Device
 	haystack []string // lower-case "id\x00email\x00name" per device
-	byID     map[string]int
 	// Computed on first use and kept for the snapshot's life: health instants, sort ranks and
 	// per-byte bitsets (see order.go), and the last text search, which the next keystroke
 	// narrows when its text contains the last one.
@@ -52,11 +54,16 @@ const recordEnd = "\x01"
 // NewIndex builds an index over devices, ordered by device ID. It keeps the slice it is given.
 func NewIndex(devices []Device) *Index {
 	sort.Slice(devices, func(i, j int) bool { return devices[i].ID < devices[j].ID })
-	ix := &Index{devices: devices, haystack: haystacks(devices), byID: make(map[string]int, len(devices))}
-	for i := range devices {
-		ix.byID[devices[i].ID] = i
+	return &Index{devices: pointers(devices), haystack: haystacks(devices)}
+}
+
+// pointers lists the address of every device in devs, which it keeps.
+func pointers(devs []Device) []*Device {
+	out := make([]*Device, len(devs))
+	for i := range devs {
+		out[i] = &devs[i]
 	}
-	return ix
+	return out
 }
 
 // Len is the number of devices in the index.
@@ -68,10 +75,11 @@ func (ix *Index) Len() int {
 }
 
 // At returns the i-th device in ID order.
-func (ix *Index) At(i int) Device { return ix.devices[i] }
+func (ix *Index) At(i int) Device { return *ix.devices[i] }
 
-// Devices returns the indexed devices in ID order; callers must not modify the slice.
-func (ix *Index) Devices() []Device {
+// Devices returns the indexed devices in ID order. They are shared with every reader of this
+// snapshot and of later ones: callers must not modify the slice or the devices.
+func (ix *Index) Devices() []*Device {
 	if ix == nil {
 		return nil
 	}
@@ -83,11 +91,16 @@ func (ix *Index) Get(id string) (Device, bool) {
 	if ix == nil {
 		return Device{}, false
 	}
-	i, ok := ix.byID[id]
+	i, ok := ix.position(id)
 	if !ok {
 		return Device{}, false
 	}
-	return ix.devices[i], true
+	return *ix.devices[i], true
+}
+
+// position is where the device id is in ID order, or where it would go.
+func (ix *Index) position(id string) (int, bool) {
+	return slices.BinarySearchFunc(ix.devices, id, func(d *Device, id string) int { return strings.Compare(d.ID, id) })
 }
 
 // Search returns the positions (for At) of the devices matching f at time now, in ID order.
@@ -173,7 +186,7 @@ func (f *Filter) hasAttributes() bool {
 // matchesAttributes is Filter.matchesAttributes for device i, with health from the snapshot's
 // precomputed instants.
 func (ix *Index) matchesAttributes(f *Filter, i int, now int64) bool {
-	return f.matchesStatic(&ix.devices[i]) &&
+	return f.matchesStatic(ix.devices[i]) &&
 		(len(f.Health) == 0 || contains(f.Health, ix.healthTable().at(i, now)))
 }
 

@@ -2,16 +2,15 @@ package fleet
 
 import (
 	"slices"
-	"sort"
 	"strings"
 	"unsafe"
 )
 
 // Patch returns a new index with changed devices added or replaced and removed IDs dropped; ix
-// itself is left as it was (screens may still be reading it). It reuses the search text of the
-// devices that did not change, so a delta sync of a few devices costs a copy, not a rebuild. An
-// index built from nothing may keep changed's array (as NewIndex keeps its slice): do not modify
-// it afterwards.
+// itself is left as it was (screens may still be reading it). Devices that did not change, and
+// their search texts, are shared with ix, so a delta sync of a few devices costs a copy of the
+// pointers, not of the records. An index built from nothing may keep changed's array (as NewIndex
+// keeps its slice): do not modify it afterwards.
 func (ix *Index) Patch(changed []Device, removed []string) *Index {
 	if ix == nil {
 		ix = NewIndex(nil)
@@ -25,9 +24,9 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 	if out := ix.patchInPlace(changed, removed); out != nil {
 		return out
 	}
-	upd := make(map[string]int, len(changed))
+	upd := make(map[string]*Device, len(changed))
 	for i := range changed {
-		upd[changed[i].ID] = i // a later copy of the same ID wins
+		upd[changed[i].ID] = own(&changed[i]) // a later copy of the same ID wins
 	}
 	gone := make(map[string]bool, len(removed))
 	for _, id := range removed {
@@ -36,40 +35,38 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 		}
 	}
 	n := len(ix.devices) + len(changed)
-	devs := make([]Device, 0, n)
+	devs := make([]*Device, 0, n)
 	hay := make([]string, 0, n)
 	used := make(map[string]bool, len(changed))
-	for i := range ix.devices {
-		d := &ix.devices[i]
+	for i, d := range ix.devices {
 		if gone[d.ID] {
 			continue
 		}
-		if j, ok := upd[d.ID]; ok {
+		if c, ok := upd[d.ID]; ok {
 			used[d.ID] = true
-			devs = append(devs, changed[j])
-			hay = append(hay, haystackOf(&changed[j]))
+			devs = append(devs, c)
+			hay = append(hay, haystackOf(c))
 			continue
 		}
-		devs = append(devs, *d)
+		devs = append(devs, d)
 		hay = append(hay, ix.haystack[i])
 	}
-	var fresh []int
-	for id, j := range upd {
+	var added []*Device
+	for id, d := range upd {
 		if !used[id] {
-			fresh = append(fresh, j)
+			added = append(added, d)
 		}
 	}
-	if len(fresh) > 0 {
-		sort.Slice(fresh, func(a, b int) bool { return changed[fresh[a]].ID < changed[fresh[b]].ID })
+	if len(added) > 0 {
+		slices.SortFunc(added, func(a, b *Device) int { return strings.Compare(a.ID, b.ID) })
 		// Merge the new devices into the ID order.
-		mdevs := make([]Device, 0, len(devs)+len(fresh))
-		mhay := make([]string, 0, len(devs)+len(fresh))
+		mdevs := make([]*Device, 0, len(devs)+len(added))
+		mhay := make([]string, 0, len(devs)+len(added))
 		i, k := 0, 0
-		for i < len(devs) || k < len(fresh) {
-			if k < len(fresh) && (i >= len(devs) || changed[fresh[k]].ID < devs[i].ID) {
-				d := &changed[fresh[k]]
-				mdevs = append(mdevs, *d)
-				mhay = append(mhay, haystackOf(d))
+		for i < len(devs) || k < len(added) {
+			if k < len(added) && (i >= len(devs) || added[k].ID < devs[i].ID) {
+				mdevs = append(mdevs, added[k])
+				mhay = append(mhay, haystackOf(added[k]))
 				k++
 				continue
 			}
@@ -79,34 +76,38 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 		}
 		devs, hay = mdevs, mhay
 	}
-	out := &Index{devices: devs, haystack: hay, byID: make(map[string]int, len(devs))}
-	for i := range devs {
-		out.byID[devs[i].ID] = i
-	}
-	return out
+	return &Index{devices: devs, haystack: hay}
 }
 
 // patchInPlace is Patch for the usual delta, changes to known devices and nothing removed or
-// added: positions stay, so the ID map is shared (the index is immutable) and the device and
-// search-text slices are copied whole. nil when the delta is not of that kind.
+// added: positions stay, so only the pointer and search-text slices are copied. nil when the
+// delta is not of that kind.
 func (ix *Index) patchInPlace(changed []Device, removed []string) *Index {
 	if len(removed) > 0 {
 		return nil
 	}
 	pos := make([]int, len(changed))
 	for i := range changed {
-		p, ok := ix.byID[changed[i].ID]
+		p, ok := ix.position(changed[i].ID)
 		if !ok {
 			return nil
 		}
 		pos[i] = p
 	}
-	out := &Index{devices: slices.Clone(ix.devices), haystack: slices.Clone(ix.haystack), byID: ix.byID}
+	out := &Index{devices: slices.Clone(ix.devices), haystack: slices.Clone(ix.haystack)}
 	for i := range changed { // in order, so a later copy of the same ID wins
-		out.devices[pos[i]] = changed[i]
-		out.haystack[pos[i]] = haystackOf(&changed[i])
+		d := own(&changed[i])
+		out.devices[pos[i]] = d
+		out.haystack[pos[i]] = haystackOf(d)
 	}
 	return out
+}
+
+// own copies one changed device out of its batch: pointing into the batch would keep all of it
+// alive for as long as any one of its devices stays unchanged.
+func own(d *Device) *Device {
+	c := *d
+	return &c
 }
 
 func haystackOf(d *Device) string {
@@ -160,12 +161,7 @@ func fresh(changed []Device) *Index {
 		}
 	}
 	if increasing { // the backend pages in ID order: no duplicates, no sort
-		out := &Index{devices: changed, byID: make(map[string]int, len(changed))}
-		out.haystack = haystacks(out.devices)
-		for i := range out.devices {
-			out.byID[out.devices[i].ID] = i
-		}
-		return out
+		return &Index{devices: pointers(changed), haystack: haystacks(changed)}
 	}
 	last := make(map[string]int, len(changed))
 	for i := range changed {
@@ -178,12 +174,9 @@ func fresh(changed []Device) *Index {
 		}
 	}
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(changed[a].ID, changed[b].ID) })
-	out := &Index{devices: make([]Device, len(order)), byID: last}
-	clear(last)
+	devs := make([]Device, len(order))
 	for k, i := range order {
-		out.devices[k] = changed[i]
-		last[changed[i].ID] = k
+		devs[k] = changed[i]
 	}
-	out.haystack = haystacks(out.devices)
-	return out
+	return &Index{devices: pointers(devs), haystack: haystacks(devs)}
 }

@@ -47,9 +47,9 @@ func TestPatch(t *testing.T) {
 		t.Error("original index sees the new device")
 	}
 	// Every device of the patched index matches a fresh build.
-	want := NewIndex(append([]Device(nil), p.Devices()...))
+	want := NewIndex(values(p))
 	for i := 0; i < want.Len(); i++ {
-		if want.At(i).ID != p.At(i).ID || want.haystack[i] != p.haystack[i] || p.byID[p.At(i).ID] != i {
+		if pos, ok := p.position(p.At(i).ID); want.At(i).ID != p.At(i).ID || want.haystack[i] != p.haystack[i] || !ok || pos != i {
 			t.Fatalf("entry %d differs from a fresh index", i)
 		}
 	}
@@ -82,13 +82,13 @@ func TestPatchInPlaceEqualsRebuild(t *testing.T) {
 	base := orderFleet(800)
 	base[3].Name = "ÄBC Straße Ölmühle"
 	ix := NewIndex(slices.Clone(base))
-	before := slices.Clone(ix.Devices())
+	before := values(ix)
 	changed := []Device{ix.At(10), ix.At(500), ix.At(10)}
 	changed[0].Name = "first copy"
 	changed[1].CustomerEmail = "NEW@Example.COM"
 	changed[2].Name = "İstanbul later copy wins"
 	p := ix.Patch(changed, nil)
-	want := NewIndex(slices.Clone(p.Devices()))
+	want := NewIndex(values(p))
 	for _, text := range []string{"later copy", "first copy", "new@example", "straße", "äbc", "i̇stanbul", "farm"} {
 		if got, w := p.Search(Filter{Text: text}, t0), want.Search(Filter{Text: text}, t0); !slices.Equal(got, w) {
 			t.Fatalf("%q: patched %v, rebuilt %v", text, got, w)
@@ -104,5 +104,18 @@ func TestPatchInPlaceEqualsRebuild(t *testing.T) {
 		if ix.At(i).Name != before[i].Name || ix.At(i).CustomerEmail != before[i].CustomerEmail {
 			t.Fatalf("the old index changed at %d", i)
 		}
+		// A delta copies the devices it changes, and shares the rest with the old snapshot.
+		if shared := p.Devices()[i] == ix.Devices()[i]; shared != (i != 10 && i != 500) {
+			t.Fatalf("device %d shared with the old snapshot: %v", i, shared)
+		}
 	}
+}
+
+// values copies an index's devices out, in ID order.
+func values(ix *Index) []Device {
+	out := make([]Device, 0, ix.Len())
+	for _, d := range ix.Devices() {
+		out = append(out, *d)
+	}
+	return out
 }

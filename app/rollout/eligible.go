@@ -164,10 +164,11 @@ func excludeOne(r Release, d fleet.Device, actor scope.Actor, now time.Time) (Ex
 
 // Eligible splits devices into the units a my_fleet rollout of the release would reach now and
 // those it would not, each with its reason.
-func Eligible(r Release, devices []fleet.Device, actor scope.Actor, now time.Time) Eligibility {
+func Eligible(r Release, devices []*fleet.Device, actor scope.Actor, now time.Time) Eligibility {
 	out := Eligibility{Release: r}
 	all, none := excludeAll(r, actor)
-	for _, d := range devices {
+	for _, p := range devices {
+		d := *p
 		if none {
 			ex := all
 			ex.Device = d

@@ -34,7 +34,7 @@ func TestConsolePerModel(t *testing.T) {
 
 func TestEligibleReasons(t *testing.T) {
 	r := rel(fleet.ModelD180, fleet.TransportGSM, "2.4.1")
-	got := Eligible(r, mixedFleet(), dealer, t0)
+	got := Eligible(r, ptrs(mixedFleet()), dealer, t0)
 	if len(got.Eligible) != 6 {
 		t.Fatalf("eligible = %d units, want the 6 online D180 GSM units on 2.3.0", len(got.Eligible))
 	}
@@ -72,7 +72,7 @@ func TestEligibleReasons(t *testing.T) {
 
 func TestEligibleNobodyForCustomers(t *testing.T) {
 	cust := scope.Actor{UserID: "c", Role: scope.RoleCustomer, Dealer: "dl-1"}
-	got := Eligible(rel(fleet.ModelD180, fleet.TransportGSM, "2.4.1"), mixedFleet(), cust, t0)
+	got := Eligible(rel(fleet.ModelD180, fleet.TransportGSM, "2.4.1"), ptrs(mixedFleet()), cust, t0)
 	if len(got.Eligible) != 0 {
 		t.Fatalf("a customer account got %d eligible units", len(got.Eligible))
 	}
@@ -87,7 +87,7 @@ func TestEligibleInconsistentRecord(t *testing.T) {
 	// A record that says "ultra console" for a D180 is not trusted either way.
 	d := dev("odd", fleet.ModelD180, fleet.TransportGSM, "2.3.0", true)
 	d.Console = fleet.ConsoleUltra
-	got := Eligible(rel(fleet.ModelD180, fleet.TransportGSM, "2.4.1"), []fleet.Device{d}, dealer, t0)
+	got := Eligible(rel(fleet.ModelD180, fleet.TransportGSM, "2.4.1"), ptrs([]fleet.Device{d}), dealer, t0)
 	if len(got.Eligible) != 0 || got.Excluded[0].Reason != ReasonOtherConsole {
 		t.Fatalf("inconsistent record: %+v", got)
 	}
@@ -181,7 +181,7 @@ func TestEligibleNeverMismatchedProperty(t *testing.T) {
 		if rng.Intn(8) == 0 {
 			r.Console = fleet.AllConsoles[rng.Intn(3)] // sometimes inconsistent
 		}
-		checkEligibleInvariants(t, r, ds, Eligible(r, ds, dealer, t0))
+		checkEligibleInvariants(t, r, ds, Eligible(r, ptrs(ds), dealer, t0))
 	}
 }
 
@@ -196,7 +196,7 @@ func FuzzEligible(f *testing.F) {
 		if model >= 128 {
 			r.Console = fleet.AllConsoles[int(model)%3]
 		}
-		checkEligibleInvariants(t, r, ds, Eligible(r, ds, dealer, t0))
+		checkEligibleInvariants(t, r, ds, Eligible(r, ptrs(ds), dealer, t0))
 	})
 }
 
@@ -210,4 +210,13 @@ func BenchmarkEligible10k(b *testing.B) {
 	for b.Loop() {
 		Eligible(r, ds, dealer, t0)
 	}
+}
+
+// ptrs is how a fleet.Index hands its devices over.
+func ptrs(ds []fleet.Device) []*fleet.Device {
+	out := make([]*fleet.Device, len(ds))
+	for i := range ds {
+		out[i] = &ds[i]
+	}
+	return out
 }

@@ -50,10 +50,12 @@ func mixedFleet() []fleet.Device {
 
 // withDevice returns a new index where the device with d.ID is replaced by d.
 func withDevice(ix *fleet.Index, d fleet.Device) *fleet.Index {
-	ds := append([]fleet.Device(nil), ix.Devices()...)
-	for i := range ds {
-		if ds[i].ID == d.ID {
-			ds[i] = d
+	ds := make([]fleet.Device, 0, ix.Len())
+	for _, x := range ix.Devices() {
+		if x.ID == d.ID {
+			ds = append(ds, d)
+		} else {
+			ds = append(ds, *x)
 		}
 	}
 	return fleet.NewIndex(ds)

@@ -147,8 +147,8 @@ func (r Report) WithFleet(testDevice string, ix *fleet.Index) Report {
 	r.TestDevice = testDevice
 	r.StillOld = nil
 	for _, d := range ix.Devices() {
-		if fleet.VariantOf(d) == r.Variant && d.Firmware != r.Version {
-			r.StillOld = append(r.StillOld, d)
+		if fleet.VariantOf(*d) == r.Variant && d.Firmware != r.Version {
+			r.StillOld = append(r.StillOld, *d)
 		}
 	}
 	return r

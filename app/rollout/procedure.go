@@ -290,8 +290,8 @@ func (p Procedure) Confirming(ix *fleet.Index) []fleet.Device {
 	}
 	var out []fleet.Device
 	for _, d := range ix.Devices() {
-		if p.actor.InScope(d) && Confirms(p.release, d) {
-			out = append(out, d)
+		if p.actor.InScope(*d) && Confirms(p.release, *d) {
+			out = append(out, *d)
 		}
 	}
 	return out

@@ -82,10 +82,10 @@ func Validates(r Release, d fleet.Device, ev Evidence) bool {
 
 // ValidatedBy finds a unit of the actor's fleet that validates the release (see Validates), the
 // first in device ID order; ok is false when none does, and then my_fleet must not be deployed.
-func ValidatedBy(r Release, devices []fleet.Device, actor scope.Actor, ev Evidence) (d fleet.Device, ok bool) {
+func ValidatedBy(r Release, devices []*fleet.Device, actor scope.Actor, ev Evidence) (d fleet.Device, ok bool) {
 	for _, x := range devices {
-		if actor.InScope(x) && Validates(r, x, ev) && (!ok || x.ID < d.ID) {
-			d, ok = x, true
+		if actor.InScope(*x) && Validates(r, *x, ev) && (!ok || x.ID < d.ID) {
+			d, ok = *x, true
 		}
 	}
 	return d, ok

@@ -84,7 +84,7 @@ func TestCheckRequestRefusesWhatTheRulesForbid(t *testing.T) {
 
 func TestGroupsPutTheVariantsOwnUnitsFirst(t *testing.T) {
 	r := rel(fleet.ModelD180, fleet.TransportGSM, "2.4.1")
-	e := Eligible(r, mixedFleet(), dealer, t0)
+	e := Eligible(r, ptrs(mixedFleet()), dealer, t0)
 	var got []string
 	for _, g := range e.Groups() {
 		got = append(got, string(g.Reason))

@@ -366,3 +366,33 @@ func TestUnencodableEntryRefused(t *testing.T) {
 		t.Errorf("pending queue unreadable after a refused entry: %v %v", p, err)
 	}
 }
+
+// A cache big enough to be read in two ID ranges at once comes back whole, in ID order, as it
+// was written, with both halves in one array.
+func TestLoadDevicesInTwoRanges(t *testing.T) {
+	ctx := context.Background()
+	c, _ := openTemp(t)
+	defer c.Close()
+	const n = 25001 // odd, so the halves differ in size
+	devs := genDevices(n, "1.0")
+	if err := c.ApplyBatch(ctx, Batch{Devices: devs, Cursor: "c", Total: n, Complete: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.LoadDevices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n || cap(got) != n {
+		t.Fatalf("%d devices in an array of %d, want %d in %d", len(got), cap(got), n, n)
+	}
+	for i := range got { // genDevices numbers its IDs in order
+		d, w := got[i], devs[i]
+		if d.ID != w.ID || d.Name != w.Name || d.CustomerEmail != w.CustomerEmail || (d.GPS == nil) != (w.GPS == nil) ||
+			!d.LastSeen.Equal(w.LastSeen) || d.Online != w.Online || len(d.Alarms) != len(w.Alarms) {
+			t.Fatalf("device %d: %+v, want %+v", i, d, w)
+		}
+		if d.GPS != nil && (d.GPS.Lat != w.GPS.Lat || d.GPS.Lon != w.GPS.Lon) {
+			t.Fatalf("position of %s", d.ID)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -185,20 +186,23 @@ func (c *Cache) LoadDevices(ctx context.Context) ([]fleet.Device, error) {
 		return nil, fmt.Errorf("cache: counting devices: %w", err)
 	}
 	if n < 20000 || runtime.GOMAXPROCS(0) < 2 {
-		return c.loadRange(ctx, "", "", n)
+		return c.loadRange(ctx, "", "", make([]fleet.Device, 0, n))
 	}
 	var mid string
 	if err := c.r.QueryRowContext(ctx, "SELECT id FROM devices ORDER BY id LIMIT 1 OFFSET ?", n/2).Scan(&mid); err != nil {
 		return nil, fmt.Errorf("cache: reading devices: %w", err)
 	}
+	// Both halves fill one array, so 100,000 devices are not copied (and briefly held twice) to
+	// join them; a half that outgrows its part (a write since the count) is joined by copying.
+	all := make([]fleet.Device, n)
 	var low []fleet.Device
 	var lowErr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		low, lowErr = c.loadRange(ctx, "", mid, n/2+1)
+		low, lowErr = c.loadRange(ctx, "", mid, all[:0:n/2])
 	}()
-	high, err := c.loadRange(ctx, mid, "", n-n/2+1)
+	high, err := c.loadRange(ctx, mid, "", all[n/2:n/2])
 	<-done
 	if err != nil {
 		return nil, err
@@ -206,11 +210,14 @@ func (c *Cache) LoadDevices(ctx context.Context) ([]fleet.Device, error) {
 	if lowErr != nil {
 		return nil, lowErr
 	}
-	return append(low, high...), nil
+	if len(low) == n/2 && &low[0] == &all[0] && (len(high) == 0 || &high[0] == &all[n/2]) {
+		return all[:n/2+len(high)], nil
+	}
+	return append(slices.Clip(low), high...), nil
 }
 
-// loadRange reads the devices with from <= id < to ("" leaves that end open).
-func (c *Cache) loadRange(ctx context.Context, from, to string, sizeHint int) ([]fleet.Device, error) {
+// loadRange appends the devices with from <= id < to ("" leaves that end open) to out.
+func (c *Cache) loadRange(ctx context.Context, from, to string, out []fleet.Device) ([]fleet.Device, error) {
 	q, args := selectDevices, []any{}
 	switch {
 	case from != "" && to != "":
@@ -225,9 +232,8 @@ func (c *Cache) loadRange(ctx context.Context, from, to string, sizeHint int) ([
 		return nil, fmt.Errorf("cache: reading devices: %w", err)
 	}
 	defer rows.Close()
-	out := make([]fleet.Device, 0, sizeHint)
 	// One backing array for all positions: 100,000 small allocations cost more than the scan.
-	positions := make([]fleet.Position, 0, sizeHint)
+	positions := make([]fleet.Position, 0, cap(out)-len(out))
 	in := interner{}
 	for rows.Next() {
 		var d fleet.Device

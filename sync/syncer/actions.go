@@ -428,7 +428,7 @@ func (s *Replica) evidence(ctx context.Context, rel rollout.Release) rollout.Evi
 	var ev rollout.Evidence
 	ev.Rollouts, _ = s.cache.Rollouts(ctx)
 	for _, d := range s.Fleet().Devices() {
-		if rollout.Runs(rel, d) {
+		if rollout.Runs(rel, *d) {
 			cmds, _ := s.cache.CommandHistory(ctx, d.ID)
 			ev.Commands = append(ev.Commands, cmds...)
 		}

@@ -72,8 +72,8 @@ func TestSendCommandRefusesWhatTheRulesForbid(t *testing.T) {
 	find := func(what string, ok func(fleet.Device) bool) fleet.Device {
 		t.Helper()
 		for _, d := range s.Fleet().Devices() {
-			if ok(d) {
-				return d
+			if ok(*d) {
+				return *d
 			}
 		}
 		t.Fatalf("no unit in the simulated fleet is %s", what)

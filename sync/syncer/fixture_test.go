@@ -25,7 +25,11 @@ import (
 // the first offset changes on the way to target.
 type fixture struct {
 	n       int
-	touches func(gen int) (from, to int) // the device range generation gen (>1) changes
+	touches func(gen int) (from, to int) // the slots generation gen (>1) changes
+	// Slot k is device k, or with scatter set, device k*scatter mod n (scatter coprime to n), so
+	// that a generation's changes are spread over the whole ID range as heartbeats are.
+	scatter int
+	slotOf  []int // device → slot, with scatter
 	base    time.Time
 
 	mu     sync.Mutex
@@ -82,6 +86,26 @@ func (f *fixture) setFault(fn func(w http.ResponseWriter, r *http.Request, offse
 	f.mu.Unlock()
 }
 
+// scatterBy spreads every later generation's changes over the ID range (see fixture.scatter).
+func (f *fixture) scatterBy(stride int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.scatter = stride
+	f.slotOf = make([]int, f.n)
+	for k := 0; k < f.n; k++ {
+		f.slotOf[f.deviceAt(k)] = k
+	}
+	clear(f.lists)
+}
+
+// deviceAt is the device in slot k.
+func (f *fixture) deviceAt(k int) int {
+	if f.scatter == 0 {
+		return k
+	}
+	return k * f.scatter % f.n
+}
+
 // advance starts the next generation.
 func (f *fixture) advance() {
 	f.mu.Lock()
@@ -105,7 +129,8 @@ func (f *fixture) changes(base, target int) []int {
 		seen := map[int]bool{}
 		for g := base + 1; g <= target; g++ {
 			from, to := f.touches(g)
-			for i := from; i < to; i++ {
+			for k := from; k < to; k++ {
+				i := f.deviceAt(k)
 				if !seen[i] {
 					seen[i] = true
 					l = append(l, i)
@@ -120,8 +145,12 @@ func (f *fixture) changes(base, target int) []int {
 
 // lastTouch is the generation that last changed device i, as of generation g.
 func (f *fixture) lastTouch(i, g int) int {
+	k := i
+	if f.slotOf != nil {
+		k = f.slotOf[i]
+	}
 	for ; g > 1; g-- {
-		if from, to := f.touches(g); i >= from && i < to {
+		if from, to := f.touches(g); k >= from && k < to {
 			return g
 		}
 	}

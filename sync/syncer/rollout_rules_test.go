@@ -82,7 +82,8 @@ func TestCreateRolloutRefusesWhatTheRulesForbid(t *testing.T) {
 			continue
 		}
 		unit, other = fleet.Device{}, fleet.Device{}
-		for _, d := range s.Fleet().Devices() {
+		for _, p := range s.Fleet().Devices() {
+			d := *p
 			switch {
 			case rollout.Matches(r, d) && d.Online && d.Firmware != r.Version && unit.ID == "":
 				unit = d

@@ -119,8 +119,8 @@ func TestFullThenDeltaSyncAgainstSim(t *testing.T) {
 		t.Fatalf("cache holds %d devices, want %d", len(got), len(want))
 	}
 	for i := range want {
-		if !sameDevice(got[i], want[i]) {
-			t.Fatalf("device %d differs after reopening:\n%+v\n%+v", i, got[i], want[i])
+		if !sameDevice(*got[i], *want[i]) {
+			t.Fatalf("device %d differs after reopening:\n%+v\n%+v", i, *got[i], *want[i])
 		}
 	}
 	if c.Actor().Dealer != acc.Dealer || c.Status().LastSync.IsZero() || c.Status().Online {
@@ -167,7 +167,7 @@ func TestCommandsReleasesAndServiceLogAgainstSim(t *testing.T) {
 	var target fleet.Device
 	for _, d := range s.Fleet().Devices() {
 		if d.Online {
-			target = d
+			target = *d
 			break
 		}
 	}

@@ -298,7 +298,7 @@ func (c *Console) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		return
 	}
 	d := c.v.ix.Devices()
-	dev := &d[c.v.rows[id.Row]]
+	dev := d[c.v.rows[id.Row]]
 	cl.set(id.Row, Column(id.Col), dev, c.v, dev.ID == c.selected)
 }
 

@@ -240,7 +240,7 @@ func TestShowOnMapFromManage(t *testing.T) {
 		var unit fleet.Device
 		for _, d := range f.live.Session.Fleet().Devices() {
 			if d.GPS != nil {
-				unit = d
+				unit = *d
 				break
 			}
 		}

@@ -164,8 +164,8 @@ func (h *harness) radio() *widget.RadioGroup {
 func pick(t *testing.T, ix *fleet.Index, ok func(fleet.Device) bool) fleet.Device {
 	t.Helper()
 	for _, d := range ix.Devices() {
-		if ok(d) {
-			return d
+		if ok(*d) {
+			return *d
 		}
 	}
 	t.Fatal("no unit in the simulated fleet fits the test")

@@ -102,7 +102,7 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, c 
 	now := svc.Now()
 	for _, d := range svc.Fleet().Devices() {
 		if d.Transport == fleet.TransportWiFi && fleet.ConsoleFor(d.Model) == c && d.Reachable(now) {
-			count[fleet.VariantOf(d)]++
+			count[fleet.VariantOf(*d)]++
 		}
 	}
 	var v fleet.Variant

@@ -120,7 +120,8 @@ func TestUnitUpdatedFromManageCountsAsValidation(t *testing.T) {
 	// does not run yet, with at least one more unit to deploy to afterwards.
 	var unit fleet.Device
 	var rel rollout.Release
-	for _, d := range svc.Fleet().Devices() {
+	for _, p := range svc.Fleet().Devices() {
+		d := *p
 		if unit.ID != "" || d.Transport != fleet.TransportWiFi || !d.Reachable(svc.Now()) {
 			continue
 		}

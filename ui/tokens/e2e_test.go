@@ -37,7 +37,7 @@ type e2e struct {
 	h       *harness
 	p       *Page
 	win     fyne.Window
-	devices []fleet.Device // the dealer's fleet as synced
+	devices []*fleet.Device // the dealer's fleet as synced
 }
 
 func startE2E(t *testing.T) *e2e {

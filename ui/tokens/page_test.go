@@ -302,7 +302,7 @@ func TestWizardRefusesOutOfScope(t *testing.T) {
 	svc := newMemSession(testNow)
 	// A stale cache can still hold another dealer's account or unit; the app must refuse them.
 	svc.users = append(svc.users, fakeUser("u-eve", "eve@other.example", "d2"))
-	svc.fleet = fleet.NewIndex(append(svc.fleet.Devices(), fleet.Device{ID: "XP-09999", Model: fleet.ModelXPro, CustomerEmail: "ann@farm.example", Dealer: "d2"}))
+	svc.fleet = svc.fleet.Patch([]fleet.Device{{ID: "XP-09999", Model: fleet.ModelXPro, CustomerEmail: "ann@farm.example", Dealer: "d2"}}, nil)
 	h := openPage(t, svc)
 	p, win := h.p, h.win
 	w := h.openWizard()
