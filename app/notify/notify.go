@@ -59,29 +59,21 @@ const manyUnits = 3
 // note says what changed, never what merely is (opening the app shows no "offline" flood).
 // Not safe for concurrent use: feed it from one goroutine.
 type Decider struct {
-	units   map[string]unit
+	// The fleet as last seen, in ID order: the previous snapshot's device list, whose records
+	// the current snapshot shares, so remembering it costs a slice of pointers, not a copy.
+	last    []*fleet.Device
 	primed  bool
 	synced  bool // a sync has worked since the start (or since the last failure)
 	failing bool
 }
 
-type unit struct {
-	online bool
-	alarms []string
-}
-
 // Fleet looks at the units a change names (every unit when ch.All or on the first call) in the
 // fleet ix and returns the notes for units that went offline or raised a new alarm.
 func (d *Decider) Fleet(ix *fleet.Index, ch session.Change) []Note {
-	if d.units == nil {
-		d.units = map[string]unit{}
-	}
+	before := d.last
+	d.last = ix.Devices()
 	if !d.primed || ch.All {
 		// The first view, or a replaced fleet (first sync, rebuilt cache): learn, do not notify.
-		clear(d.units)
-		for _, dev := range ix.Devices() {
-			d.units[dev.ID] = unit{online: dev.Online, alarms: slices.Clone(dev.Alarms)}
-		}
 		d.primed = ix.Len() > 0
 		return nil
 	}
@@ -90,20 +82,19 @@ func (d *Decider) Fleet(ix *fleet.Index, ch session.Change) []Note {
 	for _, id := range ch.Devices {
 		dev, ok := ix.Get(id)
 		if !ok {
-			delete(d.units, id)
 			continue
 		}
-		before, known := d.units[id]
-		d.units[id] = unit{online: dev.Online, alarms: slices.Clone(dev.Alarms)}
+		i, known := slices.BinarySearchFunc(before, id, func(d *fleet.Device, id string) int { return strings.Compare(d.ID, id) })
 		if !known {
 			continue // a unit new to the fleet: nothing went wrong with it yet
 		}
-		if before.online && !dev.Online {
+		was := before[i]
+		if was.Online && !dev.Online {
 			offline = append(offline, dev)
 		}
 		var fresh []string
 		for _, a := range dev.Alarms {
-			if !slices.Contains(before.alarms, a) {
+			if !slices.Contains(was.Alarms, a) {
 				fresh = append(fresh, a)
 			}
 		}

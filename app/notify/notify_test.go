@@ -2,6 +2,7 @@ package notify
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,14 +25,14 @@ func TestFleetNotesOnlyWhatChanged(t *testing.T) {
 	devs := fleetOf(10)
 	devs[9].Online = false // offline already at the start: no note
 	devs[8].Alarms = []string{"low fuel"}
-	if notes := d.Fleet(fleet.NewIndex(devs), session.Change{All: true}); len(notes) != 0 {
+	if notes := d.Fleet(fleet.NewIndex(slices.Clone(devs)), session.Change{All: true}); len(notes) != 0 {
 		t.Fatalf("the first view notified: %v", notes)
 	}
 
 	devs[2].Online = false
 	devs[8].Alarms = []string{"low fuel", "overcrank"} // one new alarm
 	devs[5].Name = "renamed"                           // changed, nothing to say
-	notes := d.Fleet(fleet.NewIndex(devs), session.Change{Devices: []string{devs[2].ID, devs[8].ID, devs[5].ID, devs[9].ID}})
+	notes := d.Fleet(fleet.NewIndex(slices.Clone(devs)), session.Change{Devices: []string{devs[2].ID, devs[8].ID, devs[5].ID, devs[9].ID}})
 	if len(notes) != 2 {
 		t.Fatalf("want an offline and an alarm note, got %v", notes)
 	}
@@ -43,14 +44,14 @@ func TestFleetNotesOnlyWhatChanged(t *testing.T) {
 	}
 
 	// The same state again (another sync touching the units): nothing new.
-	if notes := d.Fleet(fleet.NewIndex(devs), session.Change{Devices: []string{devs[2].ID, devs[8].ID}}); len(notes) != 0 {
+	if notes := d.Fleet(fleet.NewIndex(slices.Clone(devs)), session.Change{Devices: []string{devs[2].ID, devs[8].ID}}); len(notes) != 0 {
 		t.Fatalf("repeated state notified again: %v", notes)
 	}
 	// Back online, then offline again: a new note.
 	devs[2].Online = true
-	d.Fleet(fleet.NewIndex(devs), session.Change{Devices: []string{devs[2].ID}})
+	d.Fleet(fleet.NewIndex(slices.Clone(devs)), session.Change{Devices: []string{devs[2].ID}})
 	devs[2].Online = false
-	if notes := d.Fleet(fleet.NewIndex(devs), session.Change{Devices: []string{devs[2].ID}}); len(notes) != 1 {
+	if notes := d.Fleet(fleet.NewIndex(slices.Clone(devs)), session.Change{Devices: []string{devs[2].ID}}); len(notes) != 1 {
 		t.Fatalf("second outage: %v", notes)
 	}
 }
@@ -58,13 +59,13 @@ func TestFleetNotesOnlyWhatChanged(t *testing.T) {
 func TestFleetSummarisesAnOutage(t *testing.T) {
 	var d Decider
 	devs := fleetOf(50)
-	d.Fleet(fleet.NewIndex(devs), session.Change{All: true})
+	d.Fleet(fleet.NewIndex(slices.Clone(devs)), session.Change{All: true})
 	var ids []string
 	for i := range 40 {
 		devs[i].Online = false
 		ids = append(ids, devs[i].ID)
 	}
-	notes := d.Fleet(fleet.NewIndex(devs), session.Change{Devices: ids})
+	notes := d.Fleet(fleet.NewIndex(slices.Clone(devs)), session.Change{Devices: ids})
 	if len(notes) != 1 || notes[0].Title != "40 units went offline" || !strings.HasPrefix(notes[0].Body, "Including Pump 0, Pump 1, Pump 2") {
 		t.Fatalf("outage of 40 units: %v", notes)
 	}
@@ -72,7 +73,7 @@ func TestFleetSummarisesAnOutage(t *testing.T) {
 	for i := range devs {
 		devs[i].Online = !devs[i].Online
 	}
-	if notes := d.Fleet(fleet.NewIndex(devs), session.Change{All: true}); len(notes) != 0 {
+	if notes := d.Fleet(fleet.NewIndex(slices.Clone(devs)), session.Change{All: true}); len(notes) != 0 {
 		t.Fatalf("a replaced fleet notified: %v", notes)
 	}
 }
