@@ -197,7 +197,10 @@ func (b *Borders) stroke(scale, ox, oy float64, size int) *image.Alpha {
 	tMinX, tMinY := (ox-pad)/scale, (oy-pad)/scale
 	tMaxX, tMaxY := (ox+float64(size)+pad)/scale, (oy+float64(size)+pad)/scale
 	var ras *vector.Rasterizer
-	var px []vec
+	sc := scratchFor(size)
+	defer scratches.Put(sc)
+	px := sc.a
+	defer func() { sc.a = px }()
 	lo, hi := -pad, float64(size)+pad
 	for _, shift := range [...]float64{0, -1, 1} {
 		for ci := range b.chunks {
@@ -221,9 +224,7 @@ func (b *Borders) stroke(scale, ox, oy float64, size int) *image.Alpha {
 				if !ok {
 					continue
 				}
-				if ras == nil {
-					ras = vector.NewRasterizer(size, size)
-				}
+				ras = sc.ras
 				quad(ras, a, e)
 			}
 		}

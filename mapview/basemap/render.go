@@ -213,6 +213,25 @@ func (r *Renderer) Render(z uint8, x, y uint32) *image.RGBA {
 	return out
 }
 
+// scratch is what drawing one tile layer needs and throws away: a rasterizer (a float per pixel,
+// a quarter MB at tile size) and point buffers. Reused between tiles, because a screenful of
+// tiles would otherwise leave dozens of MB of garbage.
+type scratch struct {
+	ras  *vector.Rasterizer
+	a, b []vec
+}
+
+var scratches sync.Pool
+
+// scratchFor is a scratch with a cleared size×size rasterizer; Put it back when done.
+func scratchFor(size int) *scratch {
+	if s, ok := scratches.Get().(*scratch); ok {
+		s.ras.Reset(size, size)
+		return s
+	}
+	return &scratch{ras: vector.NewRasterizer(size, size)}
+}
+
 func (r *Renderer) render(z uint8, x, y uint32) *image.RGBA {
 	layer, borders := r.fine, r.bFine
 	if z < detailZoom {
@@ -228,8 +247,9 @@ func (r *Renderer) render(z uint8, x, y uint32) *image.RGBA {
 	tMinX, tMinY := ox/scale, oy/scale
 	tMaxX, tMaxY := (ox+size)/scale, (oy+size)/scale
 
-	ras := vector.NewRasterizer(size, size)
-	var clipA, clipB []vec
+	sc := scratchFor(size)
+	ras, clipA, clipB := sc.ras, sc.a, sc.b
+	defer func() { sc.a, sc.b = clipA, clipB; scratches.Put(sc) }()
 	for _, shift := range [...]float64{0, -1, 1} {
 		for pi := range layer.polys {
 			p := &layer.polys[pi]
