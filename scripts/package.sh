@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 os=${1:?usage: scripts/package.sh windows|linux|darwin}
 : "${VERSION:?}" "${COMMIT:?}" "${DATE:?}"
+TAGS=${TAGS-no_emoji} # the Makefile's build tags
 mkdir -p dist
 
 vpkg=github.com/fleetdesk/fleetdesk/internal/version
@@ -29,7 +30,7 @@ trap 'cp "$root/dist/.FyneApp.toml.orig" "$root/$meta"; rm -f "$root/dist/.FyneA
 case "$os" in
 windows)
 	export CC=${CC:-x86_64-w64-mingw32-gcc} GOARCH=amd64
-	(cd cmd/fleetdesk && "$fyne" package -os windows --name FleetDesk)
+	(cd cmd/fleetdesk && "$fyne" package -os windows --name FleetDesk --tags "$TAGS")
 	mv -f cmd/fleetdesk/FleetDesk.exe dist/FleetDesk.exe
 	convert assets/icon.png -define icon:auto-resize=256,64,48,32,16 dist/fleetdesk.ico
 	# A four-part numeric version for the installer's own version resource, as fyne gave the exe
@@ -43,7 +44,7 @@ windows)
 	ls -l dist/FleetDesk.exe "dist/FleetDesk-$VERSION-setup.exe"
 	;;
 linux)
-	(cd cmd/fleetdesk && "$fyne" package -os linux --name FleetDesk)
+	(cd cmd/fleetdesk && "$fyne" package -os linux --name FleetDesk --tags "$TAGS")
 	mv -f cmd/fleetdesk/FleetDesk.tar.xz "dist/FleetDesk-$VERSION-linux-$(go env GOARCH).tar.xz"
 	ls -l "dist/FleetDesk-$VERSION-linux-$(go env GOARCH).tar.xz"
 	;;
@@ -54,7 +55,7 @@ darwin)
 		echo "  make check-darwin" >&2
 		exit 2
 	fi
-	(cd cmd/fleetdesk && "$fyne" package -os darwin --name FleetDesk)
+	(cd cmd/fleetdesk && "$fyne" package -os darwin --name FleetDesk --tags "$TAGS")
 	rm -rf dist/FleetDesk.app
 	mv -f cmd/fleetdesk/FleetDesk.app dist/
 	ls -ld dist/FleetDesk.app
