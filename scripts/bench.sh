@@ -24,7 +24,7 @@ specs=(
 	"./sim                 .                          2x"
 	"./sync/cache          .                          3x"
 	"./sync/syncer         ^BenchmarkFullSync         3x"
-	"./sync/syncer         ^BenchmarkDeltaSync        20x"
+	"./sync/syncer         ^BenchmarkDeltaSync        60x"
 	"./ui/console          ^BenchmarkKeystroke        16x"
 	"./ui/console          ^BenchmarkConsoleCold      2x"
 	"./ui/console          ^BenchmarkConsoleMemory    1x"

@@ -34,6 +34,12 @@ type Index struct {
 	// snapshot it did not change in: a delta sync copies 8 bytes per unit, not the whole record.
 	devices  []*Device
 	haystack []string // lower-case "id\x00email\x00name" per device
+	// block is the array the devices of a load or full sync live in; inBlock counts the devices
+	// still pointing into it. A delta gives each changed device an allocation of its own, and the
+	// block stays alive while any one of its devices is unchanged, so once fewer than half are,
+	// Patch compacts (see compact).
+	block   []Device
+	inBlock int
 	// Computed on first use and kept for the snapshot's life: health instants, sort ranks and
 	// per-byte bitsets (see order.go), and the last text search, which the next keystroke
 	// narrows when its text contains the last one.
@@ -54,7 +60,12 @@ const recordEnd = "\x01"
 // NewIndex builds an index over devices, ordered by device ID. It keeps the slice it is given.
 func NewIndex(devices []Device) *Index {
 	sort.Slice(devices, func(i, j int) bool { return devices[i].ID < devices[j].ID })
-	return &Index{devices: pointers(devices), haystack: haystacks(devices)}
+	return fromBlock(devices)
+}
+
+// fromBlock indexes devices, in ID order, pointing into the array.
+func fromBlock(devices []Device) *Index {
+	return &Index{devices: pointers(devices), haystack: haystacks(devices), block: devices, inBlock: len(devices)}
 }
 
 // pointers lists the address of every device in devs, which it keeps.

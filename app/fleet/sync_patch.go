@@ -76,7 +76,13 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 		}
 		devs, hay = mdevs, mhay
 	}
-	return &Index{devices: devs, haystack: hay}
+	out := &Index{devices: devs, haystack: hay, block: ix.block}
+	for _, d := range devs {
+		if out.holds(d) {
+			out.inBlock++
+		}
+	}
+	return out.compactIfSparse()
 }
 
 // patchInPlace is Patch for the usual delta, changes to known devices and nothing removed or
@@ -94,13 +100,55 @@ func (ix *Index) patchInPlace(changed []Device, removed []string) *Index {
 		}
 		pos[i] = p
 	}
-	out := &Index{devices: slices.Clone(ix.devices), haystack: slices.Clone(ix.haystack)}
+	out := &Index{devices: slices.Clone(ix.devices), haystack: slices.Clone(ix.haystack), block: ix.block, inBlock: ix.inBlock}
 	for i := range changed { // in order, so a later copy of the same ID wins
+		if out.holds(out.devices[pos[i]]) {
+			out.inBlock--
+		}
 		d := own(&changed[i])
 		out.devices[pos[i]] = d
 		out.haystack[pos[i]] = haystackOf(d)
 	}
-	return out
+	return out.compactIfSparse()
+}
+
+// holds reports whether d lives in the index's block.
+func (ix *Index) holds(d *Device) bool {
+	if len(ix.block) == 0 {
+		return false
+	}
+	p := uintptr(unsafe.Pointer(d))
+	first, last := uintptr(unsafe.Pointer(&ix.block[0])), uintptr(unsafe.Pointer(&ix.block[len(ix.block)-1]))
+	return first <= p && p <= last
+}
+
+// compactIfSparse copies the devices into a new block, with their positions, once fewer than half
+// of them live in the old one: the old block, kept alive by the rest, would otherwise cost as
+// much as the fleet again. Patch calls it on an index no one else has seen yet.
+func (ix *Index) compactIfSparse() *Index {
+	if len(ix.devices) < 64 || ix.inBlock*2 >= len(ix.devices) {
+		return ix
+	}
+	block := make([]Device, len(ix.devices))
+	located := 0
+	for _, d := range ix.devices {
+		if d.GPS != nil {
+			located++
+		}
+	}
+	positions := make([]Position, 0, located)
+	for i, d := range ix.devices {
+		block[i] = *d
+		if d.GPS != nil {
+			positions = append(positions, *d.GPS)
+			block[i].GPS = &positions[len(positions)-1]
+		}
+		ix.devices[i] = &block[i]
+	}
+	// The search texts of a load share one buffer too; rebuilt, they stop pinning it.
+	ix.haystack = haystacks(block)
+	ix.block, ix.inBlock = block, len(block)
+	return ix
 }
 
 // own copies one changed device out of its batch: pointing into the batch would keep all of it
@@ -161,7 +209,7 @@ func fresh(changed []Device) *Index {
 		}
 	}
 	if increasing { // the backend pages in ID order: no duplicates, no sort
-		return &Index{devices: pointers(changed), haystack: haystacks(changed)}
+		return fromBlock(changed)
 	}
 	last := make(map[string]int, len(changed))
 	for i := range changed {
@@ -178,5 +226,5 @@ func fresh(changed []Device) *Index {
 	for k, i := range order {
 		devs[k] = changed[i]
 	}
-	return &Index{devices: pointers(devs), haystack: haystacks(devs)}
+	return fromBlock(devs)
 }

@@ -2,9 +2,11 @@ package fleet
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
+	"weak"
 )
 
 func TestPatch(t *testing.T) {
@@ -118,4 +120,52 @@ func values(ix *Index) []Device {
 		out = append(out, *d)
 	}
 	return out
+}
+
+// Deltas give changed devices allocations of their own; once most devices have changed, the
+// array a load put them in must not stay alive for the few that did not (nor its positions and
+// search texts), and the compacted index must read exactly as the patched one.
+func TestPatchCompactsTheLoadedArray(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	base := benchFleet(1000, now)
+	for i := range base {
+		base[i].GPS = &Position{Lat: float64(i) / 100, Lon: 1}
+	}
+	loaded := weak.Make(&base[0])
+	ix := NewIndex(base)
+	base = nil
+	snapshots := []*Index{ix}
+	for round := 0; round < 6; round++ { // 100 changes each, so the block empties below half
+		var changed []Device
+		for i := round * 100; i < round*100+100; i++ {
+			d := ix.At(i)
+			d.Name = fmt.Sprintf("changed in round %d", round)
+			changed = append(changed, d)
+		}
+		ix = ix.Patch(changed, nil)
+		snapshots = append(snapshots, ix)
+	}
+	if ix.inBlock != ix.Len() {
+		t.Fatalf("not compacted: %d of %d in the block", ix.inBlock, ix.Len())
+	}
+	for i := 0; i < ix.Len(); i++ {
+		d, want := ix.At(i), snapshots[len(snapshots)-2].At(i)
+		if i >= 500 && i < 600 {
+			want.Name = "changed in round 5"
+		}
+		if d.ID != want.ID || d.Name != want.Name || *d.GPS != *want.GPS || ix.haystack[i] != haystackOf(&d) {
+			t.Fatalf("device %d after compaction: %+v, want %+v", i, d, want)
+		}
+	}
+	if got := ix.Search(Filter{Text: "round 5"}, now); len(got) != 100 {
+		t.Fatalf("%d devices found after compaction, want 100", len(got))
+	}
+	// With the older snapshots gone, nothing holds the loaded array any more.
+	snapshots = nil
+	runtime.GC()
+	runtime.GC()
+	if loaded.Value() != nil {
+		t.Error("the loaded array is still alive after compaction")
+	}
+	runtime.KeepAlive(ix)
 }
