@@ -80,7 +80,7 @@ func (f *firmwareSection) showUnit(d fleet.Device) {
 		}
 		switch newest, newer := rollout.NewestFor(d, r.list); {
 		case r.err != nil:
-			f.check.SetText("Could not check for a newer release: " + r.err.Error())
+			f.check.SetText("Could not check for a newer release. " + kit.Words(r.err) + ".")
 			f.checkedFor = "" // try again on the next redraw
 		case len(r.list) == 0 && !f.online():
 			f.check.SetText("Can't check for a newer release: FleetDesk is offline and has no release list cached")

@@ -67,7 +67,7 @@ func (h *historySection) load() {
 	}, func(r histResult) {
 		switch {
 		case r.err != nil:
-			h.note.SetText("Could not read the command history: " + r.err.Error())
+			h.note.SetText("Could not read the command history. " + kit.Words(r.err) + ".")
 		case len(r.list) == 0:
 			h.note.SetText("No commands sent to this unit yet.")
 		case r.cached && !online:

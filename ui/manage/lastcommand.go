@@ -126,7 +126,7 @@ func (c *lastCommand) check() {
 		for _, r := range rs {
 			if r.err != nil {
 				if r.id == c.newest {
-					c.problem.SetText("Could not check progress (will retry): " + r.err.Error())
+					c.problem.SetText("Could not check progress (FleetDesk keeps trying). " + kit.Words(r.err) + ".")
 				}
 				continue
 			}
@@ -161,7 +161,7 @@ func (c *lastCommand) showError(act fleet.Action, err error) {
 	c.card.Show()
 	c.card.SetTitle("Last command: " + act.DisplayName())
 	c.progress.SetText("Not sent.")
-	c.problem.SetText(err.Error())
+	c.problem.SetText(kit.Words(err) + ".")
 }
 
 func (c *lastCommand) show(cmd fleet.Command) {

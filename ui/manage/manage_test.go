@@ -8,7 +8,10 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/internal/testfleet"
+	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -237,6 +240,45 @@ func TestBackendLossDisablesActions(t *testing.T) {
 	h.do(func() {
 		if txt := field(h.page.Content(), "Connection"); !strings.Contains(txt, "as of the last sync") {
 			t.Fatalf("connection field %q does not say it is stale", txt)
+		}
+	})
+}
+
+// failingBackend is a live session whose backend calls for the release list, the command history
+// and commands fail the way the HTTP client reports a backend in trouble.
+type failingBackend struct{ session.Session }
+
+var backendTrouble = &api.Error{Kind: api.KindServer, Status: 502, Endpoint: api.PathReleases, Message: "bad gateway from upstream"}
+
+func (failingBackend) Releases(context.Context, fleet.Console) ([]rollout.Release, error) {
+	return nil, backendTrouble
+}
+func (failingBackend) CommandHistory(string) ([]fleet.Command, error) { return nil, backendTrouble }
+func (failingBackend) SendCommand(context.Context, string, fleet.Action, string) (fleet.Command, error) {
+	return fleet.Command{}, backendTrouble
+}
+
+// TestFailuresReadInTheDealersWords: the update check, the command history and a command that
+// was not sent say what went wrong in the dealer's words (api.Describe), never the client's
+// endpoint, status line and the backend's raw message.
+func TestFailuresReadInTheDealersWords(t *testing.T) {
+	live := startLive(t)
+	d := pick(t, live.Session.Fleet(), reachable(live.Session.Now()))
+	h := openPage(t, failingBackend{live.Session}, d.ID, Options{})
+	root := h.page.Content()
+	const words = "The fleet backend has a problem (HTTP 502): try again later."
+	h.eventually(t, "the failed update check and history", func() bool {
+		s := text(root)
+		return strings.Contains(s, "Could not check for a newer release. "+words) &&
+			strings.Contains(s, "Could not read the command history. "+words)
+	})
+	h.do(func() { test.Tap(h.actionButton(fleet.ActionStart)) })
+	h.eventually(t, "the Start that was not sent", func() bool {
+		return strings.Contains(h.lastCommandTitle(), "Not sent.") && strings.Contains(h.lastCommandTitle(), words)
+	})
+	h.do(func() {
+		if s := text(root) + h.lastCommandTitle(); strings.Contains(s, api.PathReleases) || strings.Contains(s, "bad gateway") {
+			t.Fatalf("raw client error on the page:\n%s", s)
 		}
 	})
 }

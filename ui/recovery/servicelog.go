@@ -45,7 +45,7 @@ func (r *rejectedPart) load() {
 	}, func(l listing) {
 		r.list.RemoveAll()
 		if l.err != nil {
-			r.list.Add(wrapped("The service log could not be read: " + l.err.Error()))
+			r.list.Add(wrapped("The service log could not be read. " + kit.Words(l.err) + "."))
 		}
 		for _, x := range l.recs {
 			r.list.Add(r.row(x))
@@ -65,7 +65,7 @@ func (r *rejectedPart) row(x rec.LogRecord) fyne.CanvasObject {
 		return func() {
 			r.p.run.Go(func(ctx context.Context) func() {
 				if err := do(ctx, id); err != nil {
-					return func() { r.list.Add(wrapped("Could not change the record: " + err.Error())) }
+					return func() { r.list.Add(wrapped("Could not change the record. " + kit.Words(err) + ".")) }
 				}
 				return r.load
 			})

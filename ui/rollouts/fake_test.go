@@ -34,6 +34,7 @@ type memSession struct {
 	controls  []string // "pause ro-2", ...
 	offline   bool
 	refuse    error // the backend's answer to the next CreateRollout, when set
+	listErr   error // the answer to ListRollouts, when set
 	syncs     int
 }
 
@@ -199,6 +200,9 @@ func copyRollout(r rollout.Rollout) rollout.Rollout {
 func (m *memSession) ListRollouts(context.Context) ([]rollout.Rollout, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.listErr != nil {
+		return nil, m.listErr
+	}
 	var out []rollout.Rollout
 	for _, r := range m.rollouts {
 		out = append(out, copyRollout(*r))

@@ -56,6 +56,7 @@ type Page struct {
 	unitsOf  map[fleet.Console]*widget.Label
 	denied   *widget.Label
 	past     *widget.List
+	pastPane *container.Split // the list and a report; hidden while there is nothing to list
 	pastRows []rollout.Rollout
 	pastNote *widget.Label
 	report   *widget.Label
@@ -124,11 +125,12 @@ func (p *Page) buildHome() fyne.CanvasObject {
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(pastLine(p.pastRows[i])) })
 	p.past.OnSelected = p.openPast
 	p.report = wrapped("Choose a past rollout to read its report.")
-	pastPane := container.NewHSplit(p.past, container.NewVScroll(p.report))
-	pastPane.SetOffset(0.55)
+	p.pastPane = container.NewHSplit(p.past, container.NewVScroll(p.report))
+	p.pastPane.SetOffset(0.55)
+	p.pastPane.Hide()
 	top := container.NewVBox(bold("Firmware Rollouts"), intro, p.denied, cards, widget.NewSeparator(),
 		bold("Past rollouts"), p.pastNote)
-	return container.NewBorder(top, nil, nil, nil, pastPane)
+	return container.NewBorder(top, nil, nil, nil, p.pastPane)
 }
 
 // refreshHome updates what the console entries say about the fleet and about the account.
@@ -176,14 +178,16 @@ func (p *Page) loadPast() {
 	}, func(a answer) {
 		p.loading = false
 		if a.err != nil {
-			p.pastNote.SetText("Past rollouts could not be read: " + a.err.Error())
+			p.pastNote.SetText("Past rollouts could not be read. " + kit.Words(a.err) + ".")
 			return
 		}
 		sort.SliceStable(a.list, func(i, j int) bool { return a.list[i].CreatedAt.After(a.list[j].CreatedAt) })
 		p.pastRows = a.list
 		if len(a.list) == 0 {
-			p.pastNote.SetText("No rollouts yet.")
+			p.pastNote.SetText("No rollouts yet. A rollout starts from one of the firmware consoles above.")
+			p.pastPane.Hide()
 		} else {
+			p.pastPane.Show()
 			p.pastNote.SetText(fmt.Sprintf("%d rollouts, newest first. A running one can be opened to monitor it.", len(a.list)))
 		}
 		p.past.UnselectAll()

@@ -15,6 +15,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/rollout"
 	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/sync/api"
 )
 
 var testNow = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
@@ -357,4 +358,35 @@ func TestDefaultNotificationReachesTheDesktop(t *testing.T) {
 	w := newWizard(p, fleet.ConsoleUnified, rollout.New(p.svc.Actor()))
 	want := fyne.NewNotification("Rollout finished", "2.4.1 (D180, GSM): 6 confirmed, 1 failed, 0 never returned")
 	test.AssertNotificationSent(t, want, func() { w.run(rollout.Notify{Title: want.Title, Body: want.Content}) })
+}
+
+// With no rollouts the page says where one starts and shows no empty list with a report pane
+// asking to choose from it; the list appears with the first rollout. A failed read is told in
+// the dealer's words, not as the client's endpoint and status line.
+func TestPastRolloutsShownOnlyWhenThereAreSome(t *testing.T) {
+	svc := newMemSession(testNow)
+	h := openPage(t, svc)
+	if !h.has("No rollouts yet. A rollout starts from one of the firmware consoles above.") || h.has("Choose a past rollout") {
+		t.Fatalf("empty history:\n%s", h.text())
+	}
+
+	svc.mu.Lock()
+	svc.rollouts = append(svc.rollouts, &rollout.Rollout{ID: "ro-1", Console: fleet.ConsoleUnified, ReleaseID: "r1",
+		Version: "2.4.1", Engine: fleet.ModelD180, Transport: fleet.TransportGSM, Target: rollout.TargetMyFleet,
+		Status: rollout.StatusFinished, CreatedAt: testNow, UpdatedAt: testNow})
+	svc.mu.Unlock()
+	h.q.do(h.page.loadPast)
+	h.q.until(t, "the first rollout listed", func() bool { return h.has("1 rollouts, newest first") })
+	if !h.has("Choose a past rollout to read its report.") {
+		t.Fatalf("history with a rollout:\n%s", h.text())
+	}
+
+	svc.mu.Lock()
+	svc.listErr = &api.Error{Kind: api.KindServer, Status: 503, Endpoint: api.PathRollouts, Message: "upstream timeout"}
+	svc.mu.Unlock()
+	h.q.do(h.page.loadPast)
+	h.q.until(t, "the failed read reported", func() bool { return h.has("Past rollouts could not be read.") })
+	if !h.has("The fleet backend has a problem (HTTP 503): try again later.") || h.has(api.PathRollouts) || h.has("upstream timeout") {
+		t.Fatalf("failed read:\n%s", h.text())
+	}
 }

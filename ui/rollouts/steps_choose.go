@@ -153,7 +153,7 @@ func (s *releaseStep) update() {
 	r, ok := s.byOpt[s.radio.Selected]
 	switch {
 	case w.cat.err != "":
-		s.note.SetText("Releases could not be read: " + w.cat.err)
+		s.note.SetText("Releases could not be read. " + w.cat.err + ".")
 	case !w.cat.loaded:
 		s.note.SetText("Loading releases…")
 	case len(opts) == 0:

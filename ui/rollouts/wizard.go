@@ -270,7 +270,7 @@ func (w *wizard) loadReleases(done func()) {
 		c.loading = false
 		c.err = ""
 		if a.err != nil {
-			c.err = a.err.Error()
+			c.err = kit.Words(a.err)
 		} else {
 			c.loaded = true
 			rollout.SortReleases(a.list)
