@@ -37,7 +37,7 @@ type Index struct {
 	// block is the array the devices of a load or full sync live in; inBlock counts the devices
 	// still pointing into it. A delta gives each changed device an allocation of its own, and the
 	// block stays alive while any one of its devices is unchanged, so once fewer than half are,
-	// Patch compacts (see compact).
+	// Patch moves the rest out too (see releaseIfSparse).
 	block   []Device
 	inBlock int
 	// Computed on first use and kept for the snapshot's life: health instants, sort ranks and

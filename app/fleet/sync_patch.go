@@ -82,7 +82,7 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 			out.inBlock++
 		}
 	}
-	return out.compactIfSparse()
+	return out.releaseIfSparse()
 }
 
 // patchInPlace is Patch for the usual delta, changes to known devices and nothing removed or
@@ -109,7 +109,7 @@ func (ix *Index) patchInPlace(changed []Device, removed []string) *Index {
 		out.devices[pos[i]] = d
 		out.haystack[pos[i]] = haystackOf(d)
 	}
-	return out.compactIfSparse()
+	return out.releaseIfSparse()
 }
 
 // holds reports whether d lives in the index's block.
@@ -122,32 +122,27 @@ func (ix *Index) holds(d *Device) bool {
 	return first <= p && p <= last
 }
 
-// compactIfSparse copies the devices into a new block, with their positions, once fewer than half
-// of them live in the old one: the old block, kept alive by the rest, would otherwise cost as
-// much as the fleet again. Patch calls it on an index no one else has seen yet.
-func (ix *Index) compactIfSparse() *Index {
-	if len(ix.devices) < 64 || ix.inBlock*2 >= len(ix.devices) {
+// releaseIfSparse moves the devices still in the block out of it once fewer than half live there,
+// each with its position and search text: the block, kept alive by them, would otherwise cost as
+// much as the fleet again, and a fresh block would briefly double the fleet's memory (one move
+// costs at most half of it). Patch calls it on an index no one else has seen yet.
+func (ix *Index) releaseIfSparse() *Index {
+	if ix.block == nil || len(ix.devices) < 64 || ix.inBlock*2 >= len(ix.devices) {
 		return ix
 	}
-	block := make([]Device, len(ix.devices))
-	located := 0
-	for _, d := range ix.devices {
-		if d.GPS != nil {
-			located++
-		}
-	}
-	positions := make([]Position, 0, located)
 	for i, d := range ix.devices {
-		block[i] = *d
-		if d.GPS != nil {
-			positions = append(positions, *d.GPS)
-			block[i].GPS = &positions[len(positions)-1]
+		if !ix.holds(d) {
+			continue
 		}
-		ix.devices[i] = &block[i]
+		c := own(d)
+		if d.GPS != nil {
+			g := *d.GPS
+			c.GPS = &g
+		}
+		ix.devices[i] = c
+		ix.haystack[i] = strings.Clone(ix.haystack[i]) // a load's texts share one buffer
 	}
-	// The search texts of a load share one buffer too; rebuilt, they stop pinning it.
-	ix.haystack = haystacks(block)
-	ix.block, ix.inBlock = block, len(block)
+	ix.block, ix.inBlock = nil, 0
 	return ix
 }
 

@@ -48,8 +48,8 @@ func BenchmarkFullSync100k(b *testing.B) {
 // one cache transaction, the index patched. The backend is a deterministic loopback fixture so
 // every iteration sees exactly 1,000 changes, spread over the whole ID range as heartbeats are
 // (a contiguous run of IDs would touch a few dozen cache pages instead of hundreds). Run it for
-// at least 50 iterations (make bench runs 60) so the figure includes the index's compaction
-// once half the fleet has changed.
+// at least 50 iterations (make bench runs 60) so the figure includes the index moving the rest of
+// its devices out of the loaded array once half the fleet has changed.
 func BenchmarkDeltaSync1k(b *testing.B) {
 	const n, k = 100000, 1000
 	fx := newFixture(b, n, func(g int) (int, int) {
