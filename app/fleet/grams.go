@@ -43,7 +43,7 @@ func (s *gramSet) size() int {
 
 // grams builds the index once per snapshot.
 func (ix *Index) grams() *grams {
-	ix.pre.gramsOnce.Do(func() { ix.pre.grams = buildGrams(ix.haystack) })
+	ix.pre.gramsOnce.Do(func() { ix.pre.grams = buildGrams(ix.searchTexts()) })
 	return ix.pre.grams
 }
 

@@ -173,6 +173,7 @@ type snapshot struct {
 	ranks      [numSortKeys]*ranking
 	gramsOnce  sync.Once
 	grams      *grams
+	textsOnce  sync.Once
 }
 
 func (ix *Index) healthTable() *health {

@@ -32,8 +32,11 @@ func (f Filter) IsZero() bool {
 type Index struct {
 	// The devices in ID order (Get is a binary search). Each is shared, never modified, by every
 	// snapshot it did not change in: a delta sync copies 8 bytes per unit, not the whole record.
-	devices  []*Device
-	haystack []string // lower-case "id\x00email\x00name" per device
+	devices []*Device
+	// texts is each device's lower-case "id\x00email\x00name", built the first time a text
+	// search needs it (8 MB at 100,000 devices that a fleet nobody searches does not keep) and
+	// carried over by Patch once built. Read it through searchTexts.
+	texts atomic.Pointer[[]string]
 	// block is the array the devices of a load or full sync live in; inBlock counts the devices
 	// still pointing into it. A delta gives each changed device an allocation of its own, and the
 	// block stays alive while any one of its devices is unchanged, so once fewer than half are,
@@ -65,7 +68,27 @@ func NewIndex(devices []Device) *Index {
 
 // fromBlock indexes devices, in ID order, pointing into the array.
 func fromBlock(devices []Device) *Index {
-	return &Index{devices: pointers(devices), haystack: haystacks(devices), block: devices, inBlock: len(devices)}
+	return &Index{devices: pointers(devices), block: devices, inBlock: len(devices)}
+}
+
+// searchTexts returns the devices' search texts, building them on first use.
+func (ix *Index) searchTexts() []string {
+	if t := ix.texts.Load(); t != nil {
+		return *t
+	}
+	ix.pre.textsOnce.Do(func() {
+		t := haystacks(ix.devices)
+		ix.texts.Store(&t)
+	})
+	return *ix.texts.Load()
+}
+
+// builtTexts is the search texts if they were built, else nil.
+func (ix *Index) builtTexts() []string {
+	if t := ix.texts.Load(); t != nil {
+		return *t
+	}
+	return nil
 }
 
 // pointers lists the address of every device in devs, which it keeps.
@@ -178,9 +201,10 @@ func (ix *Index) text(needle string) []int32 {
 	}
 	hits := cands
 	if !exact {
+		hay := ix.searchTexts()
 		hits = make([]int32, 0, len(cands))
 		for _, p := range cands {
-			if strings.Contains(ix.haystack[p], needle) {
+			if strings.Contains(hay[p], needle) {
 				hits = append(hits, p)
 			}
 		}

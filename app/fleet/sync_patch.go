@@ -36,7 +36,11 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 	}
 	n := len(ix.devices) + len(changed)
 	devs := make([]*Device, 0, n)
-	hay := make([]string, 0, n)
+	old := ix.builtTexts() // carried over only when built: the new index builds its own otherwise
+	var hay []string
+	if old != nil {
+		hay = make([]string, 0, n)
+	}
 	used := make(map[string]bool, len(changed))
 	for i, d := range ix.devices {
 		if gone[d.ID] {
@@ -45,11 +49,15 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 		if c, ok := upd[d.ID]; ok {
 			used[d.ID] = true
 			devs = append(devs, c)
-			hay = append(hay, haystackOf(c))
+			if old != nil {
+				hay = append(hay, haystackOf(c))
+			}
 			continue
 		}
 		devs = append(devs, d)
-		hay = append(hay, ix.haystack[i])
+		if old != nil {
+			hay = append(hay, old[i])
+		}
 	}
 	var added []*Device
 	for id, d := range upd {
@@ -61,22 +69,32 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 		slices.SortFunc(added, func(a, b *Device) int { return strings.Compare(a.ID, b.ID) })
 		// Merge the new devices into the ID order.
 		mdevs := make([]*Device, 0, len(devs)+len(added))
-		mhay := make([]string, 0, len(devs)+len(added))
+		var mhay []string
+		if old != nil {
+			mhay = make([]string, 0, len(devs)+len(added))
+		}
 		i, k := 0, 0
 		for i < len(devs) || k < len(added) {
 			if k < len(added) && (i >= len(devs) || added[k].ID < devs[i].ID) {
 				mdevs = append(mdevs, added[k])
-				mhay = append(mhay, haystackOf(added[k]))
+				if old != nil {
+					mhay = append(mhay, haystackOf(added[k]))
+				}
 				k++
 				continue
 			}
 			mdevs = append(mdevs, devs[i])
-			mhay = append(mhay, hay[i])
+			if old != nil {
+				mhay = append(mhay, hay[i])
+			}
 			i++
 		}
 		devs, hay = mdevs, mhay
 	}
-	out := &Index{devices: devs, haystack: hay, block: ix.block}
+	out := &Index{devices: devs, block: ix.block}
+	if old != nil {
+		out.texts.Store(&hay)
+	}
 	for _, d := range devs {
 		if out.holds(d) {
 			out.inBlock++
@@ -100,14 +118,20 @@ func (ix *Index) patchInPlace(changed []Device, removed []string) *Index {
 		}
 		pos[i] = p
 	}
-	out := &Index{devices: slices.Clone(ix.devices), haystack: slices.Clone(ix.haystack), block: ix.block, inBlock: ix.inBlock}
+	out := &Index{devices: slices.Clone(ix.devices), block: ix.block, inBlock: ix.inBlock}
+	hay := slices.Clone(ix.builtTexts()) // nil stays nil: the new index builds its own when asked
 	for i := range changed { // in order, so a later copy of the same ID wins
 		if out.holds(out.devices[pos[i]]) {
 			out.inBlock--
 		}
 		d := own(&changed[i])
 		out.devices[pos[i]] = d
-		out.haystack[pos[i]] = haystackOf(d)
+		if hay != nil {
+			hay[pos[i]] = haystackOf(d)
+		}
+	}
+	if hay != nil {
+		out.texts.Store(&hay)
 	}
 	return out.releaseIfSparse()
 }
@@ -130,6 +154,7 @@ func (ix *Index) releaseIfSparse() *Index {
 	if ix.block == nil || len(ix.devices) < 64 || ix.inBlock*2 >= len(ix.devices) {
 		return ix
 	}
+	hay := ix.builtTexts() // the index's own copy: no one else has seen it yet
 	for i, d := range ix.devices {
 		if !ix.holds(d) {
 			continue
@@ -140,7 +165,9 @@ func (ix *Index) releaseIfSparse() *Index {
 			c.GPS = &g
 		}
 		ix.devices[i] = c
-		ix.haystack[i] = strings.Clone(ix.haystack[i]) // a load's texts share one buffer
+		if hay != nil {
+			hay[i] = strings.Clone(hay[i]) // a build's texts share one buffer
+		}
 	}
 	ix.block, ix.inBlock = nil, 0
 	return ix
@@ -157,9 +184,9 @@ func haystackOf(d *Device) string {
 	return strings.ToLower(d.ID + "\x00" + d.CustomerEmail + "\x00" + d.Name)
 }
 
-// haystacks computes every device's search text into one allocation: a first sync or a cache
-// load builds 100,000 of them at once.
-func haystacks(devs []Device) []string {
+// haystacks computes every device's search text into one allocation: the first search of a
+// loaded fleet builds 100,000 of them at once.
+func haystacks(devs []*Device) []string {
 	n := 0
 	for i := range devs {
 		n += len(devs[i].ID) + len(devs[i].CustomerEmail) + len(devs[i].Name) + 2
@@ -167,7 +194,7 @@ func haystacks(devs []Device) []string {
 	buf := make([]byte, 0, n)
 	out := make([]string, len(devs))
 	for i := range devs {
-		d := &devs[i]
+		d := devs[i]
 		start := len(buf)
 		buf = append(buf, d.ID...)
 		buf = append(buf, 0)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 	"weak"
 )
 
@@ -51,7 +52,7 @@ func TestPatch(t *testing.T) {
 	// Every device of the patched index matches a fresh build.
 	want := NewIndex(values(p))
 	for i := 0; i < want.Len(); i++ {
-		if pos, ok := p.position(p.At(i).ID); want.At(i).ID != p.At(i).ID || want.haystack[i] != p.haystack[i] || !ok || pos != i {
+		if pos, ok := p.position(p.At(i).ID); want.At(i).ID != p.At(i).ID || want.searchTexts()[i] != p.searchTexts()[i] || !ok || pos != i {
 			t.Fatalf("entry %d differs from a fresh index", i)
 		}
 	}
@@ -135,6 +136,7 @@ func TestPatchReleasesTheLoadedArray(t *testing.T) {
 	base999 := base[999].Name
 	ix := NewIndex(base)
 	base = nil
+	ix.Search(Filter{Text: "unit"}, now) // the search texts are built, and carried by every patch
 	snapshots := []*Index{ix}
 	for round := 0; round < 6; round++ { // 100 changes each, so the block empties below half
 		var changed []Device
@@ -157,7 +159,7 @@ func TestPatchReleasesTheLoadedArray(t *testing.T) {
 		if i >= 500 && i < 600 {
 			want.Name = "changed in round 5"
 		}
-		if d.ID != want.ID || d.Name != want.Name || *d.GPS != *want.GPS || ix.haystack[i] != haystackOf(&d) {
+		if d.ID != want.ID || d.Name != want.Name || *d.GPS != *want.GPS || ix.searchTexts()[i] != haystackOf(&d) {
 			t.Fatalf("device %d after the move: %+v, want %+v", i, d, want)
 		}
 	}
@@ -176,4 +178,37 @@ func TestPatchReleasesTheLoadedArray(t *testing.T) {
 		t.Error("the loaded array is still alive after the move")
 	}
 	runtime.KeepAlive(ix)
+}
+
+// An index nobody searched keeps no search texts, nor does a patch of it; once a search built
+// them, patches carry them over, sharing the unchanged ones, and search as a fresh index does.
+func TestSearchTextsOnlyOnceSearched(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	ix := NewIndex(benchFleet(200, now))
+	change := func(ix *Index, i int, name string) *Index {
+		d := ix.At(i)
+		d.Name = name
+		return ix.Patch([]Device{d}, nil)
+	}
+	p := change(ix, 3, "Quarry Pump")
+	if ix.builtTexts() != nil || p.builtTexts() != nil {
+		t.Fatal("search texts built with no search")
+	}
+	if got := p.Search(Filter{Text: "quarry pump"}, now); len(got) != 1 || p.At(got[0]).Name != "Quarry Pump" {
+		t.Fatalf("search before the texts existed: %v", got)
+	}
+	q := change(p, 7, "Hillside Well")
+	old, texts := p.builtTexts(), q.builtTexts()
+	if texts == nil {
+		t.Fatal("a patch of a searched index dropped its search texts")
+	}
+	if unsafe.StringData(texts[6]) != unsafe.StringData(old[6]) || texts[7] != haystackOf(q.Devices()[7]) {
+		t.Fatal("unchanged texts not shared, or the changed one not rebuilt")
+	}
+	want := NewIndex(values(q))
+	for _, text := range []string{"hillside well", "quarry", "d1", "@", "pump"} {
+		if got, w := q.Search(Filter{Text: text}, now), want.Search(Filter{Text: text}, now); !slices.Equal(got, w) {
+			t.Fatalf("%q: patched %v, fresh %v", text, got, w)
+		}
+	}
 }
