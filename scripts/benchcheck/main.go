@@ -46,7 +46,7 @@ var targets = []target{
 	{pkg: "mapview", bench: "MapMemory100k", metric: "bytes/marker", unit: "B", max: 200, what: "everything the map widget keeps alive, per marker (markers, IDs, projection, 3 kept clusterings; the tile cache, bounded by its budget, apart)"},
 	{pkg: "ui/mappage", bench: "SetFleet100k", metric: "ns/op", unit: "ms", what: "Fleet Map page: one sync change on 100,000 units"},
 	{pkg: "sync/syncer", bench: "FullSync100k", metric: "ns/op", unit: "s", max: 1.0, what: "first sync of 100,000 units from fleetsim into a new cache"},
-	{pkg: "sync/syncer", bench: "DeltaSync1k", metric: "ns/op", unit: "ms", max: 30, what: "delta of 1,000 changes spread over a 100,000-unit cache and index (60 deltas a run: the index gives up the loaded array once)"},
+	{pkg: "sync/syncer", bench: "DeltaSync1k", metric: "ns/op", unit: "ms", max: 30, what: "delta of 1,000 changes spread over a 100,000-unit cache and searched index (60 deltas a run: the index gives up the loaded array once)"},
 	{pkg: "sync/cache", bench: "OpenCache100k", metric: "ns/op", unit: "ms", max: 500, what: "open a 100,000-unit cache and have it searchable"},
 	{pkg: "sim", bench: "FullListing100k", metric: "ns/op", unit: "s", max: 2, what: "fleetsim: full paged listing of 100,000 units over loopback"},
 	{pkg: "mapview/tiles", bench: "MemoryHit", metric: "ns/op", unit: "us", max: 1000, what: "a cached tile served from memory"},

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
+	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/internal/benchcpu"
 	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
@@ -65,6 +67,10 @@ func BenchmarkDeltaSync1k(b *testing.B) {
 	defer s.Close()
 	if _, err := s.Sync(context.Background(), nil); err != nil {
 		b.Fatal(err)
+	}
+	// A dealer has searched: the index then carries its search texts through every delta.
+	if len(s.Fleet().Search(fleet.Filter{Text: "unit 4"}, time.Now())) == 0 {
+		b.Fatal("the search found nothing")
 	}
 	// The setup's full sync leaves hundreds of MB of garbage; collect it now so its GC is not
 	// billed to the first deltas.
