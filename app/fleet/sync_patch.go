@@ -120,7 +120,7 @@ func (ix *Index) patchInPlace(changed []Device, removed []string) *Index {
 	}
 	out := &Index{devices: slices.Clone(ix.devices), block: ix.block, inBlock: ix.inBlock}
 	hay := slices.Clone(ix.builtTexts()) // nil stays nil: the new index builds its own when asked
-	for i := range changed { // in order, so a later copy of the same ID wins
+	for i := range changed {             // in order, so a later copy of the same ID wins
 		if out.holds(out.devices[pos[i]]) {
 			out.inBlock--
 		}
