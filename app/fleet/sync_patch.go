@@ -119,8 +119,9 @@ func (ix *Index) patchInPlace(changed []Device, removed []string) *Index {
 		pos[i] = p
 	}
 	out := &Index{devices: slices.Clone(ix.devices), block: ix.block, inBlock: ix.inBlock}
-	hay := slices.Clone(ix.builtTexts()) // nil stays nil: the new index builds its own when asked
-	for i := range changed {             // in order, so a later copy of the same ID wins
+	// Texts not built stay so: the new index builds its own when a search asks.
+	hay := slices.Clone(ix.builtTexts())
+	for i := range changed { // in order, so a later copy of the same ID wins
 		if out.holds(out.devices[pos[i]]) {
 			out.inBlock--
 		}
