@@ -134,7 +134,13 @@ func (ix *Index) Get(id string) (Device, bool) {
 
 // position is where the device id is in ID order, or where it would go.
 func (ix *Index) position(id string) (int, bool) {
-	return slices.BinarySearchFunc(ix.devices, id, func(d *Device, id string) int { return strings.Compare(d.ID, id) })
+	return IndexOf(ix.devices, id)
+}
+
+// IndexOf finds the device id in devs, which are in ID order as Index.Devices returns them: its
+// position, or where it would go.
+func IndexOf(devs []*Device, id string) (int, bool) {
+	return slices.BinarySearchFunc(devs, id, func(d *Device, id string) int { return strings.Compare(d.ID, id) })
 }
 
 // Search returns the positions (for At) of the devices matching f at time now, in ID order.

@@ -7,10 +7,12 @@ import (
 )
 
 // Patch returns a new index with changed devices added or replaced and removed IDs dropped; ix
-// itself is left as it was (screens may still be reading it). Devices that did not change, and
-// their search texts, are shared with ix, so a delta sync of a few devices costs a copy of the
-// pointers, not of the records. An index built from nothing may keep changed's array (as NewIndex
-// keeps its slice): do not modify it afterwards.
+// itself is left as it was (screens may still be reading it). Devices that did not change are
+// shared with ix, so a delta sync of a few devices costs a copy of the pointers, not of the
+// records; the usual delta (patchInPlace) shares the search texts too, while one that adds or
+// removes devices leaves them to be built by the next search, as that search builds its byte-pair
+// index anyway. An index built from nothing may keep changed's array (as NewIndex keeps its
+// slice): do not modify it afterwards.
 func (ix *Index) Patch(changed []Device, removed []string) *Index {
 	if ix == nil {
 		ix = NewIndex(nil)
@@ -34,30 +36,17 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 			gone[id] = true
 		}
 	}
-	n := len(ix.devices) + len(changed)
-	devs := make([]*Device, 0, n)
-	old := ix.builtTexts() // carried over only when built: the new index builds its own otherwise
-	var hay []string
-	if old != nil {
-		hay = make([]string, 0, n)
-	}
+	devs := make([]*Device, 0, len(ix.devices)+len(changed))
 	used := make(map[string]bool, len(changed))
-	for i, d := range ix.devices {
+	for _, d := range ix.devices {
 		if gone[d.ID] {
 			continue
 		}
 		if c, ok := upd[d.ID]; ok {
 			used[d.ID] = true
-			devs = append(devs, c)
-			if old != nil {
-				hay = append(hay, haystackOf(c))
-			}
-			continue
+			d = c
 		}
 		devs = append(devs, d)
-		if old != nil {
-			hay = append(hay, old[i])
-		}
 	}
 	var added []*Device
 	for id, d := range upd {
@@ -68,33 +57,20 @@ func (ix *Index) Patch(changed []Device, removed []string) *Index {
 	if len(added) > 0 {
 		slices.SortFunc(added, func(a, b *Device) int { return strings.Compare(a.ID, b.ID) })
 		// Merge the new devices into the ID order.
-		mdevs := make([]*Device, 0, len(devs)+len(added))
-		var mhay []string
-		if old != nil {
-			mhay = make([]string, 0, len(devs)+len(added))
-		}
+		merged := make([]*Device, 0, len(devs)+len(added))
 		i, k := 0, 0
 		for i < len(devs) || k < len(added) {
 			if k < len(added) && (i >= len(devs) || added[k].ID < devs[i].ID) {
-				mdevs = append(mdevs, added[k])
-				if old != nil {
-					mhay = append(mhay, haystackOf(added[k]))
-				}
+				merged = append(merged, added[k])
 				k++
-				continue
+			} else {
+				merged = append(merged, devs[i])
+				i++
 			}
-			mdevs = append(mdevs, devs[i])
-			if old != nil {
-				mhay = append(mhay, hay[i])
-			}
-			i++
 		}
-		devs, hay = mdevs, mhay
+		devs = merged
 	}
 	out := &Index{devices: devs, block: ix.block}
-	if old != nil {
-		out.texts.Store(&hay)
-	}
 	for _, d := range devs {
 		if out.holds(d) {
 			out.inBlock++

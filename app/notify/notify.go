@@ -84,7 +84,7 @@ func (d *Decider) Fleet(ix *fleet.Index, ch session.Change) []Note {
 		if !ok {
 			continue
 		}
-		i, known := slices.BinarySearchFunc(before, id, func(d *fleet.Device, id string) int { return strings.Compare(d.ID, id) })
+		i, known := fleet.IndexOf(before, id)
 		if !known {
 			continue // a unit new to the fleet: nothing went wrong with it yet
 		}
