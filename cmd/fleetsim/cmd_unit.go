@@ -31,6 +31,15 @@ func runUnit(args []string) int {
 	dropEvery := fs.Int("drop-every", 0, "silently drop every K-th request packet")
 	stallAt := fs.Int("stall-at", 0, "go silent once the upload reaches this offset")
 	stallFor := fs.Duration("stall-for", 0, "how long the stall lasts (default 2s)")
+	slotSize := fs.Int("slot-size", 1<<20, "image slot size in bytes: a longer upload is refused at offset 0")
+	stock := fs.Bool("stock", false, "answer as a stock MCUboot built with Zephyr's defaults: all of --no-image-state --no-echo --no-params --no-identity --primary-upload --silent-app --v1-errors --line-max 128")
+	noState := fs.Bool("no-image-state", false, "image list entries carry only slot, hash and version, and only validated slots are listed (CONFIG_BOOT_SERIAL_IMG_GRP_IMAGE_STATE=n)")
+	noEcho := fs.Bool("no-echo", false, "answer echo (group 0 id 0) 'not supported' (CONFIG_BOOT_MGMT_ECHO=n)")
+	primary := fs.Bool("primary-upload", false, "upload as boot_serial.c does: into slot 0 (erased by the first chunk), sha and upgrade ignored, rc 3 for an image over --slot-size")
+	silentApp := fs.Bool("silent-app", false, "a reset boots the valid image in slot 0, whose application never answers SMP on this port")
+	lineMax := fs.Int("line-max", 0, "Zephyr's receive line buffer in bytes (128 in MCUboot): a longer line loses its packet; also Zephyr's strict decoding (0: lenient)")
+	v1Errors := fs.Bool("v1-errors", false, "errors always as {\"rc\": n}, also for SMP v2 requests, as boot_serial.c answers")
+	slotInfo := fs.Bool("slot-info", false, "answer MCUboot's slot info (group 1 id 6) with the slot size (CONFIG_BOOT_SERIAL_IMG_GRP_SLOT_INFO)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -48,9 +57,15 @@ func runUnit(args []string) int {
 		fmt.Fprintln(os.Stderr, "fleetsim unit:", err)
 		return 2
 	}
-	u, err := unit.New(unit.Config{Model: m, Transport: t, Version: *version, Serial: *serial, Baud: *baud,
+	cfg := unit.Config{Model: m, Transport: t, Version: *version, Serial: *serial, Baud: *baud,
 		Buf: *buf, BufCount: *bufCount, NoIdentity: *noIdentity, NoParams: *noParams,
-		DropEvery: *dropEvery, StallAt: *stallAt, StallFor: *stallFor})
+		DropEvery: *dropEvery, StallAt: *stallAt, StallFor: *stallFor, SlotSize: *slotSize,
+		NoImageState: *noState, NoEcho: *noEcho, PrimaryUpload: *primary, SilentApp: *silentApp,
+		LineMax: *lineMax, V1Errors: *v1Errors, SlotInfo: *slotInfo}
+	if *stock {
+		cfg = unit.Stock(cfg)
+	}
+	u, err := unit.New(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fleetsim unit:", err)
 		return 1
@@ -62,16 +77,43 @@ func runUnit(args []string) int {
 		fmt.Fprintln(os.Stderr, "fleetsim unit:", err)
 		return 1
 	}
+	// SIGUSR1 is the technician power-cycling the unit with its recovery button held.
+	recover := make(chan os.Signal, 1)
+	signal.Notify(recover, syscall.SIGUSR1)
+	defer signal.Stop(recover)
 	fmt.Println(p.Path)
-	fmt.Fprintf(os.Stderr, "fleetsim unit: %s on %s at %d baud, running %s; Ctrl-C to stop\n", u.Variant(), p.Path, *baud, *version)
-	select {
-	case <-ctx.Done():
-	case <-p.Done():
+	kind := "a FleetDesk unit"
+	if *stock {
+		kind = "a stock MCUboot"
+	}
+	fmt.Fprintf(os.Stderr, "fleetsim unit: %s (%s) on %s at %d baud, running %s; Ctrl-C to stop, SIGUSR1 to re-enter serial recovery\n",
+		u.Variant(), kind, p.Path, *baud, *version)
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-p.Done():
+			done = true
+		case <-recover:
+			u.EnterRecovery()
+			fmt.Fprintln(os.Stderr, "fleetsim unit: restarted into serial recovery")
+		}
 	}
 	p.Close()
 	st := u.Stats()
-	sl := u.Slots()
-	fmt.Fprintf(os.Stderr, "fleetsim unit: %d requests, %d upload chunks (%d bytes), %d resets, %d dropped, %d oversize; slot 0 runs %s\n",
-		st.Requests, st.UploadRequests, st.UploadBytes, st.Resets, st.Dropped, st.Oversize, sl[0].Version)
+	fmt.Fprintf(os.Stderr, "fleetsim unit: %d requests, %d upload chunks (%d bytes), %d resets, %d dropped, %d oversize, %d lines cut%s; slot 0 %s\n",
+		st.Requests, st.UploadRequests, st.UploadBytes, st.Resets, st.Dropped, st.Oversize, st.CutLines,
+		map[bool]string{true: "; the application runs (silent on SMP)"}[st.AppRunning], slotText(u.Slots()[0]))
 	return 0
+}
+
+// slotText is how the closing statistics name what a slot holds.
+func slotText(s *unit.Slot) string {
+	switch {
+	case s == nil:
+		return "is empty (erased)"
+	case !s.Bootable:
+		return "holds no valid image"
+	}
+	return "runs " + s.Version
 }

@@ -4,6 +4,12 @@
 // shares no code with app/recovery: a misunderstanding on one side shows up as a failure instead
 // of passing both. It paces its line to an emulated baud rate (a pty has none) and injects faults
 // on request: dropped packets, a stall mid-upload, a receive buffer too small for big chunks.
+//
+// By default it plays a FleetDesk unit: identity group, MCUmgr parameters, image state with every
+// flag, an upload into the secondary slot that honours "upgrade" and "sha", and an application
+// that answers SMP after a reset. Stock turns it into what MCUboot's serial recovery
+// (boot_serial.c) built with Zephyr's Kconfig defaults does instead; each of those behaviours is
+// also a Config field of its own.
 package unit
 
 import (
@@ -43,6 +49,50 @@ type Config struct {
 
 	SlotSize   int           // default 1 MiB
 	RebootTime time.Duration // time deaf after a reset, default 200ms
+
+	// What a stock MCUboot does (Stock sets them all).
+
+	// NoImageState: image list entries carry exactly slot, hash and version, and a slot is
+	// listed only when its image validates (CONFIG_BOOT_SERIAL_IMG_GRP_IMAGE_STATE=n, the
+	// default, and the only choice in single-slot builds).
+	NoImageState bool
+	// NoEcho: echo (group 0 id 0) answers rc 8 (CONFIG_BOOT_MGMT_ECHO=n).
+	NoEcho bool
+	// PrimaryUpload: the upload as boot_serial.c does it: straight into slot 0, which offset 0
+	// erases whole; only image, data, len and off are read ("sha" and "upgrade" are ignored and
+	// no "match" is answered); a len over SlotSize is refused with rc 3 before anything is erased.
+	PrimaryUpload bool
+	// SilentApp: a reset boots the valid image in slot 0, and that application never answers
+	// SMP on this port (a boot banner, then silence) until EnterRecovery. With no valid image
+	// the bootloader stays in serial recovery.
+	SilentApp bool
+	// LineMax is Zephyr's receive line buffer (CONFIG_BOOT_MAX_LINE_INPUT_LEN, 128): bytes of a
+	// line past it are dropped, so its packet is lost. Non-zero also selects the rest of
+	// Zephyr's receive path: the length must count the CRC, each line's base64 is decoded on
+	// its own (a CR before the newline, or characters past the last group of four, spoil it).
+	LineMax int
+	// V1Errors: errors always in the SMP v1 form {"rc": n}, also for SMP v2 requests, and the
+	// reset answered {"rc": 0}, as boot_serial.c answers.
+	V1Errors bool
+	// SlotInfo answers MCUboot's slot info (group 1 id 6: slot sizes and max_image_size), which
+	// CONFIG_BOOT_SERIAL_IMG_GRP_SLOT_INFO enables (off by default).
+	SlotInfo bool
+}
+
+// ZephyrLineMax is CONFIG_BOOT_MAX_LINE_INPUT_LEN's default.
+const ZephyrLineMax = 128
+
+// Stock returns cfg with every behaviour of a stock MCUboot serial recovery built with Zephyr's
+// Kconfig defaults: no image state flags, no echo, no MCUmgr parameters, no FleetDesk identity
+// group, boot_serial.c's upload into slot 0, v1 errors, Zephyr's 128-byte receive lines, and an
+// application that does not speak SMP after the reset.
+func Stock(cfg Config) Config {
+	cfg.NoImageState, cfg.NoEcho, cfg.NoParams, cfg.NoIdentity = true, true, true, true
+	cfg.PrimaryUpload, cfg.SilentApp, cfg.V1Errors = true, true, true
+	if cfg.LineMax == 0 {
+		cfg.LineMax = ZephyrLineMax
+	}
+	return cfg
 }
 
 // Stats is what the unit saw; tests assert on it.
@@ -58,9 +108,12 @@ type Stats struct {
 	Restarts       int   // uploads started at offset 0 (the first one included)
 	Mismatched     int   // upload requests at another offset than expected, answered and not written
 	Resets         int
-	UpgradeOnly    int  // uploads started with the "upgrade" key set
+	UpgradeOnly    int  // uploads started with the "upgrade" key set (honoured or, with PrimaryUpload, ignored)
 	RefusedOlder   int  // of those, refused because the image was not newer than the running one
 	Bricked        bool // a reset booted an image for another variant
+	CutLines       int  // lines longer than LineMax, cut short (their packet is lost)
+	AppIgnored     int  // packets the running application (SilentApp) ignored
+	AppRunning     bool // SilentApp: the application runs; the bootloader no longer answers
 }
 
 // Slot is one image slot as the unit holds it.
@@ -89,6 +142,7 @@ type Unit struct {
 	stalledUntil time.Time
 	deafUntil    time.Time
 	bootCount    int
+	appRunning   bool
 }
 
 // New builds a unit with a valid image of cfg.Version in slot 0.
@@ -151,6 +205,7 @@ func (u *Unit) Stats() Stats {
 	defer u.mu.Unlock()
 	s := u.stats
 	s.UploadOffsets = append([]int(nil), s.UploadOffsets...)
+	s.AppRunning = u.appRunning
 	return s
 }
 
@@ -204,7 +259,10 @@ func (u *Unit) Serve(ctx context.Context, rw io.ReadWriter) error {
 		}
 	}()
 	var txClock time.Time
-	var fr framer
+	var fr lineFramer = &framer{}
+	if u.cfg.LineMax > 0 {
+		fr = &zephyrFramer{max: u.cfg.LineMax, out: u.cfg.Buf + 1}
+	}
 	for {
 		var a arrival
 		select {
@@ -233,9 +291,10 @@ func (u *Unit) Serve(ctx context.Context, rw io.ReadWriter) error {
 				return err
 			}
 		}
+		bad, cut := fr.faults()
 		u.mu.Lock()
-		u.stats.BadFrames += fr.bad
-		fr.bad = 0
+		u.stats.BadFrames += bad
+		u.stats.CutLines += cut
 		u.mu.Unlock()
 		if a.err != nil {
 			return a.err
@@ -243,7 +302,15 @@ func (u *Unit) Serve(ctx context.Context, rw io.ReadWriter) error {
 	}
 }
 
-// framer collects SMP serial lines into packets (length-prefixed, CRC-checked raw bytes).
+// lineFramer turns the bytes of the line into raw decoded packets (length field, body and CRC).
+type lineFramer interface {
+	feed(p []byte) [][]byte
+	// faults returns and resets the count of malformed packets and of lines cut short.
+	faults() (bad, cut int)
+}
+
+// framer collects SMP serial lines into packets (length-prefixed, CRC-checked raw bytes), lenient
+// the way a FleetDesk unit is: either length convention, a CR before the newline, long lines.
 type framer struct {
 	line []byte
 	pkt  []byte
@@ -302,6 +369,116 @@ func (f *framer) feed(p []byte) [][]byte {
 		}
 	}
 	return out
+}
+
+func (f *framer) faults() (int, int) {
+	b := f.bad
+	f.bad = 0
+	return b, 0
+}
+
+// zephyrFramer is MCUboot's receive path on Zephyr (serial_adapter.c and boot_serial_in_dec): a
+// line is kept up to max bytes and the rest of it dropped; the last byte kept is taken for the
+// newline and cut off; the base64 after the marker is decoded on its own with Zephyr's decoder
+// into a buffer of out bytes; a packet is complete when the length field equals the bytes
+// decoded after it (the CRC counted) and the CRC over them checks out.
+type zephyrFramer struct {
+	max, out int
+	line     []byte
+	full     bool // bytes of the current line were dropped
+	pkt      []byte
+	bad, cut int
+}
+
+func (f *zephyrFramer) faults() (int, int) {
+	b, c := f.bad, f.cut
+	f.bad, f.cut = 0, 0
+	return b, c
+}
+
+func (f *zephyrFramer) feed(p []byte) [][]byte {
+	var out [][]byte
+	for _, c := range p {
+		if len(f.line) < f.max {
+			f.line = append(f.line, c)
+		} else {
+			f.full = true
+		}
+		if c != '\n' {
+			continue
+		}
+		line := f.line
+		if f.full {
+			f.cut++
+		}
+		f.line, f.full = f.line[:0], false
+		if len(line) < 3 {
+			continue
+		}
+		switch {
+		case line[0] == 6 && line[1] == 9:
+			f.pkt = f.pkt[:0]
+		case line[0] == 4 && line[1] == 20:
+		default:
+			continue
+		}
+		dec, ok := zephyrBase64(line[2:len(line)-1], f.out-len(f.pkt))
+		if !ok {
+			f.bad++
+			continue
+		}
+		f.pkt = append(f.pkt, dec...)
+		if len(f.pkt) <= 2 {
+			continue
+		}
+		n := int(f.pkt[0])<<8 | int(f.pkt[1])
+		if n != len(f.pkt)-2 {
+			continue // more lines to come
+		}
+		if n <= 2 || crc16(f.pkt[2:]) != 0 {
+			f.bad++ // MCUboot keeps what it decoded: the packet never completes
+			continue
+		}
+		out = append(out, append([]byte(nil), f.pkt...))
+		f.pkt = f.pkt[:0]
+	}
+	return out
+}
+
+// zephyrBase64 decodes like Zephyr's base64_decode: spaces and line breaks are skipped, any other
+// character outside the alphabet (a lone CR included) fails, a result longer than room fails,
+// and characters after the last complete group of four are dropped without a word.
+func zephyrBase64(src []byte, room int) ([]byte, bool) {
+	var chars []byte
+	pad := 0
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\n' || (c == '\r' && i+1 < len(src) && src[i+1] == '\n'):
+			continue
+		case c == '=':
+			if pad++; pad > 2 {
+				return nil, false
+			}
+		case pad > 0 || !isBase64(c):
+			return nil, false
+		}
+		chars = append(chars, c)
+	}
+	if n := (len(chars)*6+7)>>3 - pad; n > room {
+		return nil, false
+	}
+	chars = chars[:len(chars)/4*4]
+	dec := make([]byte, base64.StdEncoding.DecodedLen(len(chars)))
+	n, err := base64.StdEncoding.Decode(dec, chars)
+	if err != nil {
+		return nil, false
+	}
+	return dec[:n], true
+}
+
+func isBase64(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'
 }
 
 // crc16 is CRC-16/XMODEM computed bit by bit, as the spec describes it.
@@ -369,6 +546,10 @@ func (u *Unit) handlePacket(pkt []byte) []byte {
 		u.stats.StallDropped++
 		return nil
 	}
+	if u.appRunning {
+		u.stats.AppIgnored++
+		return nil
+	}
 	if len(pkt) > u.cfg.Buf {
 		u.stats.Oversize++
 		return nil
@@ -410,6 +591,10 @@ func (u *Unit) handlePacket(pkt []byte) []byte {
 	if group == 0 && id == 5 && op == 2 {
 		// The reset answer goes out, then the unit reboots: a banner on the line, deaf meanwhile.
 		out = append(out, []byte("\r\n*** Booting MCUboot (FleetDesk sim) ***\r\n")...)
+		if u.appRunning {
+			// What an application that does not speak SMP leaves on the line: its console.
+			out = append(out, []byte("*** Booting Zephyr OS build v3.7.0 ***\r\n[00:00:00.012,000] <inf> app: generator controller "+u.slots[0].Version+" started\r\n")...)
+		}
 	}
 	return out
 }
@@ -423,9 +608,9 @@ func (u *Unit) reply(ver, op uint8, group uint16, seq, id uint8, payload []byte)
 	return frame(append(h, payload...))
 }
 
-// errPayload is an error in the form the request's SMP version calls for.
+// errPayload is an error in the form the request's SMP version calls for (always v1 with V1Errors).
 func (u *Unit) errPayload(ver uint8, group uint16, rc int) []byte {
-	if ver == 1 {
+	if ver == 1 && !u.cfg.V1Errors {
 		return indefMap(kv{"err", map[string]int{"group": int(group), "rc": rc}})
 	}
 	return indefMap(kv{"rc", rc})
@@ -436,10 +621,16 @@ func (u *Unit) dispatch(ver, op uint8, group uint16, id uint8, req map[string]an
 	const notSupported = 8
 	switch {
 	case group == 0 && id == 0 && op == 2:
+		if u.cfg.NoEcho {
+			return u.errPayload(ver, group, notSupported), false
+		}
 		d, _ := req["d"].(string)
 		return indefMap(kv{"r", d}), false
 	case group == 0 && id == 5 && op == 2:
 		u.reset()
+		if u.cfg.V1Errors {
+			return indefMap(kv{"rc", 0}), false
+		}
 		return indefMap(), false
 	case group == 0 && id == 6 && op == 0:
 		if u.cfg.NoParams {
@@ -449,7 +640,12 @@ func (u *Unit) dispatch(ver, op uint8, group uint16, id uint8, req map[string]an
 	case group == 1 && id == 0 && op == 0:
 		return u.imageState(), false
 	case group == 1 && id == 1 && op == 2:
+		if u.cfg.PrimaryUpload {
+			return u.uploadPrimary(ver, req), false
+		}
 		return u.upload(ver, req)
+	case group == 1 && id == 6 && op == 0 && u.cfg.SlotInfo:
+		return u.slotInfo(), false
 	case group == 64 && id == 0 && op == 0:
 		if u.cfg.NoIdentity {
 			return u.errPayload(ver, group, notSupported), false
@@ -461,6 +657,9 @@ func (u *Unit) dispatch(ver, op uint8, group uint16, id uint8, req map[string]an
 }
 
 func (u *Unit) imageState() []byte {
+	if u.cfg.NoImageState {
+		return u.bootSerialList()
+	}
 	var images []map[string]any
 	for i, s := range u.slots {
 		if s == nil {
@@ -474,6 +673,31 @@ func (u *Unit) imageState() []byte {
 		images = append(images, e)
 	}
 	return indefMap(kv{"images", images}, kv{"splitStatus", 0})
+}
+
+// bootSerialList is boot_serial.c's image list without CONFIG_BOOT_SERIAL_IMG_GRP_IMAGE_STATE: a
+// slot appears only when its image validates, as exactly {slot, hash, version} in that order,
+// every map and the list of indefinite length (zcbor, not canonical).
+func (u *Unit) bootSerialList() []byte {
+	list := []byte{0x9f}
+	for i, s := range u.slots {
+		if s == nil || !s.Bootable {
+			continue
+		}
+		list = append(list, indefMap(kv{"slot", i}, kv{"hash", s.Hash}, kv{"version", s.Version})...)
+	}
+	list = append(list, 0xff)
+	return indefMap(kv{"images", cbor.RawMessage(list)})
+}
+
+// slotInfo is boot_serial.c's slot info answer (CONFIG_BOOT_SERIAL_IMG_GRP_SLOT_INFO).
+func (u *Unit) slotInfo() []byte {
+	slots := []byte{0x9f}
+	slots = append(slots, indefMap(kv{"slot", 0}, kv{"size", u.cfg.SlotSize}, kv{"upload_image_id", 0})...)
+	slots = append(slots, indefMap(kv{"slot", 1}, kv{"size", u.cfg.SlotSize})...)
+	slots = append(slots, 0xff)
+	img := indefMap(kv{"image", 0}, kv{"slots", cbor.RawMessage(slots)}, kv{"max_image_size", u.cfg.SlotSize})
+	return indefMap(kv{"images", cbor.RawMessage(append(append([]byte{0x9f}, img...), 0xff))})
 }
 
 func intField(m map[string]any, k string) (int, bool) {
@@ -566,7 +790,55 @@ func (u *Unit) upload(ver uint8, req map[string]any) ([]byte, bool) {
 	return indefMap(resp...), false
 }
 
-// reset reboots: a valid pending image in slot 1 is swapped into slot 0 and runs.
+// uploadPrimary is boot_serial.c's bs_upload: it reads only image, data, len and off; offset 0
+// checks len against the slot (rc 3 before anything is erased) and erases slot 0 whole; a chunk at
+// another offset than the expected one is answered {"rc": 0, "off": expected} and not written.
+func (u *Unit) uploadPrimary(ver uint8, req map[string]any) []byte {
+	const einval = 3
+	off, ok := intField(req, "off")
+	data, okd := req["data"].([]byte)
+	if !ok || !okd {
+		return u.errPayload(ver, 1, einval)
+	}
+	if img, ok := intField(req, "image"); ok && img != 0 && off == 0 {
+		return u.errPayload(ver, 1, einval) // a single-image unit has no other slot to open
+	}
+	u.stats.UploadRequests++
+	u.stats.UploadBytes += int64(len(data))
+	u.stats.UploadOffsets = append(u.stats.UploadOffsets, off)
+	if off == 0 {
+		n, ok := intField(req, "len")
+		if !ok || n > u.cfg.SlotSize {
+			return u.errPayload(ver, 1, einval)
+		}
+		if up, _ := req["upgrade"].(bool); up {
+			u.stats.UpgradeOnly++ // seen, and ignored: boot_serial.c never reads it
+		}
+		u.stats.Restarts++
+		u.up.active, u.up.buf, u.up.off, u.up.sha = true, make([]byte, n), 0, nil
+		u.slots[0] = nil // the primary slot is erased: the running firmware is gone
+	} else if !u.up.active || off != u.up.off {
+		u.stats.Mismatched++
+		return indefMap(kv{"rc", 0}, kv{"off", u.up.off})
+	}
+	if off+len(data) > len(u.up.buf) {
+		return u.errPayload(ver, 1, einval)
+	}
+	copy(u.up.buf[off:], data)
+	u.up.off += len(data)
+	if u.up.off == len(u.up.buf) {
+		u.up.active = false
+		s, err := inspect(u.up.buf)
+		if err != nil {
+			s = &Slot{Bootable: false}
+		}
+		u.slots[0] = s
+	}
+	return indefMap(kv{"rc", 0}, kv{"off", u.up.off})
+}
+
+// reset reboots: a valid pending image in slot 1 is swapped into slot 0 and runs. With SilentApp
+// a valid slot 0 boots an application that no longer answers SMP.
 func (u *Unit) reset() {
 	u.stats.Resets++
 	u.deafUntil = time.Now().Add(u.cfg.RebootTime)
@@ -574,11 +846,24 @@ func (u *Unit) reset() {
 	if s := u.slots[1]; s != nil && s.Bootable && s.Pending {
 		s.Pending = false
 		u.slots[0], u.slots[1] = s, u.slots[0]
+	}
+	if s := u.slots[0]; s != nil && s.Bootable {
 		if want := fwVariant(u.Variant()); s.Variant != want {
 			u.stats.Bricked = true
 		}
+		u.appRunning = u.cfg.SilentApp
 	}
 	u.bootCount++
+}
+
+// EnterRecovery restarts the unit into serial recovery, as a technician does by power-cycling it
+// with the recovery button held: the bootloader answers again.
+func (u *Unit) EnterRecovery() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.appRunning = false
+	u.up.active = false
+	u.deafUntil = time.Now().Add(u.cfg.RebootTime)
 }
 
 // headerVersion reads the version from an MCUboot image header at the start of data.
