@@ -2,6 +2,7 @@ package recovery
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 
 	"go.bug.st/serial"
@@ -22,10 +23,27 @@ type Problem struct {
 func Explain(err error, port string) Problem {
 	p := Problem{Title: err.Error(), Detail: err.Error()}
 	var pe *serial.PortError
+	var big *ImageTooLargeError
 	switch {
 	case errors.Is(err, ErrCancelled), errors.Is(err, ErrDowngrade), errors.Is(err, ErrUnitRefusedOlder),
 		errors.Is(err, ErrNoPort), errors.Is(err, ErrBusy), errors.Is(err, ErrNotConnected):
 		// Already in the technician's words.
+	case errors.Is(err, ErrUnitChanged):
+		p.Checks = []string{"Check the cable goes to the unit you mean to flash.",
+			"Choose the firmware again: the check then runs against what the unit runs now."}
+	case errors.As(err, &big):
+		p.Title = fmt.Sprintf("The unit refused this image at the start: most likely it is larger than the unit's firmware slot (image %d bytes", big.Size)
+		if big.SlotSize > 0 {
+			p.Title += fmt.Sprintf(", slot %d bytes", big.SlotSize)
+		}
+		p.Title += "). Nothing was written."
+		p.Checks = []string{"Choose a release built for this unit: a unit with a smaller firmware slot needs its own build.",
+			"If it is the right release, ask support which slot size this unit's bootloader was built with."}
+	case errors.Is(err, ErrNotStarted):
+		p.Checks = []string{"Power-cycle the unit (release its recovery button first, if it has one): its bootloader then starts the new image.",
+			"Then check it runs the new version: on its display, or in the fleet backend once it reports in."}
+	case errors.Is(err, ErrOtherImage):
+		p.Checks = []string{"Flash it again. If it comes back on the other image again, the image may not suit this unit's bootloader (signing key or slot layout): call support with the technical detail."}
 	case errors.Is(err, image.ErrMismatch), errors.Is(err, image.ErrInvalid):
 		p.Title = "This firmware does not fit this unit; nothing was sent."
 		p.Checks = []string{"Choose a release built for the unit's model and transport.",
@@ -53,7 +71,11 @@ func Explain(err error, port string) Problem {
 	case errors.Is(err, smp.ErrClosed):
 		p.Title = "The connection to the unit on " + port + " was lost."
 		p.Checks = []string{"Check the cable and the unit's power, then connect again.",
-			"If a flash was running, connect again and flash again: the unit keeps running its previous firmware until a flash completes."}
+			"If a flash was running, connect again and flash again before you leave the unit: an interrupted upload can leave it without bootable firmware."}
+	}
+	if errors.Is(err, ErrFirmwareErased) && !errors.Is(err, ErrCancelled) && p.Title != err.Error() {
+		// The explanation above replaced the error's words: keep what the technician must do.
+		p.Checks = append([]string{"Flash the unit again before you disconnect it: its bootloader erased the previous firmware when the upload began."}, p.Checks...)
 	}
 	return p
 }

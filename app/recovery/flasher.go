@@ -37,9 +37,12 @@ type Options struct {
 	ChunkTimeout      time.Duration // per chunk; default 500ms plus three times the chunk's line time
 	FirstChunkTimeout time.Duration // offset 0 erases the slot on many units, default 10s
 	Retries           int           // attempts per chunk before reconnecting, default 4
-	ReconnectTimeout  time.Duration // default 20s
-	ResetWait         time.Duration // quiet time after reset before reconnecting, default 500ms
-	Now               func() time.Time
+	ReconnectTimeout  time.Duration // to find the unit again after a stall or a cable pull, default 20s
+	// RestartTimeout is how long the unit may take to answer after the reset before FleetDesk
+	// says its application could not be asked (many never answer SMP on this port), default 20s.
+	RestartTimeout time.Duration
+	ResetWait      time.Duration // quiet time after reset before reconnecting, default 500ms
+	Now            func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -61,6 +64,9 @@ func (o *Options) defaults() {
 	if o.ReconnectTimeout <= 0 {
 		o.ReconnectTimeout = 20 * time.Second
 	}
+	if o.RestartTimeout <= 0 {
+		o.RestartTimeout = 20 * time.Second
+	}
 	if o.ResetWait <= 0 {
 		o.ResetWait = 500 * time.Millisecond
 	}
@@ -80,12 +86,11 @@ type UnitInfo struct {
 	ParamsKnown bool
 }
 
-// Active is the running image slot (the one flagged active, else slot 0).
+// Active is the running image slot: the one flagged active, else slot 0, the slot MCUboot boots
+// from (its serial recovery never sends "active"); nil when no such slot is listed.
 func (u UnitInfo) Active() *smp.ImageSlot {
-	for i := range u.Slots {
-		if u.Slots[i].Active {
-			return &u.Slots[i]
-		}
+	if a := u.running(); a != nil {
+		return a
 	}
 	for i := range u.Slots {
 		if u.Slots[i].Slot == 0 {
@@ -93,6 +98,30 @@ func (u UnitInfo) Active() *smp.ImageSlot {
 		}
 	}
 	return nil
+}
+
+// running is the slot an application reports active. MCUboot's serial recovery never sends
+// "active" (not even with CONFIG_BOOT_SERIAL_IMG_GRP_IMAGE_STATE), so nil after a restart means
+// the bootloader answered, not the application.
+func (u UnitInfo) running() *smp.ImageSlot {
+	for i := range u.Slots {
+		if smp.True(u.Slots[i].Active) {
+			return &u.Slots[i]
+		}
+	}
+	return nil
+}
+
+// ReportsState reports whether the unit sends image state flags at all. A stock MCUboot does not
+// (CONFIG_BOOT_SERIAL_IMG_GRP_IMAGE_STATE is off by default): then each listed slot passed the
+// bootloader's validation, and nothing is known of pending or confirmed.
+func (u UnitInfo) ReportsState() bool {
+	for _, s := range u.Slots {
+		if s.HasState() {
+			return true
+		}
+	}
+	return false
 }
 
 // ActiveVersion is the running firmware version, or "" when unknown.
@@ -111,8 +140,9 @@ type Link struct {
 	unit UnitInfo
 }
 
-// Connect opens the port and probes the unit: it must answer an echo (it is in serial recovery),
-// then identity, MCUmgr parameters and image state are read (the first two are optional).
+// Connect opens the port and probes the unit: it must answer (an echo, an error for one, or the
+// image list), then identity, MCUmgr parameters and image state are read (the first two are
+// optional).
 func Connect(ctx context.Context, opt Options) (*Link, error) {
 	opt.defaults()
 	if opt.Port == "" {
@@ -147,17 +177,7 @@ func (s *Link) probeCtx(ctx context.Context) (context.Context, context.CancelFun
 func (s *Link) Probe(ctx context.Context) error {
 	var err error
 	for range 3 {
-		c, cancel := s.probeCtx(ctx)
-		var r string
-		r, err = s.cl.Echo(c, "fleetdesk")
-		cancel()
-		var de *smp.DeviceError
-		if errors.As(err, &de) {
-			err = nil // a bootloader built without echo still answers: it is there
-		} else if err == nil && r != "fleetdesk" {
-			err = fmt.Errorf("unit echoed %q", r)
-		}
-		if err == nil || ctx.Err() != nil || errors.Is(err, smp.ErrClosed) {
+		if err = s.answers(ctx); err == nil || ctx.Err() != nil || errors.Is(err, smp.ErrClosed) {
 			break
 		}
 	}
@@ -248,11 +268,15 @@ type Plan struct {
 	// older: the image is older than the running firmware. Recovery may need that, so it is
 	// allowed, but only after the technician's explicit choice (AllowDowngrade).
 	older, downgradeOK bool
-	// newer: the image is newer than the known running firmware, so the upload asks the unit for
-	// MCUboot's upgrade-only semantics (the "upgrade" key): a unit that implements them refuses
-	// the image if it is not newer than what it runs after all. Same-version reinstalls and
-	// chosen downgrades go without the key, or the unit would refuse them.
+	// newer: the image is newer than the known running firmware, so the upload carries the
+	// "upgrade" key: an SMP server that honours it (Zephyr's img_mgmt) refuses the image if it
+	// is not newer than what it runs after all. MCUboot's serial recovery ignores the key, so
+	// the downgrade check above is FleetDesk's own and is never left to the unit. Same-version
+	// reinstalls and chosen downgrades go without the key, or such a unit would refuse them.
 	newer bool
+	// running is the slot the unit ran when the image was checked; Flash refuses to send
+	// anything if it runs another image by then.
+	running *smp.ImageSlot
 }
 
 // Downgrade reports whether the image is older than the firmware the unit runs.
@@ -262,7 +286,8 @@ func (p *Plan) Downgrade() bool { return p.older }
 // a downgrade without it.
 func (p *Plan) AllowDowngrade(ok bool) { p.downgradeOK = ok }
 
-// UpgradeOnly reports whether the upload asks the unit to refuse anything not newer than it runs.
+// UpgradeOnly reports whether the upload asks the unit to refuse anything not newer than it runs
+// (the "upgrade" key; a stock MCUboot ignores it).
 func (p *Plan) UpgradeOnly() bool { return p.newer }
 
 // Summary is the preflight summary a technician confirms.
@@ -322,8 +347,10 @@ func (s *Link) Preflight(name string, data []byte, choice *fleet.Variant) (*Plan
 	sum := sha256.Sum256(data)
 	p := &Plan{Name: name, Image: img, Target: target, VariantSource: source, FileSHA: sum[:],
 		data: append([]byte(nil), data...), session: s}
-	if running := s.unit.ActiveVersion(); running != "" {
-		c := fleet.CompareVersions(img.Version.String(), running)
+	if a := s.unit.Active(); a != nil {
+		run := *a
+		p.running = &run
+		c := fleet.CompareVersions(img.Version.String(), a.Version)
 		p.older, p.newer = c < 0, c > 0
 	}
 	p.ChunkSize = s.chunkData(s.unit.BufSize, 0, len(data), true)
@@ -384,19 +411,62 @@ func (s *Link) chunkData(pkt, off, total int, first bool) int {
 }
 
 // ErrDowngrade is returned by Flash for an image older than the running firmware when the
-// technician did not choose to downgrade; nothing was sent.
+// technician did not choose to downgrade; nothing was sent. This check is FleetDesk's own and
+// the only downgrade guard a stock MCUboot has: its serial recovery ignores the "upgrade" key.
 var ErrDowngrade = errors.New("the image is older than the firmware the unit runs: flashing it is a downgrade and needs your explicit choice; nothing was sent")
 
 // ErrUnitRefusedOlder is returned when the unit itself refused the image as not newer than the
-// firmware it runs (MCUboot's upgrade-only upload); nothing was written and it was not reset.
+// firmware it runs (an SMP server that honours the "upload" key's upgrade-only semantics, such as
+// Zephyr's img_mgmt); nothing was written and it was not reset.
 var ErrUnitRefusedOlder = errors.New("the unit refused the image: it is not newer than the firmware the unit runs; nothing was written and the unit was not reset")
 
-// ErrCancelled is returned when the technician cancelled; the unit was not reset.
-var ErrCancelled = errors.New("flash cancelled; the unit was not reset and still runs its previous firmware")
+// ErrUnitChanged is returned when the firmware the unit runs is not the one the image was checked
+// against (another unit on the cable, or a flash since); nothing was sent.
+var ErrUnitChanged = errors.New("the unit's firmware changed since the image was checked")
 
-// Flash uploads the plan's image, verifies the unit holds it, resets the unit, reconnects and
-// confirms the new image runs. ctx cancels at the next chunk boundary. progress may be nil.
-// A service log entry is recorded whatever the outcome.
+// ErrCancelled is returned when the technician cancelled; the unit was not reset. The error's
+// text goes on to say whether the unit still holds its previous firmware, when that is known.
+var ErrCancelled = errors.New("flash cancelled; the unit was not reset")
+
+// ErrFirmwareErased is wrapped by Flash's error when an upload stopped after the unit's
+// bootloader erased the firmware it ran: MCUboot's serial recovery writes straight into the slot
+// it boots from, and the first chunk erases it.
+var ErrFirmwareErased = errors.New("the unit's bootloader erased its previous firmware when the upload began, so it has no bootable firmware now and stays in serial recovery: flash it again before you disconnect it")
+
+// ErrNotStarted is wrapped by Flash's error when the image was written and verified but the unit
+// did not start it (OutcomeVerified): the reset was refused or not taken, or the unit came back
+// in its bootloader.
+var ErrNotStarted = errors.New("written and verified, but the unit has not started the new image")
+
+// ErrOtherImage is wrapped by Flash's error when the unit restarted and its application reports
+// another image active (OutcomeOtherImage).
+var ErrOtherImage = errors.New("written and verified, but after the restart the unit runs another image")
+
+// ImageTooLargeError is the unit refusing an upload's first chunk with rc 3 (invalid argument):
+// what MCUboot's serial recovery answers for an image larger than its slot, checked before it
+// erases anything.
+type ImageTooLargeError struct {
+	Size     int   // the image's bytes
+	SlotSize int   // the unit's largest image, when it reports one (MCUboot's slot info); else 0
+	Err      error // the unit's answer
+}
+
+func (e *ImageTooLargeError) Error() string {
+	slot := "the unit does not report its slot size"
+	if e.SlotSize > 0 {
+		slot = fmt.Sprintf("the slot takes at most %d bytes", e.SlotSize)
+	}
+	return fmt.Sprintf("the unit refused the image at its start (%v): most likely the image (%d bytes) is larger than the unit's firmware slot (%s)",
+		e.Err, e.Size, slot)
+}
+
+func (e *ImageTooLargeError) Unwrap() error { return e.Err }
+
+// Flash checks the unit still runs what the plan was checked against, uploads the image,
+// verifies the unit holds it, resets the unit and asks it what it runs after the restart. ctx
+// cancels at the next chunk boundary. progress may be nil. res.Outcome says how far it got, also
+// with an error; OutcomeRestarted (the application does not answer SMP, so it could not be
+// asked) is no error. A service log entry is recorded whatever the outcome.
 func (s *Link) Flash(ctx context.Context, p *Plan, progress func(Progress)) (res Result, err error) {
 	if p == nil || p.session != s {
 		return res, errors.New("flash needs a preflight plan from this session")
@@ -415,8 +485,15 @@ func (s *Link) Flash(ctx context.Context, p *Plan, progress func(Progress)) (res
 		s.RecordRefusal(p.Name, p.data, ErrDowngrade)
 		return res, ErrDowngrade
 	}
+	if err := s.recheck(ctx, p); err != nil {
+		if errors.Is(err, ErrUnitChanged) {
+			s.RecordRefusal(p.Name, p.data, err)
+		}
+		return res, err
+	}
 	start := s.opt.Now()
-	res.VersionBefore = s.unit.ActiveVersion()
+	before := s.unit.Active()
+	res.VersionBefore, res.Image = s.unit.ActiveVersion(), p.Image.Version.String()
 	defer func() {
 		if s.opt.Log == nil {
 			return
@@ -441,7 +518,7 @@ func (s *Link) Flash(ctx context.Context, p *Plan, progress func(Progress)) (res
 	}()
 
 	if err := s.upload(ctx, p, &res, progress); err != nil {
-		return res, err
+		return res, s.interrupted(err, before)
 	}
 
 	progress(Progress{Stage: StageVerify, Sent: res.Bytes, Total: res.Bytes})
@@ -451,13 +528,22 @@ func (s *Link) Flash(ctx context.Context, p *Plan, progress func(Progress)) (res
 		return res, fmt.Errorf("verify: read image state: %w (the unit was not reset)", err)
 	}
 	s.unit.Slots = slots
-	if !s.holds(p.Image.Hash) {
-		return res, errors.New("verify: the unit does not hold a bootable image with the uploaded hash; it was not reset")
+	proof, err := s.proof(p.Image.Hash)
+	if err != nil {
+		return res, fmt.Errorf("verify: %w; it was not reset", err)
 	}
+	res.Outcome, res.Proof = OutcomeVerified, proof
+	progress(Progress{Stage: StageVerify, Sent: res.Bytes, Total: res.Bytes, Note: "verified: " + proof})
 	if ctx.Err() != nil {
-		return res, ErrCancelled
+		return res, fmt.Errorf("%w: it holds the verified new image and may start it at its next restart", ErrCancelled)
 	}
+	return res, s.restart(p, &res, progress)
+}
 
+// restart resets the unit and asks it, once it answers again, which image runs. An application
+// that never answers on this port is told as such (OutcomeRestarted), not as a failure.
+func (s *Link) restart(p *Plan, res *Result, progress func(Progress)) error {
+	done := func(note string) { progress(Progress{Stage: StageDone, Sent: res.Bytes, Total: res.Bytes, Note: note}) }
 	for attempt := 1; ; attempt++ {
 		progress(Progress{Stage: StageReset, Sent: res.Bytes, Total: res.Bytes})
 		c, cancel := s.probeCtx(context.Background())
@@ -465,59 +551,178 @@ func (s *Link) Flash(ctx context.Context, p *Plan, progress func(Progress)) (res
 		cancel()
 		if rerr != nil && !errors.Is(rerr, smp.ErrTimeout) && !errors.Is(rerr, smp.ErrClosed) {
 			// A unit may reboot before its answer leaves; a refusal is another matter.
-			return res, fmt.Errorf("reset: %w", rerr)
+			return fmt.Errorf("%w: the unit refused the reset (%v)", ErrNotStarted, rerr)
 		}
+		res.ResetAnswered = res.ResetAnswered || rerr == nil
 		time.Sleep(s.opt.ResetWait)
-		progress(Progress{Stage: StageReconnect, Sent: res.Bytes, Total: res.Bytes})
-		if err := s.reconnect(context.Background(), &res); err != nil {
-			return res, fmt.Errorf("after reset: %w", err)
+		progress(Progress{Stage: StageReconnect, Sent: res.Bytes, Total: res.Bytes,
+			Note: fmt.Sprintf("waiting up to %s for the unit to answer after its restart", s.opt.RestartTimeout.Round(time.Second))})
+		if err := s.reconnect(context.Background(), res, s.opt.RestartTimeout); err != nil {
+			// Silence (or a port that went away) after the reset: the bootloader restarted the
+			// unit, and whatever runs now does not speak SMP here. Not a failure.
+			res.Outcome, res.Silence = OutcomeRestarted, err.Error()
+			done("restarted; nothing answers on this port")
+			return nil
 		}
 		progress(Progress{Stage: StageConfirm, Sent: res.Bytes, Total: res.Bytes})
 		if err := s.Probe(context.Background()); err != nil {
-			return res, fmt.Errorf("after reset: %w", err)
+			return fmt.Errorf("after reset: %w", err)
 		}
-		a := s.unit.Active()
-		if a == nil {
-			return res, errors.New("after reset: the unit reports no active image")
+		a := s.unit.running()
+		switch {
+		case a != nil && bytes.Equal(a.Hash, p.Image.Hash):
+			res.Outcome, res.VersionAfter = OutcomeConfirmed, a.Version
+			done("running " + a.Version)
+			return nil
+		case rerr != nil && attempt < 3 && (a == nil || s.holdsPending(p.Image.Hash)):
+			// An unanswered reset may never have arrived: the bootloader still answers, or
+			// the verified image still waits in its slot. Ask again (at most three times).
+			continue
+		case a == nil && rerr != nil:
+			return fmt.Errorf("%w: the unit did not restart after %d reset requests; its bootloader still answers", ErrNotStarted, attempt)
+		case a == nil:
+			return fmt.Errorf("%w: the bootloader restarted the unit, but the bootloader answered again instead of the application: the unit stays in serial recovery (is its recovery button still held, or does its bootloader wait for commands after a restart?)", ErrNotStarted)
 		}
-		res.VersionAfter = a.Version
-		if bytes.Equal(a.Hash, p.Image.Hash) {
-			progress(Progress{Stage: StageDone, Sent: res.Bytes, Total: res.Bytes, Note: "running " + a.Version})
-			return res, nil
-		}
-		// An unanswered reset may never have arrived: when the verified image still waits in
-		// its slot, ask again (at most three times). An answered reset that did not boot the
-		// image means the bootloader refused it.
-		if rerr == nil || attempt == 3 || !s.holds(p.Image.Hash) {
-			return res, fmt.Errorf("after reset: the unit runs %s, not the uploaded image %s", a.Version, p.Image.Version)
-		}
+		res.Outcome, res.VersionAfter = OutcomeOtherImage, a.Version
+		return fmt.Errorf("%w: its application reports %s active, not the uploaded %s; the bootloader did not boot the new image, or reverted it",
+			ErrOtherImage, a.Version, p.Image.Version)
 	}
 }
 
-// holds reports whether a bootable slot carries hash, per the last probe.
-func (s *Link) holds(hash []byte) bool {
+// recheck reads the unit's image list again just before the upload: the downgrade check and the
+// summary the technician confirmed were made against the firmware the unit ran then, and another
+// unit may be on the cable now. A stock MCUboot ignores the "upgrade" key, so this is the guard.
+func (s *Link) recheck(ctx context.Context, p *Plan) error {
+	var slots []smp.ImageSlot
+	err := s.retry(ctx, func(c context.Context) (err error) { slots, err = s.cl.ImageState(c); return })
+	if err != nil {
+		return fmt.Errorf("read image state before the upload: %w; nothing was sent", err)
+	}
+	s.unit.Slots = slots
+	now := s.unit.Active()
+	if sameImage(now, p.running) {
+		return nil
+	}
+	return fmt.Errorf("%w (it ran %s then, %s now): check the image again; nothing was sent",
+		ErrUnitChanged, slotVersion(p.running), slotVersion(now))
+}
+
+func sameImage(a, b *smp.ImageSlot) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.Hash != nil || b.Hash != nil {
+		return bytes.Equal(a.Hash, b.Hash)
+	}
+	return a.Version == b.Version
+}
+
+func slotVersion(s *smp.ImageSlot) string {
+	if s == nil {
+		return "nothing"
+	}
+	return s.Version
+}
+
+// interrupted completes an upload's error with what the unit holds now, when it can still be
+// asked: MCUboot's serial recovery writes into the slot it boots from, and the first chunk erased
+// the firmware it ran.
+func (s *Link) interrupted(err error, before *smp.ImageSlot) error {
+	if before == nil || errors.Is(err, ErrUnitRefusedOlder) {
+		return err
+	}
+	c, cancel := s.probeCtx(context.Background())
+	slots, lerr := s.cl.ImageState(c)
+	cancel()
+	if lerr != nil {
+		return err
+	}
+	s.unit.Slots = slots
+	for _, sl := range slots {
+		if bytes.Equal(sl.Hash, before.Hash) && (before.Hash != nil || sl.Version == before.Version) {
+			if errors.Is(err, ErrCancelled) {
+				return fmt.Errorf("%w: it still holds its previous firmware (%s)", err, before.Version)
+			}
+			return err
+		}
+	}
+	return fmt.Errorf("%w; %w (it ran %s)", err, ErrFirmwareErased, before.Version)
+}
+
+// proof says how the unit showed it holds an image with hash, or why it did not. A unit that
+// reports image state must call the slot bootable. A unit that reports none (a stock MCUboot:
+// CONFIG_BOOT_SERIAL_IMG_GRP_IMAGE_STATE is off by default) lists a slot only after its own
+// validation of the image passed, so a listed slot with the hash is the proof.
+func (s *Link) proof(hash []byte) (string, error) {
+	states, hashes := false, false
 	for _, sl := range s.unit.Slots {
-		if bytes.Equal(sl.Hash, hash) && sl.Bootable {
+		states = states || sl.HasState()
+		hashes = hashes || sl.Hash != nil
+	}
+	for _, sl := range s.unit.Slots {
+		if !bytes.Equal(sl.Hash, hash) {
+			continue
+		}
+		if !states {
+			return fmt.Sprintf("the bootloader lists slot %d with the image's SHA-256; it reports no state flags, and MCUboot lists a slot only after the image passed its validation", sl.Slot), nil
+		}
+		if smp.True(sl.Bootable) {
+			return fmt.Sprintf("slot %d holds the image's SHA-256 and the unit reports it bootable", sl.Slot), nil
+		}
+		return "", fmt.Errorf("the unit holds the uploaded hash in slot %d but does not report it bootable", sl.Slot)
+	}
+	if !hashes && len(s.unit.Slots) > 0 {
+		return "", errors.New("the unit reports no image hashes (a bootloader built without CONFIG_BOOT_SERIAL_IMG_GRP_HASH), so the upload cannot be verified")
+	}
+	return "", errors.New("the unit does not list the uploaded image: its validation of the image failed (MCUboot lists only images that pass it)")
+}
+
+// holdsPending reports whether the uploaded image still waits in a slot other than the running
+// one, per the last probe: a reset that never arrived leaves it there.
+func (s *Link) holdsPending(hash []byte) bool {
+	for _, sl := range s.unit.Slots {
+		if bytes.Equal(sl.Hash, hash) && !smp.True(sl.Active) && (!sl.HasState() || smp.True(sl.Bootable)) {
 			return true
 		}
 	}
 	return false
 }
 
-// reconnect waits for the unit to answer an echo, reopening the port when the line is gone
+// answers asks whether a unit is on the line: an echo, and when that goes unanswered the image
+// list (a unit may drop an echo it was built without). Any answer counts, an error included.
+func (s *Link) answers(ctx context.Context) error {
+	c, cancel := s.probeCtx(ctx)
+	r, err := s.cl.Echo(c, "fleetdesk")
+	cancel()
+	var de *smp.DeviceError
+	switch {
+	case errors.As(err, &de):
+		return nil // a bootloader built without echo (CONFIG_BOOT_MGMT_ECHO=n) still answers: it is there
+	case err == nil && r != "fleetdesk":
+		return fmt.Errorf("unit echoed %q", r)
+	case !errors.Is(err, smp.ErrTimeout) || ctx.Err() != nil:
+		return err
+	}
+	c, cancel = s.probeCtx(ctx)
+	_, lerr := s.cl.ImageState(c)
+	cancel()
+	if lerr == nil || errors.As(lerr, &de) {
+		return nil
+	}
+	return err
+}
+
+// reconnect waits up to wait for the unit to answer, reopening the port when the line is gone
 // (USB adapters can vanish and return across a reboot or a cable pull).
-func (s *Link) reconnect(ctx context.Context, res *Result) error {
-	deadline := time.Now().Add(s.opt.ReconnectTimeout)
+func (s *Link) reconnect(ctx context.Context, res *Result, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
 	var last error
 	for time.Now().Before(deadline) {
 		if ctx.Err() != nil {
 			return ErrCancelled
 		}
-		c, cancel := s.probeCtx(ctx)
-		_, err := s.cl.Echo(c, "fleetdesk")
-		cancel()
-		var de *smp.DeviceError
-		if err == nil || errors.As(err, &de) {
+		err := s.answers(ctx)
+		if err == nil {
 			return nil
 		}
 		last = err
@@ -533,7 +738,7 @@ func (s *Link) reconnect(ctx context.Context, res *Result) error {
 			s.cl = smp.NewClient(rw)
 		}
 	}
-	return fmt.Errorf("the unit did not come back within %s: %v", s.opt.ReconnectTimeout, last)
+	return fmt.Errorf("the unit did not answer within %s: %v", wait, last)
 }
 
 // maxWindow bounds how many chunks are in flight on a unit that announces several buffers.
@@ -667,6 +872,9 @@ func (s *Link) upload(ctx context.Context, p *Plan, res *Result, progress func(P
 			if f.firstSent && p.newer && refusedAsOlder(err) {
 				return ErrUnitRefusedOlder
 			}
+			if f.firstSent && refusedInvalid(err) {
+				return &ImageTooLargeError{Size: total, SlotSize: s.slotSize(ctx), Err: err}
+			}
 			return fmt.Errorf("upload at offset %d: %w", f.off, err)
 		}
 		if r.Off > total {
@@ -710,6 +918,25 @@ func refusedAsOlder(err error) bool {
 		return false
 	}
 	return (de.Group == int(smp.GroupImage) && de.RC == imgErrVersionIsNewer) || (de.Group < 0 && de.RC == smp.RCBadState)
+}
+
+// refusedInvalid reports whether err is rc 3 (invalid argument), MCUboot's answer to a first chunk
+// whose len does not fit its slot (boot_serial.c checks it before erasing anything).
+func refusedInvalid(err error) bool {
+	var de *smp.DeviceError
+	return errors.As(err, &de) && de.RC == smp.RCInval && (de.Group < 0 || de.Group == int(smp.GroupImage))
+}
+
+// slotSize asks the unit for its largest image (MCUboot's slot info, off by default); 0 when it
+// does not say.
+func (s *Link) slotSize(ctx context.Context) int {
+	c, cancel := s.probeCtx(ctx)
+	defer cancel()
+	n, err := s.cl.SlotSize(c)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // imgErrVersionIsNewer is IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER in the image group's SMP v2 codes.
@@ -762,7 +989,7 @@ func (s *Link) reopen(ctx context.Context, res *Result) error {
 		}
 		s.cl = smp.NewClient(rw)
 		res.Reconnects++
-		if err := s.reconnect(ctx, res); err == nil {
+		if err := s.reconnect(ctx, res, s.opt.ReconnectTimeout); err == nil {
 			return nil
 		} else {
 			last = err

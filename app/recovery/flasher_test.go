@@ -131,8 +131,9 @@ func TestFlashVerifyResetConfirm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.VersionBefore != "2.3.0" || res.VersionAfter != "2.4.0" {
-		t.Fatalf("versions %q → %q", res.VersionBefore, res.VersionAfter)
+	if res.VersionBefore != "2.3.0" || res.VersionAfter != "2.4.0" || res.Outcome != recovery.OutcomeConfirmed ||
+		!strings.Contains(res.Proof, "reports it bootable") {
+		t.Fatalf("versions %q → %q, %+v", res.VersionBefore, res.VersionAfter, res)
 	}
 	want := []recovery.Stage{recovery.StageUpload, recovery.StageVerify, recovery.StageReset,
 		recovery.StageReconnect, recovery.StageConfirm, recovery.StageDone}

@@ -34,6 +34,9 @@ const (
 	StepActive
 	StepDone
 	StepFailed
+	// StepUnknown: the step could not be checked, and that is no failure: after the restart an
+	// application that does not speak SMP on this port cannot be asked what it runs.
+	StepUnknown
 )
 
 // Errors a Flow returns when asked for something its phase does not allow.
@@ -57,6 +60,7 @@ type Flow struct {
 	step      int  // the active or failed step row; -1 for none
 	failed    bool // the step row stopped with an error
 	cancelled bool // a cancel was asked for the running step
+	outcome   Outcome
 }
 
 // Phase is the current phase.
@@ -173,10 +177,14 @@ func (f *Flow) Cancel() bool {
 	return true
 }
 
-// Flashed records the outcome of a flash. After a failure the same image may be flashed again
-// when retry (a fresh preflight of it) is not nil; the downgrade choice must then be made again.
-func (f *Flow) Flashed(err error, retry *Plan) {
-	f.cancelled = false
+// Outcome is how far the last flash got.
+func (f *Flow) Outcome() Outcome { return f.outcome }
+
+// Flashed records the outcome of a flash (Flash's Result.Outcome and error). After a failure the
+// same image may be flashed again when retry (a fresh preflight of it) is not nil; the downgrade
+// choice must then be made again.
+func (f *Flow) Flashed(o Outcome, err error, retry *Plan) {
+	f.cancelled, f.outcome = false, o
 	if err == nil {
 		f.phase, f.step, f.plan, f.downgrade = PhaseDone, len(StepNames), nil, false
 		return
@@ -206,6 +214,9 @@ func (f *Flow) Steps() []StepMark {
 		default:
 			out[i] = StepActive
 		}
+	}
+	if f.phase == PhaseDone && f.outcome == OutcomeRestarted {
+		out[StageReconnect+1], out[StageConfirm+1] = StepUnknown, StepUnknown
 	}
 	return out
 }

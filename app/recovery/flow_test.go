@@ -74,7 +74,7 @@ func TestFlowDowngradeAndSteps(t *testing.T) {
 		t.Fatal("cancel not recorded")
 	}
 	retry, _ := s.Preflight("old", buildImage(t, d180gsm, "2.2.0", 4000), nil)
-	f.Flashed(recovery.ErrCancelled, retry)
+	f.Flashed(recovery.OutcomeNone, recovery.ErrCancelled, retry)
 	if f.Phase() != recovery.PhaseFailed || f.Steps()[2] != recovery.StepFailed || f.DowngradeChosen() {
 		t.Fatalf("after cancel: %s %v downgrade %v", f.Phase(), f.Steps(), f.DowngradeChosen())
 	}
@@ -86,8 +86,35 @@ func TestFlowDowngradeAndSteps(t *testing.T) {
 	if _, err := s.Flash(context.Background(), p, nil); err != nil {
 		t.Fatal(err)
 	}
-	f.Flashed(nil, nil)
+	f.Flashed(recovery.OutcomeConfirmed, nil, nil)
 	if f.Phase() != recovery.PhaseDone || f.Plan() != nil || f.Steps()[5] != recovery.StepDone {
 		t.Fatalf("done: %s %v", f.Phase(), f.Steps())
+	}
+}
+
+// A flash whose application could not be asked after the restart is done, not failed: the rows
+// after Reset read "could not be checked", the ones before are ticked.
+func TestFlowRestartedNotAsked(t *testing.T) {
+	_, port := startUnit(t, unit.Stock(unit.Config{Baud: 921600}))
+	var f recovery.Flow
+	f.SetPort(port)
+	f.Connect()
+	s := connect(t, stockOptions(port, nil))
+	f.ConnectDone(nil)
+	plan, err := s.Preflight("f", buildImage(t, d180gsm, "2.4.0", 4000), &d180gsm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Checked(plan, nil)
+	p, err := f.Flash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Flash(context.Background(), p, func(pr recovery.Progress) { f.Progressed(pr.Stage) })
+	f.Flashed(res.Outcome, err, nil)
+	want := []recovery.StepMark{recovery.StepDone, recovery.StepDone, recovery.StepDone, recovery.StepDone,
+		recovery.StepUnknown, recovery.StepUnknown}
+	if err != nil || f.Phase() != recovery.PhaseDone || f.Outcome() != recovery.OutcomeRestarted || !slices.Equal(f.Steps(), want) {
+		t.Fatalf("%v: %s %s %v", err, f.Phase(), f.Outcome(), f.Steps())
 	}
 }

@@ -104,8 +104,50 @@ type Progress struct {
 	Note      string // e.g. "no answer, retrying offset 4096", "chunk size reduced to 480"
 }
 
-// Result is the outcome of a successful flash.
+// Outcome is how far a flash got, as far as the unit proved it. The command line's exit status
+// and the Recovery page's result follow it; Flash returns an error with every outcome but
+// OutcomeConfirmed and OutcomeRestarted.
+type Outcome int
+
+// The outcomes, from nothing to the new image confirmed running.
+const (
+	// OutcomeNone: the unit does not hold the uploaded image (refused, cancelled or failed
+	// before the upload was verified).
+	OutcomeNone Outcome = iota
+	// OutcomeVerified: written and verified, but the unit did not start it: the reset was
+	// refused or never taken, or the unit came back in its bootloader.
+	OutcomeVerified
+	// OutcomeRestarted: written and verified, and the bootloader restarted the unit; nothing
+	// answered afterwards, so whether the application came back could not be asked (many
+	// applications do not speak SMP on the recovery port). Not a failure.
+	OutcomeRestarted
+	// OutcomeConfirmed: written and verified; after the restart the application answered and
+	// reports the uploaded image active.
+	OutcomeConfirmed
+	// OutcomeOtherImage: written and verified, but after the restart the application reports
+	// another image active: the bootloader did not boot the new one, or reverted it.
+	OutcomeOtherImage
+)
+
+func (o Outcome) String() string {
+	return [...]string{"not flashed", "written and verified, not started", "written and verified, restarted, not confirmed",
+		"confirmed running", "written and verified, another image runs"}[o]
+}
+
+// Result is what a flash did; Outcome says how far it got, also when Flash returns an error.
 type Result struct {
+	Outcome Outcome
+	// Proof is how the unit showed it holds the uploaded image, in words (set from
+	// OutcomeVerified on).
+	Proof string
+	// ResetAnswered: the unit acknowledged the reset before restarting (MCUboot answers, then
+	// reboots).
+	ResetAnswered bool
+	// Silence is what the wait after the reset ended on, with OutcomeRestarted.
+	Silence string
+	Image   string // the uploaded image's version
+	// VersionAfter is the version the unit reports active after the restart: set with
+	// OutcomeConfirmed and OutcomeOtherImage only.
 	VersionBefore, VersionAfter string
 	Bytes                       int64
 	UploadTime                  time.Duration

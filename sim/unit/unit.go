@@ -74,6 +74,9 @@ type Config struct {
 	// V1Errors: errors always in the SMP v1 form {"rc": n}, also for SMP v2 requests, and the
 	// reset answered {"rc": 0}, as boot_serial.c answers.
 	V1Errors bool
+	// RejectUpdate: a reset does not boot an uploaded image (a bootloader that refuses it, say
+	// for its signature): the previous firmware keeps running. A fault, not a stock behaviour.
+	RejectUpdate bool
 	// SlotInfo answers MCUboot's slot info (group 1 id 6: slot sizes and max_image_size), which
 	// CONFIG_BOOT_SERIAL_IMG_GRP_SLOT_INFO enables (off by default).
 	SlotInfo bool
@@ -843,7 +846,7 @@ func (u *Unit) reset() {
 	u.stats.Resets++
 	u.deafUntil = time.Now().Add(u.cfg.RebootTime)
 	u.up.active = false
-	if s := u.slots[1]; s != nil && s.Bootable && s.Pending {
+	if s := u.slots[1]; s != nil && s.Bootable && s.Pending && !u.cfg.RejectUpdate {
 		s.Pending = false
 		u.slots[0], u.slots[1] = s, u.slots[0]
 	}

@@ -210,18 +210,30 @@ func (c *Client) Params(ctx context.Context) (Params, error) {
 	return p, err
 }
 
-// ImageSlot is one entry of the image state answer.
+// ImageSlot is one entry of the image state answer. The state flags are nil when the unit did
+// not send them, and absent is not false: MCUboot's serial recovery sends them only when built
+// with CONFIG_BOOT_SERIAL_IMG_GRP_IMAGE_STATE (off by default, impossible in single-slot builds),
+// and even then only the ones that are true, and never "active"; Zephyr's application-side
+// img_mgmt sends all five.
 type ImageSlot struct {
 	Image     int    `cbor:"image"`
 	Slot      int    `cbor:"slot"`
 	Version   string `cbor:"version"`
 	Hash      []byte `cbor:"hash"`
-	Bootable  bool   `cbor:"bootable"`
-	Pending   bool   `cbor:"pending"`
-	Confirmed bool   `cbor:"confirmed"`
-	Active    bool   `cbor:"active"`
-	Permanent bool   `cbor:"permanent"`
+	Bootable  *bool  `cbor:"bootable"`
+	Pending   *bool  `cbor:"pending"`
+	Confirmed *bool  `cbor:"confirmed"`
+	Active    *bool  `cbor:"active"`
+	Permanent *bool  `cbor:"permanent"`
 }
+
+// HasState reports whether the entry carries any state flag.
+func (s ImageSlot) HasState() bool {
+	return s.Bootable != nil || s.Pending != nil || s.Confirmed != nil || s.Active != nil || s.Permanent != nil
+}
+
+// True reports whether a state flag was sent and is true.
+func True(flag *bool) bool { return flag != nil && *flag }
 
 // ImageState reads the unit's image slots.
 func (c *Client) ImageState(ctx context.Context) ([]ImageSlot, error) {
@@ -230,6 +242,40 @@ func (c *Client) ImageState(ctx context.Context) ([]ImageSlot, error) {
 	}
 	err := c.Do(ctx, OpRead, GroupImage, IDImageState, map[string]any{}, &r)
 	return r.Images, err
+}
+
+// SlotSize asks MCUboot's slot info (group 1 id 6, CONFIG_BOOT_SERIAL_IMG_GRP_SLOT_INFO, off by
+// default) for the largest image the first image's slots take: max_image_size when the unit
+// gives it, else the size of the slot uploads go to.
+func (c *Client) SlotSize(ctx context.Context) (int, error) {
+	var r struct {
+		Images []struct {
+			Image int `cbor:"image"`
+			Slots []struct {
+				Slot     int  `cbor:"slot"`
+				Size     int  `cbor:"size"`
+				UploadID *int `cbor:"upload_image_id"`
+			} `cbor:"slots"`
+			MaxImageSize int `cbor:"max_image_size"`
+		} `cbor:"images"`
+	}
+	if err := c.Do(ctx, OpRead, GroupImage, IDSlotInfo, map[string]any{}, &r); err != nil {
+		return 0, err
+	}
+	for _, img := range r.Images {
+		if img.Image != 0 {
+			continue
+		}
+		if img.MaxImageSize > 0 {
+			return img.MaxImageSize, nil
+		}
+		for _, sl := range img.Slots {
+			if sl.UploadID != nil && sl.Size > 0 {
+				return sl.Size, nil
+			}
+		}
+	}
+	return 0, errors.New("smp: slot info names no slot size")
 }
 
 // Identity is the FleetDesk identity group's answer. Model and Engine name the same thing on

@@ -27,6 +27,7 @@ const (
 	IDParams      uint8  = 6
 	IDImageState  uint8  = 0
 	IDImageUpload uint8  = 1
+	IDSlotInfo    uint8  = 6 // MCUboot serial recovery's slot info
 	IDIdentity    uint8  = 0
 )
 
