@@ -112,6 +112,20 @@ func (u UnitInfo) running() *smp.ImageSlot {
 	return nil
 }
 
+// FlagNames names the state flags a slot reports true, in the order a technician reads them.
+func FlagNames(s smp.ImageSlot) []string {
+	var out []string
+	for _, f := range []struct {
+		on   *bool
+		name string
+	}{{s.Active, "active"}, {s.Confirmed, "confirmed"}, {s.Pending, "pending"}, {s.Bootable, "bootable"}} {
+		if smp.True(f.on) {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
 // ReportsState reports whether the unit sends image state flags at all. A stock MCUboot does not
 // (CONFIG_BOOT_SERIAL_IMG_GRP_IMAGE_STATE is off by default): then each listed slot passed the
 // bootloader's validation, and nothing is known of pending or confirmed.
@@ -556,7 +570,8 @@ func (s *Link) restart(p *Plan, res *Result, progress func(Progress)) error {
 		res.ResetAnswered = res.ResetAnswered || rerr == nil
 		time.Sleep(s.opt.ResetWait)
 		progress(Progress{Stage: StageReconnect, Sent: res.Bytes, Total: res.Bytes,
-			Note: fmt.Sprintf("waiting up to %s for the unit to answer after its restart", s.opt.RestartTimeout.Round(time.Second))})
+			Note: fmt.Sprintf("waiting up to %s for the unit to answer after its restart (many applications never answer on this port; that is no failure)",
+				s.opt.RestartTimeout.Round(time.Second))})
 		if err := s.reconnect(context.Background(), res, s.opt.RestartTimeout); err != nil {
 			// Silence (or a port that went away) after the reset: the bootloader restarted the
 			// unit, and whatever runs now does not speak SMP here. Not a failure.

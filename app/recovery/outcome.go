@@ -18,8 +18,8 @@ func (r Result) Report() string {
 		if !r.ResetAnswered {
 			restarted = "The unit went silent after the reset request: it most likely restarted."
 		}
-		return fmt.Sprintf("Written and verified: %s. %s Its application does not answer on this port, so FleetDesk could not ask whether %s runs (was %s): check the unit itself, on its display or in the fleet backend once it reports in.",
-			r.Proof, restarted, r.Image, before)
+		return fmt.Sprintf("Written and verified. %s Its application does not answer on this port, so FleetDesk could not ask whether %s runs (was %s): check the unit itself, on its display or in the fleet backend once it reports in.\nVerified by: %s.",
+			restarted, r.Image, before, r.Proof)
 	}
 	return "Outcome: " + r.Outcome.String() + "."
 }

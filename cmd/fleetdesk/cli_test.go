@@ -222,6 +222,78 @@ func TestCLIRecovery(t *testing.T) {
 		u.stop(t)
 	})
 
+	// A stock MCUboot (Zephyr defaults): each way a flash can end has its own words and exit
+	// status, and a good image exits 0 although the application never answers after the reset.
+	t.Run("stock MCUboot", func(t *testing.T) {
+		stock := []string{"--baud", "921600", "--model", "D180", "--transport", "gsm", "--restart-wait", "2s"}
+		flash := func(u *simUnit, img string, extra ...string) (int, string, string) {
+			t.Helper()
+			args := append(append([]string{"flash", "--port", u.path, "--image", img}, stock...), noCache...)
+			return run(t, "", b.fleetdesk, append(args, extra...)...)
+		}
+		u := startUnit(t, b, "--stock", "--baud", "921600", "--version", "2.3.0")
+		code, stdout, stderr := flash(u, writeImage(t, d180gsm, "2.4.0"))
+		if code != 0 || !strings.Contains(lastLine(stdout), "2.4.0 written and verified, unit restarted, running version not confirmed") {
+			t.Fatalf("good image: exit %d %q\n%s", code, stdout, stderr)
+		}
+		for _, want := range []string{"unit: does not identify itself, running 2.3.0",
+			"verify…\n  verified: the bootloader lists slot 0 with the image's SHA-256", "acknowledged the reset and restarted the unit",
+			"could not ask whether 2.4.0 runs"} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("stderr misses %q:\n%s", want, stderr)
+			}
+		}
+		if _, version := u.stop(t); version != "2.4.0" {
+			t.Errorf("the unit's slot 0 holds %s", version)
+		}
+
+		u = startUnit(t, b, "--stock", "--baud", "921600", "--version", "2.3.0")
+		code, _, stderr = flash(u, writeImage(t, d180gsm, "2.2.0"))
+		if code != 1 || !strings.Contains(stderr, "--allow-downgrade") {
+			t.Fatalf("downgrade: exit %d\n%s", code, stderr)
+		}
+		if uploaded, _ := u.stop(t); uploaded != "0" {
+			t.Errorf("a refused downgrade sent %s bytes", uploaded)
+		}
+
+		u = startUnit(t, b, "--stock", "--baud", "921600", "--slot-size", "16384")
+		code, _, stderr = flash(u, writeImage(t, d180gsm, "2.4.0"))
+		if code != 1 || !strings.Contains(stderr, "FAILED: The unit refused this image at the start: most likely it is larger than the unit's firmware slot") ||
+			!strings.Contains(stderr, "rc 3") {
+			t.Fatalf("image over the slot: exit %d\n%s", code, stderr)
+		}
+		if _, version := u.stop(t); version != "2.3.0" {
+			t.Errorf("after the refusal slot 0 holds %s", version)
+		}
+
+		// The bootloader answers again after the reset: written and verified, not started.
+		u = startUnit(t, b, "--no-image-state", "--no-echo", "--no-params", "--no-identity", "--primary-upload", "--v1-errors",
+			"--line-max", "128", "--baud", "921600")
+		code, _, stderr = flash(u, writeImage(t, d180gsm, "2.4.0"))
+		if code != 3 || !strings.Contains(stderr, "NOT STARTED") || !strings.Contains(stderr, "Power-cycle the unit") {
+			t.Fatalf("back in the bootloader: exit %d\n%s", code, stderr)
+		}
+		u.stop(t)
+
+		// A FleetDesk unit whose bootloader does not boot the new image: another image runs.
+		u = startUnit(t, b, "--reject-update", "--baud", "921600")
+		code, _, stderr = flash(u, writeImage(t, d180gsm, "2.4.0"))
+		if code != 4 || !strings.Contains(stderr, "ANOTHER IMAGE RUNS") || !strings.Contains(stderr, "reports 2.3.0 active, not the uploaded 2.4.0") {
+			t.Fatalf("update rejected: exit %d\n%s", code, stderr)
+		}
+		u.stop(t)
+	})
+
+	t.Run("help says what each ending means", func(t *testing.T) {
+		code, _, stderr := run(t, "", b.fleetdesk, "flash", "--help")
+		for _, want := range []string{"exit 0", "running version not confirmed", "exit 3  NOT STARTED", "exit 4  ANOTHER IMAGE RUNS",
+			"--restart-wait", "only downgrade guard"} {
+			if code != 0 || !strings.Contains(stderr, want) {
+				t.Errorf("flash --help (exit %d) misses %q:\n%s", code, want, stderr)
+			}
+		}
+	})
+
 	t.Run("usage", func(t *testing.T) {
 		img := writeImage(t, d180gsm, "2.4.0")
 		if code, _, stderr := run(t, "", b.fleetdesk, "flash", "--port", "/dev/null", "--image", img, "--release", "rel-x"); code != 2 || !strings.Contains(stderr, "usage") {

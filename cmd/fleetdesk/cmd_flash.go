@@ -32,11 +32,21 @@ func runFlash(args []string) int {
 	model := fs.String("model", "", "unit model, required with --transport when the unit does not identify itself")
 	transport := fs.String("transport", "", "unit transport (gsm or wifi), with --model")
 	downgrade := fs.Bool("allow-downgrade", false, "flash an image older than the firmware the unit runs (recovery may need it); without it a downgrade is refused and nothing is sent")
+	restartWait := fs.Duration("restart-wait", 20*time.Second, "how long the unit may take to answer after the reset; many applications never answer on this port, and that is no failure")
+	fs.Usage = func() {
+		fmt.Fprintln(os.Stderr, flashUsage)
+		fmt.Fprint(os.Stderr, flashOutcomes)
+		fmt.Fprintln(os.Stderr, "\nflags:")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if *port == "" || (*file == "") == (*release == "") {
-		fmt.Fprintln(os.Stderr, "usage: fleetdesk flash --port P (--image FILE | --release ID) [--baud B] [--model M --transport T] [--allow-downgrade] [--profile P --cache-dir D]")
+		fmt.Fprintln(os.Stderr, flashUsage)
 		return 2
 	}
 	r, err := df.resolve(false)
@@ -96,7 +106,7 @@ func runFlash(args []string) int {
 		return 1
 	}
 
-	s, err := recovery.Connect(ctx, recovery.Options{Port: *port, Baud: *baud, Log: log})
+	s, err := recovery.Connect(ctx, recovery.Options{Port: *port, Baud: *baud, Log: log, RestartTimeout: *restartWait})
 	if err != nil {
 		explain(err, *port)
 		return 1
@@ -130,20 +140,80 @@ func runFlash(args []string) int {
 	bar := progressBar{}
 	res, err := s.Flash(ctx, plan, bar.update)
 	bar.finish()
+	code := flashExit(res.Outcome, err)
 	if err != nil {
-		if errors.Is(err, recovery.ErrCancelled) {
+		if code == exitCancelled {
 			fmt.Fprintln(os.Stderr, "fleetdesk flash:", err)
-			return 130
+			return code
 		}
-		fmt.Fprint(os.Stderr, "fleetdesk flash: FAILED: ")
+		fmt.Fprint(os.Stderr, "fleetdesk flash: ", map[int]string{exitFailed: "FAILED", exitNotStarted: "NOT STARTED",
+			exitOtherImage: "ANOTHER IMAGE RUNS"}[code], ": ")
 		explain(err, *port)
-		return 1
+		return code
 	}
-	fmt.Printf("flashed %s: %s -> %s active; %d bytes in %.1f s, %.2f KB/s (%.0f%% of the line's stop-and-wait limit)\n",
-		name, orUnknown(res.VersionBefore), res.VersionAfter, res.Bytes, res.UploadTime.Seconds(),
-		res.Throughput/1000, res.LineEfficiency*100)
-	return 0
+	fmt.Fprintln(os.Stderr, res.Report())
+	speed := fmt.Sprintf("%d bytes in %.1f s, %.2f KB/s (%.0f%% of the line's stop-and-wait limit)",
+		res.Bytes, res.UploadTime.Seconds(), res.Throughput/1000, res.LineEfficiency*100)
+	if res.Outcome == recovery.OutcomeConfirmed {
+		fmt.Printf("flashed %s: %s -> %s active; %s\n", name, orUnknown(res.VersionBefore), res.VersionAfter, speed)
+	} else {
+		fmt.Printf("flashed %s: %s written and verified, unit restarted, running version not confirmed (nothing answers on this port); %s\n",
+			name, res.Image, speed)
+	}
+	return code
 }
+
+// The exit statuses of `fleetdesk flash`, one per outcome a technician acts on differently.
+const (
+	exitFlashed    = 0 // restarted: the new image confirmed running, or the application could not be asked
+	exitFailed     = 1 // refused or failed: the unit does not hold the new image
+	exitUsage      = 2
+	exitNotStarted = 3 // written and verified, but not started
+	exitOtherImage = 4 // written and verified, but after the restart the unit runs another image
+	exitCancelled  = 130
+)
+
+// flashExit is the exit status for a flash's outcome and error.
+func flashExit(o recovery.Outcome, err error) int {
+	switch {
+	case errors.Is(err, recovery.ErrCancelled):
+		return exitCancelled
+	case err == nil:
+		return exitFlashed
+	case o == recovery.OutcomeOtherImage:
+		return exitOtherImage
+	case o == recovery.OutcomeVerified:
+		return exitNotStarted
+	}
+	return exitFailed
+}
+
+const flashUsage = "usage: fleetdesk flash --port P (--image FILE | --release ID) [--baud B] [--model M --transport T] [--allow-downgrade] [--restart-wait D] [--profile P --cache-dir D]"
+
+// flashOutcomes is --help's account of what each ending means; docs/recovery.md says the same.
+const flashOutcomes = `
+Checks the image against the unit, uploads it, verifies the unit holds it (its image list shows
+the image's SHA-256: reported bootable, or simply listed by a bootloader that reports no state
+flags, since MCUboot lists only images that pass its validation), resets the unit and asks it
+what it runs. The last line on stdout says how it ended:
+
+  exit 0  "A -> B active": written, verified, the unit restarted and its application answered
+          that B runs.
+  exit 0  "written and verified, unit restarted, running version not confirmed": the bootloader
+          restarted the unit and nothing answered afterwards. Many applications do not speak
+          SMP on the recovery port, so this is no failure; check the unit itself.
+  exit 1  FAILED or refused: the unit does not hold the new image (a stock MCUboot erases its
+          firmware when the upload begins: then flash again before you disconnect it).
+  exit 3  NOT STARTED: written and verified, but the unit did not start it (the reset was
+          refused, or its bootloader answered again). Power-cycle the unit.
+  exit 4  ANOTHER IMAGE RUNS: written and verified, but after the restart the unit reports
+          another image active: its bootloader did not boot the new one.
+  exit 130  cancelled (Ctrl-C) at the next chunk; the unit is not reset.
+  exit 2  usage.
+
+FleetDesk refuses a downgrade unless --allow-downgrade: a stock MCUboot ignores the upload's
+"upgrade" key, so this check is the only downgrade guard.
+`
 
 // openExistingCache opens the profile's cache alone, or returns nil when the profile has none yet:
 // a cache made here would belong to no account, and what it recorded could be uploaded under
@@ -191,9 +261,12 @@ type progressBar struct {
 
 func (b *progressBar) update(p recovery.Progress) {
 	if p.Stage != recovery.StageUpload {
-		if p.Stage != b.stage {
+		switch {
+		case p.Stage != b.stage:
 			b.finish()
 			fmt.Fprintf(os.Stderr, "%s…%s\n", p.Stage, noteSuffix(p.Note))
+		case p.Note != "":
+			fmt.Fprintln(os.Stderr, "  "+p.Note) // e.g. the proof the verify step found
 		}
 		b.stage = p.Stage
 		return

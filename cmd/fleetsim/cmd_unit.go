@@ -39,6 +39,7 @@ func runUnit(args []string) int {
 	silentApp := fs.Bool("silent-app", false, "a reset boots the valid image in slot 0, whose application never answers SMP on this port")
 	lineMax := fs.Int("line-max", 0, "Zephyr's receive line buffer in bytes (128 in MCUboot): a longer line loses its packet; also Zephyr's strict decoding (0: lenient)")
 	v1Errors := fs.Bool("v1-errors", false, "errors always as {\"rc\": n}, also for SMP v2 requests, as boot_serial.c answers")
+	rejectUpdate := fs.Bool("reject-update", false, "fault: a reset does not boot an uploaded image; the previous firmware keeps running")
 	slotInfo := fs.Bool("slot-info", false, "answer MCUboot's slot info (group 1 id 6) with the slot size (CONFIG_BOOT_SERIAL_IMG_GRP_SLOT_INFO)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -61,7 +62,7 @@ func runUnit(args []string) int {
 		Buf: *buf, BufCount: *bufCount, NoIdentity: *noIdentity, NoParams: *noParams,
 		DropEvery: *dropEvery, StallAt: *stallAt, StallFor: *stallFor, SlotSize: *slotSize,
 		NoImageState: *noState, NoEcho: *noEcho, PrimaryUpload: *primary, SilentApp: *silentApp,
-		LineMax: *lineMax, V1Errors: *v1Errors, SlotInfo: *slotInfo}
+		LineMax: *lineMax, V1Errors: *v1Errors, SlotInfo: *slotInfo, RejectUpdate: *rejectUpdate}
 	if *stock {
 		cfg = unit.Stock(cfg)
 	}

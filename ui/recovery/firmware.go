@@ -160,16 +160,14 @@ func (f *firmwarePart) showUnit() {
 	}
 	var lines []string
 	for _, s := range u.Slots {
-		var flags []string
-		for _, fl := range []struct {
-			on   bool
-			name string
-		}{{s.Active, "active"}, {s.Confirmed, "confirmed"}, {s.Pending, "pending"}, {s.Bootable, "bootable"}} {
-			if fl.on {
-				flags = append(flags, fl.name)
-			}
-		}
-		lines = append(lines, fmt.Sprintf("Slot %d: version %s  %s", s.Slot, s.Version, strings.Join(flags, ", ")))
+		lines = append(lines, strings.TrimSpace(fmt.Sprintf("Slot %d: version %s  %s", s.Slot, s.Version, strings.Join(rec.FlagNames(s), ", "))))
+	}
+	// A stock MCUboot reports no state flags: what it lists passed its validation, no more is known.
+	switch {
+	case len(u.Slots) == 0:
+		lines = append(lines, "No image listed: the unit holds no valid firmware (its bootloader lists only images that pass its validation).")
+	case !u.ReportsState():
+		lines = append(lines, "Listed by the bootloader, which lists only images that pass its validation; it reports no state flags.")
 	}
 	buf := fmt.Sprintf("Receive buffer: %d bytes", u.BufSize)
 	if !u.ParamsKnown {

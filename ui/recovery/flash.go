@@ -27,6 +27,7 @@ type flashPart struct {
 	bar     *progressBar
 	speed   *widget.Label
 	icons   []*widget.Icon
+	names   []*widget.Label
 	result  *widget.Label
 	problem *problemView
 	content fyne.CanvasObject
@@ -46,8 +47,10 @@ func newFlashPart(p *Page) *flashPart {
 	steps := container.NewVBox()
 	for _, n := range rec.StepNames {
 		ic := widget.NewIcon(theme.RadioButtonIcon())
+		l := widget.NewLabel(n)
 		f.icons = append(f.icons, ic)
-		steps.Add(container.NewHBox(ic, widget.NewLabel(n)))
+		f.names = append(f.names, l)
+		steps.Add(container.NewHBox(ic, l))
 	}
 	f.result = wrapped("")
 	f.result.Hide()
@@ -68,8 +71,22 @@ func (f *flashPart) render(fl *rec.Flow) {
 	}
 	for i, m := range fl.Steps() {
 		f.icons[i].SetResource(map[rec.StepMark]fyne.Resource{rec.StepTodo: theme.RadioButtonIcon(),
-			rec.StepActive: theme.MediaPlayIcon(), rec.StepDone: theme.ConfirmIcon(), rec.StepFailed: theme.ErrorIcon()}[m])
+			rec.StepActive: theme.MediaPlayIcon(), rec.StepDone: theme.ConfirmIcon(), rec.StepFailed: theme.ErrorIcon(),
+			rec.StepUnknown: theme.QuestionIcon()}[m])
+		name := rec.StepNames[i]
+		if m == rec.StepUnknown {
+			name += unknownStep[i]
+		}
+		if f.names[i].Text != name {
+			f.names[i].SetText(name)
+		}
 	}
+}
+
+// unknownStep says why a step row could not be checked (rec.StepUnknown).
+var unknownStep = map[int]string{
+	int(rec.StageReconnect) + 1: ": nothing answered after the restart (many applications do not speak SMP on this port)",
+	int(rec.StageConfirm) + 1:   ": could not be asked; check the unit itself",
 }
 
 // clear forgets the last flash's progress and outcome.
@@ -150,21 +167,28 @@ func (f *flashPart) finished(res rec.Result, err error) {
 			_, choice, _ := p.fw.target()
 			retry, _ = p.sess.Preflight(p.fw.name, p.fw.data, choice)
 		}
-		p.flow.Flashed(err, retry)
+		p.flow.Flashed(res.Outcome, err, retry)
 		if errors.Is(err, rec.ErrCancelled) {
-			say(f.result, "Cancelled: "+err.Error())
+			say(f.result, "Cancelled: "+err.Error()+".")
 		} else {
 			pr := rec.Explain(err, p.flow.Port())
-			pr.Title = "Failed: " + pr.Title
+			pr.Title = map[rec.Outcome]string{rec.OutcomeVerified: "Not started: ", rec.OutcomeOtherImage: "Another image runs: "}[res.Outcome] + pr.Title
+			if res.Outcome == rec.OutcomeNone {
+				pr.Title = "Failed: " + pr.Title
+			}
 			f.problem.set(pr)
+		}
+		if p.sess != nil {
+			p.fw.showUnit() // what the unit holds now (an interrupted upload may have erased its firmware)
 		}
 		p.render()
 		return
 	}
-	p.flow.Flashed(nil, nil)
+	p.flow.Flashed(res.Outcome, nil, nil)
 	f.bar.SetValue(1)
-	say(f.result, fmt.Sprintf("Done: the unit runs %s (was %s). %s bytes in %.1f s, %.2f KB/s.",
-		res.VersionAfter, orUnknown(res.VersionBefore), kit.Thousands(int(res.Bytes)), res.UploadTime.Seconds(), res.Throughput/1000))
+	say(f.speed, "") // the last progress note; the result says it all
+	say(f.result, fmt.Sprintf("Done. %s\n%s bytes in %.1f s, %.2f KB/s.",
+		res.Report(), kit.Thousands(int(res.Bytes)), res.UploadTime.Seconds(), res.Throughput/1000))
 	p.fw.showUnit()
 	// The summary described the unit before the flash; the result line now says what it runs.
 	p.fw.summary.SetText("")

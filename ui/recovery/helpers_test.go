@@ -134,7 +134,7 @@ func start(t *testing.T, cfg unit.Config, d *data, ports func(pty string) []rec.
 		},
 		Tune: func(o *rec.Options) {
 			o.ProbeTimeout, o.ChunkTimeout, o.FirstChunkTimeout = 300*time.Millisecond, 300*time.Millisecond, 300*time.Millisecond
-			o.ResetWait = 50 * time.Millisecond
+			o.ResetWait, o.RestartTimeout = 50*time.Millisecond, 1500*time.Millisecond
 		},
 	}
 	if d != nil {
