@@ -1,8 +1,10 @@
 // Package recovery is on-site recovery of a unit over a USB serial cable, speaking MCUboot serial
 // recovery (SMP): list ports, connect and identify the unit, check a firmware image against it
 // before a single byte is sent, upload with chunking that fits the unit's buffer (adapting down
-// when it drops packets), resume after stalls, verify the upload's hash, reset, reconnect and
-// confirm the new version, and record a service log entry. It imports no UI, HTTP or SQL; the
+// when it drops packets), resume after stalls, verify the upload's hash (by state flags, or by
+// the listing of a stock MCUboot that sends none), reset, ask what runs after the restart (an
+// application that does not speak SMP cannot be asked, and that is an outcome of its own), and
+// record a service log entry. It imports no UI, HTTP or SQL; the
 // cache and the backend reach it through the FirmwareSource and ServiceLog interfaces.
 package recovery
 
