@@ -233,3 +233,22 @@ func TestCancelTellsWhatTheUnitHolds(t *testing.T) {
 		}
 	}
 }
+
+// A unit that leaves the echo unanswered is still found: the image list answers for it, on
+// connect and after the reset.
+func TestConnectWithoutEcho(t *testing.T) {
+	cfg := unit.Stock(unit.Config{Baud: 921600})
+	cfg.DropEcho, cfg.SilentApp = true, false
+	u, port := startUnit(t, cfg)
+	s, plan := stockPlan(t, stockOptions(port, nil), "2.4.0", 4000)
+	if s.Unit().ActiveVersion() != "2.3.0" {
+		t.Fatalf("unit %+v", s.Unit())
+	}
+	// The bootloader answers again after the reset (no application): found through the list.
+	if _, err := s.Flash(context.Background(), plan, nil); !errors.Is(err, recovery.ErrNotStarted) {
+		t.Fatalf("flash: %v", err)
+	}
+	if st := u.Stats(); st.Resets != 1 {
+		t.Fatalf("%+v", st)
+	}
+}

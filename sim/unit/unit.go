@@ -74,6 +74,9 @@ type Config struct {
 	// V1Errors: errors always in the SMP v1 form {"rc": n}, also for SMP v2 requests, and the
 	// reset answered {"rc": 0}, as boot_serial.c answers.
 	V1Errors bool
+	// DropEcho: echo requests go unanswered, as on a unit whose SMP server drops what it was
+	// built without. A fault, not a stock behaviour (a stock MCUboot answers rc 8).
+	DropEcho bool
 	// RejectUpdate: a reset does not boot an uploaded image (a bootloader that refuses it, say
 	// for its signature): the previous firmware keeps running. A fault, not a stock behaviour.
 	RejectUpdate bool
@@ -624,6 +627,9 @@ func (u *Unit) dispatch(ver, op uint8, group uint16, id uint8, req map[string]an
 	const notSupported = 8
 	switch {
 	case group == 0 && id == 0 && op == 2:
+		if u.cfg.DropEcho {
+			return nil, true
+		}
 		if u.cfg.NoEcho {
 			return u.errPayload(ver, group, notSupported), false
 		}
