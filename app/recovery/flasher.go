@@ -581,7 +581,10 @@ func (s *Link) restart(p *Plan, res *Result, progress func(Progress)) error {
 		}
 		progress(Progress{Stage: StageConfirm, Sent: res.Bytes, Total: res.Bytes})
 		if err := s.Probe(context.Background()); err != nil {
-			return fmt.Errorf("after reset: %w", err)
+			// Something answers, but does not say which image runs: still not asked.
+			res.Outcome, res.Silence, res.AnsweredAfter = OutcomeRestarted, err.Error(), true
+			done("restarted; what answers does not report its images")
+			return nil
 		}
 		a := s.unit.running()
 		switch {

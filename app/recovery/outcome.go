@@ -18,8 +18,12 @@ func (r Result) Report() string {
 		if !r.ResetAnswered {
 			restarted = "The unit went silent after the reset request: it most likely restarted."
 		}
-		return fmt.Sprintf("Written and verified. %s Its application does not answer on this port, so FleetDesk could not ask whether %s runs (was %s): check the unit itself, on its display or in the fleet backend once it reports in.\nVerified by: %s.",
-			restarted, r.Image, before, r.Proof)
+		silent := "Its application does not answer on this port"
+		if r.AnsweredAfter {
+			silent = "Something answers on this port but does not report the unit's images"
+		}
+		return fmt.Sprintf("Written and verified. %s %s, so FleetDesk could not ask whether %s runs (was %s): check the unit itself, on its display or in the fleet backend once it reports in.\nVerified by: %s.",
+			restarted, silent, r.Image, before, r.Proof)
 	}
 	return "Outcome: " + r.Outcome.String() + "."
 }

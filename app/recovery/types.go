@@ -145,9 +145,11 @@ type Result struct {
 	// ResetAnswered: the unit acknowledged the reset before restarting (MCUboot answers, then
 	// reboots).
 	ResetAnswered bool
-	// Silence is what the wait after the reset ended on, with OutcomeRestarted.
-	Silence string
-	Image   string // the uploaded image's version
+	// Silence is what the wait after the reset ended on, with OutcomeRestarted: no answer, or
+	// (AnsweredAfter) an answer that did not report the unit's images.
+	Silence       string
+	AnsweredAfter bool
+	Image         string // the uploaded image's version
 	// VersionAfter is the version the unit reports active after the restart: set with
 	// OutcomeConfirmed and OutcomeOtherImage only.
 	VersionBefore, VersionAfter string
