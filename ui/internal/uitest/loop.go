@@ -1,6 +1,7 @@
 package uitest
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -11,25 +12,42 @@ import (
 // the page loop.Do as its kit.UI, and run the test's taps and reads inside loop.Run: both then
 // take turns on the loop's one goroutine, as they do on the real app's UI goroutine, and the race
 // detector sees the order the app guarantees.
+//
+// A t.Fatal (or t.Skip) inside a job ends the job, not the loop: the loop goes on serving on a
+// fresh goroutine, and Run ends its caller the way t.FailNow would, so a failed check inside a
+// wait fails the test at once instead of leaving the next Run waiting for the test timeout.
 type Loop struct {
+	t      testing.TB
 	mu     sync.Mutex
 	cond   *sync.Cond
-	queue  []func()
+	queue  []*job
 	closed bool
 	done   chan struct{}
 }
 
+// job is one function queued on the loop. aborted says it ended in runtime.Goexit (what
+// t.FailNow and t.SkipNow call) instead of returning; it is written before ran is closed.
+type job struct {
+	f       func()
+	ran     chan struct{}
+	aborted bool
+}
+
+// stopWait bounds how long the test's end waits for a job still running on the loop.
+const stopWait = 30 * time.Second
+
 // NewLoop starts a loop that stops at the test's end.
 func NewLoop(t testing.TB) *Loop {
-	l := &Loop{done: make(chan struct{})}
+	l := &Loop{t: t, done: make(chan struct{})}
 	l.cond = sync.NewCond(&l.mu)
 	go l.serve()
 	t.Cleanup(l.stop)
 	return l
 }
 
+// serve runs the queued jobs in order until the loop is closed and drained. A job that ends in
+// runtime.Goexit takes this goroutine with it; run starts the next server before it goes.
 func (l *Loop) serve() {
-	defer close(l.done)
 	for {
 		l.mu.Lock()
 		for len(l.queue) == 0 && !l.closed {
@@ -37,13 +55,31 @@ func (l *Loop) serve() {
 		}
 		if len(l.queue) == 0 {
 			l.mu.Unlock()
+			close(l.done)
 			return
 		}
-		f := l.queue[0]
+		j := l.queue[0]
 		l.queue = l.queue[1:]
 		l.mu.Unlock()
-		f()
+		l.run(j)
 	}
+}
+
+func (l *Loop) run(j *job) {
+	returned := false
+	defer func() {
+		if !returned {
+			// runtime.Goexit (or a panic, which goes on up unrecovered and ends the test binary
+			// with its stack): this goroutine ends after this call, so another one serves on.
+			j.aborted = true
+			go l.serve()
+		}
+		if j.ran != nil {
+			close(j.ran)
+		}
+	}()
+	j.f()
+	returned = true
 }
 
 func (l *Loop) stop() {
@@ -51,29 +87,46 @@ func (l *Loop) stop() {
 	l.closed = true
 	l.cond.Broadcast()
 	l.mu.Unlock()
-	<-l.done
+	select {
+	case <-l.done:
+	case <-time.After(stopWait):
+		l.t.Errorf("uitest: a job was still running on the UI loop %s after the test ended", stopWait)
+	}
 }
 
-// Do queues f on the loop without waiting (a kit.UI).
-func (l *Loop) Do(f func()) {
+// enqueue adds j unless the loop has stopped.
+func (l *Loop) enqueue(j *job) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return
+		return false
 	}
-	l.queue = append(l.queue, f)
+	l.queue = append(l.queue, j)
 	l.cond.Signal()
+	return true
 }
 
-// Run runs f on the loop and waits for it: a test's taps and reads go here.
+// Do queues f on the loop without waiting (a kit.UI). After the test's end it drops f, as the
+// real app drops work delivered after its window closed.
+func (l *Loop) Do(f func()) { l.enqueue(&job{f: f}) }
+
+// Run runs f on the loop and waits for it: a test's taps and reads go here. When f fails the test
+// (t.Fatal, t.FailNow, t.Skip), Run ends the calling goroutine as those calls do, so the test
+// stops there.
 func (l *Loop) Run(f func()) {
-	ran := make(chan struct{})
-	l.Do(func() { defer close(ran); f() })
-	<-ran
+	j := &job{f: f, ran: make(chan struct{})}
+	if !l.enqueue(j) {
+		panic("uitest: Loop.Run after the test ended")
+	}
+	<-j.ran
+	if j.aborted {
+		runtime.Goexit()
+	}
 }
 
 // Eventually runs cond on the loop until it holds or the timeout passes; between tries the loop is
-// free, so the page's background results land.
+// free, so the page's background results land. cond may fail the test itself (t.Fatalf with what
+// it saw): the test ends there.
 func (l *Loop) Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -90,23 +143,8 @@ func (l *Loop) Eventually(t testing.TB, timeout time.Duration, what string, cond
 	}
 }
 
-// Check runs f as Run does, for a test that may fail inside f: f runs on a goroutine of its own
-// while the loop waits for it (so it still takes its turn with the page's work), and a t.Fatal in
-// f (which ends only f's goroutine) ends the test here, on the test's goroutine, with the loop
-// still serving the cleanups.
+// Check is Run, named for the call sites that read as a check.
 func (l *Loop) Check(t testing.TB, f func()) {
 	t.Helper()
-	finished := false
-	l.Run(func() {
-		ran := make(chan struct{})
-		go func() {
-			defer close(ran)
-			f()
-			finished = true
-		}()
-		<-ran
-	})
-	if !finished {
-		t.FailNow()
-	}
+	l.Run(f)
 }
