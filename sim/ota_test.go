@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -140,6 +141,31 @@ func validate(t *testing.T, s *Server, c *client, devs []fleet.Device, want flee
 	}
 	t.Fatal("no test device ever confirmed the release")
 	return rollout.Release{}, 0
+}
+
+// A test-device rollout whose install fails keeps my_fleet closed: the failure is forced on the
+// chosen unit, so the refusal is checked on every run, not only when a validation happens to fail.
+func TestFailedValidationKeepsMyFleetClosed(t *testing.T) {
+	var failing sync.Map // device ID → true: its installs come back on the old version
+	s := startSim(t, Config{Devices: 300, Dealers: 1, ManualClock: true, AccessTTL: simDayTTL,
+		OTAFails: func(id string) bool { _, ok := failing.Load(id); return ok }})
+	c := newClient(t, s, newValidator(t))
+	c.login(account(t, s, "dealer", ""))
+	devs, _, _ := listAll(t, c, "", 500)
+	d, rel := pickTestDevice(t, c, devs, nil)
+	failing.Store(d.ID, true)
+	var ro rollout.Rollout
+	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine,
+		Transport: rel.Transport, Target: rollout.DeviceTarget(d.ID)}, 201, &ro)
+	advanceUntil(t, s, 2*time.Hour, 5*time.Second, "the test device rollout to end", func() bool {
+		ro = getRollout(t, c, ro.ID)
+		return ro.Status == rollout.StatusFinished
+	})
+	if st := ro.Units[0].Stage; st != rollout.StageFailed {
+		t.Fatalf("setup: the forced failure ended the test rollout with the unit %s, want failed", st)
+	}
+	c.mustErr("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine,
+		Transport: rel.Transport, Target: rollout.TargetMyFleet}, 409, api.CodeValidationRequired)
 }
 
 // biggestWiFiVariant is the WiFi variant with the most units not on its newest release.

@@ -197,20 +197,44 @@ func TestScopeCannotIssueTokensOutsideScope(t *testing.T) {
 	f.d1.as(created.Secret).mustJSON("GET", api.PathMe, nil, 200, nil) // still works
 }
 
-// The guide: a dealer can NOT use admin-only override actions.
+// The guide: a dealer can NOT use admin-only override actions. The unit is given an alarm first
+// (on a manual clock, so the engine does not clear it on its own): a refused clear_alarms must
+// leave it, and the admin's must remove it.
 func TestScopeCannotUseAdminOverrides(t *testing.T) {
-	f := newScopeFixture(t, Config{})
-	for _, d := range []fleet.Device{f.fleet1[0], f.fleet2[0]} {
+	f := newScopeFixture(t, Config{ManualClock: true, AccessTTL: simDayTTL})
+	target := f.fleet2[0]
+	b := f.s.Backend()
+	b.mu.Lock()
+	i := b.w.byID[target.ID]
+	b.w.devs[i].D.Alarms = []string{alarmCodes[0]}
+	b.w.touch(i, b.clk.now())
+	b.mu.Unlock()
+	alarms := func() []string {
+		t.Helper()
+		var d fleet.Device
+		f.admin.mustJSON("GET", path(api.PathDevice, "id", target.ID), nil, 200, &d)
+		return d.Alarms
+	}
+	if got := alarms(); len(got) != 1 {
+		t.Fatalf("setup: unit %s has alarms %v, want the one raised", target.ID, got)
+	}
+	for _, d := range []fleet.Device{f.fleet1[0], target} {
 		for _, act := range []string{OverrideClearAlarms, OverrideClearFault, OverrideRestore} {
 			msg := f.d1.mustErr("POST", path(api.PathAdminOverride, "id", d.ID), api.OverrideRequest{Action: act}, 403, api.CodeForbidden)
 			noLeak(t, msg, d)
 		}
 	}
+	if got := alarms(); len(got) != 1 {
+		t.Fatalf("a refused clear_alarms changed the unit's alarms to %v", got)
+	}
 	// The admin can.
 	var got fleet.Device
-	f.admin.mustJSON("POST", path(api.PathAdminOverride, "id", f.fleet2[0].ID), api.OverrideRequest{Action: OverrideClearAlarms}, 200, &got)
+	f.admin.mustJSON("POST", path(api.PathAdminOverride, "id", target.ID), api.OverrideRequest{Action: OverrideClearAlarms}, 200, &got)
 	if len(got.Alarms) != 0 {
-		t.Errorf("alarms after clear_alarms: %v", got.Alarms)
+		t.Errorf("alarms in the answer to clear_alarms: %v", got.Alarms)
+	}
+	if after := alarms(); len(after) != 0 {
+		t.Errorf("alarms after clear_alarms: %v", after)
 	}
 }
 

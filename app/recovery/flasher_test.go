@@ -280,6 +280,36 @@ func TestCorruptImageRefused(t *testing.T) {
 	}
 }
 
+// A unit whose flash stores the upload wrong (a bad cell) does not hold the uploaded hash: the
+// flasher must stop before the reset, so the unit keeps running the firmware it had.
+func TestBadWriteNotReset(t *testing.T) {
+	u, port := startUnit(t, unit.Config{Version: "2.3.0", FlipBitAt: 1000})
+	log := &memLog{}
+	s := connect(t, fastOptions(port, 921600, log))
+	data := buildImage(t, d180gsm, "2.4.0", 3000)
+	plan, err := s.Preflight("d180-gsm-2.4.0.bin", data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Flash(context.Background(), plan, nil)
+	if err == nil || !strings.Contains(err.Error(), "verify") || !strings.Contains(err.Error(), "not reset") {
+		t.Fatalf("flash of an image stored wrong: %v, want a verify failure before the reset", err)
+	}
+	st := u.Stats()
+	if st.UploadBytes < int64(len(data)) {
+		t.Fatalf("setup: the upload stopped at %d of %d bytes", st.UploadBytes, len(data))
+	}
+	if st.Resets != 0 {
+		t.Fatalf("the unit was reset %d time(s) after a bad write", st.Resets)
+	}
+	if sl := u.Slots(); sl[0].Version != "2.3.0" {
+		t.Fatalf("slot 0 runs %s", sl[0].Version)
+	}
+	if e := log.entries(); len(e) != 1 || e[0].Result != recovery.ResultFailed {
+		t.Fatalf("service log %+v", e)
+	}
+}
+
 func TestNoIdentityNeedsExplicitChoice(t *testing.T) {
 	u, port := startUnit(t, unit.Config{NoIdentity: true, NoParams: true, Model: fleet.ModelV5, Transport: fleet.TransportWiFi})
 	s := connect(t, fastOptions(port, 921600, nil))

@@ -140,3 +140,28 @@ func TestValidationSurvivesTheUnitGoingQuiet(t *testing.T) {
 		t.Fatal("an update to another release validates this one")
 	}
 }
+
+// A test rollout is evidence of the update only once the unit came back on it (online or
+// confirmed): queued, installing, failed, not returned or skipped proves nothing, and neither does
+// a test rollout of another release.
+func TestTestRolloutIsEvidenceOnlyOnceTheUnitReturned(t *testing.T) {
+	rel := Release{ID: "rel-d180-gsm-2.4.1", Console: fleet.ConsoleUnified, Engine: fleet.ModelD180,
+		Transport: fleet.TransportGSM, Version: "2.4.1"}
+	d := fleet.Device{ID: "D180-00001", Model: fleet.ModelD180, Console: fleet.ConsoleUnified,
+		Transport: fleet.TransportGSM, Firmware: "2.4.1", Online: true}
+	testRollout := func(releaseID string, st Stage) Evidence {
+		return Evidence{Rollouts: []Rollout{{ID: "ro-1", ReleaseID: releaseID, Target: DeviceTarget(d.ID),
+			Status: StatusFinished, Units: []UnitProgress{{DeviceID: d.ID, Stage: st}}}}}
+	}
+	for st, want := range map[Stage]bool{
+		StageConfirmed: true, StageOnline: true,
+		StageQueued: false, StageInstalling: false, StageFailed: false, StageNotReturned: false, StageSkipped: false,
+	} {
+		if got := Validates(rel, d, testRollout(rel.ID, st)); got != want {
+			t.Errorf("a test rollout whose unit is %s: validates %v, want %v", st, got, want)
+		}
+	}
+	if Validates(rel, d, testRollout("rel-d180-gsm-2.4.0", StageConfirmed)) {
+		t.Error("a confirmed test rollout of another release validates this one")
+	}
+}

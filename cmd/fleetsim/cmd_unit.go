@@ -41,6 +41,7 @@ func runUnit(args []string) int {
 	v1Errors := fs.Bool("v1-errors", false, "errors always as {\"rc\": n}, also for SMP v2 requests, as boot_serial.c answers")
 	rejectUpdate := fs.Bool("reject-update", false, "fault: a reset does not boot an uploaded image; the previous firmware keeps running")
 	slotInfo := fs.Bool("slot-info", false, "answer MCUboot's slot info (group 1 id 6) with the slot size (CONFIG_BOOT_SERIAL_IMG_GRP_SLOT_INFO)")
+	flipBitAt := fs.Int("flip-bit-at", 0, "a bad flash cell: store the byte at this offset of an upload with a bit flipped")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -62,7 +63,7 @@ func runUnit(args []string) int {
 		Buf: *buf, BufCount: *bufCount, NoIdentity: *noIdentity, NoParams: *noParams,
 		DropEvery: *dropEvery, StallAt: *stallAt, StallFor: *stallFor, SlotSize: *slotSize,
 		NoImageState: *noState, NoEcho: *noEcho, PrimaryUpload: *primary, SilentApp: *silentApp,
-		LineMax: *lineMax, V1Errors: *v1Errors, SlotInfo: *slotInfo, RejectUpdate: *rejectUpdate}
+		LineMax: *lineMax, V1Errors: *v1Errors, SlotInfo: *slotInfo, RejectUpdate: *rejectUpdate, FlipBitAt: *flipBitAt}
 	if *stock {
 		cfg = unit.Stock(cfg)
 	}

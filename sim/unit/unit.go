@@ -47,6 +47,10 @@ type Config struct {
 	StallAt   int           // once the upload reaches this offset, go silent for StallFor (0: never)
 	StallFor  time.Duration // default 2s
 
+	// FlipBitAt plays a bad flash cell: the byte at this offset of an upload is stored with its
+	// low bit flipped, so the slot fails the bootloader's hash check (0: every write is good).
+	FlipBitAt int
+
 	SlotSize   int           // default 1 MiB
 	RebootTime time.Duration // time deaf after a reset, default 200ms
 
@@ -773,12 +777,22 @@ func (u *Unit) upload(ver uint8, req map[string]any) ([]byte, bool) {
 		return u.errPayload(ver, 1, einval), false
 	}
 	copy(u.up.buf[off:], data)
+	if at := u.cfg.FlipBitAt; at > 0 && at >= off && at < off+len(data) {
+		u.up.buf[at] ^= 1
+	}
 	u.up.off += len(data)
 	resp := []kv{{"rc", 0}, {"off", u.up.off}}
 	if u.up.off == len(u.up.buf) {
 		u.up.active = false
 		if u.up.sha != nil {
-			sum := sha256.Sum256(u.up.buf)
+			// The match is over the bytes as they arrived (a streaming hash), not as flash
+			// stored them: a bad cell shows only when the slot is read back.
+			received := u.up.buf
+			if at := u.cfg.FlipBitAt; at > 0 && at < len(received) {
+				received = bytes.Clone(received)
+				received[at] ^= 1
+			}
+			sum := sha256.Sum256(received)
 			resp = append(resp, kv{"match", bytes.Equal(sum[:], u.up.sha)})
 		}
 		s, err := inspect(u.up.buf)
@@ -834,6 +848,9 @@ func (u *Unit) uploadPrimary(ver uint8, req map[string]any) []byte {
 		return u.errPayload(ver, 1, einval)
 	}
 	copy(u.up.buf[off:], data)
+	if at := u.cfg.FlipBitAt; at > 0 && at >= off && at < off+len(data) {
+		u.up.buf[at] ^= 1
+	}
 	u.up.off += len(data)
 	if u.up.off == len(u.up.buf) {
 		u.up.active = false

@@ -91,23 +91,23 @@ func TestSendCommandRefusesWhatTheRulesForbid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wrong rollout.Release
-	for _, r := range rels {
-		if !rollout.Matches(r, stopped) {
-			wrong = r
-			break
+	// Two wrong releases, each required: one of another console, and the close miss, one of the
+	// unit's own console built for another engine or transport.
+	release := func(what string, ok func(rollout.Release) bool) rollout.Release {
+		t.Helper()
+		for _, r := range rels {
+			if ok(r) {
+				return r
+			}
 		}
+		t.Fatalf("no release is %s: the probe cannot be made", what)
+		return rollout.Release{}
 	}
-	if wrong.ID == "" {
-		t.Fatal("every release matches the unit: a useless probe")
-	}
-	var ownWrongConsole rollout.Release // same console, other engine or transport: the close miss
-	for _, r := range rels {
-		if r.Console == fleet.ConsoleFor(stopped.Model) && !rollout.Matches(r, stopped) {
-			ownWrongConsole = r
-			break
-		}
-	}
+	own := fleet.ConsoleFor(stopped.Model)
+	otherConsole := release("of another console", func(r rollout.Release) bool { return r.Console != own })
+	otherVariant := release("of the unit's console for another variant", func(r rollout.Release) bool {
+		return r.Console == own && !rollout.Matches(r, stopped)
+	})
 
 	refusals := []struct {
 		name   string
@@ -121,15 +121,8 @@ func TestSendCommandRefusesWhatTheRulesForbid(t *testing.T) {
 		{"Stop on a stopped unit", stopped.ID, fleet.ActionStop, "", "already stopped"},
 		{"Start on an offline unit", offline.ID, fleet.ActionStart, "", "is offline"},
 		{"Force OTA on an offline unit", offline.ID, fleet.ActionForceOTA, rollout.ReleasesFor(offline, rels)[0].ID, "is offline"},
-		{"a release of another console", stopped.ID, fleet.ActionFWUpdate, wrong.ID, "not in the"},
-	}
-	if ownWrongConsole.ID != "" {
-		refusals = append(refusals, struct {
-			name, id string
-			act      fleet.Action
-			rel      string
-			reason   string
-		}{"a release of another variant on the same console", stopped.ID, fleet.ActionForceOTA, ownWrongConsole.ID, "is built for"})
+		{"a release of another console", stopped.ID, fleet.ActionFWUpdate, otherConsole.ID, "not in the"},
+		{"a release of another variant on the same console", stopped.ID, fleet.ActionForceOTA, otherVariant.ID, "is built for"},
 	}
 	for _, c := range refusals {
 		_, err := s.SendCommand(ctx, c.id, c.act, c.rel)
