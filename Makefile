@@ -50,23 +50,23 @@ deps-package:
 run: deps
 	$(GO) run -tags '$(TAGS)' ./cmd/fleetdesk
 
-# The full suite, never from the test cache (-count=1): vet, then every test with the real OS keyring (gnome-keyring on a private
+# The full suite, never from the test cache (-count=1), built with the app's TAGS (tests build what ships): vet, then every test with the real OS keyring (gnome-keyring on a private
 # D-Bus session), real SQLite files, real ptys and the simulated backend on 127.0.0.1. scripts/testsum shows what plain
 # `go test` would and ends with the skipped and failed tests and the line "N passed, N failed, N skipped". In CI (CI set)
 # a skipped test fails the run: skips are for -short only. TEST_FLAGS adds go test flags (CI: -race), TEST_PKGS narrows it.
 test: deps
-	$(GO) vet ./...
+	$(GO) vet -tags '$(TAGS)' ./...
 	@mkdir -p $(BIN) && $(GO) build -o $(BIN)/testsum ./scripts/testsum
-	scripts/with-keyring.sh $(GO) test -json -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $(TEST_PKGS) | $(BIN)/testsum -max-skipped $(MAX_SKIPPED)
+	scripts/with-keyring.sh $(GO) test -tags '$(TAGS)' -json -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $(TEST_PKGS) | $(BIN)/testsum -max-skipped $(MAX_SKIPPED)
 
 # Every benchmark COUNT times into bench.txt; the medians go into README.md's "Measured figures",
 # and a missed target fails the target (scripts/benchcheck knows the targets).
 bench: deps
-	COUNT=$(COUNT) GO=$(GO) scripts/bench.sh
+	COUNT=$(COUNT) GO=$(GO) TAGS='$(TAGS)' scripts/bench.sh
 
 # Open-ended fuzzing of every Fuzz target for FUZZTIME each (plain `go test` replays the corpora).
 fuzz:
-	scripts/fuzz.sh $(FUZZTIME)
+	TAGS='$(TAGS)' scripts/fuzz.sh $(FUZZTIME)
 
 build: deps
 	@mkdir -p $(BIN)
@@ -80,7 +80,7 @@ build-windows: deps-windows
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
+	$(GO) vet -tags '$(TAGS)' ./...
 	@! grep -rlE '"fyne.io/fyne|"database/sql"|"net/http"|go-resty' --include=*.go app/ | grep -v _test.go \
 		|| (echo "app/ must import no Fyne, SQL or HTTP (see docs/DESIGN)"; exit 1)
 

@@ -8,6 +8,8 @@ if [ -z "${FLEETDESK_IN_KEYRING:-}" ]; then
 	# The saved sign-in lives in the OS keyring: run on a private, unlocked one.
 	FLEETDESK_IN_KEYRING=1 exec scripts/with-keyring.sh "$0" "$@"
 fi
+# What the measuring scripts run besides Go: Xvfb for the window, jq to read fleetsim's ready line.
+scripts/deps.sh xvfb jq
 go build -tags "${TAGS:-no_emoji}" -o bin/fleetdesk ./cmd/fleetdesk
 go build -o bin/fleetsim ./cmd/fleetsim
 TMP=$(mktemp -d)
