@@ -5,6 +5,7 @@ package prefs
 
 import (
 	"encoding/json"
+	"reflect"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -153,18 +154,34 @@ type MapView struct {
 	Zoom     int
 }
 
-// MapView returns the remembered map view; ok is false when none.
-func (s Store) MapView() (v MapView, ok bool) {
-	ok = s.getJSON(keyMapView, &v) && v.Zoom > 0 && v.Lat >= -90 && v.Lat <= 90 && v.Lon >= -180 && v.Lon <= 180
-	return v, ok
+// MapView returns the remembered map view; ok is false (and the view zero) when none is stored or
+// the stored one lies outside the map.
+func (s Store) MapView() (MapView, bool) {
+	var v MapView
+	if !s.getJSON(keyMapView, &v) || v.Zoom <= 0 || v.Lat < -90 || v.Lat > 90 || v.Lon < -180 || v.Lon > 180 {
+		return MapView{}, false
+	}
+	return v, true
 }
 
 // SetMapView remembers the map view.
 func (s Store) SetMapView(v MapView) { s.setJSON(keyMapView, v) }
 
+// getJSON decodes the stored value of key into v, a pointer. A value that does not decode (a
+// hand-edited file, a state written by another release) leaves v as it was: it is decoded into a
+// fresh value first, so a failure halfway cannot leave half a state behind.
 func (s Store) getJSON(key string, v any) bool {
 	raw := s.p.String(key)
-	return raw != "" && json.Unmarshal([]byte(raw), v) == nil
+	dst := reflect.ValueOf(v)
+	if raw == "" || dst.Kind() != reflect.Pointer || dst.IsNil() {
+		return false
+	}
+	fresh := reflect.New(dst.Elem().Type())
+	if json.Unmarshal([]byte(raw), fresh.Interface()) != nil {
+		return false
+	}
+	dst.Elem().Set(fresh.Elem())
+	return true
 }
 
 func (s Store) setJSON(key string, v any) {
