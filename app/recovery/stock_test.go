@@ -252,3 +252,25 @@ func TestConnectWithoutEcho(t *testing.T) {
 		t.Fatalf("%+v", st)
 	}
 }
+
+// A stock MCUboot whose flash stores the upload wrong (a bad cell) does not list the slot at all:
+// its own validation failed. FleetDesk must stop before the reset and say so.
+func TestStockBadWriteNotReset(t *testing.T) {
+	u, port := startUnit(t, unit.Stock(unit.Config{Baud: 921600, Version: "2.3.0", FlipBitAt: 1000}))
+	log := &memLog{}
+	s, plan := stockPlan(t, stockOptions(port, log), "2.4.0", 20000)
+	_, err := s.Flash(context.Background(), plan, nil)
+	if err == nil || !strings.Contains(err.Error(), "does not list the uploaded image") || !strings.Contains(err.Error(), "not reset") {
+		t.Fatalf("flash of an image stored wrong: %v, want a verify failure before the reset", err)
+	}
+	st := u.Stats()
+	if st.UploadBytes < 20000 || st.Restarts != 1 {
+		t.Fatalf("setup: the upload did not complete: %+v", st)
+	}
+	if st.Resets != 0 {
+		t.Fatalf("the unit was reset %d time(s) after a bad write", st.Resets)
+	}
+	if e := log.entries(); len(e) != 1 || e[0].Result != recovery.ResultFailed {
+		t.Fatalf("service log %+v", e)
+	}
+}
