@@ -12,8 +12,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/app/words"
 	"github.com/fleetdesk/fleetdesk/internal/version"
-	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 	"github.com/fleetdesk/fleetdesk/ui/prefs"
 )
@@ -147,7 +147,7 @@ func (s *Shell) confirmSignOut() {
 			kit.Run(s.run, func(context.Context) error { return s.opts.SignOut(svc) }, func(err error) {
 				msg := ""
 				if err != nil {
-					msg = "Signed out, but: " + api.DescribeText(err)
+					msg = "Signed out, but: " + words.Text(err)
 				}
 				s.ShowSignIn(msg)
 			})

@@ -19,7 +19,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
-	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/fleetdesk/fleetdesk/app/words"
 	"github.com/fleetdesk/fleetdesk/ui/console"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 	"github.com/fleetdesk/fleetdesk/ui/manage"
@@ -73,7 +73,7 @@ type SettingsSection struct {
 }
 
 // SignInFunc signs in to a backend. It runs off the UI goroutine; its error is shown in the words
-// of api.Describe ("Wrong email or password", "Can't reach the fleet backend (connection
+// of words.Describe ("Wrong email or password", "Can't reach the fleet backend (connection
 // refused)") with the technical text under Details, so return the data layer's error unwrapped.
 type SignInFunc func(ctx context.Context, backendURL, email, password string) (session.Session, error)
 
@@ -181,13 +181,13 @@ func (s *Shell) ShowSignIn(errText string) {
 }
 
 // ShowSignInError is ShowSignIn for an error: its dealer words on screen, the technical text under
-// Details (api.Describe).
+// Details (words.Describe).
 func (s *Shell) ShowSignInError(err error) {
 	if err == nil {
 		s.ShowSignIn("")
 		return
 	}
-	d := api.Describe(err)
+	d := words.Describe(err)
 	s.showSignIn(d.Summary+".", d.Detail)
 }
 

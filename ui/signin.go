@@ -12,7 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/session"
-	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/fleetdesk/fleetdesk/app/words"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -133,9 +133,9 @@ func (si *signInScreen) setErrorDetail(msg, detail string) {
 	showIf(si.details, msg != "" && detail != "")
 }
 
-// showErr shows a failed sign-in in the dealer's words (api.Describe), prefixed by what failed.
+// showErr shows a failed sign-in in the dealer's words (words.Describe), prefixed by what failed.
 func (si *signInScreen) showErr(prefix string, err error) {
-	d := api.Describe(err)
+	d := words.Describe(err)
 	si.setErrorDetail(prefix+d.Summary+".", d.Detail)
 }
 
@@ -148,10 +148,10 @@ func (si *signInScreen) Error() string {
 }
 
 // CheckSignIn validates the form before anything goes on the network, in the words the screen
-// shows. The backend URL follows the one rule of api.CheckBaseURL (https, or http on this
+// shows. The backend URL follows the one rule of session.CheckBackendURL (https, or http on this
 // computer only), the same the data layer enforces.
 func CheckSignIn(backendURL, email, password string) error {
-	if _, err := api.CheckBaseURL(backendURL); err != nil {
+	if _, err := session.CheckBackendURL(backendURL); err != nil {
 		return err
 	}
 	e := strings.TrimSpace(email)

@@ -16,7 +16,7 @@ func TestCheckSignIn(t *testing.T) {
 		{"https://x", "@b.c", "pw", "not an email"},
 		{"https://x", "a@", "pw", "not an email"},
 		{"https://x", "", "pw", "enter your email"},
-		// One rule with the data layer (api.CheckBaseURL): passwords never go out in the clear.
+		// One rule with the data layer (session.CheckBackendURL): passwords never go out in the clear.
 		{"http://fleet.example.com", "a@b.c", "pw", "must start with https://"},
 		{"https://user:pw@fleet.example.com", "a@b.c", "pw", "user name or password"},
 	} {

@@ -1,6 +1,8 @@
 package fleet
 
-import "time"
+import (
+	"time"
+)
 
 // Action is a command a dealer can send to one unit from its Manage page.
 type Action string
@@ -77,4 +79,18 @@ type Command struct {
 	// ExpiresAt is until when a queued command waits for the unit (zero when the backend does not
 	// say): an FW Update waits for the unit's next check-in for days, the others a few heartbeats.
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+// CommandRequest is one action a dealer asks of one unit (from its Manage page, the CLI or a
+// script): what the data layer checks against the rules before anything reaches the backend.
+type CommandRequest struct {
+	DeviceID  string
+	Action    Action
+	ReleaseID string // the firmware release, for FW Update and Force OTA only
+	// Consent is the dealer's explicit choice to install a release that is not newer than the
+	// installed version: the Direction the dealer was shown and accepted (Reinstall or Downgrade).
+	// The zero value, Upgrade, accepts nothing more, and the data layer refuses such a release
+	// without it. A consent names what the dealer saw: one given for a reinstall does not cover a
+	// downgrade, should the unit have been updated in the meantime.
+	Consent Direction
 }

@@ -206,7 +206,11 @@ func (v Variant) String() string {
 	return v.Engine.DisplayName() + ", " + v.Transport.DisplayName()
 }
 
-// VariantOf is the firmware variant a device needs.
-func VariantOf(d Device) Variant {
-	return Variant{Console: ConsoleFor(d.Model), Engine: d.Model, Transport: d.Transport}
+// VariantFor is the firmware variant of an engine and transport: the console is the one that
+// serves the engine (ConsoleFor), never chosen apart from it.
+func VariantFor(m Model, t Transport) Variant {
+	return Variant{Console: ConsoleFor(m), Engine: m, Transport: t}
 }
+
+// VariantOf is the firmware variant a device needs.
+func VariantOf(d Device) Variant { return VariantFor(d.Model, d.Transport) }

@@ -1,6 +1,8 @@
 package fleet
 
-import "strings"
+import (
+	"strings"
+)
 
 // CompareVersions orders dotted firmware versions numerically where both parts are numbers
 // ("2.10.0" after "2.9.3"), falling back to text for anything else.
@@ -37,4 +39,40 @@ func atoi(s string) (int, bool) {
 		n = n*10 + int(s[i]-'0')
 	}
 	return n, true
+}
+
+// Direction is what installing a firmware version would do to a unit's installed version.
+type Direction int
+
+// Directions, by the version the unit reports. Upgrade is the zero value.
+const (
+	Upgrade   Direction = iota // the new version is newer than the installed one (or none is known)
+	Reinstall                  // the unit already runs this version
+	Downgrade                  // the new version is older than the installed one
+)
+
+// String is the direction's name in the dealer's words.
+func (d Direction) String() string {
+	switch d {
+	case Reinstall:
+		return "reinstall"
+	case Downgrade:
+		return "downgrade"
+	}
+	return "upgrade"
+}
+
+// DirectionOf compares a version to install with the installed one ("" when unknown).
+func DirectionOf(version, installed string) Direction {
+	if installed == "" {
+		return Upgrade
+	}
+	switch c := CompareVersions(version, installed); {
+	case c > 0:
+		return Upgrade
+	case c == 0:
+		return Reinstall
+	default:
+		return Downgrade
+	}
 }

@@ -261,7 +261,7 @@ func identityVariant(id smp.Identity) (fleet.Variant, error) {
 	if err != nil {
 		return v, fmt.Errorf("unit identity: %w", err)
 	}
-	v = fleet.Variant{Console: fleet.ConsoleFor(m), Engine: m, Transport: t}
+	v = fleet.VariantFor(m, t)
 	if id.Console != "" && !strings.EqualFold(id.Console, string(v.Console)) {
 		return v, fmt.Errorf("unit identity is inconsistent: console %q for engine %s", id.Console, m)
 	}
@@ -353,7 +353,7 @@ func (s *Link) Preflight(name string, data []byte, choice *fleet.Variant) (*Plan
 		if !choice.Engine.Valid() || !choice.Transport.Valid() {
 			return nil, errors.New("choose a known model and transport")
 		}
-		target, source = fleet.Variant{Console: fleet.ConsoleFor(choice.Engine), Engine: choice.Engine, Transport: choice.Transport}, "technician"
+		target, source = fleet.VariantFor(choice.Engine, choice.Transport), "technician"
 	}
 	if err := img.Check(target); err != nil {
 		return nil, err

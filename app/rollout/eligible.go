@@ -94,11 +94,17 @@ type Eligibility struct {
 	Excluded []Exclusion    // in device ID order
 }
 
-// Matches reports whether a release may ever be installed on a device: same console, same engine,
-// same transport variant. It is the one compatibility rule; everything else builds on it.
+// BuiltFor reports whether a release is built for the variant (console, engine and transport):
+// the one compatibility rule. A sound release names its console's engine (Release.Validate), so a
+// variant made with fleet.VariantFor is the only one it can fit.
+func BuiltFor(r Release, v fleet.Variant) bool { return r.Validate() == nil && r.Variant() == v }
+
+// Matches reports whether a release may ever be installed on a device: BuiltFor the device's
+// variant, and the device's record agrees with itself (its console is the one serving its engine;
+// a record that disagrees is trusted neither way). Everything else builds on it; variantMismatch
+// explains a mismatch in words.
 func Matches(r Release, d fleet.Device) bool {
-	_, ok := variantMismatch(r, d)
-	return !ok && r.Validate() == nil
+	return d.Console == fleet.ConsoleFor(d.Model) && BuiltFor(r, fleet.VariantOf(d))
 }
 
 // variantMismatch says why the device's firmware variant differs from the release's, if it does.
@@ -138,7 +144,7 @@ func Exclude(r Release, d fleet.Device, actor scope.Actor, now time.Time) (ex Ex
 // rollouts at all, and is the release sound.
 func excludeAll(r Release, actor scope.Actor) (Exclusion, bool) {
 	if dec := scope.CanDeployMyFleet(actor); !dec.Allowed {
-		return Exclusion{Reason: ReasonNotPermitted, Detail: dec.Reason}, true
+		return Exclusion{Reason: ReasonNotPermitted, Detail: dec.Message}, true
 	}
 	if err := r.Validate(); err != nil {
 		return Exclusion{Reason: ReasonBadRelease, Detail: err.Error()}, true

@@ -179,7 +179,7 @@ func (p Progress) Report(ro Rollout) Report {
 		RolloutID: ro.ID, Target: ro.Target, Status: ro.Status, Reason: ro.Reason,
 		CreatedAt: ro.CreatedAt, UpdatedAt: ro.UpdatedAt, Total: p.Total, Versions: map[string]int{},
 		Label:   Release{Version: ro.Version, Engine: ro.Engine, Transport: ro.Transport}.Label(),
-		Variant: fleet.Variant{Console: fleet.ConsoleFor(ro.Engine), Engine: ro.Engine, Transport: ro.Transport},
+		Variant: fleet.VariantFor(ro.Engine, ro.Transport),
 		Version: ro.Version,
 	}
 	for _, u := range p.Units {

@@ -13,9 +13,19 @@ import (
 // ReleasesFor keeps the releases that may go to this unit (Matches: same console, engine and
 // transport), newest version first. The Manage page's FW Update and Force OTA offer only these.
 func ReleasesFor(d fleet.Device, all []Release) []Release {
+	return keepReleases(all, func(r Release) bool { return Matches(r, d) })
+}
+
+// ReleasesForVariant keeps the releases built for the variant (BuiltFor), newest version first:
+// the rollout wizard lists these for the engine and transport the dealer chose.
+func ReleasesForVariant(v fleet.Variant, all []Release) []Release {
+	return keepReleases(all, func(r Release) bool { return BuiltFor(r, v) })
+}
+
+func keepReleases(all []Release, keep func(Release) bool) []Release {
 	var out []Release
 	for _, r := range all {
-		if Matches(r, d) {
+		if keep(r) {
 			out = append(out, r)
 		}
 	}

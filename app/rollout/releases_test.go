@@ -28,3 +28,34 @@ func TestReleasesForKeepsOnlyTheUnitsVariantNewestFirst(t *testing.T) {
 		t.Fatalf("matching %v, want e,f,a (newest first)", ids)
 	}
 }
+
+// TestMatchesIsBuiltForTheUnitsVariant: the rule for a unit and the rule for a chosen variant are
+// one rule, over every engine, transport and recorded console.
+func TestMatchesIsBuiltForTheUnitsVariant(t *testing.T) {
+	var rels []Release
+	for _, m := range fleet.AllModels {
+		for _, tr := range fleet.AllTransports {
+			v := fleet.VariantFor(m, tr)
+			rels = append(rels, Release{ID: string(m) + string(tr), Console: v.Console, Engine: m, Transport: tr, Version: "1.0.0", SHA256: strings.Repeat("a", 64), Size: 1})
+		}
+	}
+	for _, m := range fleet.AllModels {
+		for _, tr := range fleet.AllTransports {
+			for _, c := range fleet.AllConsoles {
+				d := fleet.Device{ID: "U-1", Model: m, Transport: tr, Console: c}
+				for _, r := range rels {
+					want := c == fleet.ConsoleFor(m) && r.Engine == m && r.Transport == tr
+					if Matches(r, d) != want {
+						t.Errorf("Matches(%s, %s/%s/%s) = %v", r.ID, m, tr, c, !want)
+					}
+					if _, mismatch := variantMismatch(r, d); mismatch == want {
+						t.Errorf("variantMismatch(%s, %s/%s/%s) disagrees with Matches", r.ID, m, tr, c)
+					}
+				}
+			}
+			if got := ReleasesForVariant(fleet.VariantFor(m, tr), rels); len(got) != 1 || got[0].Engine != m || got[0].Transport != tr {
+				t.Errorf("ReleasesForVariant(%s, %s) = %v", m, tr, got)
+			}
+		}
+	}
+}

@@ -4,6 +4,7 @@
 package scope
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -28,17 +29,41 @@ type Actor struct {
 	Dealer string `json:"dealer"` // the dealer the account belongs to; empty for admins
 }
 
-// Decision is an answer with its reason; Reason is empty only when Allowed.
+// Reason says which rule refused an action. Code decides by it (a screen that words one refusal
+// its own way, a test, a script); people read Decision.Message. No caller parses the message.
+type Reason string
+
+// Every reason an action on a unit, a rollout or a token can be refused for by the scope policy,
+// and those the data layer adds when it checks a command before sending it.
+const (
+	ReasonUnknownAction  Reason = "unknown_action"  // not an action FleetDesk knows
+	ReasonNotDealer      Reason = "not_dealer"      // the account's role may not do this at all
+	ReasonAdminOnly      Reason = "admin_only"      // global pushes and overrides
+	ReasonOutOfScope     Reason = "out_of_scope"    // another dealer's unit or user account
+	ReasonNotInFleet     Reason = "not_in_fleet"    // the unit is not in the synced fleet (unknown, or outside the scope)
+	ReasonBackendOffline Reason = "backend_offline" // FleetDesk cannot reach the backend
+	ReasonUnitOffline    Reason = "unit_offline"    // the unit is offline and the action needs it online
+	ReasonAlreadyRunning Reason = "already_running" // Start on a running unit
+	ReasonAlreadyStopped Reason = "already_stopped" // Stop on a stopped unit
+	ReasonNoRelease      Reason = "no_release"      // a firmware action without a release, or a release on another action
+	ReasonUnknownRelease Reason = "unknown_release" // the release is not in the unit's console's catalogue
+	ReasonWrongVariant   Reason = "wrong_variant"   // the release is built for another engine or transport
+	ReasonNotConsented   Reason = "not_consented"   // a downgrade or reinstall without the dealer's explicit consent
+)
+
+// Decision is an answer with its reason; Reason and Message are empty only when Allowed.
 type Decision struct {
 	Allowed bool
-	Reason  string
+	Reason  Reason
+	Message string // the reason in the dealer's words, naming the unit
 }
 
 // Allow is the positive decision.
 var Allow = Decision{Allowed: true}
 
-func deny(format string, args ...any) Decision {
-	return Decision{Reason: fmt.Sprintf(format, args...)}
+// Deny is a refusal for the reason, worded by format.
+func Deny(r Reason, format string, args ...any) Decision {
+	return Decision{Reason: r, Message: fmt.Sprintf(format, args...)}
 }
 
 // Err turns a refusal into an error, nil when allowed.
@@ -46,13 +71,22 @@ func (d Decision) Err() error {
 	if d.Allowed {
 		return nil
 	}
-	return &DeniedError{Reason: d.Reason}
+	return &DeniedError{Reason: d.Reason, Message: d.Message}
 }
 
-// DeniedError is a refusal by policy.
-type DeniedError struct{ Reason string }
+// DeniedError is a refusal by policy: nothing was sent.
+type DeniedError struct {
+	Reason  Reason
+	Message string
+}
 
-func (e *DeniedError) Error() string { return "not allowed: " + e.Reason }
+func (e *DeniedError) Error() string { return "not allowed: " + e.Message }
+
+// Denied reports whether err is a refusal for the reason r.
+func Denied(err error, r Reason) bool {
+	var d *DeniedError
+	return errors.As(err, &d) && d.Reason == r
+}
 
 // InScope reports whether the device belongs to the actor's dealer.
 func (a Actor) InScope(d fleet.Device) bool {
@@ -62,7 +96,7 @@ func (a Actor) InScope(d fleet.Device) bool {
 // CanView says whether the actor may see the device at all ("view dealer fleet devices").
 func CanView(a Actor, d fleet.Device) Decision {
 	if !a.InScope(d) {
-		return deny("%s is outside your dealer scope", d.ID)
+		return Deny(ReasonOutOfScope, "%s is outside your dealer scope", d.ID)
 	}
 	return Allow
 }
@@ -72,15 +106,15 @@ func CanView(a Actor, d fleet.Device) Decision {
 // CanCommandNow.
 func CanCommand(a Actor, d fleet.Device, act fleet.Action) Decision {
 	if !act.Valid() {
-		return deny("unknown action %q", act)
+		return Deny(ReasonUnknownAction, "unknown action %q", act)
 	}
 	switch a.Role {
 	case RoleDealer, RoleAdmin:
 	default:
-		return deny("only dealer accounts can manage devices")
+		return Deny(ReasonNotDealer, "only dealer accounts can manage devices")
 	}
 	if !a.InScope(d) {
-		return deny("%s is outside your dealer scope", d.ID)
+		return Deny(ReasonOutOfScope, "%s is outside your dealer scope", d.ID)
 	}
 	return Allow
 }
@@ -95,16 +129,21 @@ func CanCommandNow(a Actor, d fleet.Device, act fleet.Action, backendOnline bool
 		return dec
 	}
 	if !backendOnline {
-		return deny("FleetDesk is offline: commands need the backend")
+		return Deny(ReasonBackendOffline, "FleetDesk is offline: commands need the backend")
 	}
-	if !d.Online && act != fleet.ActionFWUpdate {
-		return deny("%s is offline (last seen %s): wait until it reports again", d.ID, fleet.Ago(now, d.LastSeen))
+	switch {
+	case !d.Online && act == fleet.ActionForceOTA:
+		// The dealer's way forward is the other firmware action, so the refusal names it.
+		return Deny(ReasonUnitOffline, "Force OTA needs %s online (last seen %s); FW Update can be queued for its next check-in",
+			d.ID, fleet.Ago(now, d.LastSeen))
+	case !d.Online && act != fleet.ActionFWUpdate:
+		return Deny(ReasonUnitOffline, "%s is offline (last seen %s): wait until it reports again", d.ID, fleet.Ago(now, d.LastSeen))
 	}
 	switch {
 	case act == fleet.ActionStart && d.RunState == fleet.RunRunning:
-		return deny("%s is already running", d.ID)
+		return Deny(ReasonAlreadyRunning, "%s is already running", d.ID)
 	case act == fleet.ActionStop && d.RunState == fleet.RunStopped:
-		return deny("%s is already stopped", d.ID)
+		return Deny(ReasonAlreadyStopped, "%s is already stopped", d.ID)
 	}
 	return Allow
 }
@@ -113,7 +152,7 @@ func CanCommandNow(a Actor, d fleet.Device, act fleet.Action, backendOnline bool
 // rollouts").
 func CanDeployMyFleet(a Actor) Decision {
 	if a.Role != RoleDealer && a.Role != RoleAdmin {
-		return deny("only dealer accounts can run rollouts")
+		return Deny(ReasonNotDealer, "only dealer accounts can run rollouts")
 	}
 	return Allow
 }
@@ -121,7 +160,7 @@ func CanDeployMyFleet(a Actor) Decision {
 // CanPushGlobal is the global firmware push: admin only ("push global firmware" is refused).
 func CanPushGlobal(a Actor) Decision {
 	if a.Role != RoleAdmin {
-		return deny("global firmware pushes are for administrators only; dealers deploy to my_fleet")
+		return Deny(ReasonAdminOnly, "global firmware pushes are for administrators only; dealers deploy to my_fleet")
 	}
 	return Allow
 }
@@ -129,7 +168,7 @@ func CanPushGlobal(a Actor) Decision {
 // CanOverride is the admin-only override section ("use admin-only override actions" is refused).
 func CanOverride(a Actor) Decision {
 	if a.Role != RoleAdmin {
-		return deny("override actions are for administrators only")
+		return Deny(ReasonAdminOnly, "override actions are for administrators only")
 	}
 	return Allow
 }
@@ -138,14 +177,14 @@ func CanOverride(a Actor) Decision {
 // to the given devices ("issue tokens within/outside dealer scope").
 func CanIssueToken(a Actor, userDealer string, devices []fleet.Device) Decision {
 	if a.Role != RoleDealer && a.Role != RoleAdmin {
-		return deny("only dealer accounts can issue tokens")
+		return Deny(ReasonNotDealer, "only dealer accounts can issue tokens")
 	}
 	if a.Role == RoleDealer && userDealer != a.Dealer {
-		return deny("that user account is outside your dealer scope")
+		return Deny(ReasonOutOfScope, "that user account is outside your dealer scope")
 	}
 	for _, d := range devices {
 		if !a.InScope(d) {
-			return deny("%s is outside your dealer scope", d.ID)
+			return Deny(ReasonOutOfScope, "%s is outside your dealer scope", d.ID)
 		}
 	}
 	return Allow

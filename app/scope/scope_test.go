@@ -24,7 +24,7 @@ func TestDealerCanViewAndManageOwnFleet(t *testing.T) {
 	}
 	for _, a := range fleet.AllActions {
 		if d := CanCommand(dealer, own, a); !d.Allowed {
-			t.Errorf("dealer must be able to %s own device: %s", a, d.Reason)
+			t.Errorf("dealer must be able to %s own device: %s", a, d.Message)
 		}
 	}
 	if !CanDeployMyFleet(dealer).Allowed {
@@ -46,15 +46,15 @@ func TestDealerCannot(t *testing.T) {
 		"use admin-only override actions":   CanOverride(dealer),
 	}
 	for name, d := range cases {
-		if d.Allowed || d.Reason == "" {
-			t.Errorf("%s: allowed=%v reason=%q; want a refusal with a reason", name, d.Allowed, d.Reason)
+		if d.Allowed || d.Message == "" || d.Reason == "" {
+			t.Errorf("%s: allowed=%v reason=%q; want a refusal with a reason", name, d.Allowed, d.Message)
 		}
 		var denied *DeniedError
 		if err := d.Err(); !errors.As(err, &denied) {
 			t.Errorf("%s: Err() = %v, want *DeniedError", name, err)
 		}
 	}
-	if !strings.Contains(CanCommand(dealer, other, fleet.ActionReboot).Reason, "D180-09999") {
+	if !strings.Contains(CanCommand(dealer, other, fleet.ActionReboot).Message, "D180-09999") {
 		t.Error("the refusal must name the unit")
 	}
 }
@@ -76,17 +76,17 @@ func TestAdminAndCustomer(t *testing.T) {
 
 func TestCommandNowNeedsBothOnline(t *testing.T) {
 	if d := CanCommandNow(dealer, own, fleet.ActionStart, true, now); !d.Allowed {
-		t.Errorf("online unit, online app: %s", d.Reason)
+		t.Errorf("online unit, online app: %s", d.Message)
 	}
-	if d := CanCommandNow(dealer, own, fleet.ActionStart, false, now); d.Allowed || !strings.Contains(d.Reason, "offline") {
+	if d := CanCommandNow(dealer, own, fleet.ActionStart, false, now); d.Allowed || !strings.Contains(d.Message, "offline") {
 		t.Errorf("app offline must refuse with reason, got %+v", d)
 	}
 	off := own
 	off.Online, off.LastSeen = false, now.Add(-3*time.Hour)
-	if d := CanCommandNow(dealer, off, fleet.ActionStop, true, now); d.Allowed || !strings.Contains(d.Reason, "3 h ago") {
+	if d := CanCommandNow(dealer, off, fleet.ActionStop, true, now); d.Allowed || !strings.Contains(d.Message, "3 h ago") {
 		t.Errorf("offline unit must refuse naming when it was last seen, got %+v", d)
 	}
-	if d := CanCommandNow(dealer, other, fleet.ActionStop, true, now); d.Allowed || !strings.Contains(d.Reason, "scope") {
+	if d := CanCommandNow(dealer, other, fleet.ActionStop, true, now); d.Allowed || !strings.Contains(d.Message, "scope") {
 		t.Errorf("scope is checked first, got %+v", d)
 	}
 }
@@ -99,7 +99,7 @@ func TestFWUpdateQueuesForAnOfflineUnitForceOTADoesNot(t *testing.T) {
 	if d := CanCommandNow(dealer, off, fleet.ActionFWUpdate, true, now); !d.Allowed {
 		t.Errorf("FW Update to an offline unit is queued, got %+v", d)
 	}
-	if d := CanCommandNow(dealer, off, fleet.ActionForceOTA, true, now); d.Allowed || !strings.Contains(d.Reason, "offline") {
+	if d := CanCommandNow(dealer, off, fleet.ActionForceOTA, true, now); d.Allowed || d.Reason != ReasonUnitOffline {
 		t.Errorf("Force OTA to an offline unit must be refused, got %+v", d)
 	}
 	if d := CanCommandNow(dealer, off, fleet.ActionFWUpdate, false, now); d.Allowed {
@@ -110,14 +110,55 @@ func TestFWUpdateQueuesForAnOfflineUnitForceOTADoesNot(t *testing.T) {
 func TestStartOnRunningStopOnStoppedRefused(t *testing.T) {
 	run := own
 	run.Online, run.LastSeen, run.RunState = true, now, fleet.RunRunning
-	if d := CanCommandNow(dealer, run, fleet.ActionStart, true, now); d.Allowed || !strings.Contains(d.Reason, "already running") {
+	if d := CanCommandNow(dealer, run, fleet.ActionStart, true, now); d.Allowed || !strings.Contains(d.Message, "already running") {
 		t.Errorf("Start on a running unit: %+v", d)
 	}
 	if d := CanCommandNow(dealer, run, fleet.ActionStop, true, now); !d.Allowed {
 		t.Errorf("Stop on a running unit: %+v", d)
 	}
 	run.RunState = fleet.RunStopped
-	if d := CanCommandNow(dealer, run, fleet.ActionStop, true, now); d.Allowed || !strings.Contains(d.Reason, "already stopped") {
+	if d := CanCommandNow(dealer, run, fleet.ActionStop, true, now); d.Allowed || !strings.Contains(d.Message, "already stopped") {
 		t.Errorf("Stop on a stopped unit: %+v", d)
+	}
+}
+
+// TestRefusalsCarryTheirReason: every refusal names its rule by code, so a screen or a script
+// decides by the code and never by matching the wording (issue 21 item 3).
+func TestRefusalsCarryTheirReason(t *testing.T) {
+	off := own
+	off.Online, off.LastSeen = false, now.Add(-3*time.Hour)
+	run := own
+	run.RunState = fleet.RunRunning
+	stopped := own
+	stopped.RunState = fleet.RunStopped
+	cases := []struct {
+		name string
+		dec  Decision
+		want Reason
+	}{
+		{"unknown action", CanCommand(dealer, own, "self_destruct"), ReasonUnknownAction},
+		{"customer commands", CanCommand(cust, own, fleet.ActionStart), ReasonNotDealer},
+		{"foreign unit", CanCommandNow(dealer, other, fleet.ActionStart, true, now), ReasonOutOfScope},
+		{"FleetDesk offline", CanCommandNow(dealer, own, fleet.ActionStart, false, now), ReasonBackendOffline},
+		{"unit offline", CanCommandNow(dealer, off, fleet.ActionReboot, true, now), ReasonUnitOffline},
+		{"Force OTA offline", CanCommandNow(dealer, off, fleet.ActionForceOTA, true, now), ReasonUnitOffline},
+		{"Start running", CanCommandNow(dealer, run, fleet.ActionStart, true, now), ReasonAlreadyRunning},
+		{"Stop stopped", CanCommandNow(dealer, stopped, fleet.ActionStop, true, now), ReasonAlreadyStopped},
+		{"global push", CanPushGlobal(dealer), ReasonAdminOnly},
+		{"override", CanOverride(dealer), ReasonAdminOnly},
+		{"customer rollout", CanDeployMyFleet(cust), ReasonNotDealer},
+		{"foreign token user", CanIssueToken(dealer, "dealer-2", nil), ReasonOutOfScope},
+	}
+	for _, c := range cases {
+		if c.dec.Allowed || c.dec.Reason != c.want || c.dec.Message == "" {
+			t.Errorf("%s: %+v, want a refusal for %s with words", c.name, c.dec, c.want)
+		}
+		if err := c.dec.Err(); !Denied(err, c.want) || Denied(err, ReasonNotInFleet) {
+			t.Errorf("%s: Err() = %v does not carry %s", c.name, err, c.want)
+		}
+	}
+	// Force OTA's refusal names the other firmware action, the dealer's way forward.
+	if d := CanCommandNow(dealer, off, fleet.ActionForceOTA, true, now); !strings.Contains(d.Message, "FW Update can be queued") {
+		t.Errorf("Force OTA offline: %q", d.Message)
 	}
 }

@@ -48,6 +48,10 @@ type Change struct {
 	Status   bool     // the status changed
 	Rollouts bool
 	Tokens   bool
+	// Commands lists the units whose command log changed: a command was sent, or one followed
+	// (Commands.Command) reached a new status. A page showing a unit's history reloads it once
+	// per such change.
+	Commands []string
 }
 
 // Fleet is the read side every screen uses.
@@ -68,10 +72,15 @@ type Commands interface {
 	// SendCommand posts the action. It refuses, before any call to the backend, what the rules
 	// forbid whoever the caller is: an action scope.CanCommandNow denies for the unit as the
 	// current snapshot has it (scope, FleetDesk or the unit offline, Start on a running unit...),
-	// and a release that rollout.Matches says is not built for the unit's exact variant. A refusal
-	// is a *scope.DeniedError naming the reason. FW Update is delivered at the unit's next check-in
-	// and may be queued while the unit is offline; Force OTA asks the unit to install now.
-	SendCommand(ctx context.Context, deviceID string, act fleet.Action, releaseID string) (fleet.Command, error)
+	// and a release rollout.CheckInstall refuses (not built for the unit's exact variant, or a
+	// downgrade or reinstall without the request's Consent). A refusal is a *scope.DeniedError
+	// whose Reason names the rule. FW Update is delivered at the unit's next check-in and may be
+	// queued while the unit is offline; Force OTA asks the unit to install now. A sent command is
+	// announced once, as a Change naming the unit in Commands.
+	SendCommand(ctx context.Context, req fleet.CommandRequest) (fleet.Command, error)
+	// Command fetches a command's state into the command log. When the command reached a new
+	// status it is announced once (Change.Commands), and a command that ended also asks for a
+	// sync, since the unit's state has changed: the caller neither syncs nor reloads for it.
 	Command(ctx context.Context, id string) (fleet.Command, error)
 	// CommandHistory is the unit's commands, newest first, from the cache (works offline).
 	CommandHistory(deviceID string) ([]fleet.Command, error)
@@ -94,6 +103,10 @@ type Rollouts interface {
 	PauseRollout(ctx context.Context, id string) (rollout.Rollout, error)
 	ResumeRollout(ctx context.Context, id string) (rollout.Rollout, error)
 	CancelRollout(ctx context.Context, id string) (rollout.Rollout, error)
+	// RolloutEvidence is what the data layer knows of how units got the release (the dealer's
+	// rollouts and the command log of the units that run it): the evidence CreateRollout itself
+	// judges my_fleet by, so a screen shows the validation the data layer will accept.
+	RolloutEvidence(ctx context.Context, rel rollout.Release) (rollout.Evidence, error)
 }
 
 // Tokens is the Tokens page's backend side.
@@ -101,7 +114,13 @@ type Tokens interface {
 	Users(ctx context.Context) ([]token.User, error)
 	// ListTokens is the issued tokens' metadata, from the cache when offline.
 	ListTokens(ctx context.Context) ([]token.Info, error)
+	// CreateToken issues a token. It refuses, before any call to the backend, a request
+	// token.Check.Validate finds a problem with (the user account or a device outside the
+	// dealer's scope, undecided access, an expiry past the policy...): the refusal wraps a
+	// *token.InvalidError listing every problem.
 	CreateToken(ctx context.Context, req token.CreateRequest) (token.Created, error)
+	// RevokeToken revokes one of the dealer's tokens; it refuses (a *token.InvalidError) a token
+	// the dealer's list does not hold or one that is no longer active (token.CheckRevoke).
 	RevokeToken(ctx context.Context, id string) error
 }
 

@@ -61,12 +61,14 @@ const (
 	ReasonNoExpiry         Reason = "no_expiry"           // no expiry given
 	ReasonExpiryPast       Reason = "expiry_past"         // the expiry has already passed
 	ReasonExpiryTooFar     Reason = "expiry_too_far"      // beyond the policy's maximum
+	ReasonTokenUnknown     Reason = "token_unknown"       // revoke: not a token of the dealer's
+	ReasonTokenInactive    Reason = "token_inactive"      // revoke: already revoked or expired
 )
 
 // Problem is one broken rule, in words a dealer can act on.
 type Problem struct {
 	Reason   Reason
-	Field    string // "user", "access", "reason", "devices", "expires", "name"
+	Field    string // "user", "access", "reason", "devices", "expires", "name"; "token" for a revoke
 	DeviceID string // for device problems
 	Message  string
 }
@@ -192,13 +194,16 @@ func (c Check) Validate(req CreateRequest) Problems {
 		}
 		seen[id] = true
 		d, ok := c.Fleet.Get(id)
-		switch {
-		case !ok:
+		if !ok {
 			add(ReasonDeviceUnknown, "devices", id, "%s is not in your fleet: unknown, or outside your dealer scope", id)
-		case !scope.CanIssueToken(c.Actor, c.Actor.Dealer, []fleet.Device{d}).Allowed:
-			add(ReasonDeviceOutOfScope, "devices", id, "%s is outside your dealer scope", id)
-		case userKnown && !Owns(user, d):
-			add(ReasonDeviceNotOwned, "devices", id, "%s belongs to %s, not to %s", id, d.CustomerEmail, userLabel(user))
+			continue
+		}
+		var forUser *User
+		if userKnown {
+			forUser = &user
+		}
+		if p, bad := c.DeviceProblem(forUser, d); bad {
+			ps = append(ps, p)
 		}
 	}
 
@@ -223,6 +228,34 @@ func (c Check) Validate(req CreateRequest) Problems {
 		add(ReasonNameTooLong, "name", "", "the name is longer than %d characters", p.MaxNameLen)
 	}
 	return ps
+}
+
+// DeviceProblem says why a device of the fleet cannot go on a token for the user (nil: not
+// chosen yet), or bad is false when it can. The unit picker asks it for every row, Validate for
+// every device of a request: one rule, so the picker never offers what Create would refuse.
+func (c Check) DeviceProblem(user *User, d fleet.Device) (p Problem, bad bool) {
+	switch {
+	case !scope.CanIssueToken(c.Actor, c.Actor.Dealer, []fleet.Device{d}).Allowed:
+		return Problem{Reason: ReasonDeviceOutOfScope, Field: "devices", DeviceID: d.ID,
+			Message: d.ID + " is outside your dealer scope"}, true
+	case user != nil && !Owns(*user, d):
+		return Problem{Reason: ReasonDeviceNotOwned, Field: "devices", DeviceID: d.ID,
+			Message: fmt.Sprintf("%s belongs to %s, not to %s", d.ID, d.CustomerEmail, userLabel(*user))}, true
+	}
+	return Problem{}, false
+}
+
+// CheckRevoke is the rule for revoking a token, whoever asks: the token must be one of the
+// dealer's (known is false when the dealer's list does not hold it) and still active at time
+// now: revoking a revoked or expired token changes nothing, so it is refused with the reason.
+func CheckRevoke(i Info, known bool, now time.Time) Problems {
+	switch {
+	case !known:
+		return Problems{{Reason: ReasonTokenUnknown, Field: "token", Message: "that token is not one of yours (unknown, or outside your dealer scope)"}}
+	case !i.CanRevoke(now):
+		return Problems{{Reason: ReasonTokenInactive, Field: "token", Message: fmt.Sprintf("the token %q is already %s", i.Name, i.StateAt(now))}}
+	}
+	return nil
 }
 
 // Owns reports whether the device may go on a token for the user. The device record names its

@@ -212,3 +212,49 @@ func TestStateAt(t *testing.T) {
 		t.Fatal("revoked token not revoked")
 	}
 }
+
+// TestDeviceProblemIsValidatesRule: the picker's question and Validate's answer are one rule.
+func TestDeviceProblemIsValidatesRule(t *testing.T) {
+	c := fixture()
+	ann, _ := c.UserByID("u-ann")
+	for _, p := range c.Fleet.Devices() {
+		d := *p
+		got, bad := c.DeviceProblem(&ann, d)
+		r := good()
+		r.Devices = []string{d.ID}
+		ps := c.Validate(r).Field("devices")
+		if bad != (len(ps) == 1) || (bad && (ps[0].Reason != got.Reason || ps[0].Message != got.Message)) {
+			t.Errorf("%s: DeviceProblem %v %+v, Validate %v", d.ID, bad, got, ps)
+		}
+	}
+	// With no user chosen yet, only the scope rule applies.
+	if _, bad := c.DeviceProblem(nil, mustGet(t, c, "XP-00300")); bad {
+		t.Error("a unit of another customer refused before any user was chosen")
+	}
+}
+
+func mustGet(t *testing.T, c Check, id string) fleet.Device {
+	d, ok := c.Fleet.Get(id)
+	if !ok {
+		t.Fatal(id)
+	}
+	return d
+}
+
+func TestCheckRevoke(t *testing.T) {
+	active := Info{ID: "t1", Name: "dash", ExpiresAt: now.Add(time.Hour)}
+	if ps := CheckRevoke(active, true, now); len(ps) != 0 {
+		t.Fatalf("an active token refused: %v", ps.Err())
+	}
+	if ps := CheckRevoke(active, false, now); !ps.Has(ReasonTokenUnknown) {
+		t.Fatalf("an unknown token accepted: %v", ps)
+	}
+	revoked := active
+	revoked.Revoked = true
+	if ps := CheckRevoke(revoked, true, now); !ps.Has(ReasonTokenInactive) || !strings.Contains(ps[0].Message, "revoked") {
+		t.Fatalf("a revoked token: %v", ps)
+	}
+	if ps := CheckRevoke(active, true, now.Add(2*time.Hour)); !ps.Has(ReasonTokenInactive) || !strings.Contains(ps[0].Message, "expired") {
+		t.Fatalf("an expired token: %v", ps)
+	}
+}

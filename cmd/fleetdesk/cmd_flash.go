@@ -66,7 +66,8 @@ func runFlash(args []string) int {
 			fmt.Fprintln(os.Stderr, "fleetdesk flash: --transport:", err)
 			return 2
 		}
-		choice = &fleet.Variant{Console: fleet.ConsoleFor(m), Engine: m, Transport: t}
+		v := fleet.VariantFor(m, t)
+		choice = &v
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/app/words"
 	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
 	"github.com/fleetdesk/fleetdesk/sync/cache"
@@ -82,7 +84,7 @@ func (f *dataFlags) resolve(needBackend bool) (resolved, error) {
 		r.backend = f.backend
 	}
 	if r.backend != "" {
-		b, err := api.CheckBaseURL(r.backend)
+		b, err := session.CheckBackendURL(r.backend)
 		if err != nil {
 			return r, err
 		}
@@ -120,13 +122,13 @@ func readPasswordFrom(in *os.File, out io.Writer, prompt string) (string, error)
 	return pw, err
 }
 
-// describeErr turns a data-layer error into words for people (api.Describe, the same words the
+// describeErr turns a data-layer error into words for people (words.Describe, the same words the
 // window uses) with the technical detail on a second line for support.
 func describeErr(err error) string {
 	if errors.Is(err, auth.ErrNotSignedIn) && api.KindOf(err) == 0 {
 		return err.Error() // names the profile and says to run `fleetdesk login`
 	}
-	d := api.Describe(err)
+	d := words.Describe(err)
 	if d.Detail == "" {
 		return d.Summary
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/sim"
+	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
 	"github.com/fleetdesk/fleetdesk/sync/syncer"
 	"github.com/fleetdesk/fleetdesk/ui"
@@ -214,7 +215,7 @@ func (g *gui) resume(ctx context.Context) (session.Session, error) {
 
 // readOnlyWhy says why the cached fleet opened without a sign-in.
 func readOnlyWhy(err error) string {
-	if strings.Contains(err.Error(), "refused") {
+	if api.IsUnauthorized(err) { // the backend refused the saved sign-in (not merely none saved)
 		return "Your sign-in has expired: sign in again to sync"
 	}
 	if _, notice := auth.DefaultStore(); notice != "" {
@@ -239,7 +240,7 @@ func (g *gui) signIn(ctx context.Context, backendURL, email, password string) (s
 		Interval:   g.prefs.SyncInterval(),
 	})
 	if err != nil {
-		return nil, err // the sign-in screen words it (api.Describe) and keeps the detail
+		return nil, err // the sign-in screen words it (words.Describe) and keeps the detail
 	}
 	if err := syncer.RememberProfile(cfgPath, profile, syncer.Profile{Backend: backendURL, Email: email}, true); err != nil {
 		log.Printf("fleetdesk: could not remember the profile: %v", err)

@@ -12,6 +12,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
+	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
 )
 
@@ -49,7 +50,7 @@ func TestResumeWithoutSavedSignInOpensCachedFleet(t *testing.T) {
 	if !st.SignInNeeded || st.Online || !strings.Contains(st.OfflineWhy, "sign in") {
 		t.Fatalf("the read-only fleet does not say why or offer the sign-in: %+v", st)
 	}
-	if _, err := svc.SendCommand(ctx, svc.Fleet().At(0).ID, fleet.ActionReboot, ""); err == nil {
+	if _, err := svc.SendCommand(ctx, fleet.CommandRequest{DeviceID: svc.Fleet().At(0).ID, Action: fleet.ActionReboot}); err == nil {
 		t.Fatal("a read-only session sent a command")
 	}
 
@@ -58,5 +59,19 @@ func TestResumeWithoutSavedSignInOpensCachedFleet(t *testing.T) {
 	t.Cleanup(g2.closeAll)
 	if _, err := g2.resume(ctx); err == nil || !errors.Is(err, auth.ErrNotSignedIn) {
 		t.Fatalf("no cache and no sign-in: %v, want not signed in", err)
+	}
+}
+
+// TestReadOnlyWhyTellsExpiredFromMissing: the read-only start says "expired" when the backend
+// refused the saved sign-in (a failed call of that kind, not a sentence matched), and otherwise
+// that no sign-in was saved.
+func TestReadOnlyWhyTellsExpiredFromMissing(t *testing.T) {
+	refused := &api.Error{Endpoint: "POST " + api.PathRefresh, Kind: api.KindUnauthorized, Status: 401,
+		Message: "the session has expired", Err: auth.ErrNotSignedIn}
+	if got := readOnlyWhy(refused); !strings.Contains(got, "expired") {
+		t.Errorf("refused sign-in: %q", got)
+	}
+	if got := readOnlyWhy(auth.ErrNotSignedIn); strings.Contains(got, "expired") {
+		t.Errorf("no saved sign-in: %q", got)
 	}
 }

@@ -190,7 +190,7 @@ func New(cfg Config) (*Unit, error) {
 	if cfg.Buf < 64 {
 		return nil, fmt.Errorf("unit: buffer of %d bytes is too small for any SMP packet", cfg.Buf)
 	}
-	v := fleet.Variant{Console: fleet.ConsoleFor(cfg.Model), Engine: cfg.Model, Transport: cfg.Transport}
+	v := fleet.VariantFor(cfg.Model, cfg.Transport)
 	img, err := fwimage.Build(v, cfg.Version, fwimage.Payload(v, cfg.Version, 4096))
 	if err != nil {
 		return nil, err
@@ -206,7 +206,7 @@ func New(cfg Config) (*Unit, error) {
 
 // Variant is the firmware variant this unit needs.
 func (u *Unit) Variant() fleet.Variant {
-	return fleet.Variant{Console: fleet.ConsoleFor(u.cfg.Model), Engine: u.cfg.Model, Transport: u.cfg.Transport}
+	return fleet.VariantFor(u.cfg.Model, u.cfg.Transport)
 }
 
 // Stats returns a copy of what the unit saw so far.

@@ -64,26 +64,8 @@ func writeErr(w http.ResponseWriter, status int, code, msg string) {
 	_ = json.NewEncoder(w).Encode(ErrorBody{Error: ErrorDetail{Code: code, Message: msg}})
 }
 
-func TestCheckBaseURL(t *testing.T) {
-	ok := map[string]string{
-		"https://fleet.example.com":      "https://fleet.example.com",
-		"https://fleet.example.com/api/": "https://fleet.example.com/api",
-		"http://127.0.0.1:8080":          "http://127.0.0.1:8080",
-		"http://localhost:9":             "http://localhost:9",
-		"http://[::1]:80":                "http://[::1]:80",
-	}
-	for in, want := range ok {
-		got, err := CheckBaseURL(in)
-		if err != nil || got != want {
-			t.Errorf("CheckBaseURL(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"http://fleet.example.com", "http://10.0.0.1:80", "ftp://x", "fleet.example.com",
-		"https://user:pw@fleet.example.com", "", "http://127.0.0.1.evil.com", "https://x/?a=b"} {
-		if _, err := CheckBaseURL(bad); err == nil {
-			t.Errorf("CheckBaseURL(%q) accepted", bad)
-		}
-	}
+// TestClientRefusesAPlainRemoteURL: the client itself applies session.CheckBackendURL.
+func TestClientRefusesAPlainRemoteURL(t *testing.T) {
 	if _, err := New("http://fleet.example.com", nil, Options{}); err == nil || !strings.Contains(err.Error(), "https") {
 		t.Errorf("New over plain http to a remote host: %v", err)
 	}

@@ -11,55 +11,9 @@ import (
 	"syscall"
 )
 
-// Described is an error in two layers: Summary in the dealer's words ("Wrong email or password",
-// "Can't reach the fleet backend (connection refused)"), Detail the technical text for a "Details"
-// view or a support ticket. Neither ever holds a secret: errors never carry one.
-type Described struct {
-	Summary string
-	Detail  string
-}
-
-// DealerError is an error that knows its own words for the dealer. Errors from other layers (the
-// sign-in, the cache) implement it, so Describe stays the one place every screen and the CLI use.
-type DealerError interface {
-	error
-	DealerMessage() string
-}
-
-// Describe turns any error FleetDesk shows into dealer words plus the technical detail. It is the
-// single mapping from errors to words: the sign-in screen, the status bar, every page's error
-// dialog and the CLI all call it.
-func Describe(err error) Described {
-	if err == nil {
-		return Described{}
-	}
-	d := Described{Detail: err.Error()}
-	var de DealerError
-	var ae *Error
-	// A backend failure is worded by its kind even when it wraps a DealerError (the sign-in's
-	// "not signed in" inside a refused refresh): the kind says what the dealer can do.
-	switch {
-	case errors.As(err, &ae):
-		d.Summary = describeAPI(ae)
-	case errors.As(err, &de):
-		d.Summary = de.DealerMessage()
-	case errors.Is(err, context.Canceled):
-		d.Summary = "Cancelled"
-	case errors.Is(err, context.DeadlineExceeded):
-		d.Summary = "The fleet backend did not answer in time"
-	case isBusy(err):
-		d.Summary = "Another FleetDesk is syncing this profile: try again in a moment"
-	default:
-		d.Summary = capitalise(err.Error())
-	}
-	if d.Detail == d.Summary {
-		d.Detail = ""
-	}
-	return d
-}
-
-// DescribeText is Describe's summary alone, for a one-line message.
-func DescribeText(err error) string { return Describe(err).Summary }
+// DealerMessage is the failure in the dealer's words, by its kind (words.DealerError): words.Describe
+// gives it precedence over any error it wraps, since the kind says what the dealer can do.
+func (e *Error) DealerMessage() string { return describeAPI(e) }
 
 func describeAPI(e *Error) string {
 	switch e.Kind {
@@ -140,22 +94,4 @@ func unreachableWhy(err error) string {
 		return "connection refused"
 	}
 	return ""
-}
-
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// isBusy recognises the offline cache's "database is locked" (SQLite's SQLITE_BUSY): another
-// FleetDesk process of the profile held it for longer than the cache waits.
-func isBusy(err error) bool {
-	var coded interface{ Code() int }
-	if errors.As(err, &coded) && coded.Code()&0xff == 5 {
-		return true
-	}
-	s := err.Error()
-	return strings.Contains(s, "SQLITE_BUSY") || strings.Contains(s, "database is locked")
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fleetdesk/fleetdesk/app/words"
 )
 
 // TestDescribeSpeaksToTheDealer: the failures a dealer meets read as words, with the technical
@@ -40,7 +42,7 @@ func TestDescribeSpeaksToTheDealer(t *testing.T) {
 	}
 	_, refusedErr := fresh.Login(ctx, "a@b.c", "pw")
 	_, cutErr = c.Login(ctx, "a@b.c", "pw")
-	if d := Describe(cutErr); !strings.HasPrefix(d.Summary, "Can't reach the fleet backend") {
+	if d := words.Describe(cutErr); !strings.HasPrefix(d.Summary, "Can't reach the fleet backend") {
 		t.Errorf("after the backend went away: %q", d.Summary)
 	}
 
@@ -55,7 +57,7 @@ func TestDescribeSpeaksToTheDealer(t *testing.T) {
 		{fmt.Errorf("opening: %w", context.DeadlineExceeded), "The fleet backend did not answer in time", "deadline"},
 		{errors.New("writing page: database is locked (5) (SQLITE_BUSY)"), "Another FleetDesk is syncing this profile: try again in a moment", "SQLITE_BUSY"},
 	} {
-		d := Describe(tc.err)
+		d := words.Describe(tc.err)
 		if d.Summary != tc.summary || !strings.Contains(d.Detail, tc.tech) {
 			t.Errorf("%v:\n got %q / %q\nwant %q / detail with %q", tc.err, d.Summary, d.Detail, tc.summary, tc.tech)
 		}
@@ -63,11 +65,10 @@ func TestDescribeSpeaksToTheDealer(t *testing.T) {
 			t.Errorf("summary %q carries technical text", d.Summary)
 		}
 	}
-	if d := Describe(dealerErr{}); d.Summary != "Another FleetDesk is syncing" || d.Detail != "busy" {
-		t.Errorf("a DealerError: %+v", d)
-	}
-	if Describe(nil) != (Described{}) || errors.Is(nil, context.Canceled) {
-		t.Error("nil")
+	// The sign-in's own words stay under a failed refresh: the call's kind speaks first.
+	wrapped := &Error{Endpoint: "POST " + PathRefresh, Kind: KindUnauthorized, Status: 401, Err: dealerErr{}}
+	if d := words.Describe(fmt.Errorf("sync: %w", wrapped)); d.Summary != "Your sign-in has expired: sign in again" {
+		t.Errorf("a backend refusal wrapping a DealerError: %+v", d)
 	}
 }
 

@@ -182,18 +182,3 @@ func (c *Client) UploadServiceLog(ctx context.Context, entries []ServiceLogEntry
 	}
 	return res, nil
 }
-
-// AdminPush is the admin-only global firmware push. The app never offers it to dealers; the
-// backend refuses it for them (403).
-func (c *Client) AdminPush(ctx context.Context, releaseID string) error {
-	_, err := c.do(ctx, call{method: http.MethodPost, path: PathAdminPush, body: GlobalPushRequest{ReleaseID: releaseID}, auth: true,
-		expected: []int{http.StatusOK, http.StatusCreated, http.StatusAccepted}})
-	return err
-}
-
-// AdminOverride is an admin-only override action on a unit.
-func (c *Client) AdminOverride(ctx context.Context, deviceID, action string) error {
-	_, err := c.do(ctx, call{method: http.MethodPost, path: PathAdminOverride, params: map[string]string{"id": deviceID},
-		body: OverrideRequest{Action: action}, auth: true, expected: []int{http.StatusOK, http.StatusAccepted}})
-	return err
-}

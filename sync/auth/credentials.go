@@ -22,7 +22,7 @@ type notSignedIn struct{}
 
 func (notSignedIn) Error() string { return "not signed in" }
 
-// DealerMessage is the dealer's words for it (api.Describe).
+// DealerMessage is the dealer's words for it (words.Describe).
 func (notSignedIn) DealerMessage() string { return "You are not signed in: sign in to sync" }
 
 // Account is the keyring account a profile's refresh token is filed under.

@@ -202,3 +202,15 @@ func sortNewest[T any](list []T, at func(T) time.Time) {
 		}
 	}
 }
+
+// Command is one logged command; ErrNotCached when the log does not hold it.
+func (c *Cache) Command(ctx context.Context, id string) (fleet.Command, error) {
+	list, err := queryJSON[fleet.Command](ctx, c.r, "command", "SELECT data FROM commands WHERE id = ?", id)
+	if err != nil {
+		return fleet.Command{}, err
+	}
+	if len(list) == 0 {
+		return fleet.Command{}, ErrNotCached
+	}
+	return list[0], nil
+}

@@ -26,20 +26,14 @@ func (s *Replica) online() error {
 
 // SendCommand posts one action to a unit and records it in the command log. One call is one user
 // action: its Idempotency-Key is made here once, so the client's retries never run it twice.
-func (s *Replica) SendCommand(ctx context.Context, deviceID string, act fleet.Action, releaseID string) (fleet.Command, error) {
+func (s *Replica) SendCommand(ctx context.Context, req fleet.CommandRequest) (fleet.Command, error) {
 	if err := s.online(); err != nil {
 		return fleet.Command{}, err
 	}
-	if !act.Valid() {
-		return fleet.Command{}, fmt.Errorf("unknown action %q", act)
-	}
-	if act.NeedsRelease() && releaseID == "" {
-		return fleet.Command{}, fmt.Errorf("%s needs a firmware release", act.DisplayName())
-	}
-	if err := s.mayCommand(ctx, deviceID, act, releaseID); err != nil {
+	if err := s.mayCommand(ctx, req); err != nil {
 		return fleet.Command{}, err
 	}
-	cmd, err := s.client.SendCommand(ctx, deviceID, api.CommandRequest{Action: act, ReleaseID: releaseID}, api.NewIdempotencyKey())
+	cmd, err := s.client.SendCommand(ctx, req.DeviceID, api.CommandRequest{Action: req.Action, ReleaseID: req.ReleaseID}, api.NewIdempotencyKey())
 	if err != nil {
 		s.noteErr(err)
 		var ae *api.Error
@@ -47,53 +41,55 @@ func (s *Replica) SendCommand(ctx context.Context, deviceID string, act fleet.Ac
 			// The snapshot still showed the unit online: say so in the backend's words and fetch
 			// the unit's state, so the page shows why.
 			s.SyncNow()
-			return fleet.Command{}, &scope.DeniedError{Reason: ae.Message}
+			return fleet.Command{}, &scope.DeniedError{Reason: scope.ReasonUnitOffline, Message: ae.Message}
 		}
 		return fleet.Command{}, err
 	}
 	if cmd.DeviceID == "" {
-		cmd.DeviceID = deviceID
+		cmd.DeviceID = req.DeviceID
 	}
 	if err := s.cache.RecordCommand(ctx, cmd); err != nil {
 		return cmd, err
 	}
-	s.publish(session.Change{Devices: []string{deviceID}})
-	s.SyncNow()
+	// One announcement for one event. The unit's own state changes when the command ends, and
+	// Command asks for the sync then.
+	s.publish(session.Change{Commands: []string{cmd.DeviceID}})
 	return cmd, nil
 }
 
 // mayCommand is the data layer's own check of a command, whoever the caller: the rules a screen
 // shows as reasons are applied again here before anything reaches the backend, so a second screen,
 // a script or a screen bug cannot send what they forbid. It judges the unit as the current
-// snapshot has it.
-func (s *Replica) mayCommand(ctx context.Context, deviceID string, act fleet.Action, releaseID string) error {
-	d, ok := s.Fleet().Get(deviceID)
+// snapshot has it. Every refusal is a *scope.DeniedError with the rule's reason code.
+func (s *Replica) mayCommand(ctx context.Context, req fleet.CommandRequest) error {
+	act := req.Action
+	if !act.Valid() {
+		return scope.Deny(scope.ReasonUnknownAction, "unknown action %q", act).Err()
+	}
+	d, ok := s.Fleet().Get(req.DeviceID)
 	if !ok {
-		return &scope.DeniedError{Reason: deviceID + " is not in your fleet (outside your dealer scope, or not synced yet)"}
+		return scope.Deny(scope.ReasonNotInFleet, "%s is not in your fleet (outside your dealer scope, or not synced yet)", req.DeviceID).Err()
 	}
 	if err := scope.CanCommandNow(s.Actor(), d, act, s.Status().Online, s.Now()).Err(); err != nil {
 		return err
 	}
-	if releaseID == "" {
-		if act.NeedsRelease() {
-			return fmt.Errorf("%s needs a firmware release", act.DisplayName())
-		}
+	switch {
+	case act.NeedsRelease() && req.ReleaseID == "":
+		return scope.Deny(scope.ReasonNoRelease, "%s needs a firmware release", act.DisplayName()).Err()
+	case !act.NeedsRelease() && req.ReleaseID != "":
+		return scope.Deny(scope.ReasonNoRelease, "%s takes no firmware release", act.DisplayName()).Err()
+	case req.ReleaseID == "":
 		return nil
 	}
-	if !act.NeedsRelease() {
-		return fmt.Errorf("%s takes no firmware release", act.DisplayName())
-	}
-	rel, found, err := s.findRelease(ctx, fleet.ConsoleFor(d.Model), releaseID)
+	console := fleet.ConsoleFor(d.Model)
+	rel, found, err := s.findRelease(ctx, console, req.ReleaseID)
 	if err != nil {
 		return err
 	}
 	if !found {
-		return &scope.DeniedError{Reason: fmt.Sprintf("release %s is not in the %s catalogue", releaseID, fleet.ConsoleFor(d.Model).DisplayName())}
+		return scope.Deny(scope.ReasonUnknownRelease, "release %s is not in the %s catalogue", req.ReleaseID, console.DisplayName()).Err()
 	}
-	if !rollout.Matches(rel, d) {
-		return &scope.DeniedError{Reason: fmt.Sprintf("release %s is built for %s, not for %s (%s)", rel.Version, rel.Variant(), d.ID, fleet.VariantOf(d))}
-	}
-	return nil
+	return rollout.CheckInstall(rel, d, req.Consent).Err()
 }
 
 // findRelease looks a release up in the cached catalogue of the unit's console, refreshing the
@@ -121,7 +117,9 @@ func (s *Replica) findRelease(ctx context.Context, console fleet.Console, id str
 	return r, ok, nil
 }
 
-// Command fetches a command's state and updates the command log.
+// Command fetches a command's state and updates the command log. A new status is announced once
+// (Change.Commands); a command that ended also asks for a sync, since the unit's state changed
+// with it (a Start runs the unit, an FW Update brings new firmware).
 func (s *Replica) Command(ctx context.Context, id string) (fleet.Command, error) {
 	if err := s.online(); err != nil {
 		return fleet.Command{}, err
@@ -131,7 +129,18 @@ func (s *Replica) Command(ctx context.Context, id string) (fleet.Command, error)
 		s.noteErr(err)
 		return cmd, err
 	}
-	return cmd, s.cache.RecordCommand(ctx, cmd)
+	before, berr := s.cache.Command(ctx, id)
+	if err := s.cache.RecordCommand(ctx, cmd); err != nil {
+		return cmd, err
+	}
+	if berr == nil && before.Status == cmd.Status && before.Error == cmd.Error {
+		return cmd, nil // nothing new: no announcement
+	}
+	s.publish(session.Change{Commands: []string{cmd.DeviceID}})
+	if cmd.Status.Final() && (berr != nil || !before.Status.Final()) {
+		s.SyncNow()
+	}
+	return cmd, nil
 }
 
 // CommandHistory is the unit's logged commands, newest first, from the cache.
@@ -240,12 +249,18 @@ func (s *Replica) CreateRollout(ctx context.Context, req rollout.CreateRequest) 
 	if err != nil {
 		return rollout.Rollout{}, err
 	}
-	err = rollout.CheckRequest(req, rel, s.Fleet(), s.Actor(), s.evidence(ctx, rel))
+	ev, err := s.evidence(ctx, rel)
+	if err != nil {
+		return rollout.Rollout{}, err
+	}
+	err = rollout.CheckRequest(req, rel, s.Fleet(), s.Actor(), ev)
 	if err != nil && req.Target == rollout.TargetMyFleet {
 		// The cached copy of the test rollout may lag the synced fleet by one sync: read the
 		// rollouts again (a read, nothing is sent) before refusing.
 		if rs, lerr := s.client.Rollouts(ctx); lerr == nil && s.cache.PutRollouts(ctx, rs) == nil {
-			err = rollout.CheckRequest(req, rel, s.Fleet(), s.Actor(), s.evidence(ctx, rel))
+			if ev, err2 := s.evidence(ctx, rel); err2 == nil {
+				err = rollout.CheckRequest(req, rel, s.Fleet(), s.Actor(), ev)
+			}
 		}
 	}
 	if err != nil {
@@ -350,10 +365,23 @@ func (s *Replica) ListTokens(ctx context.Context) ([]token.Info, error) {
 	return s.cache.Tokens(ctx)
 }
 
-// CreateToken issues a token. The secret is returned to the caller once and stored nowhere.
+// CreateToken issues a token. Whatever the caller, it first applies the token rules
+// (token.Check.Validate) to the request with the backend's current list of the dealer's user
+// accounts and the synced fleet: a refusal wraps ErrRefused and a *token.InvalidError listing
+// every problem, and nothing reaches the backend. The secret is returned to the caller once and
+// stored nowhere.
 func (s *Replica) CreateToken(ctx context.Context, req token.CreateRequest) (token.Created, error) {
 	if err := s.online(); err != nil {
 		return token.Created{}, err
+	}
+	users, err := s.client.Users(ctx)
+	if err != nil {
+		s.noteErr(err)
+		return token.Created{}, fmt.Errorf("could not check the request against your user accounts: %w", err)
+	}
+	check := token.Check{Actor: s.Actor(), Users: users, Fleet: s.Fleet(), Now: s.Now()}
+	if ps := check.Validate(req); len(ps) > 0 {
+		return token.Created{}, fmt.Errorf("%w: %w", ErrRefused, ps.Err())
 	}
 	t, err := s.client.CreateToken(ctx, req)
 	if err != nil {
@@ -364,10 +392,16 @@ func (s *Replica) CreateToken(ctx context.Context, req token.CreateRequest) (tok
 	return t, nil
 }
 
-// RevokeToken revokes a token.
+// RevokeToken revokes one of the dealer's tokens. It refuses (ErrRefused and a
+// *token.InvalidError, nothing sent) a token the dealer's list does not hold, asking the backend
+// for the list once when the cache does not know it, and one that is already revoked or expired.
 func (s *Replica) RevokeToken(ctx context.Context, id string) error {
 	if err := s.online(); err != nil {
 		return err
+	}
+	info, known := s.findToken(ctx, id)
+	if ps := token.CheckRevoke(info, known, s.Now()); len(ps) > 0 {
+		return fmt.Errorf("%w: %w", ErrRefused, ps.Err())
 	}
 	if err := s.client.RevokeToken(ctx, id); err != nil {
 		s.noteErr(err)
@@ -375,6 +409,30 @@ func (s *Replica) RevokeToken(ctx context.Context, id string) error {
 	}
 	s.refreshTokens(ctx)
 	return nil
+}
+
+// findToken is the dealer's token of that ID: from the cache, else from the backend's list.
+func (s *Replica) findToken(ctx context.Context, id string) (token.Info, bool) {
+	find := func(list []token.Info) (token.Info, bool) {
+		for _, t := range list {
+			if t.ID == id {
+				return t, true
+			}
+		}
+		return token.Info{}, false
+	}
+	if list, err := s.cache.Tokens(ctx); err == nil {
+		if t, ok := find(list); ok {
+			return t, true
+		}
+	}
+	list, err := s.client.Tokens(ctx)
+	if err != nil {
+		s.noteErr(err)
+		return token.Info{}, false
+	}
+	_ = s.cache.PutTokens(ctx, list)
+	return find(list)
 }
 
 func (s *Replica) refreshTokens(ctx context.Context) {
@@ -393,8 +451,9 @@ func (s *Replica) SignOut(ctx context.Context) error {
 	return errors.Join(err, s.Close())
 }
 
-// ErrRefused marks an action the data layer refused by the rules before asking the backend.
-var ErrRefused = errors.New("refused by the rollout rules, nothing was sent")
+// ErrRefused marks a rollout or token action the data layer refused by the rules before asking
+// the backend (a command's refusal is a *scope.DeniedError).
+var ErrRefused = errors.New("refused by FleetDesk's rules, nothing was sent")
 
 // releaseByID is the catalogue's record of a release: from the cache, refreshed from the backend
 // once when the cache does not know it.
@@ -422,16 +481,30 @@ func (s *Replica) releaseByID(ctx context.Context, c fleet.Console, id string) (
 	return rollout.Release{}, fmt.Errorf("%w: release %q is not in the %s's catalogue", ErrRefused, id, c.DisplayName())
 }
 
+// RolloutEvidence is what the data layer knows of how units got the release, with the dealer's
+// rollouts read from the backend into the cache first when it answers: the evidence CreateRollout
+// judges by, which is the cache's.
+func (s *Replica) RolloutEvidence(ctx context.Context, rel rollout.Release) (rollout.Evidence, error) {
+	_, _ = s.ListRollouts(ctx) // a failure is noted in the status; the cache's evidence stands
+	return s.evidence(ctx, rel)
+}
+
 // evidence is what the cache knows of how units got the release: the dealer's rollouts and the
 // command log of the units that run it now.
-func (s *Replica) evidence(ctx context.Context, rel rollout.Release) rollout.Evidence {
+func (s *Replica) evidence(ctx context.Context, rel rollout.Release) (rollout.Evidence, error) {
 	var ev rollout.Evidence
-	ev.Rollouts, _ = s.cache.Rollouts(ctx)
+	var err error
+	if ev.Rollouts, err = s.cache.Rollouts(ctx); err != nil {
+		return ev, err
+	}
 	for _, d := range s.Fleet().Devices() {
 		if rollout.Runs(rel, *d) {
-			cmds, _ := s.cache.CommandHistory(ctx, d.ID)
+			cmds, err := s.cache.CommandHistory(ctx, d.ID)
+			if err != nil {
+				return ev, err
+			}
 			ev.Commands = append(ev.Commands, cmds...)
 		}
 	}
-	return ev
+	return ev, nil
 }

@@ -2,7 +2,6 @@ package syncer
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -39,6 +38,17 @@ func countingProxy(t *testing.T, backend string) (string, *atomic.Int32) {
 	return srv.URL, &posts
 }
 
+// startTwoDealers starts a simulated backend of 300 units shared by two dealers.
+func startTwoDealers(t *testing.T) (*sim.Server, []sim.Account) {
+	t.Helper()
+	srv, _ := testsim.Start(context.Background(), t, sim.Config{Devices: 300, Dealers: 2, Seed: 7})
+	dealers := testsim.Dealers(srv)
+	if len(dealers) < 2 {
+		t.Fatal("need two dealers")
+	}
+	return srv, dealers
+}
+
 func openSynced(t *testing.T, backendURL string, acc sim.Account) *Replica {
 	t.Helper()
 	s, err := Open(context.Background(), Options{BackendURL: backendURL, Profile: "p", CacheDir: t.TempDir(), Email: acc.Email,
@@ -59,11 +69,7 @@ func openSynced(t *testing.T, backendURL string, acc sim.Account) *Replica {
 // running unit, Stop on a stopped one, Start on an offline unit, Force OTA on an offline unit), and a
 // release of another variant. The allowed twins of the same calls do reach the backend.
 func TestSendCommandRefusesWhatTheRulesForbid(t *testing.T) {
-	srv, _ := testsim.Start(context.Background(), t, sim.Config{Devices: 300, Dealers: 2, Seed: 7})
-	dealers := testsim.Dealers(srv)
-	if len(dealers) < 2 {
-		t.Fatal("need two dealers")
-	}
+	srv, dealers := startTwoDealers(t)
 	proxied, posts := countingProxy(t, srv.URL)
 	s := openSynced(t, proxied, dealers[0])
 	other := openSynced(t, srv.URL, dealers[1])
@@ -108,27 +114,62 @@ func TestSendCommandRefusesWhatTheRulesForbid(t *testing.T) {
 	otherVariant := release("of the unit's console for another variant", func(r rollout.Release) bool {
 		return r.Console == own && !rollout.Matches(r, stopped)
 	})
+	// An online unit with an older and a newer release of its variant, for the consent rule.
+	var unit fleet.Device
+	var older, same rollout.Release
+	for _, p := range s.Fleet().Devices() {
+		if !p.Online {
+			continue
+		}
+		older, same = rollout.Release{}, rollout.Release{}
+		for _, r := range rollout.ReleasesFor(*p, rels) {
+			switch rollout.DirectionOf(r, *p) {
+			case fleet.Downgrade:
+				older = r
+			case fleet.Reinstall:
+				same = r
+			}
+		}
+		if older.ID != "" {
+			unit = *p
+			break
+		}
+	}
+	if unit.ID == "" {
+		t.Fatal("no online unit of the simulated fleet runs newer firmware than some release of its variant")
+	}
+	queued, ok := rollout.NewestFor(offline, rels)
+	if !ok {
+		t.Fatalf("no newer release for the offline unit %s (%s)", offline.ID, offline.Firmware)
+	}
 
-	refusals := []struct {
+	type refusal struct {
 		name   string
-		id     string
-		act    fleet.Action
-		rel    string
-		reason string
-	}{
-		{"another dealer's unit", foreign.ID, fleet.ActionReboot, "", "not in your fleet"},
-		{"Start on a running unit", running.ID, fleet.ActionStart, "", "already running"},
-		{"Stop on a stopped unit", stopped.ID, fleet.ActionStop, "", "already stopped"},
-		{"Start on an offline unit", offline.ID, fleet.ActionStart, "", "is offline"},
-		{"Force OTA on an offline unit", offline.ID, fleet.ActionForceOTA, rollout.ReleasesFor(offline, rels)[0].ID, "is offline"},
-		{"a release of another console", stopped.ID, fleet.ActionFWUpdate, otherConsole.ID, "not in the"},
-		{"a release of another variant on the same console", stopped.ID, fleet.ActionForceOTA, otherVariant.ID, "is built for"},
+		req    fleet.CommandRequest
+		reason scope.Reason
+		words  string
+	}
+	refusals := []refusal{
+		{"another dealer's unit", fleet.CommandRequest{DeviceID: foreign.ID, Action: fleet.ActionReboot}, scope.ReasonNotInFleet, "not in your fleet"},
+		{"Start on a running unit", fleet.CommandRequest{DeviceID: running.ID, Action: fleet.ActionStart}, scope.ReasonAlreadyRunning, "already running"},
+		{"Stop on a stopped unit", fleet.CommandRequest{DeviceID: stopped.ID, Action: fleet.ActionStop}, scope.ReasonAlreadyStopped, "already stopped"},
+		{"Start on an offline unit", fleet.CommandRequest{DeviceID: offline.ID, Action: fleet.ActionStart}, scope.ReasonUnitOffline, "is offline"},
+		{"Force OTA on an offline unit", fleet.CommandRequest{DeviceID: offline.ID, Action: fleet.ActionForceOTA, ReleaseID: queued.ID}, scope.ReasonUnitOffline, "needs " + offline.ID + " online"},
+		{"FW Update without a release", fleet.CommandRequest{DeviceID: stopped.ID, Action: fleet.ActionFWUpdate}, scope.ReasonNoRelease, "needs a firmware release"},
+		{"a release of another console", fleet.CommandRequest{DeviceID: stopped.ID, Action: fleet.ActionFWUpdate, ReleaseID: otherConsole.ID}, scope.ReasonUnknownRelease, "not in the"},
+		{"a release of another variant on the same console", fleet.CommandRequest{DeviceID: stopped.ID, Action: fleet.ActionForceOTA, ReleaseID: otherVariant.ID}, scope.ReasonWrongVariant, "is built for"},
+		{"a downgrade without consent", fleet.CommandRequest{DeviceID: unit.ID, Action: fleet.ActionFWUpdate, ReleaseID: older.ID}, scope.ReasonNotConsented, "downgrade"},
+		{"a downgrade with only a reinstall's consent", fleet.CommandRequest{DeviceID: unit.ID, Action: fleet.ActionForceOTA, ReleaseID: older.ID, Consent: fleet.Reinstall}, scope.ReasonNotConsented, "downgrade"},
+		{"an unknown action", fleet.CommandRequest{DeviceID: unit.ID, Action: "self_destruct"}, scope.ReasonUnknownAction, "unknown action"},
+	}
+	if same.ID != "" {
+		refusals = append(refusals, refusal{"a reinstall without consent",
+			fleet.CommandRequest{DeviceID: unit.ID, Action: fleet.ActionFWUpdate, ReleaseID: same.ID}, scope.ReasonNotConsented, "installs it again"})
 	}
 	for _, c := range refusals {
-		_, err := s.SendCommand(ctx, c.id, c.act, c.rel)
-		var denied *scope.DeniedError
-		if !errors.As(err, &denied) || !strings.Contains(err.Error(), c.reason) {
-			t.Errorf("%s: got %v, want a refusal saying %q", c.name, err, c.reason)
+		_, err := s.SendCommand(ctx, c.req)
+		if !scope.Denied(err, c.reason) || !strings.Contains(err.Error(), c.words) {
+			t.Errorf("%s: got %v, want a %s refusal saying %q", c.name, err, c.reason, c.words)
 		}
 	}
 	if n := posts.Load(); n != 0 {
@@ -136,13 +177,16 @@ func TestSendCommandRefusesWhatTheRulesForbid(t *testing.T) {
 	}
 
 	// The allowed twins go through: the checks refuse only what the rules forbid.
-	if _, err := s.SendCommand(ctx, stopped.ID, fleet.ActionStart, ""); err != nil {
-		t.Fatalf("Start on a stopped unit: %v", err)
+	for name, req := range map[string]fleet.CommandRequest{
+		"Start on a stopped unit":              {DeviceID: stopped.ID, Action: fleet.ActionStart},
+		"FW Update queued for an offline unit": {DeviceID: offline.ID, Action: fleet.ActionFWUpdate, ReleaseID: queued.ID},
+		"a downgrade the dealer consented to":  {DeviceID: unit.ID, Action: fleet.ActionFWUpdate, ReleaseID: older.ID, Consent: fleet.Downgrade},
+	} {
+		if _, err := s.SendCommand(ctx, req); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
 	}
-	if _, err := s.SendCommand(ctx, offline.ID, fleet.ActionFWUpdate, rollout.ReleasesFor(offline, rels)[0].ID); err != nil {
-		t.Fatalf("FW Update queued for an offline unit: %v", err)
-	}
-	if n := posts.Load(); n != 2 {
-		t.Fatalf("%d commands reached the backend, want the 2 allowed ones", n)
+	if n := posts.Load(); n != 3 {
+		t.Fatalf("%d commands reached the backend, want the 3 allowed ones", n)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/sync/cache"
 )
 
@@ -47,7 +47,7 @@ func ParseConfig(b []byte) (Config, error) {
 		if err := cache.CheckProfile(name); err != nil {
 			return Config{}, fmt.Errorf("config: %w", err)
 		}
-		if _, err := api.CheckBaseURL(p.Backend); err != nil {
+		if _, err := session.CheckBackendURL(p.Backend); err != nil {
 			return Config{}, fmt.Errorf("config: profile %q: %w", name, err)
 		}
 	}
@@ -120,7 +120,7 @@ func RememberProfile(path, name string, p Profile, makeCurrent bool) error {
 	if err := cache.CheckProfile(name); err != nil {
 		return err
 	}
-	if _, err := api.CheckBaseURL(p.Backend); err != nil {
+	if _, err := session.CheckBackendURL(p.Backend); err != nil {
 		return err
 	}
 	if path == "" {

@@ -78,7 +78,11 @@ func TestCreateRolloutRefusesWhatTheRulesForbid(t *testing.T) {
 	var rel rollout.Release
 	var unit, other fleet.Device
 	for _, r := range rels {
-		if _, validated := rollout.ValidatedBy(r, s.Fleet().Devices(), s.Actor(), s.evidence(ctx, r)); validated {
+		ev, err := s.RolloutEvidence(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, validated := rollout.ValidatedBy(r, s.Fleet().Devices(), s.Actor(), ev); validated {
 			continue
 		}
 		unit, other = fleet.Device{}, fleet.Device{}

@@ -20,6 +20,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/app/words"
 	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
 	"github.com/fleetdesk/fleetdesk/sync/cache"
@@ -138,7 +139,7 @@ var (
 // profile with no saved sign-in fails with an error wrapping auth.ErrNotSignedIn.
 func Open(ctx context.Context, opts Options) (*Replica, error) {
 	opts.defaults()
-	base, err := api.CheckBaseURL(opts.BackendURL)
+	base, err := session.CheckBackendURL(opts.BackendURL)
 	if err != nil {
 		return nil, err
 	}
@@ -431,17 +432,17 @@ func (s *Replica) noteErr(err error) {
 	case isUnreachable(err):
 		s.setOffline(err)
 	case api.IsUnauthorized(err), errors.Is(err, auth.ErrNotSignedIn):
-		s.setStatusWhy(api.Describe(err), true)
+		s.setStatusWhy(words.Describe(err), true)
 	}
 }
 
-// setOffline says the backend cannot be reached, in the words of api.Describe (the one mapping
+// setOffline says the backend cannot be reached, in the words of words.Describe (the one mapping
 // from errors to words), with the technical detail kept for "Details".
 func (s *Replica) setOffline(err error) {
-	s.setStatusWhy(api.Describe(err), false)
+	s.setStatusWhy(words.Describe(err), false)
 }
 
-func (s *Replica) setStatusWhy(d api.Described, signIn bool) {
+func (s *Replica) setStatusWhy(d words.Described, signIn bool) {
 	s.mu.Lock()
 	changed := s.status.Online || s.status.OfflineWhy != d.Summary || s.status.SignInNeeded != signIn ||
 		s.status.OfflineDetail != d.Detail

@@ -126,7 +126,7 @@ func TestFullThenDeltaSyncAgainstSim(t *testing.T) {
 	if c.Actor().Dealer != acc.Dealer || c.Status().LastSync.IsZero() || c.Status().Online {
 		t.Errorf("cache-only status %+v actor %+v", c.Status(), c.Actor())
 	}
-	if _, err := c.SendCommand(context.Background(), want[0].ID, fleet.ActionReboot, ""); !errors.Is(err, ErrOffline) {
+	if _, err := c.SendCommand(context.Background(), fleet.CommandRequest{DeviceID: want[0].ID, Action: fleet.ActionReboot}); !errors.Is(err, ErrOffline) {
 		t.Errorf("command from a cache-only session: %v", err)
 	}
 	if rs, err := c.ListRollouts(context.Background()); err != nil {
@@ -174,7 +174,7 @@ func TestCommandsReleasesAndServiceLogAgainstSim(t *testing.T) {
 	if target.ID == "" {
 		t.Fatal("no online unit in the seeded fleet: the seed no longer fits this test")
 	}
-	cmd, err := s.SendCommand(ctx, target.ID, fleet.ActionReboot, "")
+	cmd, err := s.SendCommand(ctx, fleet.CommandRequest{DeviceID: target.ID, Action: fleet.ActionReboot})
 	if err != nil {
 		t.Fatal(err)
 	}

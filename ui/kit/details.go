@@ -6,10 +6,10 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/fleetdesk/fleetdesk/app/words"
 )
 
-// ShowDetails shows an error's technical text (api.Describe's Detail) in a dialog the dealer can
+// ShowDetails shows an error's technical text (words.Describe's Detail) in a dialog the dealer can
 // select and copy from, for a support ticket: the screens say what went wrong in words, and the
 // exact failure stays one click away.
 func ShowDetails(win fyne.Window, summary, detail string) {
@@ -35,10 +35,10 @@ func ShowDetails(win fyne.Window, summary, detail string) {
 	ShowDialog(win, d)
 }
 
-// ShowError shows a failed action in the dealer's words (api.Describe, the one mapping from
+// ShowError shows a failed action in the dealer's words (words.Describe, the one mapping from
 // errors to words) with the technical text under Details. title says what failed ("Not sent").
 func ShowError(win fyne.Window, title string, err error) {
-	d := api.Describe(err)
+	d := words.Describe(err)
 	msg := widget.NewLabel(d.Summary + ".")
 	msg.Wrapping = fyne.TextWrapWord
 	body := container.NewVBox(msg)

@@ -21,8 +21,6 @@ type actionGroup struct {
 	buttons map[fleet.Action]*widget.Button
 	reason  *widget.Label
 	card    *widget.Card
-	// why rewords a refusal for this group (nil: the rule's own reason).
-	why func(act fleet.Action, d fleet.Device, dec scope.Decision) string
 }
 
 // ruleInput is what the rules are asked with, once per redraw.
@@ -77,7 +75,7 @@ func (g *actionGroup) apply(in ruleInput) (offered int, never string) {
 		b := g.buttons[act]
 		if dec := scope.CanCommand(in.actor, in.dev, act); !dec.Allowed {
 			b.Hide()
-			never = dec.Reason
+			never = dec.Message
 			continue
 		}
 		b.Show()
@@ -85,10 +83,7 @@ func (g *actionGroup) apply(in ruleInput) (offered int, never string) {
 		reason := ""
 		switch dec := scope.CanCommandNow(in.actor, in.dev, act, in.online, in.now); {
 		case !dec.Allowed:
-			reason = dec.Reason
-			if g.why != nil {
-				reason = g.why(act, in.dev, dec)
-			}
+			reason = dec.Message
 		case in.busy(act):
 			reason = act.DisplayName() + " was sent: wait until it finishes (see Last command)"
 		}

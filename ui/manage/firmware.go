@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -15,8 +14,8 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
-	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/app/words"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -29,7 +28,7 @@ type firmwareSection struct {
 	// online reports whether FleetDesk reaches the backend (an empty catalogue then means none).
 	online func() bool
 	win    fyne.Window
-	send   func(act fleet.Action, releaseID string)
+	send   func(fleet.CommandRequest)
 	group  *actionGroup
 	check  *widget.Label
 	// checkedFor is the unit's variant and version the update check was made for.
@@ -37,7 +36,7 @@ type firmwareSection struct {
 }
 
 func newFirmwareSection(svc session.Session, run *kit.Runner, win fyne.Window, openRecovery func(fleet.Model, fleet.Transport),
-	send func(fleet.Action, string), dev func() fleet.Device) *firmwareSection {
+	send func(fleet.CommandRequest), dev func() fleet.Device) *firmwareSection {
 	f := &firmwareSection{svc: svc, run: run, win: win, send: send, online: func() bool { return svc.Status().Online }}
 	f.check = widget.NewLabel("Checking for a newer release…")
 	f.check.Wrapping = fyne.TextWrapWord
@@ -52,17 +51,7 @@ func newFirmwareSection(svc session.Session, run *kit.Runner, win fyne.Window, o
 	}
 	f.group = newActionGroup("Firmware", "Releases for this unit's exact variant only",
 		[]fleet.Action{fleet.ActionFWUpdate, fleet.ActionForceOTA}, func(act fleet.Action) { f.pick(act, dev()) }, extra...)
-	f.group.why = forceOTAReason
 	return f
-}
-
-// forceOTAReason says why Force OTA waits for an offline unit, and what to use instead.
-func forceOTAReason(act fleet.Action, d fleet.Device, dec scope.Decision) string {
-	if act == fleet.ActionForceOTA && !d.Online && strings.HasPrefix(dec.Reason, d.ID+" is offline") {
-		return fmt.Sprintf("Force OTA needs %s online (%s); FW Update can be queued for its next check-in", d.ID,
-			strings.TrimPrefix(dec.Reason, d.ID+" is offline "))
-	}
-	return dec.Reason
 }
 
 // showUnit redraws the update check when the unit's version or variant changed.
@@ -80,7 +69,7 @@ func (f *firmwareSection) showUnit(d fleet.Device) {
 		}
 		switch newest, newer := rollout.NewestFor(d, r.list); {
 		case r.err != nil:
-			f.check.SetText("Could not check for a newer release. " + kit.Words(r.err) + ".")
+			f.check.SetText("Could not check for a newer release. " + words.Text(r.err) + ".")
 			f.checkedFor = "" // try again on the next redraw
 		case len(r.list) == 0 && !f.online():
 			f.check.SetText("Can't check for a newer release: FleetDesk is offline and has no release list cached")
@@ -150,7 +139,7 @@ func (f *firmwareSection) showPicker(act fleet.Action, d fleet.Device, match []r
 	chosen := -1
 	update := func() {
 		ok := chosen >= 0
-		if ok && rollout.DirectionOf(match[chosen], d) != rollout.Upgrade {
+		if ok && rollout.DirectionOf(match[chosen], d) != fleet.Upgrade {
 			ok = sure.Checked
 		}
 		if ok {
@@ -171,7 +160,7 @@ func (f *firmwareSection) showPicker(act fleet.Action, d fleet.Device, match []r
 				warn.SetText(w + ".")
 				warn.Show()
 				sure.Text = "I mean to install an older version"
-				if rollout.DirectionOf(match[chosen], d) == rollout.Reinstall {
+				if rollout.DirectionOf(match[chosen], d) == fleet.Reinstall {
 					sure.Text = "I mean to install the same version again"
 				}
 				sure.Refresh()
@@ -180,7 +169,7 @@ func (f *firmwareSection) showPicker(act fleet.Action, d fleet.Device, match []r
 		}
 		update()
 	})
-	if rollout.DirectionOf(match[0], d) == rollout.Upgrade { // newest first: preselect only an upgrade
+	if rollout.DirectionOf(match[0], d) == fleet.Upgrade { // newest first: preselect only an upgrade
 		radio.SetSelected(labels[0])
 	}
 	update()
@@ -192,7 +181,12 @@ func (f *firmwareSection) showPicker(act fleet.Action, d fleet.Device, match []r
 			return
 		}
 		dlg.Hide()
-		f.send(act, match[chosen].ID)
+		req := fleet.CommandRequest{DeviceID: d.ID, Action: act, ReleaseID: match[chosen].ID}
+		if sure.Checked {
+			// The consent names what the dialog showed: a reinstall's does not cover a downgrade.
+			req.Consent = rollout.DirectionOf(match[chosen], d)
+		}
+		f.send(req)
 	}
 	dlg.SetButtons([]fyne.CanvasObject{cancel, sendBtn})
 	dlg.Resize(fyne.NewSize(560, 420))

@@ -56,7 +56,7 @@ func TestFirmwarePickerOffersOnlyMatchingReleasesNewestFirst(t *testing.T) {
 	svc := live.Session
 	d := pick(t, svc.Fleet(), func(d fleet.Device) bool {
 		rs := rollout.ReleasesFor(d, catalogue(t, live, d))
-		return reachable(svc.Now())(d) && len(rs) > 1 && rollout.DirectionOf(rs[0], d) == rollout.Upgrade
+		return reachable(svc.Now())(d) && len(rs) > 1 && rollout.DirectionOf(rs[0], d) == fleet.Upgrade
 	})
 	all := catalogue(t, live, d)
 	var want []string
@@ -142,6 +142,22 @@ func TestNewestUnitPreselectsNothingAndDowngradeNeedsConfirmation(t *testing.T) 
 	if hist, err := live.Client.CommandHistory(context.Background(), d.ID); err != nil || len(hist) != 0 {
 		t.Fatalf("a command reached the backend: %+v %v", hist, err)
 	}
+	// Confirmed, the downgrade goes, carrying the dealer's consent: the data layer refuses a
+	// downgrade without it (issue 21 item 2), so its arrival at the backend proves it was carried.
+	h.do(func() {
+		h.radio().SetSelected(releaseLabel(older, d))
+		h.check().SetChecked(true)
+		test.Tap(h.dialogButton(t, "Send FW Update"))
+	})
+	h.eventually(t, "the confirmed downgrade at the backend", func() bool {
+		hist, err := live.Client.CommandHistory(context.Background(), d.ID)
+		return err == nil && len(hist) == 1 && hist[0].ReleaseID == older.ID
+	})
+	h.do(func() {
+		if strings.Contains(h.lastCommandTitle(), "Not sent") {
+			t.Fatalf("the confirmed downgrade was refused: %s", h.lastCommandTitle())
+		}
+	})
 }
 
 // TestFWUpdateQueuesForAnOfflineUnitForceOTADoesNot (issue 11 item 9): for an offline unit FW

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/app/words"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -67,7 +68,7 @@ func (h *historySection) load() {
 	}, func(r histResult) {
 		switch {
 		case r.err != nil:
-			h.note.SetText("Could not read the command history. " + kit.Words(r.err) + ".")
+			h.note.SetText("Could not read the command history. " + words.Text(r.err) + ".")
 		case len(r.list) == 0:
 			h.note.SetText("No commands sent to this unit yet.")
 		case r.cached && !online:

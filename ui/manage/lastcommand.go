@@ -11,6 +11,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/app/words"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -22,9 +23,8 @@ type lastCommand struct {
 	run  *kit.Runner
 	poll time.Duration
 
-	// changed is called after a command starts or ends: the page redraws its buttons, reloads the
-	// history and asks for a sync.
-	changed func(ended bool)
+	// changed is called after a command starts or ends: the page redraws its buttons.
+	changed func()
 
 	seq      int                      // sends so far; the newest send's number is shown
 	busy     map[fleet.Action]int     // commands of each action being sent or not final yet
@@ -38,7 +38,7 @@ type lastCommand struct {
 	card     *widget.Card
 }
 
-func newLastCommand(svc session.Commands, run *kit.Runner, poll time.Duration, changed func(bool)) *lastCommand {
+func newLastCommand(svc session.Commands, run *kit.Runner, poll time.Duration, changed func()) *lastCommand {
 	c := &lastCommand{svc: svc, run: run, poll: poll, changed: changed,
 		busy: map[fleet.Action]int{}, pending: map[string]fleet.Command{}}
 	c.progress = widget.NewLabel("")
@@ -55,7 +55,8 @@ func newLastCommand(svc session.Commands, run *kit.Runner, poll time.Duration, c
 func (c *lastCommand) inFlight(act fleet.Action) bool { return c.busy[act] > 0 }
 
 // send posts the command off the UI goroutine, then follows it.
-func (c *lastCommand) send(deviceID string, act fleet.Action, releaseID string) {
+func (c *lastCommand) send(req fleet.CommandRequest) {
+	act := req.Action
 	c.seq++
 	mine := c.seq
 	c.busy[act]++
@@ -65,11 +66,11 @@ func (c *lastCommand) send(deviceID string, act fleet.Action, releaseID string) 
 	c.card.SetSubTitle("")
 	c.progress.SetText("Sending…")
 	c.problem.SetText("")
-	c.changed(false)
+	c.changed()
 	kit.Run(c.run, func(ctx context.Context) sendResult {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		cmd, err := c.svc.SendCommand(ctx, deviceID, act, releaseID)
+		cmd, err := c.svc.SendCommand(ctx, req)
 		return sendResult{cmd, err}
 	}, func(r sendResult) {
 		if r.err != nil || r.cmd.Status.Final() {
@@ -86,7 +87,7 @@ func (c *lastCommand) send(deviceID string, act fleet.Action, releaseID string) 
 				c.show(r.cmd)
 			}
 		}
-		c.changed(r.err == nil)
+		c.changed()
 	})
 }
 
@@ -126,7 +127,7 @@ func (c *lastCommand) check() {
 		for _, r := range rs {
 			if r.err != nil {
 				if r.id == c.newest {
-					c.problem.SetText("Could not check progress (FleetDesk keeps trying). " + kit.Words(r.err) + ".")
+					c.problem.SetText("Could not check progress (FleetDesk keeps trying). " + words.Text(r.err) + ".")
 				}
 				continue
 			}
@@ -146,7 +147,7 @@ func (c *lastCommand) check() {
 			c.stopTick = nil
 		}
 		if ended {
-			c.changed(true)
+			c.changed()
 		}
 	})
 }
@@ -161,7 +162,7 @@ func (c *lastCommand) showError(act fleet.Action, err error) {
 	c.card.Show()
 	c.card.SetTitle("Last command: " + act.DisplayName())
 	c.progress.SetText("Not sent.")
-	c.problem.SetText(kit.Words(err) + ".")
+	c.problem.SetText(words.Text(err) + ".")
 }
 
 func (c *lastCommand) show(cmd fleet.Command) {

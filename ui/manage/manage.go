@@ -19,7 +19,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
-	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
@@ -98,9 +97,8 @@ func (p *Page) build() {
 	p.status = newStatusSection(p.id, p.opts.OnBack, onMap)
 	p.last = newLastCommand(p.svc, p.run, p.opts.Poll, p.commandChanged)
 	p.history = newHistorySection(p.svc, p.run, p.id)
-	send := func(act fleet.Action, releaseID string) { p.last.send(p.id, act, releaseID) }
 	p.live = newActionGroup("Live commands", "Sent to the unit at once", []fleet.Action{fleet.ActionStart, fleet.ActionStop}, p.onTap)
-	p.firmware = newFirmwareSection(p.svc, p.run, p.opts.Window, p.opts.OpenRecovery, send, func() fleet.Device { return p.dev })
+	p.firmware = newFirmwareSection(p.svc, p.run, p.opts.Window, p.opts.OpenRecovery, p.last.send, func() fleet.Device { return p.dev })
 	p.reboot = newActionGroup("Reboot", "Use carefully on remote units", []fleet.Action{fleet.ActionReboot}, p.onTap)
 	p.noAction = widget.NewLabel("")
 	p.noAction.Wrapping = fyne.TextWrapWord
@@ -148,40 +146,41 @@ func (p *Page) refresh() {
 	}
 }
 
+// onChange redraws what a change touches, once per change: the unit's fields and buttons when
+// its record or FleetDesk's status changed, the history when its command log changed (a command
+// sent or followed here, announced by the data layer, which also syncs when one ends).
 func (p *Page) onChange(ch session.Change) {
-	if ch.All || slices.Contains(ch.Devices, p.id) {
+	unit := ch.All || slices.Contains(ch.Devices, p.id)
+	if unit {
 		p.dev, p.found = p.svc.Fleet().Get(p.id)
+	}
+	if ch.All || slices.Contains(ch.Commands, p.id) {
 		p.history.load()
 	}
-	if ch.All || ch.Status || slices.Contains(ch.Devices, p.id) {
+	if unit || ch.Status {
 		p.refresh()
 	}
 }
 
-// commandChanged follows a command's start and end: buttons redraw at once; an ended command
-// brings the history and, with the next sync, the unit's new state.
-func (p *Page) commandChanged(ended bool) {
-	p.refresh()
-	if ended {
-		p.history.load()
-		p.svc.SyncNow()
-	}
-}
+// commandChanged follows a command's start and end: the buttons redraw at once (one in flight
+// is disabled). The history and the unit's new state come with the data layer's announcements.
+func (p *Page) commandChanged() { p.refresh() }
 
-// onTap is a tap on a live command or Reboot: live commands go at once, Reboot asks first.
+// onTap is a tap on a live command or Reboot: live commands go at once, Reboot asks first. The
+// data layer judges the command when it is sent (a unit that went offline since the button was
+// drawn is refused there, and the card says why).
 func (p *Page) onTap(act fleet.Action) {
-	// Ask again at tap time: the unit may have gone offline since the button was drawn.
-	if dec := scope.CanCommandNow(p.svc.Actor(), p.dev, act, p.svc.Status().Online, p.svc.Now()); !dec.Allowed || p.last.inFlight(act) {
-		p.refresh()
+	if p.last.inFlight(act) {
 		return
 	}
+	req := fleet.CommandRequest{DeviceID: p.id, Action: act}
 	if act != fleet.ActionReboot {
-		p.last.send(p.id, act, "")
+		p.last.send(req)
 		return
 	}
 	d := dialog.NewConfirm("Reboot "+p.dev.ID+"?", rebootQuestion(p.dev), func(ok bool) {
 		if ok {
-			p.last.send(p.id, act, "")
+			p.last.send(req)
 		}
 	}, p.opts.Window)
 	d.SetConfirmText("Reboot")

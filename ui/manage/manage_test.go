@@ -2,7 +2,9 @@ package manage
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -254,12 +256,12 @@ func (failingBackend) Releases(context.Context, fleet.Console) ([]rollout.Releas
 	return nil, backendTrouble
 }
 func (failingBackend) CommandHistory(string) ([]fleet.Command, error) { return nil, backendTrouble }
-func (failingBackend) SendCommand(context.Context, string, fleet.Action, string) (fleet.Command, error) {
+func (failingBackend) SendCommand(context.Context, fleet.CommandRequest) (fleet.Command, error) {
 	return fleet.Command{}, backendTrouble
 }
 
 // TestFailuresReadInTheDealersWords: the update check, the command history and a command that
-// was not sent say what went wrong in the dealer's words (api.Describe), never the client's
+// was not sent say what went wrong in the dealer's words (words.Describe), never the client's
 // endpoint, status line and the backend's raw message.
 func TestFailuresReadInTheDealersWords(t *testing.T) {
 	live := startLive(t)
@@ -281,4 +283,48 @@ func TestFailuresReadInTheDealersWords(t *testing.T) {
 			t.Fatalf("raw client error on the page:\n%s", s)
 		}
 	})
+}
+
+// countingSession counts what the page asks of the data layer: syncs and history fetches.
+type countingSession struct {
+	session.Session
+	syncs, histories atomic.Int32
+}
+
+func (c *countingSession) SyncNow() { c.syncs.Add(1); c.Session.SyncNow() }
+func (c *countingSession) CommandHistory(id string) ([]fleet.Command, error) {
+	c.histories.Add(1)
+	return c.Session.CommandHistory(id)
+}
+func (c *countingSession) RefreshCommandHistory(ctx context.Context, id string) ([]fleet.Command, error) {
+	c.histories.Add(1)
+	return c.Session.(session.CommandHistoryRefresher).RefreshCommandHistory(ctx, id)
+}
+
+// TestOneRefreshPerEvent (issue 21 item 8): after Start the page fetches the history once per
+// event the data layer announces (the command sent, each status it reaches) and never asks for a
+// sync itself: the data layer syncs once, when the command ends.
+func TestOneRefreshPerEvent(t *testing.T) {
+	live := startLive(t)
+	svc := &countingSession{Session: live.Session}
+	d := pick(t, svc.Fleet(), reachable(svc.Now()))
+	var events atomic.Int32
+	defer live.Session.Subscribe(func(ch session.Change) {
+		if ch.All || slices.Contains(ch.Commands, d.ID) {
+			events.Add(1)
+		}
+	})()
+	h := openPage(t, svc, d.ID, Options{})
+	h.eventually(t, "the first history", func() bool { return svc.histories.Load() == 1 })
+	h.do(func() { test.Tap(h.actionButton(fleet.ActionStart)) })
+	h.eventually(t, "Start to finish and the unit to run", func() bool {
+		return strings.Contains(h.lastCommandTitle(), "[done]") && field(h.page.Content(), "Run state") == "Running"
+	})
+	h.do(func() {}) // let the last announcement's reload land
+	if got, max := svc.histories.Load(), 1+events.Load(); got > max || events.Load() < 2 {
+		t.Errorf("%d history fetches for %d announced events (at most %d)", got, events.Load(), max)
+	}
+	if n := svc.syncs.Load(); n != 0 {
+		t.Errorf("the page asked for %d syncs itself", n)
+	}
 }

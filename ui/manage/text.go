@@ -24,9 +24,9 @@ func rebootQuestion(d fleet.Device) string {
 // when that is not an upgrade.
 func releaseLabel(r rollout.Release, d fleet.Device) string {
 	switch rollout.DirectionOf(r, d) {
-	case rollout.Reinstall:
+	case fleet.Reinstall:
 		return r.Version + " (installed)"
-	case rollout.Downgrade:
+	case fleet.Downgrade:
 		return r.Version + " (older than installed)"
 	}
 	return r.Version

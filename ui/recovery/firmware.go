@@ -101,7 +101,7 @@ func (f *firmwarePart) render(fl *rec.Flow, connected bool) {
 
 // prefill keeps the Manage page's model and transport for the choice and the identity check.
 func (f *firmwarePart) prefill(m fleet.Model, t fleet.Transport) {
-	v := fleet.Variant{Console: fleet.ConsoleFor(m), Engine: m, Transport: t}
+	v := fleet.VariantFor(m, t)
 	f.prefilled = &v
 	if m.Valid() {
 		f.model.SetSelected(m.DisplayName())
@@ -189,7 +189,7 @@ func (f *firmwarePart) target() (fleet.Variant, *fleet.Variant, bool) {
 	if err1 != nil || err2 != nil {
 		return fleet.Variant{}, nil, false
 	}
-	v := fleet.Variant{Console: fleet.ConsoleFor(m), Engine: m, Transport: t}
+	v := fleet.VariantFor(m, t)
 	return v, &v, true
 }
 

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	rec "github.com/fleetdesk/fleetdesk/app/recovery"
+	"github.com/fleetdesk/fleetdesk/app/words"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -45,7 +46,7 @@ func (r *rejectedPart) load() {
 	}, func(l listing) {
 		r.list.RemoveAll()
 		if l.err != nil {
-			r.list.Add(wrapped("The service log could not be read. " + kit.Words(l.err) + "."))
+			r.list.Add(wrapped("The service log could not be read. " + words.Text(l.err) + "."))
 		}
 		for _, x := range l.recs {
 			r.list.Add(r.row(x))
@@ -65,7 +66,7 @@ func (r *rejectedPart) row(x rec.LogRecord) fyne.CanvasObject {
 		return func() {
 			r.p.run.Go(func(ctx context.Context) func() {
 				if err := do(ctx, id); err != nil {
-					return func() { r.list.Add(wrapped("Could not change the record. " + kit.Words(err) + ".")) }
+					return func() { r.list.Add(wrapped("Could not change the record. " + words.Text(err) + ".")) }
 				}
 				return r.load
 			})

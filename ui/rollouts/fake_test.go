@@ -96,7 +96,7 @@ func (m *memSession) Actor() scope.Actor     { return m.actor }
 func (m *memSession) Now() time.Time         { m.mu.Lock(); defer m.mu.Unlock(); return m.now }
 func (m *memSession) SyncNow()               { m.mu.Lock(); m.syncs++; m.mu.Unlock() }
 
-func (m *memSession) SendCommand(context.Context, string, fleet.Action, string) (fleet.Command, error) {
+func (m *memSession) SendCommand(context.Context, fleet.CommandRequest) (fleet.Command, error) {
 	return fleet.Command{}, errors.New("not used by the Rollouts page")
 }
 func (m *memSession) Command(context.Context, string) (fleet.Command, error) {
@@ -321,4 +321,10 @@ func (m *memSession) rolloutByTarget(t rollout.Target) rollout.Rollout {
 		}
 	}
 	return rollout.Rollout{}
+}
+
+// RolloutEvidence is the fake's rollouts: no command log is kept.
+func (m *memSession) RolloutEvidence(ctx context.Context, _ rollout.Release) (rollout.Evidence, error) {
+	rs, err := m.ListRollouts(ctx)
+	return rollout.Evidence{Rollouts: rs}, err
 }

@@ -135,7 +135,9 @@ func TestUnitUpdatedFromManageCountsAsValidation(t *testing.T) {
 	if unit.ID == "" {
 		t.Fatal("no WiFi unit with a newer release to update")
 	}
-	cmd, err := svc.SendCommand(ctx, unit.ID, fleet.ActionFWUpdate, rel.ID)
+	// An older release goes only with the dealer's consent, given as the Manage page's dialog does.
+	cmd, err := svc.SendCommand(ctx, fleet.CommandRequest{DeviceID: unit.ID, Action: fleet.ActionFWUpdate, ReleaseID: rel.ID,
+		Consent: rollout.DirectionOf(rel, unit)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/rollout"
 	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/app/words"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -147,7 +148,7 @@ func (p *Page) refreshHome() {
 	if dec.Allowed {
 		p.denied.Hide()
 	} else {
-		p.denied.SetText("Firmware Rollouts are not available: " + dec.Reason)
+		p.denied.SetText("Firmware Rollouts are not available: " + dec.Message)
 		p.denied.Show()
 	}
 }
@@ -178,7 +179,7 @@ func (p *Page) loadPast() {
 	}, func(a answer) {
 		p.loading = false
 		if a.err != nil {
-			p.pastNote.SetText("Past rollouts could not be read. " + kit.Words(a.err) + ".")
+			p.pastNote.SetText("Past rollouts could not be read. " + words.Text(a.err) + ".")
 			return
 		}
 		sort.SliceStable(a.list, func(i, j int) bool { return a.list[i].CreatedAt.After(a.list[j].CreatedAt) })

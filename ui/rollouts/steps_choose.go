@@ -75,7 +75,7 @@ func (s *variantStep) update() {
 			n++
 		}
 	}
-	s.count.SetText(fmt.Sprintf("%d %s units in your fleet.", n, fleet.Variant{Engine: m, Transport: t}))
+	s.count.SetText(fmt.Sprintf("%d %s units in your fleet.", n, fleet.VariantFor(m, t)))
 	s.next.Enable()
 }
 
@@ -129,15 +129,11 @@ func releaseOption(r rollout.Release) string {
 func (s *releaseStep) update() {
 	w := s.w
 	v := w.proc.Variant()
-	// A unit of the chosen variant: the one compatibility rule (rollout.Matches) decides which
-	// releases are listed, as it decides everywhere else.
-	unit := fleet.Device{Model: v.Engine, Console: v.Console, Transport: v.Transport}
+	// The one compatibility rule (rollout.BuiltFor) decides which releases are listed, as it
+	// decides everywhere else.
 	var opts []string
 	s.byOpt = map[string]rollout.Release{}
-	for _, r := range w.cat.list {
-		if !rollout.Matches(r, unit) {
-			continue
-		}
+	for _, r := range rollout.ReleasesForVariant(v, w.cat.list) {
 		o := releaseOption(r)
 		opts = append(opts, o)
 		s.byOpt[o] = r

@@ -152,7 +152,7 @@ func (s *deployStep) update() {
 	}
 	s.question.SetText(fmt.Sprintf("Send release %s to up to %d customer %s of my_fleet? Variant: %s (%s). "+
 		"The rollout pauses by itself when failures reach %s. Units install in waves; each goes offline while it installs.",
-		r.Label(), s.asked, word, fleet.Variant{Console: r.Console, Engine: r.Engine, Transport: r.Transport}, r.Console.DisplayName(), th))
+		r.Label(), s.asked, word, r.Variant(), r.Console.DisplayName(), th))
 	s.yes.SetText(fmt.Sprintf("Yes, deploy %s to %d %s", r.Version, s.asked, word))
 	setEnabled(s.yes, !w.proc.Busy())
 	s.ask.Show()

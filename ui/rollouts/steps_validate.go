@@ -83,28 +83,28 @@ func newTestStep(w *wizard) stepView {
 
 func (s *testStep) object() fyne.CanvasObject { return s.box }
 
-// loadEvidence reads how the units that run the release got it: their command log and the
-// dealer's rollouts, both from the cache.
+// loadEvidence asks the data layer how the units that run the release got it
+// (session.Rollouts.RolloutEvidence): the same evidence it judges my_fleet by when the rollout is
+// created, so the step never shows a validation the data layer would not accept.
 func (s *testStep) loadEvidence() {
 	w := s.w
-	ids := []string{}
-	for _, d := range w.proc.Confirming(w.p.svc.Fleet()) {
-		ids = append(ids, d.ID)
-	}
-	if len(ids) == 0 {
+	rel, ok := w.proc.Release()
+	if !ok || len(w.proc.Confirming(w.p.svc.Fleet())) == 0 {
 		return
 	}
 	svc := w.p.svc
-	kit.Run(w.p.run, func(ctx context.Context) rollout.Evidence {
-		var ev rollout.Evidence
-		ev.Rollouts, _ = svc.ListRollouts(ctx)
-		for _, id := range ids {
-			cmds, _ := svc.CommandHistory(id)
-			ev.Commands = append(ev.Commands, cmds...)
+	type result struct {
+		ev  rollout.Evidence
+		err error
+	}
+	kit.Run(w.p.run, func(ctx context.Context) result {
+		ev, err := svc.RolloutEvidence(ctx, rel)
+		return result{ev, err}
+	}, func(r result) {
+		if r.err != nil {
+			return // no evidence read: no unit is offered as validated, and Send stays the way on
 		}
-		return ev
-	}, func(ev rollout.Evidence) {
-		s.ev = ev
+		s.ev = r.ev
 		w.update()
 	})
 }

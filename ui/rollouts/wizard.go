@@ -11,6 +11,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/app/words"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -132,8 +133,8 @@ func (w *wizard) run(e rollout.Effect) {
 			ro, err := do(ctx)
 			return answer{ro, err}
 		}, func(a answer) {
+			// The data layer announces the rollout and asks for the sync itself when it changed.
 			w.apply(answered(a))
-			svc.SyncNow()
 		})
 	}
 	created := func(a answer) rollout.Event { return rollout.Created{Rollout: a.ro, Err: a.err} }
@@ -270,7 +271,7 @@ func (w *wizard) loadReleases(done func()) {
 		c.loading = false
 		c.err = ""
 		if a.err != nil {
-			c.err = kit.Words(a.err)
+			c.err = words.Text(a.err)
 		} else {
 			c.loaded = true
 			rollout.SortReleases(a.list)

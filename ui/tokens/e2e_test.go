@@ -472,13 +472,14 @@ func TestE2EOutOfScopeRefusedInAppAndAPI(t *testing.T) {
 
 // scopeRefusal reports whether err refuses a token request for its scope: the backend's 403, or
 // the token rules' own refusal of an account or unit of another dealer when the data layer checks
-// before it asks. Any other error (offline, a timeout, a bad request) is no proof of the rule.
+// before it asks (it knows only the accounts and units in scope, so another dealer's are unknown
+// to it). Any other error (offline, a timeout, a bad request) is no proof of the rule.
 func scopeRefusal(err error) bool {
 	var apiErr *api.Error
 	if errors.As(err, &apiErr) {
 		return apiErr.Status == http.StatusForbidden && apiErr.Code == api.CodeForbidden
 	}
 	var invalid *token.InvalidError
-	return errors.As(err, &invalid) && (invalid.Problems.Has(token.ReasonUserOutOfScope) ||
+	return errors.As(err, &invalid) && (invalid.Problems.Has(token.ReasonUserOutOfScope) || invalid.Problems.Has(token.ReasonUserUnknown) ||
 		invalid.Problems.Has(token.ReasonDeviceOutOfScope) || invalid.Problems.Has(token.ReasonDeviceUnknown))
 }

@@ -139,7 +139,7 @@ func (m *memSession) RevokeToken(_ context.Context, id string) error {
 // The rest of the service is not used by the Tokens page.
 var errUnused = errors.New("not used by the Tokens page")
 
-func (m *memSession) SendCommand(context.Context, string, fleet.Action, string) (fleet.Command, error) {
+func (m *memSession) SendCommand(context.Context, fleet.CommandRequest) (fleet.Command, error) {
 	return fleet.Command{}, errUnused
 }
 func (m *memSession) Command(context.Context, string) (fleet.Command, error) {
@@ -175,4 +175,8 @@ func (m *memSession) secrets0() string {
 		return "\x00none"
 	}
 	return m.secrets[0]
+}
+
+func (m *memSession) RolloutEvidence(context.Context, rollout.Release) (rollout.Evidence, error) {
+	return rollout.Evidence{}, errors.New("not used by the Tokens page")
 }

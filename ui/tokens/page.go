@@ -28,7 +28,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/app/token"
-	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/fleetdesk/fleetdesk/app/words"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -66,9 +66,11 @@ type Page struct {
 	issueBtn  *widget.Button
 	banner    *widget.Label  // offline reason, or the last error in the dealer's words
 	detailBtn *widget.Button // the banner's error in full, one click away
-	detail    string
-	roleNote  *widget.Label // why this account cannot issue tokens at all
-	empty     *widget.Label
+	// offlineShown says the banner holds the offline notice (showOffline), not an error.
+	offlineShown bool
+	detail       string
+	roleNote     *widget.Label // why this account cannot issue tokens at all
+	empty        *widget.Label
 	// busy counts the backend calls started and not answered yet (see call).
 	busy int
 }
@@ -207,7 +209,7 @@ func (p *Page) updateRow(t token.Info, row *fyne.Container) {
 	btn := cells[7].(*widget.Button)
 	btn.OnTapped = func() { p.confirmRevoke(t) }
 	switch {
-	case state != token.StateActive:
+	case !t.CanRevoke(now):
 		btn.SetText(string(state))
 		btn.Disable()
 	case !p.online:
@@ -236,7 +238,7 @@ func (p *Page) applyStatus(st session.Status) {
 	if dec := scope.CanIssueToken(actor, actor.Dealer, nil); !dec.Allowed {
 		// Never offered to an account that would be refused; the reason stays on the page.
 		p.issueBtn.Disable()
-		p.roleNote.SetText("You cannot issue tokens: " + dec.Reason + ".")
+		p.roleNote.SetText("You cannot issue tokens: " + dec.Message + ".")
 		p.roleNote.Show()
 	} else {
 		p.roleNote.Hide()
@@ -245,12 +247,12 @@ func (p *Page) applyStatus(st session.Status) {
 		if p.roleNote.Hidden {
 			p.issueBtn.Enable()
 		}
-		if strings.HasPrefix(p.banner.Text, "Offline:") {
+		if p.offlineShown {
 			p.setBanner("")
 		}
 	} else {
 		p.issueBtn.Disable()
-		p.setBanner(offlineText(st.OfflineWhy))
+		p.showOffline(st.OfflineWhy)
 	}
 	if p.wizard != nil {
 		p.wizard.refresh()
@@ -266,7 +268,14 @@ func offlineText(why string) string {
 	return s
 }
 
+// showOffline puts the offline notice on the banner; it goes when the backend is back.
+func (p *Page) showOffline(why string) {
+	p.setBanner(offlineText(why))
+	p.offlineShown = true
+}
+
 func (p *Page) setBanner(s string) {
+	p.offlineShown = false
 	p.banner.SetText(s)
 	p.detail = ""
 	p.detailBtn.Hide()
@@ -277,10 +286,10 @@ func (p *Page) setBanner(s string) {
 	}
 }
 
-// setError says on the banner what failed in the dealer's words (api.Describe), with the
+// setError says on the banner what failed in the dealer's words (words.Describe), with the
 // technical text behind Details.
 func (p *Page) setError(what string, err error) {
-	d := api.Describe(err)
+	d := words.Describe(err)
 	p.setBanner(what + ": " + d.Summary + ".")
 	if d.Detail != "" {
 		p.detail = d.Detail
@@ -328,7 +337,7 @@ func (p *Page) setTokens(ts []token.Info) {
 
 func (p *Page) confirmRevoke(t token.Info) {
 	if !p.online {
-		p.setBanner(offlineText(p.offWhy))
+		p.showOffline(p.offWhy)
 		return
 	}
 	msg := fmt.Sprintf("Revoke %q for %s?\n\nEvery integration using it loses access at once. This cannot be undone; issue a new token if access is needed again.",
@@ -361,7 +370,7 @@ func (p *Page) revoke(t token.Info) {
 
 func (p *Page) openWizard() {
 	if !p.online {
-		p.setBanner(offlineText(p.offWhy))
+		p.showOffline(p.offWhy)
 		return
 	}
 	if p.issueBtn.Disabled() { // the one decision: offline, or an account that may not issue

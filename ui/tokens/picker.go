@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
-	"github.com/fleetdesk/fleetdesk/app/scope"
 	"github.com/fleetdesk/fleetdesk/app/token"
 )
 
@@ -141,13 +140,10 @@ func (p *picker) refilter() {
 	p.updateCount()
 }
 
-// refusal is why the device cannot go on this token, or "".
+// refusal is why the device cannot go on this token (the rule Create applies), or "".
 func (p *picker) refusal(d fleet.Device) string {
-	if dec := scope.CanIssueToken(p.w.p.svc.Actor(), p.w.p.svc.Actor().Dealer, []fleet.Device{d}); !dec.Allowed {
-		return dec.Reason
-	}
-	if u := p.w.account(); u != nil && !token.Owns(*u, d) {
-		return "belongs to " + d.CustomerEmail
+	if prob, bad := p.w.check().DeviceProblem(p.w.account(), d); bad {
+		return prob.Message
 	}
 	return ""
 }

@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/token"
-	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/fleetdesk/fleetdesk/app/words"
 )
 
 // maxProblemLines is how many broken rules the review lists before counting the rest.
@@ -111,7 +111,7 @@ func (s *reviewStep) update() {
 
 	var probs []string
 	if w.createErr != nil {
-		probs = append(probs, "Not created: "+api.Describe(w.createErr).Summary+". Your choices are kept: correct them or try again.")
+		probs = append(probs, "Not created: "+words.Describe(w.createErr).Summary+". Your choices are kept: correct them or try again.")
 	}
 	ps := w.check().Validate(req)
 	for i, p := range ps {

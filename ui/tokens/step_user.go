@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/token"
-	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/fleetdesk/fleetdesk/app/words"
 )
 
 // userStep is step 1, "Choose the correct user account": the customers' user accounts the backend
@@ -94,7 +94,7 @@ func (s *userStep) blockers() []string {
 	case s.loading:
 		return []string{"loading the user accounts…"}
 	case s.err != nil:
-		return []string{"could not load the user accounts: " + api.Describe(s.err).Summary}
+		return []string{"could not load the user accounts: " + words.Describe(s.err).Summary}
 	}
 	return nil
 }
