@@ -18,10 +18,12 @@ func texts(o fyne.CanvasObject) []string { return uitest.Texts(o) }
 // when it went offline a minute ago; the legend explains the badge.
 func TestOfflineUnitIsRedAndLegendExplainsBadge(t *testing.T) {
 	h := newHarness(t)
-	h.run(t, func() {
+	h.do(t, func() {
 		ds := fleetOf()
 		ds[0].Online = false // GEN-001 dropped off a minute ago
 		h.p.SetFleet(fleet.NewIndex(ds), now)
+	})
+	h.run(t, func() {
 		m := h.markers()["GEN-001"]
 		if !m.Attention || m.Color != RedColor {
 			t.Errorf("a unit the backend reports offline is drawn %+v, want red", m)
@@ -40,8 +42,10 @@ func TestOfflineUnitIsRedAndLegendExplainsBadge(t *testing.T) {
 // above the map and can be cleared there.
 func TestConsoleOnlyFiltersAreVisibleOnTheMap(t *testing.T) {
 	h := newHarness(t)
-	h.run(t, func() {
+	h.do(t, func() {
 		h.p.SetFilter(fleet.Filter{Consoles: []fleet.Console{fleet.ConsoleUltra}, Firmware: []string{"4.0.1"}})
+	})
+	h.do(t, func() {
 		if ms := h.markers(); len(ms) > 1 {
 			t.Fatalf("filter not applied: %v", ms)
 		}
@@ -52,6 +56,8 @@ func TestConsoleOnlyFiltersAreVisibleOnTheMap(t *testing.T) {
 			t.Errorf("active filters read %q", got)
 		}
 		test.Tap(findButton(h.p.others.content, "Clear these filters"))
+	})
+	h.run(t, func() {
 		if h.p.others.content.Visible() || len(h.markers()) != 3 {
 			t.Errorf("after clearing: bar visible %v, %d markers", h.p.others.content.Visible(), len(h.markers()))
 		}
@@ -65,10 +71,12 @@ func TestConsoleOnlyFiltersAreVisibleOnTheMap(t *testing.T) {
 // Issue 11 item 8: an old last known location is drawn faded and its card says how old it is.
 func TestStaleLocationLooksOlder(t *testing.T) {
 	h := newHarness(t)
-	h.run(t, func() {
+	h.do(t, func() {
 		ds := fleetOf()
 		ds[1].GPS.FixTime = now.Add(-5 * 24 * time.Hour)
 		h.p.SetFleet(fleet.NewIndex(ds), now)
+	})
+	h.run(t, func() {
 		ms := h.markers()
 		if !ms["GEN-002"].Stale || ms["GEN-001"].Stale {
 			t.Errorf("stale flags: GEN-002 %v, GEN-001 %v", ms["GEN-002"].Stale, ms["GEN-001"].Stale)
@@ -87,9 +95,11 @@ func TestStaleLocationLooksOlder(t *testing.T) {
 // sync saw it online.
 func TestCardSaysOnlineAtLastSyncWhileTheBackendIsAway(t *testing.T) {
 	h := newHarness(t)
-	h.run(t, func() {
+	h.do(t, func() {
 		h.p.SetFleet(fleet.NewIndex(fleetOf()), now)
 		h.p.SetBackendReachable(false)
+	})
+	h.run(t, func() {
 		h.tapUnit(t, 48.85, 2.35) // GEN-001, online at the last sync
 		if card := h.p.CardText(); !slices.ContainsFunc(card, func(s string) bool { return strings.HasPrefix(s, "Online at last sync") }) {
 			t.Errorf("card %q", card)

@@ -59,7 +59,22 @@ func newHarness(t *testing.T) *harness {
 		h.w.Resize(fyne.NewSize(1000, 700))
 	})
 	t.Cleanup(func() { h.p.Close() })
+	h.landed(t)
 	return h
+}
+
+// do runs f on the page's UI loop (a snapshot, a filter, a tap), then waits until the markers it
+// asked for are built off the UI goroutine and shown.
+func (h *harness) do(t *testing.T, f func()) {
+	t.Helper()
+	h.run(t, f)
+	h.landed(t)
+}
+
+// landed waits until the map shows the newest snapshot and filter.
+func (h *harness) landed(t *testing.T) {
+	t.Helper()
+	h.loop.Eventually(t, 20*time.Second, "the markers of the newest snapshot and filter", h.p.upToDate)
 }
 
 // run runs f on the page's UI loop; a t.Fatal inside f ends the test here.
@@ -153,16 +168,19 @@ func TestTapUnitShowsCardAndManage(t *testing.T) {
 
 func TestFiltersAreSharedWithTheConsole(t *testing.T) {
 	h := newHarness(t)
-	h.run(t, func() {
-		test.Type(h.p.search, "ultra")
+	h.do(t, func() { test.Type(h.p.search, "ultra") })
+	reported := 0
+	h.do(t, func() {
 		if len(h.filtered) == 0 || h.filtered[len(h.filtered)-1].Text != "ultra" {
 			t.Fatalf("search did not report the filter: %v", h.filtered)
 		}
 		if ms := h.markers(); len(ms) != 1 || ms["ULT-005"].ID == "" {
 			t.Errorf("search 'ultra' shows %v", ms)
 		}
-		reported := len(h.filtered)
+		reported = len(h.filtered)
 		h.p.SetFilter(fleet.Filter{Health: []fleet.Health{fleet.HealthLost}})
+	})
+	h.do(t, func() {
 		if len(h.filtered) != reported {
 			t.Error("SetFilter from the console was echoed back")
 		}
@@ -175,6 +193,8 @@ func TestFiltersAreSharedWithTheConsole(t *testing.T) {
 		// The page's model chip reports too, keeping the console's other filter fields.
 		h.p.SetFilter(fleet.Filter{Transport: []fleet.Transport{fleet.TransportGSM}})
 		h.p.model.SetSelected("AutoGen Ultra")
+	})
+	h.do(t, func() {
 		last := h.filtered[len(h.filtered)-1]
 		if !slices.Equal(last.Models, []fleet.Model{fleet.ModelUltra}) || !slices.Equal(last.Transport, []fleet.Transport{fleet.TransportGSM}) {
 			t.Errorf("model chip reported %+v", last)
@@ -185,6 +205,8 @@ func TestFiltersAreSharedWithTheConsole(t *testing.T) {
 		// A filter that empties the map, then a window resize: the map still lays out and no unit
 		// is left drawn.
 		h.p.SetFilter(fleet.Filter{Text: "no such unit"})
+	})
+	h.run(t, func() {
 		h.w.Resize(fyne.NewSize(800, 500))
 		if len(h.p.Map.Markers()) != 0 || h.p.status.Text != "0 units on the map" {
 			t.Errorf("empty filter: %d markers, status %q", len(h.p.Map.Markers()), h.p.status.Text)
@@ -197,15 +219,18 @@ func TestFiltersAreSharedWithTheConsole(t *testing.T) {
 
 func TestLiveUpdateKeepsTheView(t *testing.T) {
 	h := newHarness(t)
-	h.run(t, func() {
+	var lat, lon float64
+	h.do(t, func() {
 		h.p.Map.SetView(0, 20, 5)
 		h.tapUnit(t, -1.29, 36.82) // open GEN-002's card
-		lat, lon := h.p.Map.Center()
+		lat, lon = h.p.Map.Center()
 		next := fleetOf()
 		next[1].Online, next[1].LastSeen = true, now.Add(time.Minute) // back in contact
 		next[1].GPS = &fleet.Position{Lat: -1.30, Lon: 36.90, FixTime: now.Add(time.Minute)}
 		next[2].GPS = &fleet.Position{Lat: 5, Lon: 5, FixTime: now} // GEN-003 got a fix
 		h.p.SetFleet(fleet.NewIndex(next), now.Add(time.Minute))
+	})
+	h.run(t, func() {
 		if la, lo := h.p.Map.Center(); la != lat || lo != lon || h.p.Map.Zoom() != 5 {
 			t.Errorf("sync moved the view to (%v, %v) z%d", la, lo, h.p.Map.Zoom())
 		}
@@ -222,9 +247,34 @@ func TestLiveUpdateKeepsTheView(t *testing.T) {
 	})
 }
 
+// A burst of snapshots and filter changes while markers are being built ends with the newest of
+// both on the map, built at most once more, never an older result shown after a newer one.
+func TestBurstOfChangesEndsOnTheNewest(t *testing.T) {
+	h := newHarness(t)
+	h.do(t, func() {
+		for i := range 20 {
+			ds := fleetOf()
+			ds[0].GPS = &fleet.Position{Lat: float64(i), Lon: 10, FixTime: now}
+			h.p.SetFleet(fleet.NewIndex(ds), now)
+			if i == 10 {
+				h.p.SetFilter(fleet.Filter{Text: "gen-00"})
+			}
+		}
+		if !h.p.building || h.p.upToDate() {
+			t.Fatal("the burst did not wait for a build off the UI goroutine")
+		}
+	})
+	h.run(t, func() {
+		ms := h.markers()
+		if m, ok := ms["GEN-001"]; !ok || m.Lat != 19 || len(ms) != 2 {
+			t.Fatalf("after the burst the map shows %v, want GEN-001 at its last position and GEN-002", ms)
+		}
+	})
+}
+
 func TestShowDeviceAndCoLocatedUnits(t *testing.T) {
 	h := newHarness(t)
-	h.run(t, func() {
+	h.do(t, func() {
 		if !h.p.ShowDevice("ULT-005") {
 			t.Fatal("ShowDevice failed")
 		}
@@ -241,6 +291,8 @@ func TestShowDeviceAndCoLocatedUnits(t *testing.T) {
 		ds := fleetOf()
 		ds[2].GPS = &fleet.Position{Lat: 48.85, Lon: 2.35, FixTime: now}
 		h.p.SetFleet(fleet.NewIndex(ds), now)
+	})
+	h.run(t, func() {
 		h.p.Map.SetView(48.85, 2.35, 18)
 		h.tapUnit(t, 48.85, 2.35)
 		card := strings.Join(h.p.CardText(), "\n")
