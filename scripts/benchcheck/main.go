@@ -1,9 +1,17 @@
-// Command benchcheck reads the output of `make bench` (go test -bench, -count N), takes each
-// metric's median over the runs, compares it with the project's targets, prints a markdown table,
-// rewrites the "Measured figures" block of README.md, and exits non-zero when a target is missed
-// or a benchmark with a target did not run. It is the one source of the figures the docs quote.
+// Command benchcheck is the one source of FleetDesk's benchmark figures and targets (the list is
+// benchmarks.go). It has three uses:
 //
-//	go run ./scripts/benchcheck [-readme README.md] [-load "1.2 0.9 0.8"] bench.txt
+//	benchcheck -plan
+//	    prints the runs `make bench` makes, one line each: package, -bench pattern, -benchtime.
+//	benchcheck [-readme README.md] [-load L] bench.txt
+//	    reads the output of those runs (go test -bench, -count N), takes each figure's median,
+//	    prints a markdown table (rewriting README.md's "Measured figures" block with -readme) and
+//	    exits 1 when a target is missed, a listed figure did not run, or a benchmark ran that is
+//	    not listed.
+//	benchcheck -smoke bench.txt
+//	    for CI's run of every benchmark once (-benchtime 1x): exits 1 when a listed figure did not
+//	    run or a benchmark is not listed. One iteration proves nothing about speed, so targets are
+//	    not checked; it keeps every benchmark from rotting between `make bench` runs.
 package main
 
 import (
@@ -20,56 +28,47 @@ import (
 	"time"
 )
 
-// target is one benchmark figure and, when it has one, its limit.
-type target struct {
-	pkg, bench, metric string
-	what               string
-	max, min           float64 // 0: no limit on that side
-	unit               string  // how to show the value: ms, s, us, MB, B, x (plain)
+// bench is one benchmark: where it lives, the -benchtime of one run, and its figures.
+type bench struct {
+	pkg, name string
+	runs      string
+	figures   []figure
 }
 
-// The targets. ns/op figures are converted to the unit shown.
-var targets = []target{
-	{pkg: "ui/console", bench: "Keystroke100k", metric: "median-ms", unit: "ms", max: 1, what: "keystroke in the Fleet Console at 100,000 units: match, health, sort, row model (median)"},
-	{pkg: "ui/console", bench: "Keystroke100k", metric: "p95-ms", unit: "ms", max: 3, what: "the same, 95th percentile"},
-	{pkg: "ui/console", bench: "Keystroke100k", metric: "snapshot-ms", unit: "ms", what: "one-off per new snapshot: text index, health instants, sort orders"},
-	{pkg: "ui/console", bench: "KeystrokePaint100k", metric: "median-ms", unit: "ms", what: "keystroke with the table on screen (Fyne re-renders the visible cells), median"},
-	{pkg: "ui/console", bench: "ConsoleColdStart100k", metric: "ns/op", unit: "s", max: 1, what: "cache of 100,000 → searchable console, first result shown (in process)"},
-	{pkg: "ui/console", bench: "ConsoleMemory100k", metric: "heap-MB", unit: "MB", max: 250, what: "heap with 100,000 units loaded and the console rendered"},
-	{pkg: "app/fleet", bench: "Search100k", metric: "ns/op", unit: "ms", max: 5, what: "Index.Search alone, cycling seven queries"},
-	{pkg: "mapview", bench: "SetMarkers100k", metric: "ns/op", unit: "ms", max: 8, what: "map frame for a new snapshot of 100,000 markers (1% moved)"},
-	{pkg: "mapview", bench: "SetMarkersAllMoved100k", metric: "ns/op", unit: "ms", max: 8, what: "map frame for a snapshot where all 100,000 moved (first load)"},
-	{pkg: "mapview", bench: "ZoomFrame100k", metric: "ns/op", unit: "ms", max: 8, what: "map frame for a wheel notch to a kept zoom level"},
-	{pkg: "mapview", bench: "ZoomFrameRecluster100k", metric: "ns/op", unit: "ms", max: 8, what: "map frame for a wheel notch that clusters again"},
-	{pkg: "mapview", bench: "PanFrame100k", metric: "ns/op", unit: "ms", max: 8, what: "map frame for a drag step"},
-	{pkg: "mapview", bench: "Cluster100k", metric: "ns/op", unit: "ms", max: 8, what: "clustering alone, 100,000 markers all in view"},
-	{pkg: "mapview", bench: "MapMemory100k", metric: "bytes/marker", unit: "B", max: 200, what: "everything the map widget keeps alive, per marker (markers, IDs, projection, 3 kept clusterings; the tile cache, bounded by its budget, apart)"},
-	{pkg: "ui/mappage", bench: "SetFleet100k", metric: "ns/op", unit: "ms", what: "Fleet Map page: one sync change on 100,000 units"},
-	{pkg: "sync/syncer", bench: "FullSync100k", metric: "ns/op", unit: "s", max: 1.0, what: "first sync of 100,000 units from fleetsim into a new cache"},
-	{pkg: "sync/syncer", bench: "DeltaSync1k", metric: "ns/op", unit: "ms", max: 30, what: "delta of 1,000 changes spread over a 100,000-unit cache and searched index (60 deltas a run: the index gives up the loaded array once)"},
-	{pkg: "sync/cache", bench: "OpenCache100k", metric: "ns/op", unit: "ms", max: 500, what: "open a 100,000-unit cache and have it searchable"},
-	{pkg: "sim", bench: "FullListing100k", metric: "ns/op", unit: "s", max: 2, what: "fleetsim: full paged listing of 100,000 units over loopback"},
-	{pkg: "mapview/tiles", bench: "MemoryHit", metric: "ns/op", unit: "us", max: 1000, what: "a cached tile served from memory"},
-	{pkg: "mapview/basemap", bench: "RenderTile", metric: "ns/op", unit: "ms", what: "one offline basemap tile"},
-	{pkg: "app/recovery", bench: "Flash115200", metric: "limit-frac", unit: "x", min: 0.9, what: "flash over an emulated 115200-baud line: share of the line's SMP limit"},
-	{pkg: "app/recovery", bench: "Flash921600Pipelined", metric: "KB/s", unit: "x", what: "flash at 921600 baud, 4 chunks in flight (KB/s)"},
-	{pkg: "app/rollout", bench: "Eligible10k", metric: "ns/op", unit: "ms", what: "rollout eligibility over 10,000 units"},
-	{pkg: "ui/tokens", bench: "PickerKeystroke", metric: "ns/op", unit: "ms", what: "API Tokens unit picker keystroke"},
+// figure is one metric of a benchmark, how to show it, and its limit if it has one.
+type figure struct {
+	metric   string  // ns/op, or a unit the benchmark reports with b.ReportMetric
+	unit     string  // s, ms, us (ns/op converted), or any other label shown as is
+	max, min float64 // 0: no limit on that side
+	what     string
 }
+
+func (b bench) key() string { return b.pkg + "/" + b.name }
 
 var (
-	pkgLine   = regexp.MustCompile(`^pkg: github.com/fleetdesk/fleetdesk/(\S+)`)
-	benchLine = regexp.MustCompile(`^Benchmark(\S+?)(-\d+)?\s+(\d+)\s+(.*)$`)
+	pkgLine    = regexp.MustCompile(`^pkg: github.com/fleetdesk/fleetdesk/(\S+)`)
+	benchLine  = regexp.MustCompile(`^Benchmark(\S+?)(-\d+)?\s+(\d+)\s+(.*)$`)
+	commitLine = regexp.MustCompile(`^commit: (\S+)`)
 )
 
-// parse returns values[pkg/bench][metric] over every run.
-func parse(r io.Reader) (map[string]map[string][]float64, error) {
-	out := map[string]map[string][]float64{}
+// results is what a bench.txt holds: values[pkg/name][metric] over every run, and the commit
+// bench.sh recorded.
+type results struct {
+	values map[string]map[string][]float64
+	commit string
+}
+
+func parse(r io.Reader) (results, error) {
+	res := results{values: map[string]map[string][]float64{}}
 	pkg := ""
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
+		if m := commitLine.FindStringSubmatch(line); m != nil && res.commit == "" {
+			res.commit = m[1]
+			continue
+		}
 		if m := pkgLine.FindStringSubmatch(line); m != nil {
 			pkg = m[1]
 			continue
@@ -79,8 +78,8 @@ func parse(r io.Reader) (map[string]map[string][]float64, error) {
 			continue
 		}
 		key := pkg + "/" + m[1]
-		if out[key] == nil {
-			out[key] = map[string][]float64{}
+		if res.values[key] == nil {
+			res.values[key] = map[string][]float64{}
 		}
 		f := strings.Fields(m[4])
 		for i := 0; i+1 < len(f); i += 2 {
@@ -88,10 +87,10 @@ func parse(r io.Reader) (map[string]map[string][]float64, error) {
 			if err != nil {
 				continue
 			}
-			out[key][f[i+1]] = append(out[key][f[i+1]], v)
+			res.values[key][f[i+1]] = append(res.values[key][f[i+1]], v)
 		}
 	}
-	return out, sc.Err()
+	return res, sc.Err()
 }
 
 func median(v []float64) float64 {
@@ -103,12 +102,12 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// scale converts a metric's value into the target's unit.
-func scale(t target, v float64) float64 {
-	if t.metric != "ns/op" {
+// scale converts a metric's value into the figure's unit.
+func scale(f figure, v float64) float64 {
+	if f.metric != "ns/op" {
 		return v
 	}
-	switch t.unit {
+	switch f.unit {
 	case "s":
 		return v / 1e9
 	case "ms":
@@ -138,12 +137,100 @@ func show(v float64, unit string) string {
 	return s + " " + unit
 }
 
+// plan groups the benchmarks into go test runs: one per package and -benchtime.
+func plan(list []bench) []string {
+	type run struct{ pkg, runs string }
+	var order []run
+	names := map[run][]string{}
+	for _, b := range list {
+		r := run{b.pkg, b.runs}
+		if names[r] == nil {
+			order = append(order, r)
+		}
+		names[r] = append(names[r], b.name)
+	}
+	var out []string
+	for _, r := range order {
+		out = append(out, fmt.Sprintf("./%s ^Benchmark(%s)$ %s", r.pkg, strings.Join(names[r], "|"), r.runs))
+	}
+	return out
+}
+
+// report is the outcome of checking results against the list.
+type report struct {
+	table    string
+	problems []string // one line each: a missed target, a figure that did not run, an unlisted benchmark
+}
+
+// check compares res with list. With targets false (the smoke run) only presence is checked.
+func check(list []bench, res results, targets bool) report {
+	var rep report
+	var b strings.Builder
+	b.WriteString("| package | benchmark | what | target | median | runs | |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+	listed := map[string]bool{}
+	for _, bn := range list {
+		listed[bn.key()] = true
+		for _, f := range bn.figures {
+			v := res.values[bn.key()][f.metric]
+			limit := ""
+			switch {
+			case f.max > 0:
+				limit = "< " + show(f.max, f.unit)
+			case f.min > 0:
+				limit = "≥ " + show(f.min, f.unit)
+			}
+			metric := ""
+			if f.metric != "ns/op" {
+				metric = " (" + f.metric + ")"
+			}
+			if len(v) == 0 {
+				rep.problems = append(rep.problems, fmt.Sprintf("%s %s: did not run", bn.key(), f.metric))
+				fmt.Fprintf(&b, "| `%s` | %s%s | %s | %s | - | 0 | **did not run** |\n", bn.pkg, bn.name, metric, f.what, limit)
+				continue
+			}
+			m := scale(f, median(v))
+			lo, hi := scale(f, slices.Min(v)), scale(f, slices.Max(v))
+			status := ""
+			switch {
+			case !targets:
+			case f.max > 0 && m >= f.max || f.min > 0 && m < f.min:
+				status = "**MISSED**"
+				rep.problems = append(rep.problems, fmt.Sprintf("%s %s: median %s, target %s", bn.key(), f.metric, show(m, f.unit), limit))
+			case limit != "":
+				status = "ok"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s%s | %s | %s | %s | %d (%s–%s) | %s |\n", bn.pkg, bn.name, metric, f.what, limit,
+				show(m, f.unit), len(v), show(lo, "x"), show(hi, f.unit), status)
+		}
+	}
+	var unlisted []string
+	for key := range res.values {
+		if !listed[key] {
+			unlisted = append(unlisted, key)
+		}
+	}
+	slices.Sort(unlisted)
+	for _, key := range unlisted {
+		rep.problems = append(rep.problems, key+": ran, but is not listed in scripts/benchcheck/benchmarks.go")
+	}
+	rep.table = b.String()
+	return rep
+}
+
 func main() {
 	readme := flag.String("readme", "", "rewrite the block between <!-- bench:start --> and <!-- bench:end --> in this file")
 	load := flag.String("load", "", "the machine's load average during the run, for the table's caption")
+	printPlan := flag.Bool("plan", false, "print the runs make bench makes: package, -bench pattern, -benchtime")
+	smoke := flag.Bool("smoke", false, "check only that every listed benchmark ran (CI's -benchtime 1x run)")
 	flag.Parse()
+	if *printPlan {
+		for _, l := range plan(benchmarks) {
+			fmt.Println(l)
+		}
+		return
+	}
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: benchcheck [-readme README.md] [-load L] bench.txt")
+		fmt.Fprintln(os.Stderr, "usage: benchcheck -plan | benchcheck [-smoke] [-readme README.md] [-load L] bench.txt")
 		os.Exit(2)
 	}
 	f, err := os.Open(flag.Arg(0))
@@ -151,61 +238,38 @@ func main() {
 		fmt.Fprintln(os.Stderr, "benchcheck:", err)
 		os.Exit(2)
 	}
-	vals, err := parse(f)
+	res, err := parse(f)
 	f.Close()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchcheck:", err)
 		os.Exit(2)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Generated by `make bench` on %s (%d CPUs, %s, load average %s): every figure is the\n",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.Version(), orDash(*load))
-	fmt.Fprintf(&b, "median of the runs in `bench.txt` (`-count` %s). `make bench` fails when a target is missed.\n\n", runsOf(vals))
-	b.WriteString("| package | benchmark | what | target | median | runs | |\n| --- | --- | --- | --- | --- | --- | --- |\n")
-	failed := 0
-	for _, t := range targets {
-		v := vals[t.pkg+"/"+t.bench][t.metric]
-		limit := ""
-		switch {
-		case t.max > 0:
-			limit = "< " + show(t.max, t.unit)
-		case t.min > 0:
-			limit = "≥ " + show(t.min, t.unit)
-		}
-		metric := ""
-		if t.metric != "ns/op" {
-			metric = " (" + t.metric + ")"
-		}
-		if len(v) == 0 {
-			status := ""
-			if limit != "" {
-				status = "**did not run**"
-				failed++
+	rep := check(benchmarks, res, !*smoke)
+	if *smoke {
+		ran := 0
+		for _, b := range benchmarks {
+			if len(res.values[b.key()]) > 0 {
+				ran++
 			}
-			fmt.Fprintf(&b, "| `%s` | %s%s | %s | %s | - | 0 | %s |\n", t.pkg, t.bench, metric, t.what, limit, status)
-			continue
 		}
-		m := scale(t, median(v))
-		lo, hi := scale(t, slices.Min(v)), scale(t, slices.Max(v))
-		status := ""
-		if t.max > 0 && m >= t.max || t.min > 0 && m < t.min {
-			status = "**MISSED**"
-			failed++
-		} else if limit != "" {
-			status = "ok"
-		}
-		fmt.Fprintf(&b, "| `%s` | %s%s | %s | %s | %s | %d (%s–%s) | %s |\n", t.pkg, t.bench, metric, t.what, limit,
-			show(m, t.unit), len(v), show(lo, "x"), show(hi, t.unit), status)
-	}
-	fmt.Print(b.String())
-	if *readme != "" {
-		if err := rewrite(*readme, b.String()); err != nil {
-			fmt.Fprintln(os.Stderr, "benchcheck:", err)
-			os.Exit(2)
+		fmt.Printf("benchcheck: %d of %d listed benchmarks ran once\n", ran, len(benchmarks))
+	} else {
+		caption := fmt.Sprintf("Generated by `make bench` from commit %s on %s (%d CPUs, %s, load average %s): every figure is the\n"+
+			"median of the runs in `bench.txt` (`-count` %s). `make bench` fails when a target is missed.\n\n",
+			orDash(res.commit), time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.Version(), orDash(*load), runsOf(res))
+		fmt.Print(caption + rep.table)
+		if *readme != "" {
+			if err := rewrite(*readme, caption+rep.table); err != nil {
+				fmt.Fprintln(os.Stderr, "benchcheck:", err)
+				os.Exit(2)
+			}
 		}
 	}
-	if failed > 0 {
-		fmt.Fprintf(os.Stderr, "benchcheck: %d target(s) missed or not run\n", failed)
+	if len(rep.problems) > 0 {
+		for _, p := range rep.problems {
+			fmt.Fprintln(os.Stderr, "benchcheck:", p)
+		}
+		fmt.Fprintf(os.Stderr, "benchcheck: %d problem(s)\n", len(rep.problems))
 		os.Exit(1)
 	}
 }
@@ -217,9 +281,9 @@ func orDash(s string) string {
 	return s
 }
 
-func runsOf(vals map[string]map[string][]float64) string {
+func runsOf(res results) string {
 	n := 0
-	for _, m := range vals {
+	for _, m := range res.values {
 		for _, v := range m {
 			n = max(n, len(v))
 		}
