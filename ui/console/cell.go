@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -18,31 +17,104 @@ import (
 
 // cell is one table cell. It handles its own taps so that selection belongs to the console
 // (by device ID) rather than to the table (by row number, which a live update can reassign).
+//
+// Its text is a canvas.Text it fits to the column itself, cut with "…" from per-character widths
+// measured once (see fitText), instead of a widget.Label with ellipsis truncation: Fyne shapes a
+// truncated label's text afresh on every change (a new font shaper each time), which made the
+// visible cells of one keystroke allocate megabytes and brought a garbage collection every few
+// keystrokes, the slow ones the dealer feels.
 type cell struct {
 	widget.BaseWidget
-	c     *Console
-	row   int
-	col   Column
-	bg    *canvas.Rectangle
-	dot   *canvas.Circle
-	dotBx *fyne.Container
-	label *widget.Label
+	c    *Console
+	row  int
+	col  Column
+	bg   *canvas.Rectangle
+	dot  *canvas.Circle
+	text *canvas.Text // what the dealer reads: full, or as much of it as fits followed by "…"
+	full string       // the whole value (the details line shows it too)
+	room float32      // the width text was fitted to, 0 before the first layout
 }
 
 func newCell(c *Console) *cell {
 	cl := &cell{c: c, row: -1}
 	cl.bg = canvas.NewRectangle(transparent)
 	cl.dot = kit.NewDot(fleet.HealthLive)
-	cl.dotBx = container.NewCenter(container.NewGridWrap(fyne.NewSize(kit.DotSize, kit.DotSize), cl.dot))
-	cl.label = widget.NewLabel("AAAAAAAA-00000")
-	cl.label.Truncation = fyne.TextTruncateEllipsis
+	cl.dot.Hide()
+	cl.text = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	cl.text.TextSize = theme.TextSize()
 	cl.ExtendBaseWidget(cl)
 	return cl
 }
 
-func (cl *cell) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewStack(cl.bg,
-		container.NewBorder(nil, nil, cl.dotBx, nil, cl.label)))
+func (cl *cell) CreateRenderer() fyne.WidgetRenderer { return &cellRenderer{cl: cl} }
+
+// cellRenderer lays a cell out by hand: background, the health dot at the left, the text after
+// it, vertically centred. It never asks the text for its size, which would shape it.
+type cellRenderer struct{ cl *cell }
+
+func (r *cellRenderer) Layout(size fyne.Size) {
+	cl := r.cl
+	cl.bg.Resize(size)
+	pad := theme.InnerPadding()
+	x := pad
+	if cl.dot.Visible() {
+		cl.dot.Resize(fyne.NewSize(kit.DotSize, kit.DotSize))
+		cl.dot.Move(fyne.NewPos(0, (size.Height-kit.DotSize)/2))
+		x += kit.DotSize + theme.Padding()
+	}
+	lineH := widths.lineHeight(cl.text.TextSize, cl.text.TextStyle)
+	cl.text.Move(fyne.NewPos(x, (size.Height-lineH)/2))
+	cl.text.Resize(fyne.NewSize(max(0, size.Width-x-pad), lineH))
+	if room := max(0, size.Width-x-pad); room != cl.room {
+		cl.room = room
+		cl.fit()
+	}
+}
+
+// MinSize is a label's: one line of text and its padding, as wide as a device ID.
+func (r *cellRenderer) MinSize() fyne.Size {
+	size, style := r.cl.text.TextSize, r.cl.text.TextStyle
+	pad := 2 * theme.InnerPadding()
+	return fyne.NewSize(fyne.MeasureText("AAAAAAAA-00000", size, style).Width+pad, widths.lineHeight(size, style)+pad)
+}
+
+func (r *cellRenderer) Refresh() {
+	cl := r.cl
+	cl.text.Color = theme.Color(theme.ColorNameForeground)
+	if size := theme.TextSize(); cl.text.TextSize != size {
+		cl.text.TextSize, cl.room = size, 0
+	}
+	r.Layout(cl.Size())
+	cl.bg.Refresh()
+	cl.dot.Refresh()
+	cl.text.Refresh()
+}
+
+func (r *cellRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.cl.bg, r.cl.dot, r.cl.text}
+}
+
+func (r *cellRenderer) Destroy() {}
+
+// setText shows s, fitted to the room the last layout left.
+func (cl *cell) setText(s string) {
+	if s == cl.full {
+		return
+	}
+	cl.full = s
+	cl.fit()
+}
+
+// fit cuts the full text to the room; before the first layout (no room known yet) it shows it all.
+func (cl *cell) fit() {
+	shown := cl.full
+	if cl.room > 0 {
+		shown = widths.fit(cl.full, cl.room, cl.text.TextSize, cl.text.TextStyle)
+	}
+	if cl.text.Text != shown {
+		cl.text.Text = shown
+		cl.text.Refresh()
+	}
 }
 
 // Tapped selects the row.
@@ -86,22 +158,24 @@ func (cl *cell) set(row int, col Column, d *fleet.Device, v view, selected bool)
 	case col == ColHealth:
 		h := d.HealthAt(now)
 		kit.SetDot(cl.dot, h)
-		if !cl.dotBx.Visible() {
-			cl.dotBx.Show()
+		if !cl.dot.Visible() {
+			cl.dot.Show()
+			cl.room = 0 // the text moves right of the dot
+			cl.Refresh()
 		}
 		text = kit.HealthLabel(h)
 	default:
 		cl.hideDot()
 		text = cellText(col, d, now, v.stale)
 	}
-	if cl.label.Text != text {
-		cl.label.SetText(text)
-	}
+	cl.setText(text)
 }
 
 func (cl *cell) hideDot() {
-	if cl.dotBx.Visible() {
-		cl.dotBx.Hide()
+	if cl.dot.Visible() {
+		cl.dot.Hide()
+		cl.room = 0
+		cl.Refresh()
 	}
 }
 

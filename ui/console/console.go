@@ -55,6 +55,7 @@ type view struct {
 type parts struct {
 	search  *searchEntry
 	table   *widget.Table
+	columns *shareWidth
 	count   *widget.Label
 	manage  *widget.Button
 	export  *widget.Button
@@ -181,7 +182,7 @@ func (c *Console) build() {
 	}
 	c.w.empty = newEmptyState(c)
 	c.w.details = widget.NewLabel("")
-	c.w.details.Truncation = fyne.TextTruncateEllipsis
+	c.w.details.Truncation = fyne.TextTruncateClip
 
 	c.chips = newChips(c)
 	c.units = newUnitScope(c)
@@ -189,7 +190,8 @@ func (c *Console) build() {
 	top := container.NewBorder(nil, nil, title, container.NewHBox(c.w.manage, c.w.export), c.w.search)
 	filters := container.NewVBox(container.NewBorder(nil, nil, nil, c.w.count, c.chips.rows[0]), c.chips.rows[1],
 		c.units.box)
-	table := container.New(&shareWidth{t: c.w.table}, c.w.table)
+	c.w.columns = &shareWidth{t: c.w.table}
+	table := container.New(c.w.columns, c.w.table)
 	c.content = container.NewBorder(container.NewVBox(top, filters), c.w.details, nil, nil,
 		container.NewStack(table, c.w.empty.content))
 	c.showView()

@@ -138,8 +138,8 @@ func TestTypingFiltersRows(t *testing.T) {
 			}
 			// What is drawn is the filtered view: the ID column of every visible row.
 			for _, cl := range cellsOnScreen(w) {
-				if cl.colID() && cl.label.Text != exp[cl.row] {
-					t.Fatalf("%q: row %d shows %q, want %q", text, cl.row, cl.label.Text, exp[cl.row])
+				if cl.colID() && cl.text.Text != exp[cl.row] {
+					t.Fatalf("%q: row %d shows %q, want %q (cell %v room %v)", text, cl.row, cl.text.Text, exp[cl.row], cl.Size(), cl.room)
 				}
 			}
 		})

@@ -126,7 +126,7 @@ func TestOfflineUnitSaysOffline(t *testing.T) {
 		got := map[Column]string{}
 		for _, cl := range cellsOnScreen(p.w) {
 			if cl.row == 0 {
-				got[cl.col] = cl.label.Text
+				got[cl.col] = cl.text.Text
 			}
 		}
 		if !strings.HasPrefix(got[ColConnection], "Offline since ") {
@@ -170,9 +170,9 @@ func TestColumnsShareTheWidth(t *testing.T) {
 		}
 		for _, cl := range cellsOnScreen(p.w) {
 			if cl.col == ColID {
-				need := fyne.MeasureText(cl.label.Text, theme.TextSize(), cl.label.TextStyle).Width + 2*theme.InnerPadding()
-				if cl.Size().Width < need {
-					t.Fatalf("device ID %q truncated: %.0f wide, needs %.0f", cl.label.Text, cl.Size().Width, need)
+				need := fyne.MeasureText(cl.full, theme.TextSize(), cl.text.TextStyle).Width + 2*theme.InnerPadding()
+				if cl.Size().Width < need || cl.text.Text != cl.full {
+					t.Fatalf("device ID %q shown as %q: %.0f wide, needs %.0f", cl.full, cl.text.Text, cl.Size().Width, need)
 				}
 			}
 		}
@@ -207,7 +207,7 @@ func TestColumnWidthsKeepMinimums(t *testing.T) {
 		sumMin += col.minWidth() + theme.Padding()
 	}
 	for _, avail := range []float32{sumMin, sumMin + 300, 2400} {
-		ws := columnWidths(avail)
+		ws := columnWidths(avail, 0)
 		var sum float32
 		for col, w := range ws {
 			if w < Column(col).minWidth()-0.01 {
@@ -230,7 +230,7 @@ func TestNarrowWindowSqueezesAllButTheID(t *testing.T) {
 		sumMin += col.minWidth() + theme.Padding()
 	}
 	avail := sumMin * 0.85
-	ws := columnWidths(avail)
+	ws := columnWidths(avail, 0)
 	var sum float32
 	for _, w := range ws {
 		sum += w
@@ -290,8 +290,8 @@ func TestOnlineIsTheLastSyncsWhenTheBackendIsOutOfReach(t *testing.T) {
 	p.waitView(t, "the online unit alone", func() bool { return len(p.c.v.rows) == 1 })
 	p.run(t, func() {
 		for _, cl := range cellsOnScreen(p.w) {
-			if cl.row == 0 && cl.col == ColConnection && cl.label.Text != "Online at last sync" {
-				t.Errorf("connection column reads %q while the backend is out of reach", cl.label.Text)
+			if cl.row == 0 && cl.col == ColConnection && cl.text.Text != "Online at last sync" {
+				t.Errorf("connection column reads %q while the backend is out of reach", cl.text.Text)
 			}
 		}
 	})

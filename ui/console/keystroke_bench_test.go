@@ -2,6 +2,7 @@ package console
 
 import (
 	"math/rand/v2"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -31,17 +32,21 @@ func typedQueries(devs []fleet.Device) []string {
 // over 100,000 units and times each keystroke's search the way the console runs it after the
 // debounce: match, health, sort order (cycling ID, health and last-seen orders and a descending
 // name order), and applying the row model (count line, firmware chip, table refresh). One op is
-// one whole query typed; the metrics are per keystroke. Targets: median < 1 ms, p95 < 3 ms.
+// one whole query typed; the metrics are per keystroke (targets in scripts/benchcheck).
 // snapshot-ms is the one-off cost a new snapshot pays on its first search (bitsets, health
 // instants, one sort order), which a sync pays once, off the UI goroutine.
 func BenchmarkKeystroke100k(b *testing.B) { benchKeystroke(b, false) }
 
-// BenchmarkKeystrokePaint100k is BenchmarkKeystroke100k with the console on screen, so each
-// keystroke also re-renders the visible table cells (Fyne lays out and shapes each cell's text).
-// Reported, not a target: the debounce means a dealer pays it once per pause, not per character.
+// BenchmarkKeystrokePaint100k is the keystroke the dealer sees: BenchmarkKeystroke100k with the
+// console on screen, so each keystroke also re-renders the visible table cells and the details
+// line (Fyne lays out and measures them; the test driver does not rasterize, so the GPU's share
+// of a frame is not in it). Target: p95 under 16 ms, one frame at 60 Hz.
 func BenchmarkKeystrokePaint100k(b *testing.B) { benchKeystroke(b, true) }
 
 func benchKeystroke(b *testing.B, onScreen bool) {
+	// The window's garbage-collector target (cmd/fleetdesk's guiGCPercent): the slow keystrokes
+	// are the ones a collection falls on, and the window collects more often than Go's default.
+	defer debug.SetGCPercent(debug.SetGCPercent(50))
 	test.NewTempApp(b)
 	svc, devs := testfleet.Offline(b, 100_000, now0)
 	queries := typedQueries(devs)

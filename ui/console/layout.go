@@ -23,6 +23,8 @@ import (
 type shareWidth struct {
 	t     *widget.Table
 	width float32
+	idMin float32      // the device ID column's minimum for the fleet shown (see fitIDs)
+	idsOf *fleet.Index // the snapshot idMin was measured on
 }
 
 func (l *shareWidth) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
@@ -34,8 +36,40 @@ func (l *shareWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		return
 	}
 	l.width = size.Width
-	for col, w := range columnWidths(size.Width - theme.ScrollBarSize() - 2*theme.Padding()) {
+	l.share()
+}
+
+func (l *shareWidth) share() {
+	for col, w := range columnWidths(l.width-theme.ScrollBarSize()-2*theme.Padding(), l.idMin) {
 		l.t.SetColumnWidth(col, w)
+	}
+}
+
+// fitIDs makes the device ID column wide enough for the fleet's IDs (they are never cut: a
+// dealer reads and types them), sharing the width again when that changes. The widest ID is
+// taken among the longest ones (IDs of one fleet share a format), measured by character widths.
+func (l *shareWidth) fitIDs(ix *fleet.Index) {
+	if ix == l.idsOf {
+		return
+	}
+	l.idsOf = ix
+	longest, n := 0, ix.Len()
+	for i := 0; i < n; i++ {
+		longest = max(longest, len(ix.At(i).ID))
+	}
+	var widest float32
+	for i, seen := 0, 0; i < n && seen < 64; i++ {
+		if id := ix.At(i).ID; len(id) == longest {
+			seen++
+			widest = max(widest, widths.width(id, theme.TextSize(), fyne.TextStyle{}))
+		}
+	}
+	idMin := float32(math.Ceil(float64(widest + widths.of1('0', theme.TextSize()) + 2*theme.InnerPadding())))
+	if idMin != l.idMin {
+		l.idMin = idMin
+		if l.width > 0 {
+			l.share()
+		}
 	}
 }
 
@@ -98,13 +132,17 @@ func measureWidths() {
 // not fit, as in a 1000-pixel window, every column but the device ID gives up the same share, so
 // all stay on screen and the details line shows what is cut); then names and emails grow to half
 // of their full width, the health and connection words become whole, names and emails grow to
-// full width; what is left goes to names and emails by weight (Column.width).
-func columnWidths(avail float32) []float32 {
+// full width; what is left goes to names and emails by weight (Column.width). idMin widens the
+// device ID column's minimum to the fleet's IDs.
+func columnWidths(avail, idMin float32) []float32 {
 	avail -= theme.Padding() * float32(numColumns)
 	out := make([]float32, numColumns)
 	var sum float32
 	for col := Column(0); col < numColumns; col++ {
 		out[col] = col.minWidth()
+		if col == ColID {
+			out[col] = max(out[col], idMin)
+		}
 		sum += out[col]
 	}
 	if sum > avail {

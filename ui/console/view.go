@@ -55,6 +55,7 @@ func (c *Console) apply(gen uint64, q query, rows []int) {
 	c.applied.Store(gen)
 	c.loaded = true
 	sameRows := sameUnits(c.v, q.ix, rows)
+	c.w.columns.fitIDs(q.ix)
 	c.v = view{ix: q.ix, rows: rows, now: q.now, stale: c.v.stale}
 	c.chips.refreshFirmware(q.ix)
 	c.showView()
@@ -152,7 +153,7 @@ func (c *Console) showDetails() { c.showDetailsOf(c.selected) }
 func (c *Console) showDetailsOf(id string) {
 	d, ok := c.v.ix.Get(id)
 	if id == "" || !ok {
-		c.w.details.SetText("Select a unit to see it in full here. Drag the edge of a column header to resize it.")
+		c.setDetails("Select a unit to see it in full here. Drag the edge of a column header to resize it.")
 		return
 	}
 	parts := []string{d.ID}
@@ -162,7 +163,20 @@ func (c *Console) showDetailsOf(id string) {
 		}
 	}
 	parts = append(parts, d.ConnectionAsOf(c.v.now, !c.v.stale), d.HealthAt(c.v.now).Label())
-	c.w.details.SetText(strings.Join(parts, " · "))
+	c.setDetails(strings.Join(parts, " · "))
+}
+
+// setDetails shows s on the details line, cut with "…" to its width as the cells are (fitText):
+// a label truncating with an ellipsis shapes its text afresh on every change, once per keystroke
+// here. The label clips whatever a narrower window leaves over until the next change.
+func (c *Console) setDetails(s string) {
+	l := c.w.details
+	if room := l.Size().Width - 2*theme.InnerPadding(); room > 0 {
+		s = widths.fit(s, room, theme.TextSize(), l.TextStyle)
+	}
+	if l.Text != s {
+		l.SetText(s)
+	}
 }
 
 // onChange takes the service's new snapshot; device changes re-run the search so a unit whose
@@ -309,14 +323,21 @@ func (c *Console) updateHeader(id widget.TableCellID, o fyne.CanvasObject) {
 		b.SetText("")
 		return
 	}
-	b.SetText(col.Title())
+	var icon fyne.Resource
 	switch {
 	case c.sort.Col != col:
-		b.SetIcon(nil)
 	case c.sort.Desc:
-		b.SetIcon(theme.MenuDropDownIcon())
+		icon = theme.MenuDropDownIcon()
 	default:
-		b.SetIcon(theme.MenuDropUpIcon())
+		icon = theme.MenuDropUpIcon()
+	}
+	// Every table refresh (each keystroke's new rows) updates the headers: set only what changed,
+	// as a button re-reads its icon's SVG on every SetIcon.
+	if b.Text != col.Title() {
+		b.SetText(col.Title())
+	}
+	if b.Icon != icon {
+		b.SetIcon(icon)
 	}
 	b.OnTapped = func() { c.SortBy(col) }
 }

@@ -203,14 +203,15 @@ func TestWindowHasEveryPage(t *testing.T) {
 
 func TestMapShowsTheDealersGPSUnits(t *testing.T) {
 	f := newDesk(t, basemapOnly())
+	var mv mapView
+	var gps []string
+	noPos := 0
 	f.u.run(func() {
-		mv := f.mapPage(t)
+		mv = f.mapPage(t)
 		ix := f.live.Session.Fleet()
 		if ix.Len() == 0 {
 			t.Fatal("the first sync brought no units")
 		}
-		var gps []string
-		noPos := 0
 		for _, d := range ix.Devices() {
 			if d.Dealer != f.live.Account.Dealer {
 				t.Fatalf("%s of dealer %q in %q's fleet", d.ID, d.Dealer, f.live.Account.Dealer)
@@ -225,6 +226,10 @@ func TestMapShowsTheDealersGPSUnits(t *testing.T) {
 		if len(gps) == 0 {
 			t.Fatal("the simulated fleet has no unit with a position")
 		}
+	})
+	// The markers are built off the UI goroutine: wait for them, then compare.
+	f.u.eventually(20*time.Second, "the map's markers", func() bool { return len(markerIDs(mv.m)) > 0 })
+	f.u.run(func() {
 		if got := markerIDs(mv.m); !slices.Equal(got, gps) {
 			t.Fatalf("the map shows %d markers, the fleet has %d units with a position", len(got), len(gps))
 		}

@@ -1,0 +1,100 @@
+package console
+
+import (
+	"sync"
+
+	"fyne.io/fyne/v2"
+)
+
+// ellipsis ends a text cut to fit its column.
+const ellipsis = "…"
+
+// widths is the cells' measure of text: each character's advance, measured once per text size
+// and style (fyne.MeasureText shapes, and shaping a new string for every visible cell on every
+// keystroke costs more than the search).
+var widths = &runeWidths{m: map[runeKey]float32{}, line: map[lineKey]float32{}}
+
+type runeKey struct {
+	r     rune
+	size  float32
+	style fyne.TextStyle
+}
+
+type lineKey struct {
+	size  float32
+	style fyne.TextStyle
+}
+
+type runeWidths struct {
+	mu   sync.Mutex
+	m    map[runeKey]float32
+	line map[lineKey]float32
+}
+
+func (w *runeWidths) of(r rune, size float32, style fyne.TextStyle) float32 {
+	k := runeKey{r, size, style}
+	if v, ok := w.m[k]; ok {
+		return v
+	}
+	v := fyne.MeasureText(string(r), size, style).Width
+	w.m[k] = v
+	return v
+}
+
+func (w *runeWidths) lineHeight(size float32, style fyne.TextStyle) float32 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	k := lineKey{size, style}
+	if v, ok := w.line[k]; ok {
+		return v
+	}
+	v := fyne.MeasureText("Ag", size, style).Height
+	w.line[k] = v
+	return v
+}
+
+// fit returns s when it fits in room, else as much of it as fits followed by "…". Widths are
+// summed per character; kerning makes a shaped string a little narrower or wider than that sum,
+// so a text within a few percent of the room is measured whole before it is kept, and a cut
+// leaves a pixel of margin.
+func (w *runeWidths) fit(s string, room, size float32, style fyne.TextStyle) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var total float32
+	for _, r := range s {
+		total += w.of(r, size, style)
+	}
+	switch {
+	case total <= room*0.95:
+		return s
+	case total <= room*1.05 && fyne.MeasureText(s, size, style).Width <= room:
+		return s
+	}
+	avail := room - w.of('…', size, style) - 1
+	var used float32
+	for i, r := range s {
+		used += w.of(r, size, style)
+		if used > avail {
+			return s[:i] + ellipsis
+		}
+	}
+	return s
+}
+
+// width is s's width summed per character.
+func (w *runeWidths) width(s string, size float32, style fyne.TextStyle) float32 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var total float32
+	for _, r := range s {
+		total += w.of(r, size, style)
+	}
+	return total
+}
+
+// of1 is one character's width in the regular style.
+func (w *runeWidths) of1(r rune, size float32) float32 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.of(r, size, fyne.TextStyle{})
+}
