@@ -14,8 +14,8 @@ var benchmarks = []bench{
 	// Fleet Console (ui/console).
 	{pkg: "ui/console", name: "Keystroke100k", runs: "16x", figures: []figure{
 		{metric: "median-ms", unit: "ms", max: 0.25, what: "keystroke in the Fleet Console at 100,000 units, the search and row model without the table (median)"}, // 0.089
-		{metric: "p95-ms", unit: "ms", max: 1.5, what: "the same, 95th percentile"},                                                                              // 0.73
-		{metric: "snapshot-ms", unit: "ms", max: 400, what: "one-off per new snapshot, off the UI goroutine: text index, health instants, sort orders"},          // 180
+		{metric: "p95-ms", unit: "ms", max: 1.5, what: "the same, 95th percentile"},                                                                                // 0.73
+		{metric: "snapshot-ms", unit: "ms", max: 400, what: "one-off per new snapshot, off the UI goroutine: text index, health instants, sort orders"},            // 180
 	}},
 	{pkg: "ui/console", name: "KeystrokePaint100k", runs: "16x", figures: []figure{
 		{metric: "p95-ms", unit: "ms", max: 16, what: "keystroke the dealer sees at 100,000 units: search, row model and the visible table cells re-rendered, 95th percentile (one frame at 60 Hz)"},
@@ -113,6 +113,6 @@ var benchmarks = []bench{
 	}},
 	{pkg: "app/recovery", name: "Flash921600Pipelined", runs: "1x", figures: []figure{
 		{metric: "limit-frac", unit: "x", min: 0.98, what: "the same at 921600 baud"}, // 1.027
-		{metric: "KB/s", unit: "x", what: "its throughput (KB/s)"},                      // 65.4
+		{metric: "KB/s", unit: "x", what: "its throughput (KB/s)"},                    // 65.4
 	}},
 }
