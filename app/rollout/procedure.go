@@ -624,8 +624,9 @@ func (p *Procedure) observe(ro *Rollout, ix *fleet.Index, now time.Time) []Effec
 	return nil
 }
 
-// judgeTest decides the validation: passed once the test unit is online on the target version,
-// failed when the backend says so or the unit stays away longer than its transport explains.
+// judgeTest decides the validation: passed once the backend confirms the test unit on the target
+// version, failed when the backend says so or the unit stays away longer than its transport
+// explains.
 func (p *Procedure) judgeTest() {
 	ver := p.release.Version
 	if !p.hasTest {
@@ -651,10 +652,15 @@ func (p *Procedure) judgeTest() {
 		p.failValidation("the test deployment was cancelled")
 		return
 	}
-	if d, ok := p.fleet.Get(p.testDevice); ok && d.Online && d.Firmware == ver {
-		p.validated = p.release
-		p.step = StepReady
-		return
+	// Passed once the backend confirms the unit on the release: my_fleet is refused
+	// (validation_required) until then, even when the synced fleet already shows the unit back
+	// online on the new version (the backend confirms a little later).
+	for _, u := range p.test.Units {
+		if u.DeviceID == p.testDevice && u.Stage == StageConfirmed {
+			p.validated = p.release
+			p.step = StepReady
+			return
+		}
 	}
 	if limit := ReturnTimeout(p.release.Transport); p.now.Sub(p.testStarted) > limit {
 		p.failValidation(fmt.Sprintf("%s did not come back online on %s within %s (%s)", p.testDevice, ver,

@@ -51,6 +51,8 @@ func fleetRollout(r Release, status Status, stages map[string]Stage) Rollout {
 	return ro
 }
 
+func ptr[T any](v T) *T { return &v }
+
 // updated is the fleet with the test device back online on version v.
 func updated(ix *fleet.Index, id, v string) *fleet.Index {
 	d, _ := ix.Get(id)
@@ -89,7 +91,8 @@ func atStep(t *testing.T, s Step) (Procedure, *fleet.Index) {
 		return p, ix
 	}
 	ix = updated(ix, testDev, "2.4.1")
-	p, _ = must(t, p, Observe{Fleet: ix, Now: t0.Add(5 * time.Minute)})
+	confirmed := testRollout(r241, testDev, StageConfirmed, StatusFinished)
+	p, _ = must(t, p, Observe{Rollout: &confirmed, Fleet: ix, Now: t0.Add(5 * time.Minute)})
 	if s == StepReady {
 		return p, ix
 	}
@@ -157,7 +160,11 @@ func TestTransitions(t *testing.T) {
 		{StepValidating, ChooseConsole{fleet.ConsoleXPro}, StepValidating, "deployment is running", ""},
 		{StepValidating, Reset{}, StepValidating, "deployment is running", ""},
 		{StepValidating, Cancel{}, StepValidating, "", "CancelRollout"},
-		{StepValidating, Observe{Fleet: updated(ix, testDev, "2.4.1"), Now: t0.Add(3 * time.Minute)}, StepReady, "", ""},
+		// Back online on the release passes once the backend confirms it: until then my_fleet
+		// would be refused (validation_required), however the synced fleet looks.
+		{StepValidating, Observe{Fleet: updated(ix, testDev, "2.4.1"), Now: t0.Add(3 * time.Minute)}, StepValidating, "", ""},
+		{StepValidating, Observe{Rollout: ptr(testRollout(r241, testDev, StageOnline, StatusRunning)), Fleet: updated(ix, testDev, "2.4.1"), Now: t0.Add(3 * time.Minute)}, StepValidating, "", ""},
+		{StepValidating, Observe{Rollout: ptr(testRollout(r241, testDev, StageConfirmed, StatusFinished)), Fleet: updated(ix, testDev, "2.4.1"), Now: t0.Add(3 * time.Minute)}, StepReady, "", ""},
 		// Back online on the old version is not a pass.
 		{StepValidating, Observe{Fleet: updated(ix, testDev, "2.3.0"), Now: t0.Add(3 * time.Minute)}, StepValidating, "", ""},
 		// The test device never returns: after the GSM return timeout, validation fails.
@@ -380,7 +387,7 @@ func TestUltraNeedsExplicitVariant(t *testing.T) {
 	}
 	p, _ = must(t, p, StartValidation{DeviceID: "u1", Fleet: ix, Now: t0},
 		Created{Rollout: testRollout(ultraG, "u1", StageInstalling, StatusRunning)},
-		Observe{Fleet: updated(ix, "u1", "5.1.0"), Now: t0.Add(10 * time.Minute)})
+		Observe{Rollout: ptr(testRollout(ultraG, "u1", StageConfirmed, StatusFinished)), Fleet: updated(ix, "u1", "5.1.0"), Now: t0.Add(10 * time.Minute)})
 	if p.Step() != StepReady {
 		t.Fatalf("step %s", p.Step())
 	}

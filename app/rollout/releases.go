@@ -72,7 +72,7 @@ func (ev Evidence) Updated(r Release, deviceID string) bool {
 			continue
 		}
 		for _, u := range ro.Units {
-			if u.DeviceID == deviceID && (u.Stage == StageConfirmed || u.Stage == StageOnline) {
+			if u.DeviceID == deviceID && u.Stage == StageConfirmed {
 				return true
 			}
 		}

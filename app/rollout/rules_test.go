@@ -141,9 +141,10 @@ func TestValidationSurvivesTheUnitGoingQuiet(t *testing.T) {
 	}
 }
 
-// A test rollout is evidence of the update only once the unit came back on it (online or
-// confirmed): queued, installing, failed, not returned or skipped proves nothing, and neither does
-// a test rollout of another release.
+// A test rollout is evidence of the update only once the backend confirmed the unit on it, as the
+// backend's own my_fleet check requires (validation_required until then): queued, installing,
+// back online but not yet confirmed, failed, not returned or skipped proves nothing, and neither
+// does a test rollout of another release.
 func TestTestRolloutIsEvidenceOnlyOnceTheUnitReturned(t *testing.T) {
 	rel := Release{ID: "rel-d180-gsm-2.4.1", Console: fleet.ConsoleUnified, Engine: fleet.ModelD180,
 		Transport: fleet.TransportGSM, Version: "2.4.1"}
@@ -154,7 +155,7 @@ func TestTestRolloutIsEvidenceOnlyOnceTheUnitReturned(t *testing.T) {
 			Status: StatusFinished, Units: []UnitProgress{{DeviceID: d.ID, Stage: st}}}}}
 	}
 	for st, want := range map[Stage]bool{
-		StageConfirmed: true, StageOnline: true,
+		StageConfirmed: true, StageOnline: false,
 		StageQueued: false, StageInstalling: false, StageFailed: false, StageNotReturned: false, StageSkipped: false,
 	} {
 		if got := Validates(rel, d, testRollout(rel.ID, st)); got != want {

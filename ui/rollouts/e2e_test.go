@@ -2,6 +2,7 @@ package rollouts
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -32,7 +33,9 @@ func (f *failingInstalls) fails(string) bool { return f.left.Add(-1) >= 0 }
 // my_fleet, watch versions change in the synced fleet, and see the failure threshold pause the
 // rollout by itself. The failing units are chosen, not drawn: the first two installs of the
 // my_fleet rollout fail, every other install succeeds, so the threshold (2 units or 5%) is
-// reached on every run. The test waits for what it expects to see, never for a fixed time. The
+// reached on every run. Simulated time moves only when the test advances it (sim.Config
+// ManualClock), and after each step the data layer syncs and the page takes its look before the
+// test checks anything (live.advance): a slow machine makes the test slower, never wrong. The
 // reports are then read back from the offline cache.
 func TestEndToEndAgainstSimulator(t *testing.T) {
 	if testing.Short() {
@@ -41,27 +44,23 @@ func TestEndToEndAgainstSimulator(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fail := &failingInstalls{}
-	srv, acc := testsim.Start(ctx, t, sim.Config{Devices: 400, Dealers: 2, Seed: 11, Speed: 600, OTAFails: fail.fails})
+	srv, acc := testsim.Start(ctx, t, sim.Config{Devices: 400, Dealers: 2, Seed: 11, ManualClock: true, AccessTTL: 48 * time.Hour,
+		OTAFails: fail.fails})
 	cacheDir := t.TempDir()
 	opts := syncer.Options{BackendURL: srv.URL, Profile: "e2e", CacheDir: cacheDir, Email: acc.Email, Password: acc.Password,
-		Store: &auth.Memory{}, Interval: 150 * time.Millisecond, Now: srv.Now,
+		Store: &auth.Memory{}, Manual: true, Now: srv.Now,
 		API: api.Options{Timeout: 5 * time.Second, BaseBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, MaxAttempts: 2}}
 	svc, err := syncer.Open(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-
-	deadline := time.Now().Add(30 * time.Second)
-	for svc.Fleet().Len() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the first sync did not finish")
-		}
-		time.Sleep(20 * time.Millisecond)
+	if _, err := svc.Sync(ctx, nil); err != nil || svc.Fleet().Len() == 0 {
+		t.Fatalf("first sync: %v, %d units", err, svc.Fleet().Len())
 	}
 	ids := map[fleet.Console]string{}
 	for _, c := range fleet.AllConsoles {
-		t.Run(c.DisplayName(), func(t *testing.T) { ids[c] = rolloutOnConsole(t, ctx, svc, c, fail) })
+		t.Run(c.DisplayName(), func(t *testing.T) { ids[c] = rolloutOnConsole(t, ctx, svc, srv, c, fail) })
 	}
 	if t.Failed() {
 		return
@@ -91,10 +90,49 @@ func TestEndToEndAgainstSimulator(t *testing.T) {
 	}
 }
 
+// live is a page over the real data layer on a manual-clock backend.
+type live struct {
+	*harness
+	ctx context.Context
+	svc *syncer.Replica
+	srv *sim.Server
+}
+
+// advance moves simulated time on by d, brings the synced fleet up to date and has the page take
+// its look at the running deployment, waiting for each: afterwards the page has seen the backend
+// as it is at the new time.
+func (l *live) advance(d time.Duration) {
+	l.t.Helper()
+	l.srv.Advance(d)
+	if _, err := l.svc.Sync(l.ctx, nil); err != nil {
+		l.t.Fatalf("sync: %v", err)
+	}
+	l.q.drain() // the sync's changes, as the page's subscription delivers them
+	if l.page.wizard != nil {
+		l.pollLanded()
+	}
+}
+
+// advanceUntil advances simulated time a step at a time until cond holds, and fails once limit of
+// simulated time has passed.
+func (l *live) advanceUntil(limit, step time.Duration, what string, cond func() bool) {
+	l.t.Helper()
+	for spent := time.Duration(0); ; spent += step {
+		l.q.drain()
+		if cond() {
+			return
+		}
+		if spent >= limit {
+			l.t.Fatalf("%s did not happen within %v of simulated time; step %s, counts %q", what, limit, l.step(), l.monCounts())
+		}
+		l.advance(step)
+	}
+}
+
 // rolloutOnConsole runs the whole workflow through the wizard of one console and returns the ID
 // of the my_fleet rollout.
-func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, c fleet.Console, fail *failingInstalls) string {
-	h := openPageWith(t, svc, 100*time.Millisecond)
+func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, srv *sim.Server, c fleet.Console, fail *failingInstalls) string {
+	h := &live{harness: openPageWith(t, svc, time.Hour), ctx: ctx, svc: svc, srv: srv}
 
 	// The console's WiFi variant with the most online units (WiFi units return fastest), and its
 	// newest release.
@@ -128,9 +166,9 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, c 
 	}
 	t.Logf("rolling out %s over %d online %s units", rel.Label(), count[v], v)
 
-	// Validate on one unit. Installs succeed; but the list is drawn at the last sync and a unit
-	// may go offline before the tap, and then the procedure refuses it (nothing is sent) and the
-	// dealer picks the next unit.
+	// Validate on one unit. Installs succeed; a unit may still go quiet as time is advanced (the
+	// simulated fleet lives), and then the procedure refuses or fails it and the dealer picks the
+	// next unit.
 	h.tap(v.Console.DisplayName())
 	h.pick(v.Engine.DisplayName())
 	h.pick(v.Transport.DisplayName())
@@ -159,7 +197,7 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, c 
 		})
 		tried[choice] = true
 		sel.SetSelected(choice)
-		h.q.settle()
+		h.q.drain()
 		if _, _, err := h.wizard().proc.Apply(rollout.Deploy{Fleet: svc.Fleet(), Now: svc.Now(), Threshold: rollout.DefaultThreshold}); err == nil {
 			t.Fatal("the procedure would deploy to my_fleet before validation")
 		}
@@ -168,14 +206,18 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, c 
 			continue
 		}
 		h.tap("Deploy " + rel.Version + " to test device")
-		if w := h.wizard(); h.step() == rollout.StepTestDevice && w.errLbl.Visible() {
-			t.Logf("attempt %d: the wizard refused %s: %s", attempt, choice, w.errLbl.Text)
+		h.q.until(t, "the test rollout or a refusal", func() bool {
+			_, sent := h.wizard().proc.TestRollout()
+			return sent || h.wizard().errLbl.Visible() || h.wizard().proc.LastError() != ""
+		})
+		if w := h.wizard(); h.step() == rollout.StepTestDevice {
+			t.Logf("attempt %d: the wizard refused %s: %s %s", attempt, choice, w.errLbl.Text, w.proc.LastError())
 			continue
 		}
-		h.q.explained(t, 60*time.Second, "the validation verdict", func() bool {
+		h.advanceUntil(2*time.Hour, 30*time.Second, "the validation verdict on "+choice, func() bool {
 			s := h.step()
-			return s == rollout.StepReady || s == rollout.StepValidationFailed || (s == rollout.StepTestDevice && h.wizard().proc.LastError() != "")
-		}, func() string { return " on " + choice + ": step " + string(h.step()) })
+			return s == rollout.StepReady || s == rollout.StepValidationFailed
+		})
 		if h.step() == rollout.StepValidationFailed {
 			// Only a unit that stayed away can fail here (no install fails before fail.arm).
 			t.Logf("attempt %d on %s: %s", attempt, choice, h.wizard().proc.Failure())
@@ -195,11 +237,8 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, c 
 		t.Fatalf("validated, but the synced %s reports %s (online %v)", testDev, d.Firmware, d.Online)
 	}
 
-	h.q.settle()
 	plan := h.wizard().proc.Preview(svc.Fleet(), svc.Now())
-	if !h.has(plan.Summary()) {
-		t.Fatalf("deploy step does not show %q:\n%s", plan.Summary(), h.text())
-	}
+	h.shows(plan.Summary())
 	if len(plan.Eligible) < 4 {
 		t.Fatalf("only %d eligible units: the seed no longer gives this test a fleet to work with", len(plan.Eligible))
 	}
@@ -214,7 +253,10 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, c 
 	h.tap("Deploy " + rel.Version + " to ")
 	fail.arm(2)
 	h.tap("Yes, deploy")
-	h.q.within(t, 20*time.Second, "fleet rollout", func() bool { _, ok := h.wizard().proc.Rollout(); return ok })
+	h.q.explained(t, 20*time.Second, "fleet rollout", func() bool { _, ok := h.wizard().proc.Rollout(); return ok },
+		func() string {
+			return fmt.Sprintf(": step %s, error %q:\n%s", h.step(), h.wizard().proc.LastError(), h.text())
+		})
 	ro, _ := h.wizard().proc.Rollout()
 	for _, u := range ro.Units {
 		d, _ := svc.Fleet().Get(u.DeviceID)
@@ -224,7 +266,7 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, c 
 	}
 
 	// The failures reach the threshold: the rollout pauses by itself and the dealer is told.
-	h.q.within(t, 60*time.Second, "the rollout to pause itself", func() bool {
+	h.advanceUntil(6*time.Hour, 30*time.Second, "the rollout to pause itself", func() bool {
 		r, _ := h.wizard().proc.Rollout()
 		return r.Status == rollout.StatusPaused || h.step() == rollout.StepDone
 	})
@@ -238,34 +280,33 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, c 
 		t.Fatalf("monitor does not say it paused itself:\n%s", h.text())
 	}
 	// The units already installing finish; both chosen failures are in before the dealer resumes.
-	h.q.within(t, 60*time.Second, "both failures and nothing left installing", func() bool {
+	h.advanceUntil(6*time.Hour, 30*time.Second, "both failures and nothing left installing", func() bool {
 		p := h.wizard().proc.Progress()
 		return p.Failures == 2 && p.Counts[rollout.StageInstalling]+p.Counts[rollout.StageOnline] == 0
 	})
 	h.q.until(t, "Resume enabled", func() bool { return !h.button("Resume").Disabled() })
 	h.tap("Resume")
+	h.q.until(t, "the rollout running again", func() bool { r, _ := h.wizard().proc.Rollout(); return r.Status == rollout.StatusRunning })
 
 	// No further install fails: the rest of the units come back on the new version and the
 	// rollout finishes; the synced fleet shows the new version on the confirmed units.
-	h.q.within(t, 90*time.Second, "the report", func() bool { return h.step() == rollout.StepDone })
+	h.advanceUntil(24*time.Hour, time.Minute, "the report", func() bool { return h.step() == rollout.StepDone })
 	rep, _ := h.wizard().proc.Report()
 	if rep.Status != rollout.StatusFinished || len(rep.Failed) != 2 || len(rep.Confirmed) == 0 {
 		t.Fatalf("report %+v", rep)
 	}
-	h.q.within(t, 30*time.Second, "a confirmed unit on the new version in the synced fleet", func() bool {
-		for _, u := range rep.Confirmed {
-			if d, ok := svc.Fleet().Get(u.DeviceID); ok && d.Firmware == rel.Version && before[d.ID] != rel.Version {
-				return true
-			}
+	confirmed := 0
+	for _, u := range rep.Confirmed {
+		if d, ok := svc.Fleet().Get(u.DeviceID); ok && d.Firmware == rel.Version && before[d.ID] != rel.Version {
+			confirmed++
 		}
-		return false
-	})
+	}
+	if confirmed == 0 {
+		t.Fatal("no confirmed unit shows the new version in the synced fleet")
+	}
 	t.Logf("report:\n%s", rep.Text())
-	h.q.settle()
 	for _, want := range []string{"to my_fleet: finished", "validated first on test device " + testDev} {
-		if !h.has(want) {
-			t.Fatalf("report lacks %q:\n%s", want, h.text())
-		}
+		h.shows(want)
 	}
 	h.tap("Back to Firmware Rollouts")
 	h.q.until(t, "past rollouts", func() bool {

@@ -1,6 +1,7 @@
 package rollouts
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -60,13 +61,17 @@ func (q *uiQueue) explained(t *testing.T, timeout time.Duration, what string, co
 	}
 }
 
-// settle runs posted work until nothing new arrives for a short while.
-func (q *uiQueue) settle() {
+// drain runs the work already posted, without waiting for more: what a tap did on the UI
+// goroutine is then on screen. Work still running in the background (a backend call) lands
+// later; a test waits for what it expects from it with until, never for a quiet spell, which
+// on a loaded machine passes before the work has landed and makes a check that something did
+// not happen vacuous.
+func (q *uiQueue) drain() {
 	for {
 		select {
 		case f := <-q.ch:
 			f()
-		case <-time.After(30 * time.Millisecond):
+		default:
 			return
 		}
 	}
@@ -115,7 +120,7 @@ func openPageWith(t *testing.T, svc session.Session, poll time.Duration) *harnes
 	t.Cleanup(h.page.Close)
 	h.win = test.NewTempWindow(t, h.page.Content())
 	h.win.Resize(fyne.NewSize(1200, 900))
-	h.q.settle()
+	h.q.until(t, "past rollouts read", func() bool { return !h.page.loading })
 	return h
 }
 
@@ -141,17 +146,25 @@ func (h *harness) text() string {
 
 func (h *harness) has(s string) bool { return strings.Contains(h.text(), s) }
 
+// button finds the button whose text starts with prefix, waiting for it to appear (a step that
+// follows a backend answer is drawn when the answer lands).
 func (h *harness) button(prefix string) *widget.Button {
 	h.t.Helper()
-	for _, o := range h.objects() {
-		if b, ok := o.(*widget.Button); ok && strings.HasPrefix(b.Text, prefix) {
-			return b
+	var found *widget.Button
+	h.q.explained(h.t, 20*time.Second, "a button "+strconv.Quote(prefix), func() bool {
+		for _, o := range h.objects() {
+			if b, ok := o.(*widget.Button); ok && strings.HasPrefix(b.Text, prefix) {
+				found = b
+				return true
+			}
 		}
-	}
-	h.t.Fatalf("no button %q on the page:\n%s", prefix, h.text())
-	return nil
+		return false
+	}, func() string { return " on the page:\n" + h.text() })
+	return found
 }
 
+// tap taps the button whose text starts with prefix; it must be enabled. What the tap does on the
+// UI goroutine is done when tap returns; its backend calls land later.
 func (h *harness) tap(prefix string) {
 	h.t.Helper()
 	b := h.button(prefix)
@@ -159,22 +172,27 @@ func (h *harness) tap(prefix string) {
 		h.t.Fatalf("button %q is disabled:\n%s", b.Text, h.text())
 	}
 	test.Tap(b)
-	h.q.settle()
+	h.q.drain()
 }
 
+// radio finds the radio group offering an option that starts with option, waiting for it.
 func (h *harness) radio(option string) *widget.RadioGroup {
 	h.t.Helper()
-	for _, o := range h.objects() {
-		if r, ok := o.(*widget.RadioGroup); ok {
-			for _, opt := range r.Options {
-				if strings.HasPrefix(opt, option) {
-					return r
+	var found *widget.RadioGroup
+	h.q.explained(h.t, 20*time.Second, "a radio option "+strconv.Quote(option), func() bool {
+		for _, o := range h.objects() {
+			if r, ok := o.(*widget.RadioGroup); ok {
+				for _, opt := range r.Options {
+					if strings.HasPrefix(opt, option) {
+						found = r
+						return true
+					}
 				}
 			}
 		}
-	}
-	h.t.Fatalf("no radio option %q:\n%s", option, h.text())
-	return nil
+		return false
+	}, func() string { return ":\n" + h.text() })
+	return found
 }
 
 // pick selects the radio option starting with option, as a click would.
@@ -184,21 +202,33 @@ func (h *harness) pick(option string) {
 	for _, opt := range r.Options {
 		if strings.HasPrefix(opt, option) {
 			r.SetSelected(opt)
-			h.q.settle()
+			h.q.drain()
 			return
 		}
 	}
 }
 
+// selectWidget finds the page's select box, waiting for it.
 func (h *harness) selectWidget() *widget.Select {
 	h.t.Helper()
-	for _, o := range h.objects() {
-		if s, ok := o.(*widget.Select); ok {
-			return s
+	var found *widget.Select
+	h.q.explained(h.t, 20*time.Second, "a select box", func() bool {
+		for _, o := range h.objects() {
+			if s, ok := o.(*widget.Select); ok {
+				found = s
+				return true
+			}
 		}
-	}
-	h.t.Fatalf("no select on the page:\n%s", h.text())
-	return nil
+		return false
+	}, func() string { return " on the page:\n" + h.text() })
+	return found
+}
+
+// shows waits until the page's text holds s.
+func (h *harness) shows(s string) {
+	h.t.Helper()
+	h.q.explained(h.t, 20*time.Second, strconv.Quote(s)+" on the page", func() bool { return h.has(s) },
+		func() string { return ":\n" + h.text() })
 }
 
 func (h *harness) wizard() *wizard {

@@ -12,7 +12,6 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/rollout"
 	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/sim"
-	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 )
 
 // toReady walks the Unified console's wizard over the in-memory session to the deploy step: D180
@@ -107,10 +106,12 @@ func TestUnitUpdatedFromManageCountsAsValidation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulated backend")
 	}
-	live := testfleet.StartLive(t, sim.Config{Devices: 250, Dealers: 1, Seed: 3, Speed: 600,
-		OTAFails: func(string) bool { return false }})
-	svc := live.Session
 	ctx := context.Background()
+	svc, srv, _ := testfleet.StartManual(ctx, t, sim.Config{Devices: 250, Dealers: 1, Seed: 3, ManualClock: true,
+		AccessTTL: 48 * time.Hour, OTAFails: func(string) bool { return false }})
+	if _, err := svc.Sync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
 	rels, err := svc.Releases(ctx, "")
 	if err != nil {
 		t.Fatal(err)
@@ -141,14 +142,24 @@ func TestUnitUpdatedFromManageCountsAsValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	uitest.WaitFor(t, 60*time.Second, "the FW Update to finish and the unit to come back", func() bool {
+	// Simulated time moves only here: a WiFi install returns within 30 minutes of it.
+	for spent := time.Duration(0); ; spent += 30 * time.Second {
 		c, err := svc.Command(ctx, cmd.ID)
 		d, _ := svc.Fleet().Get(unit.ID)
-		return err == nil && c.Status == fleet.CommandDone && d.Online && d.Firmware == rel.Version
-	})
+		if err == nil && c.Status == fleet.CommandDone && d.Online && d.Firmware == rel.Version {
+			break
+		}
+		if spent > time.Hour {
+			t.Fatalf("an hour of simulated time after FW Update: command %s (%v), unit online %v on %s", c.Status, err, d.Online, d.Firmware)
+		}
+		srv.Advance(30 * time.Second)
+		if _, err := svc.Sync(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	var shown []string
-	h := openPageWith(t, svc, 100*time.Millisecond)
+	h := openPageWith(t, svc, time.Hour)
 	h.page.opts.ShowInConsole = func(ids []string) { shown = ids }
 	h.tap(rel.Console.DisplayName())
 	h.pick(rel.Engine.DisplayName())
@@ -172,7 +183,7 @@ func TestUnitUpdatedFromManageCountsAsValidation(t *testing.T) {
 		return i >= 0
 	})
 	sel.SetSelected(opt)
-	h.q.settle()
+	h.q.drain()
 	h.tap("Use " + unit.ID + " as the validation")
 	h.waitStep(rollout.StepReady)
 	if _, has := h.wizard().proc.TestRollout(); has {
@@ -203,7 +214,7 @@ func TestRefusedDeploymentKeepsTheThreshold(t *testing.T) {
 	ds := h.wizard().view.(*deployStep)
 	ds.units.SetText("3")
 	ds.pct.SetText("10")
-	h.q.settle()
+	h.q.drain()
 	svc.mu.Lock()
 	svc.refuse = errors.New("conflict: the backend is busy")
 	svc.mu.Unlock()
@@ -244,7 +255,7 @@ func TestPastReportNamesTestDeviceDurationAndUnitsLeft(t *testing.T) {
 	h.q.until(t, "past list", func() bool { return len(h.page.pastRows) == 2 })
 	i := slices.IndexFunc(h.page.pastRows, func(x rollout.Rollout) bool { return x.ID == ro.ID })
 	h.page.past.Select(i)
-	h.q.settle()
+	h.q.until(t, "the report", func() bool { return strings.Contains(h.page.report.Text, "validated first on test device") })
 	for _, want := range []string{"validated first on test device UN-D180G-00", "ran 6 h",
 		"still on old firmware: 1 D180, GSM unit: UN-D180G-OFF-00 (2.3.0)"} {
 		if !strings.Contains(h.page.report.Text, want) {

@@ -56,7 +56,15 @@ func (h *harness) chooseTestDevice(i int) {
 	h.t.Helper()
 	sel := h.selectWidget()
 	sel.SetSelected(sel.Options[i])
-	h.q.settle()
+	h.q.drain()
+}
+
+// pollLanded has the page take its look at the running deployment now and waits until the answer
+// it asked for has landed and been applied: after it, the page has seen the backend as it is.
+func (h *harness) pollLanded() {
+	h.t.Helper()
+	h.page.poll()
+	h.q.until(h.t, "the page's look at the deployment", func() bool { return !h.wizard().fetching })
 }
 
 func TestHomeShowsThreeConsoles(t *testing.T) {
@@ -144,7 +152,7 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 		t.Fatal("test deploy enabled with no device chosen")
 	}
 	sel.SetSelected(sel.Options[0])
-	h.q.settle()
+	h.q.drain()
 	h.noGlobalPush()
 	h.tap("Deploy 2.4.1 to test device UN-D180G-00 (1 unit)")
 	h.waitStep(rollout.StepValidating)
@@ -196,10 +204,7 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 	if !slices.Contains(svc.controls, "pause "+ro.ID) || !slices.Contains(h.notes.titles(), "Rollout paused itself") {
 		t.Fatalf("controls %v notes %v", svc.controls, h.notes.titles())
 	}
-	h.q.settle()
-	if !h.has("paused by itself — 1 of 7 units failed, reaching the threshold of 2 units or 5%") {
-		t.Fatalf("pause reason:\n%s", h.text())
-	}
+	h.shows("paused by itself — 1 of 7 units failed, reaching the threshold of 2 units or 5%")
 	if c := h.monCounts(); !strings.Contains(c, "version confirmed 1") || !strings.Contains(c, "failed 1") {
 		t.Fatalf("counts %q", c)
 	}
@@ -222,7 +227,7 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 	}
 	svc.unit(ro.ID, "UN-D180G-01", rollout.StageConfirmed, "2.4.1", true)
 	h.waitStep(rollout.StepDone)
-	h.q.settle()
+	h.shows("7 units: 6 confirmed, 1 failed, 0 never returned")
 	if !slices.Contains(h.notes.titles(), "Rollout finished") {
 		t.Fatalf("notes %v", h.notes.titles())
 	}
@@ -250,7 +255,7 @@ func TestXProWizardValidationFailureStops(t *testing.T) {
 	h.q.until(t, "test rollout", func() bool { _, ok := h.wizard().proc.TestRollout(); return ok })
 	svc.unit("ro-1", "XP-W-01", rollout.StageFailed, "3.0.0", true)
 	h.waitStep(rollout.StepValidationFailed)
-	h.q.settle()
+	h.shows("Validation of 3.1.0 (X Pro, WiFi) failed")
 	if !h.has("Validation of 3.1.0 (X Pro, WiFi) failed") || !h.has("Nothing was sent to my_fleet") {
 		t.Fatalf("failure text:\n%s", h.text())
 	}
@@ -282,18 +287,14 @@ func TestTestDeviceThatNeverReturnsBlocksDeploy(t *testing.T) {
 	h.q.until(t, "installing", func() bool { return strings.Contains(h.valStatus(), "installing") })
 	// 29 minutes later a WiFi unit is still allowed to come back.
 	svc.advance(29 * time.Minute)
-	h.page.poll()
-	h.q.settle()
+	h.pollLanded()
 	if h.step() != rollout.StepValidating {
 		t.Fatalf("gave up early: %s", h.step())
 	}
 	svc.advance(2 * time.Minute)
-	h.page.poll()
+	h.pollLanded()
 	h.waitStep(rollout.StepValidationFailed)
-	h.q.settle()
-	if !h.has("did not come back online on 3.1.0 within 30 min (WiFi)") {
-		t.Fatalf("timeout text:\n%s", h.text())
-	}
+	h.shows("did not come back online on 3.1.0 within 30 min (WiFi)")
 }
 
 // Issue 11.5: offline, the wizard's backend actions are disabled with the offline reason, and

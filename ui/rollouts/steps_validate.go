@@ -220,6 +220,10 @@ func (s *validatingStep) update() {
 		for _, u := range ro.Units {
 			if u.DeviceID == id {
 				stage = stageText(u.Stage)
+				if u.Stage == rollout.StageOnline {
+					// my_fleet opens on the backend's confirmation, not on the unit's return.
+					stage += ", waiting for the backend to confirm the version"
+				}
 			}
 		}
 	}

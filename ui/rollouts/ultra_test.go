@@ -38,7 +38,7 @@ func TestUltraWizardConfirmsVariant(t *testing.T) {
 	}
 	svc.unit("ro-1", "UL-W-00", rollout.StageConfirmed, "5.1.0", true)
 	h.waitStep(rollout.StepReady)
-	h.q.settle()
+	h.shows("Variant confirmed: AutoGen Ultra WiFi.")
 	if !h.has("Variant confirmed: AutoGen Ultra WiFi.") || !h.has("Deploy 5.1.0 (AutoGen Ultra, WiFi) to 2 units of my_fleet; 4 excluded") {
 		t.Fatalf("ready step:\n%s", h.text())
 	}
@@ -58,7 +58,7 @@ func TestUltraWizardConfirmsVariant(t *testing.T) {
 	}
 	h.tap("Really cancel?")
 	h.waitStep(rollout.StepDone)
-	h.q.settle()
+	h.shows("to my_fleet: cancelled")
 	if !slices.Contains(svc.controls, "cancel "+ro.ID) || !h.has("to my_fleet: cancelled") {
 		t.Fatalf("cancel: %v\n%s", svc.controls, h.text())
 	}
