@@ -1,10 +1,12 @@
 // Package version says which FleetDesk build is running: the version, the commit it was built
-// from and when. `make` sets them at link time (-ldflags -X); a plain `go build` or `go run`
-// falls back to what the Go toolchain stamped into the binary (vcs.revision, vcs.time).
+// from and when. `make` sets them at link time (-ldflags -X); a plain `go build` falls back to
+// what the Go toolchain stamped into the binary (vcs.revision, vcs.time, vcs.modified), which it
+// does in a git checkout (not in a git worktree, and not with -buildvcs=false or `go run`).
 package version
 
 import (
 	"fmt"
+	"regexp"
 	"runtime/debug"
 	"strings"
 )
@@ -51,7 +53,7 @@ func resolve(v, c, d string, bi *debug.BuildInfo) Info {
 				dirty = s.Value == "true"
 			}
 		}
-		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		if v == "" && isRelease(bi.Main.Version) {
 			v = strings.TrimPrefix(bi.Main.Version, "v")
 		}
 	}
@@ -62,6 +64,16 @@ func resolve(v, c, d string, bi *debug.BuildInfo) Info {
 		c += "+dirty"
 	}
 	return Info{Version: or(v, "dev"), Commit: or(c, "unknown"), Date: or(d, "unknown")}
+}
+
+// pseudoVersion matches the module versions Go 1.24+ stamps on an untagged commit
+// (v0.0.0-20261207133644-bb1be9bddfab, v0.1.1-0.20261207133644-bb1be9bddfab+dirty): they name a
+// commit, which Commit already shows, not a release.
+var pseudoVersion = regexp.MustCompile(`-(0\.)?\d{14}-[0-9a-f]{12}(\+dirty)?$`)
+
+// isRelease reports whether a main-module version from the build info names a release (a tag).
+func isRelease(v string) bool {
+	return v != "" && v != "(devel)" && !pseudoVersion.MatchString(v)
 }
 
 // String is the one line `fleetdesk --version` prints.

@@ -27,6 +27,27 @@ func TestResolve(t *testing.T) {
 		{"module version from a tagged build", "", "", "", &debug.BuildInfo{Main: debug.Module{Version: "v0.2.0"}},
 			Info{"0.2.0", "unknown", "unknown"}},
 		{"nothing known", "", "", "", nil, Info{"dev", "unknown", "unknown"}},
+		// What Go 1.26 stamps for a plain `go build` in a git checkout: an untagged commit's
+		// pseudo-version is no release, the commit and its time are the build's identity.
+		{"plain build of an untagged commit", "", "", "", &debug.BuildInfo{
+			Main: debug.Module{Version: "v0.0.0-20261207133644-bb1be9bddfab+dirty"},
+			Settings: []debug.BuildSetting{
+				{Key: "vcs", Value: "git"},
+				{Key: "vcs.revision", Value: "bb1be9bddfab630fbdf408ac1b099e59a9d5a0d7"},
+				{Key: "vcs.time", Value: "2026-12-07T13:36:44Z"},
+				{Key: "vcs.modified", Value: "true"},
+			}}, Info{"dev", "bb1be9bddfab+dirty", "2026-12-07T13:36:44Z"}},
+		{"plain build after a tag", "", "", "", &debug.BuildInfo{
+			Main: debug.Module{Version: "v0.1.1-0.20261207133644-bb1be9bddfab"},
+			Settings: []debug.BuildSetting{
+				{Key: "vcs.revision", Value: "bb1be9bddfab630fbdf408ac1b099e59a9d5a0d7"},
+				{Key: "vcs.time", Value: "2026-12-07T13:36:44Z"},
+			}}, Info{"dev", "bb1be9bddfab", "2026-12-07T13:36:44Z"}},
+		{"plain build of a tag", "", "", "", &debug.BuildInfo{
+			Main: debug.Module{Version: "v0.2.0-rc.1"},
+			Settings: []debug.BuildSetting{
+				{Key: "vcs.revision", Value: "bb1be9bddfab630fbdf408ac1b099e59a9d5a0d7"},
+			}}, Info{"0.2.0-rc.1", "bb1be9bddfab", "unknown"}},
 	}
 	for _, tc := range cases {
 		if got := resolve(tc.v, tc.c, tc.d, tc.bi); got != tc.want {

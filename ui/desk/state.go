@@ -3,7 +3,6 @@ package desk
 import (
 	"fyne.io/fyne/v2"
 
-	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/ui"
 	"github.com/fleetdesk/fleetdesk/ui/console"
 	"github.com/fleetdesk/fleetdesk/ui/mappage"
@@ -23,17 +22,10 @@ func InitialSize(a fyne.App) fyne.Size {
 	return DefaultSize
 }
 
-// consoleState is what the Fleet Console remembers across restarts. The sort column is kept by
-// its title so a release that adds a column does not shift it.
-type consoleState struct {
-	Filter  fleet.Filter
-	SortCol string
-	Desc    bool
-}
-
 // remembered restores the page, the console's filters and sort and the map view when a session
 // is shown, watches it for desktop notifications, and saves the state when its view closes (at
-// the window's close, a sign-out or a profile switch).
+// the window's close, a sign-out or a profile switch). That state is the session's profile's
+// (prefs.View: the demo is a profile of its own); only the window's size is the app's.
 type remembered struct {
 	prefs prefs.Store
 	notes *notify.Desktop
@@ -50,8 +42,9 @@ func (r *remembered) onSession(sh *ui.Shell) (stop func()) {
 }
 
 func (r *remembered) restore(sh *ui.Shell) {
-	var st consoleState
-	if c := sh.Console(); c != nil && r.prefs.Console(&st) {
+	view := r.prefs.View(sh.Service().Status())
+	if st, ok := view.Console(); ok && sh.Console() != nil {
+		c := sh.Console()
 		c.SetFilter(st.Filter)
 		r.m.setFilter(st.Filter) // SetFilter is not reported back, so the map is told too
 		for col := console.ColHealth; col <= console.ColLastSeen; col++ {
@@ -68,28 +61,29 @@ func (r *remembered) restore(sh *ui.Shell) {
 	}
 	// The Fleet Map is built the first time it is shown (Page.Lazy): the remembered view applies then.
 	r.m.onBuild = func(p *mappage.Page) {
-		if v, ok := r.prefs.MapView(); ok {
+		if v, ok := view.MapView(); ok {
 			p.Map.SetView(v.Lat, v.Lon, v.Zoom)
 		}
 	}
 	if r.m.page != nil {
 		r.m.onBuild(r.m.page)
 	}
-	if p := r.prefs.LastPage(); p != "" {
+	if p := view.LastPage(); p != "" {
 		sh.ShowPage(p)
 	}
 }
 
 func (r *remembered) save(sh *ui.Shell) {
+	view := r.prefs.View(sh.Service().Status())
 	if c := sh.Console(); c != nil {
-		r.prefs.SetConsole(consoleState{Filter: c.Filter(), SortCol: c.SortOrder().Col.Title(), Desc: c.SortOrder().Desc})
+		view.SetConsole(prefs.ConsoleState{Filter: c.Filter(), SortCol: c.SortOrder().Col.Title(), Desc: c.SortOrder().Desc})
 	}
 	if p := sh.CurrentPage(); p != "" {
-		r.prefs.SetLastPage(p)
+		view.SetLastPage(p)
 	}
 	if r.m.page != nil {
 		lat, lon := r.m.page.Map.Center()
-		r.prefs.SetMapView(prefs.MapView{Lat: lat, Lon: lon, Zoom: r.m.page.Map.Zoom()})
+		view.SetMapView(prefs.MapView{Lat: lat, Lon: lon, Zoom: r.m.page.Map.Zoom()})
 	}
 	if sz := sh.Window().Canvas().Size(); sz.Width > 0 && sz.Height > 0 {
 		r.prefs.SetWindowSize(sz)

@@ -7,55 +7,59 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/session"
 )
 
-// rememberedConsole has the shape of the Fleet Console's remembered state (ui/desk keeps it).
-type rememberedConsole struct {
-	Filter  fleet.Filter
-	SortCol string
-	Desc    bool
-}
-
-// FuzzStoredState puts raw where the map view and the console state are remembered, as a
-// hand-edited or stale preferences file would. A map view is offered only inside the map's
-// ranges; a state that does not decode leaves the caller's value as it was (nothing half-restored);
-// one that does is exactly what it decodes to, and survives being saved again.
+// FuzzStoredState puts raw where a profile's view is remembered, and where an older release kept
+// the app-wide map view and console state, as a hand-edited or stale preferences file would. A
+// map view is offered only inside the map's ranges; a view that does not decode is no view
+// (nothing half-restored); one that does gives exactly the console state it decodes to, which
+// survives being saved again. Migrated old state never brings a search, chips or a map view along.
 // Seed corpus: testdata/fuzz/FuzzStoredState.
 func FuzzStoredState(f *testing.F) {
 	p := test.NewApp().Preferences()
 	s := New(p)
+	key := keyView + "default"
+	v := s.View(session.Status{ProfileName: "default"})
 	f.Fuzz(func(t *testing.T, raw string) {
-		p.SetString(keyMapView, raw)
-		if v, ok := s.MapView(); ok {
-			if v.Zoom <= 0 || v.Lat < -90 || v.Lat > 90 || v.Lon < -180 || v.Lon > 180 {
-				t.Fatalf("map view %q offered as %+v", raw, v)
+		p.SetString(key, raw)
+		if m, ok := v.MapView(); ok {
+			if !m.valid() {
+				t.Fatalf("map view of %q offered as %+v", raw, m)
 			}
-		} else if v != (MapView{}) {
-			t.Fatalf("map view %q refused but returned %+v", raw, v)
+		} else if m != (MapView{}) {
+			t.Fatalf("map view of %q refused but returned %+v", raw, m)
 		}
-
-		p.SetString(keyConsole, raw)
-		before := rememberedConsole{Filter: fleet.Filter{Text: "kept", Health: []fleet.Health{fleet.HealthLost}}, SortCol: "ID", Desc: true}
-		st := before
-		st.Filter.Health = append([]fleet.Health(nil), before.Filter.Health...)
-		ok := s.Console(&st)
-		var fresh rememberedConsole
-		decodes := raw != "" && json.Unmarshal([]byte(raw), &fresh) == nil
+		var rec viewRecord
+		decodes := raw != "" && json.Unmarshal([]byte(raw), &rec) == nil
+		c, ok := v.Console()
 		switch {
-		case ok != decodes:
-			t.Fatalf("console state %q: ok %v, but it decodes: %v", raw, ok, decodes)
-		case !ok && !reflect.DeepEqual(st, before):
-			t.Fatalf("console state %q refused, yet the state changed to %+v", raw, st)
-		case ok && !reflect.DeepEqual(st, fresh):
-			t.Fatalf("console state %q read as %+v, want %+v (decoded afresh, not merged)", raw, st, fresh)
+		case ok != (decodes && rec.Console != nil):
+			t.Fatalf("view %q: console ok %v, but it decodes %v with console %v", raw, ok, decodes, rec.Console)
+		case !ok && !reflect.DeepEqual(c, ConsoleState{}):
+			t.Fatalf("view %q refused, yet a console state %+v came back", raw, c)
+		case ok && !reflect.DeepEqual(c, *rec.Console):
+			t.Fatalf("view %q read as %+v, want %+v (decoded afresh, not merged)", raw, c, *rec.Console)
 		}
 		if ok {
-			s.SetConsole(st)
-			var again rememberedConsole
-			if !s.Console(&again) || !reflect.DeepEqual(again, st) {
-				t.Fatalf("console state %+v saved and read back as %+v", st, again)
+			v.SetConsole(c)
+			if again, ok := v.Console(); !ok || !reflect.DeepEqual(again, c) {
+				t.Fatalf("console state %+v saved and read back as %+v", c, again)
 			}
 		}
+
+		p.RemoveValue(key)
+		p.SetString(keyLegacyConsole, raw)
+		p.SetString(keyLegacyMapView, raw)
+		if c, ok := v.Console(); ok && !c.Filter.IsZero() {
+			t.Fatalf("old console state %q migrated with its filter %+v", raw, c.Filter)
+		}
+		if m, ok := v.MapView(); ok {
+			t.Fatalf("old map view %q migrated as %+v", raw, m)
+		}
+		if p.String(keyLegacyConsole) != "" || p.String(keyLegacyMapView) != "" {
+			t.Fatal("old state left behind after its migration")
+		}
+		p.RemoveValue(key)
 	})
 }

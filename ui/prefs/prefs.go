@@ -1,11 +1,11 @@
 // Package prefs is FleetDesk's settings and remembered window state, kept in the app's Fyne
-// preferences (a small file in the user's config directory). Preferences only: a password, token
-// or refresh token never goes here (those stay in the OS keyring, see sync/auth).
+// preferences (a small file in the user's config directory). Settings and the window's size are
+// the app's; the page, the console's filters and the map view are each profile's (View).
+// Preferences only: a password, token or refresh token never goes here (those stay in the OS
+// keyring, see sync/auth).
 package prefs
 
 import (
-	"encoding/json"
-	"reflect"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -26,9 +26,6 @@ const (
 	keyNotifyPrefix = "notify."
 	keyWinW         = "window.width"
 	keyWinH         = "window.height"
-	keyPage         = "window.page"
-	keyConsole      = "console.state"
-	keyMapView      = "map.view"
 )
 
 // Theme choices.
@@ -136,56 +133,12 @@ func (s Store) SetWindowSize(sz fyne.Size) {
 	s.p.SetFloat(keyWinH, float64(sz.Height))
 }
 
-// LastPage is the navigation entry shown at the last close, "" when none.
-func (s Store) LastPage() string { return s.p.String(keyPage) }
-
-// SetLastPage remembers the navigation entry shown.
-func (s Store) SetLastPage(name string) { s.p.SetString(keyPage, name) }
-
-// Console is the Fleet Console's remembered search, chips and sort; ok is false when none.
-func (s Store) Console(v any) (ok bool) { return s.getJSON(keyConsole, v) }
-
-// SetConsole remembers the console's state (any JSON-encodable value).
-func (s Store) SetConsole(v any) { s.setJSON(keyConsole, v) }
-
-// MapView is the Fleet Map's centre and zoom at the last close.
+// MapView is the Fleet Map's centre and zoom.
 type MapView struct {
 	Lat, Lon float64
 	Zoom     int
 }
 
-// MapView returns the remembered map view; ok is false (and the view zero) when none is stored or
-// the stored one lies outside the map.
-func (s Store) MapView() (MapView, bool) {
-	var v MapView
-	if !s.getJSON(keyMapView, &v) || v.Zoom <= 0 || v.Lat < -90 || v.Lat > 90 || v.Lon < -180 || v.Lon > 180 {
-		return MapView{}, false
-	}
-	return v, true
-}
-
-// SetMapView remembers the map view.
-func (s Store) SetMapView(v MapView) { s.setJSON(keyMapView, v) }
-
-// getJSON decodes the stored value of key into v, a pointer. A value that does not decode (a
-// hand-edited file, a state written by another release) leaves v as it was: it is decoded into a
-// fresh value first, so a failure halfway cannot leave half a state behind.
-func (s Store) getJSON(key string, v any) bool {
-	raw := s.p.String(key)
-	dst := reflect.ValueOf(v)
-	if raw == "" || dst.Kind() != reflect.Pointer || dst.IsNil() {
-		return false
-	}
-	fresh := reflect.New(dst.Elem().Type())
-	if json.Unmarshal([]byte(raw), fresh.Interface()) != nil {
-		return false
-	}
-	dst.Elem().Set(fresh.Elem())
-	return true
-}
-
-func (s Store) setJSON(key string, v any) {
-	if b, err := json.Marshal(v); err == nil {
-		s.p.SetString(key, string(b))
-	}
+func (v MapView) valid() bool {
+	return v.Zoom > 0 && v.Lat >= -90 && v.Lat <= 90 && v.Lon >= -180 && v.Lon <= 180
 }

@@ -18,30 +18,23 @@ func TestDefaultsAndBadValues(t *testing.T) {
 	p := test.NewTempApp(t).Preferences()
 	s := New(p)
 	if s.Theme() != ThemeSystem || s.SyncInterval() != DefaultSyncInterval || s.Threshold() != rollout.DefaultThreshold ||
-		s.Baud() != recovery.DefaultBaud || !s.Notify(notify.KindAlarm) || s.LastPage() != "" {
+		s.Baud() != recovery.DefaultBaud || !s.Notify(notify.KindAlarm) {
 		t.Fatal("fresh defaults are not the pages' own")
 	}
 	if _, ok := s.WindowSize(); ok {
 		t.Fatal("a window size without one saved")
-	}
-	if _, ok := s.MapView(); ok {
-		t.Fatal("a map view without one saved")
 	}
 	p.SetString(keyTheme, "purple")
 	p.SetInt(keySyncInterval, 1)
 	p.SetInt(keyBaud, 1234)
 	p.SetInt(keyThreshUnits, -4)
 	p.SetFloat(keyWinW, 10)
-	p.SetString(keyMapView, `{"Lat": 123, "Lon": 0, "Zoom": 3}`)
 	if s.Theme() != ThemeSystem || s.SyncInterval() != DefaultSyncInterval || s.Baud() != recovery.DefaultBaud ||
 		s.Threshold() != rollout.DefaultThreshold {
 		t.Fatal("a bad stored value was used")
 	}
 	if _, ok := s.WindowSize(); ok {
 		t.Fatal("a 10-pixel window size was accepted")
-	}
-	if _, ok := s.MapView(); ok {
-		t.Fatal("latitude 123 was accepted")
 	}
 	if err := s.SetThreshold(rollout.Threshold{Units: 0, Percent: 0}); err == nil {
 		t.Fatal("a threshold that can never trip was stored")
