@@ -11,6 +11,8 @@ BIN         ?= bin
 DEB_PKGS    := gcc pkg-config libgl1-mesa-dev xorg-dev dbus dbus-x11 gnome-keyring
 DEB_WINDOWS := gcc-mingw-w64-x86-64
 DEB_SHOTS   := xvfb imagemagick xdotool
+# Running the Windows build under Wine (make check-windows-run): 64-bit wine and what drives it.
+DEB_WINE    := wine wine64 xvfb xdotool imagemagick jq
 TEST_TIMEOUT ?= 30m
 TEST_FLAGS  ?=
 TEST_PKGS   ?= ./...
@@ -31,8 +33,9 @@ PREFIX      ?= /usr/local
 TAGS        ?= no_emoji
 DEB_PACKAGE := nsis icoutils imagemagick xz-utils file
 
-.PHONY: deps deps-windows deps-shots deps-package run test bench bench-smoke fuzz build build-windows lint fmt screenshots clean \
-	package-windows package-linux package-darwin check-windows check-darwin install test-package-linux
+.PHONY: deps deps-windows deps-shots deps-package deps-wine run test bench bench-smoke fuzz build build-windows lint fmt \
+	screenshots clean package-windows package-linux package-darwin check-windows check-windows-run check-darwin \
+	check-version install test-package-linux
 
 deps:
 	@scripts/deps.sh $(DEB_PKGS)
@@ -45,6 +48,9 @@ deps-shots:
 
 deps-package:
 	@scripts/deps.sh $(DEB_PACKAGE)
+
+deps-wine:
+	@scripts/deps.sh $(DEB_WINE)
 
 # Starts the app; with no backend configured it runs the embedded demo backend (DEMO badge).
 run: deps
@@ -101,9 +107,19 @@ screenshots: deps deps-shots
 package-windows: deps deps-windows deps-package
 	TAGS=$(TAGS) VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) scripts/package.sh windows
 
-# Static checks of the Windows build (PE32+ GUI, icon, version, DLL allow-list, GOOS=windows vet).
+# Static checks of the Windows build (PE32+ GUI exe and console .com, the version linked in, icon,
+# version resources, DLL allow-list, the installer script, GOOS=windows vet).
 check-windows: deps-package
-	VERSION=$(VERSION) scripts/check-windows.sh
+	VERSION=$(VERSION) COMMIT=$(COMMIT) scripts/check-windows.sh
+
+# The shipped Windows build run under Wine on Xvfb: the window, the command line from cmd.exe, a
+# sign-in to a fleetsim, the installer and uninstaller (scripts/check-windows-run.sh).
+check-windows-run: deps deps-windows deps-package deps-wine
+	VERSION=$(VERSION) COMMIT=$(COMMIT) scripts/check-windows-run.sh
+
+# A plain `go build ./cmd/fleetdesk` (no -ldflags) names its commit from Go's build info.
+check-version: deps
+	TAGS=$(TAGS) scripts/check-version.sh
 
 # Linux: dist/FleetDesk-VERSION-linux-ARCH.tar.xz (binary, .desktop file, icon, its own Makefile).
 package-linux: deps deps-package
