@@ -80,6 +80,7 @@ waitfor 30 "Xvfb" test -s "$tmp/display"
 export DISPLAY=:$(cat "$tmp/display")
 
 # The prefix; the server stays up between commands (-p), so each wine call starts in well under a second.
+mkdir -p "$WINEPREFIX"
 wineserver -p
 wineboot -i >"$art/wineboot.log" 2>&1 || fail "wineboot could not create the prefix"
 cp "$tmp/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/"
@@ -127,7 +128,8 @@ else
 	installer=$tmp/FleetDesk-$version-setup-amd64.exe
 	echo "NOTE: this Wine has no 32-bit support (wine32:i386), so the shipped 32-bit installer cannot"
 	echo "      run here: installing the same script (packaging/windows/fleetdesk.nsi) built for 64 bits"
-	scripts/package.sh windows-installer "$installer" amd64-unicode
+	echo "      (compressed with zlib rather than the shipped solid LZMA, which takes minutes)"
+	scripts/package.sh windows-installer "$installer" -X"Target amd64-unicode" -DCOMPRESSOR=zlib
 fi
 [ "$(run install "$installer" /S)" = 0 ] || fail "the installer failed"
 regval() { # KEY VALUE: the data of a registry value ("" when there is none)

@@ -1,6 +1,7 @@
 // Command fleetdesk is the FleetDesk desktop app. Run with no arguments it opens the window (in demo
 // mode, against an embedded simulated backend, when no backend is configured); with a subcommand it
-// works headless for technicians, scripting and support: `fleetdesk help` lists them.
+// works headless for technicians, scripting and support: `fleetdesk help` lists them. On Windows it
+// ships twice: FleetDesk.exe, the window, and fleetdesk.com, the command line (see launch.go).
 package main
 
 import (
@@ -29,6 +30,9 @@ func main() {
 		return
 	}
 	if len(os.Args) < 2 || (len(os.Args[1]) > 0 && os.Args[1][0] == '-') {
+		if launchesGUI(os.Args[1:]) {
+			os.Exit(launchGUI(os.Args[1:]))
+		}
 		os.Exit(runGUI(os.Args[1:]))
 	}
 	name := os.Args[1]
