@@ -81,8 +81,10 @@ func runUnit(args []string) int {
 	}
 	// SIGUSR1 is the technician power-cycling the unit with its recovery button held.
 	recover := make(chan os.Signal, 1)
-	signal.Notify(recover, syscall.SIGUSR1)
-	defer signal.Stop(recover)
+	if len(recoverySignals) > 0 { // with none, Notify would relay every signal
+		signal.Notify(recover, recoverySignals...)
+		defer signal.Stop(recover)
+	}
 	fmt.Println(p.Path)
 	kind := "a FleetDesk unit"
 	if *stock {
