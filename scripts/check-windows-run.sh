@@ -171,9 +171,14 @@ timeout 120 xdotool search --sync --onlyvisible --name '\(DEMO\)' >"$tmp/win" 2>
 wid=$(head -n1 "$tmp/win")
 title=$(xdotool getwindowname "$wid")
 ok "cmd /c fleetdesk returned at once, and the window \"$title\" opened"
-# The screenshot, once the console's rows are painted (a blank or half-built window has few colours).
+# The screenshot, once the console's rows are painted: the band under the column headers (the
+# first rows, at x 100-1280, y 190-250 of the window at the screen's corner) is one flat colour
+# with grid lines while "Loading the fleet…", and full of text once rows are there.
 shot=$art/demo-console.png
-painted() { import -window root "$shot" 2>/dev/null && [ "$(identify -format %k "$shot")" -gt 400 ]; }
+painted() {
+	import -window root "$shot" 2>/dev/null &&
+		[ "$(convert "$shot" -crop 1180x60+100+190 +repage -format %k info:)" -gt 40 ]
+}
 waitfor 60 "the console's rows on screen" painted
 ok "screenshot $(realpath --relative-to="$root" "$shot") ($(identify -format '%wx%h, %k colours' "$shot"))"
 xdotool windowfocus --sync "$wid" key --clearmodifiers alt+F4
