@@ -3,6 +3,8 @@ package sim
 import (
 	"container/heap"
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -65,6 +67,9 @@ func (c *clock) realDelay(d time.Duration) time.Duration {
 	return time.Duration(float64(d) / c.speed)
 }
 
+// maxClockOffset bounds Config.ClockOffset: a year either way covers a PC whose clock was never set.
+const maxClockOffset = 366 * 24 * time.Hour
+
 func (cfg *Config) defaults() error {
 	if cfg.Devices == 0 {
 		cfg.Devices = 200
@@ -77,6 +82,11 @@ func (cfg *Config) defaults() error {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if off := cfg.ClockOffset; off != 0 {
+		// Every clock of the backend is its own: the PC's plus the offset.
+		real := cfg.Now
+		cfg.Now = func() time.Time { return real().Add(off) }
 	}
 	if cfg.AccessTTL == 0 {
 		cfg.AccessTTL = 15 * time.Minute
@@ -97,8 +107,21 @@ func (cfg *Config) defaults() error {
 		return fmt.Errorf("sim: OTA failure share must be between 0 and 1, not %v", cfg.OTAFailureShare)
 	case cfg.AccessTTL < 0:
 		return errors.New("sim: negative access token lifetime")
+	case cfg.ClockOffset > maxClockOffset || cfg.ClockOffset < -maxClockOffset:
+		return fmt.Errorf("sim: clock offset must be within %s of the real clock, not %s", maxClockOffset, cfg.ClockOffset)
 	}
 	return nil
+}
+
+// newStateID names one backend state: the part of every cursor that says which state handed it
+// out, and the Fleet-Backend-State header. It is random, so a backend seeded again from the same
+// seed (a restart without its database) is told apart from the one before.
+func newStateID() string {
+	var b [8]byte
+	if _, err := crand.Read(b[:]); err != nil {
+		panic("sim: crypto/rand: " + err.Error()) // does not fail on supported platforms
+	}
+	return hex.EncodeToString(b[:])
 }
 
 // NewBackend seeds (or loads from cfg.DBPath) the world and starts simulating it. Close stops it.
@@ -134,6 +157,11 @@ func NewBackend(cfg Config) (*Backend, error) {
 			}
 			b.w = w
 			b.sess = sess
+			// A database cannot tell a restart from a restore of an older copy: either way the
+			// clients' cursors may point past what this state holds, so it is a new state.
+			prev := w.epoch
+			w.epoch = newStateID()
+			cfg.Logf("sim: backend state %s (the database was saved as state %s)", w.epoch, prev)
 			// At real-time speed the simulated clock is the real clock; otherwise it carries on
 			// where it stopped, so a fast demo does not jump ahead while it was not running.
 			switch {
@@ -152,6 +180,7 @@ func NewBackend(cfg Config) (*Backend, error) {
 			b.closeStore()
 			return nil, err
 		}
+		w.epoch = newStateID()
 		b.w = w
 		if b.store != nil {
 			if err := b.store.saveAll(w, b.clk.now()); err != nil {

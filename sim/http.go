@@ -92,8 +92,15 @@ func (b *Backend) routes() http.Handler {
 	open("/", func(w http.ResponseWriter, r *http.Request) error {
 		return errf(http.StatusNotFound, api.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 	})
+	state := b.w.epoch
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set(HeaderSimTime, b.clk.now().Format(time.RFC3339Nano))
+		now := b.clk.now()
+		// The backend's clock and state on every answer, as the contract says: Date is the clock
+		// last_seen and every other time is read on (net/http would write the PC's), and the
+		// state ID changes whenever this backend is not the one that handed out older cursors.
+		w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
+		w.Header().Set(HeaderSimTime, now.Format(time.RFC3339Nano))
+		w.Header().Set(api.HeaderBackendState, state) // fixed for the backend's life
 		w.Header().Set("Cache-Control", "no-store")
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		mux.ServeHTTP(w, r)
@@ -308,6 +315,11 @@ func (b *Backend) parseCursor(s string) (uint64, error) {
 	}
 	if ep != b.w.epoch {
 		return 0, errf(http.StatusGone, api.CodeCursorExpired, "this cursor is from another backend state: sync from scratch (omit since)")
+	}
+	if seq > b.w.seq {
+		// Not handed out by this state (it has not got that far): the client saw changes this
+		// state does not hold, so a delta from here could never make it whole.
+		return 0, errf(http.StatusGone, api.CodeCursorExpired, "this cursor is ahead of this backend state: sync from scratch (omit since)")
 	}
 	return seq, nil
 }

@@ -126,7 +126,9 @@ func slug(s string) string {
 func seedWorld(cfg Config, now time.Time) (*world, error) {
 	r := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eedf1ee7))
 	w := newWorld(cfg.Seed)
-	w.epoch = fmt.Sprintf("%08x", r.Uint32())
+	// The draw stays, so the seeded world is the same as ever; the state ID itself is new on
+	// every start (NewBackend), or a restarted backend would take the old one's cursors.
+	_ = r.Uint32()
 
 	for i := 0; i < cfg.Dealers; i++ {
 		name := dealerNames[i%len(dealerNames)]

@@ -33,6 +33,11 @@ type Config struct {
 	OTAFails func(deviceID string) bool
 	// Now is the real clock (default time.Now); tests pass a fake one.
 	Now func() time.Time
+	// ClockOffset runs the backend's clock this far from Now (e.g. 3h: the backend is three hours
+	// ahead of this PC; -3h: behind), as a backend whose clock is not the PC's: last_seen, command
+	// and rollout times, token lifetimes and the Date header all follow it. A PC clock that is off
+	// (never synced, a wrong time zone setting) is the same thing seen from the other side.
+	ClockOffset time.Duration
 	// ManualClock stops time: simulated time (and the clock token lifetimes are measured on) stands
 	// still at its start (Now() when the backend starts) and moves only when a test calls
 	// Server.Advance, which carries out every event that falls due on the way before it returns.

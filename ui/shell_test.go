@@ -262,8 +262,9 @@ func offlineBannerChecks(t *testing.T, s *Shell, svc session.Session) {
 		t.Fatalf("status bar says %q with Sync now enabled=%v, Retry shown=%v", s.bar.online.Text,
 			!s.bar.syncBtn.Disabled(), s.banner.retryBtn.Visible())
 	}
-	// Sync freshness is wall-clock: the cache was filled at now0-5min by the (fixed) test clock.
-	if got, want := s.bar.synced.Text, SyncedText(time.Now(), st); got != want || !strings.HasPrefix(got, "synced ") {
+	// Sync freshness is on the session's clock, the backend's, as every other time on screen:
+	// the cache was filled at now0-5min and the session's clock reads now0.
+	if got, want := s.bar.synced.Text, SyncedText(svc.Now(), st); got != want || got != "synced 5 min ago" {
 		t.Fatalf("synced text %q, want %q", got, want)
 	}
 	if s.bar.demo.Visible() {

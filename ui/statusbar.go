@@ -95,7 +95,7 @@ func (b *statusBar) update(st session.Status) {
 		setText(b.online, "Online")
 	} else {
 		kit.SetDot(b.dot, fleet.HealthLost)
-		setText(b.online, OfflineSinceText(time.Now(), st.OfflineSince))
+		setText(b.online, OfflineSinceText(b.now(), st.OfflineSince))
 	}
 	// Offline, Sync now is the manual retry; only a sign-in can help when the backend refused it
 	// (the banner offers it), and a running sync needs no second one.
@@ -126,8 +126,16 @@ func (b *statusBar) update(st session.Status) {
 // tick re-renders the relative time once a second; the text changes at most every 10 s, and an
 // unchanged text costs no frame.
 func (b *statusBar) tick() {
-	// Sync times are wall-clock (session.Status.LastSync); only unit data follows svc.Now().
-	setText(b.synced, SyncedText(time.Now(), b.last))
+	setText(b.synced, SyncedText(b.now(), b.last))
+}
+
+// now is the session's clock, the backend's: LastSync and OfflineSince are on it, as every unit's
+// time is.
+func (b *statusBar) now() time.Time {
+	if b.s.svc != nil {
+		return b.s.svc.Now()
+	}
+	return time.Now()
 }
 
 // OfflineSinceText is the status bar's "Offline since 14:02" (the guide's words), with the day
@@ -163,7 +171,8 @@ func SyncedText(now time.Time, st session.Status) string {
 }
 
 // banner is the strip at the top: offline state (with Sign in, Retry now and Details) and
-// one-off notices.
+// one-off news, each on a row of its own that the dealer can dismiss: the data layer's notice, a
+// backend that was restarted (the whole fleet synced again), a PC clock far from the backend's.
 type banner struct {
 	s          *Shell
 	offline    *fyne.Container
@@ -172,10 +181,41 @@ type banner struct {
 	retryBtn   *widget.Button
 	detailsBtn *widget.Button
 	detail     string
-	notice     *fyne.Container
-	noticeTxt  *widget.Label
-	dismissed  string
+	notice     *newsRow // Status.Notice
+	resync     *newsRow // Status.Resync
+	clock      *newsRow // fleet.ClockNote(Status.ClockOffset)
 	content    fyne.CanvasObject
+}
+
+// newsRow is one dismissable line of news. Dismissed, it stays hidden until its text changes.
+type newsRow struct {
+	box       *fyne.Container
+	txt       *widget.Label
+	dismissed string
+}
+
+func newNewsRow() *newsRow {
+	r := &newsRow{txt: widget.NewLabel("")}
+	r.txt.Wrapping = fyne.TextWrapWord
+	closeBtn := widget.NewButtonWithIcon("", theme.CancelIcon(), func() {
+		r.dismissed = r.txt.Text
+		r.box.Hide()
+	})
+	closeBtn.Importance = widget.LowImportance
+	r.box = container.NewStack(canvas.NewRectangle(noticeColor),
+		container.NewBorder(nil, nil, nil, closeBtn, whiteText(r.txt)))
+	r.box.Hide()
+	return r
+}
+
+// show puts text on the row, unless it is empty or the dealer dismissed this very text.
+func (r *newsRow) show(text string) {
+	if text == "" || text == r.dismissed {
+		r.box.Hide()
+		return
+	}
+	setText(r.txt, text)
+	r.box.Show()
 }
 
 var (
@@ -202,17 +242,8 @@ func newBanner(s *Shell) *banner {
 	b.offline = container.NewStack(canvas.NewRectangle(offlineColor),
 		container.NewBorder(nil, nil, nil, container.NewCenter(buttons), whiteText(b.offlineTxt)))
 	b.offline.Hide()
-	b.noticeTxt = widget.NewLabel("")
-	b.noticeTxt.Wrapping = fyne.TextWrapWord
-	closeBtn := widget.NewButtonWithIcon("", theme.CancelIcon(), func() {
-		b.dismissed = b.noticeTxt.Text
-		b.notice.Hide()
-	})
-	closeBtn.Importance = widget.LowImportance
-	b.notice = container.NewStack(canvas.NewRectangle(noticeColor),
-		container.NewBorder(nil, nil, nil, closeBtn, whiteText(b.noticeTxt)))
-	b.notice.Hide()
-	b.content = container.NewVBox(b.offline, b.notice)
+	b.notice, b.resync, b.clock = newNewsRow(), newNewsRow(), newNewsRow()
+	b.content = container.NewVBox(b.offline, b.resync.box, b.clock.box, b.notice.box)
 	return b
 }
 
@@ -237,12 +268,9 @@ func (b *banner) update(st session.Status) {
 		showIf(b.detailsBtn, st.OfflineDetail != "")
 		b.offline.Show()
 	}
-	if st.Notice != "" && st.Notice != b.dismissed {
-		setText(b.noticeTxt, st.Notice)
-		b.notice.Show()
-	} else {
-		b.notice.Hide()
-	}
+	b.notice.show(st.Notice)
+	b.resync.show(st.Resync)
+	b.clock.show(fleet.ClockNote(st.ClockOffset))
 }
 
 // OfflineText is the banner shown while the backend cannot be reached or the sign-in is gone:

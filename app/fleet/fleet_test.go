@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -107,6 +108,15 @@ func TestAgo(t *testing.T) {
 	}
 	if Ago(t0, time.Time{}) != "never" {
 		t.Error("zero time must read never")
+	}
+	// A moment after now is not silently fresh: beyond the clock estimate's slack it says so.
+	for d, want := range map[time.Duration]string{
+		5 * time.Second: "just now", 50 * time.Second: "just now", 2 * time.Minute: "2 min in the future",
+		3 * time.Hour: "3 h in the future", 72 * time.Hour: "3 d in the future",
+	} {
+		if got := Ago(t0, t0.Add(d)); got != want {
+			t.Errorf("Ago(%v ahead) = %q, want %q", d, got, want)
+		}
 	}
 }
 
@@ -233,5 +243,23 @@ func TestPatchFromEmptyIsSearchable(t *testing.T) {
 	ix := empty.Patch(sampleFleet(), nil)
 	if r := ix.Search(Filter{Text: "quarry"}, t0); len(r) != 1 || ix.At(r[0]).ID != "ULT-00012" {
 		t.Fatalf("search after a first-sync patch: %v", r)
+	}
+}
+
+func TestClockNote(t *testing.T) {
+	for off, want := range map[time.Duration]string{
+		0: "", 90 * time.Second: "", -119 * time.Second: "",
+		3 * time.Hour:                      "This PC's clock is 3 h behind the fleet backend",
+		3*time.Hour + 700*time.Millisecond: "This PC's clock is 3 h behind the fleet backend",
+		-2 * time.Hour:                     "This PC's clock is 2 h ahead of the fleet backend",
+		-(2*time.Hour + 31*time.Minute):    "This PC's clock is 2 h 30 min ahead of the fleet backend",
+		5 * time.Minute:                    "This PC's clock is 5 min behind the fleet backend",
+		26*time.Hour + 4*time.Minute:       "This PC's clock is 1 d 2 h behind the fleet backend",
+		-(48*time.Hour + 90*time.Second):   "This PC's clock is 2 d ahead of the fleet backend",
+	} {
+		got := ClockNote(off)
+		if want == "" && got != "" || want != "" && !strings.HasPrefix(got, want+"; times are shown in backend time.") {
+			t.Errorf("ClockNote(%s) = %q, want %q…", off, got, want)
+		}
 	}
 }

@@ -177,23 +177,37 @@ func (d Device) FixAge(now time.Time) (at time.Time, stale, ok bool) {
 }
 
 // Ago renders a duration the way the console's "last seen" column does: "just now", "2 min ago",
-// "3 h ago", "5 d ago".
+// "3 h ago", "5 d ago". now must be the backend's clock (session Now), the clock t was written
+// on. A moment more than a minute after now is not "just now": it says "3 h in the future", so a
+// clock that is wrong shows as wrong instead of making every unit look fresh.
 func Ago(now, t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
 	d := now.Sub(t)
 	switch {
-	case d < 0:
-		return "just now"
+	case d < -futureSlack:
+		return span(-d) + " in the future"
 	case d < 10*time.Second:
+		// Up to futureSlack ahead is the uncertainty of the backend clock's estimate.
 		return "just now"
-	case d < time.Minute:
-		return fmt.Sprintf("%d s ago", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d h ago", int(d.Hours()))
 	}
-	return fmt.Sprintf("%d d ago", int(d.Hours()/24))
+	return span(d) + " ago"
+}
+
+// futureSlack is how far ahead of now a moment may lie and still read "just now": the estimate
+// of the backend's clock is good to about a second, a unit's report time to a few.
+const futureSlack = time.Minute
+
+// span is a positive duration in Ago's units: "12 s", "2 min", "3 h", "5 d".
+func span(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d d", int(d.Hours()/24))
 }

@@ -22,7 +22,7 @@ type Status struct {
 	Demo        bool      // the embedded simulated backend
 	Online      bool      // the backend answered the last call
 	OfflineWhy  string    // why not, in words, when offline
-	LastSync    time.Time // last good sync, by the wall clock (not Fleet.Now); zero when never
+	LastSync    time.Time // last good sync, by the backend's clock (Fleet.Now); zero when never
 	Syncing     bool
 	SyncDone    int    // units received in the running sync
 	SyncTotal   int    // units expected in the running sync (0 when unknown)
@@ -36,8 +36,17 @@ type Status struct {
 	// the sign-in right there.
 	SignInNeeded bool
 	// OfflineSince is when the backend was last found unreachable after answering (or when the
-	// session opened offline), by the wall clock: the status bar's "Offline since 14:02".
+	// session opened offline), by the backend's clock (Fleet.Now): "Offline since 14:02".
 	OfflineSince time.Time
+	// ClockOffset is how far the backend's clock is ahead of this PC's (negative: behind), measured
+	// from its answers (offline: as at the last sync). Every time the screens show is on the
+	// backend's clock (Fleet.Now); this says how far that is from the PC's own (fleet.ClockNote).
+	// Zero when unknown, and when the data layer is given the backend's clock (the demo).
+	ClockOffset time.Duration
+	// Resync says, in words, that the backend is not the one the cached fleet came from (it was
+	// restarted without its data or restored from a backup) and the whole fleet is being, or was,
+	// synced again; "" when that has not happened in this session.
+	Resync string
 }
 
 // Change says what a sync (or an action) changed. Listeners are called on a background goroutine
@@ -64,6 +73,8 @@ type Fleet interface {
 	Subscribe(func(Change)) (cancel func())
 	// SyncNow asks for a delta sync as soon as possible (after the user acts, or on request).
 	SyncNow()
+	// Now is the backend's clock (see Status.ClockOffset): the one clock every age, health
+	// threshold and "since" is read on.
 	Now() time.Time
 }
 

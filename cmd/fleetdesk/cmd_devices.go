@@ -76,7 +76,11 @@ func runDevices(args []string) int {
 	if st.Notice != "" {
 		fmt.Fprintln(os.Stderr, "fleetdesk devices:", st.Notice)
 	}
-	now := time.Now()
+	// Ages and health on the backend's clock as of the last sync, not this PC's.
+	now := s.Now()
+	if n := fleet.ClockNote(st.ClockOffset); n != "" {
+		fmt.Fprintln(os.Stderr, "fleetdesk devices:", n)
+	}
 	ix := s.Fleet()
 	hits := ix.Search(f, now)
 	total := len(hits)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
 	"github.com/fleetdesk/fleetdesk/sync/syncer"
 )
@@ -83,8 +84,14 @@ func runSync(args []string) int {
 		} else {
 			fmt.Fprintln(os.Stderr, "fleetdesk sync: failed:", describeErr(err))
 		}
-		fmt.Fprintf(os.Stderr, "fleetdesk sync: the cache keeps %d units (%s)\n", s.Fleet().Len(), syncer.DataAge(time.Now(), s.Status().LastSync))
+		fmt.Fprintf(os.Stderr, "fleetdesk sync: the cache keeps %d units (%s)\n", s.Fleet().Len(), syncer.DataAge(s.Now(), s.Status().LastSync))
 		return 1
+	}
+	if sum.Resync != "" {
+		fmt.Fprintln(os.Stderr, "fleetdesk sync:", sum.Resync)
+	}
+	if n := fleet.ClockNote(s.Status().ClockOffset); n != "" {
+		fmt.Fprintln(os.Stderr, "fleetdesk sync:", n)
 	}
 	kind := "delta"
 	if sum.Full {

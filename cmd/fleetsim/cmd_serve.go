@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/fleetdesk/fleetdesk/sim"
 )
@@ -33,6 +34,7 @@ func runServe(args []string) int {
 	db := fs.String("db", "", "SQLite file to keep the state in (default: in memory)")
 	fail := fs.Float64("ota-failure-share", 0.05, "share (0..1) of firmware installs that fail")
 	quiet := fs.Bool("quiet", false, "log only errors")
+	offset := fs.Duration("clock-offset", 0, "run the backend's clock this far from this machine's (e.g. -3h: three hours behind, 2h: ahead), like a backend whose clock is not the PC's")
 	manual := fs.Bool("manual-clock", false, "for tests: simulated time stands still and moves only on POST "+sim.PathSimAdvance+" by the admin account (-speed is ignored)")
 	fs.SetOutput(os.Stderr)
 	if err := fs.Parse(args); err != nil {
@@ -49,7 +51,7 @@ func runServe(args []string) int {
 	logger := log.New(os.Stderr, "", log.LstdFlags)
 	cfg := sim.Config{
 		Devices: *devices, Dealers: *dealers, Seed: *seed, Speed: *speed, DBPath: *db, OTAFailureShare: *fail,
-		ManualClock: *manual, Logf: logger.Printf,
+		ManualClock: *manual, ClockOffset: *offset, Logf: logger.Printf,
 	}
 	if *quiet {
 		cfg.Logf = nil
@@ -65,6 +67,9 @@ func runServe(args []string) int {
 	fmt.Println(string(line))
 	nd, ndl := srv.Backend().Size()
 	logger.Printf("fleetsim: serving %d devices of %d dealers on %s (speed %gx)", nd, ndl, srv.URL, *speed)
+	if *offset != 0 {
+		logger.Printf("fleetsim: the backend's clock runs %s from this machine's: it reads %s", *offset, srv.Now().Format(time.RFC3339))
+	}
 	<-ctx.Done()
 	logger.Printf("fleetsim: stopping")
 	if err := srv.Close(); err != nil {

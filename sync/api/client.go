@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -46,6 +47,9 @@ type Options struct {
 	MaxImage      int64         // cap on a firmware image; default 64 MiB
 	UserAgent     string        // default "FleetDesk"
 	HTTPTransport http.RoundTripper
+	// Clock, when set, is the backend clock the client keeps current from every answer (the
+	// data layer passes one that starts from the offset kept in the cache); default a new one.
+	Clock *BackendClock
 }
 
 func (o *Options) defaults() {
@@ -88,6 +92,35 @@ type Client struct {
 	rc     *resty.Client
 	tokens TokenSource
 	sleep  func(ctx context.Context, d time.Duration) error
+	seen   *seen // shared by the copies WithTokens makes: one backend, one clock
+}
+
+// seen is what the client learns from every answer's headers: the backend's clock and state.
+type seen struct {
+	clock *BackendClock
+	mu    sync.Mutex
+	state string // the last Fleet-Backend-State seen; "" before any (or from a backend without it)
+}
+
+// Clock is the backend's clock as its answers tell it (see BackendClock).
+func (c *Client) Clock() *BackendClock { return c.seen.clock }
+
+// BackendState is the Fleet-Backend-State of the latest answer that carried one ("" when none
+// has): the health check compares it with the state the cursor belongs to.
+func (c *Client) BackendState() string {
+	c.seen.mu.Lock()
+	defer c.seen.mu.Unlock()
+	return c.seen.state
+}
+
+// observe reads the backend's clock and state from an answer.
+func (c *Client) observe(h http.Header, sent, received time.Time) {
+	c.seen.clock.Observe(h.Get("Date"), sent, received)
+	if st := h.Get(HeaderBackendState); st != "" {
+		c.seen.mu.Lock()
+		c.seen.state = st
+		c.seen.mu.Unlock()
+	}
 }
 
 // New makes a client for the backend at baseURL. tokens may be nil for a client that only signs in.
@@ -110,7 +143,11 @@ func New(baseURL string, tokens TokenSource, opts Options) (*Client, error) {
 	}
 	// resty logs request failures itself; the caller gets them as errors instead.
 	rc.SetLogger(quietLogger{})
-	return &Client{base: base, opts: opts, rc: rc, tokens: tokens, sleep: sleepCtx}, nil
+	clock := opts.Clock
+	if clock == nil {
+		clock = NewBackendClock()
+	}
+	return &Client{base: base, opts: opts, rc: rc, tokens: tokens, sleep: sleepCtx, seen: &seen{clock: clock}}, nil
 }
 
 // BaseURL is the normalised backend URL.
@@ -163,6 +200,8 @@ type call struct {
 	maxBody  int64
 	timeout  time.Duration
 	expected []int // success statuses; default 200
+	// header, when set, is given the headers of the answer that succeeded.
+	header func(http.Header)
 }
 
 func (cl call) endpoint() string { return cl.method + " " + cl.path }
@@ -276,17 +315,21 @@ func (c *Client) attempt(ctx context.Context, cl call) ([]byte, *Error) {
 		}
 		req.SetAuthToken(tok)
 	}
+	sent := time.Now()
 	resp, err := req.Execute(cl.method, cl.path)
 	if err != nil {
 		return nil, c.transportErr(cl, err, actx)
 	}
+	// The headers are in (the body may still be on its way): the Date was written in between.
+	c.observe(resp.Header(), sent, time.Now())
 	raw := resp.RawBody()
 	defer raw.Close()
 	body, rerr := readCapped(raw, cl.maxBody, resp.RawResponse.ContentLength)
 	status := resp.StatusCode()
 	var wait time.Duration
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		if d, ok := ParseRetryAfter(resp.Header().Get("Retry-After"), time.Now()); ok {
+		// An HTTP date in Retry-After is on the backend's clock, not this PC's.
+		if d, ok := ParseRetryAfter(resp.Header().Get("Retry-After"), c.seen.clock.Now()); ok {
 			wait = d
 		}
 	}
@@ -303,6 +346,9 @@ func (c *Client) attempt(ctx context.Context, cl call) ([]byte, *Error) {
 			Message: "response body cut short: " + rerr.Error(), Err: rerr}
 	}
 	if ok := success(status, cl.expected); ok {
+		if cl.header != nil {
+			cl.header(resp.Header())
+		}
 		return body, nil
 	}
 	e := &Error{Endpoint: cl.endpoint(), Status: status, retryAfter: wait}

@@ -40,6 +40,12 @@ const (
 // HeaderIdempotencyKey makes a retried command POST run at most once on the unit.
 const HeaderIdempotencyKey = "Idempotency-Key"
 
+// HeaderBackendState names the backend's state on every answer. It changes whenever the backend's
+// fleet state is not a continuation of the one that handed out older cursors (a restart without
+// its data, a restore from a backup); a client that sees it change syncs the whole fleet again
+// instead of trusting its cursor. The standard Date header on every answer is the backend's clock.
+const HeaderBackendState = "Fleet-Backend-State"
+
 // LoginRequest signs in with email and password.
 type LoginRequest struct {
 	Email    string `json:"email"`
@@ -78,6 +84,9 @@ type DevicePage struct {
 	NextCursor string         `json:"next_cursor"`
 	HasMore    bool           `json:"has_more"`
 	Total      int            `json:"total"` // devices in scope now, for progress
+	// State is the answer's Fleet-Backend-State header: the backend state NextCursor belongs to
+	// ("" from a backend that does not send it).
+	State string `json:"-"`
 }
 
 // CommandRequest asks for one action on one unit.

@@ -47,7 +47,8 @@ func (c *Client) Devices(ctx context.Context, since string, limit int) (DevicePa
 	if limit > 0 {
 		q["limit"] = strconv.Itoa(limit)
 	}
-	err := c.json(ctx, call{method: http.MethodGet, path: PathDevices, query: q, auth: true, retry: true}, &p)
+	err := c.json(ctx, call{method: http.MethodGet, path: PathDevices, query: q, auth: true, retry: true,
+		header: func(h http.Header) { p.State = h.Get(HeaderBackendState) }}, &p)
 	return p, err
 }
 

@@ -333,6 +333,9 @@ const (
 	keyBackend  = "backend"
 	keyAccount  = "account"
 	keyMe       = "me"
+	keyState    = "backend_state"
+	// keyClockOffset is the backend's clock minus this PC's at the last sync, in nanoseconds.
+	keyClockOffset = "clock_offset"
 )
 
 // Meta reads one value of the meta table ("" when unset).
@@ -354,14 +357,20 @@ func (c *Cache) SetMeta(ctx context.Context, key, value string) error {
 // SyncState is where the device sync stands.
 type SyncState struct {
 	Cursor   string
-	LastSync time.Time // last complete sync; zero when never
+	LastSync time.Time // last complete sync (backend time); zero when never
 	Total    int       // devices in scope at the last page
+	State    string    // the backend state Cursor belongs to; "" when unknown
+	// ClockOffset is the backend's clock minus this PC's at the last sync; ClockKnown says
+	// whether one was recorded.
+	ClockOffset time.Duration
+	ClockKnown  bool
 }
 
 // SyncState reads the cursor and the last good sync time.
 func (c *Cache) SyncState(ctx context.Context) (SyncState, error) {
 	var st SyncState
-	rows, err := c.r.QueryContext(ctx, "SELECT key, value FROM meta WHERE key IN (?, ?, ?)", keyCursor, keyLastSync, keyTotal)
+	rows, err := c.r.QueryContext(ctx, "SELECT key, value FROM meta WHERE key IN (?, ?, ?, ?, ?)",
+		keyCursor, keyLastSync, keyTotal, keyState, keyClockOffset)
 	if err != nil {
 		return st, err
 	}
@@ -378,6 +387,12 @@ func (c *Cache) SyncState(ctx context.Context) (SyncState, error) {
 			st.LastSync, _ = time.Parse(time.RFC3339Nano, v)
 		case keyTotal:
 			st.Total, _ = strconv.Atoi(v)
+		case keyState:
+			st.State = v
+		case keyClockOffset:
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				st.ClockOffset, st.ClockKnown = time.Duration(n), true
+			}
 		}
 	}
 	return st, rows.Err()
@@ -432,7 +447,7 @@ func (c *Cache) Reset(ctx context.Context) error {
 	for _, q := range []string{
 		"DELETE FROM devices", "DELETE FROM releases", "DELETE FROM rollouts",
 		"DELETE FROM tokens", "DELETE FROM commands", "DELETE FROM service_log WHERE pending = 0",
-		"DELETE FROM meta WHERE key IN ('cursor', 'last_sync', 'total', 'me')",
+		"DELETE FROM meta WHERE key IN ('cursor', 'last_sync', 'total', 'me', 'backend_state', 'clock_offset')",
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
@@ -449,7 +464,7 @@ func (c *Cache) ResetDevices(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	for _, q := range []string{"DELETE FROM devices", "DELETE FROM meta WHERE key IN ('cursor', 'total')"} {
+	for _, q := range []string{"DELETE FROM devices", "DELETE FROM meta WHERE key IN ('cursor', 'total', 'backend_state')"} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}

@@ -21,7 +21,14 @@ type Batch struct {
 	Removed  []string
 	Cursor   string    // the cursor to resume from after this batch
 	Total    int       // devices in scope, for progress on the next start
-	Complete time.Time // non-zero on the last page: the time of this good sync
+	Complete time.Time // non-zero on the last page: the time of this good sync (backend time)
+	// State is the backend state the cursor belongs to (the Fleet-Backend-State header; "" from a
+	// backend without it): a later answer from another state means the cursor is worthless.
+	State string
+	// ClockOffset, with Complete and ClockKnown, is how far the backend's clock was ahead of this
+	// PC's at the sync, kept so a fleet reviewed offline is aged on the backend's clock.
+	ClockOffset time.Duration
+	ClockKnown  bool
 }
 
 func nanos(t time.Time) int64 {
@@ -118,9 +125,17 @@ func (c *Cache) ApplyBatch(ctx context.Context, b Batch) error {
 	if err := set(keyTotal, strconv.Itoa(b.Total)); err != nil {
 		return err
 	}
+	if err := set(keyState, b.State); err != nil {
+		return err
+	}
 	if !b.Complete.IsZero() {
 		if err := set(keyLastSync, b.Complete.UTC().Format(time.RFC3339Nano)); err != nil {
 			return err
+		}
+		if b.ClockKnown {
+			if err := set(keyClockOffset, strconv.FormatInt(int64(b.ClockOffset), 10)); err != nil {
+				return err
+			}
 		}
 	}
 	if err := tx.Commit(); err != nil {

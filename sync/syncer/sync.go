@@ -21,6 +21,10 @@ type Summary struct {
 	Total    int // devices in scope according to the backend
 	Cached   int // devices in the cache afterwards
 	Duration time.Duration
+	// Resync is set when the backend turned out to be another state than the cache's (restarted
+	// without its data, restored from a backup): the cache was emptied and the whole fleet
+	// listed again. It says so in words (Status.Resync).
+	Resync string
 }
 
 // Progress is told units done and total during a sync (total 0 when unknown).
@@ -83,7 +87,8 @@ func (s *Replica) syncDevices(ctx context.Context, progress Progress) (Summary, 
 		return Summary{}, err
 	}
 	sum := Summary{Full: st.Cursor == ""}
-	cursor := st.Cursor
+	cursor, state := st.Cursor, st.State
+	restarts := 0
 	total := 0
 	if sum.Full || st.LastSync.IsZero() {
 		total = st.Total // resuming an interrupted first sync: the last known size
@@ -115,17 +120,32 @@ func (s *Replica) syncDevices(ctx context.Context, progress Progress) (Summary, 
 			return sum, errors.New("the device listing stopped before its last page")
 		}
 		page, err := f.page, f.err
-		if err != nil && cursor != "" && api.CodeOf(err) == api.CodeCursorExpired {
-			// The backend no longer knows our cursor (it was reset or restored): start over from
-			// an empty fleet so nothing it dropped lingers in the cache.
+		expired := err != nil && cursor != "" && api.CodeOf(err) == api.CodeCursorExpired
+		moved := err == nil && cursor != "" && state != "" && page.State != "" && page.State != state
+		if expired || moved {
+			// The backend is not the state our cursor came from (restarted without its data,
+			// restored from a backup): it said so with a 410, or its state header changed. Start
+			// over from an empty fleet, so nothing the old state had lingers in the cache and
+			// nothing the new one has is skipped. A backend whose state changes on every answer
+			// (a state per instance behind a load balancer) would never settle: give up then.
+			if restarts++; restarts > maxRestarts {
+				s.applyToIndex(changed, removed, sum.Full)
+				return sum, fmt.Errorf("the fleet backend changed its state %d times during one sync (%s %q, then %q): not syncing against it",
+					restarts, api.HeaderBackendState, state, page.State)
+			}
 			s.applyToIndex(changed, removed, sum.Full)
 			if err := s.cache.ResetDevices(ctx); err != nil {
 				return sum, err
 			}
 			s.index.Store(fleet.NewIndex(nil))
-			s.publish(session.Change{All: true})
-			changed, removed, cursor, done = nil, nil, "", 0
-			sum = Summary{Full: true}
+			s.mu.Lock()
+			s.state = ""
+			s.status.Resync = resyncRunning
+			s.status.SyncDone, s.status.SyncTotal = 0, 0
+			s.mu.Unlock()
+			s.publish(session.Change{All: true, Status: true})
+			changed, removed, cursor, state, done = nil, nil, "", "", 0
+			sum = Summary{Full: true, Resync: resyncRunning}
 			cur.stop()
 			cur = s.fetchPages(ctx, "")
 			continue
@@ -145,11 +165,17 @@ func (s *Replica) syncDevices(ctx context.Context, progress Progress) (Summary, 
 		if nextCursor == "" {
 			nextCursor = cursor
 		}
-		b := cache.Batch{Devices: page.Devices, Removed: page.Removed, Cursor: nextCursor, Total: page.Total}
+		if state == "" {
+			state = page.State // the state this listing (and so the cursor) belongs to
+		}
+		b := cache.Batch{Devices: page.Devices, Removed: page.Removed, Cursor: nextCursor, Total: page.Total, State: state}
 		if !page.HasMore {
-			// When we last synced is the user's clock, not the backend's (a demo backend runs
-			// simulated time): "synced 12 s ago" and "data as of" must be true on the wall.
-			b.Complete = time.Now()
+			// On the backend's clock, as every other time the screens show: "synced 12 s ago"
+			// and "data as of" sit on one clock with "Offline since" and the units' ages.
+			b.Complete = s.Now()
+			if s.opts.Now == nil && s.clock.Known() {
+				b.ClockOffset, b.ClockKnown = s.clock.Offset(), true
+			}
 		}
 		n0, r0 := len(changed), len(removed)
 		if changed == nil && sum.Full && page.HasMore {
@@ -206,8 +232,13 @@ func (s *Replica) syncDevices(ctx context.Context, progress Progress) (Summary, 
 	s.applyToIndex(changed, removed, sum.Full)
 	sum.Cached = s.Fleet().Len()
 	s.mu.Lock()
-	s.status.LastSync = time.Now() // wall clock, as b.Complete above
+	s.status.LastSync = s.Now() // as b.Complete above
 	s.status.Syncing = false
+	s.state = state
+	if sum.Resync != "" {
+		sum.Resync = resyncDone
+		s.status.Resync = resyncDone
+	}
 	s.mu.Unlock()
 	s.publish(session.Change{Status: true})
 	return sum, nil
@@ -215,6 +246,24 @@ func (s *Replica) syncDevices(ctx context.Context, progress Progress) (Summary, 
 
 // pagesAhead is how many decoded pages may wait for the writer (a few MB at 1,000 a page).
 const pagesAhead = 4
+
+// maxRestarts is how often one sync starts the listing over because the backend's state changed.
+const maxRestarts = 3
+
+// What the dealer is told while, and after, the whole fleet is synced again because the backend
+// is another state than the cached fleet's.
+const (
+	resyncRunning = "The fleet backend was restarted; syncing the whole fleet again."
+	resyncDone    = "The fleet backend was restarted (or restored from a backup); the whole fleet was synced again."
+)
+
+// stateChanged reports whether an answer's backend state says the cached fleet and its cursor
+// belong to another state than the backend's now.
+func (s *Replica) stateChanged(seen string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return seen != "" && s.state != "" && seen != s.state
+}
 
 // pageFetcher fetches device pages in order on its own goroutine until the last page, an error,
 // or stop.

@@ -68,7 +68,12 @@ type Options struct {
 	HealthTimeout time.Duration
 
 	API api.Options
-	Now func() time.Time // default time.Now
+	// Now is the backend's clock, for a caller that has it exactly: the in-process demo backend,
+	// whose simulated time runs ten times faster than any clock its answers could track. Nil (the
+	// default): the backend's clock as its answers' Date headers tell it (api.BackendClock),
+	// starting from the offset kept at the last sync, so a fleet reviewed offline is aged on it
+	// too. Never the PC's clock alone: it can be hours off.
+	Now func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -96,9 +101,6 @@ func (o *Options) defaults() {
 	if o.HealthTimeout <= 0 {
 		o.HealthTimeout = 5 * time.Second
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 }
 
 // Replica is the local replica of one dealer's fleet, kept in step with the backend, and the data
@@ -109,6 +111,7 @@ type Replica struct {
 	cache  *cache.Cache
 	client *api.Client // authenticated; nil when opened from the cache alone
 	auth   *auth.Credentials
+	clock  *api.BackendClock // the backend's clock, kept current by client's answers
 
 	index atomic.Pointer[fleet.Index]
 
@@ -118,6 +121,7 @@ type Replica struct {
 	subs     map[int]func(session.Change)
 	nextSub  int
 	resumed  bool // the sign-in is established (not just pending a reachable backend)
+	state    string // the backend state the cached fleet and cursor belong to ("" when unknown)
 	cycles   int
 	closed   bool
 	syncNow  chan struct{}
@@ -148,7 +152,9 @@ func Open(ctx context.Context, opts Options) (*Replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	plain, err := api.New(base, nil, opts.API)
+	apiOpts := opts.API
+	apiOpts.Clock = s.clock
+	plain, err := api.New(base, nil, apiOpts)
 	if err != nil {
 		s.cache.Close()
 		return nil, err
@@ -223,7 +229,7 @@ func OpenCached(ctx context.Context, opts Options) (*Replica, error) {
 		return nil, err
 	}
 	s.status.OfflineWhy = "opened from the offline cache only"
-	s.status.OfflineSince = time.Now()
+	s.status.OfflineSince = s.Now()
 	return s, nil
 }
 
@@ -254,7 +260,8 @@ func openCache(ctx context.Context, opts Options) (*Replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Replica{opts: opts, cache: c, subs: map[int]func(session.Change){}, syncNow: make(chan struct{}, 1)}
+	s := &Replica{opts: opts, cache: c, subs: map[int]func(session.Change){}, syncNow: make(chan struct{}, 1),
+		clock: api.NewBackendClock()}
 	s.status.ProfileName = opts.Profile
 	if rb := c.Rebuilt(); rb != nil {
 		s.status.Notice = rb.Notice()
@@ -271,6 +278,11 @@ func openCache(ctx context.Context, opts Options) (*Replica, error) {
 		return nil, err
 	}
 	s.status.LastSync = st.LastSync
+	s.state = st.State
+	if st.ClockKnown {
+		// Until the backend answers, its clock is the PC's plus the offset of the last sync.
+		s.clock.Assume(st.ClockOffset)
+	}
 	owner, err := c.Owner(ctx)
 	if err != nil {
 		c.Close()
@@ -321,6 +333,7 @@ func (s *Replica) identify(ctx context.Context) error {
 		s.index.Store(fleet.NewIndex(nil))
 		s.mu.Lock()
 		s.status.LastSync = time.Time{}
+		s.state = ""
 		s.mu.Unlock()
 		s.publish(session.Change{All: true, Status: true, Rollouts: true, Tokens: true})
 	}
@@ -358,8 +371,12 @@ func (s *Replica) Fleet() *fleet.Index { return s.index.Load() }
 // Status is a copy of the status bar's data.
 func (s *Replica) Status() session.Status {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.status
+	st := s.status
+	s.mu.Unlock()
+	if s.opts.Now == nil {
+		st.ClockOffset = s.clock.Offset()
+	}
+	return st
 }
 
 // Actor is the signed-in account (from the cache when offline).
@@ -369,8 +386,15 @@ func (s *Replica) Actor() scope.Actor {
 	return s.actor
 }
 
-// Now is the session's clock.
-func (s *Replica) Now() time.Time { return s.opts.Now() }
+// Now is the backend's clock: given (Options.Now), or tracked from its answers, or offline the
+// PC's clock plus the offset kept at the last sync (the PC's alone only for a cache that never
+// recorded one).
+func (s *Replica) Now() time.Time {
+	if s.opts.Now != nil {
+		return s.opts.Now()
+	}
+	return s.clock.Now()
+}
 
 // Subscribe registers a listener; it is called on the sync goroutine.
 func (s *Replica) Subscribe(fn func(session.Change)) func() {
@@ -447,7 +471,7 @@ func (s *Replica) setStatusWhy(d words.Described, signIn bool) {
 	changed := s.status.Online || s.status.OfflineWhy != d.Summary || s.status.SignInNeeded != signIn ||
 		s.status.OfflineDetail != d.Detail
 	if s.status.Online || s.status.OfflineSince.IsZero() {
-		s.status.OfflineSince = time.Now()
+		s.status.OfflineSince = s.Now()
 	}
 	s.status.Online = false
 	s.status.OfflineWhy = d.Summary
@@ -561,6 +585,11 @@ func (s *Replica) waitWatching(ctx context.Context, d time.Duration) (ok, lost b
 			if !s.Status().Online {
 				// An action failed meanwhile and said Offline, but the backend answers again:
 				// sync now, which says Online once it has succeeded.
+				return true, false
+			}
+			if s.stateChanged(s.client.BackendState()) {
+				// The backend answers as another state (restarted, restored): sync now, which
+				// lists the whole fleet again, instead of showing the old one for an interval.
 				return true, false
 			}
 		}
