@@ -120,7 +120,7 @@ type Replica struct {
 	actor    scope.Actor
 	subs     map[int]func(session.Change)
 	nextSub  int
-	resumed  bool // the sign-in is established (not just pending a reachable backend)
+	resumed  bool   // the sign-in is established (not just pending a reachable backend)
 	state    string // the backend state the cached fleet and cursor belong to ("" when unknown)
 	cycles   int
 	closed   bool
