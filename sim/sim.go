@@ -44,6 +44,11 @@ type Config struct {
 	// Nothing happens between calls, so a test checks "did not happen" right after an Advance
 	// instead of after a sleep. Speed is ignored. `fleetsim serve` and the demo never set it.
 	ManualClock bool
+	// IgnoreCursorState plays a backend that does not tell its states apart: any well-formed
+	// cursor is read as a sequence number of the current state and answered as a delta (one ahead
+	// of the state: an empty page and the same cursor back), never with 410. It is the fault a
+	// client must survive on the Fleet-Backend-State header alone, which is still sent.
+	IgnoreCursorState bool
 	// AccessTTL is how long an access token lives (real time, default 15 min).
 	AccessTTL time.Duration
 	// Logf receives operational log lines (default: discarded). Never given secrets.

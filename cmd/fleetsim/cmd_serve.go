@@ -35,6 +35,7 @@ func runServe(args []string) int {
 	fail := fs.Float64("ota-failure-share", 0.05, "share (0..1) of firmware installs that fail")
 	quiet := fs.Bool("quiet", false, "log only errors")
 	offset := fs.Duration("clock-offset", 0, "run the backend's clock this far from this machine's (e.g. -3h: three hours behind, 2h: ahead), like a backend whose clock is not the PC's")
+	ignoreState := fs.Bool("ignore-cursor-state", false, "a fault: answer any cursor as a delta of the current state, never 410 (a backend that does not tell its states apart); the state header is still sent")
 	manual := fs.Bool("manual-clock", false, "for tests: simulated time stands still and moves only on POST "+sim.PathSimAdvance+" by the admin account (-speed is ignored)")
 	fs.SetOutput(os.Stderr)
 	if err := fs.Parse(args); err != nil {
@@ -51,7 +52,7 @@ func runServe(args []string) int {
 	logger := log.New(os.Stderr, "", log.LstdFlags)
 	cfg := sim.Config{
 		Devices: *devices, Dealers: *dealers, Seed: *seed, Speed: *speed, DBPath: *db, OTAFailureShare: *fail,
-		ManualClock: *manual, ClockOffset: *offset, Logf: logger.Printf,
+		ManualClock: *manual, ClockOffset: *offset, IgnoreCursorState: *ignoreState, Logf: logger.Printf,
 	}
 	if *quiet {
 		cfg.Logf = nil
