@@ -24,6 +24,9 @@ const HeaderSimTime = "X-Fleetsim-Time"
 
 const maxBody = 1 << 20
 
+// maxRolloutBody is the body limit of a rollout request: room for maxConfirmed device IDs.
+const maxRolloutBody = 4 << 20
+
 // apiError is an error answer: status, contract code, message.
 type apiError struct {
 	status  int
@@ -102,7 +105,11 @@ func (b *Backend) routes() http.Handler {
 		w.Header().Set(HeaderSimTime, now.Format(time.RFC3339Nano))
 		w.Header().Set(api.HeaderBackendState, state) // fixed for the backend's life
 		w.Header().Set("Cache-Control", "no-store")
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		limit := int64(maxBody)
+		if r.Method == http.MethodPost && r.URL.Path == api.PathRollouts {
+			limit = maxRolloutBody // it names every unit the dealer confirmed
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		mux.ServeHTTP(w, r)
 	})
 }
@@ -138,7 +145,7 @@ func decode(r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return errf(http.StatusBadRequest, api.CodeBadRequest, "request body too large (at most 1 MiB)")
+			return errf(http.StatusBadRequest, api.CodeBadRequest, "request body too large (at most %d MiB)", mbe.Limit>>20)
 		}
 		return errf(http.StatusBadRequest, api.CodeBadRequest, "bad JSON body: %v", err)
 	}

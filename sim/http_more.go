@@ -48,6 +48,70 @@ func eligible(d *dev, rel *release) bool {
 	return rollout.Matches(rel.R, d.D) && d.D.Online && !d.Gone && d.OTA == nil && d.D.Firmware != rel.R.Version
 }
 
+// whyNot says why a unit cannot receive the release of a my_fleet rollout now: the app's own rule
+// (rollout.Exclude, on the backend's clock), and what only the backend knows (an install under
+// way, a unit written off). "" when it can.
+func (b *Backend) whyNot(p *principal, d *dev, rel *release, now time.Time) string {
+	if ex, bad := rollout.Exclude(rel.R, d.D, p.actor, now); bad {
+		if ex.Detail != "" {
+			return ex.Reason.Text() + ", " + ex.Detail
+		}
+		return ex.Reason.Text()
+	}
+	switch {
+	case d.OTA != nil:
+		return "already installing " + d.OTA.Version
+	case d.Gone || !d.D.Online:
+		return "offline"
+	}
+	return ""
+}
+
+func (b *Backend) eligibleNow(p *principal, d *dev, rel *release, now time.Time) bool {
+	return b.whyNot(p, d, rel, now) == ""
+}
+
+// maxConfirmed bounds device_ids: far beyond any one dealer's units of one variant.
+const maxConfirmed = 100_000
+
+// confirmedUnits checks the units a dealer confirmed for a my_fleet rollout: each must be one the
+// release can go to now, or nothing is sent and the answer gives both counts. Units eligible now
+// but not named stay out: the dealer did not agree to them.
+func (b *Backend) confirmedUnits(p *principal, rel *release, ids []string, now time.Time) ([]int32, error) {
+	if len(ids) == 0 || len(ids) > maxConfirmed {
+		return nil, errf(http.StatusBadRequest, api.CodeBadRequest, "device_ids must name from 1 to %d units", maxConfirmed)
+	}
+	seen := make(map[string]bool, len(ids))
+	units := make([]int32, 0, len(ids))
+	var lost []string
+	for _, id := range ids {
+		if seen[id] {
+			return nil, errf(http.StatusBadRequest, api.CodeBadRequest, "device_ids names %s twice", truncate(id, 40))
+		}
+		seen[id] = true
+		i, ok := b.w.byID[id]
+		if !ok || !p.canSee(b.w.devs[i]) {
+			lost = append(lost, truncate(id, 40)+": not in your fleet")
+			continue
+		}
+		if why := b.whyNot(p, b.w.devs[i], rel, now); why != "" {
+			lost = append(lost, id+": "+why)
+			continue
+		}
+		units = append(units, i)
+	}
+	if len(lost) > 0 {
+		more := ""
+		if len(lost) > 5 {
+			lost, more = lost[:5], fmt.Sprintf(" and %d more", len(lost)-5)
+		}
+		return nil, errf(http.StatusConflict, api.CodeUnitsChanged,
+			"you confirmed %d units, but only %d of them can receive %s now (%s%s): nothing was sent; review the units and confirm again",
+			len(ids), len(units), rel.R.Label(), strings.Join(lost, "; "), more)
+	}
+	return units, nil
+}
+
 // ---- rollouts ----
 
 func (b *Backend) seesRollout(p *principal, ro *rolloutState) bool {
@@ -131,11 +195,21 @@ func (b *Backend) createRollout(w http.ResponseWriter, r *http.Request, p *princ
 		return errf(http.StatusBadRequest, api.CodeBadRequest, "failure threshold must be 0 or more units and 0 to 100 percent")
 	}
 	var units []int32
+	if req.Devices != nil && req.Target != rollout.TargetMyFleet {
+		return errf(http.StatusBadRequest, api.CodeBadRequest, "device_ids belong to a my_fleet rollout only")
+	}
 	switch {
 	case req.Target == rollout.TargetMyFleet:
 		if !b.w.validated[p.actor.Dealer+"\x00"+rel.R.ID] {
 			return errf(http.StatusConflict, api.CodeValidationRequired,
 				"validate %s on one test device first (a device:<id> rollout that comes back confirmed)", rel.R.ID)
+		}
+		if req.Devices != nil {
+			var err error
+			if units, err = b.confirmedUnits(p, rel, req.Devices, now); err != nil {
+				return err
+			}
+			break
 		}
 		di := b.w.dealerIndex(p.actor.Dealer)
 		for _, ix := range b.w.logs[di].entries {
@@ -143,7 +217,7 @@ func (b *Backend) createRollout(w http.ResponseWriter, r *http.Request, p *princ
 			if d.Seq != ix.seq {
 				continue
 			}
-			if eligible(d, rel) {
+			if b.eligibleNow(p, d, rel, now) {
 				units = append(units, ix.dev)
 			}
 		}

@@ -209,6 +209,84 @@ func (e Eligibility) Contains(id string) bool {
 	return false
 }
 
+// IDs is the eligible units' IDs, in ID order: the units a my_fleet request names.
+func (e Eligibility) IDs() []string {
+	out := make([]string, len(e.Eligible))
+	for i, d := range e.Eligible {
+		out[i] = d.ID
+	}
+	return out
+}
+
+// Confirmed narrows e to the units the dealer confirmed (nil: all of e's eligible units). Units
+// that became eligible since are left out: nobody agreed to send them the release. A confirmed
+// unit that can no longer receive it stops the deployment, with both counts, so the dealer is
+// asked again instead of being sent a different set of units than the one agreed to.
+func Confirmed(e Eligibility, units []string) (Eligibility, error) {
+	if units == nil {
+		if len(e.Eligible) == 0 {
+			return e, fmt.Errorf("no unit of my_fleet is eligible for %s", e.Release.Label())
+		}
+		return e, nil
+	}
+	if len(units) == 0 {
+		return e, fmt.Errorf("no unit was confirmed for %s", e.Release.Label())
+	}
+	byID := make(map[string]fleet.Device, len(e.Eligible))
+	for _, d := range e.Eligible {
+		byID[d.ID] = d
+	}
+	excluded := make(map[string]Exclusion, len(e.Excluded))
+	for _, x := range e.Excluded {
+		excluded[x.Device.ID] = x
+	}
+	out := Eligibility{Release: e.Release, Excluded: e.Excluded}
+	seen := make(map[string]bool, len(units))
+	var lost []string
+	for _, id := range units {
+		if seen[id] {
+			return e, fmt.Errorf("unit %s is named twice", id)
+		}
+		seen[id] = true
+		d, ok := byID[id]
+		if !ok {
+			why := "not in your fleet"
+			if x, ok := excluded[id]; ok {
+				why = x.Reason.Text()
+				if x.Detail != "" {
+					why += ", " + x.Detail
+				}
+			}
+			lost = append(lost, id+": "+why)
+			continue
+		}
+		out.Eligible = append(out.Eligible, d)
+	}
+	if len(lost) > 0 {
+		return e, &UnitsChangedError{Confirmed: len(units), Eligible: len(units) - len(lost), Release: e.Release, Lost: lost}
+	}
+	slices.SortFunc(out.Eligible, func(a, b fleet.Device) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// UnitsChangedError says that units the dealer confirmed can no longer receive the release, so
+// nothing was sent: the dealer reviews the units and confirms again.
+type UnitsChangedError struct {
+	Confirmed, Eligible int
+	Release             Release
+	Lost                []string // "D180-00017: offline, last seen 2 h ago"
+}
+
+func (e *UnitsChangedError) Error() string {
+	lost := e.Lost
+	more := ""
+	if len(lost) > 5 {
+		lost, more = lost[:5], fmt.Sprintf(" and %d more", len(e.Lost)-5)
+	}
+	return fmt.Sprintf("you confirmed %d units, but only %d of them can receive %s now (%s%s): nothing was sent; review the units and confirm again",
+		e.Confirmed, e.Eligible, e.Release.Label(), strings.Join(lost, "; "), more)
+}
+
 // ExcludedBy counts the excluded units per reason.
 func (e Eligibility) ExcludedBy() map[Reason]int {
 	m := map[Reason]int{}

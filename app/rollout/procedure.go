@@ -1,6 +1,7 @@
 package rollout
 
 import (
+	"slices"
 	"errors"
 	"fmt"
 	"time"
@@ -62,6 +63,9 @@ type Deploy struct {
 	Fleet     *fleet.Index
 	Now       time.Time
 	Threshold Threshold
+	// Units are the units the dealer was shown and confirmed (Preview's Eligible at the time);
+	// the rollout goes to exactly these. Nil means all that Preview finds eligible now.
+	Units []string
 }
 
 // Created is the backend's answer to a CreateRollout effect.
@@ -496,8 +500,12 @@ func (p *Procedure) startValidation(e StartValidation) ([]Effect, error) {
 }
 
 func (p *Procedure) request(t Target, th Threshold) CreateRequest {
-	return CreateRequest{Console: p.release.Console, ReleaseID: p.release.ID, Engine: p.release.Engine,
+	req := CreateRequest{Console: p.release.Console, ReleaseID: p.release.ID, Engine: p.release.Engine,
 		Transport: p.release.Transport, Target: t, Threshold: th}
+	if t == TargetMyFleet {
+		req.Devices = p.plan.IDs()
+	}
+	return req
 }
 
 // answers reports whether a rollout the backend returned is the one that was asked for.
@@ -509,6 +517,16 @@ func answers(ro Rollout, req CreateRequest) error {
 		ro.Transport != req.Transport || (ro.Console != "" && ro.Console != req.Console) {
 		return fmt.Errorf("the backend answered with rollout %s of release %s (%s, %s) to %s, not what was asked",
 			ro.ID, ro.ReleaseID, ro.Engine, ro.Transport, ro.Target)
+	}
+	if req.Devices != nil {
+		got := make([]string, 0, len(ro.Units))
+		for _, u := range ro.Units {
+			got = append(got, u.DeviceID)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, req.Devices) {
+			return fmt.Errorf("the backend's rollout %s targets %d units, not the %d you confirmed", ro.ID, len(got), len(req.Devices))
+		}
 	}
 	return nil
 }
@@ -532,9 +550,9 @@ func (p *Procedure) deploy(e Deploy) ([]Effect, error) {
 	if err := e.Threshold.Validate(); err != nil {
 		return nil, err
 	}
-	plan := Eligible(p.release, e.Fleet.Devices(), p.actor, e.Now)
-	if len(plan.Eligible) == 0 {
-		return nil, fmt.Errorf("no unit of my_fleet is eligible for %s", p.release.Label())
+	plan, err := Confirmed(Eligible(p.release, e.Fleet.Devices(), p.actor, e.Now), e.Units)
+	if err != nil {
+		return nil, err
 	}
 	p.plan, p.threshold, p.fleet, p.now = plan, e.Threshold, e.Fleet, e.Now
 	p.step, p.pending, p.lastErr = StepMonitoring, pendCreateFleet, ""

@@ -231,7 +231,7 @@ func TestValidationRequestsOnlyTheTestDevice(t *testing.T) {
 	_, effs := must(t, p, StartValidation{DeviceID: testDev, Fleet: ix, Now: t0})
 	want := CreateRequest{Console: fleet.ConsoleUnified, ReleaseID: r241.ID, Engine: fleet.ModelD180,
 		Transport: fleet.TransportGSM, Target: DeviceTarget(testDev), Threshold: DefaultThreshold}
-	if len(effs) != 1 || effs[0] != (CreateRollout{Request: want}) {
+	if len(effs) != 1 || !reflect.DeepEqual(effs[0], CreateRollout{Request: want}) {
 		t.Fatalf("effects = %+v, want one create of %+v", effs, want)
 	}
 }
@@ -348,8 +348,8 @@ func TestDeployRequestsMyFleetOnly(t *testing.T) {
 	th := Threshold{Units: 3, Percent: 10}
 	p, effs := must(t, p, Deploy{Fleet: ix, Now: t0.Add(6 * time.Minute), Threshold: th})
 	want := CreateRequest{Console: fleet.ConsoleUnified, ReleaseID: r241.ID, Engine: fleet.ModelD180,
-		Transport: fleet.TransportGSM, Target: TargetMyFleet, Threshold: th}
-	if len(effs) != 1 || effs[0] != (CreateRollout{Request: want}) {
+		Transport: fleet.TransportGSM, Target: TargetMyFleet, Threshold: th, Devices: p.Plan().IDs()}
+	if len(effs) != 1 || !reflect.DeepEqual(effs[0], CreateRollout{Request: want}) || len(want.Devices) != 5 {
 		t.Fatalf("effects %+v", effs)
 	}
 	// The test device already reports 2.4.1, so 5 of the 6 D180 GSM units remain.

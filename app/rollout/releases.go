@@ -104,9 +104,10 @@ func ValidatedBy(r Release, devices []*fleet.Device, actor scope.Actor, ev Evide
 // CheckRequest is the rule every caller of the backend applies before a rollout is created, the
 // screens and the data layer alike: the request must name the release's own variant, a test
 // device must be a unit of that variant in the actor's scope, and my_fleet needs a unit of the
-// actor's fleet that was updated to the release and is back online on it (the safe OTA order).
-// devices is the synced fleet; rel is the catalogue's record of req.ReleaseID.
-func CheckRequest(req CreateRequest, rel Release, devices *fleet.Index, actor scope.Actor, ev Evidence) error {
+// actor's fleet that was updated to the release and is back online on it (the safe OTA order),
+// and names the units the dealer confirmed, each one the release may be sent to at now (the
+// backend's time). devices is the synced fleet; rel is the catalogue's record of req.ReleaseID.
+func CheckRequest(req CreateRequest, rel Release, devices *fleet.Index, actor scope.Actor, ev Evidence, now time.Time) error {
 	if dec := scope.CanDeployMyFleet(actor); !dec.Allowed {
 		return dec.Err()
 	}
@@ -135,6 +136,17 @@ func CheckRequest(req CreateRequest, rel Release, devices *fleet.Index, actor sc
 				"fleet is back online on %s yet", rel.Label(), rel.Version)
 		}
 		if err := req.Threshold.Validate(); err != nil {
+			return err
+		}
+		// The units the dealer confirmed travel with the request, and each must still be one the
+		// rule would send the release to: the backend then deploys to exactly these.
+		if len(req.Devices) == 0 {
+			return fmt.Errorf("a my_fleet rollout names the units the dealer confirmed; this one names none")
+		}
+		if !slices.IsSorted(req.Devices) {
+			return fmt.Errorf("the confirmed units must be listed in ID order")
+		}
+		if _, err := Confirmed(Eligible(rel, devices.Devices(), actor, now), req.Devices); err != nil {
 			return err
 		}
 	default:

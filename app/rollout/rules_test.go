@@ -44,8 +44,17 @@ func TestCheckRequestRefusesWhatTheRulesForbid(t *testing.T) {
 	shipped := Evidence{Commands: []fleet.Command{{DeviceID: "d180g-new", Action: fleet.ActionFWUpdate, ReleaseID: r.ID,
 		Status: fleet.CommandDone, Error: "already on 2.4.1"}}}
 	req := func(target Target) CreateRequest {
-		return CreateRequest{Console: r.Console, ReleaseID: r.ID, Engine: r.Engine, Transport: r.Transport,
+		c := CreateRequest{Console: r.Console, ReleaseID: r.ID, Engine: r.Engine, Transport: r.Transport,
 			Target: target, Threshold: DefaultThreshold}
+		if target == TargetMyFleet {
+			c.Devices = []string{"d180g-00", "d180g-01", "d180g-02"}
+		}
+		return c
+	}
+	withUnits := func(ids ...string) CreateRequest {
+		c := req(TargetMyFleet)
+		c.Devices = ids
+		return c
 	}
 	unvalidated := fleet.NewIndex(mixedFleet()[:10])
 	wrongVariant := req(DeviceTarget("d180g-00"))
@@ -68,11 +77,20 @@ func TestCheckRequestRefusesWhatTheRulesForbid(t *testing.T) {
 		{"my_fleet once a unit was updated and is back online", req(TargetMyFleet), ix, dealer, "", updated},
 		{"my_fleet when the unit only shipped with it", req(TargetMyFleet), ix, dealer, "validate 2.4.1 (D180, GSM) on one test device", shipped},
 		{"my_fleet before any unit runs it", req(TargetMyFleet), unvalidated, dealer, "validate 2.4.1 (D180, GSM) on one test device", updated},
+		{"my_fleet naming no units", withUnits(), ix, dealer, "names none", updated},
+		{"my_fleet naming every eligible unit", withUnits("d180g-00", "d180g-01", "d180g-02", "d180g-03", "d180g-04", "d180g-05"), ix, dealer, "", updated},
+		{"my_fleet naming an offline unit", withUnits("d180g-00", "d180g-off"), ix, dealer, "you confirmed 2 units, but only 1 of them can receive 2.4.1 (D180, GSM) now (d180g-off: offline", updated},
+		{"my_fleet naming a unit already on it", withUnits("d180g-00", "d180g-new"), ix, dealer, "d180g-new: already on this version", updated},
+		{"my_fleet naming another variant's unit", withUnits("d180g-00", "d180w-00"), ix, dealer, "d180w-00: other transport variant", updated},
+		{"my_fleet naming another dealer's unit", withUnits("d180g-00", "d180g-xdl"), ix, dealer, "d180g-xdl: outside your dealer scope", updated},
+		{"my_fleet naming an unknown unit", withUnits("d180g-00", "nope"), ix, dealer, "nope: not in your fleet", updated},
+		{"my_fleet naming a unit twice", withUnits("d180g-00", "d180g-00"), ix, dealer, "named twice", updated},
+		{"my_fleet units out of order", withUnits("d180g-01", "d180g-00"), ix, dealer, "ID order", updated},
 		{"a customer", req(DeviceTarget("d180g-00")), ix, customer, "dealer", Evidence{}},
 		{"global", req("global"), ix, dealer, "not to \"global\"", Evidence{}},
 	}
 	for _, c := range cases {
-		err := CheckRequest(c.req, r, c.ix, c.actor, c.ev)
+		err := CheckRequest(c.req, r, c.ix, c.actor, c.ev, t0)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("%s: refused: %v", c.name, err)

@@ -124,4 +124,9 @@ type CreateRequest struct {
 	Transport fleet.Transport `json:"transport"`
 	Target    Target          `json:"target"`
 	Threshold Threshold       `json:"failure_threshold"`
+	// Devices are, for my_fleet, exactly the units the dealer confirmed, in ID order: the backend
+	// deploys to these and no others, and refuses the whole request (409 units_changed, with both
+	// counts) when one of them can no longer receive the release. The count the dealer agreed to
+	// is then the count deployed, whatever changed between the confirmation and the request.
+	Devices []string `json:"device_ids,omitempty"`
 }

@@ -225,3 +225,25 @@ func StartManual(ctx context.Context, t testing.TB, cfg sim.Config) (*syncer.Rep
 	t.Cleanup(func() { s.Close() })
 	return s, srv, acct
 }
+
+// StartSkewed starts a simulated backend whose clock runs offset from this PC's (3h: the backend is
+// three hours ahead, the PC behind) and stands still between the test's Advance calls, lets its
+// units report for span of its time, and signs its first dealer in with a Replica that is given
+// no clock: it knows the backend's time only from the backend's answers, as with a real backend.
+// The fleet is synced once; the Replica syncs again only when the test calls Sync. Everything
+// stops at the test's end.
+func StartSkewed(ctx context.Context, t testing.TB, cfg sim.Config, offset, span time.Duration) (*syncer.Replica, *sim.Server) {
+	t.Helper()
+	// The backend starts span earlier, so that once its units have reported for span its clock
+	// is offset from the PC's.
+	cfg.ClockOffset, cfg.ManualClock = offset-span, true
+	if cfg.AccessTTL == 0 {
+		cfg.AccessTTL = span + 24*time.Hour // the sign-in lives on the backend's clock too
+	}
+	s, srv, _ := StartManual(ctx, t, cfg)
+	srv.Advance(span)
+	if _, err := s.Sync(ctx, nil); err != nil {
+		t.Fatalf("syncing the skewed backend: %v", err)
+	}
+	return s, srv
+}

@@ -16,8 +16,12 @@ const (
 	// CodeUnitOffline: a Force OTA to a unit that is not online (HTTP 409). Force OTA asks the unit
 	// to install now; FW Update is the one that waits for the unit's next check-in.
 	CodeUnitOffline = "unit_offline"
-	// CodeCursorExpired: a `since` cursor from another backend state (HTTP 410); sync from scratch.
+	// CodeCursorExpired: a `since` cursor from another backend state, or ahead of this one (HTTP
+	// 410); sync from scratch.
 	CodeCursorExpired = "cursor_expired"
+	// CodeUnitsChanged: a my_fleet rollout names units (device_ids, the ones the dealer
+	// confirmed) of which some can no longer receive the release (HTTP 409); nothing was sent.
+	CodeUnitsChanged = "units_changed"
 )
 
 // ServiceLogResult is the answer to a service log upload: entries stored now, and entries the

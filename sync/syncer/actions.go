@@ -253,13 +253,13 @@ func (s *Replica) CreateRollout(ctx context.Context, req rollout.CreateRequest) 
 	if err != nil {
 		return rollout.Rollout{}, err
 	}
-	err = rollout.CheckRequest(req, rel, s.Fleet(), s.Actor(), ev)
+	err = rollout.CheckRequest(req, rel, s.Fleet(), s.Actor(), ev, s.Now())
 	if err != nil && req.Target == rollout.TargetMyFleet {
 		// The cached copy of the test rollout may lag the synced fleet by one sync: read the
 		// rollouts again (a read, nothing is sent) before refusing.
 		if rs, lerr := s.client.Rollouts(ctx); lerr == nil && s.cache.PutRollouts(ctx, rs) == nil {
 			if ev, err2 := s.evidence(ctx, rel); err2 == nil {
-				err = rollout.CheckRequest(req, rel, s.Fleet(), s.Actor(), ev)
+				err = rollout.CheckRequest(req, rel, s.Fleet(), s.Actor(), ev, s.Now())
 			}
 		}
 	}
