@@ -250,14 +250,24 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, sr
 		}
 	}
 	// The first two installs of the rollout fail; the first wave starts them as it is created.
+	// Whatever count the dealer says yes to is exactly what the backend deploys.
 	h.tap("Deploy " + rel.Version + " to ")
 	fail.arm(2)
+	var asked int
+	if yes := h.button("Yes, deploy"); yes != nil {
+		if _, err := fmt.Sscanf(yes.Text, "Yes, deploy "+rel.Version+" to %d", &asked); err != nil {
+			t.Fatalf("confirmation %q: %v", yes.Text, err)
+		}
+	}
 	h.tap("Yes, deploy")
 	h.q.explained(t, 20*time.Second, "fleet rollout", func() bool { _, ok := h.wizard().proc.Rollout(); return ok },
 		func() string {
 			return fmt.Sprintf(": step %s, error %q:\n%s", h.step(), h.wizard().proc.LastError(), h.text())
 		})
 	ro, _ := h.wizard().proc.Rollout()
+	if len(ro.Units) != asked {
+		t.Fatalf("the dealer confirmed %d units, the backend deploys %d", asked, len(ro.Units))
+	}
 	for _, u := range ro.Units {
 		d, _ := svc.Fleet().Get(u.DeviceID)
 		if fleet.VariantOf(d) != v {

@@ -2,6 +2,7 @@ package rollouts
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,7 +29,9 @@ type deployStep struct {
 	ask      *fyne.Container // the confirmation, shown after the first tap
 	question *widget.Label
 	yes      *widget.Button
-	asked    int // the count the dealer was asked about; 0 when not asking
+	// asked is the units the dealer is asked about, in ID order (nil when not asking): the units
+	// a Yes deploys to, exactly.
+	asked []string
 }
 
 func newDeployStep(w *wizard) stepView {
@@ -46,12 +49,12 @@ func newDeployStep(w *wizard) stepView {
 	s.units, s.pct = widget.NewEntry(), widget.NewEntry()
 	s.units.SetText(strconv.Itoa(th.Units))
 	s.pct.SetText(strconv.FormatFloat(th.Percent, 'f', -1, 64))
-	s.units.OnChanged = func(string) { s.asked = 0; w.update() }
-	s.pct.OnChanged = func(string) { s.asked = 0; w.update() }
+	s.units.OnChanged = func(string) { s.asked = nil; w.update() }
+	s.pct.OnChanged = func(string) { s.asked = nil; w.update() }
 	s.backend = wrapped("")
 	s.backend.Importance = widget.WarningImportance
 	s.deploy = widget.NewButton("Deploy to my_fleet", func() {
-		s.asked = len(s.preview().Eligible)
+		s.asked = s.preview().IDs()
 		w.update()
 	})
 	s.deploy.Importance = widget.HighImportance
@@ -59,7 +62,7 @@ func newDeployStep(w *wizard) stepView {
 	s.question.TextStyle.Bold = true
 	s.yes = widget.NewButton("Yes, deploy", s.confirmed)
 	s.yes.Importance = widget.DangerImportance
-	back := widget.NewButton("Go back", func() { s.asked = 0; w.update() })
+	back := widget.NewButton("Go back", func() { s.asked = nil; w.update() })
 	s.ask = container.NewVBox(widget.NewSeparator(), s.question, container.NewHBox(s.yes, back))
 	s.ask.Hide()
 	change := widget.NewButton("Change release", func() { w.edit(rollout.StepRelease) })
@@ -98,18 +101,20 @@ func (s *deployStep) threshold() (rollout.Threshold, error) {
 	return th, th.Validate()
 }
 
-// confirmed deploys, unless more units became eligible than the dealer agreed to while the
-// question was open: then the dealer is asked again with the new count.
+// confirmed deploys to exactly the units the question named. If the eligible units changed while
+// it was open (a sync brought a unit back, or took one away), the dealer is asked again about
+// the new units instead: the count agreed to is the count deployed.
 func (s *deployStep) confirmed() {
 	w := s.w
 	th, err := s.threshold()
-	if n := len(s.preview().Eligible); err != nil || n > s.asked || w.offline() != "" {
-		s.asked = n
+	if ids := s.preview().IDs(); err != nil || !slices.Equal(ids, s.asked) || w.offline() != "" {
+		s.asked = ids
 		w.update()
 		return
 	}
-	s.asked = 0
-	w.apply(rollout.Deploy{Fleet: w.p.svc.Fleet(), Now: w.p.svc.Now(), Threshold: th})
+	units := s.asked
+	s.asked = nil
+	w.apply(rollout.Deploy{Fleet: w.p.svc.Fleet(), Now: w.p.svc.Now(), Threshold: th, Units: units})
 }
 
 func (s *deployStep) update() {
@@ -139,21 +144,22 @@ func (s *deployStep) update() {
 		s.deploy.Disable()
 	default:
 		s.deploy.SetText(fmt.Sprintf("Deploy %s to %d units of my_fleet…", r.Version, n))
-		setEnabled(s.deploy, !w.proc.Busy() && s.asked == 0)
+		setEnabled(s.deploy, !w.proc.Busy() && s.asked == nil)
 	}
-	if s.asked == 0 || n == 0 || thErr != nil || off != "" {
-		s.asked = 0
+	if s.asked == nil || n == 0 || thErr != nil || off != "" {
+		s.asked = nil
 		s.ask.Hide()
 		return
 	}
+	asked := len(s.asked)
 	word := "units"
-	if s.asked == 1 {
+	if asked == 1 {
 		word = "unit"
 	}
 	s.question.SetText(fmt.Sprintf("Send release %s to up to %d customer %s of my_fleet? Variant: %s (%s). "+
 		"The rollout pauses by itself when failures reach %s. Units install in waves; each goes offline while it installs.",
-		r.Label(), s.asked, word, r.Variant(), r.Console.DisplayName(), th))
-	s.yes.SetText(fmt.Sprintf("Yes, deploy %s to %d %s", r.Version, s.asked, word))
+		r.Label(), asked, word, r.Variant(), r.Console.DisplayName(), th))
+	s.yes.SetText(fmt.Sprintf("Yes, deploy %s to %d %s", r.Version, asked, word))
 	setEnabled(s.yes, !w.proc.Busy())
 	s.ask.Show()
 }
