@@ -347,3 +347,49 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// The backend's clock three hours from the PC's: the replica's clock is the backend's to within
+// seconds, from the answers alone; the sync time is on it; and the cache keeps the offset, so the
+// fleet reviewed offline later (no backend, no answers) is still aged on the backend's clock.
+func TestClockFollowsTheBackendAndIsKeptOffline(t *testing.T) {
+	for _, off := range []time.Duration{3 * time.Hour, -3 * time.Hour} {
+		t.Run(off.String(), func(t *testing.T) {
+			srv := startOn(t, "127.0.0.1:0", sim.Config{Devices: 60, Dealers: 1, Seed: 2, ClockOffset: off})
+			acc := srv.Accounts[0]
+			dir := t.TempDir()
+			ctx := context.Background()
+			s, err := Open(ctx, Options{BackendURL: srv.URL, CacheDir: dir, Email: acc.Email, Password: acc.Password,
+				Store: &auth.Memory{}, Manual: true, API: fastAPI()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Sync(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			near := func(what string, got, want time.Time) {
+				t.Helper()
+				if d := got.Sub(want); d < -2*time.Second || d > 2*time.Second {
+					t.Fatalf("%s %s, the backend's clock %s: %s apart", what, got.Format(time.RFC3339Nano), want.Format(time.RFC3339Nano), d)
+				}
+			}
+			near("Now", s.Now(), srv.Now())
+			near("LastSync", s.Status().LastSync, srv.Now())
+			if d := s.Status().ClockOffset - off; d < -2*time.Second || d > 2*time.Second {
+				t.Fatalf("ClockOffset %s, want about %s", s.Status().ClockOffset, off)
+			}
+			s.Close()
+			srv.Close()
+
+			c, err := OpenCached(ctx, Options{CacheDir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			near("offline, Now", c.Now(), time.Now().Add(off))
+			near("offline, OfflineSince", c.Status().OfflineSince, time.Now().Add(off))
+			if d := c.Status().ClockOffset - off; d < -2*time.Second || d > 2*time.Second {
+				t.Fatalf("offline ClockOffset %s, want about %s", c.Status().ClockOffset, off)
+			}
+		})
+	}
+}
