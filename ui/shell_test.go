@@ -434,3 +434,52 @@ func TestLazyPageIsBuiltWhenFirstShown(t *testing.T) {
 		}
 	})
 }
+
+// The clock note says once how far this PC's clock is from the backend's: dismissed, it stays
+// away while the offset holds (though its rounded words change), and comes back when the offset
+// moves by more than a few minutes.
+func TestClockNoteOnceUntilTheOffsetMoves(t *testing.T) {
+	u := newUI(t)
+	s := newShell(t, u, Options{})
+	svc, _ := testfleet.Offline(t, 10, now0)
+	u.run(func() {
+		s.Start(svc)
+		note := func() string {
+			if !s.banner.clock.box.Visible() {
+				return ""
+			}
+			return s.banner.clock.txt.Text
+		}
+		s.banner.update(session.Status{ClockOffset: time.Minute})
+		if note() != "" {
+			t.Fatalf("a minute's offset is news: %q", note())
+		}
+		s.banner.update(session.Status{ClockOffset: -(2*time.Hour + 32*time.Minute)})
+		if !strings.HasPrefix(note(), "This PC's clock is 2 h 30 min ahead of the fleet backend; times are shown in backend time.") {
+			t.Fatalf("clock note %q", note())
+		}
+		test.Tap(closeButton(t, s.banner.clock.box))
+		s.banner.update(session.Status{ClockOffset: -(2*time.Hour + 33*time.Minute)}) // now "2 h 35 min"
+		if note() != "" {
+			t.Fatalf("the dismissed note came back for a minute's change: %q", note())
+		}
+		s.banner.update(session.Status{ClockOffset: 3 * time.Hour})
+		if !strings.HasPrefix(note(), "This PC's clock is 3 h behind the fleet backend") {
+			t.Fatalf("after the offset moved by hours the note says %q", note())
+		}
+	})
+}
+
+func closeButton(t *testing.T, row fyne.CanvasObject) *widget.Button {
+	t.Helper()
+	var b *widget.Button
+	uitest.Walk(row, true, func(o fyne.CanvasObject) {
+		if x, ok := o.(*widget.Button); ok {
+			b = x
+		}
+	})
+	if b == nil {
+		t.Fatal("no close button on the row")
+	}
+	return b
+}

@@ -184,7 +184,11 @@ type banner struct {
 	notice     *newsRow // Status.Notice
 	resync     *newsRow // Status.Resync
 	clock      *newsRow // fleet.ClockNote(Status.ClockOffset)
-	content    fyne.CanvasObject
+	// clockSeen is the offset the clock note was dismissed at: the note stays away while the
+	// offset stays within a few minutes of it, though its rounded words may flicker.
+	clockSeen, clockOffset time.Duration
+	clockDismissed         bool
+	content                fyne.CanvasObject
 }
 
 // newsRow is one dismissable line of news. Dismissed, it stays hidden until its text changes.
@@ -192,6 +196,7 @@ type newsRow struct {
 	box       *fyne.Container
 	txt       *widget.Label
 	dismissed string
+	onDismiss func() // optional
 }
 
 func newNewsRow() *newsRow {
@@ -200,6 +205,9 @@ func newNewsRow() *newsRow {
 	closeBtn := widget.NewButtonWithIcon("", theme.CancelIcon(), func() {
 		r.dismissed = r.txt.Text
 		r.box.Hide()
+		if r.onDismiss != nil {
+			r.onDismiss()
+		}
 	})
 	closeBtn.Importance = widget.LowImportance
 	r.box = container.NewStack(canvas.NewRectangle(noticeColor),
@@ -243,6 +251,7 @@ func newBanner(s *Shell) *banner {
 		container.NewBorder(nil, nil, nil, container.NewCenter(buttons), whiteText(b.offlineTxt)))
 	b.offline.Hide()
 	b.notice, b.resync, b.clock = newNewsRow(), newNewsRow(), newNewsRow()
+	b.clock.onDismiss = func() { b.clockSeen, b.clockDismissed = b.clockOffset, true }
 	b.content = container.NewVBox(b.offline, b.resync.box, b.clock.box, b.notice.box)
 	return b
 }
@@ -270,8 +279,18 @@ func (b *banner) update(st session.Status) {
 	}
 	b.notice.show(st.Notice)
 	b.resync.show(st.Resync)
-	b.clock.show(fleet.ClockNote(st.ClockOffset))
+	b.clockOffset = st.ClockOffset
+	if d := st.ClockOffset - b.clockSeen; b.clockDismissed && d > -clockMoved && d < clockMoved {
+		b.clock.show("")
+	} else {
+		b.clock.dismissed = ""
+		b.clock.show(fleet.ClockNote(st.ClockOffset))
+	}
 }
+
+// clockMoved is how far the clock offset must move from the one the dealer dismissed the note at
+// before the note comes back: news, not the estimate's rounding.
+const clockMoved = 10 * time.Minute
 
 // OfflineText is the banner shown while the backend cannot be reached or the sign-in is gone:
 // what the data is, why, and what FleetDesk does about it.
