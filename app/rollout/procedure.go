@@ -1,9 +1,9 @@
 package rollout
 
 import (
-	"slices"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
