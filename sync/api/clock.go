@@ -23,7 +23,10 @@ type BackendClock struct {
 	wall   time.Time     // base's wall-clock reading
 	lo, hi time.Duration // backend time = wall + (local time since base) + offset, offset in [lo, hi]
 	known  bool
-	now    func() time.Time
+	// assumed says the estimate is an offset kept from an earlier run, not a measurement: the
+	// first answer replaces it rather than narrowing it.
+	assumed bool
+	now     func() time.Time
 }
 
 // NewBackendClock is a clock that knows nothing until it observes an answer (or is told an
@@ -50,8 +53,8 @@ func (c *BackendClock) Observe(date string, sent, received time.Time) {
 	e0, e1 := sent.Sub(c.base), received.Sub(c.base)
 	lo := t.Sub(c.wall) - e1
 	hi := t.Add(time.Second).Sub(c.wall) - e0
-	if !c.known || lo > c.hi || hi < c.lo {
-		c.lo, c.hi, c.known = lo, hi, true
+	if !c.known || c.assumed || lo > c.hi || hi < c.lo {
+		c.lo, c.hi, c.known, c.assumed = lo, hi, true, false
 		return
 	}
 	c.lo, c.hi = max(c.lo, lo), min(c.hi, hi)
@@ -69,7 +72,7 @@ func (c *BackendClock) Assume(offset time.Duration) {
 	// Measured against the PC's wall clock now: backend = PC + offset.
 	n := c.now()
 	o := n.Round(0).Add(offset).Sub(c.wall) - n.Sub(c.base)
-	c.lo, c.hi, c.known = o, o, true
+	c.lo, c.hi, c.known, c.assumed = o, o, true, true
 }
 
 // Known reports whether the clock has an estimate (from an answer or Assume).

@@ -73,6 +73,12 @@ func TestBackendClockAssume(t *testing.T) {
 	if !c.Now().Equal(pc.t.Add(-3 * time.Hour)) {
 		t.Fatalf("the estimate did not run with the PC's clock: %s at PC %s", c.Now(), pc.t)
 	}
+	// The first answer replaces the assumption, even one that agrees with it to the second.
+	sent := pc.t
+	c.Observe(pc.t.Add(-3*time.Hour+2500*time.Millisecond).Format(http.TimeFormat), sent, pc.t)
+	if d := c.Offset() - (-3*time.Hour + 2500*time.Millisecond); d < -time.Second || d > time.Second {
+		t.Fatalf("after an answer, offset %s, want about -2h59m57.5s", c.Offset())
+	}
 	c2 := newBackendClock(pc.now)
 	c2.Observe(pc.t.Add(time.Hour).Format(http.TimeFormat), pc.t, pc.t)
 	c2.Assume(-3 * time.Hour)

@@ -391,7 +391,7 @@ func (s *Replica) Actor() scope.Actor {
 // recorded one).
 func (s *Replica) Now() time.Time {
 	if s.opts.Now != nil {
-		return s.opts.Now()
+		return s.opts.Now().Local() // shown in the dealer's time zone, as the tracked clock is
 	}
 	return s.clock.Now()
 }
