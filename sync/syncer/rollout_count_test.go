@@ -100,7 +100,7 @@ func TestMyFleetDeploysExactlyTheConfirmedUnits(t *testing.T) {
 	}
 
 	// Validate on a test unit; then someone else sends another release to unit "back".
-	cmd, err := s.SendCommand(ctx, test.ID, fleet.ActionFWUpdate, rel.ID)
+	cmd, err := s.SendCommand(ctx, fleet.CommandRequest{DeviceID: test.ID, Action: fleet.ActionFWUpdate, ReleaseID: rel.ID})
 	if err != nil {
 		t.Fatal(err)
 	}

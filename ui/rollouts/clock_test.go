@@ -116,7 +116,7 @@ func startRollout(t *testing.T, srv *sim.Server, svc *syncer.Replica, rel rollou
 	t.Helper()
 	ctx := context.Background()
 	e := rollout.Eligible(rel, svc.Fleet().Devices(), svc.Actor(), svc.Now())
-	cmd, err := svc.SendCommand(ctx, e.Eligible[0].ID, fleet.ActionFWUpdate, rel.ID)
+	cmd, err := svc.SendCommand(ctx, fleet.CommandRequest{DeviceID: e.Eligible[0].ID, Action: fleet.ActionFWUpdate, ReleaseID: rel.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
