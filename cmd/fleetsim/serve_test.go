@@ -114,6 +114,38 @@ func TestServeProcess(t *testing.T) {
 		t.Errorf("database not written: %v", err)
 	}
 
+	// --clock-offset: the backend's clock, in its Date header and its log, runs hours from ours.
+	off := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--devices", "20", "--dealers", "1", "--clock-offset", "-3h")
+	offOut, err := off.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offErr bytes.Buffer
+	off.Stderr = &offErr
+	if err := off.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { off.Process.Kill(); off.Wait() }()
+	sc := bufio.NewScanner(offOut)
+	if !sc.Scan() || json.Unmarshal(sc.Bytes(), &ready) != nil {
+		t.Fatalf("--clock-offset: no ready line; stderr: %s", offErr.String())
+	}
+	resp, err = http.Get(ready.URL + api.PathMe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	date, err := http.ParseTime(resp.Header.Get("Date"))
+	if d := time.Since(date) - 3*time.Hour; err != nil || d < -5*time.Second || d > 5*time.Second {
+		t.Errorf("--clock-offset -3h: Date %q is %s from ours (%v)", resp.Header.Get("Date"), time.Since(date), err)
+	}
+	if resp.Header.Get(api.HeaderBackendState) == "" {
+		t.Errorf("no %s header", api.HeaderBackendState)
+	}
+	if out, err := exec.Command(bin, "serve", "--clock-offset", "9000h").CombinedOutput(); err == nil || !strings.Contains(string(out), "clock offset") {
+		t.Errorf("serve --clock-offset 9000h: %v, %s", err, out)
+	}
+
 	for _, addr := range []string{"0.0.0.0:0", "192.0.2.1:8080", ":8080", "example.com:80"} {
 		out, err := exec.Command(bin, "serve", "--addr", addr).CombinedOutput()
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), "loopback") {

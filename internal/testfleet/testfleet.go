@@ -247,3 +247,19 @@ func StartSkewed(ctx context.Context, t testing.TB, cfg sim.Config, offset, span
 	}
 	return s, srv
 }
+
+// ShownOnBackendClock reports whether what a screen shows (f at some moment) is what the skewed
+// backend's clock gives. A Replica of StartSkewed learns the backend's time from its answers and
+// runs on with the real time since the last one, while the test's backend clock stands still;
+// so the screen's "now" lies between the backend's clock and that plus the real time since the
+// test's last sync (synced), give or take a few seconds, never hours away as the PC's clock is.
+func ShownOnBackendClock(srv *sim.Server, synced time.Time, f func(at time.Time) bool) bool {
+	now := srv.Now().Local()
+	limit := time.Since(synced) + 5*time.Second
+	for d := -2 * time.Second; d <= limit; d += time.Second {
+		if f(now.Add(d)) {
+			return true
+		}
+	}
+	return false
+}

@@ -18,18 +18,6 @@ import (
 // hours ahead of it.
 var skews = []time.Duration{3 * time.Hour, -3 * time.Hour}
 
-// onBackendClock reports whether text is what f gives at the backend's time now or a few seconds
-// later (the session's estimate runs on while the test's backend clock stands still).
-func onBackendClock(now time.Time, text string, f func(time.Time) string) (bool, string) {
-	want := f(now)
-	for s := 0; s <= 15; s++ {
-		if f(now.Add(time.Duration(s)*time.Second)) == text {
-			return true, want
-		}
-	}
-	return false, want
-}
-
 // With the PC's clock hours off the backend's, every row's health, "Online / Offline since" and
 // "last seen" are read on the backend's clock: a unit silent for 20 minutes is not "just now"
 // (PC behind) nor lost for three hours (PC ahead).
@@ -39,6 +27,7 @@ func TestConsoleAgesOnTheBackendsClock(t *testing.T) {
 			test.NewTempApp(t)
 			svc, srv := testfleet.StartSkewed(context.Background(), t,
 				sim.Config{Devices: 70, Dealers: 1, Seed: 21}, off, 5*time.Hour)
+			synced := time.Now()
 			now := srv.Now().Local()
 			byHealth := map[fleet.Health]int{}
 			older := 0
@@ -60,9 +49,8 @@ func TestConsoleAgesOnTheBackendsClock(t *testing.T) {
 						continue
 					}
 					d := p.c.View()[cl.row]
-					ok, want := onBackendClock(now, cl.label.Text, func(at time.Time) string { return cellText(cl.col, &d, at, false) })
-					if !ok {
-						t.Errorf("%s, column %d: shows %q, on the backend's clock it is %q", d.ID, cl.col, cl.label.Text, want)
+					if !testfleet.ShownOnBackendClock(srv, synced, func(at time.Time) bool { return cellText(cl.col, &d, at, false) == cl.label.Text }) {
+						t.Errorf("%s, column %d: shows %q, on the backend's clock it is %q", d.ID, cl.col, cl.label.Text, cellText(cl.col, &d, now, false))
 					}
 					checked[cl.col]++
 				}

@@ -21,12 +21,13 @@ import (
 
 // skewedDesk is the window as cmd/fleetdesk builds it, on a backend whose clock runs offset from
 // this PC's and whose units have reported for span of its time.
-func skewedDesk(t *testing.T, offset time.Duration) (*fixture, *syncer.Replica, *sim.Server) {
+func skewedDesk(t *testing.T, offset time.Duration) (f *fixture, svc *syncer.Replica, srv *sim.Server, synced time.Time) {
 	t.Helper()
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	svc, srv := testfleet.StartSkewed(context.Background(), t, sim.Config{Devices: 160, Dealers: 1, Seed: 31}, offset, 30*time.Hour)
-	f := &fixture{u: &loopUI{loop: uitest.NewLoop(t), t: t}}
+	svc, srv = testfleet.StartSkewed(context.Background(), t, sim.Config{Devices: 160, Dealers: 1, Seed: 31}, offset, 30*time.Hour)
+	synced = time.Now()
+	f = &fixture{u: &loopUI{loop: uitest.NewLoop(t), t: t}}
 	f.app = test.NewTempApp(t)
 	raw, _ := json.Marshal(basemapOnly())
 	f.app.Preferences().SetString(tilePrefKey, string(raw))
@@ -37,18 +38,7 @@ func skewedDesk(t *testing.T, offset time.Duration) (*fixture, *syncer.Replica, 
 		f.s.Start(svc)
 	})
 	t.Cleanup(func() { f.u.loop.Run(f.s.Close) })
-	return f, svc, srv
-}
-
-// matchesAround reports whether text is what f gives at now or up to 15 s later (the session's
-// estimate runs on while the test's backend clock stands still).
-func matchesAround(now time.Time, text string, f func(time.Time) string) bool {
-	for s := 0; s <= 15; s++ {
-		if f(now.Add(time.Duration(s)*time.Second)) == text {
-			return true
-		}
-	}
-	return false
+	return f, svc, srv, synced
 }
 
 // With the PC's clock hours off the backend's: the Fleet Map colours each unit and ages its last
@@ -58,7 +48,7 @@ func matchesAround(now time.Time, text string, f func(time.Time) string) bool {
 func TestMapAndWindowOnTheBackendsClock(t *testing.T) {
 	for _, off := range []time.Duration{3 * time.Hour, -3 * time.Hour} {
 		t.Run(fmt.Sprint("backend ", off), func(t *testing.T) {
-			f, svc, srv := skewedDesk(t, off)
+			f, svc, srv, synced := skewedDesk(t, off)
 			now := srv.Now().Local()
 			f.u.run(func() {
 				mv := f.mapPage(t)
@@ -92,12 +82,12 @@ func TestMapAndWindowOnTheBackendsClock(t *testing.T) {
 							pos = l.Text
 						}
 					}
-					if !matchesAround(now, pos, func(n time.Time) string {
+					if !testfleet.ShownOnBackendClock(srv, synced, func(n time.Time) bool {
 						s := "Last known location: " + fleet.Ago(n, at) + " (" + fleet.Since(n, at) + ")"
 						if stale {
 							s += ", may have moved since"
 						}
-						return s
+						return s == pos
 					}) {
 						t.Errorf("%s's card says %q; its fix is from %s, the backend's time is %s", d.ID, pos, at.Format(time.Stamp), now.Format(time.Stamp))
 					}

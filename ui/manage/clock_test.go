@@ -14,15 +14,10 @@ import (
 	"github.com/fleetdesk/fleetdesk/sim"
 )
 
-// onBackendClock reports whether text is what f gives at the backend's time now or a few seconds
-// later (the session's estimate runs on while the test's backend clock stands still).
-func onBackendClock(now time.Time, text string, f func(time.Time) string) (bool, string) {
-	for s := 0; s <= 15; s++ {
-		if f(now.Add(time.Duration(s)*time.Second)) == text {
-			return true, text
-		}
-	}
-	return false, f(now)
+// onBackendClock reports whether text is what f gives on the skewed backend's clock (see
+// testfleet.ShownOnBackendClock), and what it gives at the backend's now.
+func onBackendClock(srv *sim.Server, synced time.Time, text string, f func(time.Time) string) (bool, string) {
+	return testfleet.ShownOnBackendClock(srv, synced, func(at time.Time) bool { return f(at) == text }), f(srv.Now().Local())
 }
 
 // With the PC's clock hours off the backend's, the Manage page reads the unit on the backend's
@@ -35,6 +30,7 @@ func TestManageOnTheBackendsClock(t *testing.T) {
 			test.NewTempApp(t)
 			svc, srv := testfleet.StartSkewed(context.Background(), t,
 				sim.Config{Devices: 160, Dealers: 1, Seed: 23}, off, 6*time.Hour)
+			synced := time.Now()
 			now := srv.Now().Local()
 			var offline, live fleet.Device
 			for _, p := range svc.Fleet().Devices() {
@@ -55,13 +51,13 @@ func TestManageOnTheBackendsClock(t *testing.T) {
 				h.do(func() {
 					root := h.page.Content()
 					st := svc.Status()
-					if ok, want := onBackendClock(now, field(root, "Connection"), func(at time.Time) string {
+					if ok, want := onBackendClock(srv, synced, field(root, "Connection"), func(at time.Time) string {
 						return connection(d, st, at)
 					}); !ok {
 						t.Errorf("%s: Connection %q, on the backend's clock %q", d.ID, field(root, "Connection"), want)
 					}
 					loc := field(root, "Last known location")
-					if ok, want := onBackendClock(now, loc, func(at time.Time) string {
+					if ok, want := onBackendClock(srv, synced, loc, func(at time.Time) string {
 						return fmt.Sprintf("%.5f, %.5f (fix %s)", d.GPS.Lat, d.GPS.Lon, fleet.Ago(at, d.GPS.FixTime))
 					}); !ok {
 						t.Errorf("%s: Last known location %q, on the backend's clock %q", d.ID, loc, want)
@@ -76,7 +72,7 @@ func TestManageOnTheBackendsClock(t *testing.T) {
 					}
 					said := all[i+len(d.ID+" is offline (last seen "):]
 					said = said[:strings.Index(said, ")")]
-					if ok, want := onBackendClock(now, said, func(at time.Time) string { return fleet.Ago(at, d.LastSeen) }); !ok {
+					if ok, want := onBackendClock(srv, synced, said, func(at time.Time) string { return fleet.Ago(at, d.LastSeen) }); !ok {
 						t.Errorf("the refusal says last seen %q, on the backend's clock %q", said, want)
 					}
 				})

@@ -15,17 +15,6 @@ import (
 	"github.com/fleetdesk/fleetdesk/sync/syncer"
 )
 
-// within15s reports whether f gives want at now or up to 15 s later (the session's estimate of
-// the backend's clock runs on while the test's backend clock stands still).
-func within15s(now time.Time, f func(time.Time) bool) bool {
-	for s := 0; s <= 15; s++ {
-		if f(now.Add(time.Duration(s) * time.Second)) {
-			return true
-		}
-	}
-	return false
-}
-
 // With the PC's clock hours off the backend's, the wizard decides on the backend's clock: which
 // units a release would reach and why the others are left out ("offline, last seen 2 h ago", not
 // "just now"), and, monitoring a running rollout, which installing units are overdue (none that
@@ -36,6 +25,7 @@ func TestRolloutWizardOnTheBackendsClock(t *testing.T) {
 			ctx := context.Background()
 			svc, srv := testfleet.StartSkewed(ctx, t, sim.Config{Devices: 400, Dealers: 1, Seed: 41,
 				OTAFails: func(string) bool { return false }}, off, 8*time.Hour)
+			synced := time.Now()
 			now := srv.Now().Local()
 			rel, offline := wifiReleaseWithOfflineUnits(t, svc, now)
 
@@ -47,14 +37,14 @@ func TestRolloutWizardOnTheBackendsClock(t *testing.T) {
 			h.q.until(t, "releases", func() bool { return h.wizard().cat.loaded })
 			h.pick(rel.Version)
 			h.tap("Next: validate on a test device")
-			if !within15s(now, func(at time.Time) bool {
+			if !testfleet.ShownOnBackendClock(srv, synced, func(at time.Time) bool {
 				return h.has("After validation: " + rollout.Eligible(rel, svc.Fleet().Devices(), svc.Actor(), at).Summary())
 			}) {
 				t.Errorf("the plan is not the backend clock's %q:\n%s", rollout.Eligible(rel, svc.Fleet().Devices(), svc.Actor(), now).Summary(), h.text())
 			}
 			why := h.testStep().why.text.Text
 			for _, d := range offline {
-				if !within15s(now, func(at time.Time) bool {
+				if !testfleet.ShownOnBackendClock(srv, synced, func(at time.Time) bool {
 					return strings.Contains(why, fmt.Sprintf("    %s (last seen %s)\n", d.ID, fleet.Ago(at, d.LastSeen)))
 				}) {
 					t.Errorf("%s, last seen %s, is not listed as offline since then on the backend's clock:\n%s", d.ID, fleet.Ago(now, d.LastSeen), why)
