@@ -49,8 +49,8 @@ func TestConsoleAgesOnTheBackendsClock(t *testing.T) {
 						continue
 					}
 					d := p.c.View()[cl.row]
-					if !testfleet.ShownOnBackendClock(srv, synced, func(at time.Time) bool { return cellText(cl.col, &d, at, false) == cl.label.Text }) {
-						t.Errorf("%s, column %d: shows %q, on the backend's clock it is %q", d.ID, cl.col, cl.label.Text, cellText(cl.col, &d, now, false))
+					if !testfleet.ShownOnBackendClock(srv, synced, func(at time.Time) bool { return cellText(cl.col, &d, at, false) == cl.full }) {
+						t.Errorf("%s, column %d: shows %q, on the backend's clock it is %q", d.ID, cl.col, cl.full, cellText(cl.col, &d, now, false))
 					}
 					checked[cl.col]++
 				}

@@ -55,8 +55,10 @@ func (c *Console) apply(gen uint64, q query, rows []int) {
 	c.applied.Store(gen)
 	c.loaded = true
 	sameRows := sameUnits(c.v, q.ix, rows)
-	c.w.columns.fitIDs(q.ix)
+	// The view first: fitting the ID column refreshes the table, whose cells must read rows of
+	// the index they were searched in (a resync can replace a fleet of thousands by an empty one).
 	c.v = view{ix: q.ix, rows: rows, now: q.now, stale: c.v.stale}
+	c.w.columns.fitIDs(q.ix)
 	c.chips.refreshFirmware(q.ix)
 	c.showView()
 	// Refresh, never ScrollTo: a live update must leave the dealer where they were. When the same
@@ -297,7 +299,7 @@ func (c *Console) createCell() fyne.CanvasObject {
 // "last seen" costs that label's. Rows keep their places; a new row order needs table.Refresh.
 func (c *Console) refreshCells() {
 	for _, cl := range c.cells {
-		if cl.row < 0 || cl.row >= len(c.v.rows) {
+		if cl.row < 0 || cl.row >= len(c.v.rows) || c.v.rows[cl.row] >= c.v.ix.Len() {
 			continue
 		}
 		d := c.v.ix.At(c.v.rows[cl.row])
@@ -307,7 +309,9 @@ func (c *Console) refreshCells() {
 
 func (c *Console) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	cl := o.(*cell)
-	if id.Row < 0 || id.Row >= len(c.v.rows) {
+	// rows may still be the last search's while the index is already the new snapshot's (its
+	// search runs in the background): a row past the new index shows empty until it lands.
+	if id.Row < 0 || id.Row >= len(c.v.rows) || c.v.rows[id.Row] >= c.v.ix.Len() {
 		cl.set(id.Row, Column(id.Col), nil, c.v, false)
 		return
 	}

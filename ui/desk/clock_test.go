@@ -50,8 +50,11 @@ func TestMapAndWindowOnTheBackendsClock(t *testing.T) {
 		t.Run(fmt.Sprint("backend ", off), func(t *testing.T) {
 			f, svc, srv, synced := skewedDesk(t, off)
 			now := srv.Now().Local()
+			var mv mapView
+			f.u.run(func() { mv = f.mapPage(t) })
+			// The markers are built off the UI goroutine: wait for them.
+			f.u.eventually(20*time.Second, "the map's markers", func() bool { return len(markerIDs(mv.m)) > 0 })
 			f.u.run(func() {
-				mv := f.mapPage(t)
 				var fresh, old, attention, normal int // old: fixes over a day old, if the world has any
 				for _, m := range mv.m.Markers() {
 					d, _ := svc.Fleet().Get(m.ID)

@@ -63,7 +63,7 @@ func TestRolloutWizardOnTheBackendsClock(t *testing.T) {
 			i := slices.IndexFunc(m.page.pastRows, func(r rollout.Rollout) bool { return r.ID == ro.ID })
 			m.page.openPast(i)
 			m.q.until(t, "the monitor's counts", func() bool { return strings.Contains(m.monCounts(), "installing") })
-			m.q.settle()
+			m.q.drain()
 			counts := m.monCounts()
 			if !strings.Contains(counts, "not returned 0") || strings.Contains(counts, "installing 0") {
 				t.Fatalf("a minute into the installs the monitor says %q", counts)
