@@ -32,6 +32,7 @@ func (m *merger) add(c session.Change) {
 	}
 	cp := c
 	cp.Devices = append([]string(nil), c.Devices...)
+	cp.Commands = append([]string(nil), c.Commands...)
 	m.pending = &cp
 	m.mu.Unlock()
 	// Outside the lock: a driver may run flush before Do returns (the test driver does).
@@ -49,12 +50,15 @@ func (m *merger) flush() {
 	}
 }
 
-// merge folds b into a; an All change makes the device list moot.
+// merge folds b into a, so a burst reaches the page as one change that says everything its parts
+// said; an All change makes the device list moot (the command logs are kept: All is about the
+// fleet).
 func merge(a *session.Change, b session.Change) {
 	a.All = a.All || b.All
 	a.Status = a.Status || b.Status
 	a.Rollouts = a.Rollouts || b.Rollouts
 	a.Tokens = a.Tokens || b.Tokens
+	a.Commands = append(a.Commands, b.Commands...)
 	if a.All {
 		a.Devices = nil
 		return

@@ -26,9 +26,16 @@ func TestMergeChanges(t *testing.T) {
 	if !slices.Equal(a.Devices, []string{"a", "b"}) || !a.Status || a.All {
 		t.Fatalf("merged %+v", a)
 	}
+	// A command's announcements in one burst all reach the page (issue 21 item 8: the history
+	// reloads on them).
+	merge(&a, session.Change{Commands: []string{"a"}})
+	merge(&a, session.Change{Commands: []string{"b"}})
+	if !slices.Equal(a.Commands, []string{"a", "b"}) {
+		t.Fatalf("command logs lost in a burst: %+v", a)
+	}
 	merge(&a, session.Change{All: true})
 	merge(&a, session.Change{Devices: []string{"c"}, Tokens: true})
-	if !a.All || a.Devices != nil || !a.Tokens {
+	if !a.All || a.Devices != nil || !a.Tokens || len(a.Commands) != 2 {
 		t.Fatalf("after All: %+v", a)
 	}
 }
