@@ -114,6 +114,7 @@ func (s *Shell) showConsoleView() {
 }
 
 func (s *Shell) newConsole(svc session.Session) *console.Console {
-	return console.New(svc, console.Options{OnManage: s.OpenManage, Window: s.win, Tick: s.opts.ConsoleTick,
-		OnFilterChanged: s.opts.ConsoleFilterChanged, UI: s.opts.UI})
+	nav := s.nav()
+	return console.New(svc, console.Options{OnManage: nav.OpenManage, Window: s.win, Tick: s.opts.ConsoleTick,
+		OnFilterChanged: nav.ConsoleFilterChanged, UI: s.opts.UI})
 }

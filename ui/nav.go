@@ -113,7 +113,7 @@ func (s *Shell) typedKey(k *fyne.KeyEvent) {
 			return
 		}
 		if s.manage != nil {
-			s.BackToConsole()
+			s.nav().Back()
 		}
 	case fyne.KeyReturn, fyne.KeyEnter:
 		if kit.OpenDialogs(s.win.Canvas()) > 0 || s.console == nil || s.manage != nil {

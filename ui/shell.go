@@ -72,6 +72,43 @@ type SettingsSection struct {
 	Build func(env Env) fyne.CanvasObject
 }
 
+// Navigator takes the window's cross-page actions: where a link on one page leads on another,
+// and back. The shell calls it for every such link (a unit's Manage button on any page, the
+// Manage page's "Show on map", its Recovery link and back button, Esc, the console's filter
+// changes); ui/desk's Controller is the app's, and keeps the routes and their back stack.
+type Navigator interface {
+	OpenManage(deviceID string)
+	// ShowOnMap is offered only when a Map page exists.
+	ShowOnMap(deviceID string)
+	// OpenRecovery is offered only when a Recovery page exists: it opens it pre-filled with the
+	// unit's model and transport.
+	OpenRecovery(model fleet.Model, transport fleet.Transport)
+	// ConsoleFilterChanged hears the dealer's search and chip changes on the console, so a page
+	// with the same filters (the map) can follow; Console().SetFilter goes the other way.
+	ConsoleFilterChanged(f fleet.Filter)
+	// Back leaves the Manage page (its back button, Esc) for the place BackLabel names.
+	Back()
+	BackLabel() string
+}
+
+// shellNav is the Navigator of a shell given none: the shell's own methods.
+type shellNav struct{ s *Shell }
+
+func (n shellNav) OpenManage(id string)                      { n.s.OpenManage(id) }
+func (n shellNav) ShowOnMap(id string)                       { n.s.ShowOnMap(id) }
+func (n shellNav) OpenRecovery(fleet.Model, fleet.Transport) {}
+func (n shellNav) ConsoleFilterChanged(fleet.Filter)         {}
+func (n shellNav) Back()                                     { n.s.BackToConsole() }
+func (n shellNav) BackLabel() string                         { return PageConsole }
+
+// nav is the navigator in force.
+func (s *Shell) nav() Navigator {
+	if s.opts.Navigator != nil {
+		return s.opts.Navigator
+	}
+	return shellNav{s}
+}
+
 // SignInFunc signs in to a backend. It runs off the UI goroutine; its error is shown in the words
 // of words.Describe ("Wrong email or password", "Can't reach the fleet backend (connection
 // refused)") with the technical text under Details, so return the data layer's error unwrapped.
@@ -99,17 +136,15 @@ type Options struct {
 	// ConsoleOptions and ManageOptions tune the pages (tests shorten their clocks).
 	ConsoleTick time.Duration
 	ManagePoll  time.Duration
-	// OpenRecovery, when set, is the Manage page's link to the Recovery page pre-filled with the
-	// unit's model and transport (ui/desk wires it to its Recovery page).
-	OpenRecovery func(model fleet.Model, transport fleet.Transport)
-	// ConsoleFilterChanged, when set, hears the dealer's search and chip changes on the console,
-	// so a page with the same filters (the map) can follow; Console().SetFilter goes the other way.
-	ConsoleFilterChanged func(fleet.Filter)
+	// Navigator takes the cross-page actions (ui/desk's Controller, which keeps the routes);
+	// nil: the shell's own methods, and the Manage page returns to the Fleet Console.
+	Navigator Navigator
 	// Profiles, when set, lets Settings list, switch and add profiles (see settings.go).
 	Profiles Profiles
-	// OnSession, when set, is called at the end of Start with the shell showing the new session;
-	// the func it returns is called when that session's view is torn down. ui/desk uses it for
-	// the remembered page and filters and for desktop notifications.
+	// OnSession, when set, is called at the end of Start, once every page that is not Lazy is
+	// built, with the shell showing the new session; the func it returns is called when that
+	// session's view is torn down. ui/desk uses it for the remembered page and filters and for
+	// desktop notifications.
 	OnSession func(s *Shell) (stop func())
 	// CacheDir is the offline caches' directory, "" for the user's cache directory/fleetdesk;
 	// Settings shows its size and clears it.
@@ -290,32 +325,38 @@ func (s *Shell) Start(svc session.Session) {
 }
 
 func (s *Shell) env() Env {
-	e := Env{Service: s.svc, Window: s.win, OpenManage: s.OpenManage, UI: s.opts.UI}
-	if s.mapPage() != nil {
-		e.ShowOnMap = s.ShowOnMap
+	nav := s.nav()
+	e := Env{Service: s.svc, Window: s.win, OpenManage: nav.OpenManage, UI: s.opts.UI}
+	if s.page(PageMap) != nil {
+		e.ShowOnMap = nav.ShowOnMap
 	}
 	return e
 }
 
-func (s *Shell) mapPage() *Page {
+// page is the registered page of that name, nil when there is none.
+func (s *Shell) page(name string) *Page {
 	for i := range s.pages {
-		if s.pages[i].Name == PageMap && s.pages[i].Build != nil {
+		if s.pages[i].Name == name && s.pages[i].Build != nil {
 			return &s.pages[i]
 		}
 	}
 	return nil
 }
 
-// OpenManage shows a unit's Manage page in the Console tab, replacing any open one.
+// OpenManage shows a unit's Manage page in the Console tab, replacing any open one. Its links
+// (back, Show on map, Recovery) go through the Navigator.
 func (s *Shell) OpenManage(deviceID string) {
 	if s.svc == nil {
 		return
 	}
 	s.closeManage()
-	opts := manage.Options{Window: s.win, OnBack: s.BackToConsole, Poll: s.opts.ManagePoll,
-		OpenRecovery: s.opts.OpenRecovery, UI: s.opts.UI}
-	if s.mapPage() != nil {
-		opts.OnShowOnMap = s.ShowOnMap
+	nav := s.nav()
+	opts := manage.Options{Window: s.win, OnBack: nav.Back, BackLabel: nav.BackLabel(), Poll: s.opts.ManagePoll, UI: s.opts.UI}
+	if s.page(PageMap) != nil {
+		opts.OnShowOnMap = nav.ShowOnMap
+	}
+	if s.page(PageRecovery) != nil {
+		opts.OpenRecovery = nav.OpenRecovery
 	}
 	s.manage = manage.New(s.svc, deviceID, opts)
 	s.slot.Objects = []fyne.CanvasObject{s.manage.Content()}
@@ -324,15 +365,24 @@ func (s *Shell) OpenManage(deviceID string) {
 	s.win.Canvas().Unfocus()
 }
 
-// BackToConsole closes the Manage page; the console kept its search, selection and scroll.
+// BackToConsole closes the Manage page and shows the console, which kept its search, selection
+// and scroll.
 func (s *Shell) BackToConsole() {
+	s.CloseManage()
+	if s.tabs != nil {
+		s.tabs.Select(s.consoleT)
+	}
+}
+
+// CloseManage closes the Manage page: the Console tab shows the console again (whichever tab is
+// selected).
+func (s *Shell) CloseManage() {
 	s.closeManage()
 	if s.slot == nil {
 		return
 	}
 	s.slot.Objects = []fyne.CanvasObject{s.consoleView()}
 	s.slot.Refresh()
-	s.tabs.Select(s.consoleT)
 }
 
 func (s *Shell) closeManage() {
@@ -345,7 +395,7 @@ func (s *Shell) closeManage() {
 // ShowOnMap switches to the Map page and asks it to show the unit; without a Map page it does
 // nothing.
 func (s *Shell) ShowOnMap(deviceID string) {
-	p := s.mapPage()
+	p := s.page(PageMap)
 	if p == nil {
 		return
 	}

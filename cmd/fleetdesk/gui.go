@@ -74,7 +74,7 @@ func runGUI(args []string) int {
 	}
 
 	g := &gui{flags: df, resolved: r, prefs: prefs.New(a.Preferences())}
-	shell := desk.NewShell(desk.Options{
+	window := desk.New(desk.Options{
 		App:               a,
 		Window:            win,
 		SignIn:            g.signIn,
@@ -84,6 +84,7 @@ func runGUI(args []string) int {
 		Profiles:          guiProfiles{g},
 		CacheDir:          df.cacheDir,
 	})
+	shell := window.Shell()
 	g.shell = shell
 
 	// Opening a session may touch the network; the window shows the sign-in screen meanwhile.
@@ -105,7 +106,7 @@ func runGUI(args []string) int {
 		case o.err == nil:
 			shell.Start(o.svc)
 			if *page != "" {
-				desk.OpenPage(shell, *page)
+				window.OpenPage(*page)
 			}
 			if *measure {
 				measureStartup(win, shell.Console(), o.svc)

@@ -49,7 +49,7 @@ func BenchmarkConsoleColdStart100k(b *testing.B) {
 			test.Type(c.w.search, "okafor")
 		})
 		loop.Eventually(b, time.Minute, "the search", func() bool {
-			return c.filter.Text == "okafor" && c.stopDebounce == nil && c.applied.Load() == c.gen.Load() && c.applied.Load() != 0
+			return c.sel.Filter().Text == "okafor" && c.stopDebounce == nil && c.sel.Current() && c.loaded
 		})
 		if n := len(c.v.rows); n == 0 || n == 100_000 {
 			b.Fatalf("search kept %d rows", n)

@@ -29,7 +29,6 @@ type chips struct {
 	clear    *widget.Button
 	fwKnown  []string
 	fwIndex  *fleet.Index
-	syncing  bool // set while chips are being made to match the filter, so no requery loops
 	rows     [2]fyne.CanvasObject
 }
 
@@ -40,9 +39,9 @@ func newChips(c *Console) *chips {
 	for _, h := range fleet.AllHealth {
 		h := h
 		b := widget.NewButtonWithIcon(kit.HealthLabel(h), theme.RadioButtonIcon(), func() {
-			c.filter.Health = toggle(c.filter.Health, h)
-			ch.sync()
-			c.filterChanged()
+			f := c.sel.Filter()
+			f.Health = toggle(f.Health, h)
+			c.setChips(f)
 		})
 		ch.health[h] = b
 		row.Add(b)
@@ -50,9 +49,9 @@ func newChips(c *Console) *chips {
 	for _, k := range fleet.AllConsoles {
 		k := k
 		b := widget.NewButton(consoleShort(k), func() {
-			c.filter.Consoles = toggle(c.filter.Consoles, k)
-			ch.sync()
-			c.filterChanged()
+			f := c.sel.Filter()
+			f.Consoles = toggle(f.Consoles, k)
+			c.setChips(f)
 		})
 		ch.consoles[k] = b
 		row2.Add(b)
@@ -62,27 +61,27 @@ func newChips(c *Console) *chips {
 		models = append(models, m.DisplayName())
 	}
 	ch.model = widget.NewSelect(models, func(s string) {
-		if ch.syncing {
-			return
+		if s == modelChoice(c.sel.Filter()) {
+			return // the value sync gave it: not the dealer's choice
 		}
-		c.filter.Models = nil
+		f := c.sel.Filter()
+		f.Models = nil
 		if m, err := fleet.ParseModel(s); err == nil {
-			c.filter.Models = []fleet.Model{m}
+			f.Models = []fleet.Model{m}
 		}
-		ch.sync()
-		c.filterChanged()
+		c.setChips(f)
 	})
 	ch.model.Selected = anyModel
 	ch.firmware = widget.NewSelect([]string{anyFirmware}, func(s string) {
-		if ch.syncing {
-			return
+		if s == firmwareChoice(c.sel.Filter()) {
+			return // the value sync gave it: not the dealer's choice
 		}
-		c.filter.Firmware = nil
+		f := c.sel.Filter()
+		f.Firmware = nil
 		if s != anyFirmware && s != "" {
-			c.filter.Firmware = []string{s}
+			f.Firmware = []string{s}
 		}
-		ch.sync()
-		c.filterChanged()
+		c.setChips(f)
 	})
 	ch.firmware.Selected = anyFirmware
 	ch.refreshFirmware(c.v.ix)
@@ -100,9 +99,7 @@ func newChips(c *Console) *chips {
 
 // sync makes every chip show the filter in force.
 func (ch *chips) sync() {
-	ch.syncing = true
-	defer func() { ch.syncing = false }()
-	f := ch.c.filter
+	f := ch.c.sel.Filter()
 	for h, b := range ch.health {
 		on := slices.Contains(f.Health, h)
 		setOn(b, on)
@@ -115,22 +112,30 @@ func (ch *chips) sync() {
 	for k, b := range ch.consoles {
 		setOn(b, slices.Contains(f.Consoles, k))
 	}
-	if len(f.Models) == 1 {
-		ch.model.SetSelected(f.Models[0].DisplayName())
-	} else {
-		ch.model.SetSelected(anyModel)
-	}
-	if len(f.Firmware) == 1 {
-		ch.firmware.SetSelected(f.Firmware[0])
-	} else {
-		ch.firmware.SetSelected(anyFirmware)
-	}
+	ch.model.SetSelected(modelChoice(f))
+	ch.firmware.SetSelected(firmwareChoice(f))
 	f.Text = ""
 	if f.IsZero() {
 		ch.clear.Disable()
 	} else {
 		ch.clear.Enable()
 	}
+}
+
+// modelChoice is what the model picker shows for a filter.
+func modelChoice(f fleet.Filter) string {
+	if len(f.Models) == 1 {
+		return f.Models[0].DisplayName()
+	}
+	return anyModel
+}
+
+// firmwareChoice is what the firmware picker shows for a filter.
+func firmwareChoice(f fleet.Filter) string {
+	if len(f.Firmware) == 1 {
+		return f.Firmware[0]
+	}
+	return anyFirmware
 }
 
 // refreshFirmware offers the versions present in the fleet; it runs after every search, so it

@@ -10,7 +10,6 @@
 package console
 
 import (
-	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -21,6 +20,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
+	"github.com/fleetdesk/fleetdesk/ui/selection"
 )
 
 // Options wires the console into the shell.
@@ -69,20 +69,19 @@ type Console struct {
 	opts Options
 	run  *kit.Runner
 
-	v        view
-	filter   fleet.Filter
-	sort     Sort
-	selected string        // device ID of a unit in view, so it survives re-sorts and live updates
-	gen      atomic.Uint64 // the latest search asked for; older results are dropped
-	applied  atomic.Uint64 // the latest search shown
+	v    view
+	sort Sort
+	// sel is the filter in force, which search's result is in view (a late, older one is
+	// dropped) and the selected unit, by device ID so it survives re-sorts and live updates, and
+	// always one in view: selection.Model, shared with the Fleet Map.
+	sel selection.Model
 
 	w       parts
 	chips   *chips
 	content fyne.CanvasObject
 
-	stopDebounce func() bool
-	setting      bool // set while SetFilter writes the search box, so it is not taken as typing
-	cellsBuilt   int  // cells built by the table (a test counts them)
+	stopDebounce func() bool // the typing pause's timer, while one runs
+	cellsBuilt   int         // cells built by the table (a test counts them)
 	// loaded is set when the first search has landed: until then the count claims no number.
 	loaded     bool
 	whenLoaded []func()   // WhenLoaded's callers, until loaded
@@ -129,7 +128,7 @@ func (c *Console) SetSearch(text string) { c.w.search.SetText(text) }
 func (c *Console) SearchText() string { return c.w.search.Text }
 
 // Selected is the selected unit's ID, "" when none.
-func (c *Console) Selected() string { return c.selected }
+func (c *Console) Selected() string { return c.sel.Selected() }
 
 // CountText is the count line, e.g. "312 of 1,204 units".
 func (c *Console) CountText() string { return c.w.count.Text }
@@ -138,7 +137,7 @@ func (c *Console) CountText() string { return c.w.count.Text }
 func (c *Console) SortOrder() Sort { return c.sort }
 
 // Filter is the filter in force.
-func (c *Console) Filter() fleet.Filter { return c.filter }
+func (c *Console) Filter() fleet.Filter { return c.sel.Filter() }
 
 // View returns the devices in view, in display order (what Export writes).
 func (c *Console) View() []fleet.Device {
@@ -153,8 +152,7 @@ func (c *Console) build() {
 	c.w.search = newSearchEntry(c)
 	c.w.search.SetPlaceHolder("Search by device ID, customer email or name  (Ctrl+F)")
 	c.w.search.OnChanged = func(s string) {
-		c.filter.Text = s
-		if !c.setting {
+		if c.sel.Type(s) { // false when SetFilter wrote the text in force: not the dealer typing
 			c.requeryDebounced()
 		}
 	}
@@ -201,53 +199,61 @@ func (c *Console) build() {
 // searched again at once. It is not reported back through OnFilterChanged, so two pages that
 // follow each other do not loop.
 func (c *Console) SetFilter(f fleet.Filter) {
-	if c.stopDebounce != nil {
-		c.stopDebounce() // a search typed before this one must not overwrite it
-	}
-	c.setting = true
-	c.w.search.SetText(f.Text)
-	c.setting = false
-	c.filter = f
-	c.chips.sync()
+	c.cancelTyping() // a search typed before this one must not overwrite it
+	c.show(c.sel.Set(f))
+}
+
+// SetSort puts a sort in force (a remembered one) and searches again.
+func (c *Console) SetSort(s Sort) {
+	c.sort = s
 	c.requery()
 }
 
 // setChips is a chip change made here: the search text stays the search box's.
 func (c *Console) setChips(f fleet.Filter) {
-	f.Text = c.filter.Text
-	c.filter = f
-	c.chips.sync()
-	c.filterChanged()
+	f.Text = c.sel.Filter().Text
+	c.cancelTyping()
+	c.show(c.sel.Set(f))
+	c.reportFilter()
 }
 
 // clearAll is the empty view's way out: no search text, no filters, no narrowing to some units.
 func (c *Console) clearAll() {
 	c.units.set("", nil)
-	c.setting = true
-	c.w.search.SetText("")
-	c.setting = false
-	if c.stopDebounce != nil {
-		c.stopDebounce()
-	}
-	c.filter = fleet.Filter{}
+	c.cancelTyping()
+	c.show(c.sel.Set(fleet.Filter{}))
+	c.reportFilter()
+}
+
+// show makes the search box and chips show the filter of s and runs s. Writing the box is not
+// taken for typing (selection.Model.Type of the text in force is no change).
+func (c *Console) show(s selection.Search) {
+	c.w.search.SetText(s.Filter.Text)
 	c.chips.sync()
-	c.filterChanged()
+	c.runSearch(s)
 }
 
-// filterChanged runs the search for a change the dealer made on this page and reports it.
-func (c *Console) filterChanged() {
-	c.requery()
+// reportFilter tells the page that follows this one (the map) about the dealer's change here.
+func (c *Console) reportFilter() {
 	if c.opts.OnFilterChanged != nil {
-		c.opts.OnFilterChanged(c.filter)
+		c.opts.OnFilterChanged(c.sel.Filter())
 	}
 }
 
+// requeryDebounced searches once typing pauses, and reports the typed filter then.
 func (c *Console) requeryDebounced() {
-	if c.stopDebounce != nil {
-		c.stopDebounce()
-	}
+	c.cancelTyping()
 	c.stopDebounce = c.run.After(c.opts.Debounce, func() {
 		c.stopDebounce = nil
-		c.filterChanged()
+		c.requery()
+		c.reportFilter()
 	})
+}
+
+// cancelTyping stops the typing pause's timer; the model decides whether a search is owed.
+func (c *Console) cancelTyping() {
+	if c.stopDebounce != nil {
+		c.stopDebounce()
+		c.stopDebounce = nil
+	}
 }

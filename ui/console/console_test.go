@@ -58,7 +58,7 @@ func (p *page) run(t *testing.T, f func()) {
 func (p *page) waitView(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	p.loop.Eventually(t, 15*time.Second, what, func() bool {
-		return p.c.applied.Load() == p.c.gen.Load() && p.c.stopDebounce == nil && ok()
+		return p.c.sel.Current() && p.c.stopDebounce == nil && ok()
 	})
 }
 
@@ -128,7 +128,7 @@ func TestTypingFiltersRows(t *testing.T) {
 		if len(exp) == 0 || len(exp) == len(devs) {
 			t.Fatalf("%q matches %d of %d: a useless probe", text, len(exp), len(devs))
 		}
-		p.waitView(t, "search "+text, func() bool { return c.filter.Text == text && len(c.v.rows) == len(exp) })
+		p.waitView(t, "search "+text, func() bool { return c.sel.Filter().Text == text && len(c.v.rows) == len(exp) })
 		p.run(t, func() {
 			if got := viewIDs(c); strings.Join(got, ",") != strings.Join(exp, ",") {
 				t.Fatalf("%q: rows %v, want %v", text, got[:3], exp[:3])
@@ -151,7 +151,7 @@ func TestTypingFiltersRows(t *testing.T) {
 		c.w.search.SetText("")
 		test.Type(c.w.search, id)
 	})
-	p.waitView(t, "search by ID", func() bool { return c.filter.Text == id && len(c.v.rows) == 1 })
+	p.waitView(t, "search by ID", func() bool { return c.sel.Filter().Text == id && len(c.v.rows) == 1 })
 	p.run(t, func() {
 		w.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 		if len(opened) != 1 || opened[0] != id {
@@ -250,7 +250,7 @@ func TestSortAndChips(t *testing.T) {
 		test.Tap(button(w, "Lost contact"))
 	})
 	exp := expected(devs, "", func(d fleet.Device) bool { return d.HealthAt(now0) == fleet.HealthLost })
-	p.waitView(t, "lost chip", func() bool { return len(c.v.rows) == len(exp) && len(c.filter.Health) == 1 })
+	p.waitView(t, "lost chip", func() bool { return len(c.v.rows) == len(exp) && len(c.sel.Filter().Health) == 1 })
 	p.run(t, func() {
 		got := viewIDs(c)
 		slices.Sort(got)
@@ -262,7 +262,7 @@ func TestSortAndChips(t *testing.T) {
 	exp = expected(devs, "", func(d fleet.Device) bool {
 		return d.HealthAt(now0) == fleet.HealthLost && d.Console == fleet.ConsoleUltra
 	})
-	p.waitView(t, "ultra chip", func() bool { return len(c.v.rows) == len(exp) && len(c.filter.Consoles) == 1 })
+	p.waitView(t, "ultra chip", func() bool { return len(c.v.rows) == len(exp) && len(c.sel.Filter().Consoles) == 1 })
 	if len(exp) == 0 {
 		t.Fatal("no lost Ultra unit in the generated fleet: a useless probe")
 	}
@@ -276,7 +276,7 @@ func TestSortAndChips(t *testing.T) {
 	exp = expected(devs, "", func(d fleet.Device) bool {
 		return d.HealthAt(now0) == fleet.HealthLost && d.Console == fleet.ConsoleUltra && d.Firmware == fw
 	})
-	p.waitView(t, "firmware pick", func() bool { return len(c.filter.Firmware) == 1 && len(c.v.rows) == len(exp) })
+	p.waitView(t, "firmware pick", func() bool { return len(c.sel.Filter().Firmware) == 1 && len(c.v.rows) == len(exp) })
 	p.run(t, func() { test.Tap(button(w, "Clear filters")) })
 	p.waitView(t, "clear", func() bool { return len(c.v.rows) == len(devs) })
 }

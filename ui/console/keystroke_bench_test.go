@@ -73,19 +73,19 @@ func benchKeystroke(b *testing.B, onScreen bool) {
 		c.sort = sorts[i%len(sorts)]
 		for k := 1; k <= len(q); k++ {
 			t := time.Now()
-			c.filter.Text = q[:k]
-			gen := c.gen.Add(1)
-			qq := query{ix: c.v.ix, filter: c.filter, sort: c.sort, now: svc.Now()}
+			c.sel.Type(q[:k])
+			s := c.sel.Search()
+			qq := query{ix: c.v.ix, filter: s.Filter, sort: c.sort, now: svc.Now()}
 			rows := qq.run()
 			search = append(search, time.Since(t))
-			c.apply(gen, qq, rows)
+			c.apply(s, qq, rows)
 			lat = append(lat, time.Since(t))
 
 		}
 	}
 	b.StopTimer()
 	if len(c.v.rows) == 0 {
-		b.Fatalf("the last query %q matched nothing", c.filter.Text)
+		b.Fatalf("the last query %q matched nothing", c.sel.Filter().Text)
 	}
 	slices.Sort(lat)
 	slices.Sort(search)

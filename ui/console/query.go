@@ -30,6 +30,17 @@ func (c Column) Title() string {
 		"Firmware", "Run state", "Last seen"}[c]
 }
 
+// ColumnByTitle is the column with that header, ok false when none has it (a remembered sort of
+// a column a release removed).
+func ColumnByTitle(title string) (Column, bool) {
+	for c := ColHealth; c < numColumns; c++ {
+		if c.Title() == title {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
 // width is the column's weight in sharing the space left once every column shows its texts
 // whole (see columnWidths): mostly names and emails.
 func (c Column) width() float32 {

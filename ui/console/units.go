@@ -57,16 +57,9 @@ func (u *unitScope) set(title string, ids []string) {
 // of them shows; a later search or filter narrows within them.
 func (c *Console) ShowUnits(title string, ids []string) {
 	c.units.set(title, ids)
-	c.setting = true
-	c.w.search.SetText("")
-	c.setting = false
-	if c.stopDebounce != nil {
-		c.stopDebounce()
-		c.stopDebounce = nil
-	}
-	c.filter = fleet.Filter{}
-	c.chips.sync()
-	c.filterChanged()
+	c.cancelTyping()
+	c.show(c.sel.Set(fleet.Filter{}))
+	c.reportFilter()
 }
 
 // keep is the query's unit narrowing: rows whose unit is in ids, in their order.

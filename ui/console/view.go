@@ -12,47 +12,55 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
+	"github.com/fleetdesk/fleetdesk/ui/selection"
 )
 
-// newQuery captures the search to run now, on the UI goroutine.
-func (c *Console) newQuery() query {
-	q := query{ix: c.v.ix, filter: c.filter, sort: c.sort, now: c.svc.Now(), units: c.units.ids}
+// newQuery captures search s of the current snapshot, on the UI goroutine.
+func (c *Console) newQuery(s selection.Search) query {
+	q := query{ix: c.v.ix, filter: s.Filter, sort: c.sort, now: c.svc.Now(), units: c.units.ids}
 	q.filter.Health = append([]fleet.Health(nil), q.filter.Health...)
 	return q
 }
 
-// requery starts a search over the current snapshot; apply swaps its result in, unless a newer
-// search has been asked for in the meantime.
-func (c *Console) requery() {
-	gen := c.gen.Add(1)
-	q := c.newQuery()
-	kit.Run(c.run, func(context.Context) []int { return q.run() }, func(rows []int) { c.apply(gen, q, rows) })
+// requery searches the filter in force again (a sync, the clock, the sort, the unit narrowing).
+func (c *Console) requery() { c.runSearch(c.sel.Search()) }
+
+// runSearch runs s off the UI goroutine over the current snapshot; apply shows its result unless
+// a newer search was asked for in the meantime.
+func (c *Console) runSearch(s selection.Search) {
+	q := c.newQuery(s)
+	kit.Run(c.run, func(context.Context) []int { return q.run() }, func(rows []int) { c.apply(s, q, rows) })
 }
 
 // flush brings the view up to date with the search box at once: Enter or Manage right after
 // typing must act on the rows the new text selects, not on the ones still drawn.
 func (c *Console) flush() {
-	typed := c.stopDebounce != nil
-	if typed {
-		c.stopDebounce()
-		c.stopDebounce = nil
-	}
-	if !typed && c.applied.Load() == c.gen.Load() {
+	if c.sel.Current() {
 		return
 	}
-	gen := c.gen.Add(1)
-	q := c.newQuery()
-	c.apply(gen, q, q.run())
-	if typed && c.opts.OnFilterChanged != nil {
-		c.opts.OnFilterChanged(c.filter)
+	typed := c.sel.Typed()
+	c.cancelTyping()
+	s := c.sel.Search()
+	q := c.newQuery(s)
+	c.apply(s, q, q.run())
+	if typed {
+		c.reportFilter()
 	}
 }
 
-func (c *Console) apply(gen uint64, q query, rows []int) {
-	if gen != c.gen.Load() {
-		return
+// rowIDs is a search result as selection.Model reads it.
+type rowIDs struct {
+	devs []*fleet.Device
+	rows []int
+}
+
+func (r rowIDs) Len() int        { return len(r.rows) }
+func (r rowIDs) ID(i int) string { return r.devs[r.rows[i]].ID }
+
+func (c *Console) apply(s selection.Search, q query, rows []int) {
+	if !c.sel.Show(s, rowIDs{q.ix.Devices(), rows}) {
+		return // a newer search was asked for
 	}
-	c.applied.Store(gen)
 	c.loaded = true
 	sameRows := sameUnits(c.v, q.ix, rows)
 	// The view first: fitting the ID column refreshes the table, whose cells must read rows of
@@ -90,13 +98,10 @@ func (c *Console) WhenLoaded(f func()) {
 // showView makes the selection follow the rows in view and updates what depends on them: the
 // count, the empty-result message, Manage and the details line.
 func (c *Console) showView() {
-	if c.rowOf(c.selected) < 0 {
-		// The selected unit left the view: Manage and Enter must not act on a unit the dealer
-		// can no longer see. A single row left is the one they narrowed down to.
-		c.selected = ""
-		if len(c.v.rows) == 1 {
-			c.selected = c.v.ix.At(c.v.rows[0]).ID
-		}
+	// The model cleared a selection that left the view: Manage and Enter must not act on a unit
+	// the dealer can no longer see. A single row left is the one they narrowed down to.
+	if c.sel.Selected() == "" && len(c.v.rows) == 1 {
+		c.sel.Select(c.v.ix.At(c.v.rows[0]).ID)
 	}
 	waiting := c.waiting()
 	c.w.count.SetText(c.countText(waiting))
@@ -106,9 +111,9 @@ func (c *Console) showView() {
 	case waiting:
 		c.w.empty.wait()
 	default:
-		c.w.empty.show(len(c.v.rows) == 0, c.v.ix.Len(), c.filter)
+		c.w.empty.show(len(c.v.rows) == 0, c.v.ix.Len(), c.sel.Filter())
 	}
-	if c.selected == "" {
+	if c.sel.Selected() == "" {
 		c.w.manage.Disable()
 	} else {
 		c.w.manage.Enable()
@@ -150,7 +155,7 @@ func (c *Console) hoverRow(row int) {
 
 // showDetails writes the selected unit's every field in full on the line under the table, so
 // a value truncated in its column can be read whole.
-func (c *Console) showDetails() { c.showDetailsOf(c.selected) }
+func (c *Console) showDetails() { c.showDetailsOf(c.sel.Selected()) }
 
 func (c *Console) showDetailsOf(id string) {
 	d, ok := c.v.ix.Get(id)
@@ -201,7 +206,7 @@ func (c *Console) onChange(ch session.Change) {
 
 // tick moves the clock: "last seen" texts, connection and health age even when nothing syncs.
 func (c *Console) tick() {
-	if len(c.filter.Health) > 0 || c.sort.Col == ColHealth || c.sort.Col == ColConnection {
+	if len(c.sel.Filter().Health) > 0 || c.sort.Col == ColHealth || c.sort.Col == ColConnection {
 		c.requery()
 		return
 	}
@@ -222,36 +227,24 @@ func (c *Console) SortBy(col Column) {
 
 // Select selects a unit by ID and scrolls it into view; a unit not in view is not selected.
 func (c *Console) Select(id string) {
-	r := c.rowOf(id)
-	if r < 0 {
+	if !c.sel.Select(id) {
 		return
 	}
-	c.selectRow(r)
-	c.w.table.ScrollTo(widget.TableCellID{Row: r, Col: int(ColHealth)})
+	c.showView()
+	c.w.table.Refresh()
+	c.w.table.ScrollTo(widget.TableCellID{Row: c.sel.Row(), Col: int(ColHealth)})
 }
 
 // OpenSelected opens the selected unit's Manage page (Manage, Enter, double-click) after
 // bringing the view up to date with the search box. It reports whether a page was opened.
 func (c *Console) OpenSelected() bool {
 	c.flush()
-	if c.selected == "" || c.opts.OnManage == nil || c.rowOf(c.selected) < 0 {
+	id := c.sel.Selected() // a unit of the current view, or none
+	if id == "" || c.opts.OnManage == nil {
 		return false
 	}
-	c.opts.OnManage(c.selected)
+	c.opts.OnManage(id)
 	return true
-}
-
-func (c *Console) rowOf(id string) int {
-	if id == "" {
-		return -1
-	}
-	d := c.v.ix.Devices()
-	for i, p := range c.v.rows {
-		if d[p].ID == id {
-			return i
-		}
-	}
-	return -1
 }
 
 // selectRow is a tap on a row.
@@ -259,7 +252,7 @@ func (c *Console) selectRow(row int) {
 	if row < 0 || row >= len(c.v.rows) {
 		return
 	}
-	c.selected = c.v.ix.At(c.v.rows[row]).ID
+	c.sel.Select(c.v.ix.At(c.v.rows[row]).ID)
 	c.showView()
 	c.w.table.Refresh()
 }
@@ -270,7 +263,7 @@ func (c *Console) moveSelection(delta int) {
 	if len(c.v.rows) == 0 {
 		return
 	}
-	cur := c.rowOf(c.selected)
+	cur := c.sel.Row()
 	r := cur + delta
 	if cur < 0 {
 		r = 0
@@ -303,7 +296,7 @@ func (c *Console) refreshCells() {
 			continue
 		}
 		d := c.v.ix.At(c.v.rows[cl.row])
-		cl.set(cl.row, cl.col, &d, c.v, d.ID == c.selected)
+		cl.set(cl.row, cl.col, &d, c.v, d.ID == c.sel.Selected())
 	}
 }
 
@@ -317,7 +310,7 @@ func (c *Console) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	}
 	d := c.v.ix.Devices()
 	dev := d[c.v.rows[id.Row]]
-	cl.set(id.Row, Column(id.Col), dev, c.v, dev.ID == c.selected)
+	cl.set(id.Row, Column(id.Col), dev, c.v, dev.ID == c.sel.Selected())
 }
 
 func (c *Console) updateHeader(id widget.TableCellID, o fyne.CanvasObject) {

@@ -31,6 +31,7 @@ type fixture struct {
 	app  fyne.App
 	win  fyne.Window
 	s    *ui.Shell
+	ctl  *Controller
 	// consoleChanges are the console's reports of the dealer's own filter changes.
 	consoleChanges []fleet.Filter
 }
@@ -70,9 +71,9 @@ func newDesk(t *testing.T, tileCfg tiles.Config) *fixture {
 	f.u.run(func() {
 		f.win = test.NewTempWindow(t, widget.NewLabel(""))
 		f.win.Resize(fyne.NewSize(1300, 820))
-		f.s = NewShell(Options{App: f.app, Window: f.win, UI: f.u.do, ConsoleFilterChanged: func(fl fleet.Filter) {
-			f.consoleChanges = append(f.consoleChanges, fl)
-		}})
+		f.ctl = New(Options{App: f.app, Window: f.win, UI: f.u.do})
+		f.ctl.sharedFilter = func(fl fleet.Filter) { f.consoleChanges = append(f.consoleChanges, fl) }
+		f.s = f.ctl.Shell()
 		f.s.Start(f.live.Session)
 	})
 	t.Cleanup(func() { f.u.loop.Run(f.s.Close) })
@@ -155,6 +156,18 @@ func markerIDs(m *mapview.Map) []string {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// unitWithPosition is a unit of the fleet with a GPS fix.
+func (f *fixture) unitWithPosition(t *testing.T) fleet.Device {
+	t.Helper()
+	for _, d := range f.live.Session.Fleet().Devices() {
+		if d.GPS != nil {
+			return *d
+		}
+	}
+	t.Fatal("no unit with a position")
+	return fleet.Device{}
 }
 
 // consoleGPSIDs are the units the console lists that have a position: what the map must show.
@@ -242,16 +255,7 @@ func TestMapShowsTheDealersGPSUnits(t *testing.T) {
 func TestShowOnMapFromManage(t *testing.T) {
 	f := newDesk(t, basemapOnly())
 	f.u.run(func() {
-		var unit fleet.Device
-		for _, d := range f.live.Session.Fleet().Devices() {
-			if d.GPS != nil {
-				unit = *d
-				break
-			}
-		}
-		if unit.ID == "" {
-			t.Fatal("no unit with a position")
-		}
+		unit := f.unitWithPosition(t)
 		f.s.OpenManage(unit.ID)
 		if f.s.Manage() == nil {
 			t.Fatal("Manage page not open")
@@ -281,24 +285,24 @@ func TestOpenPageByName(t *testing.T) {
 	f.u.run(func() {
 		for _, p := range f.s.PageNames() {
 			for _, name := range []string{strings.ToLower(p), strings.ToUpper(p)} {
-				OpenPage(f.s, name)
+				f.ctl.OpenPage(name)
 				if f.s.CurrentPage() != p {
 					t.Fatalf("OpenPage(%q) shows %s", name, f.s.CurrentPage())
 				}
 			}
 		}
 		for short, full := range pageFlags {
-			OpenPage(f.s, short)
+			f.ctl.OpenPage(short)
 			if f.s.CurrentPage() != full {
 				t.Fatalf("OpenPage(%q) shows %s, want %s", short, f.s.CurrentPage(), full)
 			}
 		}
 		f.s.ShowPage(ui.PageSettings)
-		OpenPage(f.s, "no-such-page")
+		f.ctl.OpenPage("no-such-page")
 		if f.s.CurrentPage() != ui.PageSettings {
 			t.Fatalf("an unknown name moved the window to %s", f.s.CurrentPage())
 		}
-		OpenPage(f.s, "manage")
+		f.ctl.OpenPage("manage")
 		first := f.live.Session.Fleet().At(0).ID
 		if f.s.Manage() == nil || f.s.Manage().DeviceID() != first || f.s.CurrentPage() != ui.PageConsole {
 			t.Fatalf("OpenPage(manage) did not open %s's Manage page", first)

@@ -32,8 +32,9 @@ type remembered struct {
 	m     *mapSlot
 }
 
-func (r *remembered) onSession(sh *ui.Shell) (stop func()) {
-	r.restore(sh)
+func (r *remembered) onSession(c *Controller) (stop func()) {
+	sh := c.shell
+	r.restore(c)
 	stopWatch := r.notes.Watch(sh.Service())
 	return func() {
 		stopWatch()
@@ -41,22 +42,13 @@ func (r *remembered) onSession(sh *ui.Shell) (stop func()) {
 	}
 }
 
-func (r *remembered) restore(sh *ui.Shell) {
+func (r *remembered) restore(ctl *Controller) {
+	sh := ctl.shell
 	view := r.prefs.View(sh.Service().Status())
 	if st, ok := view.Console(); ok && sh.Console() != nil {
-		c := sh.Console()
-		c.SetFilter(st.Filter)
-		r.m.setFilter(st.Filter) // SetFilter is not reported back, so the map is told too
-		for col := console.ColHealth; col <= console.ColLastSeen; col++ {
-			if col.Title() != st.SortCol {
-				continue
-			}
-			if c.SortOrder().Col != col {
-				c.SortBy(col)
-			}
-			if c.SortOrder().Desc != st.Desc {
-				c.SortBy(col)
-			}
+		ctl.SetFilter(st.Filter) // the console and the map
+		if col, ok := console.ColumnByTitle(st.SortCol); ok {
+			sh.Console().SetSort(console.Sort{Col: col, Desc: st.Desc})
 		}
 	}
 	// The Fleet Map is built the first time it is shown (Page.Lazy): the remembered view applies then.

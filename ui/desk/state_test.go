@@ -42,7 +42,7 @@ func TestStateSurvivesARestart(t *testing.T) {
 		u.run(func() {
 			win = test.NewTempWindow(t, widget.NewLabel(""))
 			win.Resize(InitialSize(app))
-			s = NewShell(Options{App: app, Window: win, UI: u.do})
+			s = New(Options{App: app, Window: win, UI: u.do}).Shell()
 			s.Start(svc)
 		})
 		return s, win
@@ -158,7 +158,7 @@ func TestAProfileOpensOnItsOwnFilters(t *testing.T) {
 	u.run(func() {
 		win = test.NewTempWindow(t, widget.NewLabel(""))
 		win.Resize(fyne.NewSize(1280, 820))
-		s = NewShell(opts(win))
+		s = New(opts(win)).Shell()
 	})
 	t.Cleanup(func() { u.loop.Run(s.Close) })
 	button := func(text string) *widget.Button {
@@ -223,7 +223,7 @@ func TestAProfileOpensOnItsOwnFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	u.run(func() {
-		s = NewShell(opts(win))
+		s = New(opts(win)).Shell()
 		s.Start(own)
 		wholeFleet("the next start")
 		if s.Console().SortOrder().Col != console.ColLastSeen {

@@ -68,7 +68,7 @@ func TestRolloutUnitsShowInConsole(t *testing.T) {
 		ids = append(ids, ix.At(i).ID)
 	}
 	slices.Sort(ids)
-	opts := rolloutOptions(ui.Env{}, func() *ui.Shell { return f.s })
+	opts := f.ctl.rolloutOptions(ui.Env{})
 	f.u.run(func() {
 		f.s.OpenManage(ids[0])
 		f.s.ShowPage(ui.PageRollouts)

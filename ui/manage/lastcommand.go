@@ -9,38 +9,34 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/fleetdesk/fleetdesk/app/command"
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/app/words"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
-// lastCommand sends the page's commands and follows them until they are final. The "Last
-// command" card always shows the newest one sent from the page; older ones still in flight are
+// lastCommand is the page's side of command.Tracker, the state machine of the commands sent from
+// the page: it feeds the tracker events (a tap, the data layer's answers, the polling clock),
+// carries out its effects on the page's runner, and draws the "Last command" card from its state.
+// The card always shows the newest command sent from the page; older ones still in flight are
 // followed too (their buttons stay disabled until they finish) but never drawn over it.
 type lastCommand struct {
 	svc  session.Commands
 	run  *kit.Runner
 	poll time.Duration
-
-	// changed is called after a command starts or ends: the page redraws its buttons.
-	changed func()
-
-	seq      int                      // sends so far; the newest send's number is shown
-	busy     map[fleet.Action]int     // commands of each action being sent or not final yet
-	pending  map[string]fleet.Command // sent and not final, by ID
-	newest   string                   // ID of the newest command ("" while it is being sent)
-	fetching bool
-	stopTick func()
+	t    *command.Tracker
+	// busyChanged is called when the actions in flight change: the page redraws its buttons.
+	busyChanged func()
+	stopTick    func() // the polling ticker, while the tracker asks for polling
 
 	progress *widget.Label
 	problem  *widget.Label
 	card     *widget.Card
 }
 
-func newLastCommand(svc session.Commands, run *kit.Runner, poll time.Duration, changed func()) *lastCommand {
-	c := &lastCommand{svc: svc, run: run, poll: poll, changed: changed,
-		busy: map[fleet.Action]int{}, pending: map[string]fleet.Command{}}
+func newLastCommand(svc session.Commands, run *kit.Runner, poll time.Duration, busyChanged func()) *lastCommand {
+	c := &lastCommand{svc: svc, run: run, poll: poll, t: command.New(), busyChanged: busyChanged}
 	c.progress = widget.NewLabel("")
 	c.progress.Wrapping = fyne.TextWrapWord
 	c.problem = widget.NewLabel("")
@@ -52,121 +48,88 @@ func newLastCommand(svc session.Commands, run *kit.Runner, poll time.Duration, c
 }
 
 // inFlight reports whether a command of this action sent from the page has not finished.
-func (c *lastCommand) inFlight(act fleet.Action) bool { return c.busy[act] > 0 }
+func (c *lastCommand) inFlight(act fleet.Action) bool { return c.t.Busy(act) }
 
-// send posts the command off the UI goroutine, then follows it.
-func (c *lastCommand) send(req fleet.CommandRequest) {
-	act := req.Action
-	c.seq++
-	mine := c.seq
-	c.busy[act]++
-	c.newest = ""
-	c.card.Show()
-	c.card.SetTitle("Last command: " + act.DisplayName())
-	c.card.SetSubTitle("")
-	c.progress.SetText("Sending…")
-	c.problem.SetText("")
-	c.changed()
-	kit.Run(c.run, func(ctx context.Context) sendResult {
-		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		cmd, err := c.svc.SendCommand(ctx, req)
-		return sendResult{cmd, err}
-	}, func(r sendResult) {
-		if r.err != nil || r.cmd.Status.Final() {
-			c.busy[act]--
-		} else {
-			c.pending[r.cmd.ID] = r.cmd
-			c.follow()
-		}
-		if mine == c.seq {
-			if r.err != nil {
-				c.showError(act, r.err)
-			} else {
-				c.newest = r.cmd.ID
-				c.show(r.cmd)
-			}
-		}
-		c.changed()
-	})
-}
+// send is the dealer's request; a second one of an action in flight is refused by the tracker.
+func (c *lastCommand) send(req fleet.CommandRequest) { c.apply(command.Send{Request: req}) }
 
-type sendResult struct {
-	cmd fleet.Command
-	err error
-}
-
-// follow polls the pending commands until none is left.
-func (c *lastCommand) follow() {
-	if c.stopTick == nil {
-		c.stopTick = c.run.Ticker(c.poll, c.check)
-	}
-}
-
-func (c *lastCommand) check() {
-	if c.fetching || len(c.pending) == 0 {
+// apply feeds the tracker one event, carries out what it asks and redraws the card.
+func (c *lastCommand) apply(ev command.Event) {
+	effects, err := c.t.Apply(ev)
+	if err != nil {
 		return
 	}
-	c.fetching = true
-	ids := make([]string, 0, len(c.pending))
-	for id := range c.pending {
-		ids = append(ids, id)
+	for _, e := range effects {
+		switch e := e.(type) {
+		case command.Post:
+			c.post(e)
+		case command.Fetch:
+			c.fetch(e.IDs)
+		case command.StartPolling:
+			c.stopTick = c.run.Ticker(c.poll, func() { c.apply(command.Tick{}) })
+		case command.StopPolling:
+			if c.stopTick != nil {
+				c.stopTick()
+				c.stopTick = nil
+			}
+		case command.BusyChanged:
+			c.busyChanged()
+		}
 	}
-	kit.Run(c.run, func(ctx context.Context) []pollResult {
-		out := make([]pollResult, len(ids))
-		for i, id := range ids {
+	c.draw()
+}
+
+// post sends the command off the UI goroutine; the answer comes back as an event.
+func (c *lastCommand) post(p command.Post) {
+	kit.Run(c.run, func(ctx context.Context) command.Answered {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		cmd, err := c.svc.SendCommand(ctx, p.Request)
+		return command.Answered{Seq: p.Seq, Command: cmd, Err: err}
+	}, func(a command.Answered) { c.apply(a) })
+}
+
+// fetch reads the commands' states off the UI goroutine; the answers come back as one event.
+func (c *lastCommand) fetch(ids []string) {
+	kit.Run(c.run, func(ctx context.Context) command.Fetched {
+		var out command.Fetched
+		for _, id := range ids {
 			cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			out[i].cmd, out[i].err = c.svc.Command(cctx, id)
-			out[i].id = id
+			cmd, err := c.svc.Command(cctx, id)
 			cancel()
+			out.Results = append(out.Results, command.Result{ID: id, Command: cmd, Err: err})
 		}
 		return out
-	}, func(rs []pollResult) {
-		c.fetching = false
-		ended := false
-		for _, r := range rs {
-			if r.err != nil {
-				if r.id == c.newest {
-					c.problem.SetText("Could not check progress (FleetDesk keeps trying). " + words.Text(r.err) + ".")
-				}
-				continue
-			}
-			if r.cmd.Status.Final() {
-				if _, ok := c.pending[r.id]; ok {
-					delete(c.pending, r.id)
-					c.busy[r.cmd.Action]--
-					ended = true
-				}
-			}
-			if r.id == c.newest {
-				c.show(r.cmd)
-			}
-		}
-		if len(c.pending) == 0 && c.stopTick != nil {
-			c.stopTick()
-			c.stopTick = nil
-		}
-		if ended {
-			c.changed()
-		}
-	})
+	}, func(f command.Fetched) { c.apply(f) })
 }
 
-type pollResult struct {
-	id  string
-	cmd fleet.Command
-	err error
-}
-
-func (c *lastCommand) showError(act fleet.Action, err error) {
+// draw shows the tracker's newest command on the card.
+func (c *lastCommand) draw() {
+	last := c.t.Last()
+	if last.Seq == 0 {
+		return
+	}
 	c.card.Show()
-	c.card.SetTitle("Last command: " + act.DisplayName())
-	c.progress.SetText("Not sent.")
-	c.problem.SetText(words.Text(err) + ".")
+	switch {
+	case last.Sending:
+		c.card.SetTitle("Last command: " + last.Action.DisplayName())
+		c.card.SetSubTitle("")
+		c.progress.SetText("Sending…")
+		c.problem.SetText("")
+	case last.NotSent != nil:
+		c.card.SetTitle("Last command: " + last.Action.DisplayName())
+		c.card.SetSubTitle("")
+		c.progress.SetText("Not sent.")
+		c.problem.SetText(words.Text(last.NotSent) + ".")
+	default:
+		c.show(last.Command)
+		if last.CheckErr != nil {
+			c.problem.SetText("Could not check progress (FleetDesk keeps trying). " + words.Text(last.CheckErr) + ".")
+		}
+	}
 }
 
 func (c *lastCommand) show(cmd fleet.Command) {
-	c.card.Show()
 	title := "Last command: " + cmd.Action.DisplayName()
 	if cmd.ReleaseID != "" {
 		title += " (" + cmd.ReleaseID + ")"

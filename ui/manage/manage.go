@@ -31,8 +31,10 @@ type Options struct {
 	UI kit.UI
 	// OnShowOnMap, when set, shows the unit on the Map page; without it there is no map link.
 	OnShowOnMap func(deviceID string)
-	// OnBack returns to the Fleet Console; without it there is no back button.
+	// OnBack leaves the page for the one BackLabel names; without it there is no back button.
 	OnBack func()
+	// BackLabel names where OnBack leads ("Fleet Map"); "" means the Fleet Console.
+	BackLabel string
 	// OpenRecovery, when set, opens the Recovery page pre-filled with the unit's model and
 	// transport; without it the firmware group has no Recovery link.
 	OpenRecovery func(model fleet.Model, transport fleet.Transport)
@@ -94,8 +96,8 @@ func (p *Page) build() {
 	if p.opts.OnShowOnMap != nil {
 		onMap = func() { p.opts.OnShowOnMap(p.id) }
 	}
-	p.status = newStatusSection(p.id, p.opts.OnBack, onMap)
-	p.last = newLastCommand(p.svc, p.run, p.opts.Poll, p.commandChanged)
+	p.status = newStatusSection(p.id, p.opts.OnBack, p.opts.BackLabel, onMap)
+	p.last = newLastCommand(p.svc, p.run, p.opts.Poll, p.refresh)
 	p.history = newHistorySection(p.svc, p.run, p.id)
 	p.live = newActionGroup("Live commands", "Sent to the unit at once", []fleet.Action{fleet.ActionStart, fleet.ActionStop}, p.onTap)
 	p.firmware = newFirmwareSection(p.svc, p.run, p.opts.Window, p.opts.OpenRecovery, p.last.send, func() fleet.Device { return p.dev })
@@ -162,17 +164,10 @@ func (p *Page) onChange(ch session.Change) {
 	}
 }
 
-// commandChanged follows a command's start and end: the buttons redraw at once (one in flight
-// is disabled). The history and the unit's new state come with the data layer's announcements.
-func (p *Page) commandChanged() { p.refresh() }
-
 // onTap is a tap on a live command or Reboot: live commands go at once, Reboot asks first. The
 // data layer judges the command when it is sent (a unit that went offline since the button was
 // drawn is refused there, and the card says why).
 func (p *Page) onTap(act fleet.Action) {
-	if p.last.inFlight(act) {
-		return
-	}
 	req := fleet.CommandRequest{DeviceID: p.id, Action: act}
 	if act != fleet.ActionReboot {
 		p.last.send(req)

@@ -39,7 +39,7 @@ var (
 // a position for longer than a working shift.
 const staleFix = 6 * time.Hour
 
-func newStatusSection(id string, onBack func(), onMap func()) *statusSection {
+func newStatusSection(id string, onBack func(), backLabel string, onMap func()) *statusSection {
 	s := &statusSection{fields: map[string]*widget.Label{}}
 	s.title = widget.NewLabel(id)
 	s.title.TextStyle.Bold = true
@@ -48,7 +48,10 @@ func newStatusSection(id string, onBack func(), onMap func()) *statusSection {
 	s.health = widget.NewLabel("")
 	head := container.NewHBox()
 	if onBack != nil {
-		head.Add(widget.NewButtonWithIcon("Fleet Console", theme.NavigateBackIcon(), onBack))
+		if backLabel == "" {
+			backLabel = "Fleet Console"
+		}
+		head.Add(widget.NewButtonWithIcon(backLabel, theme.NavigateBackIcon(), onBack))
 	}
 	head.Add(s.title)
 	head.Add(container.NewCenter(container.NewGridWrap(fyne.NewSize(kit.DotSize, kit.DotSize), s.dot)))

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/mapview"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
@@ -15,8 +16,11 @@ import (
 // showCard opens the card of one unit: who it is, its connection and health in the Fleet
 // Console's words, how old its last known location is, and Manage.
 func (p *Page) showCard(d fleet.Device) {
-	p.cardID = d.ID
+	if !p.sel.Select(d.ID) {
+		return // not in view: no card, so Manage never opens a unit the filters hide
+	}
 	p.Map.SetSelected(d.ID)
+	p.unitCard = true
 	h := d.HealthAt(p.now)
 	// The Fleet Console's dot for this health: one look for one classification on both pages.
 	dotBox := container.NewGridWrap(fyne.NewSize(kit.DotSize, kit.DotSize), kit.NewDot(h))
@@ -40,8 +44,8 @@ func (p *Page) showCard(d fleet.Device) {
 		customer = "no customer"
 	}
 	manage := widget.NewButtonWithIcon("Manage", theme.SettingsIcon(), func() {
-		if p.opts.OnManage != nil {
-			p.opts.OnManage(d.ID)
+		if id := p.sel.Selected(); id != "" && p.opts.OnManage != nil {
+			p.opts.OnManage(id)
 		}
 	})
 	manage.Importance = widget.HighImportance
@@ -60,7 +64,8 @@ func (p *Page) showCard(d fleet.Device) {
 }
 
 func (p *Page) showCluster(items []mapview.Marker) {
-	p.cardID = ""
+	p.sel.Unselect()
+	p.unitCard = false
 	p.Map.SetSelected("")
 	closeBtn := widget.NewButtonWithIcon("", theme.CancelIcon(), p.closeCard)
 	closeBtn.Importance = widget.LowImportance
@@ -92,10 +97,14 @@ func (p *Page) showCluster(items []mapview.Marker) {
 }
 
 func (p *Page) closeCard() {
-	p.cardID = ""
+	p.sel.Unselect()
+	p.unitCard = false
 	p.Map.SetSelected("")
 	p.card.Hide()
 }
+
+// cardShowsUnit reports whether the card is open on one unit (not a cluster's list).
+func (p *Page) cardShowsUnit() bool { return p.card.Visible() && p.unitCard }
 
 // CardText returns the card's label texts in order, "" when it is closed; for tests and the shell's
 // accessibility hooks.

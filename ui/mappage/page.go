@@ -23,6 +23,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/mapview"
 	"github.com/fleetdesk/fleetdesk/mapview/tiles"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
+	"github.com/fleetdesk/fleetdesk/ui/selection"
 )
 
 // Marker colours, as the dealer guide describes them.
@@ -59,33 +60,38 @@ type Page struct {
 	ix      *fleet.Index
 	now     time.Time
 	stale   bool // the backend is out of reach: units' "Online" is the last sync's
-	filter  fleet.Filter
 	tileErr error
 
-	search  *widget.Entry
-	health  *widget.CheckGroup
-	model   *widget.Select
-	others  *otherFilters
-	status  *widget.Label
-	notice  *widget.Label
-	card    *fyne.Container
-	cardBox *fyne.Container
-	cardID  string // device shown on the card, "" for none or a cluster list
+	search   *widget.Entry
+	health   *widget.CheckGroup
+	model    *widget.Select
+	others   *otherFilters
+	status   *widget.Label
+	notice   *widget.Label
+	card     *fyne.Container
+	cardBox  *fyne.Container
+	unitCard bool // the card shows one unit (the selected one), not a cluster's list
 
-	fitted   bool
-	updating bool // set while SetFilter moves the chips, so they do not report back
-	content  fyne.CanvasObject
+	fitted  bool
+	content fyne.CanvasObject
 
-	// Marker builds (render, apply): requests counted, the one shown, and whether one is running.
-	wanted, shown uint64
-	building      bool
+	// sel is the filter in force, which marker build's result is in view (a late, older one is
+	// dropped) and the unit whose card is open, always one in view: the Fleet Console's
+	// selection.Model, so the card only ever offers Manage for a unit the filters show.
+	sel selection.Model
+	// Marker builds (render, apply): the newest search asked for, and whether a build is running.
+	latest   selection.Search
+	building bool
+	// showPending is a unit ShowDevice was asked for before the markers of the newest snapshot
+	// and filter were in view; its card opens once they are.
+	showPending string
 }
 
 const allModels = "All models"
 
 // New builds the page. It shows an empty map until SetFleet.
 func New(opts Options) *Page {
-	p := &Page{opts: opts, run: kit.NewRunner(opts.UI), now: time.Now(), updating: true}
+	p := &Page{opts: opts, run: kit.NewRunner(opts.UI), now: time.Now()}
 	switch {
 	case opts.Loader != nil:
 		p.Map = mapview.New(opts.Loader)
@@ -103,23 +109,25 @@ func New(opts Options) *Page {
 	p.search = widget.NewEntry()
 	p.search.SetPlaceHolder("Search device ID, customer email or name")
 	p.search.OnChanged = func(s string) {
-		p.filter.Text = s
-		p.filterChanged()
+		if p.sel.Type(s) { // false when SetFilter wrote the text in force: not the dealer typing
+			p.filterChanged(p.sel.Filter())
+		}
 	}
 	var hOpts []string
 	for _, h := range fleet.AllHealth {
 		hOpts = append(hOpts, h.Label())
 	}
 	p.health = widget.NewCheckGroup(hOpts, func(sel []string) {
-		p.filter.Health = nil
+		f := p.sel.Filter()
+		f.Health = nil
 		for _, h := range fleet.AllHealth {
-			for _, s := range sel {
-				if s == h.Label() {
-					p.filter.Health = append(p.filter.Health, h)
-				}
+			if slices.Contains(sel, h.Label()) {
+				f.Health = append(f.Health, h)
 			}
 		}
-		p.filterChanged()
+		if !slices.Equal(f.Health, inHealthOrder(p.sel.Filter().Health)) {
+			p.filterChanged(f) // not the value SetFilter gave the chips
+		}
 	})
 	p.health.Horizontal = true
 	mOpts := []string{allModels}
@@ -127,11 +135,15 @@ func New(opts Options) *Page {
 		mOpts = append(mOpts, m.DisplayName())
 	}
 	p.model = widget.NewSelect(mOpts, func(s string) {
-		p.filter.Models = nil
-		if m, err := fleet.ParseModel(s); err == nil {
-			p.filter.Models = []fleet.Model{m}
+		if s == modelChoice(p.sel.Filter()) {
+			return // the value SetFilter gave it
 		}
-		p.filterChanged()
+		f := p.sel.Filter()
+		f.Models = nil
+		if m, err := fleet.ParseModel(s); err == nil {
+			f.Models = []fleet.Model{m}
+		}
+		p.filterChanged(f)
 	})
 	p.model.SetSelected(allModels)
 	p.status = widget.NewLabel(statusText(0, 0, 0))
@@ -154,7 +166,6 @@ func New(opts Options) *Page {
 	overlay := container.New(&overlayLayout{}, legend(), p.card)
 	p.content = container.NewBorder(container.NewVBox(toolbar, p.health, p.others.content, p.status, p.notice), nil, nil, nil,
 		container.NewStack(p.Map, overlay))
-	p.updating = false
 	p.render()
 	return p
 }
@@ -193,49 +204,66 @@ func (p *Page) SetFleet(ix *fleet.Index, now time.Time) {
 // "Online at last sync" rather than "Online".
 func (p *Page) SetBackendReachable(live bool) { p.stale = !live }
 
-// SetFilter applies the console's filter without reporting it back through OnFilterChanged.
+// SetFilter applies the console's filter without reporting it back through OnFilterChanged:
+// the search box and chips are written the filter in force, which their handlers recognise.
 func (p *Page) SetFilter(f fleet.Filter) {
-	p.filter = f
-	p.updating = true
+	p.latest = p.sel.Set(f)
 	p.search.SetText(f.Text)
 	var sel []string
 	for _, h := range f.Health {
 		sel = append(sel, h.Label())
 	}
 	p.health.SetSelected(sel)
-	switch len(f.Models) {
-	case 0:
-		p.model.SetSelected(allModels)
-	case 1:
-		p.model.SetSelected(f.Models[0].DisplayName())
-	default:
+	if c := modelChoice(f); c != "" {
+		p.model.SetSelected(c)
+	} else {
 		p.model.ClearSelected()
 		p.model.PlaceHolder = fmt.Sprintf("%d models", len(f.Models))
 		p.model.Refresh()
 	}
-	p.updating = false
-	p.filter = f
-	p.render()
+	p.kick()
+}
+
+// modelChoice is what the model picker shows for a filter: "" for several models.
+func modelChoice(f fleet.Filter) string {
+	switch len(f.Models) {
+	case 0:
+		return allModels
+	case 1:
+		return f.Models[0].DisplayName()
+	}
+	return ""
+}
+
+// inHealthOrder is the health values in fleet.AllHealth order, as the chips list them.
+func inHealthOrder(hs []fleet.Health) []fleet.Health {
+	var out []fleet.Health
+	for _, h := range fleet.AllHealth {
+		if slices.Contains(hs, h) {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // clearOthers clears the filters the page has no control for (firmware console and version), as
 // the dealer asked from the bar above the map, and reports the change.
 func (p *Page) clearOthers() {
-	p.filter.Consoles, p.filter.Firmware, p.filter.Transport = nil, nil, nil
-	p.filterChanged()
+	f := p.sel.Filter()
+	f.Consoles, f.Firmware, f.Transport = nil, nil, nil
+	p.filterChanged(f)
 }
 
 // Filter is the filter the page currently shows.
-func (p *Page) Filter() fleet.Filter { return p.filter }
+func (p *Page) Filter() fleet.Filter { return p.sel.Filter() }
 
-func (p *Page) filterChanged() {
-	if p.updating {
-		return
-	}
-	p.render()
-	p.others.show(p.filter)
+// filterChanged is the dealer's change on this page: searched at once and reported.
+func (p *Page) filterChanged(f fleet.Filter) {
+	p.latest = p.sel.Set(f)
+	p.kick()
+	p.others.show(f)
 	if p.opts.OnFilterChanged != nil {
-		p.opts.OnFilterChanged(p.filter)
+		p.opts.OnFilterChanged(f)
 	}
 }
 
@@ -246,9 +274,11 @@ type markerQuery struct {
 	now    time.Time
 }
 
-// markerSet is a render's result: the markers and the count of matching units without a position.
+// markerSet is a render's result: the matching units (positions in the snapshot, the view the
+// selection model keeps), their markers and the count of those without a position.
 type markerSet struct {
 	q       markerQuery
+	found   []int
 	markers []mapview.Marker
 	noPos   int
 }
@@ -261,6 +291,7 @@ func (q markerQuery) build() markerSet {
 		return out
 	}
 	found := q.ix.Search(q.filter, q.now)
+	out.found = found
 	out.markers = make([]mapview.Marker, 0, len(found))
 	for _, i := range found {
 		d := q.ix.At(i)
@@ -279,57 +310,79 @@ func (q markerQuery) build() markerSet {
 	return out
 }
 
-// render asks for the markers of the current snapshot and filter. They are built off the UI
-// goroutine, one build at a time: a request made while one runs waits for it, and then one build
-// from the newest snapshot and filter follows, so a burst of syncs or keystrokes costs at most two
-// builds and the map never shows a result older than one it already showed.
+// render asks for the markers of the current snapshot and filter (a sync, the clock). They are
+// built off the UI goroutine, one build at a time: a request made while one runs waits for it,
+// and then one build from the newest snapshot and filter follows, so a burst of syncs or
+// keystrokes costs at most two builds and the map never shows a result older than one it already
+// showed (selection.Model.Show drops it).
 func (p *Page) render() {
-	p.wanted++
+	p.latest = p.sel.Search()
+	p.kick()
+}
+
+// kick starts a build of the newest search unless one is running (its end starts the next).
+func (p *Page) kick() {
 	if !p.building {
-		p.build()
+		p.build(p.latest)
 	}
 }
 
-// build starts a marker build from the page's state now. The filter is copied: the worker must not
-// share its slices with the chips that replace them.
-func (p *Page) build() {
+// build starts a marker build of search s over the page's snapshot now. The filter is copied: the
+// worker must not share its slices with the chips that replace them.
+func (p *Page) build(s selection.Search) {
 	p.building = true
-	gen := p.wanted
-	f := p.filter
+	f := s.Filter
 	f.Health, f.Models, f.Consoles = slices.Clone(f.Health), slices.Clone(f.Models), slices.Clone(f.Consoles)
 	f.Firmware, f.Transport = slices.Clone(f.Firmware), slices.Clone(f.Transport)
 	q := markerQuery{ix: p.ix, filter: f, now: p.now}
-	kit.Run(p.run, func(context.Context) markerSet { return q.build() }, func(s markerSet) { p.apply(gen, s) })
+	kit.Run(p.run, func(context.Context) markerSet { return q.build() }, func(m markerSet) { p.apply(s, m) })
 }
 
 // apply shows a built marker set on the UI goroutine: the map's markers (projected and clustered
 // there, see mapview.SetMarkers), the count line and the open card. A set overtaken by a newer
 // request is dropped for a build from the newest state.
-func (p *Page) apply(gen uint64, s markerSet) {
+func (p *Page) apply(s selection.Search, m markerSet) {
 	p.building = false
-	if gen != p.wanted {
-		p.build()
+	var devs []*fleet.Device
+	if m.q.ix != nil {
+		devs = m.q.ix.Devices()
+	}
+	if !p.sel.Show(s, foundIDs{devs, m.found}) {
+		p.build(p.latest)
 		return
 	}
-	p.shown = gen
-	p.Map.SetMarkers(s.markers)
-	if !p.fitted && len(s.markers) > 0 {
+	p.Map.SetMarkers(m.markers)
+	if !p.fitted && len(m.markers) > 0 {
 		p.fitted = true
 		p.Map.FitMarkers()
 	}
-	p.status.SetText(statusText(len(s.markers), s.noPos, s.q.ix.Len()))
-	p.others.show(p.filter)
-	if p.cardID != "" {
-		if d, ok := s.q.ix.Get(p.cardID); ok {
+	p.status.SetText(statusText(len(m.markers), m.noPos, m.q.ix.Len()))
+	p.others.show(p.sel.Filter())
+	switch id := p.sel.Selected(); {
+	case id != "":
+		if d, ok := m.q.ix.Get(id); ok {
 			p.showCard(d) // health and position may have moved with this sync
-		} else {
-			p.closeCard()
 		}
+	case p.cardShowsUnit():
+		p.closeCard() // its unit left the view: the card must not offer Manage for it
+	}
+	if id := p.showPending; id != "" {
+		p.showPending = ""
+		p.ShowDevice(id)
 	}
 }
 
+// foundIDs is a marker build's matching units as selection.Model reads them.
+type foundIDs struct {
+	devs  []*fleet.Device
+	found []int
+}
+
+func (f foundIDs) Len() int        { return len(f.found) }
+func (f foundIDs) ID(i int) string { return f.devs[f.found[i]].ID }
+
 // upToDate reports whether the map shows the newest snapshot and filter (nothing is being built).
-func (p *Page) upToDate() bool { return !p.building && p.shown == p.wanted }
+func (p *Page) upToDate() bool { return !p.building && p.sel.Current() }
 
 func plural(n int, one, many string) string {
 	if n == 1 {
@@ -349,11 +402,26 @@ func statusText(onMap, noPos, total int) string {
 	return s
 }
 
-// ShowDevice centres the map on a unit and opens its card (the Manage page links here).
+// ShowDevice centres the map on a unit and opens its card (the Manage page links here). A unit
+// the filters hide is shown by clearing them (reported, so the console follows): the card only
+// ever shows a unit in view. Asked before the newest markers are in view, it opens the card once
+// they are.
 func (p *Page) ShowDevice(id string) bool {
 	d, ok := p.ix.Get(id)
 	if !ok {
 		return false
+	}
+	if !p.upToDate() {
+		p.showPending = id
+		return true
+	}
+	if !p.sel.InView(id) {
+		p.SetFilter(fleet.Filter{})
+		if p.opts.OnFilterChanged != nil {
+			p.opts.OnFilterChanged(fleet.Filter{})
+		}
+		p.showPending = id // once the unfiltered markers are in view
+		return true
 	}
 	if d.GPS != nil {
 		p.fitted = true

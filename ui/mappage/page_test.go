@@ -325,3 +325,58 @@ func abs(f float64) float64 {
 	}
 	return f
 }
+
+// TestCardOnlyForAUnitInView (issue 21 item 11): the card shares the console's selection model. A
+// search that hides the card's unit closes the card (Manage cannot open a unit the filters hide);
+// the console's filter set here is not reported back; Show on map for a hidden unit clears the
+// filters, and says so, before it opens the card.
+func TestCardOnlyForAUnitInView(t *testing.T) {
+	h := newHarness(t)
+	h.landed(t)
+	h.do(t, func() {
+		if !h.p.ShowDevice("GEN-001") || !slices.Contains(h.p.CardText(), "GEN-001") {
+			t.Fatalf("no card for GEN-001: %v", h.p.CardText())
+		}
+		h.p.search.SetText("ultra") // the dealer types on the map
+	})
+	h.run(t, func() {
+		if h.p.CardText() != nil {
+			t.Fatalf("the card of a unit the search hides stays open: %v", h.p.CardText())
+		}
+		if len(h.filtered) != 1 || h.filtered[0].Text != "ultra" {
+			t.Fatalf("the dealer's search reported %v", h.filtered)
+		}
+		h.p.showCard(fleet.Device{ID: "GEN-001"})
+		if h.p.CardText() != nil {
+			t.Fatal("a card opened for a unit out of view")
+		}
+		// The console's filter, written into the map's widgets, is not taken for the dealer's.
+		h.filtered = nil
+		h.p.SetFilter(fleet.Filter{Text: "gen", Health: []fleet.Health{fleet.HealthLost, fleet.HealthLive}, Models: []fleet.Model{fleet.ModelV5, fleet.ModelD100}})
+		if len(h.filtered) != 0 {
+			t.Fatalf("SetFilter reported back: %v", h.filtered)
+		}
+		if f := h.p.Filter(); len(f.Models) != 2 || len(f.Health) != 2 || f.Text != "gen" {
+			t.Fatalf("the chips' echo changed the filter: %+v", f)
+		}
+	})
+	// Show on map for a unit the filter hides: the filter goes (reported), the card opens.
+	h.do(t, func() { h.p.SetFilter(fleet.Filter{Text: "ultra"}) })
+	h.do(t, func() {
+		if !h.p.ShowDevice("GEN-002") {
+			t.Fatal("GEN-002 is not in the snapshot")
+		}
+	})
+	h.run(t, func() {
+		if !slices.Contains(h.p.CardText(), "GEN-002") {
+			t.Fatalf("no card for the hidden GEN-002: %v", h.p.CardText())
+		}
+		if !h.p.Filter().IsZero() || len(h.filtered) != 1 || !h.filtered[0].IsZero() {
+			t.Fatalf("filter %+v, reported %v", h.p.Filter(), h.filtered)
+		}
+		test.Tap(findButton(h.p.Content(), "Manage"))
+		if len(h.managed) != 1 || h.managed[0] != "GEN-002" {
+			t.Fatalf("Manage opened %v", h.managed)
+		}
+	})
+}

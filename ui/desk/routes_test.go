@@ -1,0 +1,47 @@
+package desk
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/ui"
+)
+
+// TestBackReturnsWhereManageWasOpened (issue 21 item 9, for issue 24 item 19): the Controller
+// keeps the routes. A Manage page opened from a Fleet Map card says it goes back to the Fleet Map
+// and does; one opened from the console goes back to the console; Esc is the same Back.
+func TestBackReturnsWhereManageWasOpened(t *testing.T) {
+	f := newDesk(t, basemapOnly())
+	f.u.run(func() {
+		unit := f.unitWithPosition(t)
+		f.ctl.ShowOnMap(unit.ID) // the card opens on the map
+		if got := f.ctl.Current(); got.Page != ui.PageMap {
+			t.Fatalf("Show on map is at %+v", got)
+		}
+		test.Tap(one(t, "the card's Manage", f.win.Content(), func(b *widget.Button) bool { return b.Text == "Manage" }))
+		if got := f.ctl.Current(); got != (Route{Page: PageManage, Unit: unit.ID}) {
+			t.Fatalf("the card's Manage is at %+v", got)
+		}
+		back := one(t, "the back button", f.s.Manage().Content(), func(b *widget.Button) bool { return b.Text == ui.PageMap })
+		test.Tap(back)
+		if got := f.ctl.Current(); got.Page != ui.PageMap || f.s.Manage() != nil {
+			t.Fatalf("back from a Manage page opened on the map is at %+v (Manage open: %v)", got, f.s.Manage() != nil)
+		}
+
+		// From the console: back (by Esc) is the console, with nothing left to go back to.
+		f.ctl.Navigate(Route{Page: ui.PageConsole})
+		f.s.Console().Select(unit.ID)
+		f.s.Console().OpenSelected()
+		if f.s.Manage() == nil || f.ctl.BackLabel() != ui.PageConsole {
+			t.Fatalf("Manage from the console: open %v, back label %q", f.s.Manage() != nil, f.ctl.BackLabel())
+		}
+		f.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+		if got := f.ctl.Current(); got.Page != ui.PageConsole || f.s.Manage() != nil {
+			t.Fatalf("Esc from Manage is at %+v", got)
+		}
+	})
+}
