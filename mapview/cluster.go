@@ -56,9 +56,6 @@ type Cluster struct {
 	members   []int32     // indices into the marker slice
 }
 
-// Members returns the indices (into the slice given to the clusterer) of the cluster's markers.
-func (c *Cluster) Members() []int32 { return c.members }
-
 // clusterer groups markers on a grid anchored to the world, so a marker stays in the same cluster
 // while the map pans and clusters never jump. Its buffers are reused frame to frame.
 type clusterer struct {

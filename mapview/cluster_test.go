@@ -50,20 +50,20 @@ func TestClusterPartition(t *testing.T) {
 		total := 0
 		for i := range cl {
 			k := &cl[i]
-			if len(k.Members()) != k.Count {
-				t.Fatalf("z%d: cluster count %d but %d members", z, k.Count, len(k.Members()))
+			if len(k.members) != k.Count {
+				t.Fatalf("z%d: cluster count %d but %d members", z, k.Count, len(k.members))
 			}
 			total += k.Count
 			nAttn, sx, sy := 0, 0.0, 0.0
 			sameColor := true
-			for _, idx := range k.Members() {
+			for _, idx := range k.members {
 				seen[idx]++
 				if attn[idx] {
 					nAttn++
 				}
 				sx += pts[idx].x
 				sy += pts[idx].y
-				sameColor = sameColor && colors[idx] == colors[k.Members()[0]]
+				sameColor = sameColor && colors[idx] == colors[k.members[0]]
 			}
 			if nAttn != k.Attention {
 				t.Fatalf("z%d: %d needing attention, members say %d", z, k.Attention, nAttn)
@@ -71,7 +71,7 @@ func TestClusterPartition(t *testing.T) {
 			if math.Abs(sx/float64(k.Count)-k.X) > 1e-12 || math.Abs(sy/float64(k.Count)-k.Y) > 1e-12 {
 				t.Fatalf("z%d: cluster position is not the members' mean", z)
 			}
-			if sameColor && k.Color != colors[k.Members()[0]] || !sameColor && k.Color != ClusterColor {
+			if sameColor && k.Color != colors[k.members[0]] || !sameColor && k.Color != ClusterColor {
 				t.Fatalf("z%d: colour %v (members same colour: %v)", z, k.Color, sameColor)
 			}
 		}

@@ -130,12 +130,6 @@ func (m *Map) setLoader(l *tiles.Loader, owned bool) {
 	}
 }
 
-// SetTileSource swaps in another loader, keeping the view. The caller owns l.
-func (m *Map) SetTileSource(l *tiles.Loader) {
-	m.setLoader(l, false)
-	m.Refresh()
-}
-
 // SetTileConfig opens the source the settings describe and swaps it in; on error the map keeps
 // its current source.
 func (m *Map) SetTileConfig(cfg tiles.Config) error {

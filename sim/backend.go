@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -330,4 +331,17 @@ func (b *Backend) Size() (devices, dealers int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.w.devs), len(b.w.dealers)
+}
+
+// EndSessions ends every sign-in of the account, as a backend does when an administrator revokes
+// them or the password changes: the next call with its tokens (access or refresh) gets 401.
+func (b *Backend) EndSessions(email string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for h, s := range b.sess {
+		if strings.EqualFold(s.Email, email) {
+			delete(b.sess, h)
+		}
+	}
+	b.w.dirtyMisc = true
 }

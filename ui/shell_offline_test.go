@@ -90,15 +90,13 @@ func TestKilledBackendShowsOfflineSoon(t *testing.T) {
 // sign-in, the banner says so and offers Sign in right there; it opens the sign-in screen,
 // prefilled.
 func TestExpiredSignInOffersSignIn(t *testing.T) {
-	_, svc := openLive(t, sim.Config{Devices: 30, Dealers: 1, Seed: 6},
+	srv, svc := openLive(t, sim.Config{Devices: 30, Dealers: 1, Seed: 6},
 		syncer.Options{Interval: time.Hour, HealthEvery: -1})
 	u := newUI(t)
 	s := newShell(t, u, Options{})
 	u.run(func() { s.Start(svc) })
-	// The sign-in ends on the backend (as an expired or revoked session does).
-	if err := svc.Auth().SignOut(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	// The backend ends the sign-in (as an administrator revoking it, or a password change, does).
+	srv.Backend().EndSessions(svc.Status().UserEmail)
 	svc.SyncNow()
 	u.eventually(20*time.Second, "the banner asking for a sign-in", func() bool {
 		return s.banner.offline.Visible() && s.banner.signInBtn.Visible()

@@ -148,9 +148,6 @@ func (t *Tracker) Following() []string {
 	return ids
 }
 
-// Polling reports whether the page should be ticking.
-func (t *Tracker) Polling() bool { return t.polling }
-
 // Apply takes one event and returns what the page must do. A refused event (ErrInFlight) changes
 // nothing; an answer or update for something the tracker does not know is ignored.
 func (t *Tracker) Apply(ev Event) ([]Effect, error) {

@@ -62,8 +62,8 @@ func TestStartFollowedToTheEnd(t *testing.T) {
 	same(t, "tick", apply(t, tr, Tick{}), Fetch{IDs: []string{"c1"}})
 	same(t, "done", apply(t, tr, Fetched{Results: []Result{{ID: "c1", Command: cmd("c1", fleet.ActionStart, fleet.CommandDone, 2)}}}),
 		StopPolling{}, BusyChanged{})
-	if tr.Busy(fleet.ActionStart) || tr.Polling() || tr.Last().Command.Status != fleet.CommandDone {
-		t.Fatalf("after done: busy %v polling %v last %+v", tr.Busy(fleet.ActionStart), tr.Polling(), tr.Last())
+	if tr.Busy(fleet.ActionStart) || tr.polling || tr.Last().Command.Status != fleet.CommandDone {
+		t.Fatalf("after done: busy %v polling %v last %+v", tr.Busy(fleet.ActionStart), tr.polling, tr.Last())
 	}
 	same(t, "tick after the end", apply(t, tr, Tick{}))
 }
@@ -84,8 +84,8 @@ func TestEveryEndFreesTheButton(t *testing.T) {
 			for _, ev := range evs {
 				apply(t, tr, ev)
 			}
-			if tr.Busy(fleet.ActionReboot) || tr.Polling() {
-				t.Fatalf("busy %v, polling %v after the end", tr.Busy(fleet.ActionReboot), tr.Polling())
+			if tr.Busy(fleet.ActionReboot) || tr.polling {
+				t.Fatalf("busy %v, polling %v after the end", tr.Busy(fleet.ActionReboot), tr.polling)
 			}
 			if _, err := tr.Apply(send(fleet.ActionReboot)); err != nil {
 				t.Fatalf("the next Reboot refused: %v", err)
@@ -132,8 +132,8 @@ func TestStreamAheadOfTheAnswer(t *testing.T) {
 	apply(t, tr, send(fleet.ActionStop))
 	apply(t, tr, Updated{Command: cmd("c1", fleet.ActionStop, fleet.CommandDone, 5)})
 	apply(t, tr, Answered{Seq: 1, Command: cmd("c1", fleet.ActionStop, fleet.CommandQueued, 0)})
-	if tr.Busy(fleet.ActionStop) || tr.Polling() || tr.Last().Command.Status != fleet.CommandDone {
-		t.Fatalf("the stream's earlier news was lost: busy %v polling %v last %+v", tr.Busy(fleet.ActionStop), tr.Polling(), tr.Last())
+	if tr.Busy(fleet.ActionStop) || tr.polling || tr.Last().Command.Status != fleet.CommandDone {
+		t.Fatalf("the stream's earlier news was lost: busy %v polling %v last %+v", tr.Busy(fleet.ActionStop), tr.polling, tr.Last())
 	}
 	// With nothing being sent, updates of commands the page never sent are not kept.
 	apply(t, tr, Updated{Command: cmd("elsewhere", fleet.ActionStart, fleet.CommandQueued, 6)})
@@ -203,7 +203,7 @@ func TestRandomLivesEndFree(t *testing.T) {
 					t.Fatalf("seed %d: Busy(%s) = %v, want %v", seed, a, !want, want)
 				}
 			}
-			if polling != following || tr.Polling() != following {
+			if polling != following || tr.polling != following {
 				t.Fatalf("seed %d: polling %v while following %v", seed, polling, following)
 			}
 		}

@@ -286,10 +286,3 @@ func contains[T comparable](list []T, v T) bool {
 	}
 	return false
 }
-
-// Equal reports whether two filters let the same devices through by the same criteria (a nil
-// and an empty list are the same: no criterion).
-func (f Filter) Equal(g Filter) bool {
-	return f.Text == g.Text && f.GPSOnly == g.GPSOnly && slices.Equal(f.Health, g.Health) && slices.Equal(f.Models, g.Models) &&
-		slices.Equal(f.Consoles, g.Consoles) && slices.Equal(f.Firmware, g.Firmware) && slices.Equal(f.Transport, g.Transport)
-}

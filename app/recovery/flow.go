@@ -194,9 +194,6 @@ func (f *Flow) Flashed(o Outcome, err error, retry *Plan) {
 	f.plan, f.downgrade = retry, false
 }
 
-// Disconnected records that the session is gone (the page closed it, or the port vanished).
-func (f *Flow) Disconnected() { *f = Flow{port: f.port, step: -1} }
-
 // Steps is how each row of StepNames looks now.
 func (f *Flow) Steps() []StepMark {
 	out := make([]StepMark, len(StepNames))

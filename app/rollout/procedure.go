@@ -277,14 +277,6 @@ func (p Procedure) Preview(ix *fleet.Index, now time.Time) Eligibility {
 	return Eligible(p.release, ix.Devices(), p.actor, now)
 }
 
-// TestCandidates is the eligible units the test deployment may use.
-func (p Procedure) TestCandidates(ix *fleet.Index, now time.Time) []fleet.Device {
-	if p.release.ID == "" {
-		return nil
-	}
-	return p.Preview(ix, now).Eligible
-}
-
 // Confirming is the units of the actor's fleet that run the chosen release and are back online
 // (Confirms); those among them that were updated to it (Evidence.Updated) may be chosen as the
 // test device and validate the release at once.

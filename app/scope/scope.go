@@ -4,7 +4,6 @@
 package scope
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -82,23 +81,10 @@ type DeniedError struct {
 
 func (e *DeniedError) Error() string { return "not allowed: " + e.Message }
 
-// Denied reports whether err is a refusal for the reason r.
-func Denied(err error, r Reason) bool {
-	var d *DeniedError
-	return errors.As(err, &d) && d.Reason == r
-}
-
-// InScope reports whether the device belongs to the actor's dealer.
+// InScope reports whether the device belongs to the actor's dealer: the guide's "view dealer fleet
+// devices" (the backend never sends another dealer's), and the first condition of every action.
 func (a Actor) InScope(d fleet.Device) bool {
 	return a.Role == RoleAdmin || (a.Dealer != "" && d.Dealer == a.Dealer)
-}
-
-// CanView says whether the actor may see the device at all ("view dealer fleet devices").
-func CanView(a Actor, d fleet.Device) Decision {
-	if !a.InScope(d) {
-		return Deny(ReasonOutOfScope, "%s is outside your dealer scope", d.ID)
-	}
-	return Allow
 }
 
 // CanCommand says whether the actor may send the action to the device ("manage eligible devices";

@@ -19,7 +19,7 @@ var (
 )
 
 func TestDealerCanViewAndManageOwnFleet(t *testing.T) {
-	if !CanView(dealer, own).Allowed {
+	if !dealer.InScope(own) {
 		t.Error("dealer must view own device")
 	}
 	for _, a := range fleet.AllActions {
@@ -40,7 +40,6 @@ func TestDealerCannot(t *testing.T) {
 	cases := map[string]Decision{
 		"push global firmware":              CanPushGlobal(dealer),
 		"manage devices outside scope":      CanCommand(dealer, other, fleet.ActionStart),
-		"view devices outside scope":        CanView(dealer, other),
 		"issue tokens for a foreign user":   CanIssueToken(dealer, "dealer-2", nil),
 		"issue tokens for a foreign device": CanIssueToken(dealer, "dealer-1", []fleet.Device{own, other}),
 		"use admin-only override actions":   CanOverride(dealer),
@@ -54,13 +53,16 @@ func TestDealerCannot(t *testing.T) {
 			t.Errorf("%s: Err() = %v, want *DeniedError", name, err)
 		}
 	}
+	if dealer.InScope(other) {
+		t.Error("a dealer sees another dealer's devices")
+	}
 	if !strings.Contains(CanCommand(dealer, other, fleet.ActionReboot).Message, "D180-09999") {
 		t.Error("the refusal must name the unit")
 	}
 }
 
 func TestAdminAndCustomer(t *testing.T) {
-	if !CanPushGlobal(admin).Allowed || !CanOverride(admin).Allowed || !CanView(admin, other).Allowed {
+	if !CanPushGlobal(admin).Allowed || !CanOverride(admin).Allowed || !admin.InScope(other) {
 		t.Error("admin keeps admin powers")
 	}
 	if CanCommand(cust, own, fleet.ActionStart).Allowed || CanDeployMyFleet(cust).Allowed || CanIssueToken(cust, "dealer-1", nil).Allowed {
@@ -153,7 +155,8 @@ func TestRefusalsCarryTheirReason(t *testing.T) {
 		if c.dec.Allowed || c.dec.Reason != c.want || c.dec.Message == "" {
 			t.Errorf("%s: %+v, want a refusal for %s with words", c.name, c.dec, c.want)
 		}
-		if err := c.dec.Err(); !Denied(err, c.want) || Denied(err, ReasonNotInFleet) {
+		var denied *DeniedError
+		if err := c.dec.Err(); !errors.As(err, &denied) || denied.Reason != c.want || denied.Message != c.dec.Message {
 			t.Errorf("%s: Err() = %v does not carry %s", c.name, err, c.want)
 		}
 	}

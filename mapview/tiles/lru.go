@@ -92,11 +92,8 @@ func (m *Memory) Used() (bytes int64, tiles int) {
 	return m.used, len(m.items)
 }
 
-// Budget is the configured byte limit.
-func (m *Memory) Budget() int64 { return m.budget }
-
-// Purge empties the cache; used when the tile source changes.
-func (m *Memory) Purge() {
+// purge empties the cache; used when the tile source changes.
+func (m *Memory) purge() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.ll.Init()

@@ -14,8 +14,8 @@ func TestMemoryStaysWithinBudget(t *testing.T) {
 	m := NewMemory(10 * tileBytes)
 	for i := 0; i < 100; i++ {
 		m.Put(maptile.New(uint32(i), 0, 10), Entry{Image: rgbaTile(256), Final: true})
-		if used, _ := m.Used(); used > m.Budget() {
-			t.Fatalf("after %d puts %d bytes used, budget %d", i+1, used, m.Budget())
+		if used, _ := m.Used(); used > m.budget {
+			t.Fatalf("after %d puts %d bytes used, budget %d", i+1, used, m.budget)
 		}
 	}
 	used, n := m.Used()
@@ -65,7 +65,7 @@ func TestMemoryReplaceAndOversize(t *testing.T) {
 	if _, ok := m.Get(maptile.New(1, 1, 1)); ok {
 		t.Error("a tile larger than the budget was stored")
 	}
-	m.Purge()
+	m.purge()
 	if used, n := m.Used(); used != 0 || n != 0 {
 		t.Errorf("after purge %d bytes %d tiles", used, n)
 	}

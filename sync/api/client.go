@@ -150,9 +150,6 @@ func New(baseURL string, tokens TokenSource, opts Options) (*Client, error) {
 	return &Client{base: base, opts: opts, rc: rc, tokens: tokens, sleep: sleepCtx, seen: &seen{clock: clock}}, nil
 }
 
-// BaseURL is the normalised backend URL.
-func (c *Client) BaseURL() string { return c.base }
-
 // WithTokens returns a client sharing this one's connections that authenticates with ts.
 func (c *Client) WithTokens(ts TokenSource) *Client {
 	cp := *c

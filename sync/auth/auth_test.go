@@ -160,7 +160,7 @@ func TestRefreshBeforeExpiry(t *testing.T) {
 	store := &Memory{}
 	s := New(c, store, "p")
 	now := time.Now()
-	s.SetClock(func() time.Time { return now })
+	s.setClock(func() time.Time { return now })
 	if err := s.SignIn(context.Background(), acc.Email, acc.Password); err != nil {
 		t.Fatal(err)
 	}

@@ -52,8 +52,8 @@ func New(client *api.Client, store Store, profile string) *Credentials {
 	return &Credentials{client: client, store: store, profile: profile, now: time.Now}
 }
 
-// SetClock replaces the clock (tests of the refresh timing).
-func (s *Credentials) SetClock(now func() time.Time) { s.now = now }
+// setClock replaces the clock (tests of the refresh timing).
+func (s *Credentials) setClock(now func() time.Time) { s.now = now }
 
 // SetLockFile names the file that serialises refreshing across every FleetDesk process of this
 // profile (the window, a scheduled `fleetdesk sync`): sync/syncer puts it next to the profile's

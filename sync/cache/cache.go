@@ -318,8 +318,8 @@ func (c *Cache) migrate(ctx context.Context) error {
 	return nil
 }
 
-// SchemaVersion is the file's PRAGMA user_version.
-func (c *Cache) SchemaVersion(ctx context.Context) (int, error) {
+// schemaVersion is the file's PRAGMA user_version.
+func (c *Cache) schemaVersion(ctx context.Context) (int, error) {
 	var v int
 	err := c.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
 	return v, err

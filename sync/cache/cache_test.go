@@ -57,7 +57,7 @@ func TestRoundTripAndSchema(t *testing.T) {
 	ctx := context.Background()
 	c, p := openTemp(t)
 	defer c.Close()
-	if v, err := c.SchemaVersion(ctx); err != nil || v != len(migrationNames()) {
+	if v, err := c.schemaVersion(ctx); err != nil || v != len(migrationNames()) {
 		t.Fatalf("schema version %d %v", v, err)
 	}
 	devs := genDevices(500, "1.0")
@@ -271,7 +271,7 @@ func TestUnusableFilesAreMovedAside(t *testing.T) {
 			if err := c.ApplyBatch(ctx, Batch{Devices: genDevices(10, "2"), Cursor: "c"}); err != nil {
 				t.Fatal(err)
 			}
-			if n, err := c.CountDevices(ctx); err != nil || n != 10 {
+			if n, err := c.countDevices(ctx); err != nil || n != 10 {
 				t.Errorf("fresh cache holds %d, %v", n, err)
 			}
 		})
@@ -297,7 +297,7 @@ func TestResetKeepsPendingServiceLog(t *testing.T) {
 	if err := c.Reset(ctx); err != nil {
 		t.Fatal(err)
 	}
-	n, _ := c.CountDevices(ctx)
+	n, _ := c.countDevices(ctx)
 	st, _ := c.SyncState(ctx)
 	p, _ := c.PendingServiceLog(ctx)
 	if n != 0 || st.Cursor != "" || !st.LastSync.IsZero() || len(p) != 1 {

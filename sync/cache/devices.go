@@ -296,8 +296,8 @@ func (in interner) get(s string) string {
 	return s
 }
 
-// CountDevices is the number of cached devices.
-func (c *Cache) CountDevices(ctx context.Context) (int, error) {
+// countDevices is the number of cached devices.
+func (c *Cache) countDevices(ctx context.Context) (int, error) {
 	var n int
 	err := c.r.QueryRowContext(ctx, "SELECT count(*) FROM devices").Scan(&n)
 	return n, err

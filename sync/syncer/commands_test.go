@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -168,7 +169,8 @@ func TestSendCommandRefusesWhatTheRulesForbid(t *testing.T) {
 	}
 	for _, c := range refusals {
 		_, err := s.SendCommand(ctx, c.req)
-		if !scope.Denied(err, c.reason) || !strings.Contains(err.Error(), c.words) {
+		var denied *scope.DeniedError
+		if !errors.As(err, &denied) || denied.Reason != c.reason || !strings.Contains(err.Error(), c.words) {
 			t.Errorf("%s: got %v, want a %s refusal saying %q", c.name, err, c.reason, c.words)
 		}
 	}

@@ -139,7 +139,7 @@ func TestNoSecretsOnDisk(t *testing.T) {
 	if _, err := s.Sync(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	access, err := s.Auth().AccessToken(ctx)
+	access, err := s.auth.AccessToken(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

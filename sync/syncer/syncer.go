@@ -300,9 +300,6 @@ func openCache(ctx context.Context, opts Options) (*Replica, error) {
 	return s, nil
 }
 
-// Auth is the sign-in, nil for a cache-only replica (tests end a sign-in on the backend with it).
-func (s *Replica) Auth() *auth.Credentials { return s.auth }
-
 func (s *Replica) adoptMe(me api.Me) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -105,27 +105,3 @@ func (p *Page) closeCard() {
 
 // cardShowsUnit reports whether the card is open on one unit (not a cluster's list).
 func (p *Page) cardShowsUnit() bool { return p.card.Visible() && p.unitCard }
-
-// CardText returns the card's label texts in order, "" when it is closed; for tests and the shell's
-// accessibility hooks.
-func (p *Page) CardText() []string {
-	if !p.card.Visible() {
-		return nil
-	}
-	var out []string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch w := o.(type) {
-		case *widget.Label:
-			out = append(out, w.Text)
-		case *widget.Button:
-			out = append(out, w.Text)
-		case *fyne.Container:
-			for _, c := range w.Objects {
-				walk(c)
-			}
-		}
-	}
-	walk(p.cardBox)
-	return out
-}

@@ -82,7 +82,7 @@ func TestStaleLocationLooksOlder(t *testing.T) {
 			t.Errorf("stale flags: GEN-002 %v, GEN-001 %v", ms["GEN-002"].Stale, ms["GEN-001"].Stale)
 		}
 		h.tapUnit(t, -1.29, 36.82)
-		card := h.p.CardText()
+		card := cardText(h.p)
 		if !slices.ContainsFunc(card, func(s string) bool {
 			return strings.HasPrefix(s, "Last known location: 5 d ago") && strings.HasSuffix(s, "may have moved since")
 		}) {
@@ -101,7 +101,7 @@ func TestCardSaysOnlineAtLastSyncWhileTheBackendIsAway(t *testing.T) {
 	})
 	h.run(t, func() {
 		h.tapUnit(t, 48.85, 2.35) // GEN-001, online at the last sync
-		if card := h.p.CardText(); !slices.ContainsFunc(card, func(s string) bool { return strings.HasPrefix(s, "Online at last sync") }) {
+		if card := cardText(h.p); !slices.ContainsFunc(card, func(s string) bool { return strings.HasPrefix(s, "Online at last sync") }) {
 			t.Errorf("card %q", card)
 		}
 	})

@@ -38,7 +38,7 @@ var greenMarker, redMarker color.Color = GreenColor, RedColor
 // Options configures a Page. Every field may be left empty.
 type Options struct {
 	// Tiles picks the tile source (Settings). If it cannot be opened the page falls back to the
-	// built-in basemap and says why (TileError).
+	// built-in basemap and says why above the map.
 	Tiles tiles.Config
 	// Loader, when set, is used instead of opening Tiles; the caller keeps ownership.
 	Loader *tiles.Loader
@@ -179,9 +179,6 @@ func (p *Page) Close() error {
 	p.run.Close()
 	return p.Map.Close()
 }
-
-// TileError is why the configured tile source could not be opened, or nil.
-func (p *Page) TileError() error { return p.tileErr }
 
 // SetTileConfig switches the tile source (from Settings), keeping the view.
 func (p *Page) SetTileConfig(cfg tiles.Config) error {

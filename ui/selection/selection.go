@@ -67,10 +67,6 @@ func (m *Model) Set(f fleet.Filter) Search {
 	return m.Search()
 }
 
-// Changes reports whether f differs from the filter in force: a chip widget that reports the
-// value the page just gave it is no change.
-func (m *Model) Changes(f fleet.Filter) bool { return !m.filter.Equal(f) }
-
 // Search asks for a search of the filter in force (typing paused, the fleet or the clock moved,
 // the sort changed); any search asked for earlier no longer counts.
 func (m *Model) Search() Search {
