@@ -25,7 +25,7 @@ const (
 	maxPacket     = 8192
 )
 
-// Options tune a session. Zero values pick safe defaults for a real unit at the given baud.
+// Options tune a link. Zero values pick safe defaults for a real unit at the given baud.
 type Options struct {
 	Port string
 	Baud int // default 115200
@@ -180,7 +180,7 @@ func (s *Link) Close() error { return s.cl.Close() }
 // Unit is what the last probe learned.
 func (s *Link) Unit() UnitInfo { return s.unit }
 
-// Port is the port path this session uses.
+// Port is the port path this link uses.
 func (s *Link) Port() string { return s.opt.Port }
 
 func (s *Link) probeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -278,7 +278,7 @@ type Plan struct {
 	ChunkSize     int           // first chunk size the upload will try
 	Estimate      time.Duration // at the line's stop-and-wait limit
 	data          []byte
-	session       *Link
+	link          *Link
 	// older: the image is older than the running firmware. Recovery may need that, so it is
 	// allowed, but only after the technician's explicit choice (AllowDowngrade).
 	older, downgradeOK bool
@@ -306,7 +306,7 @@ func (p *Plan) UpgradeOnly() bool { return p.newer }
 
 // Summary is the preflight summary a technician confirms.
 func (p *Plan) Summary() []string {
-	u := p.session.unit
+	u := p.link.unit
 	before := u.ActiveVersion()
 	if before == "" {
 		before = "unknown"
@@ -324,7 +324,7 @@ func (p *Plan) Summary() []string {
 		"Image: " + p.Name + ", version " + p.Image.Version.String() + " for " + p.Image.Variant.String(),
 		fmt.Sprintf("Size: %d bytes, SHA-256 %s…", len(p.data), hex.EncodeToString(p.Image.Hash[:8])),
 		change,
-		fmt.Sprintf("Estimated time: %s at %d baud", p.Estimate.Round(time.Second), p.session.opt.Baud),
+		fmt.Sprintf("Estimated time: %s at %d baud", p.Estimate.Round(time.Second), p.link.opt.Baud),
 	}
 }
 
@@ -360,7 +360,7 @@ func (s *Link) Preflight(name string, data []byte, choice *fleet.Variant) (*Plan
 	}
 	sum := sha256.Sum256(data)
 	p := &Plan{Name: name, Image: img, Target: target, VariantSource: source, FileSHA: sum[:],
-		data: append([]byte(nil), data...), session: s}
+		data: append([]byte(nil), data...), link: s}
 	if a := s.unit.Active(); a != nil {
 		run := *a
 		p.running = &run
@@ -482,8 +482,8 @@ func (e *ImageTooLargeError) Unwrap() error { return e.Err }
 // with an error; OutcomeRestarted (the application does not answer SMP, so it could not be
 // asked) is no error. A service log entry is recorded whatever the outcome.
 func (s *Link) Flash(ctx context.Context, p *Plan, progress func(Progress)) (res Result, err error) {
-	if p == nil || p.session != s {
-		return res, errors.New("flash needs a preflight plan from this session")
+	if p == nil || p.link != s {
+		return res, errors.New("flash needs a preflight plan from this link")
 	}
 	if progress == nil {
 		progress = func(Progress) {}

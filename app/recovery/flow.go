@@ -69,7 +69,7 @@ func (f *Flow) Phase() Phase { return f.phase }
 // Busy reports whether a connect or a flash runs: the choices are locked and Cancel is offered.
 func (f *Flow) Busy() bool { return f.phase == PhaseConnecting || f.phase == PhaseFlashing }
 
-// Connected reports whether a unit answered and its session is open.
+// Connected reports whether a unit answered and its link is open.
 func (f *Flow) Connected() bool { return f.connected }
 
 // Plan is the image ready to flash, or nil.

@@ -137,9 +137,9 @@ func (r *portRow) doConnect() {
 		p.render()
 		return
 	}
-	if p.sess != nil {
-		p.sess.Close()
-		p.sess = nil
+	if p.link != nil {
+		p.link.Close()
+		p.link = nil
 	}
 	p.gen++
 	gen := p.gen
@@ -182,7 +182,7 @@ func (r *portRow) doConnect() {
 			p.render()
 			return
 		}
-		p.sess = o.s
+		p.link = o.s
 		p.fw.showUnit()
 		p.render()
 		p.fw.loadReleases()

@@ -109,7 +109,7 @@ func (f *firmwarePart) prefill(m fleet.Model, t fleet.Transport) {
 	if t.Valid() {
 		f.transport.SetSelected(t.DisplayName())
 	}
-	if f.p.sess != nil {
+	if f.p.link != nil {
 		f.showUnit()
 	} else {
 		f.showDisconnected()
@@ -137,9 +137,9 @@ func (f *firmwarePart) clear() {
 	f.warn.Hide()
 }
 
-// showUnit renders what the session knows about the unit.
+// showUnit renders what the link knows about the unit.
 func (f *firmwarePart) showUnit() {
-	u := f.p.sess.Unit()
+	u := f.p.link.Unit()
 	f.warn.SetText("")
 	f.warn.Hide()
 	if u.HasIdentity {
@@ -178,10 +178,10 @@ func (f *firmwarePart) showUnit() {
 
 // target is the variant firmware must fit: the unit's identity, else the technician's choice.
 func (f *firmwarePart) target() (fleet.Variant, *fleet.Variant, bool) {
-	if f.p.sess == nil {
+	if f.p.link == nil {
 		return fleet.Variant{}, nil, false
 	}
-	if u := f.p.sess.Unit(); u.HasIdentity {
+	if u := f.p.link.Unit(); u.HasIdentity {
 		return u.Variant, nil, true
 	}
 	m, err1 := fleet.ParseModel(f.model.Selected)
@@ -194,7 +194,7 @@ func (f *firmwarePart) target() (fleet.Variant, *fleet.Variant, bool) {
 }
 
 func (f *firmwarePart) choiceChanged() {
-	if f.p.sess == nil {
+	if f.p.link == nil {
 		return
 	}
 	f.loadReleases()
@@ -333,7 +333,7 @@ func (f *firmwarePart) preflight() {
 	f.summary.SetText("")
 	f.refusal.clear()
 	p.flash.clear() // the last flash's bar and result are not about this image
-	if p.sess == nil || f.data == nil {
+	if p.link == nil || f.data == nil {
 		p.flow.Checked(nil, nil)
 		p.render()
 		return
@@ -345,13 +345,13 @@ func (f *firmwarePart) preflight() {
 		p.render()
 		return
 	}
-	plan, err := p.sess.Preflight(f.name, f.data, choice)
+	plan, err := p.link.Preflight(f.name, f.data, choice)
 	p.flow.Checked(plan, err)
 	if err != nil {
 		pr := rec.Explain(err, p.flow.Port())
 		pr.Title, pr.Detail = "Refused, nothing will be sent: "+err.Error(), ""
 		f.refusal.set(pr)
-		s, name, data := p.sess, f.name, f.data
+		s, name, data := p.link, f.name, f.data
 		p.run.Go(func(context.Context) func() {
 			s.RecordRefusal(name, data, err) // the log may write to disk and upload
 			return p.rejects.load

@@ -105,7 +105,7 @@ func (f *flashPart) start() {
 		p.render()
 		return
 	}
-	s := p.sess
+	s := p.link
 	ctx, cancel := context.WithCancel(p.run.Context())
 	p.cancel = cancel
 	f.clear()
@@ -163,9 +163,9 @@ func (f *flashPart) finished(res rec.Result, err error) {
 	if err != nil {
 		// Offer a retry with the same image; the check runs again and sends nothing.
 		var retry *rec.Plan
-		if p.sess != nil && p.fw.data != nil {
+		if p.link != nil && p.fw.data != nil {
 			_, choice, _ := p.fw.target()
-			retry, _ = p.sess.Preflight(p.fw.name, p.fw.data, choice)
+			retry, _ = p.link.Preflight(p.fw.name, p.fw.data, choice)
 		}
 		p.flow.Flashed(res.Outcome, err, retry)
 		if errors.Is(err, rec.ErrCancelled) {
@@ -178,7 +178,7 @@ func (f *flashPart) finished(res rec.Result, err error) {
 			}
 			f.problem.set(pr)
 		}
-		if p.sess != nil {
+		if p.link != nil {
 			p.fw.showUnit() // what the unit holds now (an interrupted upload may have erased its firmware)
 		}
 		p.render()

@@ -41,7 +41,7 @@ type Deps struct {
 	Baud int
 	// ListPorts defaults to recovery.ListPorts.
 	ListPorts func() ([]rec.PortInfo, error)
-	// Tune adjusts session options (tests shorten timeouts); may be nil.
+	// Tune adjusts the link's options (tests shorten timeouts); may be nil.
 	Tune func(*rec.Options)
 }
 
@@ -50,9 +50,9 @@ type Page struct {
 	deps   Deps
 	run    *kit.Runner
 	flow   rec.Flow
-	sess   *rec.Link
+	link   *rec.Link
 	cancel func() // stops the running connect or flash
-	gen    int    // bumps on every connect so late answers for an old session are dropped
+	gen    int    // bumps on every connect so late answers for an old link are dropped
 
 	port    *portRow
 	fw      *firmwarePart
@@ -103,20 +103,20 @@ func (p *Page) Close() {
 		p.cancel()
 	}
 	p.run.Close()
-	if p.sess != nil {
-		p.sess.Close()
-		p.sess = nil
+	if p.link != nil {
+		p.link.Close()
+		p.link = nil
 	}
 }
 
 // render makes every control show what the flow allows now.
 func (p *Page) render() {
 	p.port.render(&p.flow)
-	p.fw.render(&p.flow, p.sess != nil)
+	p.fw.render(&p.flow, p.link != nil)
 	p.flash.render(&p.flow)
 }
 
-// options are the session options for port.
+// options are the link options for port.
 func (p *Page) options(port string) rec.Options {
 	o := rec.Options{Port: port, Baud: p.port.baud()}
 	if p.deps.Data != nil {
