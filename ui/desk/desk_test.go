@@ -254,8 +254,9 @@ func TestMapShowsTheDealersGPSUnits(t *testing.T) {
 
 func TestShowOnMapFromManage(t *testing.T) {
 	f := newDesk(t, basemapOnly())
+	var unit fleet.Device
 	f.u.run(func() {
-		unit := f.unitWithPosition(t)
+		unit = f.unitWithPosition(t)
 		f.s.OpenManage(unit.ID)
 		if f.s.Manage() == nil {
 			t.Fatal("Manage page not open")
@@ -273,10 +274,11 @@ func TestShowOnMapFromManage(t *testing.T) {
 		if mv.m.Zoom() < 12 {
 			t.Fatalf("zoom %d: the unit is not brought close", mv.m.Zoom())
 		}
-		card := find(f.win.Content(), func(l *widget.Label) bool { return l.Text == unit.ID })
-		if len(card) == 0 {
-			t.Fatalf("no card for %s on the map", unit.ID)
-		}
+	})
+	// The card opens once the map's markers of the newest snapshot are in view (built off the UI
+	// goroutine): only a unit in view has a card.
+	f.u.eventually(10*time.Second, "the unit's card on the map", func() bool {
+		return len(find(f.win.Content(), func(l *widget.Label) bool { return l.Text == unit.ID })) > 0
 	})
 }
 

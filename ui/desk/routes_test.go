@@ -2,12 +2,13 @@ package desk
 
 import (
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
-
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/ui"
 )
 
@@ -16,13 +17,18 @@ import (
 // and does; one opened from the console goes back to the console; Esc is the same Back.
 func TestBackReturnsWhereManageWasOpened(t *testing.T) {
 	f := newDesk(t, basemapOnly())
+	var unit fleet.Device
 	f.u.run(func() {
-		unit := f.unitWithPosition(t)
+		unit = f.unitWithPosition(t)
 		f.ctl.ShowOnMap(unit.ID) // the card opens on the map
 		if got := f.ctl.Current(); got.Page != ui.PageMap {
 			t.Fatalf("Show on map is at %+v", got)
 		}
-		test.Tap(one(t, "the card's Manage", f.win.Content(), func(b *widget.Button) bool { return b.Text == "Manage" }))
+	})
+	manage := func(b *widget.Button) bool { return b.Text == "Manage" }
+	f.u.eventually(10*time.Second, "the unit's card", func() bool { return len(find(f.win.Content(), manage)) == 1 })
+	f.u.run(func() {
+		test.Tap(one(t, "the card's Manage", f.win.Content(), manage))
 		if got := f.ctl.Current(); got != (Route{Page: PageManage, Unit: unit.ID}) {
 			t.Fatalf("the card's Manage is at %+v", got)
 		}

@@ -408,23 +408,22 @@ func (p *Page) ShowDevice(id string) bool {
 	if !ok {
 		return false
 	}
-	if !p.upToDate() {
-		p.showPending = id
-		return true
+	if d.GPS != nil {
+		p.fitted = true
+		p.Map.SetView(d.GPS.Lat, d.GPS.Lon, max(p.Map.Zoom(), 12))
 	}
-	if !p.sel.InView(id) {
+	switch {
+	case !p.upToDate():
+		p.showPending = id // the card opens with the newest markers
+	case !p.sel.InView(id):
 		p.SetFilter(fleet.Filter{})
 		if p.opts.OnFilterChanged != nil {
 			p.opts.OnFilterChanged(fleet.Filter{})
 		}
 		p.showPending = id // once the unfiltered markers are in view
-		return true
+	default:
+		p.showCard(d)
 	}
-	if d.GPS != nil {
-		p.fitted = true
-		p.Map.SetView(d.GPS.Lat, d.GPS.Lon, max(p.Map.Zoom(), 12))
-	}
-	p.showCard(d)
 	return true
 }
 
