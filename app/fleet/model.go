@@ -1,6 +1,9 @@
-// Package fleet is FleetDesk's domain model: generator controllers (devices), the models ("engines")
-// and consoles (firmware families) they belong to, their transports, their health as the screens
-// show it, and search over a fleet. It imports no Fyne, no HTTP and no SQL.
+// Package fleet is FleetDesk's domain model: generator controllers (units; their records are
+// Devices, as the backend contract names them), the models (the guide's "engines") and firmware
+// consoles (firmware families) they belong to, their transports, their health as the screens show
+// it, and search over a fleet. It imports no Fyne, no HTTP and no SQL. The words are
+// docs/glossary.md's: "console" is a firmware console, never the Fleet Console page; "online" is a
+// unit's connection, never FleetDesk reaching the backend.
 package fleet
 
 import (

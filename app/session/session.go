@@ -1,6 +1,8 @@
 // Package session is the seam between the screens and the data layer: the one interface the UI
 // reads the fleet through and acts through. sync/syncer implements it against a real (or the
-// embedded demo) backend plus the offline cache; the screens never see HTTP or SQL.
+// embedded demo) backend plus the offline cache; the screens never see HTTP or SQL. Every action
+// here applies its rules before any call, whoever the caller (docs/rules.md). "Session" means
+// this and only this; the serial connection to a unit on site is a recovery.Link.
 package session
 
 import (
