@@ -34,7 +34,7 @@ func skewedDesk(t *testing.T, offset time.Duration) (f *fixture, svc *syncer.Rep
 	f.u.run(func() {
 		f.win = test.NewTempWindow(t, widget.NewLabel(""))
 		f.win.Resize(fyne.NewSize(1300, 820))
-		f.s = NewShell(Options{App: f.app, Window: f.win, UI: f.u.do})
+		f.s = New(Options{App: f.app, Window: f.win, UI: f.u.do}).Shell()
 		f.s.Start(svc)
 	})
 	t.Cleanup(func() { f.u.loop.Run(f.s.Close) })
