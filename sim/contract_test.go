@@ -211,7 +211,7 @@ func TestContract(t *testing.T) {
 	// Rollouts: validation first, then my_fleet; pause, resume, cancel.
 	devs, _, _ = listAll(t, c, "", 500)
 	td, rel := pickTestDevice(t, c, devs, nil)
-	req := rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport, Target: rollout.TargetMyFleet}
+	req := rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Model: rel.Model, Transport: rel.Transport, Target: rollout.TargetMyFleet}
 	c.mustErr("POST", api.PathRollouts, req, 409, api.CodeValidationRequired)
 	bad := req
 	bad.Transport = map[fleet.Transport]fleet.Transport{fleet.TransportGSM: fleet.TransportWiFi, fleet.TransportWiFi: fleet.TransportGSM}[rel.Transport]

@@ -183,9 +183,9 @@ func (b *Backend) createRollout(w http.ResponseWriter, r *http.Request, p *princ
 	if err != nil {
 		return err
 	}
-	if req.Console != rel.R.Console || req.Engine != rel.R.Engine || req.Transport != rel.R.Transport {
+	if req.Console != rel.R.Console || req.Model != rel.R.Model || req.Transport != rel.R.Transport {
 		return errf(http.StatusBadRequest, api.CodeVariant, "release %s is for %s on the %s, not %s %s on %s",
-			rel.R.ID, rel.R.Variant(), rel.R.Console, truncate(string(req.Engine), 20), truncate(string(req.Transport), 20), truncate(string(req.Console), 20))
+			rel.R.ID, rel.R.Variant(), rel.R.Console, truncate(string(req.Model), 20), truncate(string(req.Transport), 20), truncate(string(req.Console), 20))
 	}
 	th := req.Threshold
 	if th == (rollout.Threshold{}) {
@@ -257,7 +257,7 @@ func (b *Backend) newRollout(rel *release, target rollout.Target, dealerID strin
 	ro := &rolloutState{
 		R: rollout.Rollout{
 			ID: fmt.Sprintf("ro-%05d", w.nextRoll), Console: rel.R.Console, ReleaseID: rel.R.ID, Version: rel.R.Version,
-			Engine: rel.R.Engine, Transport: rel.R.Transport, Target: target, Status: rollout.StatusRunning,
+			Model: rel.R.Model, Transport: rel.R.Transport, Target: target, Status: rollout.StatusRunning,
 			Threshold: th, CreatedAt: now, UpdatedAt: now, Units: make([]rollout.UnitProgress, 0, len(units)),
 		},
 		Dealer:  dealerID,

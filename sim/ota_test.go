@@ -124,7 +124,7 @@ func validate(t *testing.T, s *Server, c *client, devs []fleet.Device, want flee
 		d, rel := pickTestDevice(t, c, cands, tried)
 		tried[d.ID] = true
 		var ro rollout.Rollout
-		st, raw := c.do("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport, Target: rollout.DeviceTarget(d.ID)})
+		st, raw := c.do("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Model: rel.Model, Transport: rel.Transport, Target: rollout.DeviceTarget(d.ID)})
 		if st != 201 {
 			continue // went offline meanwhile; pick another
 		}
@@ -137,7 +137,7 @@ func validate(t *testing.T, s *Server, c *client, devs []fleet.Device, want flee
 			return rel, attempt
 		}
 		// A failed validation keeps my_fleet closed.
-		c.mustErr("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport, Target: rollout.TargetMyFleet}, 409, api.CodeValidationRequired)
+		c.mustErr("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Model: rel.Model, Transport: rel.Transport, Target: rollout.TargetMyFleet}, 409, api.CodeValidationRequired)
 	}
 	t.Fatal("no test device ever confirmed the release")
 	return rollout.Release{}, 0
@@ -155,7 +155,7 @@ func TestFailedValidationKeepsMyFleetClosed(t *testing.T) {
 	d, rel := pickTestDevice(t, c, devs, nil)
 	failing.Store(d.ID, true)
 	var ro rollout.Rollout
-	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine,
+	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Model: rel.Model,
 		Transport: rel.Transport, Target: rollout.DeviceTarget(d.ID)}, 201, &ro)
 	advanceUntil(t, s, 2*time.Hour, 5*time.Second, "the test device rollout to end", func() bool {
 		ro = getRollout(t, c, ro.ID)
@@ -164,7 +164,7 @@ func TestFailedValidationKeepsMyFleetClosed(t *testing.T) {
 	if st := ro.Units[0].Stage; st != rollout.StageFailed {
 		t.Fatalf("setup: the forced failure ended the test rollout with the unit %s, want failed", st)
 	}
-	c.mustErr("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine,
+	c.mustErr("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Model: rel.Model,
 		Transport: rel.Transport, Target: rollout.TargetMyFleet}, 409, api.CodeValidationRequired)
 }
 
@@ -183,7 +183,7 @@ func TestRolloutValidatedThenFleet(t *testing.T) {
 	v := biggestWiFiVariant(t, c, devs)
 	rel, _ := validate(t, s, c, devs, v)
 	var ro rollout.Rollout
-	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport, Target: rollout.TargetMyFleet}, 201, &ro)
+	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Model: rel.Model, Transport: rel.Transport, Target: rollout.TargetMyFleet}, 201, &ro)
 	if len(ro.Units) < 2 {
 		t.Fatalf("my_fleet rollout has %d units", len(ro.Units))
 	}
@@ -223,7 +223,7 @@ func TestRolloutPausesAtFailureThreshold(t *testing.T) {
 	v := biggestWiFiVariant(t, c, devs)
 	rel, _ := validate(t, s, c, devs, v)
 	var ro rollout.Rollout
-	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport,
+	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Model: rel.Model, Transport: rel.Transport,
 		Target: rollout.TargetMyFleet, Threshold: rollout.Threshold{Units: 2}}, 201, &ro)
 	n := len(ro.Units)
 	if n < 8 {

@@ -35,7 +35,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	c.mustJSON("POST", path(api.PathDeviceCommands, "id", devs[3].ID), api.CommandRequest{Action: fleet.ActionStop}, 201, &cmd, api.HeaderIdempotencyKey, "persist-1")
 	d, rel := pickTestDevice(t, c, devs, nil)
 	var ro rollout.Rollout
-	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport, Target: rollout.DeviceTarget(d.ID)}, 201, &ro)
+	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Model: rel.Model, Transport: rel.Transport, Target: rollout.DeviceTarget(d.ID)}, 201, &ro)
 	entry := api.ServiceLogEntry{ID: "svc-persist", DeviceSerial: d.ID, Result: "ok", At: time.Now().UTC()}
 	c.mustJSON("POST", api.PathServiceLog, api.ServiceLogRequest{Entries: []api.ServiceLogEntry{entry}}, 200, nil)
 	accounts := s1.Accounts

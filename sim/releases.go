@@ -26,7 +26,7 @@ func (w *world) buildReleases(time.Time) error {
 		cons := fleet.ConsoleFor(m)
 		for _, tr := range fleet.AllTransports {
 			for vi, ver := range consoleVersions[cons] {
-				v := fleet.Variant{Console: cons, Engine: m, Transport: tr}
+				v := fleet.Variant{Console: cons, Model: m, Transport: tr}
 				id := fmt.Sprintf("rel-%s-%s-%s", strings.ToLower(string(m)), tr, ver)
 				n := 48*1024 + int(sha256.Sum256([]byte(id))[0])*64
 				img, err := fwimage.Build(v, ver, fwimage.Payload(v, ver, n))
@@ -38,7 +38,7 @@ func (w *world) buildReleases(time.Time) error {
 					R: rollout.Release{
 						ID:        id,
 						Console:   cons,
-						Engine:    m,
+						Model:     m,
 						Transport: tr,
 						Version:   ver,
 						Size:      int64(len(img)),

@@ -79,7 +79,7 @@ func TestScopeCannotPushGlobalFirmware(t *testing.T) {
 	// it without the validator).
 	raw := newClient(t, f.s, nil).as(f.d1.token)
 	r := rl.Releases[0]
-	raw.mustErr("POST", api.PathRollouts, rollout.CreateRequest{Console: r.Console, ReleaseID: r.ID, Engine: r.Engine, Transport: r.Transport, Target: "global"}, 403, api.CodeForbidden)
+	raw.mustErr("POST", api.PathRollouts, rollout.CreateRequest{Console: r.Console, ReleaseID: r.ID, Model: r.Model, Transport: r.Transport, Target: "global"}, 403, api.CodeForbidden)
 	var all api.RolloutList
 	f.admin.mustJSON("GET", api.PathRollouts, nil, 200, &all)
 	if len(all.Rollouts) != 0 {
@@ -116,7 +116,7 @@ func TestScopeCannotManageOtherDealersDevices(t *testing.T) {
 	f.d2.mustJSON("POST", path(api.PathDeviceCommands, "id", theirs.ID), api.CommandRequest{Action: fleet.ActionStop}, 201, &cmd)
 	f.d1.mustErr("GET", path(api.PathCommand, "id", cmd.ID), nil, 404, api.CodeNotFound)
 	r := releaseFor(t, f.d1, theirs)
-	f.d1.mustErr("POST", api.PathRollouts, rollout.CreateRequest{Console: r.Console, ReleaseID: r.ID, Engine: r.Engine, Transport: r.Transport, Target: rollout.DeviceTarget(theirs.ID)}, 404, api.CodeNotFound)
+	f.d1.mustErr("POST", api.PathRollouts, rollout.CreateRequest{Console: r.Console, ReleaseID: r.ID, Model: r.Model, Transport: r.Transport, Target: rollout.DeviceTarget(theirs.ID)}, 404, api.CodeNotFound)
 	// Delta sync never hands over their changes either: their unit reboots (offline, then back)
 	// while dealer 1 holds a cursor, and dealer 1's delta has none of it.
 	_, cursor, _ := listAll(t, f.d1, "", 1000)
@@ -289,7 +289,7 @@ func TestTokenEnforcement(t *testing.T) {
 		tc.mustErr("POST", path(api.PathDeviceCommands, "id", two[0]), api.CommandRequest{Action: act, ReleaseID: releaseFor(t, f.d1, owned[0]).ID}, 403, api.CodeForbidden)
 	}
 	r := releaseFor(t, f.d1, owned[0])
-	tc.mustErr("POST", api.PathRollouts, rollout.CreateRequest{Console: r.Console, ReleaseID: r.ID, Engine: r.Engine, Transport: r.Transport, Target: rollout.DeviceTarget(two[0])}, 403, api.CodeForbidden)
+	tc.mustErr("POST", api.PathRollouts, rollout.CreateRequest{Console: r.Console, ReleaseID: r.ID, Model: r.Model, Transport: r.Transport, Target: rollout.DeviceTarget(two[0])}, 403, api.CodeForbidden)
 	tc.mustErr("POST", api.PathTokens, token.CreateRequest{UserID: user.ID, Name: "more", Access: token.AccessControl, Reason: "x", ExpiresAt: clk.Now().Add(time.Hour)}, 403, api.CodeForbidden)
 	tc.mustErr("DELETE", path(api.PathToken, "id", ro.Token.ID), nil, 403, api.CodeForbidden)
 	tc.mustErr("POST", api.PathServiceLog, api.ServiceLogRequest{Entries: []api.ServiceLogEntry{{ID: "a", DeviceSerial: two[0], Result: "ok", At: clk.Now()}}}, 403, api.CodeForbidden)

@@ -12,8 +12,11 @@ import (
 	"time"
 )
 
-// Model is a controller model, also called the engine. The code is what travels on the wire, in
-// firmware image metadata and in the cache; DisplayName is what a dealer reads.
+// Model is a controller model, which the dealer guide also calls the engine. Every Go name for it
+// is Model (Device.Model, Release.Model, Variant.Model); "engine" is only the backend contract's
+// JSON key for a release's or rollout's model and the guide's word on screen (docs/glossary.md).
+// The code is what travels on the wire, in firmware image metadata and in the cache; DisplayName
+// is what a dealer reads.
 type Model string
 
 // The models a dealer can have in the fleet.
@@ -200,19 +203,19 @@ type Device struct {
 // Variant is the (console, engine, transport) triple a firmware release is built for.
 type Variant struct {
 	Console   Console
-	Engine    Model
+	Model     Model
 	Transport Transport
 }
 
 // String renders the variant the way the screens write it: "D180, GSM".
 func (v Variant) String() string {
-	return v.Engine.DisplayName() + ", " + v.Transport.DisplayName()
+	return v.Model.DisplayName() + ", " + v.Transport.DisplayName()
 }
 
 // VariantFor is the firmware variant of an engine and transport: the console is the one that
 // serves the engine (ConsoleFor), never chosen apart from it.
 func VariantFor(m Model, t Transport) Variant {
-	return Variant{Console: ConsoleFor(m), Engine: m, Transport: t}
+	return Variant{Console: ConsoleFor(m), Model: m, Transport: t}
 }
 
 // VariantOf is the firmware variant a device needs.

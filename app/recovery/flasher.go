@@ -350,10 +350,10 @@ func (s *Link) Preflight(name string, data []byte, choice *fleet.Variant) (*Plan
 	case !s.unit.HasIdentity && choice == nil:
 		return nil, errors.New("the unit does not identify itself: choose its model and transport explicitly")
 	case !s.unit.HasIdentity:
-		if !choice.Engine.Valid() || !choice.Transport.Valid() {
+		if !choice.Model.Valid() || !choice.Transport.Valid() {
 			return nil, errors.New("choose a known model and transport")
 		}
-		target, source = fleet.VariantFor(choice.Engine, choice.Transport), "technician"
+		target, source = fleet.VariantFor(choice.Model, choice.Transport), "technician"
 	}
 	if err := img.Check(target); err != nil {
 		return nil, err

@@ -17,7 +17,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/sim/unit"
 )
 
-var d180gsm = fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelD180, Transport: fleet.TransportGSM}
+var d180gsm = fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelD180, Transport: fleet.TransportGSM}
 
 // memLog is a ServiceLog kept in memory.
 type memLog struct {
@@ -239,9 +239,9 @@ func TestWrongVariantRefusedNothingSent(t *testing.T) {
 	log := &memLog{}
 	s := connect(t, fastOptions(port, 921600, log))
 	for _, v := range []fleet.Variant{
-		{Console: fleet.ConsoleUnified, Engine: fleet.ModelD180, Transport: fleet.TransportWiFi},
-		{Console: fleet.ConsoleUnified, Engine: fleet.ModelV5, Transport: fleet.TransportGSM},
-		{Console: fleet.ConsoleUltra, Engine: fleet.ModelUltra, Transport: fleet.TransportGSM},
+		{Console: fleet.ConsoleUnified, Model: fleet.ModelD180, Transport: fleet.TransportWiFi},
+		{Console: fleet.ConsoleUnified, Model: fleet.ModelV5, Transport: fleet.TransportGSM},
+		{Console: fleet.ConsoleUltra, Model: fleet.ModelUltra, Transport: fleet.TransportGSM},
 	} {
 		data := buildImage(t, v, "9.9.9", 3000)
 		_, err := s.Preflight("wrong", data, nil)
@@ -316,19 +316,19 @@ func TestNoIdentityNeedsExplicitChoice(t *testing.T) {
 	if s.Unit().HasIdentity {
 		t.Fatal("identity claimed")
 	}
-	v5wifi := fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelV5, Transport: fleet.TransportWiFi}
+	v5wifi := fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelV5, Transport: fleet.TransportWiFi}
 	data := buildImage(t, v5wifi, "3.0.0", 5000)
 	if _, err := s.Preflight("f", data, nil); err == nil || !strings.Contains(err.Error(), "choose its model") {
 		t.Fatalf("no choice: %v", err)
 	}
-	wrong := fleet.Variant{Engine: fleet.ModelV5, Transport: fleet.TransportGSM}
+	wrong := fleet.Variant{Model: fleet.ModelV5, Transport: fleet.TransportGSM}
 	if _, err := s.Preflight("f", data, &wrong); !errors.Is(err, image.ErrMismatch) {
 		t.Fatalf("wrong choice: %v", err)
 	}
 	if st := u.Stats(); st.UploadRequests != 0 {
 		t.Fatal("bytes sent before a valid choice")
 	}
-	plan, err := s.Preflight("f", data, &fleet.Variant{Engine: fleet.ModelV5, Transport: fleet.TransportWiFi})
+	plan, err := s.Preflight("f", data, &fleet.Variant{Model: fleet.ModelV5, Transport: fleet.TransportWiFi})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func TestDeployGoesToExactlyTheConfirmedUnits(t *testing.T) {
 	}
 
 	// A backend that answers with another set of units is stopped at once.
-	ro := Rollout{ID: "ro-9", Console: req.Console, ReleaseID: req.ReleaseID, Version: "2.4.1", Engine: req.Engine,
+	ro := Rollout{ID: "ro-9", Console: req.Console, ReleaseID: req.ReleaseID, Version: "2.4.1", Model: req.Model,
 		Transport: req.Transport, Target: TargetMyFleet, Status: StatusRunning}
 	for _, id := range append(confirmed, "d180g-05") {
 		ro.Units = append(ro.Units, UnitProgress{DeviceID: id, Stage: StageQueued})

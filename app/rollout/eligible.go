@@ -19,15 +19,15 @@ func (r Release) Validate() error {
 		return fmt.Errorf("release has no ID")
 	case strings.TrimSpace(r.Version) == "":
 		return fmt.Errorf("release %s has no version", r.ID)
-	case !r.Engine.Valid():
-		return fmt.Errorf("release %s names unknown engine %q", r.ID, r.Engine)
+	case !r.Model.Valid():
+		return fmt.Errorf("release %s names unknown engine %q", r.ID, r.Model)
 	case !r.Transport.Valid():
 		return fmt.Errorf("release %s names unknown transport %q", r.ID, r.Transport)
 	case !r.Console.Valid():
 		return fmt.Errorf("release %s names unknown console %q", r.ID, r.Console)
-	case fleet.ConsoleFor(r.Engine) != r.Console:
+	case fleet.ConsoleFor(r.Model) != r.Console:
 		return fmt.Errorf("release %s is filed under the %s but %s units are served by the %s",
-			r.ID, r.Console.DisplayName(), r.Engine.DisplayName(), fleet.ConsoleFor(r.Engine).DisplayName())
+			r.ID, r.Console.DisplayName(), r.Model.DisplayName(), fleet.ConsoleFor(r.Model).DisplayName())
 	}
 	return nil
 }
@@ -47,7 +47,7 @@ const (
 	ReasonBadRelease    Reason = "bad_release"   // the release itself is inconsistent
 	ReasonOutOfScope    Reason = "out_of_scope"  // another dealer's unit
 	ReasonOtherConsole  Reason = "other_console" // served by another firmware console
-	ReasonOtherEngine   Reason = "other_engine"  // same console, another engine
+	ReasonOtherModel    Reason = "other_model"  // same console, another engine
 	ReasonOtherVariant  Reason = "other_variant" // same engine, the other transport
 	ReasonAlreadyOnVers Reason = "already_on"    // already reports the release's version
 	ReasonOffline       Reason = "offline"       // would not receive the release now
@@ -55,7 +55,7 @@ const (
 
 // AllReasons lists the reasons in check order.
 var AllReasons = []Reason{ReasonNotPermitted, ReasonBadRelease, ReasonOutOfScope, ReasonOtherConsole,
-	ReasonOtherEngine, ReasonOtherVariant, ReasonAlreadyOnVers, ReasonOffline}
+	ReasonOtherModel, ReasonOtherVariant, ReasonAlreadyOnVers, ReasonOffline}
 
 // Text is the reason in the dealer's words.
 func (r Reason) Text() string {
@@ -68,7 +68,7 @@ func (r Reason) Text() string {
 		return "outside your dealer scope"
 	case ReasonOtherConsole:
 		return "served by another firmware console"
-	case ReasonOtherEngine:
+	case ReasonOtherModel:
 		return "other engine"
 	case ReasonOtherVariant:
 		return "other transport variant"
@@ -121,9 +121,9 @@ func variantMismatch(r Release, d fleet.Device) (Exclusion, bool) {
 			detail = fmt.Sprintf("record says %s console for a %s unit", d.Console, d.Model.DisplayName())
 		}
 		return Exclusion{Device: d, Reason: ReasonOtherConsole, Detail: detail}, true
-	case d.Model != r.Engine:
-		return Exclusion{Device: d, Reason: ReasonOtherEngine,
-			Detail: fmt.Sprintf("%s, not %s", d.Model.DisplayName(), r.Engine.DisplayName())}, true
+	case d.Model != r.Model:
+		return Exclusion{Device: d, Reason: ReasonOtherModel,
+			Detail: fmt.Sprintf("%s, not %s", d.Model.DisplayName(), r.Model.DisplayName())}, true
 	case d.Transport != r.Transport:
 		return Exclusion{Device: d, Reason: ReasonOtherVariant,
 			Detail: fmt.Sprintf("%s, not %s", d.Transport.DisplayName(), r.Transport.DisplayName())}, true
@@ -330,7 +330,7 @@ type ExclusionGroup struct {
 // groupOrder puts first the reasons that leave out units of the release's own variant (the units
 // a dealer expected to reach), then the other variants and engines of the console.
 var groupOrder = []Reason{ReasonAlreadyOnVers, ReasonOffline, ReasonOutOfScope, ReasonOtherVariant,
-	ReasonOtherEngine, ReasonNotPermitted, ReasonBadRelease}
+	ReasonOtherModel, ReasonNotPermitted, ReasonBadRelease}
 
 // Groups is the relevant exclusions (see RelevantExcluded) grouped by reason, the units of the
 // release's variant first; empty groups are left out.

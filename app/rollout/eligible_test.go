@@ -44,7 +44,7 @@ func TestEligibleReasons(t *testing.T) {
 		}
 	}
 	want := map[string]Reason{
-		"d180w-00": ReasonOtherVariant, "d100g-00": ReasonOtherEngine, "xpro-00": ReasonOtherConsole,
+		"d180w-00": ReasonOtherVariant, "d100g-00": ReasonOtherModel, "xpro-00": ReasonOtherConsole,
 		"ultra-00": ReasonOtherConsole, "d180g-off": ReasonOffline, "d180g-new": ReasonAlreadyOnVers,
 		"d180g-xdl": ReasonOutOfScope,
 	}

@@ -24,7 +24,7 @@ func dev(id string, m fleet.Model, tr fleet.Transport, fw string, online bool) f
 }
 
 func rel(m fleet.Model, tr fleet.Transport, ver string) Release {
-	return Release{ID: fmt.Sprintf("rel-%s-%s-%s", m, tr, ver), Console: fleet.ConsoleFor(m), Engine: m,
+	return Release{ID: fmt.Sprintf("rel-%s-%s-%s", m, tr, ver), Console: fleet.ConsoleFor(m), Model: m,
 		Transport: tr, Version: ver, SHA256: "ab" + ver, CreatedAt: t0.Add(-24 * time.Hour)}
 }
 

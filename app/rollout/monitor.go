@@ -178,8 +178,8 @@ func (p Progress) Report(ro Rollout) Report {
 	r := Report{
 		RolloutID: ro.ID, Target: ro.Target, Status: ro.Status, Reason: ro.Reason,
 		CreatedAt: ro.CreatedAt, UpdatedAt: ro.UpdatedAt, Total: p.Total, Versions: map[string]int{},
-		Label:   Release{Version: ro.Version, Engine: ro.Engine, Transport: ro.Transport}.Label(),
-		Variant: fleet.VariantFor(ro.Engine, ro.Transport),
+		Label:   Release{Version: ro.Version, Model: ro.Model, Transport: ro.Transport}.Label(),
+		Variant: fleet.VariantFor(ro.Model, ro.Transport),
 		Version: ro.Version,
 	}
 	for _, u := range p.Units {

@@ -23,7 +23,7 @@ func TestSortReleasesNewestVersionFirst(t *testing.T) {
 func TestDirectionAndNewest(t *testing.T) {
 	d := fleet.Device{ID: "D180-1", Model: fleet.ModelD180, Console: fleet.ConsoleUnified, Transport: fleet.TransportWiFi, Firmware: "2.4.1"}
 	rel := func(v string) Release {
-		return Release{ID: "r" + v, Console: fleet.ConsoleUnified, Engine: fleet.ModelD180, Transport: fleet.TransportWiFi, Version: v, SHA256: strings.Repeat("a", 64), Size: 1}
+		return Release{ID: "r" + v, Console: fleet.ConsoleUnified, Model: fleet.ModelD180, Transport: fleet.TransportWiFi, Version: v, SHA256: strings.Repeat("a", 64), Size: 1}
 	}
 	if DirectionOf(rel("2.3.4"), d) != fleet.Downgrade || DirectionOf(rel("2.4.1"), d) != fleet.Reinstall || DirectionOf(rel("2.10.0"), d) != fleet.Upgrade {
 		t.Fatal("direction wrong")
@@ -47,7 +47,7 @@ func TestDirectionAndNewest(t *testing.T) {
 func TestCheckInstallNeedsConsentForANotNewerRelease(t *testing.T) {
 	d := fleet.Device{ID: "D180-1", Model: fleet.ModelD180, Console: fleet.ConsoleUnified, Transport: fleet.TransportWiFi, Firmware: "2.4.1"}
 	rel := func(v string, tr fleet.Transport) Release {
-		return Release{ID: "r" + v, Console: fleet.ConsoleUnified, Engine: fleet.ModelD180, Transport: tr, Version: v, SHA256: strings.Repeat("a", 64), Size: 1}
+		return Release{ID: "r" + v, Console: fleet.ConsoleUnified, Model: fleet.ModelD180, Transport: tr, Version: v, SHA256: strings.Repeat("a", 64), Size: 1}
 	}
 	older, same, newer := rel("2.3.4", fleet.TransportWiFi), rel("2.4.1", fleet.TransportWiFi), rel("2.5.0", fleet.TransportWiFi)
 	cases := []struct {

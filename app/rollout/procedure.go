@@ -36,7 +36,7 @@ type ChooseConsole struct{ Console fleet.Console }
 
 // ChooseVariant picks the engine and transport variant within the chosen console.
 type ChooseVariant struct {
-	Engine    fleet.Model
+	Model     fleet.Model
 	Transport fleet.Transport
 }
 
@@ -159,7 +159,7 @@ type Procedure struct {
 	actor     scope.Actor
 	step      Step
 	console   fleet.Console
-	engine    fleet.Model
+	model     fleet.Model
 	transport fleet.Transport
 	release   Release
 	confirmed fleet.Transport // Ultra: the variant the dealer confirmed for release
@@ -198,8 +198,8 @@ func New(actor scope.Actor) Procedure {
 // Attach resumes watching a my_fleet rollout that is already running (after a restart of the
 // app): only pause, resume and cancel are possible from here, nothing new can be sent.
 func Attach(actor scope.Actor, ro Rollout) Procedure {
-	rel := Release{ID: ro.ReleaseID, Console: ro.Console, Engine: ro.Engine, Transport: ro.Transport, Version: ro.Version}
-	p := Procedure{actor: actor, step: StepMonitoring, console: ro.Console, engine: ro.Engine,
+	rel := Release{ID: ro.ReleaseID, Console: ro.Console, Model: ro.Model, Transport: ro.Transport, Version: ro.Version}
+	p := Procedure{actor: actor, step: StepMonitoring, console: ro.Console, model: ro.Model,
 		transport: ro.Transport, release: rel, validated: rel, main: ro, hasMain: true,
 		threshold: ro.Threshold, now: ro.UpdatedAt}
 	p.progress = Track(ro, nil, ro.UpdatedAt)
@@ -221,7 +221,7 @@ func (p Procedure) Console() fleet.Console { return p.console }
 
 // Variant is the chosen engine and transport (zero parts before they are chosen).
 func (p Procedure) Variant() fleet.Variant {
-	return fleet.Variant{Console: p.console, Engine: p.engine, Transport: p.transport}
+	return fleet.Variant{Console: p.console, Model: p.model, Transport: p.transport}
 }
 
 // Release is the chosen release; ok is false before one is chosen.
@@ -295,7 +295,7 @@ func (p Procedure) Confirming(ix *fleet.Index) []fleet.Device {
 
 func sameRelease(a, b Release) bool {
 	return a.ID != "" && a.ID == b.ID && a.Version == b.Version && a.Console == b.Console &&
-		a.Engine == b.Engine && a.Transport == b.Transport && a.SHA256 == b.SHA256
+		a.Model == b.Model && a.Transport == b.Transport && a.SHA256 == b.SHA256
 }
 
 // preDeploy reports whether the step is one where choices may still change.
@@ -378,16 +378,16 @@ func (p *Procedure) chooseVariant(e ChooseVariant) error {
 	if !p.step.preDeploy() || p.step == StepConsole {
 		return p.notNow("change the engine or variant")
 	}
-	if fleet.ConsoleFor(e.Engine) != p.console {
-		return fmt.Errorf("%s units are not served by the %s", e.Engine.DisplayName(), p.console.DisplayName())
+	if fleet.ConsoleFor(e.Model) != p.console {
+		return fmt.Errorf("%s units are not served by the %s", e.Model.DisplayName(), p.console.DisplayName())
 	}
 	if !e.Transport.Valid() {
 		return fmt.Errorf("choose the transport variant (GSM or WiFi)")
 	}
-	if e.Engine != p.engine || e.Transport != p.transport {
+	if e.Model != p.model || e.Transport != p.transport {
 		p.clearRelease()
 	}
-	p.engine, p.transport = e.Engine, e.Transport
+	p.model, p.transport = e.Model, e.Transport
 	p.step = StepRelease
 	if p.release.ID != "" {
 		p.step = p.afterRelease()
@@ -396,7 +396,7 @@ func (p *Procedure) chooseVariant(e ChooseVariant) error {
 }
 
 func (p *Procedure) chooseRelease(e ChooseRelease) error {
-	if p.engine == "" || p.transport == "" {
+	if p.model == "" || p.transport == "" {
 		return fmt.Errorf("choose the engine and transport variant first")
 	}
 	if !p.step.preDeploy() || p.step == StepConsole {
@@ -492,7 +492,7 @@ func (p *Procedure) startValidation(e StartValidation) ([]Effect, error) {
 }
 
 func (p *Procedure) request(t Target, th Threshold) CreateRequest {
-	req := CreateRequest{Console: p.release.Console, ReleaseID: p.release.ID, Engine: p.release.Engine,
+	req := CreateRequest{Console: p.release.Console, ReleaseID: p.release.ID, Model: p.release.Model,
 		Transport: p.release.Transport, Target: t, Threshold: th}
 	if t == TargetMyFleet {
 		req.Devices = p.plan.IDs()
@@ -505,10 +505,10 @@ func answers(ro Rollout, req CreateRequest) error {
 	if ro.ID == "" {
 		return fmt.Errorf("the backend answered without a rollout ID")
 	}
-	if ro.ReleaseID != req.ReleaseID || ro.Target != req.Target || ro.Engine != req.Engine ||
+	if ro.ReleaseID != req.ReleaseID || ro.Target != req.Target || ro.Model != req.Model ||
 		ro.Transport != req.Transport || (ro.Console != "" && ro.Console != req.Console) {
 		return fmt.Errorf("the backend answered with rollout %s of release %s (%s, %s) to %s, not what was asked",
-			ro.ID, ro.ReleaseID, ro.Engine, ro.Transport, ro.Target)
+			ro.ID, ro.ReleaseID, ro.Model, ro.Transport, ro.Target)
 	}
 	if req.Devices != nil {
 		got := make([]string, 0, len(ro.Units))

@@ -35,14 +35,14 @@ func must(t *testing.T, p Procedure, evs ...Event) (Procedure, []Effect) {
 
 // testRollout is the backend's answer to the test-device create, at a stage.
 func testRollout(r Release, id string, st Stage, status Status) Rollout {
-	return Rollout{ID: "ro-test", Console: r.Console, ReleaseID: r.ID, Version: r.Version, Engine: r.Engine,
+	return Rollout{ID: "ro-test", Console: r.Console, ReleaseID: r.ID, Version: r.Version, Model: r.Model,
 		Transport: r.Transport, Target: DeviceTarget(id), Status: status, CreatedAt: t0, UpdatedAt: t0,
 		Units: []UnitProgress{{DeviceID: id, Stage: st, Firmware: "2.3.0", UpdatedAt: t0}}}
 }
 
 // fleetRollout is the backend's my_fleet rollout over the given units at the given stages.
 func fleetRollout(r Release, status Status, stages map[string]Stage) Rollout {
-	ro := Rollout{ID: "ro-fleet", Console: r.Console, ReleaseID: r.ID, Version: r.Version, Engine: r.Engine,
+	ro := Rollout{ID: "ro-fleet", Console: r.Console, ReleaseID: r.ID, Version: r.Version, Model: r.Model,
 		Transport: r.Transport, Target: TargetMyFleet, Status: status, Threshold: DefaultThreshold,
 		CreatedAt: t0, UpdatedAt: t0}
 	for id, st := range stages {
@@ -135,7 +135,7 @@ func TestTransitions(t *testing.T) {
 		{StepRelease, ChooseRelease{r241}, StepTestDevice, "", ""},
 		{StepRelease, ChooseRelease{rel(fleet.ModelD180, fleet.TransportWiFi, "2.4.1")}, StepRelease, "you chose D180, GSM", ""},
 		{StepRelease, ChooseRelease{rel(fleet.ModelD100, fleet.TransportGSM, "2.4.1")}, StepRelease, "built for D100", ""},
-		{StepRelease, ChooseRelease{Release{ID: "x", Version: "1", Console: fleet.ConsoleUltra, Engine: fleet.ModelD180, Transport: fleet.TransportGSM}}, StepRelease, "served by the Unified", ""},
+		{StepRelease, ChooseRelease{Release{ID: "x", Version: "1", Console: fleet.ConsoleUltra, Model: fleet.ModelD180, Transport: fleet.TransportGSM}}, StepRelease, "served by the Unified", ""},
 		{StepRelease, StartValidation{DeviceID: testDev, Fleet: ix, Now: t0}, StepRelease, "cannot deploy to a test device", ""},
 		{StepRelease, Deploy{Fleet: ix, Now: t0, Threshold: DefaultThreshold}, StepRelease, "cannot deploy", ""},
 		// Skipping the test device is impossible.
@@ -229,7 +229,7 @@ func TestTransitions(t *testing.T) {
 func TestValidationRequestsOnlyTheTestDevice(t *testing.T) {
 	p, ix := atStep(t, StepTestDevice)
 	_, effs := must(t, p, StartValidation{DeviceID: testDev, Fleet: ix, Now: t0})
-	want := CreateRequest{Console: fleet.ConsoleUnified, ReleaseID: r241.ID, Engine: fleet.ModelD180,
+	want := CreateRequest{Console: fleet.ConsoleUnified, ReleaseID: r241.ID, Model: fleet.ModelD180,
 		Transport: fleet.TransportGSM, Target: DeviceTarget(testDev), Threshold: DefaultThreshold}
 	if len(effs) != 1 || !reflect.DeepEqual(effs[0], CreateRollout{Request: want}) {
 		t.Fatalf("effects = %+v, want one create of %+v", effs, want)
@@ -347,7 +347,7 @@ func TestDeployRequestsMyFleetOnly(t *testing.T) {
 	p, ix := atStep(t, StepReady)
 	th := Threshold{Units: 3, Percent: 10}
 	p, effs := must(t, p, Deploy{Fleet: ix, Now: t0.Add(6 * time.Minute), Threshold: th})
-	want := CreateRequest{Console: fleet.ConsoleUnified, ReleaseID: r241.ID, Engine: fleet.ModelD180,
+	want := CreateRequest{Console: fleet.ConsoleUnified, ReleaseID: r241.ID, Model: fleet.ModelD180,
 		Transport: fleet.TransportGSM, Target: TargetMyFleet, Threshold: th, Devices: p.Plan().IDs()}
 	if len(effs) != 1 || !reflect.DeepEqual(effs[0], CreateRollout{Request: want}) || len(want.Devices) != 5 {
 		t.Fatalf("effects %+v", effs)
@@ -639,7 +639,7 @@ func TestRandomEventsNeverSkipValidation(t *testing.T) {
 				} else if d, _ := ix.Get(dev); !Matches(cur, d) {
 					t.Fatalf("round %d: test deploy of %s to mismatched %s", round, cur.Label(), dev)
 				}
-				if req.Engine != cur.Engine || req.Transport != cur.Transport || req.Console != cur.Console {
+				if req.Model != cur.Model || req.Transport != cur.Transport || req.Console != cur.Console {
 					t.Fatalf("round %d: request %+v does not carry the release's variant", round, req)
 				}
 			}

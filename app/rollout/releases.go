@@ -117,9 +117,9 @@ func CheckRequest(req CreateRequest, rel Release, devices *fleet.Index, actor sc
 	if req.ReleaseID != rel.ID {
 		return fmt.Errorf("the request names release %q, not %s", req.ReleaseID, rel.ID)
 	}
-	if req.Console != rel.Console || req.Engine != rel.Engine || req.Transport != rel.Transport {
+	if req.Console != rel.Console || req.Model != rel.Model || req.Transport != rel.Transport {
 		return fmt.Errorf("release %s is built for %s; the request says %s %s on the %s", rel.Version,
-			rel.Variant(), req.Engine, req.Transport, req.Console)
+			rel.Variant(), req.Model, req.Transport, req.Console)
 	}
 	switch id := req.Target.DeviceID(); {
 	case id != "":

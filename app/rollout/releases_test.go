@@ -10,7 +10,7 @@ import (
 func TestReleasesForKeepsOnlyTheUnitsVariantNewestFirst(t *testing.T) {
 	d := fleet.Device{ID: "ULTRA-1", Model: fleet.ModelUltra, Console: fleet.ConsoleUltra, Transport: fleet.TransportGSM, Firmware: "3.1.0"}
 	rel := func(id string, c fleet.Console, m fleet.Model, tr fleet.Transport, v string) Release {
-		return Release{ID: id, Console: c, Engine: m, Transport: tr, Version: v}
+		return Release{ID: id, Console: c, Model: m, Transport: tr, Version: v}
 	}
 	all := []Release{
 		rel("a", fleet.ConsoleUltra, fleet.ModelUltra, fleet.TransportGSM, "3.1.0"),
@@ -36,7 +36,7 @@ func TestMatchesIsBuiltForTheUnitsVariant(t *testing.T) {
 	for _, m := range fleet.AllModels {
 		for _, tr := range fleet.AllTransports {
 			v := fleet.VariantFor(m, tr)
-			rels = append(rels, Release{ID: string(m) + string(tr), Console: v.Console, Engine: m, Transport: tr, Version: "1.0.0", SHA256: strings.Repeat("a", 64), Size: 1})
+			rels = append(rels, Release{ID: string(m) + string(tr), Console: v.Console, Model: m, Transport: tr, Version: "1.0.0", SHA256: strings.Repeat("a", 64), Size: 1})
 		}
 	}
 	for _, m := range fleet.AllModels {
@@ -44,7 +44,7 @@ func TestMatchesIsBuiltForTheUnitsVariant(t *testing.T) {
 			for _, c := range fleet.AllConsoles {
 				d := fleet.Device{ID: "U-1", Model: m, Transport: tr, Console: c}
 				for _, r := range rels {
-					want := c == fleet.ConsoleFor(m) && r.Engine == m && r.Transport == tr
+					want := c == fleet.ConsoleFor(m) && r.Model == m && r.Transport == tr
 					if Matches(r, d) != want {
 						t.Errorf("Matches(%s, %s/%s/%s) = %v", r.ID, m, tr, c, !want)
 					}
@@ -53,7 +53,7 @@ func TestMatchesIsBuiltForTheUnitsVariant(t *testing.T) {
 					}
 				}
 			}
-			if got := ReleasesForVariant(fleet.VariantFor(m, tr), rels); len(got) != 1 || got[0].Engine != m || got[0].Transport != tr {
+			if got := ReleasesForVariant(fleet.VariantFor(m, tr), rels); len(got) != 1 || got[0].Model != m || got[0].Transport != tr {
 				t.Errorf("ReleasesForVariant(%s, %s) = %v", m, tr, got)
 			}
 		}

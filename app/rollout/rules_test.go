@@ -44,7 +44,7 @@ func TestCheckRequestRefusesWhatTheRulesForbid(t *testing.T) {
 	shipped := Evidence{Commands: []fleet.Command{{DeviceID: "d180g-new", Action: fleet.ActionFWUpdate, ReleaseID: r.ID,
 		Status: fleet.CommandDone, Error: "already on 2.4.1"}}}
 	req := func(target Target) CreateRequest {
-		c := CreateRequest{Console: r.Console, ReleaseID: r.ID, Engine: r.Engine, Transport: r.Transport,
+		c := CreateRequest{Console: r.Console, ReleaseID: r.ID, Model: r.Model, Transport: r.Transport,
 			Target: target, Threshold: DefaultThreshold}
 		if target == TargetMyFleet {
 			c.Devices = []string{"d180g-00", "d180g-01", "d180g-02"}
@@ -107,14 +107,14 @@ func TestGroupsPutTheVariantsOwnUnitsFirst(t *testing.T) {
 	for _, g := range e.Groups() {
 		got = append(got, string(g.Reason))
 	}
-	if s := strings.Join(got, ","); s != "already_on,offline,out_of_scope,other_variant,other_engine" {
+	if s := strings.Join(got, ","); s != "already_on,offline,out_of_scope,other_variant,other_model" {
 		t.Fatalf("groups %s", s)
 	}
 }
 
 func TestReportNamesTestDeviceDurationAndUnitsStillOnOldFirmware(t *testing.T) {
 	r := rel(fleet.ModelD180, fleet.TransportGSM, "2.4.1")
-	ro := Rollout{ID: "ro-9", ReleaseID: r.ID, Version: "2.4.1", Engine: r.Engine, Transport: r.Transport,
+	ro := Rollout{ID: "ro-9", ReleaseID: r.ID, Version: "2.4.1", Model: r.Model, Transport: r.Transport,
 		Target: TargetMyFleet, Status: StatusFinished, CreatedAt: t0, UpdatedAt: t0.Add(6 * time.Hour),
 		Units: []UnitProgress{{DeviceID: "d180g-00", Stage: StageConfirmed, Firmware: "2.4.1"}}}
 	test := Rollout{ID: "ro-8", ReleaseID: r.ID, Target: DeviceTarget("d180g-new"), CreatedAt: t0.Add(-time.Hour)}
@@ -136,7 +136,7 @@ func TestReportNamesTestDeviceDurationAndUnitsStillOnOldFirmware(t *testing.T) {
 // (a GSM unit between check-ins): it proved the release already. A unit that only shipped with the
 // version, or was updated to another release, is no validation.
 func TestValidationSurvivesTheUnitGoingQuiet(t *testing.T) {
-	rel := Release{ID: "rel-d180-gsm-2.4.1", Console: fleet.ConsoleUnified, Engine: fleet.ModelD180,
+	rel := Release{ID: "rel-d180-gsm-2.4.1", Console: fleet.ConsoleUnified, Model: fleet.ModelD180,
 		Transport: fleet.TransportGSM, Version: "2.4.1"}
 	d := fleet.Device{ID: "D180-00001", Model: fleet.ModelD180, Console: fleet.ConsoleUnified,
 		Transport: fleet.TransportGSM, Firmware: "2.4.1", Online: true}
@@ -164,7 +164,7 @@ func TestValidationSurvivesTheUnitGoingQuiet(t *testing.T) {
 // back online but not yet confirmed, failed, not returned or skipped proves nothing, and neither
 // does a test rollout of another release.
 func TestTestRolloutIsEvidenceOnlyOnceTheUnitReturned(t *testing.T) {
-	rel := Release{ID: "rel-d180-gsm-2.4.1", Console: fleet.ConsoleUnified, Engine: fleet.ModelD180,
+	rel := Release{ID: "rel-d180-gsm-2.4.1", Console: fleet.ConsoleUnified, Model: fleet.ModelD180,
 		Transport: fleet.TransportGSM, Version: "2.4.1"}
 	d := fleet.Device{ID: "D180-00001", Model: fleet.ModelD180, Console: fleet.ConsoleUnified,
 		Transport: fleet.TransportGSM, Firmware: "2.4.1", Online: true}

@@ -14,7 +14,7 @@ import (
 type Release struct {
 	ID        string          `json:"id"`
 	Console   fleet.Console   `json:"console"`
-	Engine    fleet.Model     `json:"engine"`
+	Model     fleet.Model     `json:"engine"`
 	Transport fleet.Transport `json:"transport"`
 	Version   string          `json:"version"`
 	Size      int64           `json:"size"`
@@ -25,7 +25,7 @@ type Release struct {
 
 // Variant is the (console, engine, transport) the release is built for.
 func (r Release) Variant() fleet.Variant {
-	return fleet.Variant{Console: r.Console, Engine: r.Engine, Transport: r.Transport}
+	return fleet.Variant{Console: r.Console, Model: r.Model, Transport: r.Transport}
 }
 
 // Target names who a rollout goes to: one test device, or the dealer's whole eligible fleet.
@@ -105,7 +105,7 @@ type Rollout struct {
 	Console   fleet.Console   `json:"console"`
 	ReleaseID string          `json:"release_id"`
 	Version   string          `json:"version"`
-	Engine    fleet.Model     `json:"engine"`
+	Model     fleet.Model     `json:"engine"`
 	Transport fleet.Transport `json:"transport"`
 	Target    Target          `json:"target"`
 	Status    Status          `json:"status"`
@@ -120,7 +120,7 @@ type Rollout struct {
 type CreateRequest struct {
 	Console   fleet.Console   `json:"console"`
 	ReleaseID string          `json:"release_id"`
-	Engine    fleet.Model     `json:"engine"`
+	Model     fleet.Model     `json:"engine"`
 	Transport fleet.Transport `json:"transport"`
 	Target    Target          `json:"target"`
 	Threshold Threshold       `json:"failure_threshold"`

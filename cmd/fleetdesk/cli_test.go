@@ -126,7 +126,7 @@ func writeImage(t *testing.T, v fleet.Variant, version string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(t.TempDir(), fmt.Sprintf("%s-%s-%s.bin", strings.ToLower(string(v.Engine)), v.Transport, version))
+	p := filepath.Join(t.TempDir(), fmt.Sprintf("%s-%s-%s.bin", strings.ToLower(string(v.Model)), v.Transport, version))
 	if err := os.WriteFile(p, img, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -139,8 +139,8 @@ func lastLine(s string) string {
 }
 
 var (
-	d180gsm = fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelD180, Transport: fleet.TransportGSM}
-	v5wifi  = fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelV5, Transport: fleet.TransportWiFi}
+	d180gsm = fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelD180, Transport: fleet.TransportGSM}
+	v5wifi  = fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelV5, Transport: fleet.TransportWiFi}
 )
 
 // The headless recovery commands as a technician runs them: real binaries, a simulated unit on a

@@ -83,8 +83,8 @@ func runFirmware(args []string) int {
 		if a.Console != b.Console {
 			return a.Console < b.Console
 		}
-		if a.Engine != b.Engine {
-			return a.Engine < b.Engine
+		if a.Model != b.Model {
+			return a.Model < b.Model
 		}
 		if a.Transport != b.Transport {
 			return a.Transport < b.Transport

@@ -31,7 +31,7 @@ const (
 // Build returns an MCUboot image of payload for variant v at version "major.minor.revision" or
 // "major.minor.revision+build". The variant must be consistent (its engine on its console).
 func Build(v fleet.Variant, version string, payload []byte) ([]byte, error) {
-	if !v.Console.Valid() || !v.Engine.Valid() || !v.Transport.Valid() || fleet.ConsoleFor(v.Engine) != v.Console {
+	if !v.Console.Valid() || !v.Model.Valid() || !v.Transport.Valid() || fleet.ConsoleFor(v.Model) != v.Console {
 		return nil, fmt.Errorf("fwimage: inconsistent variant %+v", v)
 	}
 	if len(payload) == 0 {
@@ -42,7 +42,7 @@ func Build(v fleet.Variant, version string, payload []byte) ([]byte, error) {
 		return nil, err
 	}
 	le := binary.LittleEndian
-	value := fmt.Sprintf("console=%s;engine=%s;transport=%s", v.Console, v.Engine, v.Transport)
+	value := fmt.Sprintf("console=%s;engine=%s;transport=%s", v.Console, v.Model, v.Transport)
 	protSize := 4 + 4 + len(value)
 
 	out := make([]byte, hdrSize, hdrSize+len(payload)+protSize+4+4+sha256.Size)
@@ -75,7 +75,7 @@ func Build(v fleet.Variant, version string, payload []byte) ([]byte, error) {
 // Payload returns n deterministic pseudo-random bytes standing in for a firmware binary of v at
 // version: different for every variant and version, identical on every call.
 func Payload(v fleet.Variant, version string, n int) []byte {
-	seed := sha256.Sum256([]byte(fmt.Sprintf("fleetdesk-fw|%s|%s|%s|%s", v.Console, v.Engine, v.Transport, version)))
+	seed := sha256.Sum256([]byte(fmt.Sprintf("fleetdesk-fw|%s|%s|%s|%s", v.Console, v.Model, v.Transport, version)))
 	out := make([]byte, 0, n+sha256.Size)
 	block := seed
 	for len(out) < n {

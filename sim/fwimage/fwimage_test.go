@@ -10,7 +10,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/recovery/image"
 )
 
-var v = fleet.Variant{Console: fleet.ConsoleUltra, Engine: fleet.ModelUltra, Transport: fleet.TransportWiFi}
+var v = fleet.Variant{Console: fleet.ConsoleUltra, Model: fleet.ModelUltra, Transport: fleet.TransportWiFi}
 
 func TestBuildLayout(t *testing.T) {
 	payload := Payload(v, "1.2.3", 1000)
@@ -53,7 +53,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestBuildRefuses(t *testing.T) {
-	bad := fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelUltra, Transport: fleet.TransportGSM}
+	bad := fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelUltra, Transport: fleet.TransportGSM}
 	if _, err := Build(bad, "1.0.0", []byte{1}); err == nil {
 		t.Error("inconsistent variant accepted")
 	}

@@ -905,7 +905,7 @@ func headerVersion(data []byte) (string, bool) {
 }
 
 func fwVariant(v fleet.Variant) string {
-	return "console=" + string(v.Console) + ";engine=" + string(v.Engine) + ";transport=" + string(v.Transport)
+	return "console=" + string(v.Console) + ";engine=" + string(v.Model) + ";transport=" + string(v.Transport)
 }
 
 // inspect validates an MCUboot image the way a bootloader does (header magic, SHA-256 TLV over

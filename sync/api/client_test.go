@@ -355,6 +355,6 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 func rolloutReq() rollout.CreateRequest {
-	return rollout.CreateRequest{Console: fleet.ConsoleUnified, ReleaseID: "r1", Engine: fleet.ModelD100,
+	return rollout.CreateRequest{Console: fleet.ConsoleUnified, ReleaseID: "r1", Model: fleet.ModelD100,
 		Transport: fleet.TransportGSM, Target: rollout.TargetMyFleet, Threshold: rollout.DefaultThreshold}
 }

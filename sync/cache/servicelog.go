@@ -44,7 +44,7 @@ type serviceLogRow struct {
 }
 
 func rowOf(r recovery.LogRecord) serviceLogRow {
-	return serviceLogRow{ID: r.ID, DeviceSerial: r.UnitSerial, Model: string(r.Variant.Engine),
+	return serviceLogRow{ID: r.ID, DeviceSerial: r.UnitSerial, Model: string(r.Variant.Model),
 		Transport: string(r.Variant.Transport), Console: string(r.Variant.Console), ImageVersion: r.ImageVersion,
 		ImageSHA256: r.ImageHash, VersionBefore: r.VersionBefore, VersionAfter: r.VersionAfter, Result: r.Result,
 		Technician: r.Technician, At: r.When, Port: r.Port, VariantSource: r.VariantSource, Image: r.Image,
@@ -54,7 +54,7 @@ func rowOf(r recovery.LogRecord) serviceLogRow {
 func (w serviceLogRow) record() recovery.LogRecord {
 	return recovery.LogRecord{ID: w.ID, Technician: w.Technician, Rejected: w.Rejected,
 		ServiceLogEntry: recovery.ServiceLogEntry{When: w.At, Port: w.Port, UnitSerial: w.DeviceSerial,
-			Variant:       fleet.Variant{Console: fleet.Console(w.Console), Engine: fleet.Model(w.Model), Transport: fleet.Transport(w.Transport)},
+			Variant:       fleet.Variant{Console: fleet.Console(w.Console), Model: fleet.Model(w.Model), Transport: fleet.Transport(w.Transport)},
 			VariantSource: w.VariantSource, Image: w.Image, ImageVersion: w.ImageVersion, ImageHash: w.ImageSHA256,
 			VersionBefore: w.VersionBefore, VersionAfter: w.VersionAfter, Result: w.Result, Error: w.Error,
 			Bytes: w.Bytes, Duration: time.Duration(w.DurationMS) * time.Millisecond, Throughput: w.Throughput}}

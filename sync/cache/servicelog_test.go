@@ -16,7 +16,7 @@ func TestServiceLogQuarantine(t *testing.T) {
 	defer c.Close()
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	v := fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelD180, Transport: fleet.TransportGSM}
+	v := fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelD180, Transport: fleet.TransportGSM}
 	for i, id := range []string{"a", "b", "c"} {
 		r := recovery.LogRecord{ID: id, Technician: "t@x", ServiceLogEntry: recovery.ServiceLogEntry{When: t0.Add(time.Duration(i) * time.Minute),
 			Variant: v, Result: "ok", Duration: 1500 * time.Millisecond, Port: "/dev/pts/3"}}
@@ -71,7 +71,7 @@ func TestServiceLogReadsEarlierRows(t *testing.T) {
 	if err != nil || len(p) != 1 {
 		t.Fatalf("%+v %v", p, err)
 	}
-	if r := p[0]; r.UnitSerial != "GEN-9" || r.Variant.Engine != fleet.ModelD180 || r.Duration != 2500*time.Millisecond || r.Technician != "t@x" {
+	if r := p[0]; r.UnitSerial != "GEN-9" || r.Variant.Model != fleet.ModelD180 || r.Duration != 2500*time.Millisecond || r.Technician != "t@x" {
 		t.Fatalf("%+v", r)
 	}
 }

@@ -205,7 +205,7 @@ func WireServiceLogEntry(r recovery.LogRecord) api.ServiceLogEntry {
 	return api.ServiceLogEntry{
 		ID:            r.ID,
 		DeviceSerial:  r.UnitSerial,
-		Model:         string(r.Variant.Engine),
+		Model:         string(r.Variant.Model),
 		Transport:     string(r.Variant.Transport),
 		Console:       string(r.Variant.Console),
 		ImageVersion:  r.ImageVersion,

@@ -35,7 +35,7 @@ func backendLog(t *testing.T, srv *sim.Server, dealer string) map[string]api.Ser
 
 func flashEntry(at time.Time) recovery.ServiceLogEntry {
 	return recovery.ServiceLogEntry{When: at, Port: "/dev/ttyUSB0", UnitSerial: "SIM-D180-0001",
-		Variant:       fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelD180, Transport: fleet.TransportGSM},
+		Variant:       fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelD180, Transport: fleet.TransportGSM},
 		VariantSource: "unit", Image: "d180-gsm-2.4.0.bin", ImageVersion: "2.4.0", ImageHash: strings.Repeat("ab", 32),
 		VersionBefore: "2.3.0", VersionAfter: "2.4.0", Result: recovery.ResultOK, Bytes: 65657,
 		Duration: 9120 * time.Millisecond, Throughput: 7421.5}
@@ -184,8 +184,8 @@ func TestRecoveryFirmwareFromCache(t *testing.T) {
 	if _, err := s.Sync(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	v := fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelD180, Transport: fleet.TransportGSM}
-	other := fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelV5, Transport: fleet.TransportGSM}
+	v := fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelD180, Transport: fleet.TransportGSM}
+	other := fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelV5, Transport: fleet.TransportGSM}
 	list, err := s.RecoveryFirmware().Releases(v)
 	if err != nil || len(list) < 2 {
 		t.Fatalf("online releases for %s: %d %v (want every version)", v, len(list), err)

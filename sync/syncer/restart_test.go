@@ -110,7 +110,7 @@ func updateSome(t *testing.T, srv *sim.Server, s *Replica, n int) {
 			continue
 		}
 		for _, r := range rels {
-			if r.Engine == d.Model && r.Transport == d.Transport && r.Version != d.Firmware && r.Version > d.Firmware {
+			if r.Model == d.Model && r.Transport == d.Transport && r.Version != d.Firmware && r.Version > d.Firmware {
 				if _, err := s.SendCommand(ctx, fleet.CommandRequest{DeviceID: d.ID, Action: fleet.ActionForceOTA, ReleaseID: r.ID}); err == nil {
 					sent++
 				}

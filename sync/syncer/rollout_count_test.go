@@ -73,7 +73,7 @@ func TestMyFleetDeploysExactlyTheConfirmedUnits(t *testing.T) {
 	// The newest D180 WiFi release, and the D180 WiFi units online on another version.
 	var rel, older rollout.Release
 	for _, r := range rels {
-		if r.Engine == fleet.ModelD180 && r.Transport == fleet.TransportWiFi {
+		if r.Model == fleet.ModelD180 && r.Transport == fleet.TransportWiFi {
 			if rel.ID == "" {
 				rel = r
 			} else if older.ID == "" {
@@ -123,7 +123,7 @@ func TestMyFleetDeploysExactlyTheConfirmedUnits(t *testing.T) {
 	if slices.Contains(confirmed, back.ID) || !slices.Contains(confirmed, busy.ID) {
 		t.Fatalf("confirmed %v: want %s out and %s in", confirmed, back.ID, busy.ID)
 	}
-	req := rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport,
+	req := rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Model: rel.Model, Transport: rel.Transport,
 		Target: rollout.TargetMyFleet, Threshold: rollout.DefaultThreshold, Devices: confirmed}
 
 	// A confirmed unit starts installing another release before the deploy: refused, both counts.

@@ -42,7 +42,7 @@ func newPermissiveBackend(t *testing.T, target string) *permissiveBackend {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusCreated)
 			json.NewEncoder(w).Encode(rollout.Rollout{ID: "ro-accepted", Console: req.Console, ReleaseID: req.ReleaseID,
-				Engine: req.Engine, Transport: req.Transport, Target: req.Target, Status: rollout.StatusRunning})
+				Model: req.Model, Transport: req.Transport, Target: req.Target, Status: rollout.StatusRunning})
 			return
 		}
 		proxy.ServeHTTP(w, r)
@@ -104,17 +104,17 @@ func TestCreateRolloutRefusesWhatTheRulesForbid(t *testing.T) {
 		t.Fatal("the seeded fleet has no release with a unit to test on and a unit of another variant")
 	}
 	req := func(target rollout.Target) rollout.CreateRequest {
-		return rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport,
+		return rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Model: rel.Model, Transport: rel.Transport,
 			Target: target, Threshold: rollout.DefaultThreshold}
 	}
 	lying := req(rollout.DeviceTarget(other.ID))
-	lying.Engine, lying.Transport = other.Model, other.Transport // the request claims the unit's variant
+	lying.Model, lying.Transport = other.Model, other.Transport // the request claims the unit's variant
 
 	for name, r := range map[string]rollout.CreateRequest{
 		"a unit of another variant":              req(rollout.DeviceTarget(other.ID)),
 		"a request that misnames the variant":    lying,
 		"my_fleet before any unit was validated": req(rollout.TargetMyFleet),
-		"an unknown release":                     {Console: rel.Console, ReleaseID: "rel-nope", Engine: rel.Engine, Transport: rel.Transport, Target: rollout.TargetMyFleet},
+		"an unknown release":                     {Console: rel.Console, ReleaseID: "rel-nope", Model: rel.Model, Transport: rel.Transport, Target: rollout.TargetMyFleet},
 	} {
 		if _, err := s.CreateRollout(ctx, r); !errors.Is(err, ErrRefused) {
 			t.Errorf("%s: err = %v, want a refusal", name, err)

@@ -200,7 +200,7 @@ func TestCommandsReleasesAndServiceLogAgainstSim(t *testing.T) {
 	}
 
 	e := recovery.LogRecord{ID: "svc-1", Technician: "t@example.com", ServiceLogEntry: recovery.ServiceLogEntry{UnitSerial: target.ID,
-		Variant:      fleet.Variant{Console: fleet.ConsoleFor(target.Model), Engine: target.Model, Transport: target.Transport},
+		Variant:      fleet.Variant{Console: fleet.ConsoleFor(target.Model), Model: target.Model, Transport: target.Transport},
 		ImageVersion: rels[0].Version, Result: "ok", When: time.Now().UTC()}}
 	if err := s.RecordServiceLog(ctx, e); err != nil {
 		t.Fatal(err)

@@ -61,7 +61,7 @@ func TestFirmwarePickerOffersOnlyMatchingReleasesNewestFirst(t *testing.T) {
 	all := catalogue(t, live, d)
 	var want []string
 	for _, r := range all {
-		if r.Console == fleet.ConsoleFor(d.Model) && r.Engine == d.Model && r.Transport == d.Transport {
+		if r.Console == fleet.ConsoleFor(d.Model) && r.Model == d.Model && r.Transport == d.Transport {
 			want = append(want, r.Version)
 		}
 	}
@@ -319,7 +319,7 @@ func TestStatusSpeaksTheGuidesWords(t *testing.T) {
 
 func TestReleaseLabelSaysWhatInstallingDoes(t *testing.T) {
 	d := fleet.Device{ID: "ULTRA-1", Model: fleet.ModelUltra, Console: fleet.ConsoleUltra, Transport: fleet.TransportGSM, Firmware: "3.1.0"}
-	rel := rollout.Release{ID: "a", Console: fleet.ConsoleUltra, Engine: fleet.ModelUltra, Transport: fleet.TransportGSM, Version: "3.1.0"}
+	rel := rollout.Release{ID: "a", Console: fleet.ConsoleUltra, Model: fleet.ModelUltra, Transport: fleet.TransportGSM, Version: "3.1.0"}
 	newer, older := rel, rel
 	newer.Version, older.Version = "3.10.0", "3.0.9"
 	if releaseLabel(rel, d) != "3.1.0 (installed)" || releaseLabel(newer, d) != "3.10.0" || releaseLabel(older, d) != "3.0.9 (older than installed)" {

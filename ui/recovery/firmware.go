@@ -149,7 +149,7 @@ func (f *firmwarePart) showUnit() {
 		}
 		f.unit.SetText(t)
 		f.choice.Hide()
-		if pv := f.prefilled; pv != nil && (pv.Engine != u.Variant.Engine || pv.Transport != u.Variant.Transport) {
+		if pv := f.prefilled; pv != nil && (pv.Model != u.Variant.Model || pv.Transport != u.Variant.Transport) {
 			f.warn.SetText("This unit reports " + u.Variant.String() + ", not the " + pv.String() +
 				" you came from: check you are connected to the right unit.")
 			f.warn.Show()

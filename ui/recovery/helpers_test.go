@@ -19,8 +19,8 @@ import (
 )
 
 var (
-	d180gsm  = fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelD180, Transport: fleet.TransportGSM}
-	d180wifi = fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelD180, Transport: fleet.TransportWiFi}
+	d180gsm  = fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelD180, Transport: fleet.TransportGSM}
+	d180wifi = fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelD180, Transport: fleet.TransportWiFi}
 )
 
 // data is the page's cache side in memory: releases filtered by variant like the real cache, a

@@ -31,7 +31,7 @@ func TestRolloutWizardOnTheBackendsClock(t *testing.T) {
 
 			h := openPageWith(t, svc, 100*time.Millisecond)
 			h.tap(rel.Console.DisplayName())
-			h.pick(rel.Engine.DisplayName())
+			h.pick(rel.Model.DisplayName())
 			h.pick(rel.Transport.DisplayName())
 			h.tap("Next: choose the release")
 			h.q.until(t, "releases", func() bool { return h.wizard().cat.loaded })
@@ -123,7 +123,7 @@ func startRollout(t *testing.T, srv *sim.Server, svc *syncer.Replica, rel rollou
 		t.Fatal(err)
 	}
 	units := rollout.Eligible(rel, svc.Fleet().Devices(), svc.Actor(), svc.Now()).IDs()
-	ro, err := svc.CreateRollout(ctx, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine,
+	ro, err := svc.CreateRollout(ctx, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Model: rel.Model,
 		Transport: rel.Transport, Target: rollout.TargetMyFleet, Threshold: rollout.DefaultThreshold, Devices: units})
 	if err != nil {
 		t.Fatal(err)

@@ -145,7 +145,7 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, sr
 	}
 	var v fleet.Variant
 	for k, n := range count {
-		if n > count[v] || (n == count[v] && k.Engine < v.Engine) {
+		if n > count[v] || (n == count[v] && k.Model < v.Model) {
 			v = k
 		}
 	}
@@ -170,7 +170,7 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, sr
 	// simulated fleet lives), and then the procedure refuses or fails it and the dealer picks the
 	// next unit.
 	h.tap(v.Console.DisplayName())
-	h.pick(v.Engine.DisplayName())
+	h.pick(v.Model.DisplayName())
 	h.pick(v.Transport.DisplayName())
 	h.tap("Next: choose the release")
 	h.q.until(t, "releases", func() bool { return h.wizard().cat.loaded })
@@ -222,7 +222,7 @@ func rolloutOnConsole(t *testing.T, ctx context.Context, svc *syncer.Replica, sr
 			// Only a unit that stayed away can fail here (no install fails before fail.arm).
 			t.Logf("attempt %d on %s: %s", attempt, choice, h.wizard().proc.Failure())
 			h.tap("Start over")
-			h.pick(v.Engine.DisplayName())
+			h.pick(v.Model.DisplayName())
 			h.pick(v.Transport.DisplayName())
 			h.tap("Next: choose the release")
 			h.pick(rel.Version)

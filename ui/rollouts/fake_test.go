@@ -74,7 +74,7 @@ func newMemSession(now time.Time) *memSession {
 				fleet.ConsoleXPro: {"3.0.0", "3.1.0"}, fleet.ConsoleUltra: {"5.0.0", "5.1.0"}}[fleet.ConsoleFor(md)]
 			for i, v := range vers {
 				m.releases = append(m.releases, rollout.Release{ID: fmt.Sprintf("rel-%s-%s-%s", md, tr, v),
-					Console: fleet.ConsoleFor(md), Engine: md, Transport: tr, Version: v, SHA256: "aa" + v,
+					Console: fleet.ConsoleFor(md), Model: md, Transport: tr, Version: v, SHA256: "aa" + v,
 					Notes: "notes " + v, CreatedAt: now.AddDate(0, i-3, 0)})
 			}
 		}
@@ -141,11 +141,11 @@ func (m *memSession) CreateRollout(_ context.Context, req rollout.CreateRequest)
 	if !ok {
 		return rollout.Rollout{}, errors.New("not_found: no such release")
 	}
-	if r.Engine != req.Engine || r.Transport != req.Transport || r.Console != req.Console {
+	if r.Model != req.Model || r.Transport != req.Transport || r.Console != req.Console {
 		return rollout.Rollout{}, errors.New("variant_mismatch: request does not match the release")
 	}
 	ro := &rollout.Rollout{ID: fmt.Sprintf("ro-%d", len(m.rollouts)+1), Console: r.Console, ReleaseID: r.ID,
-		Version: r.Version, Engine: r.Engine, Transport: r.Transport, Target: req.Target, Status: rollout.StatusRunning,
+		Version: r.Version, Model: r.Model, Transport: r.Transport, Target: req.Target, Status: rollout.StatusRunning,
 		Threshold: req.Threshold, CreatedAt: m.now, UpdatedAt: m.now}
 	if id := req.Target.DeviceID(); id != "" {
 		d, ok := m.devs[id]

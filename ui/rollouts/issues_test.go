@@ -162,7 +162,7 @@ func TestUnitUpdatedFromManageCountsAsValidation(t *testing.T) {
 	h := openPageWith(t, svc, time.Hour)
 	h.page.opts.ShowInConsole = func(ids []string) { shown = ids }
 	h.tap(rel.Console.DisplayName())
-	h.pick(rel.Engine.DisplayName())
+	h.pick(rel.Model.DisplayName())
 	h.pick(rel.Transport.DisplayName())
 	h.tap("Next: choose the release")
 	h.q.until(t, "releases", func() bool { return h.wizard().cat.loaded })
@@ -235,7 +235,7 @@ func TestRefusedDeploymentKeepsTheThreshold(t *testing.T) {
 func TestPastReportNamesTestDeviceDurationAndUnitsLeft(t *testing.T) {
 	svc := newMemSession(testNow)
 	r, _ := svc.release("rel-D180-gsm-2.4.1")
-	req := rollout.CreateRequest{Console: r.Console, ReleaseID: r.ID, Engine: r.Engine, Transport: r.Transport,
+	req := rollout.CreateRequest{Console: r.Console, ReleaseID: r.ID, Model: r.Model, Transport: r.Transport,
 		Target: rollout.DeviceTarget("UN-D180G-00"), Threshold: rollout.DefaultThreshold}
 	if _, err := svc.CreateRollout(t.Context(), req); err != nil {
 		t.Fatal(err)

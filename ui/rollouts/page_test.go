@@ -158,7 +158,7 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 	h.waitStep(rollout.StepValidating)
 	h.q.until(t, "test rollout", func() bool { _, ok := h.wizard().proc.TestRollout(); return ok })
 	req := svc.lastRequest()
-	if req.Target != rollout.DeviceTarget("UN-D180G-00") || req.Engine != fleet.ModelD180 || req.Transport != fleet.TransportGSM {
+	if req.Target != rollout.DeviceTarget("UN-D180G-00") || req.Model != fleet.ModelD180 || req.Transport != fleet.TransportGSM {
 		t.Fatalf("test request %+v", req)
 	}
 	if !h.has("Sent 2.4.1 (D180, GSM) to test device UN-D180G-00 alone") {
@@ -338,7 +338,7 @@ func TestRunningRolloutReopensFromPastList(t *testing.T) {
 	svc := newMemSession(testNow)
 	svc.validated["rel-D180-gsm-2.4.1"] = true
 	r, _ := svc.release("rel-D180-gsm-2.4.1")
-	if _, err := svc.CreateRollout(t.Context(), rollout.CreateRequest{Console: r.Console, ReleaseID: r.ID, Engine: r.Engine,
+	if _, err := svc.CreateRollout(t.Context(), rollout.CreateRequest{Console: r.Console, ReleaseID: r.ID, Model: r.Model,
 		Transport: r.Transport, Target: rollout.TargetMyFleet, Threshold: rollout.DefaultThreshold}); err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +373,7 @@ func TestPastRolloutsShownOnlyWhenThereAreSome(t *testing.T) {
 
 	svc.mu.Lock()
 	svc.rollouts = append(svc.rollouts, &rollout.Rollout{ID: "ro-1", Console: fleet.ConsoleUnified, ReleaseID: "r1",
-		Version: "2.4.1", Engine: fleet.ModelD180, Transport: fleet.TransportGSM, Target: rollout.TargetMyFleet,
+		Version: "2.4.1", Model: fleet.ModelD180, Transport: fleet.TransportGSM, Target: rollout.TargetMyFleet,
 		Status: rollout.StatusFinished, CreatedAt: testNow, UpdatedAt: testNow})
 	svc.mu.Unlock()
 	h.q.do(h.page.loadPast)

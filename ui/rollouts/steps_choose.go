@@ -32,8 +32,8 @@ func newVariantStep(w *wizard) stepView {
 	s.transport = widget.NewRadioGroup([]string{"GSM", "WiFi"}, func(string) { w.update() })
 	s.transport.Horizontal = true
 	cur := w.proc.Variant()
-	if cur.Engine != "" {
-		s.engine.Selected = cur.Engine.DisplayName()
+	if cur.Model != "" {
+		s.engine.Selected = cur.Model.DisplayName()
 	} else if len(engines) == 1 {
 		s.engine.Selected = engines[0]
 	}
@@ -43,7 +43,7 @@ func newVariantStep(w *wizard) stepView {
 	s.count = widget.NewLabel("")
 	s.next = widget.NewButton("Next: choose the release", func() {
 		if m, t, ok := s.chosen(); ok {
-			w.apply(rollout.ChooseVariant{Engine: m, Transport: t})
+			w.apply(rollout.ChooseVariant{Model: m, Transport: t})
 		}
 	})
 	s.next.Importance = widget.HighImportance

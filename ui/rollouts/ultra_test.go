@@ -33,7 +33,7 @@ func TestUltraWizardConfirmsVariant(t *testing.T) {
 	h.pick("WiFi")
 	h.tap("Deploy 5.1.0 to test device UL-W-00")
 	h.q.until(t, "test rollout", func() bool { _, ok := h.wizard().proc.TestRollout(); return ok })
-	if req := svc.lastRequest(); req.Console != fleet.ConsoleUltra || req.Engine != fleet.ModelUltra || req.Transport != fleet.TransportWiFi {
+	if req := svc.lastRequest(); req.Console != fleet.ConsoleUltra || req.Model != fleet.ModelUltra || req.Transport != fleet.TransportWiFi {
 		t.Fatalf("test request %+v", req)
 	}
 	svc.unit("ro-1", "UL-W-00", rollout.StageConfirmed, "5.1.0", true)

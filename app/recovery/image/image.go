@@ -199,7 +199,7 @@ func readArea(a []byte, magic uint16, protected bool) ([]TLV, error) {
 
 // FormatVariant renders a variant as the 0xa0 TLV value.
 func FormatVariant(v fleet.Variant) string {
-	return fmt.Sprintf("console=%s;engine=%s;transport=%s", v.Console, v.Engine, v.Transport)
+	return fmt.Sprintf("console=%s;engine=%s;transport=%s", v.Console, v.Model, v.Transport)
 }
 
 // ParseVariant reads a 0xa0 TLV value. All three keys are required and must be known and
@@ -223,7 +223,7 @@ func ParseVariant(s string) (fleet.Variant, error) {
 		case "engine":
 			var m fleet.Model
 			m, err = fleet.ParseModel(val)
-			v.Engine = m
+			v.Model = m
 		case "transport":
 			v.Transport, err = fleet.ParseTransport(val)
 		default:
@@ -236,8 +236,8 @@ func ParseVariant(s string) (fleet.Variant, error) {
 	if !seen["console"] || !seen["engine"] || !seen["transport"] {
 		return v, bad("variant TLV %q must name console, engine and transport", s)
 	}
-	if fleet.ConsoleFor(v.Engine) != v.Console {
-		return v, bad("variant TLV %q: engine %s does not run the %s", s, v.Engine, v.Console.DisplayName())
+	if fleet.ConsoleFor(v.Model) != v.Console {
+		return v, bad("variant TLV %q: engine %s does not run the %s", s, v.Model, v.Console.DisplayName())
 	}
 	return v, nil
 }
@@ -254,8 +254,8 @@ func (img *Image) Check(target fleet.Variant) error {
 	if img.Variant.Console != target.Console {
 		why = append(why, fmt.Sprintf("console %s, unit needs %s", img.Variant.Console, target.Console))
 	}
-	if img.Variant.Engine != target.Engine {
-		why = append(why, fmt.Sprintf("engine %s, unit is %s", img.Variant.Engine.DisplayName(), target.Engine.DisplayName()))
+	if img.Variant.Model != target.Model {
+		why = append(why, fmt.Sprintf("engine %s, unit is %s", img.Variant.Model.DisplayName(), target.Model.DisplayName()))
 	}
 	if img.Variant.Transport != target.Transport {
 		why = append(why, fmt.Sprintf("transport %s, unit is %s", img.Variant.Transport.DisplayName(), target.Transport.DisplayName()))

@@ -10,7 +10,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/sim/fwimage"
 )
 
-var d180gsm = fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelD180, Transport: fleet.TransportGSM}
+var d180gsm = fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelD180, Transport: fleet.TransportGSM}
 
 func build(t testing.TB, v fleet.Variant, version string, n int) []byte {
 	t.Helper()
@@ -47,9 +47,9 @@ func TestCheckRefusesOtherVariants(t *testing.T) {
 		target fleet.Variant
 		want   string
 	}{
-		{fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelD180, Transport: fleet.TransportWiFi}, "transport GSM, unit is WiFi"},
-		{fleet.Variant{Console: fleet.ConsoleUnified, Engine: fleet.ModelD100, Transport: fleet.TransportGSM}, "engine D180, unit is D100"},
-		{fleet.Variant{Console: fleet.ConsoleUltra, Engine: fleet.ModelUltra, Transport: fleet.TransportGSM}, "console unified, unit needs ultra"},
+		{fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelD180, Transport: fleet.TransportWiFi}, "transport GSM, unit is WiFi"},
+		{fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelD100, Transport: fleet.TransportGSM}, "engine D180, unit is D100"},
+		{fleet.Variant{Console: fleet.ConsoleUltra, Model: fleet.ModelUltra, Transport: fleet.TransportGSM}, "console unified, unit needs ultra"},
 	}
 	for _, c := range cases {
 		err := img.Check(c.target)
