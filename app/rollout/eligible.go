@@ -47,7 +47,7 @@ const (
 	ReasonBadRelease    Reason = "bad_release"   // the release itself is inconsistent
 	ReasonOutOfScope    Reason = "out_of_scope"  // another dealer's unit
 	ReasonOtherConsole  Reason = "other_console" // served by another firmware console
-	ReasonOtherModel    Reason = "other_model"  // same console, another engine
+	ReasonOtherModel    Reason = "other_model"   // same console, another engine
 	ReasonOtherVariant  Reason = "other_variant" // same engine, the other transport
 	ReasonAlreadyOnVers Reason = "already_on"    // already reports the release's version
 	ReasonOffline       Reason = "offline"       // would not receive the release now
