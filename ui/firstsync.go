@@ -52,9 +52,9 @@ func FirstSyncText(st session.Status, units int) string {
 	case st.Syncing:
 		return "First sync: asking the backend for your fleet…"
 	case st.SignInNeeded:
-		return "No fleet has been synced on this computer yet, and " + lowerFirst(st.OfflineWhy) + "."
-	case !st.Online && st.OfflineWhy != "":
-		return "No fleet has been synced on this computer yet. " + st.OfflineWhy + ": FleetDesk keeps trying by itself."
+		return "No fleet has been synced on this computer yet, and " + lowerFirst(st.UnreachableWhy) + "."
+	case !st.Reachable && st.UnreachableWhy != "":
+		return "No fleet has been synced on this computer yet. " + st.UnreachableWhy + ": FleetDesk keeps trying by itself."
 	}
 	return "Waiting for the first sync…"
 }
@@ -68,7 +68,7 @@ func (f *firstSync) update(st session.Status, units int) {
 		f.progress.Max = float64(st.SyncTotal)
 		f.progress.SetValue(float64(min(st.SyncDone, st.SyncTotal)))
 		f.progress.Show()
-	case st.Syncing || st.Online:
+	case st.Syncing || st.Reachable:
 		f.progress.Hide()
 		f.infinite.Show()
 		f.infinite.Start()

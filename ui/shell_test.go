@@ -247,7 +247,7 @@ func TestOfflineBannerAndStatusBar(t *testing.T) {
 func offlineBannerChecks(t *testing.T, s *Shell, svc session.Session) {
 	s.Start(svc)
 	st := svc.Status()
-	if st.Online {
+	if st.Reachable {
 		t.Fatal("a cache-only session says online")
 	}
 	if !s.banner.offline.Visible() {
@@ -303,11 +303,11 @@ func statusBarChecks(t *testing.T, s *Shell, live *testfleet.Live) {
 		t.Fatalf("status bar %q lacks the dealer", s.bar.who.Text)
 	}
 	// A running sync shows its progress.
-	s.bar.update(session.Status{Online: true, Syncing: true, SyncDone: 400, SyncTotal: 1000, LastSync: now0})
+	s.bar.update(session.Status{Reachable: true, Syncing: true, SyncDone: 400, SyncTotal: 1000, LastSync: now0})
 	if !s.bar.progress.Visible() || s.bar.progress.Value != 400 || s.bar.progress.Max != 1000 {
 		t.Fatal("sync progress not shown")
 	}
-	s.bar.update(session.Status{Online: true, Demo: true, BackendURL: "http://127.0.0.1:9"})
+	s.bar.update(session.Status{Reachable: true, Demo: true, BackendURL: "http://127.0.0.1:9"})
 	if s.bar.progress.Visible() || !s.bar.demo.Visible() || !strings.Contains(s.bar.who.Text, "Simulated backend") {
 		t.Fatal("demo status not shown")
 	}

@@ -90,12 +90,12 @@ func (b *statusBar) update(st session.Status) {
 		parts = append(parts, st.UserEmail)
 	}
 	setText(b.who, strings.Join(parts, " · "))
-	if st.Online {
+	if st.Reachable {
 		kit.SetDot(b.dot, fleet.HealthLive)
 		setText(b.online, "Online")
 	} else {
 		kit.SetDot(b.dot, fleet.HealthLost)
-		setText(b.online, OfflineSinceText(b.now(), st.OfflineSince))
+		setText(b.online, OfflineSinceText(b.now(), st.UnreachableSince))
 	}
 	// Offline, Sync now is the manual retry; only a sign-in can help when the backend refused it
 	// (the banner offers it), and a running sync needs no second one.
@@ -262,11 +262,11 @@ func whiteText(l *widget.Label) fyne.CanvasObject {
 }
 
 func (b *banner) update(st session.Status) {
-	if st.Online {
+	if st.Reachable {
 		b.offline.Hide()
 	} else {
 		setText(b.offlineTxt, OfflineText(st))
-		b.detail = st.OfflineDetail
+		b.detail = st.UnreachableDetail
 		showIf(b.signInBtn, st.SignInNeeded)
 		showIf(b.retryBtn, !st.SignInNeeded)
 		if st.Syncing {
@@ -274,7 +274,7 @@ func (b *banner) update(st session.Status) {
 		} else {
 			b.retryBtn.Enable()
 		}
-		showIf(b.detailsBtn, st.OfflineDetail != "")
+		showIf(b.detailsBtn, st.UnreachableDetail != "")
 		b.offline.Show()
 	}
 	b.notice.show(st.Notice)
@@ -301,7 +301,7 @@ func OfflineText(st session.Status) string {
 	} else {
 		s += "data as of " + st.LastSync.Local().Format("2 Jan 2006 15:04") + ". "
 	}
-	why := strings.TrimSuffix(st.OfflineWhy, ".")
+	why := strings.TrimSuffix(st.UnreachableWhy, ".")
 	switch {
 	case st.SignInNeeded:
 		if why == "" {

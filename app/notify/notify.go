@@ -127,15 +127,15 @@ func (d *Decider) Fleet(ix *fleet.Index, ch session.Change) []Note {
 // A backend that was never reached since the start is the sign-in screen's business, not a
 // notification's.
 func (d *Decider) Status(st session.Status) []Note {
-	if st.Online && !st.LastSync.IsZero() {
+	if st.Reachable && !st.LastSync.IsZero() {
 		d.synced, d.failing = true, false
 		return nil
 	}
-	if st.Online || st.Syncing || !d.synced || d.failing {
+	if st.Reachable || st.Syncing || !d.synced || d.failing {
 		return nil
 	}
 	d.failing = true
-	why := st.OfflineWhy
+	why := st.UnreachableWhy
 	if why == "" {
 		why = "The backend did not answer."
 	}

@@ -82,19 +82,19 @@ func TestSyncFailureAfterWorking(t *testing.T) {
 	var d Decider
 	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	// Never worked since the start: the status bar says so, no notification.
-	if n := d.Status(session.Status{Online: false, OfflineWhy: "cannot reach"}); n != nil {
+	if n := d.Status(session.Status{Reachable: false, UnreachableWhy: "cannot reach"}); n != nil {
 		t.Fatalf("notified before any sync worked: %v", n)
 	}
-	d.Status(session.Status{Online: true, LastSync: t0})
-	n := d.Status(session.Status{Online: false, LastSync: t0, OfflineWhy: "The backend cannot be reached."})
+	d.Status(session.Status{Reachable: true, LastSync: t0})
+	n := d.Status(session.Status{Reachable: false, LastSync: t0, UnreachableWhy: "The backend cannot be reached."})
 	if len(n) != 1 || n[0].Kind != KindSync || !strings.HasPrefix(n[0].Body, "The backend cannot be reached.") {
 		t.Fatalf("first failure: %v", n)
 	}
-	if n := d.Status(session.Status{Online: false, LastSync: t0}); n != nil {
+	if n := d.Status(session.Status{Reachable: false, LastSync: t0}); n != nil {
 		t.Fatalf("the same outage notified twice: %v", n)
 	}
-	d.Status(session.Status{Online: true, LastSync: t0.Add(time.Minute)})
-	if n := d.Status(session.Status{Online: false, LastSync: t0.Add(time.Minute)}); len(n) != 1 {
+	d.Status(session.Status{Reachable: true, LastSync: t0.Add(time.Minute)})
+	if n := d.Status(session.Status{Reachable: false, LastSync: t0.Add(time.Minute)}); len(n) != 1 {
 		t.Fatalf("a second outage after recovery: %v", n)
 	}
 }

@@ -15,31 +15,32 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/token"
 )
 
-// Status is what the status bar shows.
+// Status is what the status bar shows. "Reachable" is FleetDesk's view of the backend (the screens
+// say "Offline" when it is not); a unit's own connection is fleet.Device.Online (docs/glossary.md).
 type Status struct {
-	BackendURL  string
-	ProfileName string
-	DealerName  string
-	UserEmail   string
-	Demo        bool      // the embedded simulated backend
-	Online      bool      // the backend answered the last call
-	OfflineWhy  string    // why not, in words, when offline
-	LastSync    time.Time // last good sync, by the backend's clock (Fleet.Now); zero when never
-	Syncing     bool
-	SyncDone    int    // units received in the running sync
-	SyncTotal   int    // units expected in the running sync (0 when unknown)
-	Notice      string // one-off news for the user, e.g. "the cache was corrupt and was rebuilt"
+	BackendURL     string
+	ProfileName    string
+	DealerName     string
+	UserEmail      string
+	Demo           bool      // the embedded simulated backend
+	Reachable      bool      // the backend answered the last call
+	UnreachableWhy string    // why not, in words, when not Reachable
+	LastSync       time.Time // last good sync, by the backend's clock (Fleet.Now); zero when never
+	Syncing        bool
+	SyncDone       int    // units received in the running sync
+	SyncTotal      int    // units expected in the running sync (0 when unknown)
+	Notice         string // one-off news for the user, e.g. "the cache was corrupt and was rebuilt"
 
-	// OfflineDetail is the technical cause behind OfflineWhy ("GET /v1/devices: backend
+	// UnreachableDetail is the technical cause behind UnreachableWhy ("GET /v1/devices: backend
 	// unreachable: dial tcp ...: connection refused"), shown one click away under "Details".
-	OfflineDetail string
+	UnreachableDetail string
 	// SignInNeeded says the data layer cannot go on without a new sign-in: the backend refused
 	// the saved sign-in, or there is none (the cached fleet opened read-only). The screens offer
 	// the sign-in right there.
 	SignInNeeded bool
-	// OfflineSince is when the backend was last found unreachable after answering (or when the
+	// UnreachableSince is when the backend was last found unreachable after answering (or when the
 	// session opened offline), by the backend's clock (Fleet.Now): "Offline since 14:02".
-	OfflineSince time.Time
+	UnreachableSince time.Time
 	// ClockOffset is how far the backend's clock is ahead of this PC's (negative: behind), measured
 	// from its answers (offline: as at the last sync). Every time the screens show is on the
 	// backend's clock (Fleet.Now); this says how far that is from the PC's own (fleet.ClockNote).

@@ -74,8 +74,8 @@ func runFirmware(args []string) int {
 		fmt.Fprintln(os.Stderr, "fleetdesk firmware:", describeErr(err))
 		return 1
 	}
-	if *pull && !s.Status().Online {
-		fmt.Fprintf(os.Stderr, "fleetdesk firmware: cannot pull: %s\n", s.Status().OfflineWhy)
+	if *pull && !s.Status().Reachable {
+		fmt.Fprintf(os.Stderr, "fleetdesk firmware: cannot pull: %s\n", s.Status().UnreachableWhy)
 		return 1
 	}
 	sort.SliceStable(rels, func(i, j int) bool {

@@ -47,7 +47,7 @@ func TestResumeWithoutSavedSignInOpensCachedFleet(t *testing.T) {
 	if svc.Fleet().Len() == 0 || st.LastSync.IsZero() {
 		t.Fatalf("the cached fleet is not shown: %d units, %+v", svc.Fleet().Len(), st)
 	}
-	if !st.SignInNeeded || st.Online || !strings.Contains(st.OfflineWhy, "sign in") {
+	if !st.SignInNeeded || st.Reachable || !strings.Contains(st.UnreachableWhy, "sign in") {
 		t.Fatalf("the read-only fleet does not say why or offer the sign-in: %+v", st)
 	}
 	if _, err := svc.SendCommand(ctx, fleet.CommandRequest{DeviceID: svc.Fleet().At(0).ID, Action: fleet.ActionReboot}); err == nil {

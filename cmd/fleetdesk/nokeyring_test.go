@@ -61,7 +61,7 @@ func TestOfflineStartWithNoKeyringAtAll(t *testing.T) {
 	if svc.Fleet().Len() != 60 || st.LastSync.IsZero() {
 		t.Fatalf("the cached fleet is not shown: %d units, %+v", svc.Fleet().Len(), st)
 	}
-	if !st.SignInNeeded || st.Online || !strings.Contains(st.OfflineWhy, "no system keyring") {
+	if !st.SignInNeeded || st.Reachable || !strings.Contains(st.UnreachableWhy, "no system keyring") {
 		t.Fatalf("the read-only fleet does not say the computer has no keyring: %+v", st)
 	}
 }

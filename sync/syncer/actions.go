@@ -70,7 +70,7 @@ func (s *Replica) mayCommand(ctx context.Context, req fleet.CommandRequest) erro
 	if !ok {
 		return scope.Deny(scope.ReasonNotInFleet, "%s is not in your fleet (outside your dealer scope, or not synced yet)", req.DeviceID).Err()
 	}
-	if err := scope.CanCommandNow(s.Actor(), d, act, s.Status().Online, s.Now()).Err(); err != nil {
+	if err := scope.CanCommandNow(s.Actor(), d, act, s.Status().Reachable, s.Now()).Err(); err != nil {
 		return err
 	}
 	switch {

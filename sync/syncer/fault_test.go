@@ -115,7 +115,7 @@ func TestSyncFaultsLeaveCacheUntouched(t *testing.T) {
 					t.Fatalf("device %s changed: %+v", before[i].ID, after[i])
 				}
 			}
-			if s.Status().Online && name != "wrong-type" {
+			if s.Status().Reachable && name != "wrong-type" {
 				t.Errorf("status still online after %s", name)
 			}
 		})

@@ -39,7 +39,7 @@ func (f recoveryFirmware) Releases(v fleet.Variant) ([]recovery.CachedImage, err
 	if err != nil {
 		return nil, err
 	}
-	online := f.s.client != nil && f.s.Status().Online
+	online := f.s.client != nil && f.s.Status().Reachable
 	var out []recovery.CachedImage
 	for _, r := range rels {
 		if r.Variant() != v {
@@ -92,7 +92,7 @@ func (q logQueue) Retry(ctx context.Context, id string) error {
 	if err := q.s.cache.RequeueServiceLog(ctx, id); err != nil {
 		return err
 	}
-	if q.s.client != nil && q.s.Status().Online {
+	if q.s.client != nil && q.s.Status().Reachable {
 		if _, err := q.s.UploadServiceLog(ctx); err != nil && !isUnreachable(err) {
 			return err
 		}
@@ -116,7 +116,7 @@ func (s *Replica) RecordServiceLog(ctx context.Context, r recovery.LogRecord) er
 		return err
 	}
 	// Offline, the entry waits for the next sync rather than for another timeout here.
-	if s.client != nil && s.Status().Online {
+	if s.client != nil && s.Status().Reachable {
 		if _, err := s.UploadServiceLog(ctx); err != nil && !isUnreachable(err) {
 			return err
 		}

@@ -142,11 +142,11 @@ func TestRecoveryLogUploadedWhenBackOnline(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	waitFor(t, "first sync", func() bool { st := s.Status(); return !st.LastSync.IsZero() && st.Online && !st.Syncing })
+	waitFor(t, "first sync", func() bool { st := s.Status(); return !st.LastSync.IsZero() && st.Reachable && !st.Syncing })
 
 	px.up.Store(false)
 	s.SyncNow()
-	waitFor(t, "offline", func() bool { return !s.Status().Online })
+	waitFor(t, "offline", func() bool { return !s.Status().Reachable })
 	e := flashEntry(time.Now())
 	if err := s.RecoveryLog().Record(e); err != nil {
 		t.Fatalf("record while offline: %v", err)

@@ -386,7 +386,7 @@ func TestClockFollowsTheBackendAndIsKeptOffline(t *testing.T) {
 			}
 			defer c.Close()
 			near("offline, Now", c.Now(), time.Now().Add(off))
-			near("offline, OfflineSince", c.Status().OfflineSince, time.Now().Add(off))
+			near("offline, OfflineSince", c.Status().UnreachableSince, time.Now().Add(off))
 			if d := c.Status().ClockOffset - off; d < -2*time.Second || d > 2*time.Second {
 				t.Fatalf("offline ClockOffset %s, want about %s", c.Status().ClockOffset, off)
 			}

@@ -228,8 +228,8 @@ func OpenCached(ctx context.Context, opts Options) (*Replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.status.OfflineWhy = "opened from the offline cache only"
-	s.status.OfflineSince = s.Now()
+	s.status.UnreachableWhy = "opened from the offline cache only"
+	s.status.UnreachableSince = s.Now()
 	return s, nil
 }
 
@@ -246,7 +246,7 @@ func OpenReadOnly(ctx context.Context, opts Options, why string) (*Replica, erro
 		s.Close()
 		return nil, fmt.Errorf("profile %q: no cached fleet to show: %w", s.opts.Profile, auth.ErrNotSignedIn)
 	}
-	s.status.OfflineWhy = why
+	s.status.UnreachableWhy = why
 	s.status.SignInNeeded = true
 	return s, nil
 }
@@ -465,14 +465,14 @@ func (s *Replica) setOffline(err error) {
 
 func (s *Replica) setStatusWhy(d words.Described, signIn bool) {
 	s.mu.Lock()
-	changed := s.status.Online || s.status.OfflineWhy != d.Summary || s.status.SignInNeeded != signIn ||
-		s.status.OfflineDetail != d.Detail
-	if s.status.Online || s.status.OfflineSince.IsZero() {
-		s.status.OfflineSince = s.Now()
+	changed := s.status.Reachable || s.status.UnreachableWhy != d.Summary || s.status.SignInNeeded != signIn ||
+		s.status.UnreachableDetail != d.Detail
+	if s.status.Reachable || s.status.UnreachableSince.IsZero() {
+		s.status.UnreachableSince = s.Now()
 	}
-	s.status.Online = false
-	s.status.OfflineWhy = d.Summary
-	s.status.OfflineDetail = d.Detail
+	s.status.Reachable = false
+	s.status.UnreachableWhy = d.Summary
+	s.status.UnreachableDetail = d.Detail
 	s.status.SignInNeeded = signIn
 	s.mu.Unlock()
 	if changed {
@@ -482,11 +482,11 @@ func (s *Replica) setStatusWhy(d words.Described, signIn bool) {
 
 func (s *Replica) setOnline() {
 	s.mu.Lock()
-	changed := !s.status.Online
-	s.status.Online = true
-	s.status.OfflineSince = time.Time{}
-	s.status.OfflineWhy = ""
-	s.status.OfflineDetail = ""
+	changed := !s.status.Reachable
+	s.status.Reachable = true
+	s.status.UnreachableSince = time.Time{}
+	s.status.UnreachableWhy = ""
+	s.status.UnreachableDetail = ""
 	s.status.SignInNeeded = false
 	s.mu.Unlock()
 	if changed {
@@ -579,7 +579,7 @@ func (s *Replica) waitWatching(ctx context.Context, d time.Duration) (ok, lost b
 				}
 				return true, true
 			}
-			if !s.Status().Online {
+			if !s.Status().Reachable {
 				// An action failed meanwhile and said Offline, but the backend answers again:
 				// sync now, which says Online once it has succeeded.
 				return true, false

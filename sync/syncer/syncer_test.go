@@ -74,7 +74,7 @@ func TestFullThenDeltaSyncAgainstSim(t *testing.T) {
 		}
 	}
 	st := s.Status()
-	if !st.Online || st.LastSync.IsZero() || st.UserEmail != acc.Email || s.Actor().Dealer != acc.Dealer || st.Notice != "" {
+	if !st.Reachable || st.LastSync.IsZero() || st.UserEmail != acc.Email || s.Actor().Dealer != acc.Dealer || st.Notice != "" {
 		t.Errorf("status %+v actor %+v", st, s.Actor())
 	}
 	mu.Lock()
@@ -123,7 +123,7 @@ func TestFullThenDeltaSyncAgainstSim(t *testing.T) {
 			t.Fatalf("device %d differs after reopening:\n%+v\n%+v", i, *got[i], *want[i])
 		}
 	}
-	if c.Actor().Dealer != acc.Dealer || c.Status().LastSync.IsZero() || c.Status().Online {
+	if c.Actor().Dealer != acc.Dealer || c.Status().LastSync.IsZero() || c.Status().Reachable {
 		t.Errorf("cache-only status %+v actor %+v", c.Status(), c.Actor())
 	}
 	if _, err := c.SendCommand(context.Background(), fleet.CommandRequest{DeviceID: want[0].ID, Action: fleet.ActionReboot}); !errors.Is(err, ErrOffline) {
@@ -292,7 +292,7 @@ func TestOfflineThenBackOnline(t *testing.T) {
 			}
 		}
 	})
-	waitFor(t, "first sync", func() bool { st := s.Status(); return !st.LastSync.IsZero() && st.Online && !st.Syncing })
+	waitFor(t, "first sync", func() bool { st := s.Status(); return !st.LastSync.IsZero() && st.Reachable && !st.Syncing })
 	n := s.Fleet().Len()
 	if n == 0 {
 		t.Fatal("nothing synced")
@@ -301,9 +301,9 @@ func TestOfflineThenBackOnline(t *testing.T) {
 
 	px.up.Store(false)
 	s.SyncNow()
-	waitFor(t, "offline", func() bool { return !s.Status().Online })
+	waitFor(t, "offline", func() bool { return !s.Status().Reachable })
 	st := s.Status()
-	if st.OfflineWhy == "" || s.Fleet().Len() != n {
+	if st.UnreachableWhy == "" || s.Fleet().Len() != n {
 		t.Errorf("offline status %+v, fleet %d (want %d kept)", st, s.Fleet().Len(), n)
 	}
 	// Retries continue with backoff while offline.
@@ -314,9 +314,9 @@ func TestOfflineThenBackOnline(t *testing.T) {
 		t.Errorf("offline rollouts: %v", err)
 	}
 	px.up.Store(true)
-	waitFor(t, "back online", func() bool { st := s.Status(); return st.Online && st.LastSync.After(before) })
-	if s.Status().OfflineWhy != "" {
-		t.Errorf("still says why offline: %q", s.Status().OfflineWhy)
+	waitFor(t, "back online", func() bool { st := s.Status(); return st.Reachable && st.LastSync.After(before) })
+	if s.Status().UnreachableWhy != "" {
+		t.Errorf("still says why offline: %q", s.Status().UnreachableWhy)
 	}
 }
 
@@ -460,7 +460,7 @@ func TestServiceLogQueuedOfflineUploadedInBatches(t *testing.T) {
 		if err := s.RecordServiceLog(ctx, e); err != nil {
 			t.Fatalf("recording offline: %v", err)
 		}
-		if i == 0 && s.Status().Online {
+		if i == 0 && s.Status().Reachable {
 			t.Error("still online with the backend down")
 		}
 	}

@@ -101,7 +101,7 @@ func New(svc session.Fleet, opts Options) *Console {
 		opts.Tick = 10 * time.Second
 	}
 	c := &Console{svc: svc, opts: opts, run: kit.NewRunner(opts.UI), sort: Sort{Col: ColID}}
-	c.v = view{ix: fleet.NewIndex(nil), now: svc.Now(), stale: !svc.Status().Online}
+	c.v = view{ix: fleet.NewIndex(nil), now: svc.Now(), stale: !svc.Status().Reachable}
 	c.build()
 	c.run.Subscribe(svc, c.onChange)
 	c.v.ix = svc.Fleet()

@@ -198,7 +198,7 @@ func (c *Console) onChange(ch session.Change) {
 	if ch.Status && c.v.ix.Len() == 0 {
 		c.showView() // a sync started or completed: the count stops or starts waiting
 	}
-	if stale := !c.svc.Status().Online; ch.Status && stale != c.v.stale {
+	if stale := !c.svc.Status().Reachable; ch.Status && stale != c.v.stale {
 		c.v.stale = stale
 		c.w.table.Refresh()
 	}

@@ -91,10 +91,10 @@ func (m *mapSlot) build(env ui.Env) fyne.CanvasObject {
 		m.onBuild(m.page)
 	}
 	page := m.page
-	page.SetBackendReachable(svc.Status().Online)
+	page.SetBackendReachable(svc.Status().Reachable)
 	m.run.Subscribe(svc, func(ch session.Change) {
 		if ch.Status || ch.All {
-			page.SetBackendReachable(svc.Status().Online)
+			page.SetBackendReachable(svc.Status().Reachable)
 		}
 		if len(ch.Devices) > 0 || ch.All {
 			page.SetFleet(svc.Fleet(), svc.Now())

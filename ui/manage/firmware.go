@@ -37,7 +37,7 @@ type firmwareSection struct {
 
 func newFirmwareSection(svc session.Session, run *kit.Runner, win fyne.Window, openRecovery func(fleet.Model, fleet.Transport),
 	send func(fleet.CommandRequest), dev func() fleet.Device) *firmwareSection {
-	f := &firmwareSection{svc: svc, run: run, win: win, send: send, online: func() bool { return svc.Status().Online }}
+	f := &firmwareSection{svc: svc, run: run, win: win, send: send, online: func() bool { return svc.Status().Reachable }}
 	f.check = widget.NewLabel("Checking for a newer release…")
 	f.check.Wrapping = fyne.TextWrapWord
 	extra := []fyne.CanvasObject{f.check}

@@ -53,7 +53,7 @@ func newHistorySection(svc session.Session, run *kit.Runner, id string) *history
 
 // load reads the history off the UI goroutine and shows it.
 func (h *historySection) load() {
-	online := h.svc.Status().Online
+	online := h.svc.Status().Reachable
 	refresher, canRefresh := h.svc.(session.CommandHistoryRefresher)
 	kit.Run(h.run, func(ctx context.Context) histResult {
 		if canRefresh && online {

@@ -130,7 +130,7 @@ func (p *Page) refresh() {
 	actor := p.svc.Actor()
 	p.status.show(p.dev, st, actor.Dealer, now)
 	p.firmware.showUnit(p.dev)
-	in := ruleInput{actor: actor, dev: p.dev, online: st.Online, now: now, busy: p.last.inFlight}
+	in := ruleInput{actor: actor, dev: p.dev, online: st.Reachable, now: now, busy: p.last.inFlight}
 	offered := 0
 	var never string
 	for _, g := range []*actionGroup{p.live, p.firmware.group, p.reboot} {

@@ -166,9 +166,9 @@ func dealerName(d fleet.Device, ownDealer, name string) string {
 // connection is the guide's "Online / Offline since …" (the one rule, fleet.Device.Connection),
 // when the unit last reported, then the finer health signal.
 func connection(d fleet.Device, st session.Status, now time.Time) string {
-	s := d.ConnectionAsOf(now, st.Online) + " · last seen " + fleet.Ago(now, d.LastSeen) +
+	s := d.ConnectionAsOf(now, st.Reachable) + " · last seen " + fleet.Ago(now, d.LastSeen) +
 		" · " + kit.HealthLabel(d.HealthAt(now))
-	if !st.Online {
+	if !st.Reachable {
 		// The cache only knows what the unit said before FleetDesk lost the backend.
 		s += " (as of the last sync)"
 	}

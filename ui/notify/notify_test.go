@@ -90,14 +90,14 @@ func TestWatchNotifiesOnlyUnfocusedAndEnabledKinds(t *testing.T) {
 	devs := units(5)
 	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	svc := &fakeFleet{}
-	svc.set(fleet.NewIndex(slices.Clone(devs)), session.Status{Online: true, LastSync: t0})
+	svc.set(fleet.NewIndex(slices.Clone(devs)), session.Status{Reachable: true, LastSync: t0})
 	stop := d.Watch(svc)
 	defer stop()
 
 	// Focused: the dealer sees the window; nothing goes to the desktop.
 	foreground(a, true)
 	devs[1].Online = false
-	svc.set(fleet.NewIndex(slices.Clone(devs)), session.Status{Online: true, LastSync: t0})
+	svc.set(fleet.NewIndex(slices.Clone(devs)), session.Status{Reachable: true, LastSync: t0})
 	svc.Notify(session.Change{Devices: []string{devs[1].ID}})
 	if got := cap.take(); len(got) != 0 {
 		t.Fatalf("notified while the window was focused: %v", got)
@@ -106,7 +106,7 @@ func TestWatchNotifiesOnlyUnfocusedAndEnabledKinds(t *testing.T) {
 	// Not focused: an alarm and a failed sync arrive.
 	foreground(a, false)
 	devs[2].Alarms = []string{"overcrank"}
-	svc.set(fleet.NewIndex(slices.Clone(devs)), session.Status{Online: false, LastSync: t0, OfflineWhy: "The backend cannot be reached."})
+	svc.set(fleet.NewIndex(slices.Clone(devs)), session.Status{Reachable: false, LastSync: t0, UnreachableWhy: "The backend cannot be reached."})
 	svc.Notify(session.Change{Devices: []string{devs[2].ID}, Status: true})
 	got := cap.take()
 	want := []string{"Pump 2 raised an alarm | overcrank",
@@ -119,7 +119,7 @@ func TestWatchNotifiesOnlyUnfocusedAndEnabledKinds(t *testing.T) {
 	p.SetNotify(notify.KindOffline, false)
 	devs[3].Online = false
 	devs[4].Alarms = []string{"low fuel"}
-	svc.set(fleet.NewIndex(slices.Clone(devs)), session.Status{Online: true, LastSync: t0.Add(time.Minute)})
+	svc.set(fleet.NewIndex(slices.Clone(devs)), session.Status{Reachable: true, LastSync: t0.Add(time.Minute)})
 	svc.Notify(session.Change{Devices: []string{devs[3].ID, devs[4].ID}})
 	if got := cap.take(); len(got) != 1 || got[0] != "Pump 4 raised an alarm | low fuel" {
 		t.Fatalf("with offline notifications off: %q", got)

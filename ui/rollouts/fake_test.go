@@ -91,7 +91,7 @@ func (m *memSession) Fleet() *fleet.Index {
 	}
 	return fleet.NewIndex(ds)
 }
-func (m *memSession) Status() session.Status { return session.Status{Online: !m.offline} }
+func (m *memSession) Status() session.Status { return session.Status{Reachable: !m.offline} }
 func (m *memSession) Actor() scope.Actor     { return m.actor }
 func (m *memSession) Now() time.Time         { m.mu.Lock(); defer m.mu.Unlock(); return m.now }
 func (m *memSession) SyncNow()               { m.mu.Lock(); m.syncs++; m.mu.Unlock() }

@@ -92,12 +92,12 @@ func (w *wizard) live() bool {
 // far stay as they are.
 func (w *wizard) offline() string {
 	st := w.p.svc.Status()
-	if st.Online {
+	if st.Reachable {
 		return ""
 	}
 	s := "Offline: deploying, pausing and cancelling need the fleet backend; your choices are kept"
-	if st.OfflineWhy != "" {
-		s += " (" + st.OfflineWhy + ")"
+	if st.UnreachableWhy != "" {
+		s += " (" + st.UnreachableWhy + ")"
 	}
 	return s + "."
 }

@@ -70,8 +70,8 @@ func startE2EWith(t *testing.T, cfg sim.Config) *e2e {
 	}
 	e.svc = svc
 	e.devices = svc.Fleet().Devices()
-	if len(e.devices) == 0 || !svc.Status().Online {
-		t.Fatalf("synced %d devices, online %v", len(e.devices), svc.Status().Online)
+	if len(e.devices) == 0 || !svc.Status().Reachable {
+		t.Fatalf("synced %d devices, online %v", len(e.devices), svc.Status().Reachable)
 	}
 
 	e.h = open(t, svc)
@@ -345,7 +345,7 @@ func TestE2EIssueUseRevoke(t *testing.T) {
 	e.h.do(e.p.reload)
 	e.settle()
 	t.Logf("offline reload took %s", time.Since(start))
-	if e.svc.Status().Online {
+	if e.svc.Status().Reachable {
 		t.Fatal("the session did not notice the backend is gone")
 	}
 	e.h.wait("the page offline", func() bool { return !e.p.online })

@@ -52,7 +52,7 @@ func newMemSession(now time.Time) *memSession {
 			{ID: "u-ann", Email: "ann@farm.example", Name: "Ann Farm", Dealer: "d1"},
 			{ID: "u-bob", Email: "bob@mill.example", Name: "Bob Mill", Dealer: "d1"},
 		},
-		status: session.Status{Online: true, DealerName: "Dealer One"},
+		status: session.Status{Reachable: true, DealerName: "Dealer One"},
 		now:    now,
 	}
 }
@@ -69,7 +69,7 @@ func (m *memSession) SyncNow()           {}
 
 func (m *memSession) setOnline(on bool, why string) {
 	m.mu.Lock()
-	m.status.Online, m.status.OfflineWhy = on, why
+	m.status.Reachable, m.status.UnreachableWhy = on, why
 	m.mu.Unlock()
 	m.Notify(session.Change{Status: true})
 }
@@ -95,7 +95,7 @@ func (m *memSession) CreateToken(_ context.Context, req token.CreateRequest) (to
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.created = append(m.created, req)
-	if !m.status.Online {
+	if !m.status.Reachable {
 		return token.Created{}, errOffline
 	}
 	if m.failWith != nil {
@@ -120,7 +120,7 @@ func (m *memSession) CreateToken(_ context.Context, req token.CreateRequest) (to
 func (m *memSession) RevokeToken(_ context.Context, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if !m.status.Online {
+	if !m.status.Reachable {
 		return errOffline
 	}
 	if m.revokeErr != nil {

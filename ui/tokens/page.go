@@ -233,7 +233,7 @@ func deviceSummary(ids []string) string {
 
 // applyStatus enables the actions that need the backend, or says why they are off.
 func (p *Page) applyStatus(st session.Status) {
-	p.online, p.offWhy = st.Online, st.OfflineWhy
+	p.online, p.offWhy = st.Reachable, st.UnreachableWhy
 	actor := p.svc.Actor()
 	if dec := scope.CanIssueToken(actor, actor.Dealer, nil); !dec.Allowed {
 		// Never offered to an account that would be refused; the reason stays on the page.
@@ -243,7 +243,7 @@ func (p *Page) applyStatus(st session.Status) {
 	} else {
 		p.roleNote.Hide()
 	}
-	if st.Online {
+	if st.Reachable {
 		if p.roleNote.Hidden {
 			p.issueBtn.Enable()
 		}
@@ -252,7 +252,7 @@ func (p *Page) applyStatus(st session.Status) {
 		}
 	} else {
 		p.issueBtn.Disable()
-		p.showOffline(st.OfflineWhy)
+		p.showOffline(st.UnreachableWhy)
 	}
 	if p.wizard != nil {
 		p.wizard.refresh()
