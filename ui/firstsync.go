@@ -9,7 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/session"
-	"github.com/fleetdesk/fleetdesk/ui/console"
+	"github.com/fleetdesk/fleetdesk/ui/fleetconsole"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -86,8 +86,8 @@ func lowerFirst(s string) string {
 	return strings.ToLower(s[:1]) + s[1:]
 }
 
-// consoleView is the console, or the first sync's progress while there is no synced fleet yet:
-// the console must never claim an empty fleet that has not been synced. (The console itself also
+// consoleView is the Fleet Console, or the first sync's progress while there is no synced fleet yet:
+// the Fleet Console must never claim an empty fleet that has not been synced. (The Fleet Console itself also
 // says it is waiting until its first search has landed and a sync has completed.)
 func (s *Shell) consoleView() fyne.CanvasObject {
 	if s.svc == nil {
@@ -99,7 +99,7 @@ func (s *Shell) consoleView() fyne.CanvasObject {
 	return s.console.Content()
 }
 
-// showConsoleView swaps the console and the first-sync view as the status changes; an open
+// showConsoleView swaps the Fleet Console and the first-sync view as the status changes; an open
 // Manage page stays.
 func (s *Shell) showConsoleView() {
 	if s.slot == nil || s.manage != nil {
@@ -113,8 +113,8 @@ func (s *Shell) showConsoleView() {
 	s.slot.Refresh()
 }
 
-func (s *Shell) newConsole(svc session.Session) *console.Console {
+func (s *Shell) newConsole(svc session.Session) *fleetconsole.Page {
 	nav := s.nav()
-	return console.New(svc, console.Options{OnManage: nav.OpenManage, Window: s.win, Tick: s.opts.ConsoleTick,
-		OnFilterChanged: nav.ConsoleFilterChanged, UI: s.opts.UI})
+	return fleetconsole.New(svc, fleetconsole.Options{OnManage: nav.OpenManage, Window: s.win, Tick: s.opts.ConsoleTick,
+		OnFilterChanged: nav.FleetConsoleFilterChanged, UI: s.opts.UI})
 }

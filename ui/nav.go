@@ -60,24 +60,24 @@ func (s *Shell) CurrentPage() string {
 	return s.tabPages[s.tabs.Selected()]
 }
 
-// ShowUnitsInConsole goes to the Fleet Console narrowed to these units under a chip named title
+// ShowUnitsInFleetConsole goes to the Fleet Console narrowed to these units under a chip named title
 // (the Firmware Rollouts monitor's "Show these units in the Fleet Console"); an open Manage page
 // closes first.
-func (s *Shell) ShowUnitsInConsole(title string, ids []string) {
+func (s *Shell) ShowUnitsInFleetConsole(title string, ids []string) {
 	if s.console == nil {
 		return
 	}
-	s.BackToConsole()
+	s.BackToFleetConsole()
 	s.console.ShowUnits(title, ids)
 }
 
-// FocusSearch goes to the console and puts the cursor in its search box (Ctrl/Cmd+F).
+// FocusSearch goes to the Fleet Console and puts the cursor in its search box (Ctrl/Cmd+F).
 func (s *Shell) FocusSearch() {
 	if s.console == nil {
 		return
 	}
-	if s.manage != nil || s.CurrentPage() != PageConsole {
-		s.BackToConsole()
+	if s.manage != nil || s.CurrentPage() != PageFleetConsole {
+		s.BackToFleetConsole()
 	}
 	s.console.FocusSearch(s.win)
 }
@@ -96,7 +96,7 @@ func (s *Shell) installKeys() {
 // cursor repainting) while nobody types.
 func (s *Shell) typedRune(r rune) {
 	c := s.win.Canvas()
-	if s.console == nil || s.manage != nil || s.CurrentPage() != PageConsole || kit.OpenDialogs(c) > 0 {
+	if s.console == nil || s.manage != nil || s.CurrentPage() != PageFleetConsole || kit.OpenDialogs(c) > 0 {
 		return
 	}
 	s.console.FocusSearch(s.win)
@@ -119,7 +119,7 @@ func (s *Shell) typedKey(k *fyne.KeyEvent) {
 		if kit.OpenDialogs(s.win.Canvas()) > 0 || s.console == nil || s.manage != nil {
 			return
 		}
-		if s.CurrentPage() == PageConsole {
+		if s.CurrentPage() == PageFleetConsole {
 			s.console.OpenSelected()
 		}
 	}

@@ -75,7 +75,7 @@ func TestWindowTellsAndResyncsAfterBackendRestart(t *testing.T) {
 		return false
 	})
 	u.eventually(15*time.Second, "the console to show the backend's fleet", func() bool {
-		view := s.Console().View()
+		view := s.FleetConsole().View()
 		if len(view) != len(want) {
 			return false
 		}

@@ -20,22 +20,22 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/app/words"
-	"github.com/fleetdesk/fleetdesk/ui/console"
+	"github.com/fleetdesk/fleetdesk/ui/fleetconsole"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 	"github.com/fleetdesk/fleetdesk/ui/manage"
 )
 
 // Page names, in navigation order: the guide's names. Pages with other names go after Recovery.
 const (
-	PageConsole  = "Fleet Console"
-	PageMap      = "Fleet Map"
-	PageRollouts = "Firmware Rollouts"
-	PageTokens   = "API Tokens"
-	PageRecovery = "Recovery"
-	PageSettings = "Settings"
+	PageFleetConsole = "Fleet Console"
+	PageFleetMap     = "Fleet Map"
+	PageRollouts     = "Firmware Rollouts"
+	PageTokens       = "API Tokens"
+	PageRecovery     = "Recovery"
+	PageSettings     = "Settings"
 )
 
-var pageOrder = []string{PageConsole, PageMap, PageRollouts, PageTokens, PageRecovery, PageSettings}
+var pageOrder = []string{PageFleetConsole, PageFleetMap, PageRollouts, PageTokens, PageRecovery, PageSettings}
 
 // Env is what a page gets to build itself.
 type Env struct {
@@ -74,7 +74,7 @@ type SettingsSection struct {
 
 // Navigator takes the window's cross-page actions: where a link on one page leads on another,
 // and back. The shell calls it for every such link (a unit's Manage button on any page, the
-// Manage page's "Show on map", its Recovery link and back button, Esc, the console's filter
+// Manage page's "Show on map", its Recovery link and back button, Esc, the Fleet Console's filter
 // changes); ui/desk's Controller is the app's, and keeps the routes and their back stack.
 type Navigator interface {
 	OpenManage(deviceID string)
@@ -83,9 +83,9 @@ type Navigator interface {
 	// OpenRecovery is offered only when a Recovery page exists: it opens it pre-filled with the
 	// unit's model and transport.
 	OpenRecovery(model fleet.Model, transport fleet.Transport)
-	// ConsoleFilterChanged hears the dealer's search and chip changes on the console, so a page
+	// FleetConsoleFilterChanged hears the dealer's search and chip changes on the Fleet Console, so a page
 	// with the same filters (the map) can follow; Console().SetFilter goes the other way.
-	ConsoleFilterChanged(f fleet.Filter)
+	FleetConsoleFilterChanged(f fleet.Filter)
 	// Back leaves the Manage page (its back button, Esc) for the place BackLabel names.
 	Back()
 	BackLabel() string
@@ -97,9 +97,9 @@ type shellNav struct{ s *Shell }
 func (n shellNav) OpenManage(id string)                      { n.s.OpenManage(id) }
 func (n shellNav) ShowOnMap(id string)                       { n.s.ShowOnMap(id) }
 func (n shellNav) OpenRecovery(fleet.Model, fleet.Transport) {}
-func (n shellNav) ConsoleFilterChanged(fleet.Filter)         {}
-func (n shellNav) Back()                                     { n.s.BackToConsole() }
-func (n shellNav) BackLabel() string                         { return PageConsole }
+func (n shellNav) FleetConsoleFilterChanged(fleet.Filter)    {}
+func (n shellNav) Back()                                     { n.s.BackToFleetConsole() }
+func (n shellNav) BackLabel() string                         { return PageFleetConsole }
 
 // nav is the navigator in force.
 func (s *Shell) nav() Navigator {
@@ -162,7 +162,7 @@ type Shell struct {
 	unbuilt  map[*container.TabItem]func() // lazy pages not shown yet (Page.Lazy)
 	consoleT *container.TabItem
 	slot     *fyne.Container // the Console tab's content: the console or a Manage page
-	console  *console.Console
+	console  *fleetconsole.Page
 	manage   *manage.Page
 	bar      *statusBar
 	banner   *banner
@@ -204,8 +204,8 @@ func (s *Shell) Window() fyne.Window { return s.win }
 // Service is the session shown, nil on the sign-in screen.
 func (s *Shell) Service() session.Session { return s.svc }
 
-// Console is the Fleet Console, nil on the sign-in screen.
-func (s *Shell) Console() *console.Console { return s.console }
+// FleetConsole is the Fleet Console page, nil on the sign-in screen.
+func (s *Shell) FleetConsole() *fleetconsole.Page { return s.console }
 
 // Manage is the open Manage page, nil when none.
 func (s *Shell) Manage() *manage.Page { return s.manage }
@@ -268,9 +268,9 @@ func (s *Shell) Start(svc session.Session) {
 	env := s.env()
 	s.tabPages = map[*container.TabItem]string{}
 	s.unbuilt = map[*container.TabItem]func(){}
-	s.consoleT = container.NewTabItemWithIcon(PageConsole, theme.ListIcon(), s.slot)
+	s.consoleT = container.NewTabItemWithIcon(PageFleetConsole, theme.ListIcon(), s.slot)
 	items := []*container.TabItem{s.consoleT}
-	s.tabPages[s.consoleT] = PageConsole
+	s.tabPages[s.consoleT] = PageFleetConsole
 	for _, p := range s.pages {
 		if p.Build == nil {
 			continue
@@ -327,7 +327,7 @@ func (s *Shell) Start(svc session.Session) {
 func (s *Shell) env() Env {
 	nav := s.nav()
 	e := Env{Service: s.svc, Window: s.win, OpenManage: nav.OpenManage, UI: s.opts.UI}
-	if s.page(PageMap) != nil {
+	if s.page(PageFleetMap) != nil {
 		e.ShowOnMap = nav.ShowOnMap
 	}
 	return e
@@ -352,7 +352,7 @@ func (s *Shell) OpenManage(deviceID string) {
 	s.closeManage()
 	nav := s.nav()
 	opts := manage.Options{Window: s.win, OnBack: nav.Back, BackLabel: nav.BackLabel(), Poll: s.opts.ManagePoll, UI: s.opts.UI}
-	if s.page(PageMap) != nil {
+	if s.page(PageFleetMap) != nil {
 		opts.OnShowOnMap = nav.ShowOnMap
 	}
 	if s.page(PageRecovery) != nil {
@@ -365,16 +365,16 @@ func (s *Shell) OpenManage(deviceID string) {
 	s.win.Canvas().Unfocus()
 }
 
-// BackToConsole closes the Manage page and shows the console, which kept its search, selection
+// BackToFleetConsole closes the Manage page and shows the Fleet Console, which kept its search, selection
 // and scroll.
-func (s *Shell) BackToConsole() {
+func (s *Shell) BackToFleetConsole() {
 	s.CloseManage()
 	if s.tabs != nil {
 		s.tabs.Select(s.consoleT)
 	}
 }
 
-// CloseManage closes the Manage page: the Console tab shows the console again (whichever tab is
+// CloseManage closes the Manage page: the Console tab shows the Fleet Console again (whichever tab is
 // selected).
 func (s *Shell) CloseManage() {
 	s.closeManage()
@@ -395,11 +395,11 @@ func (s *Shell) closeManage() {
 // ShowOnMap switches to the Map page and asks it to show the unit; without a Map page it does
 // nothing.
 func (s *Shell) ShowOnMap(deviceID string) {
-	p := s.page(PageMap)
+	p := s.page(PageFleetMap)
 	if p == nil {
 		return
 	}
-	s.ShowPage(PageMap)
+	s.ShowPage(PageFleetMap)
 	if p.ShowDevice != nil {
 		p.ShowDevice(deviceID)
 	}

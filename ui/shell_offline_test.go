@@ -147,7 +147,7 @@ func TestFirstSyncShowsProgressNotAnEmptyFleet(t *testing.T) {
 	u.run(func() {
 		s.Start(svc)
 		if s.slot.Objects[0] != s.firstSync.content {
-			t.Fatalf("before the first sync the console shows %q", s.Console().CountText())
+			t.Fatalf("before the first sync the console shows %q", s.FleetConsole().CountText())
 		}
 		if !strings.Contains(s.firstSync.text.Text, "first sync") {
 			t.Fatalf("first-sync text %q", s.firstSync.text.Text)
@@ -166,8 +166,8 @@ func TestFirstSyncShowsProgressNotAnEmptyFleet(t *testing.T) {
 		})
 	}()
 	u.eventually(30*time.Second, "the first sync to finish and the console to show the fleet", func() bool {
-		return s.slot.Objects[0] == s.console.Content() && s.Console().CountText() != "" &&
-			!strings.HasPrefix(s.Console().CountText(), "0 of 0")
+		return s.slot.Objects[0] == s.console.Content() && s.FleetConsole().CountText() != "" &&
+			!strings.HasPrefix(s.FleetConsole().CountText(), "0 of 0")
 	})
 	select {
 	case <-progressSeen:
@@ -210,11 +210,11 @@ func TestConsoleThatMissedTheFirstSyncCatchesUp(t *testing.T) {
 	lie := ""
 	u.eventually(20*time.Second, "the console to show the synced fleet", func() bool {
 		shown := s.slot.Objects[0] == s.console.Content()
-		if shown && strings.HasPrefix(s.Console().CountText(), "0 of 0 ") {
-			lie = s.Console().CountText() + " next to " + s.bar.synced.Text
+		if shown && strings.HasPrefix(s.FleetConsole().CountText(), "0 of 0 ") {
+			lie = s.FleetConsole().CountText() + " next to " + s.bar.synced.Text
 			return true
 		}
-		return shown && s.Console().CountText() != ""
+		return shown && s.FleetConsole().CountText() != ""
 	})
 	if lie != "" {
 		t.Fatalf("the console says %s", lie)
@@ -239,10 +239,10 @@ func TestReadOnlyCachedFleetOffersSignIn(t *testing.T) {
 	u := newUI(t)
 	s := newShell(t, u, Options{})
 	u.run(func() { s.Start(svc) })
-	u.eventually(10*time.Second, "the cached fleet", func() bool { return strings.HasPrefix(s.Console().CountText(), "60 of 60") })
+	u.eventually(10*time.Second, "the cached fleet", func() bool { return strings.HasPrefix(s.FleetConsole().CountText(), "60 of 60") })
 	u.run(func() {
 		if s.slot.Objects[0] != s.console.Content() {
-			t.Fatalf("the cached fleet is not shown: %q", s.Console().CountText())
+			t.Fatalf("the cached fleet is not shown: %q", s.FleetConsole().CountText())
 		}
 		txt := s.banner.offlineTxt.Text
 		if !strings.Contains(txt, why) || !strings.Contains(txt, "read-only") {

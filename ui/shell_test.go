@@ -161,7 +161,7 @@ func TestSignInShowsClearErrorsThenSignsIn(t *testing.T) {
 		}
 	})
 	u.eventually(30*time.Second, "the fleet in the console", func() bool {
-		return s.Service().Fleet().Len() > 0 && s.Console().CountText() != ""
+		return s.Service().Fleet().Len() > 0 && s.FleetConsole().CountText() != ""
 	})
 	u.run(func() {
 		// The sign-in screen comes back prefilled.
@@ -179,7 +179,7 @@ func TestNavigationShowsOnlyExistingPagesAndShowOnMap(t *testing.T) {
 	closed := 0
 	s := newShell(t, u, Options{Pages: []Page{
 		{Name: PageRecovery, Build: func(Env) fyne.CanvasObject { return widget.NewLabel("recovery") }},
-		{Name: PageMap, Build: func(env Env) fyne.CanvasObject {
+		{Name: PageFleetMap, Build: func(env Env) fyne.CanvasObject {
 			if env.ShowOnMap == nil || env.OpenManage == nil || env.Service == nil {
 				t.Error("the Map page's Env lacks hooks")
 			}
@@ -192,7 +192,7 @@ func TestNavigationShowsOnlyExistingPagesAndShowOnMap(t *testing.T) {
 
 func navigationChecks(t *testing.T, s, s2 *Shell, svc session.Session, devs []fleet.Device, shown *[]string, closed *int) {
 	s.Start(svc)
-	if got := s.PageNames(); !slices.Equal(got, []string{PageConsole, PageMap, PageRecovery, PageSettings}) {
+	if got := s.PageNames(); !slices.Equal(got, []string{PageFleetConsole, PageFleetMap, PageRecovery, PageSettings}) {
 		t.Fatalf("navigation %v", got)
 	}
 	var withGPS fleet.Device
@@ -203,7 +203,7 @@ func navigationChecks(t *testing.T, s, s2 *Shell, svc session.Session, devs []fl
 		}
 	}
 	s.OpenManage(withGPS.ID)
-	if s.Manage() == nil || s.Manage().DeviceID() != withGPS.ID || s.CurrentPage() != PageConsole {
+	if s.Manage() == nil || s.Manage().DeviceID() != withGPS.ID || s.CurrentPage() != PageFleetConsole {
 		t.Fatal("OpenManage did not show the unit in the Console tab")
 	}
 	var link *widget.Button
@@ -216,7 +216,7 @@ func navigationChecks(t *testing.T, s, s2 *Shell, svc session.Session, devs []fl
 		t.Fatal("no Show on map link although a Map page exists and the unit has a position")
 	}
 	test.Tap(link)
-	if s.CurrentPage() != PageMap || !slices.Equal(*shown, []string{withGPS.ID}) {
+	if s.CurrentPage() != PageFleetMap || !slices.Equal(*shown, []string{withGPS.ID}) {
 		t.Fatalf("Show on map: page %s, map asked for %v", s.CurrentPage(), *shown)
 	}
 	s.Close()
@@ -226,7 +226,7 @@ func navigationChecks(t *testing.T, s, s2 *Shell, svc session.Session, devs []fl
 
 	// Without a Map page there is no link.
 	s2.Start(svc)
-	if got := s2.PageNames(); !slices.Equal(got, []string{PageConsole, PageSettings}) {
+	if got := s2.PageNames(); !slices.Equal(got, []string{PageFleetConsole, PageSettings}) {
 		t.Fatalf("navigation %v", got)
 	}
 	s2.OpenManage(withGPS.ID)
@@ -326,7 +326,7 @@ func TestKeyboard(t *testing.T) {
 func waitConsole(u *ui, s *Shell) {
 	u.t.Helper()
 	u.eventually(15*time.Second, "the console's first search", func() bool {
-		return strings.HasSuffix(s.Console().CountText(), " units")
+		return strings.HasSuffix(s.FleetConsole().CountText(), " units")
 	})
 }
 
@@ -338,13 +338,13 @@ func keyboardChecks(t *testing.T, s *Shell, svc session.Session) {
 		t.Fatal("a widget holds the focus at start")
 	}
 	c.OnTypedRune()('d')
-	if c.Focused() == nil || s.Console().SearchText() != "d" {
-		t.Fatalf("typing at start: focus %v, search %q", c.Focused(), s.Console().SearchText())
+	if c.Focused() == nil || s.FleetConsole().SearchText() != "d" {
+		t.Fatalf("typing at start: focus %v, search %q", c.Focused(), s.FleetConsole().SearchText())
 	}
-	s.Console().SetSearch("")
+	s.FleetConsole().SetSearch("")
 	// Enter with a selection opens it (no widget focused: the window's key handler).
-	id := s.Console().View()[5].ID
-	s.Console().Select(id)
+	id := s.FleetConsole().View()[5].ID
+	s.FleetConsole().Select(id)
 	c.Unfocus()
 	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if s.Manage() == nil || s.Manage().DeviceID() != id {
@@ -369,11 +369,11 @@ func keyboardChecks(t *testing.T, s *Shell, svc session.Session) {
 		t.Fatal("test canvas takes no shortcuts")
 	}
 	sc.TypedShortcut(&desktopF)
-	if s.Manage() != nil || s.CurrentPage() != PageConsole || c.Focused() == nil {
+	if s.Manage() != nil || s.CurrentPage() != PageFleetConsole || c.Focused() == nil {
 		t.Fatal("Ctrl+F did not focus the console's search")
 	}
 	// The console kept its selection across the Manage page.
-	if s.Console().Selected() != id {
+	if s.FleetConsole().Selected() != id {
 		t.Fatal("selection lost")
 	}
 }
@@ -413,7 +413,7 @@ func TestLazyPageIsBuiltWhenFirstShown(t *testing.T) {
 	u := newUI(t)
 	built := 0
 	var shown []string
-	s := newShell(t, u, Options{Pages: []Page{{Name: PageMap, Lazy: true,
+	s := newShell(t, u, Options{Pages: []Page{{Name: PageFleetMap, Lazy: true,
 		Build: func(Env) fyne.CanvasObject { built++; return widget.NewLabel("map") },
 		ShowDevice: func(id string) {
 			if built != 1 {
@@ -427,9 +427,9 @@ func TestLazyPageIsBuiltWhenFirstShown(t *testing.T) {
 			t.Fatalf("the lazy page was built %d times at sign-in", built)
 		}
 		s.ShowOnMap(devs[0].ID)
-		s.ShowPage(PageConsole)
-		s.ShowPage(PageMap)
-		if built != 1 || len(shown) != 1 || s.CurrentPage() != PageMap {
+		s.ShowPage(PageFleetConsole)
+		s.ShowPage(PageFleetMap)
+		if built != 1 || len(shown) != 1 || s.CurrentPage() != PageFleetMap {
 			t.Fatalf("built %d times, shown %v, page %q", built, shown, s.CurrentPage())
 		}
 	})

@@ -109,7 +109,7 @@ func runGUI(args []string) int {
 				window.OpenPage(*page)
 			}
 			if *measure {
-				measureStartup(win, shell.Console(), o.svc)
+				measureStartup(win, shell.FleetConsole(), o.svc)
 			}
 		case errors.Is(o.err, auth.ErrNotSignedIn):
 			shell.ShowSignIn("")

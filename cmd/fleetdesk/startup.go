@@ -7,7 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/fleetdesk/fleetdesk/app/session"
-	"github.com/fleetdesk/fleetdesk/ui/console"
+	"github.com/fleetdesk/fleetdesk/ui/fleetconsole"
 )
 
 // mainStarted is the fallback start time where the process's own start cannot be read.
@@ -17,7 +17,7 @@ var mainStarted = time.Now()
 // the window once more into an image (so what was measured is what the screen shows: the rows),
 // print the time since the process started, and quit. scripts/cold-start.sh runs it against a big
 // cache.
-func measureStartup(win fyne.Window, c *console.Console, svc session.Session) {
+func measureStartup(win fyne.Window, c *fleetconsole.Page, svc session.Session) {
 	c.WhenLoaded(func() {
 		win.Canvas().Capture()
 		el := time.Since(processStart())

@@ -11,20 +11,20 @@ package main
 // to show it (unit: s, ms, us convert ns/op; anything else shows the value as it is), and max
 // (the median must stay below it) or min (the median must reach it).
 var benchmarks = []bench{
-	// Fleet Console (ui/console).
-	{pkg: "ui/console", name: "Keystroke100k", runs: "16x", figures: []figure{
+	// Fleet Console (ui/fleetconsole).
+	{pkg: "ui/fleetconsole", name: "Keystroke100k", runs: "16x", figures: []figure{
 		{metric: "median-ms", unit: "ms", max: 0.25, what: "keystroke in the Fleet Console at 100,000 units, the search and row model without the table (median)"}, // 0.089
 		{metric: "p95-ms", unit: "ms", max: 1.5, what: "the same, 95th percentile"},                                                                                // 0.73
 		{metric: "snapshot-ms", unit: "ms", max: 400, what: "one-off per new snapshot, off the UI goroutine: text index, health instants, sort orders"},            // 180
 	}},
-	{pkg: "ui/console", name: "KeystrokePaint100k", runs: "16x", figures: []figure{
+	{pkg: "ui/fleetconsole", name: "KeystrokePaint100k", runs: "16x", figures: []figure{
 		{metric: "p95-ms", unit: "ms", max: 16, what: "keystroke the dealer sees at 100,000 units: search, row model and the visible table cells re-rendered, 95th percentile (one frame at 60 Hz)"},
 		{metric: "median-ms", unit: "ms", max: 2, what: "the same, median"},
 	}},
-	{pkg: "ui/console", name: "ConsoleColdStart100k", runs: "2x", figures: []figure{
+	{pkg: "ui/fleetconsole", name: "ConsoleColdStart100k", runs: "2x", figures: []figure{
 		{metric: "ns/op", unit: "s", max: 0.6, what: "cache of 100,000 → searchable console, first result shown (in process)"}, // 0.296
 	}},
-	{pkg: "ui/console", name: "ConsoleMemory100k", runs: "1x", figures: []figure{
+	{pkg: "ui/fleetconsole", name: "ConsoleMemory100k", runs: "1x", figures: []figure{
 		{metric: "heap-MB", unit: "MB", max: 120, what: "heap with 100,000 units loaded and the console rendered"}, // 61
 	}},
 

@@ -30,7 +30,7 @@ const maxBack = 32
 // Controller is the window's wiring: it owns the pages ui/desk adds to the shell (Map, Rollouts,
 // Tokens, Recovery and the map's Settings section), the routes between them with their back
 // stack, and every action that crosses pages (open a unit's Manage page, show it on the map,
-// open Recovery for its model, show some units in the console, the console and map sharing one
+// open Recovery for its model, show some units in the Fleet Console, the Fleet Console and map sharing one
 // filter). It is the shell's ui.Navigator: every link on any page comes here. The order of its
 // construction is New's, step by step; nothing is decided by when a closure happens to run.
 type Controller struct {
@@ -49,7 +49,7 @@ type Controller struct {
 
 	back []Route // where Back returns, the newest last
 
-	// sharedFilter, in tests, observes the console's filter changes the map is told about.
+	// sharedFilter, in tests, observes the Fleet Console's filter changes the map is told about.
 	sharedFilter func(fleet.Filter)
 }
 
@@ -81,7 +81,7 @@ func (c *Controller) Shell() *ui.Shell { return c.shell }
 // pages are the pages ui/desk adds, each building itself into the Controller's field.
 func (c *Controller) pages() []ui.Page {
 	return []ui.Page{
-		{Name: ui.PageMap, Icon: mapIcon, Build: c.maps.build, ShowDevice: c.maps.showDevice, Close: c.maps.close, Lazy: true},
+		{Name: ui.PageFleetMap, Icon: mapIcon, Build: c.maps.build, ShowDevice: c.maps.showDevice, Close: c.maps.close, Lazy: true},
 		{Name: ui.PageRollouts, Icon: theme.UploadIcon(), Build: func(env ui.Env) fyne.CanvasObject {
 			opts := c.rolloutOptions(env)
 			opts.Threshold, opts.Notify = c.prefs.Threshold(), c.notes.Rollouts
@@ -130,11 +130,11 @@ func (c *Controller) tileSettingsSection(env ui.Env) fyne.CanvasObject {
 const rolloutUnits = "Units of the firmware rollout"
 
 // rolloutOptions wires the Firmware Rollouts page into the window: a unit opens its Manage page,
-// and the monitor's "Show these units in the Fleet Console" goes to the console narrowed to the
+// and the monitor's "Show these units in the Fleet Console" goes to the Fleet Console narrowed to the
 // rollout's units (the guide's "monitor versions and online return in Fleet Console").
 func (c *Controller) rolloutOptions(env ui.Env) rollouts.Options {
 	return rollouts.Options{OnManage: c.OpenManage, UI: env.UI, ShowInConsole: func(ids []string) {
-		c.ShowUnitsInConsole(rolloutUnits, ids)
+		c.ShowUnitsInFleetConsole(rolloutUnits, ids)
 	}}
 }
 
@@ -151,7 +151,7 @@ func (c *Controller) sessionShown(*ui.Shell) (stop func()) {
 // Current is where the window is: the Manage page when one is open on the Console tab.
 func (c *Controller) Current() Route {
 	page := c.shell.CurrentPage()
-	if m := c.shell.Manage(); m != nil && page == ui.PageConsole {
+	if m := c.shell.Manage(); m != nil && page == ui.PageFleetConsole {
 		return Route{Page: PageManage, Unit: m.DeviceID()}
 	}
 	return Route{Page: page}
@@ -171,7 +171,7 @@ func (c *Controller) Navigate(r Route) {
 // Back returns to where the window was before the last Navigate (the Fleet Console when it
 // remembers nothing): the Manage page's back button and Esc.
 func (c *Controller) Back() {
-	r := Route{Page: ui.PageConsole}
+	r := Route{Page: ui.PageFleetConsole}
 	if n := len(c.back); n > 0 {
 		r, c.back = c.back[n-1], c.back[:n-1]
 	}
@@ -190,7 +190,7 @@ func (c *Controller) BackLabel() string {
 			return r.Page
 		}
 	}
-	return ui.PageConsole
+	return ui.PageFleetConsole
 }
 
 // show puts the window at r, without touching the back stack. A Manage page stays open in the
@@ -199,10 +199,10 @@ func (c *Controller) show(r Route) {
 	switch r.Page {
 	case PageManage:
 		c.shell.OpenManage(r.Unit)
-	case ui.PageConsole:
-		c.shell.BackToConsole()
-	case ui.PageMap:
-		c.shell.ShowPage(ui.PageMap) // builds the lazy page before it returns
+	case ui.PageFleetConsole:
+		c.shell.BackToFleetConsole()
+	case ui.PageFleetMap:
+		c.shell.ShowPage(ui.PageFleetMap) // builds the lazy page before it returns
 		if r.Unit != "" {
 			c.maps.showDevice(r.Unit)
 		}
@@ -215,7 +215,9 @@ func (c *Controller) show(r Route) {
 func (c *Controller) OpenManage(deviceID string) { c.Navigate(Route{Page: PageManage, Unit: deviceID}) }
 
 // ShowOnMap shows a unit on the Fleet Map, centred with its card open (Navigator).
-func (c *Controller) ShowOnMap(deviceID string) { c.Navigate(Route{Page: ui.PageMap, Unit: deviceID}) }
+func (c *Controller) ShowOnMap(deviceID string) {
+	c.Navigate(Route{Page: ui.PageFleetMap, Unit: deviceID})
+}
 
 // OpenRecovery opens the Recovery page pre-filled with a unit's model and transport (Navigator):
 // first the page is shown (which builds it), then it is filled in.
@@ -226,32 +228,32 @@ func (c *Controller) OpenRecovery(model fleet.Model, transport fleet.Transport) 
 	}
 }
 
-// ShowUnitsInConsole goes to the Fleet Console narrowed to these units under a chip named title
+// ShowUnitsInFleetConsole goes to the Fleet Console narrowed to these units under a chip named title
 // (the Firmware Rollouts monitor's "Show these units in the Fleet Console").
-func (c *Controller) ShowUnitsInConsole(title string, ids []string) {
-	c.Navigate(Route{Page: ui.PageConsole})
-	c.shell.ShowUnitsInConsole(title, ids)
+func (c *Controller) ShowUnitsInFleetConsole(title string, ids []string) {
+	c.Navigate(Route{Page: ui.PageFleetConsole})
+	c.shell.ShowUnitsInFleetConsole(title, ids)
 }
 
-// ConsoleFilterChanged is the dealer's search or chip change on the console: the map follows
-// (Navigator). The map reports its own changes to the console the other way (mapSlot.build).
-func (c *Controller) ConsoleFilterChanged(f fleet.Filter) {
+// FleetConsoleFilterChanged is the dealer's search or chip change on the Fleet Console: the map follows
+// (Navigator). The map reports its own changes to the Fleet Console the other way (mapSlot.build).
+func (c *Controller) FleetConsoleFilterChanged(f fleet.Filter) {
 	c.maps.setFilter(f)
 	if c.sharedFilter != nil {
 		c.sharedFilter(f)
 	}
 }
 
-// mapFilterChanged is the dealer's search or chip change on the map: the console follows.
+// mapFilterChanged is the dealer's search or chip change on the map: the Fleet Console follows.
 func (c *Controller) mapFilterChanged(f fleet.Filter) {
-	if con := c.shell.Console(); con != nil {
+	if con := c.shell.FleetConsole(); con != nil {
 		con.SetFilter(f)
 	}
 }
 
-// consoleFilter is the filter the console shows, which the map starts with when it is built.
+// consoleFilter is the filter the Fleet Console shows, which the map starts with when it is built.
 func (c *Controller) consoleFilter() fleet.Filter {
-	if con := c.shell.Console(); con != nil {
+	if con := c.shell.FleetConsole(); con != nil {
 		return con.Filter()
 	}
 	return fleet.Filter{}
@@ -260,7 +262,7 @@ func (c *Controller) consoleFilter() fleet.Filter {
 // SetFilter puts one filter in force on both pages that share it (a remembered one): neither
 // reports it, so each is told here.
 func (c *Controller) SetFilter(f fleet.Filter) {
-	if con := c.shell.Console(); con != nil {
+	if con := c.shell.FleetConsole(); con != nil {
 		con.SetFilter(f)
 	}
 	c.maps.setFilter(f)

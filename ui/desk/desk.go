@@ -33,8 +33,8 @@ type Options = ui.Options
 
 // pageFlags are the short names `fleetdesk --page` takes for the navigation's pages.
 var pageFlags = map[string]string{
-	"console":  ui.PageConsole,
-	"map":      ui.PageMap,
+	"console":  ui.PageFleetConsole,
+	"map":      ui.PageFleetMap,
 	"rollouts": ui.PageRollouts,
 	"tokens":   ui.PageTokens,
 	"recovery": ui.PageRecovery,
@@ -62,7 +62,7 @@ func (c *Controller) OpenPage(name string) {
 }
 
 // mapSlot is the Map page of the current session, fed by the session's changes. The Controller
-// links it to the console: shared is the filter in force when the page is built, share takes the
+// links it to the Fleet Console: shared is the filter in force when the page is built, share takes the
 // dealer's changes made on the map.
 type mapSlot struct {
 	tiles  *tileSettings
@@ -109,7 +109,7 @@ func (m *mapSlot) showDevice(id string) {
 	}
 }
 
-// setFilter is a search or chip change on the console.
+// setFilter is a search or chip change on the Fleet Console.
 func (m *mapSlot) setFilter(f fleet.Filter) {
 	if m.page != nil {
 		m.page.SetFilter(f)

@@ -130,7 +130,7 @@ type mapView struct {
 
 func (f *fixture) mapPage(t *testing.T) mapView {
 	t.Helper()
-	if !f.s.ShowPage(ui.PageMap) {
+	if !f.s.ShowPage(ui.PageFleetMap) {
 		t.Fatal("no Map page")
 	}
 	root := f.win.Content()
@@ -173,7 +173,7 @@ func (f *fixture) unitWithPosition(t *testing.T) fleet.Device {
 // consoleGPSIDs are the units the console lists that have a position: what the map must show.
 func (f *fixture) consoleGPSIDs() []string {
 	var ids []string
-	for _, d := range f.s.Console().View() {
+	for _, d := range f.s.FleetConsole().View() {
 		if d.GPS != nil {
 			ids = append(ids, d.ID)
 		}
@@ -199,7 +199,7 @@ func countLine(onMap, noPos int) string {
 func TestWindowHasEveryPage(t *testing.T) {
 	f := newDesk(t, basemapOnly())
 	f.u.run(func() {
-		want := []string{ui.PageConsole, ui.PageMap, ui.PageRollouts, ui.PageTokens, ui.PageRecovery, ui.PageSettings}
+		want := []string{ui.PageFleetConsole, ui.PageFleetMap, ui.PageRollouts, ui.PageTokens, ui.PageRecovery, ui.PageSettings}
 		if got := f.s.PageNames(); !slices.Equal(got, want) {
 			t.Fatalf("navigation %v, want %v", got, want)
 		}
@@ -263,7 +263,7 @@ func TestShowOnMapFromManage(t *testing.T) {
 		}
 		link := one(t, "Show on map", f.s.Manage().Content(), func(b *widget.Button) bool { return b.Text == "Show on map" })
 		test.Tap(link)
-		if f.s.CurrentPage() != ui.PageMap {
+		if f.s.CurrentPage() != ui.PageFleetMap {
 			t.Fatalf("Show on map left the window on %s", f.s.CurrentPage())
 		}
 		mv := f.mapPage(t)
@@ -306,7 +306,7 @@ func TestOpenPageByName(t *testing.T) {
 		}
 		f.ctl.OpenPage("manage")
 		first := f.live.Session.Fleet().At(0).ID
-		if f.s.Manage() == nil || f.s.Manage().DeviceID() != first || f.s.CurrentPage() != ui.PageConsole {
+		if f.s.Manage() == nil || f.s.Manage().DeviceID() != first || f.s.CurrentPage() != ui.PageFleetConsole {
 			t.Fatalf("OpenPage(manage) did not open %s's Manage page", first)
 		}
 	})

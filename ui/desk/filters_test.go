@@ -81,8 +81,8 @@ func TestConsoleAndMapShareFilters(t *testing.T) {
 	term2 := searchTerm(t, svc.Fleet(), svc.Now(), term)
 	reported := 0
 	u.run(func() {
-		if mv.search.Text != term || f.s.Console().SearchText() != term {
-			t.Fatalf("search boxes: map %q, console %q, typed %q", mv.search.Text, f.s.Console().SearchText(), term)
+		if mv.search.Text != term || f.s.FleetConsole().SearchText() != term {
+			t.Fatalf("search boxes: map %q, console %q, typed %q", mv.search.Text, f.s.FleetConsole().SearchText(), term)
 		}
 		for _, mk := range mv.m.Markers() {
 			d, _ := svc.Fleet().Get(mk.ID)
@@ -102,10 +102,10 @@ func TestConsoleAndMapShareFilters(t *testing.T) {
 	})
 	u.eventually(10*time.Second, "the console to follow the map's search", func() bool {
 		got := markerIDs(mv.m)
-		if f.s.Console().SearchText() != term2 || len(got) == 0 || !slices.Equal(got, f.consoleGPSIDs()) {
+		if f.s.FleetConsole().SearchText() != term2 || len(got) == 0 || !slices.Equal(got, f.consoleGPSIDs()) {
 			return false
 		}
-		for _, d := range f.s.Console().View() {
+		for _, d := range f.s.FleetConsole().View() {
 			if !strings.Contains(strings.ToLower(d.ID+" "+d.Name+" "+d.CustomerEmail), term2) {
 				return false
 			}
@@ -120,8 +120,8 @@ func TestConsoleAndMapShareFilters(t *testing.T) {
 	}
 	slices.Sort(ofModel)
 	u.run(func() {
-		if f.s.Console().Filter().Text != term2 {
-			t.Fatalf("console filter %+v, want text %q", f.s.Console().Filter(), term2)
+		if f.s.FleetConsole().Filter().Text != term2 {
+			t.Fatalf("console filter %+v, want text %q", f.s.FleetConsole().Filter(), term2)
 		}
 		if len(f.consoleChanges) != reported {
 			t.Fatalf("the console echoed the map's change back: %v", f.consoleChanges[reported:])
@@ -131,25 +131,25 @@ func TestConsoleAndMapShareFilters(t *testing.T) {
 	})
 	u.eventually(10*time.Second, "the console to follow the map's model chip", func() bool {
 		var listed []string
-		for _, d := range f.s.Console().View() {
+		for _, d := range f.s.FleetConsole().View() {
 			listed = append(listed, d.ID)
 		}
 		slices.Sort(listed)
 		return slices.Equal(listed, ofModel) && slices.Equal(markerIDs(mv.m), f.consoleGPSIDs())
 	})
 	u.run(func() {
-		if f.s.Console().SearchText() != "" {
-			t.Fatalf("the console kept the search %q the map cleared", f.s.Console().SearchText())
+		if f.s.FleetConsole().SearchText() != "" {
+			t.Fatalf("the console kept the search %q the map cleared", f.s.FleetConsole().SearchText())
 		}
-		if got := f.s.Console().Filter().Models; !slices.Equal(got, []fleet.Model{m}) {
+		if got := f.s.FleetConsole().Filter().Models; !slices.Equal(got, []fleet.Model{m}) {
 			t.Fatalf("console models %v, want %v", got, m)
 		}
-		for _, d := range f.s.Console().View() {
+		for _, d := range f.s.FleetConsole().View() {
 			if d.Model != m {
 				t.Fatalf("console lists %s (%s) with the %s chip on", d.ID, d.Model, m)
 			}
 		}
-		if !f.s.ShowPage(ui.PageConsole) {
+		if !f.s.ShowPage(ui.PageFleetConsole) {
 			t.Fatal("no console")
 		}
 		picker := find(f.win.Content(), func(s *widget.Select) bool { return s.Selected == m.DisplayName() })
@@ -166,7 +166,7 @@ func TestConsoleAndMapShareFilters(t *testing.T) {
 			t.Fatal("the console did not report its chip")
 		}
 		mv = f.mapPage(t)
-		if !slices.Equal(f.s.Console().Filter().Health, []fleet.Health{h}) {
+		if !slices.Equal(f.s.FleetConsole().Filter().Health, []fleet.Health{h}) {
 			t.Fatal("the console's health chip is not in its filter")
 		}
 		if got := mv.health.Selected; len(got) != 1 || got[0] != kit.HealthLabel(h) {

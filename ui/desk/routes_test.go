@@ -21,7 +21,7 @@ func TestBackReturnsWhereManageWasOpened(t *testing.T) {
 	f.u.run(func() {
 		unit = f.unitWithPosition(t)
 		f.ctl.ShowOnMap(unit.ID) // the card opens on the map
-		if got := f.ctl.Current(); got.Page != ui.PageMap {
+		if got := f.ctl.Current(); got.Page != ui.PageFleetMap {
 			t.Fatalf("Show on map is at %+v", got)
 		}
 	})
@@ -32,21 +32,21 @@ func TestBackReturnsWhereManageWasOpened(t *testing.T) {
 		if got := f.ctl.Current(); got != (Route{Page: PageManage, Unit: unit.ID}) {
 			t.Fatalf("the card's Manage is at %+v", got)
 		}
-		back := one(t, "the back button", f.s.Manage().Content(), func(b *widget.Button) bool { return b.Text == ui.PageMap })
+		back := one(t, "the back button", f.s.Manage().Content(), func(b *widget.Button) bool { return b.Text == ui.PageFleetMap })
 		test.Tap(back)
-		if got := f.ctl.Current(); got.Page != ui.PageMap || f.s.Manage() != nil {
+		if got := f.ctl.Current(); got.Page != ui.PageFleetMap || f.s.Manage() != nil {
 			t.Fatalf("back from a Manage page opened on the map is at %+v (Manage open: %v)", got, f.s.Manage() != nil)
 		}
 
 		// From the console: back (by Esc) is the console, with nothing left to go back to.
-		f.ctl.Navigate(Route{Page: ui.PageConsole})
-		f.s.Console().Select(unit.ID)
-		f.s.Console().OpenSelected()
-		if f.s.Manage() == nil || f.ctl.BackLabel() != ui.PageConsole {
+		f.ctl.Navigate(Route{Page: ui.PageFleetConsole})
+		f.s.FleetConsole().Select(unit.ID)
+		f.s.FleetConsole().OpenSelected()
+		if f.s.Manage() == nil || f.ctl.BackLabel() != ui.PageFleetConsole {
 			t.Fatalf("Manage from the console: open %v, back label %q", f.s.Manage() != nil, f.ctl.BackLabel())
 		}
 		f.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
-		if got := f.ctl.Current(); got.Page != ui.PageConsole || f.s.Manage() != nil {
+		if got := f.ctl.Current(); got.Page != ui.PageFleetConsole || f.s.Manage() != nil {
 			t.Fatalf("Esc from Manage is at %+v", got)
 		}
 	})

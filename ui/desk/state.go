@@ -4,7 +4,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/fleetdesk/fleetdesk/ui"
-	"github.com/fleetdesk/fleetdesk/ui/console"
+	"github.com/fleetdesk/fleetdesk/ui/fleetconsole"
 	"github.com/fleetdesk/fleetdesk/ui/mappage"
 	"github.com/fleetdesk/fleetdesk/ui/notify"
 	"github.com/fleetdesk/fleetdesk/ui/prefs"
@@ -22,7 +22,7 @@ func InitialSize(a fyne.App) fyne.Size {
 	return DefaultSize
 }
 
-// remembered restores the page, the console's filters and sort and the map view when a session
+// remembered restores the page, the Fleet Console's filters and sort and the map view when a session
 // is shown, watches it for desktop notifications, and saves the state when its view closes (at
 // the window's close, a sign-out or a profile switch). That state is the session's profile's
 // (prefs.View: the demo is a profile of its own); only the window's size is the app's.
@@ -45,10 +45,10 @@ func (r *remembered) onSession(c *Controller) (stop func()) {
 func (r *remembered) restore(ctl *Controller) {
 	sh := ctl.shell
 	view := r.prefs.View(sh.Service().Status())
-	if st, ok := view.Console(); ok && sh.Console() != nil {
+	if st, ok := view.Console(); ok && sh.FleetConsole() != nil {
 		ctl.SetFilter(st.Filter) // the console and the map
-		if col, ok := console.ColumnByTitle(st.SortCol); ok {
-			sh.Console().SetSort(console.Sort{Col: col, Desc: st.Desc})
+		if col, ok := fleetconsole.ColumnByTitle(st.SortCol); ok {
+			sh.FleetConsole().SetSort(fleetconsole.Sort{Col: col, Desc: st.Desc})
 		}
 	}
 	// The Fleet Map is built the first time it is shown (Page.Lazy): the remembered view applies then.
@@ -67,7 +67,7 @@ func (r *remembered) restore(ctl *Controller) {
 
 func (r *remembered) save(sh *ui.Shell) {
 	view := r.prefs.View(sh.Service().Status())
-	if c := sh.Console(); c != nil {
+	if c := sh.FleetConsole(); c != nil {
 		view.SetConsole(prefs.ConsoleState{Filter: c.Filter(), SortCol: c.SortOrder().Col.Title(), Desc: c.SortOrder().Desc})
 	}
 	if p := sh.CurrentPage(); p != "" {

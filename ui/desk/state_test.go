@@ -21,7 +21,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/sync/auth"
 	"github.com/fleetdesk/fleetdesk/sync/syncer"
 	"github.com/fleetdesk/fleetdesk/ui"
-	"github.com/fleetdesk/fleetdesk/ui/console"
+	"github.com/fleetdesk/fleetdesk/ui/fleetconsole"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 	"github.com/fleetdesk/fleetdesk/ui/prefs"
 )
@@ -56,11 +56,11 @@ func TestStateSurvivesARestart(t *testing.T) {
 			t.Fatalf("first start: window %v, want the default %v", got, DefaultSize)
 		}
 		win.Resize(fyne.NewSize(1111, 777))
-		c := s.Console()
+		c := s.FleetConsole()
 		c.SetFilter(want)
-		c.SortBy(console.ColLastSeen)
-		c.SortBy(console.ColLastSeen) // newest first
-		s.ShowPage(ui.PageMap)
+		c.SortBy(fleetconsole.ColLastSeen)
+		c.SortBy(fleetconsole.ColLastSeen) // newest first
+		s.ShowPage(ui.PageFleetMap)
 		mapPage := findMap(t, win)
 		mapPage.SetView(48.2, 16.4, 7)
 		lat, lon = mapPage.Center()
@@ -74,10 +74,10 @@ func TestStateSurvivesARestart(t *testing.T) {
 		if got := win2.Canvas().Size(); got != fyne.NewSize(1111, 777) {
 			t.Fatalf("window size %v after the restart, want 1111x777", got)
 		}
-		if got := s2.CurrentPage(); got != ui.PageMap {
+		if got := s2.CurrentPage(); got != ui.PageFleetMap {
 			t.Fatalf("page %q after the restart, want the Map", got)
 		}
-		c2 := s2.Console()
+		c2 := s2.FleetConsole()
 		got := c2.Filter()
 		if got.Text != want.Text || !slices.Equal(got.Health, want.Health) || got.GPSOnly != want.GPSOnly {
 			t.Fatalf("console filter %+v after the restart, want %+v", got, want)
@@ -85,7 +85,7 @@ func TestStateSurvivesARestart(t *testing.T) {
 		if c2.SearchText() != "pump" {
 			t.Fatalf("search box shows %q", c2.SearchText())
 		}
-		if so := c2.SortOrder(); so.Col != console.ColLastSeen || !so.Desc {
+		if so := c2.SortOrder(); so.Col != fleetconsole.ColLastSeen || !so.Desc {
 			t.Fatalf("sort %+v after the restart, want last seen, descending", so)
 		}
 		m2 := findMap(t, win2)
@@ -168,7 +168,7 @@ func TestAProfileOpensOnItsOwnFilters(t *testing.T) {
 		return one(t, "entry "+placeholder, win.Content(), func(e *widget.Entry) bool { return e.PlaceHolder == placeholder })
 	}
 	showing := func(demo bool) func() bool {
-		return func() bool { return s.Service() != nil && s.Service().Status().Demo == demo && s.Console() != nil }
+		return func() bool { return s.Service() != nil && s.Service().Status().Demo == demo && s.FleetConsole() != nil }
 	}
 	tryDemo := func() {
 		u.run(func() { test.Tap(button("Try the demo")) })
@@ -184,7 +184,7 @@ func TestAProfileOpensOnItsOwnFilters(t *testing.T) {
 		u.eventually(30*time.Second, "the dealer's own console", showing(false))
 	}
 	wholeFleet := func(when string) {
-		c := s.Console()
+		c := s.FleetConsole()
 		if c.SearchText() != "" || !c.Filter().IsZero() {
 			t.Fatalf("%s: the console opens on search %q, filter %+v, set in the demo", when, c.SearchText(), c.Filter())
 		}
@@ -196,21 +196,21 @@ func TestAProfileOpensOnItsOwnFilters(t *testing.T) {
 	}
 
 	tryDemo()
-	u.run(func() { s.Console().SetSearch("gallagher") })
-	u.eventually(5*time.Second, "the demo's search", func() bool { return s.Console().Filter().Text == "gallagher" })
+	u.run(func() { s.FleetConsole().SetSearch("gallagher") })
+	u.eventually(5*time.Second, "the demo's search", func() bool { return s.FleetConsole().Filter().Text == "gallagher" })
 	u.run(func() { s.ShowSignIn("") }) // where Sign out and Add profile end
 	signInOwn()
 	u.run(func() { wholeFleet("the first sign-in after the demo") })
 	u.run(func() {
-		s.Console().SortBy(console.ColLastSeen)
+		s.FleetConsole().SortBy(fleetconsole.ColLastSeen)
 		s.ShowSignIn("")
 	})
 	tryDemo()
 	u.run(func() {
-		if got := s.Console().SearchText(); got != "gallagher" {
+		if got := s.FleetConsole().SearchText(); got != "gallagher" {
 			t.Fatalf("the demo's own search is %q, want gallagher", got)
 		}
-		if s.Console().SortOrder().Col == console.ColLastSeen {
+		if s.FleetConsole().SortOrder().Col == fleetconsole.ColLastSeen {
 			t.Fatal("the demo opens on the dealer's sort")
 		}
 		s.Close() // the window closes on the demo
@@ -226,8 +226,8 @@ func TestAProfileOpensOnItsOwnFilters(t *testing.T) {
 		s = New(opts(win)).Shell()
 		s.Start(own)
 		wholeFleet("the next start")
-		if s.Console().SortOrder().Col != console.ColLastSeen {
-			t.Fatalf("the dealer's sort %+v was not kept", s.Console().SortOrder())
+		if s.FleetConsole().SortOrder().Col != fleetconsole.ColLastSeen {
+			t.Fatalf("the dealer's sort %+v was not kept", s.FleetConsole().SortOrder())
 		}
 	})
 }

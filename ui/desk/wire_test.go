@@ -72,24 +72,24 @@ func TestRolloutUnitsShowInConsole(t *testing.T) {
 	f.u.run(func() {
 		f.s.OpenManage(ids[0])
 		f.s.ShowPage(ui.PageRollouts)
-		f.s.Console().SetSearch("zzz-no-such-unit")
+		f.s.FleetConsole().SetSearch("zzz-no-such-unit")
 		opts.ShowInConsole(ids)
-		if f.s.CurrentPage() != ui.PageConsole || f.s.Manage() != nil {
+		if f.s.CurrentPage() != ui.PageFleetConsole || f.s.Manage() != nil {
 			t.Fatalf("shows %q (Manage open: %v), not the Fleet Console", f.s.CurrentPage(), f.s.Manage() != nil)
 		}
 	})
 	chip := rolloutUnits + ": 5"
 	f.u.eventually(10*time.Second, "the rollout's units in the console", func() bool {
 		var got []string
-		for _, d := range f.s.Console().View() {
+		for _, d := range f.s.FleetConsole().View() {
 			got = append(got, d.ID)
 		}
 		slices.Sort(got)
 		return slices.Equal(got, ids) && len(find(f.win.Content(), func(l *widget.Label) bool { return l.Text == chip })) == 1
 	})
 	f.u.run(func() {
-		if f.s.Console().SearchText() != "" {
-			t.Fatalf("a search %q hides some of the rollout's units", f.s.Console().SearchText())
+		if f.s.FleetConsole().SearchText() != "" {
+			t.Fatalf("a search %q hides some of the rollout's units", f.s.FleetConsole().SearchText())
 		}
 		clear := find(f.win.Content(), func(b *widget.Button) bool { return b.Text == "Clear" })
 		if len(clear) != 1 {
@@ -98,7 +98,7 @@ func TestRolloutUnitsShowInConsole(t *testing.T) {
 		test.Tap(clear[0])
 	})
 	f.u.eventually(10*time.Second, "the whole fleet back", func() bool {
-		return len(f.s.Console().View()) == ix.Len() &&
+		return len(f.s.FleetConsole().View()) == ix.Len() &&
 			len(find(f.win.Content(), func(l *widget.Label) bool { return strings.HasPrefix(l.Text, rolloutUnits) })) == 0
 	})
 }

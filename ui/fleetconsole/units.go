@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"fmt"
@@ -23,7 +23,7 @@ type unitScope struct {
 	box   *fyne.Container
 }
 
-func newUnitScope(c *Console) *unitScope {
+func newUnitScope(c *Page) *unitScope {
 	u := &unitScope{label: widget.NewLabel("")}
 	u.label.TextStyle.Bold = true
 	u.clear = widget.NewButtonWithIcon("Clear", theme.ContentClearIcon(), func() {
@@ -55,7 +55,7 @@ func (u *unitScope) set(title string, ids []string) {
 // ShowUnits narrows the view to these units under a chip that names them (title, e.g. "Units of
 // the firmware rollout") with a Clear button. The search and the filters are cleared so every one
 // of them shows; a later search or filter narrows within them.
-func (c *Console) ShowUnits(title string, ids []string) {
+func (c *Page) ShowUnits(title string, ids []string) {
 	c.units.set(title, ids)
 	c.cancelTyping()
 	c.show(c.sel.Set(fleet.Filter{}))

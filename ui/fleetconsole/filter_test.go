@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"slices"
@@ -13,7 +13,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 )
 
-// The console reports the dealer's own filter changes (typing once it pauses, chips, Clear) and
+// The Fleet Console reports the dealer's own filter changes (typing once it pauses, chips, Clear) and
 // takes another page's filter through SetFilter without reporting it back.
 func TestFilterSharedWithAnotherPage(t *testing.T) {
 	test.NewTempApp(t)

@@ -1,4 +1,4 @@
-// Package console is the Fleet Console: the dealer's daily page. A search box that filters by
+// Package fleetconsole is the Fleet Console: the dealer's daily page. A search box that filters by
 // device ID, customer email or name as the user types, chips for health, firmware console, model
 // and firmware, a sortable table that builds only the rows on screen, the count, CSV export, and
 // the way into a unit's Manage page.
@@ -7,7 +7,7 @@
 // page's kit.Runner) and the result (a slice of positions) is swapped in on it, so typing never
 // waits on a 100,000-unit scan. The selection only ever names a unit in view: Manage and Enter
 // act on what the dealer sees.
-package console
+package fleetconsole
 
 import (
 	"time"
@@ -23,7 +23,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/ui/selection"
 )
 
-// Options wires the console into the shell.
+// Options wires the Fleet Console into the shell.
 type Options struct {
 	// OnManage opens a unit's Manage page (Manage button, double-click, Enter).
 	OnManage func(deviceID string)
@@ -63,8 +63,8 @@ type parts struct {
 	details *widget.Label
 }
 
-// Console is the Fleet Console page.
-type Console struct {
+// Page is the Fleet Console page.
+type Page struct {
 	svc  session.Fleet
 	opts Options
 	run  *kit.Runner
@@ -89,18 +89,18 @@ type Console struct {
 	units      *unitScope // the units the view is narrowed to (ShowUnits), shown as a chip
 }
 
-// New builds the console over the service's fleet and subscribes to its changes; Close
+// New builds the Fleet Console over the service's fleet and subscribes to its changes; Close
 // unsubscribes. It subscribes before it reads the fleet, so a sync that lands in between reaches
 // it as a change, and the first search runs in the background: until it lands, and while no sync
 // has completed, the count says so instead of claiming "0 of 0 units".
-func New(svc session.Fleet, opts Options) *Console {
+func New(svc session.Fleet, opts Options) *Page {
 	if opts.Debounce <= 0 {
 		opts.Debounce = 120 * time.Millisecond
 	}
 	if opts.Tick <= 0 {
 		opts.Tick = 10 * time.Second
 	}
-	c := &Console{svc: svc, opts: opts, run: kit.NewRunner(opts.UI), sort: Sort{Col: ColID}}
+	c := &Page{svc: svc, opts: opts, run: kit.NewRunner(opts.UI), sort: Sort{Col: ColID}}
 	c.v = view{ix: fleet.NewIndex(nil), now: svc.Now(), stale: !svc.Status().Reachable}
 	c.build()
 	c.run.Subscribe(svc, c.onChange)
@@ -111,36 +111,36 @@ func New(svc session.Fleet, opts Options) *Console {
 }
 
 // Content is the page's canvas object.
-func (c *Console) Content() fyne.CanvasObject { return c.content }
+func (c *Page) Content() fyne.CanvasObject { return c.content }
 
 // Close stops live updates and waits for a running search.
-func (c *Console) Close() { c.run.Close() }
+func (c *Page) Close() { c.run.Close() }
 
 // FocusSearch puts the keyboard into the search box (Ctrl/Cmd+F).
-func (c *Console) FocusSearch(win fyne.Window) {
+func (c *Page) FocusSearch(win fyne.Window) {
 	win.Canvas().Focus(c.w.search)
 }
 
 // SetSearch puts text in the search box, as if typed.
-func (c *Console) SetSearch(text string) { c.w.search.SetText(text) }
+func (c *Page) SetSearch(text string) { c.w.search.SetText(text) }
 
 // SearchText is what the search box holds.
-func (c *Console) SearchText() string { return c.w.search.Text }
+func (c *Page) SearchText() string { return c.w.search.Text }
 
 // Selected is the selected unit's ID, "" when none.
-func (c *Console) Selected() string { return c.sel.Selected() }
+func (c *Page) Selected() string { return c.sel.Selected() }
 
 // CountText is the count line, e.g. "312 of 1,204 units".
-func (c *Console) CountText() string { return c.w.count.Text }
+func (c *Page) CountText() string { return c.w.count.Text }
 
 // SortOrder is the current sort.
-func (c *Console) SortOrder() Sort { return c.sort }
+func (c *Page) SortOrder() Sort { return c.sort }
 
 // Filter is the filter in force.
-func (c *Console) Filter() fleet.Filter { return c.sel.Filter() }
+func (c *Page) Filter() fleet.Filter { return c.sel.Filter() }
 
 // View returns the devices in view, in display order (what Export writes).
-func (c *Console) View() []fleet.Device {
+func (c *Page) View() []fleet.Device {
 	out := make([]fleet.Device, len(c.v.rows))
 	for i, p := range c.v.rows {
 		out[i] = c.v.ix.At(p)
@@ -148,7 +148,7 @@ func (c *Console) View() []fleet.Device {
 	return out
 }
 
-func (c *Console) build() {
+func (c *Page) build() {
 	c.w.search = newSearchEntry(c)
 	c.w.search.SetPlaceHolder("Search by device ID, customer email or name  (Ctrl+F)")
 	c.w.search.OnChanged = func(s string) {
@@ -198,19 +198,19 @@ func (c *Console) build() {
 // SetFilter shows another page's filter: the search box and chips follow it and the view is
 // searched again at once. It is not reported back through OnFilterChanged, so two pages that
 // follow each other do not loop.
-func (c *Console) SetFilter(f fleet.Filter) {
+func (c *Page) SetFilter(f fleet.Filter) {
 	c.cancelTyping() // a search typed before this one must not overwrite it
 	c.show(c.sel.Set(f))
 }
 
 // SetSort puts a sort in force (a remembered one) and searches again.
-func (c *Console) SetSort(s Sort) {
+func (c *Page) SetSort(s Sort) {
 	c.sort = s
 	c.requery()
 }
 
 // setChips is a chip change made here: the search text stays the search box's.
-func (c *Console) setChips(f fleet.Filter) {
+func (c *Page) setChips(f fleet.Filter) {
 	f.Text = c.sel.Filter().Text
 	c.cancelTyping()
 	c.show(c.sel.Set(f))
@@ -218,7 +218,7 @@ func (c *Console) setChips(f fleet.Filter) {
 }
 
 // clearAll is the empty view's way out: no search text, no filters, no narrowing to some units.
-func (c *Console) clearAll() {
+func (c *Page) clearAll() {
 	c.units.set("", nil)
 	c.cancelTyping()
 	c.show(c.sel.Set(fleet.Filter{}))
@@ -227,21 +227,21 @@ func (c *Console) clearAll() {
 
 // show makes the search box and chips show the filter of s and runs s. Writing the box is not
 // taken for typing (selection.Model.Type of the text in force is no change).
-func (c *Console) show(s selection.Search) {
+func (c *Page) show(s selection.Search) {
 	c.w.search.SetText(s.Filter.Text)
 	c.chips.sync()
 	c.runSearch(s)
 }
 
 // reportFilter tells the page that follows this one (the map) about the dealer's change here.
-func (c *Console) reportFilter() {
+func (c *Page) reportFilter() {
 	if c.opts.OnFilterChanged != nil {
 		c.opts.OnFilterChanged(c.sel.Filter())
 	}
 }
 
 // requeryDebounced searches once typing pauses, and reports the typed filter then.
-func (c *Console) requeryDebounced() {
+func (c *Page) requeryDebounced() {
 	c.cancelTyping()
 	c.stopDebounce = c.run.After(c.opts.Debounce, func() {
 		c.stopDebounce = nil
@@ -251,7 +251,7 @@ func (c *Console) requeryDebounced() {
 }
 
 // cancelTyping stops the typing pause's timer; the model decides whether a search is owed.
-func (c *Console) cancelTyping() {
+func (c *Page) cancelTyping() {
 	if c.stopDebounce != nil {
 		c.stopDebounce()
 		c.stopDebounce = nil

@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"slices"
@@ -11,7 +11,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 )
 
-// TestShowUnitsIsAVisibleClearableFilter (issue 11 items 11 and 12): narrowing the console to
+// TestShowUnitsIsAVisibleClearableFilter (issue 11 items 11 and 12): narrowing the Fleet Console to
 // some units (a rollout's) clears the search so all of them show, says so on a chip with their
 // count, narrows further with a search, and the empty view's Clear gives the whole fleet back.
 func TestShowUnitsIsAVisibleClearableFilter(t *testing.T) {

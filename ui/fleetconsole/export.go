@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 )
 
 // export asks where to save the current view and writes it on the page's runner.
-func (c *Console) export() {
+func (c *Page) export() {
 	win := c.opts.Window
 	devs, now := c.View(), c.v.now
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {

@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"math/rand/v2"
@@ -29,7 +29,7 @@ func typedQueries(devs []fleet.Device) []string {
 }
 
 // BenchmarkKeystroke100k types realistic queries one character at a time into the Fleet Console
-// over 100,000 units and times each keystroke's search the way the console runs it after the
+// over 100,000 units and times each keystroke's search the way the Fleet Console runs it after the
 // debounce: match, health, sort order (cycling ID, health and last-seen orders and a descending
 // name order), and applying the row model (count line, firmware chip, table refresh). One op is
 // one whole query typed; the metrics are per keystroke (targets in scripts/benchcheck).

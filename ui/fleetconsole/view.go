@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"context"
@@ -16,25 +16,25 @@ import (
 )
 
 // newQuery captures search s of the current snapshot, on the UI goroutine.
-func (c *Console) newQuery(s selection.Search) query {
+func (c *Page) newQuery(s selection.Search) query {
 	q := query{ix: c.v.ix, filter: s.Filter, sort: c.sort, now: c.svc.Now(), units: c.units.ids}
 	q.filter.Health = append([]fleet.Health(nil), q.filter.Health...)
 	return q
 }
 
 // requery searches the filter in force again (a sync, the clock, the sort, the unit narrowing).
-func (c *Console) requery() { c.runSearch(c.sel.Search()) }
+func (c *Page) requery() { c.runSearch(c.sel.Search()) }
 
 // runSearch runs s off the UI goroutine over the current snapshot; apply shows its result unless
 // a newer search was asked for in the meantime.
-func (c *Console) runSearch(s selection.Search) {
+func (c *Page) runSearch(s selection.Search) {
 	q := c.newQuery(s)
 	kit.Run(c.run, func(context.Context) []int { return q.run() }, func(rows []int) { c.apply(s, q, rows) })
 }
 
 // flush brings the view up to date with the search box at once: Enter or Manage right after
 // typing must act on the rows the new text selects, not on the ones still drawn.
-func (c *Console) flush() {
+func (c *Page) flush() {
 	if c.sel.Current() {
 		return
 	}
@@ -57,7 +57,7 @@ type rowIDs struct {
 func (r rowIDs) Len() int        { return len(r.rows) }
 func (r rowIDs) ID(i int) string { return r.devs[r.rows[i]].ID }
 
-func (c *Console) apply(s selection.Search, q query, rows []int) {
+func (c *Page) apply(s selection.Search, q query, rows []int) {
 	if !c.sel.Show(s, rowIDs{q.ix.Devices(), rows}) {
 		return // a newer search was asked for
 	}
@@ -87,7 +87,7 @@ func (c *Console) apply(s selection.Search, q query, rows []int) {
 // WhenLoaded calls f on the UI goroutine once the first search has landed and its rows are in the
 // table (at once if they are): `fleetdesk --measure-startup` times the first rows, not a
 // "Loading the fleet…" line.
-func (c *Console) WhenLoaded(f func()) {
+func (c *Page) WhenLoaded(f func()) {
 	if c.loaded {
 		f()
 		return
@@ -97,7 +97,7 @@ func (c *Console) WhenLoaded(f func()) {
 
 // showView makes the selection follow the rows in view and updates what depends on them: the
 // count, the empty-result message, Manage and the details line.
-func (c *Console) showView() {
+func (c *Page) showView() {
 	// The model cleared a selection that left the view: Manage and Enter must not act on a unit
 	// the dealer can no longer see. A single row left is the one they narrowed down to.
 	if c.sel.Selected() == "" && len(c.v.rows) == 1 {
@@ -123,7 +123,7 @@ func (c *Console) showView() {
 
 // waiting reports that the view holds no units because no sync has completed yet (or the one
 // running has not delivered): an empty fleet must not be claimed before the backend said so.
-func (c *Console) waiting() bool {
+func (c *Page) waiting() bool {
 	if c.v.ix.Len() > 0 {
 		return false
 	}
@@ -133,7 +133,7 @@ func (c *Console) waiting() bool {
 
 // countText is the count line: "312 of 1,204 units" once the first search has landed and a
 // sync has completed.
-func (c *Console) countText(waiting bool) string {
+func (c *Page) countText(waiting bool) string {
 	switch {
 	case !c.loaded:
 		return "Loading the fleet…"
@@ -145,7 +145,7 @@ func (c *Console) countText(waiting bool) string {
 
 // hoverRow shows row's unit on the details line while the pointer is over it; -1 gives the line
 // back to the selection.
-func (c *Console) hoverRow(row int) {
+func (c *Page) hoverRow(row int) {
 	if row < 0 || row >= len(c.v.rows) {
 		c.showDetails()
 		return
@@ -155,9 +155,9 @@ func (c *Console) hoverRow(row int) {
 
 // showDetails writes the selected unit's every field in full on the line under the table, so
 // a value truncated in its column can be read whole.
-func (c *Console) showDetails() { c.showDetailsOf(c.sel.Selected()) }
+func (c *Page) showDetails() { c.showDetailsOf(c.sel.Selected()) }
 
-func (c *Console) showDetailsOf(id string) {
+func (c *Page) showDetailsOf(id string) {
 	d, ok := c.v.ix.Get(id)
 	if id == "" || !ok {
 		c.setDetails("Select a unit to see it in full here. Drag the edge of a column header to resize it.")
@@ -176,7 +176,7 @@ func (c *Console) showDetailsOf(id string) {
 // setDetails shows s on the details line, cut with "…" to its width as the cells are (fitText):
 // a label truncating with an ellipsis shapes its text afresh on every change, once per keystroke
 // here. The label clips whatever a narrower window leaves over until the next change.
-func (c *Console) setDetails(s string) {
+func (c *Page) setDetails(s string) {
 	l := c.w.details
 	if room := l.Size().Width - 2*theme.InnerPadding(); room > 0 {
 		s = widths.fit(s, room, theme.TextSize(), l.TextStyle)
@@ -188,7 +188,7 @@ func (c *Console) setDetails(s string) {
 
 // onChange takes the service's new snapshot; device changes re-run the search so a unit whose
 // new state no longer matches leaves the view.
-func (c *Console) onChange(ch session.Change) {
+func (c *Page) onChange(ch session.Change) {
 	ix := c.svc.Fleet()
 	if ch.All || len(ch.Devices) > 0 || ix != c.v.ix {
 		c.v.ix = ix
@@ -205,7 +205,7 @@ func (c *Console) onChange(ch session.Change) {
 }
 
 // tick moves the clock: "last seen" texts, connection and health age even when nothing syncs.
-func (c *Console) tick() {
+func (c *Page) tick() {
 	if len(c.sel.Filter().Health) > 0 || c.sort.Col == ColHealth || c.sort.Col == ColConnection {
 		c.requery()
 		return
@@ -216,7 +216,7 @@ func (c *Console) tick() {
 }
 
 // SortBy sorts by a column; a second click on the same column reverses the order.
-func (c *Console) SortBy(col Column) {
+func (c *Page) SortBy(col Column) {
 	if c.sort.Col == col {
 		c.sort.Desc = !c.sort.Desc
 	} else {
@@ -226,7 +226,7 @@ func (c *Console) SortBy(col Column) {
 }
 
 // Select selects a unit by ID and scrolls it into view; a unit not in view is not selected.
-func (c *Console) Select(id string) {
+func (c *Page) Select(id string) {
 	if !c.sel.Select(id) {
 		return
 	}
@@ -237,7 +237,7 @@ func (c *Console) Select(id string) {
 
 // OpenSelected opens the selected unit's Manage page (Manage, Enter, double-click) after
 // bringing the view up to date with the search box. It reports whether a page was opened.
-func (c *Console) OpenSelected() bool {
+func (c *Page) OpenSelected() bool {
 	c.flush()
 	id := c.sel.Selected() // a unit of the current view, or none
 	if id == "" || c.opts.OnManage == nil {
@@ -248,7 +248,7 @@ func (c *Console) OpenSelected() bool {
 }
 
 // selectRow is a tap on a row.
-func (c *Console) selectRow(row int) {
+func (c *Page) selectRow(row int) {
 	if row < 0 || row >= len(c.v.rows) {
 		return
 	}
@@ -258,7 +258,7 @@ func (c *Console) selectRow(row int) {
 }
 
 // moveSelection is Up/Down from the search box.
-func (c *Console) moveSelection(delta int) {
+func (c *Page) moveSelection(delta int) {
 	c.flush()
 	if len(c.v.rows) == 0 {
 		return
@@ -273,14 +273,14 @@ func (c *Console) moveSelection(delta int) {
 	c.w.table.ScrollTo(widget.TableCellID{Row: r, Col: int(ColHealth)})
 }
 
-func (c *Console) openRow(row int) {
+func (c *Page) openRow(row int) {
 	c.selectRow(row)
 	c.OpenSelected()
 }
 
-func (c *Console) length() (int, int) { return len(c.v.rows), int(numColumns) }
+func (c *Page) length() (int, int) { return len(c.v.rows), int(numColumns) }
 
-func (c *Console) createCell() fyne.CanvasObject {
+func (c *Page) createCell() fyne.CanvasObject {
 	c.cellsBuilt++
 	cl := newCell(c)
 	c.cells = append(c.cells, cl)
@@ -290,7 +290,7 @@ func (c *Console) createCell() fyne.CanvasObject {
 // refreshCells sets every cell the table built to what its row shows now, without refreshing the
 // table: a tick or a sync that changes nothing visible costs no frame, and one that changes a
 // "last seen" costs that label's. Rows keep their places; a new row order needs table.Refresh.
-func (c *Console) refreshCells() {
+func (c *Page) refreshCells() {
 	for _, cl := range c.cells {
 		if cl.row < 0 || cl.row >= len(c.v.rows) || c.v.rows[cl.row] >= c.v.ix.Len() {
 			continue
@@ -300,7 +300,7 @@ func (c *Console) refreshCells() {
 	}
 }
 
-func (c *Console) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+func (c *Page) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	cl := o.(*cell)
 	// rows may still be the last search's while the index is already the new snapshot's (its
 	// search runs in the background): a row past the new index shows empty until it lands.
@@ -313,7 +313,7 @@ func (c *Console) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	cl.set(id.Row, Column(id.Col), dev, c.v, dev.ID == c.sel.Selected())
 }
 
-func (c *Console) updateHeader(id widget.TableCellID, o fyne.CanvasObject) {
+func (c *Page) updateHeader(id widget.TableCellID, o fyne.CanvasObject) {
 	b := o.(*widget.Button)
 	col := Column(id.Col)
 	if id.Col < 0 || col >= numColumns {

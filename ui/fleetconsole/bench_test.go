@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"context"
@@ -24,7 +24,7 @@ func benchCache(b *testing.B) string {
 }
 
 // BenchmarkConsoleColdStart100k is start-up to a searchable console: open the offline cache of
-// 100,000 units (SQLite → fleet.Index), build the console, render it in a window, and finish a
+// 100,000 units (SQLite → fleet.Index), build the Fleet Console, render it in a window, and finish a
 // first search typed into the box. Target: under 1 s.
 func BenchmarkConsoleColdStart100k(b *testing.B) {
 	test.NewTempApp(b)
@@ -40,7 +40,7 @@ func BenchmarkConsoleColdStart100k(b *testing.B) {
 		}
 		t1 := time.Now()
 		openT += t1.Sub(t0)
-		var c *Console
+		var c *Page
 		var w fyne.Window
 		loop.Run(func() {
 			c = New(svc, Options{Debounce: time.Millisecond, UI: loop.Do})
@@ -61,7 +61,7 @@ func BenchmarkConsoleColdStart100k(b *testing.B) {
 		svc.Close()
 		b.StartTimer()
 	}
-	// The two halves: the data layer's cache open, and the console's own share.
+	// The two halves: the data layer's cache open, and the Fleet Console's own share.
 	b.ReportMetric(float64(openT.Milliseconds())/float64(b.N), "cache-open-ms")
 	b.ReportMetric(float64(uiT.Milliseconds())/float64(b.N), "console-ms")
 }
@@ -81,7 +81,7 @@ func BenchmarkConsoleMemory100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		var c *Console
+		var c *Page
 		var w fyne.Window
 		loop.Run(func() {
 			c = New(svc, Options{UI: loop.Do})

@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"time"
@@ -6,10 +6,10 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 )
 
-// Column is one column of the console table, in display order.
+// Column is one column of the Fleet Console table, in display order.
 type Column int
 
-// The console's columns.
+// The Fleet Console's columns.
 const (
 	ColHealth Column = iota
 	ColConnection

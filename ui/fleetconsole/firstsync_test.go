@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"context"
@@ -32,7 +32,7 @@ func (s *syncOnRead) Fleet() *fleet.Index {
 }
 
 // TestConsoleSubscribesBeforeReadingTheFleet (issue 11 item 17): a sync that completes between
-// the console's first read of the fleet and its subscription used to leave it saying "0 of 0
+// the Fleet Console's first read of the fleet and its subscription used to leave it saying "0 of 0
 // units" next to "synced just now". Before the first sync it says it is waiting, never "0 of 0".
 func TestConsoleSubscribesBeforeReadingTheFleet(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -62,7 +62,7 @@ func TestConsoleSubscribesBeforeReadingTheFleet(t *testing.T) {
 	}
 }
 
-// TestConsoleWaitsForTheFirstSync: with no sync completed the console says it is waiting, and the
+// TestConsoleWaitsForTheFirstSync: with no sync completed the Fleet Console says it is waiting, and the
 // empty view says why, instead of "0 of 0 units" and "No units in this fleet yet".
 func TestConsoleWaitsForTheFirstSync(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())

@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"encoding/csv"
@@ -14,7 +14,7 @@ import (
 var CSVHeader = []string{"health", "device_id", "name", "customer_email", "model", "console",
 	"transport", "firmware_version", "online", "run_state", "last_seen", "alarms", "latitude", "longitude"}
 
-// WriteCSV writes devices as the console shows them at time now, one row each, in the given
+// WriteCSV writes devices as the Fleet Console shows them at time now, one row each, in the given
 // order. Names and emails come from customers: a value a spreadsheet would run as a formula is
 // written with a leading apostrophe so opening the export cannot execute anything.
 func WriteCSV(w io.Writer, devices []fleet.Device, now time.Time) error {

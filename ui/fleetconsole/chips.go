@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"slices"
@@ -21,7 +21,7 @@ const (
 // firmware console ("X Pro console", so "console" never means this page), pickers for model and
 // firmware version. Two rows, so a 1000-pixel window still shows them all and Clear filters.
 type chips struct {
-	c        *Console
+	c        *Page
 	health   map[fleet.Health]*widget.Button
 	consoles map[fleet.Console]*widget.Button
 	model    *widget.Select
@@ -32,7 +32,7 @@ type chips struct {
 	rows     [2]fyne.CanvasObject
 }
 
-func newChips(c *Console) *chips {
+func newChips(c *Page) *chips {
 	ch := &chips{c: c, health: map[fleet.Health]*widget.Button{}, consoles: map[fleet.Console]*widget.Button{}}
 	row := container.NewHBox()
 	row2 := container.NewHBox()

@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"fmt"
@@ -21,11 +21,11 @@ import (
 
 var now0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
-// page is a console on a test UI loop: the page's searches land on the loop, and the test's taps
+// page is a Fleet Console on a test UI loop: the page's searches land on the loop, and the test's taps
 // and reads run there too (inside loop.Run), as they take turns on the real UI goroutine.
 type page struct {
 	loop *uitest.Loop
-	c    *Console
+	c    *Page
 	w    fyne.Window
 }
 
@@ -62,7 +62,7 @@ func (p *page) waitView(t *testing.T, what string, ok func() bool) {
 	})
 }
 
-// expected computes the view independently of the console and of fleet.Index.
+// expected computes the view independently of the Fleet Console and of fleet.Index.
 func expected(devs []fleet.Device, text string, keep func(fleet.Device) bool) []string {
 	needle := strings.ToLower(text)
 	var ids []string
@@ -77,7 +77,7 @@ func expected(devs []fleet.Device, text string, keep func(fleet.Device) bool) []
 	return ids
 }
 
-func viewIDs(c *Console) []string {
+func viewIDs(c *Page) []string {
 	var ids []string
 	for _, d := range c.View() {
 		ids = append(ids, d.ID)
@@ -320,7 +320,7 @@ func TestOnlyVisibleRowsBuilt(t *testing.T) {
 }
 
 // TestLiveUpdatesKeepSelectionAndScroll runs against the simulated backend: as syncs bring
-// changes, the console re-searches, and the selected unit and the scroll position stay.
+// changes, the Fleet Console re-searches, and the selected unit and the scroll position stay.
 func TestLiveUpdatesKeepSelectionAndScroll(t *testing.T) {
 	test.NewTempApp(t)
 	live := testfleet.StartLive(t, sim.Config{Devices: 400, Dealers: 1, Seed: 3, Speed: 120})

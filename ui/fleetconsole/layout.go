@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"fmt"
@@ -196,7 +196,7 @@ type emptyState struct {
 	content fyne.CanvasObject
 }
 
-func newEmptyState(c *Console) *emptyState {
+func newEmptyState(c *Page) *emptyState {
 	e := &emptyState{msg: widget.NewLabel("")}
 	e.msg.Alignment = fyne.TextAlignCenter
 	e.clear = widget.NewButtonWithIcon("Clear search", theme.ContentClearIcon(), c.clearAll)

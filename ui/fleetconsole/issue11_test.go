@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"strings"
@@ -148,7 +148,7 @@ func TestOfflineUnitSaysOffline(t *testing.T) {
 }
 
 // Issue 11 item 19: the columns share the window's width; in a 1000×650 window (920 pixels for
-// the console beside the navigation) every column and Clear filters are on screen, and IDs whole.
+// the Fleet Console beside the navigation) every column and Clear filters are on screen, and IDs whole.
 func TestColumnsShareTheWidth(t *testing.T) {
 	test.NewTempApp(t)
 	svc, _ := testfleet.Offline(t, 300, now0)

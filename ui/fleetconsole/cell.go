@@ -1,4 +1,4 @@
-package console
+package fleetconsole
 
 import (
 	"image/color"
@@ -15,7 +15,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
-// cell is one table cell. It handles its own taps so that selection belongs to the console
+// cell is one table cell. It handles its own taps so that selection belongs to the Fleet Console
 // (by device ID) rather than to the table (by row number, which a live update can reassign).
 //
 // Its text is a canvas.Text it fits to the column itself, cut with "…" from per-character widths
@@ -25,7 +25,7 @@ import (
 // keystrokes, the slow ones the dealer feels.
 type cell struct {
 	widget.BaseWidget
-	c    *Console
+	c    *Page
 	row  int
 	col  Column
 	bg   *canvas.Rectangle
@@ -35,7 +35,7 @@ type cell struct {
 	room float32      // the width text was fitted to, 0 before the first layout
 }
 
-func newCell(c *Console) *cell {
+func newCell(c *Page) *cell {
 	cl := &cell{c: c, row: -1}
 	cl.bg = canvas.NewRectangle(transparent)
 	cl.dot = kit.NewDot(fleet.HealthLive)
@@ -218,10 +218,10 @@ func runStateText(r fleet.RunState) string {
 // from typing to opening a unit without the mouse.
 type searchEntry struct {
 	widget.Entry
-	c *Console
+	c *Page
 }
 
-func newSearchEntry(c *Console) *searchEntry {
+func newSearchEntry(c *Page) *searchEntry {
 	e := &searchEntry{c: c}
 	e.ExtendBaseWidget(e)
 	return e
