@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -181,6 +182,69 @@ func TestSearchByIDEmailAndName(t *testing.T) {
 	}
 }
 
+// Terms separated by spaces must all match, each in any field, as dealers type them ("kariuki V5":
+// a customer and a model in the device ID).
+func TestSearchTermsAllMatchInAnyField(t *testing.T) {
+	ix := NewIndex(sampleFleet())
+	cases := []struct {
+		text string
+		want []string
+	}{
+		{"acme d180", []string{"D180-00412"}},               // email and ID
+		{"  ACME   quarry ", []string{"ULT-00012"}},         // email and name, any spacing and case
+		{"north acme", []string{"D180-00412", "ULT-00012"}}, // "North Farm", "Quarry North"
+		{"north farm", []string{"D180-00412"}},
+		{"farm north", []string{"D180-00412"}}, // any order
+		{"quarry clinic", nil},                 // each term matches some unit, no unit both
+		{"acme acme ac", []string{"D180-00412", "ULT-00012"}},
+		{"xp- g", []string{"XP-00211"}},
+		{"2 g", []string{"XP-00211"}},
+	}
+	for _, c := range cases {
+		var got []string
+		for _, i := range ix.Search(Filter{Text: c.text}, t0) {
+			got = append(got, ix.At(i).ID)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("search %q = %v, want %v", c.text, got, c.want)
+		}
+		for _, d := range sampleFleet() {
+			if (Filter{Text: c.text}).Matches(d, t0) != slices.Contains(c.want, d.ID) {
+				t.Errorf("Matches(%q, %s) disagrees with Search", c.text, d.ID)
+			}
+		}
+	}
+	// Typing on narrows from the last result; typing another word must not keep a stale one.
+	for _, text := range []string{"acme", "acme q", "acme qu", "acme d", "acme d180", "acme"} {
+		n := len(ix.Search(Filter{Text: text}, t0))
+		want := 0
+		for _, d := range sampleFleet() {
+			if (Filter{Text: text}).Matches(d, t0) {
+				want++
+			}
+		}
+		if n != want {
+			t.Errorf("typing %q: %d results, want %d", text, n, want)
+		}
+	}
+}
+
+func TestSearchTerms(t *testing.T) {
+	for text, want := range map[string][]string{
+		"":                   nil,
+		"   ":                nil,
+		"Kariuki V5":         {"kariuki", "v5"},
+		"kar kariuki":        {"kariuki"},
+		"v5 v5":              {"v5"},
+		"farm\tnorth\n":      {"farm", "north"},
+		"ops@acme.example x": {"ops@acme.example"},
+	} {
+		if got := SearchTerms(text); !slices.Equal(got, want) {
+			t.Errorf("SearchTerms(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
 func TestNilIndexIsEmpty(t *testing.T) {
 	var ix *Index
 	if ix.Len() != 0 || ix.Search(Filter{}, t0) != nil || ix.Devices() != nil {
@@ -197,7 +261,8 @@ func TestSearchAgreesWithMatches(t *testing.T) {
 	devs := benchFleet(3000, t0)
 	ix := NewIndex(append([]Device(nil), devs...))
 	texts := []string{"", "gen-000", "GEN-002999", "0@farm", "set", "standby set", "owner1", "x", "e",
-		"example", "\x00", "site 1\x00", "9\x01gen", "zzz-no-match", "gen-000000"}
+		"example", "\x00", "site 1\x00", "9\x01gen", "zzz-no-match", "gen-000000",
+		"owner1 site 2", "standby gen-0001", "set set e", "farm1 owner x", "gen- 0 @ set", "9 \x01gen"}
 	filters := []Filter{{}, {Health: []Health{HealthLive}}, {Models: []Model{ModelV5, ModelUltra}}}
 	for _, text := range texts {
 		for _, f := range filters {
@@ -209,7 +274,7 @@ func TestSearchAgreesWithMatches(t *testing.T) {
 					want = append(want, i)
 				}
 			}
-			if text == "9\x01gen" {
+			if strings.Contains(text, "\x01") {
 				want = nil // the record separator never matches
 			}
 			if len(got) != len(want) {

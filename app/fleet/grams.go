@@ -8,8 +8,8 @@ import (
 // grams is a snapshot's text index: for every byte and every pair of adjacent bytes that occurs
 // in a search text, the devices holding it. Frequent ones are bitsets (12.5 KB at 100,000
 // devices), rare ones sorted position lists, whichever is smaller, so the index stays a few MB
-// however varied the names are. A one- or two-byte needle is answered exactly; a longer one gets
-// the devices holding all its pairs as candidates.
+// however varied the names are. One- or two-byte terms are answered exactly; longer ones get the
+// devices holding all their pairs as candidates.
 type grams struct {
 	n     int
 	chars [256][]uint64
@@ -102,24 +102,37 @@ func buildGrams(hay []string) *grams {
 	return g
 }
 
-// candidates returns the devices holding every byte pair of needle (every byte, for one byte),
-// ascending, and whether that is already the exact answer.
-func (g *grams) candidates(needle string) ([]int32, bool) {
-	if len(needle) == 1 {
-		return expand(g.chars[needle[0]], -1), true
-	}
+// candidates returns the devices holding every byte pair of every term (every byte, for a
+// one-byte term), ascending, and whether that is already the exact answer: it is when no term is
+// longer than two bytes.
+func (g *grams) candidates(terms []string) ([]int32, bool) {
 	var sets []*gramSet
-	for k := 0; k+1 < len(needle); k++ {
-		i := g.pair[int(needle[k])<<8|int(needle[k+1])]
-		if i == 0 {
-			return nil, true
+	var chars [][]uint64 // the bitsets of one-byte terms
+	exact := true
+	for _, t := range terms {
+		if len(t) == 1 {
+			c := g.chars[t[0]]
+			if c == nil {
+				return nil, true
+			}
+			chars = append(chars, c)
+			continue
 		}
-		s := &g.sets[i-1]
-		if !slices.Contains(sets, s) {
-			sets = append(sets, s)
+		exact = exact && len(t) == 2
+		for k := 0; k+1 < len(t); k++ {
+			i := g.pair[int(t[k])<<8|int(t[k+1])]
+			if i == 0 {
+				return nil, true
+			}
+			s := &g.sets[i-1]
+			if !slices.Contains(sets, s) {
+				sets = append(sets, s)
+			}
 		}
 	}
-	exact := len(needle) == 2
+	if len(sets) == 0 && len(chars) == 1 {
+		return expand(chars[0], -1), true
+	}
 	// Start from the smallest list, if any, and keep what every other set holds.
 	small := -1
 	for j, s := range sets {
@@ -136,17 +149,34 @@ func (g *grams) candidates(needle string) ([]int32, bool) {
 					continue next
 				}
 			}
+			for _, c := range chars {
+				if c[p>>6]&(1<<(p&63)) == 0 {
+					continue next
+				}
+			}
 			out = append(out, p)
 		}
 		return out, exact
 	}
-	and := slices.Clone(sets[0].bits)
-	for _, s := range sets[1:] {
-		for w := range and {
-			and[w] &= s.bits[w]
-		}
+	var and []uint64
+	for _, s := range sets {
+		and = andInto(and, s.bits)
+	}
+	for _, c := range chars {
+		and = andInto(and, c)
 	}
 	return expand(and, -1), exact
+}
+
+// andInto intersects set into and, which starts as a copy of the first set.
+func andInto(and, set []uint64) []uint64 {
+	if and == nil {
+		return slices.Clone(set)
+	}
+	for w := range and {
+		and[w] &= set[w]
+	}
+	return and
 }
 
 // expand lists a bitset's members; size, when known, saves counting.

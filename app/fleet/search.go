@@ -12,7 +12,9 @@ import (
 // every device. Within one list the values are alternatives (health live OR late); across lists
 // all must hold.
 type Filter struct {
-	Text      string // partial, case-insensitive match on device ID, customer email or name
+	// Text is what the dealer typed: each space-separated term must be found, case-insensitive,
+	// in the device ID, customer email or name (each term in any of them; see MatchText).
+	Text      string
 	Health    []Health
 	Models    []Model
 	Consoles  []Console
@@ -50,10 +52,11 @@ type Index struct {
 	lastText atomic.Pointer[textHits]
 }
 
-// textHits is one text search's result: the positions, ascending, whose search text holds needle.
+// textHits is one text search's result: the positions, ascending, whose search text holds every
+// term.
 type textHits struct {
-	needle string
-	hits   []int32
+	terms []string
+	hits  []int32
 }
 
 // recordEnd was the record separator of an earlier joined-text search; a needle holding it still
@@ -148,9 +151,9 @@ func (ix *Index) Search(f Filter, now time.Time) []int {
 	if ix == nil {
 		return nil
 	}
-	needle := strings.ToLower(strings.TrimSpace(f.Text))
+	terms := SearchTerms(f.Text)
 	out := make([]int, 0, 64)
-	if needle == "" {
+	if len(terms) == 0 {
 		if !f.hasAttributes() {
 			out = make([]int, len(ix.devices))
 			for i := range out {
@@ -166,10 +169,12 @@ func (ix *Index) Search(f Filter, now time.Time) []int {
 		}
 		return out
 	}
-	if strings.Contains(needle, recordEnd) {
-		return out
+	for _, t := range terms {
+		if strings.Contains(t, recordEnd) {
+			return out
+		}
 	}
-	hits := ix.text(needle)
+	hits := ix.text(terms)
 	if !f.hasAttributes() {
 		out = make([]int, len(hits))
 		for j, p := range hits {
@@ -186,37 +191,105 @@ func (ix *Index) Search(f Filter, now time.Time) []int {
 	return out
 }
 
+// SearchTerms splits what the dealer typed into the terms that must all match: lower case,
+// separated by white space. A term found inside another term is dropped, since the longer one
+// implies it ("kar kariuki" is "kariuki"). Nil when nothing was typed.
+func SearchTerms(text string) []string {
+	fields := strings.Fields(strings.ToLower(text))
+	if len(fields) < 2 {
+		return fields
+	}
+	out := fields[:0:0]
+	for i, t := range fields {
+		implied := false
+		for j, u := range fields {
+			// Of two equal terms the first is kept.
+			if j != i && strings.Contains(u, t) && (len(u) > len(t) || j < i) {
+				implied = true
+				break
+			}
+		}
+		if !implied {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// MatchText reports whether every term of text (see SearchTerms) is found, case-insensitive, in
+// at least one of fields: the search box's rule for anything a dealer looks up by typing.
+func MatchText(text string, fields ...string) bool {
+	terms := SearchTerms(text)
+	if len(terms) == 0 {
+		return true
+	}
+	return matchTerms(strings.ToLower(strings.Join(fields, "\x00")), terms)
+}
+
+// matchTerms reports whether the lower-case search text holds every term.
+func matchTerms(hay string, terms []string) bool {
+	for _, t := range terms {
+		if !strings.Contains(hay, t) {
+			return false
+		}
+	}
+	return true
+}
+
 // Query is Search in the order o: what a list view shows. The sort work was done once for the
 // snapshot, so a query costs the matching plus a pass over the matches.
 func (ix *Index) Query(f Filter, o Order, now time.Time) []int {
 	return ix.order(ix.Search(f, now), o, now)
 }
 
-// text returns the devices whose search text holds needle (lower case, non-empty). The byte and
-// byte-pair index gives the candidates (exact for one or two bytes); a needle that extends the
-// last one starts from the last one's hits when they are fewer; the candidates are then checked.
-func (ix *Index) text(needle string) []int32 {
+// text returns the devices whose search text holds every term (lower case, none empty). The
+// byte and byte-pair index gives the candidates (exact when every term has one or two bytes); a
+// query that refines the last one (each of its terms inside one of the new terms, as when a
+// dealer types on) starts from the last one's hits when they are fewer; the candidates are then
+// checked.
+func (ix *Index) text(terms []string) []int32 {
 	last := ix.lastText.Load()
-	if last != nil && last.needle == needle {
+	if last != nil && slices.Equal(last.terms, terms) {
 		return last.hits
 	}
 	g := ix.grams()
-	cands, exact := g.candidates(needle)
-	if last != nil && len(last.hits) < len(cands) && strings.Contains(needle, last.needle) {
+	cands, exact := g.candidates(terms)
+	check := terms
+	if last != nil && len(last.hits) < len(cands) && refines(terms, last.terms) {
 		cands, exact = last.hits, false
+		// The last hits hold its terms already: only the new or longer ones need looking at.
+		check = slices.DeleteFunc(slices.Clone(terms), func(t string) bool { return slices.Contains(last.terms, t) })
 	}
 	hits := cands
 	if !exact {
 		hay := ix.searchTexts()
 		hits = make([]int32, 0, len(cands))
 		for _, p := range cands {
-			if strings.Contains(hay[p], needle) {
+			if matchTerms(hay[p], check) {
 				hits = append(hits, p)
 			}
 		}
 	}
-	ix.lastText.Store(&textHits{needle: needle, hits: hits})
+	ix.lastText.Store(&textHits{terms: terms, hits: hits})
 	return hits
+}
+
+// refines reports whether every device matching terms also matches old: each old term is part of
+// one of the new terms.
+func refines(terms, old []string) bool {
+	for _, o := range old {
+		found := false
+		for _, t := range terms {
+			if strings.Contains(t, o) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 func (f *Filter) hasAttributes() bool {
@@ -254,12 +327,8 @@ func (f *Filter) matchesAttributes(d *Device, now time.Time) bool {
 
 // Matches reports whether one device passes the filter.
 func (f Filter) Matches(d Device, now time.Time) bool {
-	needle := strings.ToLower(strings.TrimSpace(f.Text))
-	if needle != "" {
-		hay := strings.ToLower(d.ID + "\x00" + d.CustomerEmail + "\x00" + d.Name)
-		if !strings.Contains(hay, needle) {
-			return false
-		}
+	if !MatchText(f.Text, d.ID, d.CustomerEmail, d.Name) {
+		return false
 	}
 	return f.matchesAttributes(&d, now)
 }

@@ -142,7 +142,7 @@ func TestPatchReleasesTheLoadedArray(t *testing.T) {
 		var changed []Device
 		for i := round * 100; i < round*100+100; i++ {
 			d := ix.At(i)
-			d.Name = fmt.Sprintf("changed in round %d", round)
+			d.Name = fmt.Sprintf("changed-in-round-%d", round)
 			changed = append(changed, d)
 		}
 		ix = ix.Patch(changed, nil)
@@ -157,13 +157,13 @@ func TestPatchReleasesTheLoadedArray(t *testing.T) {
 	for i := 0; i < ix.Len(); i++ {
 		d, want := ix.At(i), snapshots[len(snapshots)-2].At(i)
 		if i >= 500 && i < 600 {
-			want.Name = "changed in round 5"
+			want.Name = "changed-in-round-5"
 		}
 		if d.ID != want.ID || d.Name != want.Name || *d.GPS != *want.GPS || ix.searchTexts()[i] != haystackOf(&d) {
 			t.Fatalf("device %d after the move: %+v, want %+v", i, d, want)
 		}
 	}
-	if got := ix.Search(Filter{Text: "round 5"}, now); len(got) != 100 {
+	if got := ix.Search(Filter{Text: "round-5"}, now); len(got) != 100 {
 		t.Fatalf("%d devices found after the move, want 100", len(got))
 	}
 	// The older snapshots still read the array, unchanged.

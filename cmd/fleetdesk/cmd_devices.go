@@ -29,7 +29,7 @@ type deviceRow struct {
 func runDevices(args []string) int {
 	fs := flag.NewFlagSet("devices", flag.ContinueOnError)
 	df := addDataFlags(fs)
-	search := fs.String("search", "", "partial, case-insensitive match on device ID, customer e-mail or name")
+	search := fs.String("search", "", "words that must all be found (case-insensitive, each in the device ID, customer e-mail or name)")
 	health := fs.String("health", "", "only these health states, comma-separated: live, late, lost, attention")
 	model := fs.String("model", "", "only these models, comma-separated (X Pro, D100, D180, V100, V5, AutoGen Ultra)")
 	format := fs.String("format", "table", "output format: table, json or csv")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -119,6 +120,26 @@ func TestHeadlessCommands(t *testing.T) {
 	recs, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
 	if code != 0 || err != nil || len(recs) < 2 || recs[0][0] != "id" || recs[1][0] != id {
 		t.Errorf("devices csv --search %s: %d %v %v", id, code, err, recs)
+	}
+	// Words typed with spaces must all match, each in any field: the model prefix of the device ID
+	// and the customer's mail domain ("ops@kariuki-retail.example"), as a dealer types "V5 kariuki".
+	who := strings.SplitN(strings.SplitN(rows[len(rows)/2]["customer_email"].(string), "@", 2)[1], ".", 2)[0]
+	query := strings.ToUpper(strings.SplitN(id, "-", 2)[0]) + " " + who
+	var want []string
+	for _, r := range rows {
+		hay := strings.ToLower(r["id"].(string) + "\x00" + r["customer_email"].(string) + "\x00" + r["name"].(string))
+		if strings.Contains(hay, strings.ToLower(strings.SplitN(id, "-", 2)[0])) && strings.Contains(hay, strings.ToLower(who)) {
+			want = append(want, r["id"].(string))
+		}
+	}
+	code, stdout, _ = runCmd(t, "", append([]string{"devices", "--format", "csv", "--search", query}, common...)...)
+	recs, err = csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	var got []string
+	for _, rec := range recs[min(1, len(recs)):] {
+		got = append(got, rec[0])
+	}
+	if code != 0 || err != nil || len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("devices --search %q: %d %v: %v, want %v", query, code, err, got, want)
 	}
 	code, stdout, _ = runCmd(t, "", append([]string{"devices", "--health", "live,late,lost,attention"}, common...)...)
 	if lines := strings.Count(stdout, "\n"); code != 0 || lines != len(rows)+1 {

@@ -62,13 +62,16 @@ func (p *page) waitView(t *testing.T, what string, ok func() bool) {
 	})
 }
 
-// expected computes the view independently of the Fleet Console and of fleet.Index.
+// expected computes the view independently of the Fleet Console and of fleet.Index: every word
+// typed must be in the device ID, customer email or name (each word in any of them).
 func expected(devs []fleet.Device, text string, keep func(fleet.Device) bool) []string {
-	needle := strings.ToLower(text)
 	var ids []string
 	for _, d := range devs {
-		hit := strings.Contains(strings.ToLower(d.ID), needle) || strings.Contains(strings.ToLower(d.CustomerEmail), needle) ||
-			strings.Contains(strings.ToLower(d.Name), needle)
+		hit := true
+		for _, word := range strings.Fields(strings.ToLower(text)) {
+			hit = hit && (strings.Contains(strings.ToLower(d.ID), word) || strings.Contains(strings.ToLower(d.CustomerEmail), word) ||
+				strings.Contains(strings.ToLower(d.Name), word))
+		}
 		if hit && (keep == nil || keep(d)) {
 			ids = append(ids, d.ID)
 		}
@@ -119,7 +122,8 @@ func TestTypingFiltersRows(t *testing.T) {
 		}
 		c.FocusSearch(w)
 	})
-	for _, text := range []string{"okafor", "ADA.", "quarry 1", "D180-0"} {
+	// "okafor v5": a customer and a model (in the device ID), words in any order and field.
+	for _, text := range []string{"okafor", "ADA.", "quarry 1", "D180-0", "okafor v5", "V5 OKAFOR", "pump ada 1"} {
 		p.run(t, func() {
 			c.w.search.SetText("")
 			test.Type(c.w.search, text)

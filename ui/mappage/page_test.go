@@ -177,6 +177,16 @@ func TestFiltersAreSharedWithTheConsole(t *testing.T) {
 		if ms := h.markers(); len(ms) != 1 || ms["ULT-005"].ID == "" {
 			t.Errorf("search 'ultra' shows %v", ms)
 		}
+	})
+	// Two words, each in another field (name and device ID), in any order: both must match.
+	h.do(t, func() {
+		h.p.search.SetText("")
+		test.Type(h.p.search, "pump gen-")
+	})
+	h.do(t, func() {
+		if ms := h.markers(); len(ms) != 1 || ms["GEN-001"].ID == "" {
+			t.Errorf("search 'pump gen-' shows %v", ms)
+		}
 		reported = len(h.filtered)
 		h.p.SetFilter(fleet.Filter{Health: []fleet.Health{fleet.HealthLost}})
 	})

@@ -56,6 +56,12 @@ func TestWizardIssuesRestrictedReadOnlyTokenAndShowsSecretOnce(t *testing.T) {
 		if len(w.users.shown) != 1 || w.users.shown[0].ID != "u-ann" {
 			t.Fatalf("search 'farm' shows %v", w.users.shown)
 		}
+		// Words typed with spaces must all match, each anywhere (fleet.MatchText, as the console).
+		w.users.search.SetText("example ANN")
+		if len(w.users.shown) != 1 || w.users.shown[0].ID != "u-ann" {
+			t.Fatalf("search 'example ANN' shows %v", w.users.shown)
+		}
+		w.users.search.SetText("farm")
 		w.users.list.Select(0)
 		wantOpen(t, w)
 		test.Tap(w.nextBtn)

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/token"
 	"github.com/fleetdesk/fleetdesk/app/words"
 )
@@ -114,7 +115,7 @@ func (s *userStep) filter() {
 	q := strings.ToLower(strings.TrimSpace(s.search.Text))
 	s.shown = s.shown[:0]
 	for _, u := range s.all {
-		if q == "" || strings.Contains(strings.ToLower(u.Email+"\x00"+u.Name+"\x00"+u.ID), q) {
+		if fleet.MatchText(q, u.Email, u.Name, u.ID) {
 			s.shown = append(s.shown, u)
 		}
 	}
