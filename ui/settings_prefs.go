@@ -97,7 +97,7 @@ func defaultsSection(p prefs.Store) fyne.CanvasObject {
 		widget.NewFormItem("Rollout failure threshold", container.NewHBox(units, widget.NewLabel("units or"), pct, widget.NewLabel("%"))),
 		widget.NewFormItem("Serial speed for on-site flashing", container.NewHBox(baud, widget.NewLabel("baud"))),
 	)
-	note := widget.NewLabel("The sync interval applies from the next sign-in or start. The threshold is where a new rollout's wizard starts; the baud rate is what the Recovery page starts with.")
+	note := widget.NewLabel("The sync interval applies from the next sign-in or start. The threshold is where a new rollout's wizard starts; the baud rate is what the Recovery page starts with (it keeps the last one a unit answered at).")
 	note.Wrapping = fyne.TextWrapWord
 	return container.NewVBox(form, thMsg, note)
 }

@@ -208,6 +208,10 @@ func (f *Flow) Steps() []StepMark {
 			out[i] = StepTodo
 		case f.failed:
 			out[i] = StepFailed
+		case f.phase != PhaseFlashing:
+			// Ready: the check passed and the upload is next, but nothing runs until Flash is
+			// pressed, so no row reads as running.
+			out[i] = StepTodo
 		default:
 			out[i] = StepActive
 		}

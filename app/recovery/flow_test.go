@@ -57,6 +57,11 @@ func TestFlowDowngradeAndSteps(t *testing.T) {
 	if f.Phase() != recovery.PhaseReady || !errors.Is(f.FlashBlocked(), recovery.ErrDowngradeChoice) {
 		t.Fatalf("%s, %v", f.Phase(), f.FlashBlocked())
 	}
+	// Ready is not running: the check is ticked and nothing reads as under way until Flash.
+	if m := f.Steps(); !slices.Equal(m, []recovery.StepMark{recovery.StepDone, recovery.StepTodo, recovery.StepTodo,
+		recovery.StepTodo, recovery.StepTodo, recovery.StepTodo}) {
+		t.Fatalf("ready steps %v", m)
+	}
 	if _, err := f.Flash(); !errors.Is(err, recovery.ErrDowngradeChoice) {
 		t.Fatalf("flash of an unchosen downgrade: %v", err)
 	}

@@ -10,6 +10,7 @@ package recovery
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
@@ -39,6 +40,23 @@ func (c CachedImage) Label() string {
 		return c.Name + " (needs a connection once)"
 	}
 	return c.Name + " (download)"
+}
+
+// LabelFor is Label with the release marked against the firmware the unit runs, in the Manage
+// page's words: "(installed)" for the same version, "(older than installed)" for a downgrade.
+// running "" (not known) marks nothing.
+func (c CachedImage) LabelFor(running string) string {
+	var mark string
+	if running != "" {
+		switch v := fleet.CompareVersions(c.Version, running); {
+		case v == 0:
+			mark = " (installed)"
+		case v < 0:
+			mark = " (older than installed)"
+		}
+	}
+	label := c.Label()
+	return c.Name + mark + strings.TrimPrefix(label, c.Name)
 }
 
 // FirmwareSource lists the cached releases built for a variant; it must work with no network.

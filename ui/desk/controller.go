@@ -103,7 +103,10 @@ func (c *Controller) pages() []ui.Page {
 			}
 		}},
 		{Name: ui.PageRecovery, Icon: theme.StorageIcon(), Build: func(env ui.Env) fyne.CanvasObject {
-			deps := recoverypage.Deps{Window: env.Window, UI: env.UI, Baud: c.prefs.Baud()}
+			// The page starts on the port and baud a unit last answered on (a laptop's own
+			// cable, across restarts).
+			deps := recoverypage.Deps{Window: env.Window, UI: env.UI, Baud: c.prefs.Baud(), LastPort: c.prefs.LastPort(),
+				Remember: func(port string, baud int) { c.prefs.SetLastPort(port); c.prefs.SetBaud(baud) }}
 			// Optional (see session.Recovery): without a cache the page offers files only.
 			if data, ok := env.Service.(session.Recovery); ok {
 				deps.Data = flashNoting{data, c.notes.FlashLog(data.RecoveryLog())}

@@ -23,6 +23,7 @@ const (
 	keyThreshUnits  = "rollout.threshold_units"
 	keyThreshPct    = "rollout.threshold_percent"
 	keyBaud         = "serial.baud"
+	keyPort         = "serial.last_port"
 	keyNotifyPrefix = "notify."
 	keyWinW         = "window.width"
 	keyWinH         = "window.height"
@@ -109,6 +110,12 @@ func (s Store) Baud() int {
 
 // SetBaud stores the default serial speed.
 func (s Store) SetBaud(b int) { s.p.SetInt(keyBaud, b) }
+
+// LastPort is the serial port a unit last answered on in the Recovery page, "" when none.
+func (s Store) LastPort() string { return s.p.String(keyPort) }
+
+// SetLastPort remembers the serial port a unit answered on.
+func (s Store) SetLastPort(path string) { s.p.SetString(keyPort, path) }
 
 // Notify reports whether desktop notifications of kind k are on (all are, until switched off).
 func (s Store) Notify(k notify.Kind) bool {

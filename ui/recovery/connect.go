@@ -47,14 +47,14 @@ func newPortRow(p *Page) *portRow {
 		r.baudSel.SetSelected(strconv.Itoa(p.deps.Baud)) // ignored unless it is one of the choices
 	}
 	r.connect = widget.NewButtonWithIcon("Connect", theme.LoginIcon(), r.doConnect)
-	r.hint = widget.NewLabel("")
-	r.hint.Importance = widget.LowImportance
-	r.listed = widget.NewLabel("")
-	r.listed.Importance = widget.LowImportance
+	// Status lines in the text colour: the disabled colour would say "ignore me", and these say
+	// what to do next.
+	r.hint = wrapped("")
+	r.listed = wrapped("")
 	row := container.NewBorder(nil, nil, widget.NewLabel("Port"),
 		container.NewHBox(r.refresh, widget.NewLabel("Baud"), r.baudSel, r.connect), r.entry)
 	r.problem = newProblemView()
-	r.content = container.NewVBox(row, container.NewHBox(r.hint, r.listed), r.problem.content)
+	r.content = container.NewVBox(row, r.hint, r.listed, r.problem.content)
 	return r
 }
 
@@ -85,49 +85,75 @@ func (r *portRow) render(f *rec.Flow) {
 	}
 	switch {
 	case f.Phase() == rec.PhaseConnecting:
-		r.hint.SetText("Connecting to " + f.Port() + "…")
+		say(r.hint, "Connecting to "+f.Port()+"…")
 	case f.Connected() && !busy:
-		r.hint.SetText("Connected to " + f.Port() + ".")
+		say(r.hint, "Connected to "+f.Port()+".")
 	case err != nil && !busy:
-		r.hint.SetText(sentence(err))
+		say(r.hint, sentence(err))
 	default:
-		r.hint.SetText("")
+		say(r.hint, "")
 	}
 }
 
-// list lists the ports (again); a typed path is kept.
+// list lists the ports (again); a typed path is kept. Into an empty port field goes only a port
+// that looks like a unit's cable (recovery.ChoosePort): the one used last, or the one known USB
+// serial adapter. Connect without looking must never talk to a built-in UART.
 func (r *portRow) list() {
-	r.listed.SetText("Listing serial ports…")
+	say(r.listed, "Listing serial ports…")
 	type listing struct {
-		ports []rec.PortInfo
-		err   error
+		ports  []rec.PortInfo
+		choice rec.PortChoice
+		err    error
 	}
+	last := r.p.deps.LastPort
 	kit.Run(r.p.run, func(context.Context) listing {
 		ports, err := r.p.deps.ListPorts()
-		return listing{ports, err}
+		// ChoosePort may look at the disk for a last port no enumerator lists (a pty).
+		return listing{ports, rec.ChoosePort(ports, last, nil), err}
 	}, func(l listing) {
-		if l.err != nil {
-			r.listed.SetText("Could not list the serial ports (" + l.err.Error() + "); type the path instead.")
-			return
-		}
 		r.ports = l.ports
 		labels := make([]string, len(l.ports))
+		chosen := l.choice.Path
 		for i, pi := range l.ports {
 			labels[i] = pi.Label()
+			if pi.Path == l.choice.Path {
+				chosen = labels[i]
+			}
 		}
 		r.entry.SetOptions(labels)
+		var found string
 		switch {
+		case l.err != nil:
+			found = "Could not list the serial ports (" + l.err.Error() + "); type the path instead."
 		case len(labels) == 0:
-			r.listed.SetText("No serial ports found: plug in the cable and press Refresh, or type the path.")
+			found = "No serial ports found: plug in the cable and press Refresh, or type the path."
 		case len(labels) == 1:
-			r.listed.SetText("1 serial port found.")
+			found = "1 serial port found."
 		default:
-			r.listed.SetText(strconv.Itoa(len(labels)) + " serial ports found: choose one with the arrow.")
+			found = strconv.Itoa(len(labels)) + " serial ports found: choose one with the arrow."
 		}
-		if strings.TrimSpace(r.entry.Text) == "" && len(labels) == 1 {
-			r.entry.SetText(labels[0])
+		if strings.TrimSpace(r.entry.Text) != "" {
+			say(r.listed, found) // the technician's own choice stays
+			return
 		}
+		switch {
+		case chosen != "":
+			r.entry.SetText(chosen)
+			found += " " + l.choice.Path + " is chosen: " + l.choice.Why + "."
+		case l.choice.Why != "":
+			found += " " + capitalize(l.choice.Why) + "."
+		case len(labels) > 0:
+			found += " None is a known USB serial adapter, so none is chosen: pick the unit's or type the path."
+		}
+		say(r.listed, found)
 	})
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // doConnect opens the port and probes the unit on the runner.
@@ -183,6 +209,9 @@ func (r *portRow) doConnect() {
 			return
 		}
 		p.link = o.s
+		if p.deps.Remember != nil {
+			p.deps.Remember(opt.Port, opt.Baud) // a unit answered there: start there next time
+		}
 		p.fw.showUnit()
 		p.render()
 		p.fw.loadReleases()

@@ -34,6 +34,7 @@ type firmwarePart struct {
 	transport *widget.Select
 	sel       *widget.Select
 	file      *widget.Button
+	fromFile  *widget.Label // the opened file's name: the release list cannot show it
 	summary   *widget.Label
 	refusal   *problemView
 	downgrade *widget.Check
@@ -71,6 +72,8 @@ func newFirmwarePart(p *Page) *firmwarePart {
 	if p.deps.Window == nil {
 		f.file.Hide()
 	}
+	f.fromFile = wrapped("")
+	f.fromFile.Hide()
 	f.summary = wrapped("")
 	f.refusal = newProblemView()
 	f.downgrade = widget.NewCheck("Downgrade: I want to flash this older image", func(on bool) {
@@ -80,7 +83,7 @@ func newFirmwarePart(p *Page) *firmwarePart {
 	f.downgrade.Hide()
 	f.unitCard = widget.NewCard("Unit", "", container.NewVBox(f.unit, f.warn, f.slots, f.choice))
 	row := container.NewBorder(nil, nil, widget.NewLabel("Firmware"), f.file, f.sel)
-	f.card = widget.NewCard("Firmware", "", container.NewVBox(row, f.summary, f.downgrade, f.refusal.content))
+	f.card = widget.NewCard("Firmware", "", container.NewVBox(row, f.fromFile, f.summary, f.downgrade, f.refusal.content))
 	return f
 }
 
@@ -130,6 +133,7 @@ func (f *firmwarePart) showDisconnected() {
 // clear forgets the chosen image and what was shown about it.
 func (f *firmwarePart) clear() {
 	f.name, f.data = "", nil
+	say(f.fromFile, "")
 	f.summary.SetText("")
 	f.refusal.clear()
 	f.slots.SetText("")
@@ -174,6 +178,7 @@ func (f *firmwarePart) showUnit() {
 		buf += " (assumed; the unit does not say)"
 	}
 	f.slots.SetText(strings.Join(append(lines, buf), "\n"))
+	f.relabel() // the installed version may have changed (after a flash)
 }
 
 // target is the variant firmware must fit: the unit's identity, else the technician's choice.
@@ -235,12 +240,30 @@ func (f *firmwarePart) loadReleases() {
 	})
 }
 
+// labels name the releases, the installed one and older ones marked.
 func (f *firmwarePart) labels() []string {
+	var running string
+	if f.p.link != nil {
+		running = f.p.link.Unit().ActiveVersion()
+	}
 	out := make([]string, len(f.releases))
 	for i, c := range f.releases {
-		out[i] = c.Label()
+		out[i] = c.LabelFor(running)
 	}
 	return out
+}
+
+// relabel names the releases again, keeping the chosen one chosen (nothing is loaded again).
+func (f *firmwarePart) relabel() {
+	if len(f.releases) == 0 {
+		return
+	}
+	i := f.sel.SelectedIndex()
+	f.sel.Options = f.labels()
+	if i >= 0 && i < len(f.sel.Options) {
+		f.sel.Selected = f.sel.Options[i]
+	}
+	f.sel.Refresh()
 }
 
 // releaseChosen loads the chosen release (from the cache, or downloading it) and checks it.
@@ -264,10 +287,9 @@ func (f *firmwarePart) releaseChosen() {
 		if !f.releases[i].Cached {
 			// Now it is in the cache: the list stops saying "(download)".
 			f.releases[i].Cached, f.releases[i].NeedsNetwork = true, false
-			f.sel.Options = f.labels()
-			f.sel.Selected = f.releases[i].Label()
-			f.sel.Refresh()
+			f.relabel()
 		}
+		say(f.fromFile, "")
 		f.use(c.Name, b)
 	})
 }
@@ -312,6 +334,8 @@ func (f *firmwarePart) openFile() {
 			return rec.Problem{Title: "Could not read " + name + ".", Detail: err.Error()}
 		}, func(b []byte) {
 			f.sel.ClearSelected()
+			// The list cannot show a file: its name stays here, also beside a refusal.
+			say(f.fromFile, "File: "+name)
 			f.use(name, b)
 		})
 	}, win)
@@ -349,7 +373,7 @@ func (f *firmwarePart) preflight() {
 	p.flow.Checked(plan, err)
 	if err != nil {
 		pr := rec.Explain(err, p.flow.Port())
-		pr.Title, pr.Detail = "Refused, nothing will be sent: "+err.Error(), ""
+		pr.Title, pr.Detail = f.name+" is refused, nothing will be sent: "+err.Error(), ""
 		f.refusal.set(pr)
 		s, name, data := p.link, f.name, f.data
 		p.run.Go(func(context.Context) func() {

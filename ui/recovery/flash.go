@@ -38,8 +38,8 @@ func newFlashPart(p *Page) *flashPart {
 	f.flash = widget.NewButtonWithIcon("Flash", theme.UploadIcon(), f.start)
 	f.flash.Importance = widget.HighImportance
 	f.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), f.stop)
+	// Why Flash cannot be pressed yet, in the text colour: it is what the technician reads next.
 	f.hint = widget.NewLabel("")
-	f.hint.Importance = widget.LowImportance
 	f.bar = newProgressBar()
 	f.bar.Hide()
 	f.speed = widget.NewLabel("")

@@ -114,6 +114,12 @@ type env struct {
 // the machine "has" (nil: nothing, as with a pty that no enumerator shows).
 func start(t *testing.T, cfg unit.Config, d *data, ports func(pty string) []rec.PortInfo) *env {
 	t.Helper()
+	return startWith(t, cfg, d, ports, nil)
+}
+
+// startWith is start with the page's Deps adjusted by tune first (what the shell would pass).
+func startWith(t *testing.T, cfg unit.Config, d *data, ports func(pty string) []rec.PortInfo, tune func(*Deps)) *env {
+	t.Helper()
 	test.NewTempApp(t)
 	u, err := unit.New(cfg)
 	if err != nil {
@@ -140,6 +146,9 @@ func start(t *testing.T, cfg unit.Config, d *data, ports func(pty string) []rec.
 	if d != nil {
 		deps.Data = d
 	}
+	if tune != nil {
+		tune(&deps)
+	}
 	e.loop.Run(func() {
 		e.p = NewPage(deps)
 		w := test.NewTempWindow(t, e.p.Content())
@@ -149,11 +158,14 @@ func start(t *testing.T, cfg unit.Config, d *data, ports func(pty string) []rec.
 	return e
 }
 
-// listed is a ListPorts answer holding just the pty.
-func listed(pty string) []rec.PortInfo { return []rec.PortInfo{{Path: pty}} }
+// listed is a ListPorts answer holding just the pty, as an FTDI USB serial adapter would list
+// (the one port the page preselects).
+func listed(pty string) []rec.PortInfo {
+	return []rec.PortInfo{{Path: pty, IsUSB: true, VID: "0403", PID: "6001", Product: "FT232R USB UART"}}
+}
 
-// run runs f on the loop.
-func (e *env) run(f func()) { e.loop.Run(f) }
+// run runs f on the loop; a t.Fatal in f ends the test, and the loop serves on.
+func (e *env) run(f func()) { e.loop.Check(e.t, f) }
 
 // until waits on the loop for cond.
 func (e *env) until(what string, cond func() bool) {

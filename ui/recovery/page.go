@@ -37,8 +37,15 @@ type Deps struct {
 	// Data is the cache side: releases, the service log and the records the backend refused.
 	// Without it the page offers image files only and keeps no service log.
 	Data session.Recovery
-	// Baud is the serial speed selected at first; 0 for recovery.DefaultBaud (Settings sets it).
+	// Baud is the serial speed selected at first; 0 for recovery.DefaultBaud (Settings sets it,
+	// and Remember keeps the last one used).
 	Baud int
+	// LastPort is the port a unit last answered on (Remember keeps it): preselected when it is
+	// there, as recovery.ChoosePort says.
+	LastPort string
+	// Remember is told the port and baud of every connect a unit answered, to start there next
+	// time; may be nil.
+	Remember func(port string, baud int)
 	// ListPorts defaults to recovery.ListPorts.
 	ListPorts func() ([]rec.PortInfo, error)
 	// Tune adjusts the link's options (tests shorten timeouts); may be nil.

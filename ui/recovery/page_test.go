@@ -52,6 +52,10 @@ func TestFlashFromCachedRelease(t *testing.T) {
 		if !strings.Contains(e.p.fw.slots.Text, "Slot 0: version 2.4.0") {
 			t.Fatalf("slots after %q", e.p.fw.slots.Text)
 		}
+		// The list now marks the release the unit runs.
+		if o := e.p.fw.sel.Options; len(o) != 1 || o[0] != "D180, GSM 2.4.0 (installed)" {
+			t.Fatalf("after the flash the list offers %q", o)
+		}
 	})
 	if got := d.results(); len(got) != 1 || got[0] != rec.ResultOK {
 		t.Fatalf("log %v", got)
