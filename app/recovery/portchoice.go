@@ -46,8 +46,8 @@ func (p PortInfo) Adapter() (name string, ok bool) {
 // a unit's cable, and the technician chooses.
 type PortChoice struct {
 	Path string
-	// Why is said beside the port: "used last time", "FTDI FT232R USB serial adapter". When
-	// nothing is preselected it may say why not ("/dev/pts/3, used last time, is not there now").
+	// Why is said beside the port: "a unit answered on it last time", "FTDI FT232R USB serial adapter". When
+	// nothing is preselected it may say why not ("/dev/pts/3, where a unit answered last time, is not there now").
 	Why string
 }
 
@@ -64,13 +64,13 @@ func ChoosePort(ports []PortInfo, last string, exists func(string) bool) PortCho
 	if last != "" {
 		for _, p := range ports {
 			if p.Path == last {
-				return PortChoice{Path: last, Why: "used last time"}
+				return PortChoice{Path: last, Why: "a unit answered on it last time"}
 			}
 		}
 		if exists(last) {
-			return PortChoice{Path: last, Why: "used last time"}
+			return PortChoice{Path: last, Why: "a unit answered on it last time"}
 		}
-		missing = last + ", used last time, is not there now"
+		missing = last + ", where a unit answered last time, is not there now"
 	}
 	var adapters []PortInfo
 	for _, p := range ports {

@@ -27,12 +27,12 @@ func TestChoosePort(t *testing.T) {
 		{"the one known adapter", []recovery.PortInfo{uart, ftdi, modem}, "", "/dev/ttyUSB0", "FTDI FT232R USB serial adapter"},
 		{"VID:PID in upper case", []recovery.PortInfo{ch340}, "", "/dev/ttyUSB1", "WCH CH340 USB serial adapter"},
 		{"two adapters: the technician chooses", []recovery.PortInfo{ftdi, ch340}, "", "", "several USB serial adapters: choose the one on the unit's cable"},
-		{"used last and listed", []recovery.PortInfo{ftdi, ch340}, "/dev/ttyUSB1", "/dev/ttyUSB1", "used last time"},
-		{"used last, a UART, listed", []recovery.PortInfo{uart, ftdi}, "/dev/ttyS0", "/dev/ttyS0", "used last time"},
-		{"used last, a pty no enumerator lists", []recovery.PortInfo{uart}, "/dev/pts/7", "/dev/pts/7", "used last time"},
-		{"used last and gone", []recovery.PortInfo{uart}, "/dev/pts/9", "", "/dev/pts/9, used last time, is not there now"},
+		{"used last and listed", []recovery.PortInfo{ftdi, ch340}, "/dev/ttyUSB1", "/dev/ttyUSB1", "a unit answered on it last time"},
+		{"used last, a UART, listed", []recovery.PortInfo{uart, ftdi}, "/dev/ttyS0", "/dev/ttyS0", "a unit answered on it last time"},
+		{"used last, a pty no enumerator lists", []recovery.PortInfo{uart}, "/dev/pts/7", "/dev/pts/7", "a unit answered on it last time"},
+		{"used last and gone", []recovery.PortInfo{uart}, "/dev/pts/9", "", "/dev/pts/9, where a unit answered last time, is not there now"},
 		{"used last and gone, one adapter", []recovery.PortInfo{ftdi}, "/dev/pts/9", "/dev/ttyUSB0",
-			"FTDI FT232R USB serial adapter (/dev/pts/9, used last time, is not there now)"},
+			"FTDI FT232R USB serial adapter (/dev/pts/9, where a unit answered last time, is not there now)"},
 		{"nothing at all", nil, "", "", ""},
 	}
 	for _, c := range cases {
@@ -51,7 +51,7 @@ func TestCachedImageLabelFor(t *testing.T) {
 		want    string
 	}{
 		{recovery.CachedImage{Name: "D180, GSM 2.4.1", Version: "2.4.1", Cached: true}, "2.4.1", "D180, GSM 2.4.1 (installed)"},
-		{recovery.CachedImage{Name: "D180, GSM 2.3.0", Version: "2.3.0"}, "2.4.1", "D180, GSM 2.3.0 (older than installed) (download)"},
+		{recovery.CachedImage{Name: "D180, GSM 2.3.0", Version: "2.3.0"}, "2.4.1", "D180, GSM 2.3.0 (older than installed, download)"},
 		{recovery.CachedImage{Name: "D180, GSM 2.10.0", Version: "2.10.0", NeedsNetwork: true}, "2.9.3", "D180, GSM 2.10.0 (needs a connection once)"},
 		{recovery.CachedImage{Name: "D180, GSM 2.4.1", Version: "2.4.1", Cached: true}, "", "D180, GSM 2.4.1"},
 	} {

@@ -46,17 +46,23 @@ func (c CachedImage) Label() string {
 // page's words: "(installed)" for the same version, "(older than installed)" for a downgrade.
 // running "" (not known) marks nothing.
 func (c CachedImage) LabelFor(running string) string {
-	var mark string
+	var marks []string
 	if running != "" {
 		switch v := fleet.CompareVersions(c.Version, running); {
 		case v == 0:
-			mark = " (installed)"
+			marks = append(marks, "installed")
 		case v < 0:
-			mark = " (older than installed)"
+			marks = append(marks, "older than installed")
 		}
 	}
-	label := c.Label()
-	return c.Name + mark + strings.TrimPrefix(label, c.Name)
+	// One parenthesis for everything said about it: "2.3.0 (installed, download)".
+	if load := strings.TrimPrefix(c.Label(), c.Name+" ("); load != c.Label() {
+		marks = append(marks, strings.TrimSuffix(load, ")"))
+	}
+	if len(marks) == 0 {
+		return c.Name
+	}
+	return c.Name + " (" + strings.Join(marks, ", ") + ")"
 }
 
 // FirmwareSource lists the cached releases built for a variant; it must work with no network.

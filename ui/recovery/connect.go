@@ -27,6 +27,7 @@ type portRow struct {
 	connect *widget.Button
 	hint    *widget.Label
 	listed  *widget.Label
+	found   string       // what the last listing found, without advice on choosing
 	problem *problemView // why the last connect failed, right under the port it was about
 	content fyne.CanvasObject
 }
@@ -35,8 +36,11 @@ func newPortRow(p *Page) *portRow {
 	r := &portRow{p: p}
 	r.entry = widget.NewSelectEntry(nil)
 	r.entry.SetPlaceHolder("Type the port path (e.g. /dev/ttyUSB0, COM3) or choose one")
-	r.entry.OnChanged = func(string) {
+	r.entry.OnChanged = func(text string) {
 		p.flow.SetPort(r.path())
+		if strings.TrimSpace(text) != "" && r.found != "" {
+			say(r.listed, r.found) // advice on choosing is done with once a port is named
+		}
 		p.render()
 	}
 	r.entry.OnSubmitted = func(string) { r.doConnect() }
@@ -132,6 +136,7 @@ func (r *portRow) list() {
 		default:
 			found = strconv.Itoa(len(labels)) + " serial ports found: choose one with the arrow."
 		}
+		r.found = found
 		if strings.TrimSpace(r.entry.Text) != "" {
 			say(r.listed, found) // the technician's own choice stays
 			return
@@ -142,8 +147,12 @@ func (r *portRow) list() {
 			found += " " + l.choice.Path + " is chosen: " + l.choice.Why + "."
 		case l.choice.Why != "":
 			found += " " + capitalize(l.choice.Why) + "."
-		case len(labels) > 0:
-			found += " None is a known USB serial adapter, so none is chosen: pick the unit's or type the path."
+		case len(labels) == 1:
+			found = "1 serial port found, " + l.ports[0].Path + ": not a known USB serial adapter, so it is not chosen. " +
+				"Choose it with the arrow if the unit's cable is on it, or type the path."
+		case len(labels) > 1:
+			found = strconv.Itoa(len(labels)) + " serial ports found, none on a known USB serial adapter, so none is chosen: " +
+				"choose the unit's with the arrow, or type the path."
 		}
 		say(r.listed, found)
 	})

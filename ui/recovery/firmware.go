@@ -75,6 +75,7 @@ func newFirmwarePart(p *Page) *firmwarePart {
 	f.fromFile = wrapped("")
 	f.fromFile.Hide()
 	f.summary = wrapped("")
+	f.summary.Hide()
 	f.refusal = newProblemView()
 	f.downgrade = widget.NewCheck("Downgrade: I want to flash this older image", func(on bool) {
 		p.flow.ChooseDowngrade(on)
@@ -134,7 +135,7 @@ func (f *firmwarePart) showDisconnected() {
 func (f *firmwarePart) clear() {
 	f.name, f.data = "", nil
 	say(f.fromFile, "")
-	f.summary.SetText("")
+	say(f.summary, "")
 	f.refusal.clear()
 	f.slots.SetText("")
 	f.warn.SetText("")
@@ -275,7 +276,7 @@ func (f *firmwarePart) releaseChosen() {
 	c, gen := f.releases[i], f.p.gen
 	f.refusal.clear()
 	if !c.Cached {
-		f.summary.SetText("Downloading " + c.Name + "…")
+		say(f.summary, "Downloading "+c.Name+"…")
 	}
 	f.load(gen, c.Load, func(err error) rec.Problem {
 		if c.NeedsNetwork {
@@ -308,7 +309,7 @@ func (f *firmwarePart) load(gen int, read func() ([]byte, error), fail func(erro
 			return
 		}
 		if r.err != nil {
-			f.summary.SetText("")
+			say(f.summary, "")
 			f.refusal.set(fail(r.err))
 			return
 		}
@@ -354,7 +355,7 @@ func (f *firmwarePart) preflight() {
 	if p.flow.Busy() {
 		return
 	}
-	f.summary.SetText("")
+	say(f.summary, "")
 	f.refusal.clear()
 	p.flash.clear() // the last flash's bar and result are not about this image
 	if p.link == nil || f.data == nil {
@@ -381,7 +382,7 @@ func (f *firmwarePart) preflight() {
 			return p.rejects.load
 		})
 	} else {
-		f.summary.SetText(strings.Join(plan.Summary(), "\n"))
+		say(f.summary, strings.Join(plan.Summary(), "\n"))
 	}
 	p.render()
 }

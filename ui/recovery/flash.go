@@ -191,7 +191,7 @@ func (f *flashPart) finished(res rec.Result, err error) {
 		res.Report(), kit.Thousands(int(res.Bytes)), res.UploadTime.Seconds(), res.Throughput/1000))
 	p.fw.showUnit()
 	// The summary described the unit before the flash; the result line now says what it runs.
-	p.fw.summary.SetText("")
+	say(p.fw.summary, "")
 	p.render()
 }
 

@@ -26,7 +26,7 @@ func TestOnlyAUnitsPortIsPreselected(t *testing.T) {
 		if e.p.port.entry.Text != "" || !e.p.port.connect.Disabled() {
 			t.Fatalf("a built-in UART is preselected: %q (Connect disabled %v)", e.p.port.entry.Text, e.p.port.connect.Disabled())
 		}
-		if !strings.Contains(e.p.port.listed.Text, "none is chosen") {
+		if !strings.Contains(e.p.port.listed.Text, "/dev/ttyS0: not a known USB serial adapter, so it is not chosen") {
 			t.Fatalf("the page does not say why nothing is chosen: %q", e.p.port.listed.Text)
 		}
 	})
@@ -75,7 +75,7 @@ func TestLastPortAndBaudComeBack(t *testing.T) {
 		if e2.p.port.entry.Text != e.pty || e2.p.port.baudSel.Selected != "921600" {
 			t.Fatalf("next start: port %q baud %q, want %s at 921600", e2.p.port.entry.Text, e2.p.port.baudSel.Selected, e.pty)
 		}
-		if !strings.Contains(e2.p.port.listed.Text, "used last time") {
+		if !strings.Contains(e2.p.port.listed.Text, "a unit answered on it last time") {
 			t.Fatalf("the page does not say the port is the last one used: %q", e2.p.port.listed.Text)
 		}
 	})
@@ -84,7 +84,7 @@ func TestLastPortAndBaudComeBack(t *testing.T) {
 	e3 := startWith(t, unit.Config{}, &data{}, nil, func(d *Deps) { d.LastPort = "/dev/pts/no-such-pty" })
 	e3.until("ports listed", func() bool { return e3.p.port.listed.Text != "Listing serial ports…" })
 	e3.run(func() {
-		if e3.p.port.entry.Text != "" || !strings.Contains(e3.p.port.listed.Text, "/dev/pts/no-such-pty, used last time, is not there now") {
+		if e3.p.port.entry.Text != "" || !strings.Contains(e3.p.port.listed.Text, "/dev/pts/no-such-pty, where a unit answered last time, is not there now") {
 			t.Fatalf("a gone port: entry %q, listed %q", e3.p.port.entry.Text, e3.p.port.listed.Text)
 		}
 	})
