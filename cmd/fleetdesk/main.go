@@ -9,6 +9,10 @@ import (
 	"os"
 	"sort"
 
+	// First of all: a C.UTF-8 locale becomes English before Fyne reads it (see the package).
+	_ "fleetdesk.invalid/localeenv"
+
+	"github.com/fleetdesk/fleetdesk/internal/fynelog"
 	"github.com/fleetdesk/fleetdesk/internal/version"
 )
 
@@ -30,6 +34,7 @@ func main() {
 		return
 	}
 	if len(os.Args) < 2 || (len(os.Args[1]) > 0 && os.Args[1][0] == '-') {
+		fynelog.Install() // Fyne's complaints about this computer's folders stay out of the log
 		if launchesGUI(os.Args[1:]) {
 			os.Exit(launchGUI(os.Args[1:]))
 		}

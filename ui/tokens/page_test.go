@@ -12,6 +12,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -33,6 +34,30 @@ func openPage(t *testing.T, svc *memSession) *harness {
 	h := open(t, svc)
 	h.do(func() { h.p.after = func(d time.Duration, f func()) { timers = append(timers, timer{d, f}) } })
 	return h
+}
+
+// Opening the wizard puts the keyboard in its search box: the field is focused once the dialog is
+// on the canvas, and Fyne never complains of a focus on something not shown ("Failed to focus
+// object which is not part of the canvas' content", logged each time the wizard opened).
+func TestWizardOpensWithTheCursorInTheSearch(t *testing.T) {
+	logged := uitest.CaptureLog(t)
+	h := openPage(t, newMemSession(testNow))
+	for range 2 { // a second opening, as a dealer does after Cancel
+		w := h.openWizard()
+		h.do(func() {
+			if f := h.win.Canvas().Focused(); f != w.users.search {
+				t.Fatalf("focused %T, want the user account search", f)
+			}
+			test.Type(w.users.search, "farm")
+			if len(w.users.shown) != 1 {
+				t.Fatalf("typing went elsewhere: %d accounts shown", len(w.users.shown))
+			}
+			test.Tap(w.cancel)
+		})
+	}
+	if out := logged.String(); strings.Contains(out, "Fyne error") {
+		t.Fatalf("Fyne complained:\n%s", out)
+	}
 }
 
 func TestWizardIssuesRestrictedReadOnlyTokenAndShowsSecretOnce(t *testing.T) {

@@ -33,9 +33,10 @@ var stepTitles = [stepCount]string{
 // wizard is "Issue customer API access": the frame (title, hint, Back/Next/Create) around four
 // steps, each a small type owning its own widgets. All fields are owned by the UI goroutine.
 type wizard struct {
-	p    *Page
-	dlg  *dialog.CustomDialog
-	step int
+	p     *Page
+	dlg   *dialog.CustomDialog
+	step  int
+	shown bool // the dialog is on the canvas, so its fields can take the keyboard
 
 	users   *userStep
 	access  *accessStep
@@ -84,6 +85,8 @@ func newWizard(p *Page) *wizard {
 func (w *wizard) show() {
 	w.dlg.Resize(fyne.NewSize(860, 620))
 	kit.ShowDialog(w.p.win, w.dlg) // Esc cancels the wizard
+	w.shown = true
+	w.focus(w.step) // only now is the step's field on the canvas (an overlay) to take the keyboard
 	w.users.load()
 }
 
@@ -183,7 +186,9 @@ func (w *wizard) goTo(step int) {
 		setVisible(pg, i == step)
 	}
 	w.title.SetText(stepTitles[step])
-	w.focus(step)
+	if w.shown {
+		w.focus(step)
+	}
 	if step == stepDevices {
 		w.devices.picker.refilter()
 	}

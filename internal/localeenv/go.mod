@@ -1,0 +1,3 @@
+module fleetdesk.invalid/localeenv
+
+go 1.26.0
