@@ -296,29 +296,66 @@ func (e Eligibility) ExcludedBy() map[Reason]int {
 	return m
 }
 
-// RelevantExcluded is the exclusions a dealer of this console cares about. Units of other consoles
-// are left out: no release of this console could ever reach them, and counting them would bury
-// the few units of this engine that are offline or on the other transport.
+// RelevantExcluded is the units of the release's own variant (console, engine and transport)
+// that a my_fleet rollout would leave out, each with its reason: the units a dealer deploying it
+// expected to reach. Units of other variants, engines and consoles are never candidates for the
+// release and are not counted here (NotCandidates counts them): counting them would bury the few
+// units of the variant that are offline or already updated.
 func (e Eligibility) RelevantExcluded() []Exclusion {
 	var out []Exclusion
 	for _, x := range e.Excluded {
-		if x.Reason == ReasonOtherConsole {
-			continue
+		if e.ofVariant(x.Device) {
+			out = append(out, x)
 		}
-		out = append(out, x)
 	}
 	return out
 }
 
+// ofVariant reports whether the device is a unit of the release's variant, its record consistent.
+func (e Eligibility) ofVariant(d fleet.Device) bool {
+	return d.Console == fleet.ConsoleFor(d.Model) && fleet.VariantOf(d) == e.Release.Variant()
+}
+
+// NotCandidates counts, per reason, the devices the release could never be sent to (another
+// transport variant, engine or firmware console): they are not "excluded" from the rollout, the
+// release is simply not built for them.
+func (e Eligibility) NotCandidates() map[Reason]int {
+	m := map[Reason]int{}
+	for _, x := range e.Excluded {
+		if e.ofVariant(x.Device) {
+			continue
+		}
+		// By what tells it apart, whatever else left it out (another dealer's, say).
+		if mismatch, ok := variantMismatch(e.Release, x.Device); ok {
+			m[mismatch.Reason]++
+		}
+	}
+	return m
+}
+
 // Summary is the one-line plan the deploy step shows: "Deploy 2.4.1 (D180, GSM) to 37 units of
-// my_fleet; 5 excluded".
+// my_fleet; 5 D180, GSM units excluded", counting only the units of the release's variant.
 func (e Eligibility) Summary() string {
 	n := len(e.Eligible)
 	unit := "units"
 	if n == 1 {
 		unit = "unit"
 	}
-	return fmt.Sprintf("Deploy %s to %d %s of my_fleet; %d excluded", e.Release.Label(), n, unit, len(e.RelevantExcluded()))
+	return fmt.Sprintf("Deploy %s to %d %s of my_fleet; %s", e.Release.Label(), n, unit, e.ExcludedText())
+}
+
+// ExcludedText counts the units of the release's variant left out: "5 D180, GSM units excluded",
+// "no D180, GSM unit excluded".
+func (e Eligibility) ExcludedText() string {
+	v := e.Release.Variant().String()
+	switch n := len(e.RelevantExcluded()); n {
+	case 0:
+		return "no " + v + " unit excluded"
+	case 1:
+		return "1 " + v + " unit excluded"
+	default:
+		return fmt.Sprintf("%d %s units excluded", n, v)
+	}
 }
 
 // ExclusionGroup is the units left out for one reason.
@@ -327,13 +364,11 @@ type ExclusionGroup struct {
 	Units  []Exclusion // in device ID order
 }
 
-// groupOrder puts first the reasons that leave out units of the release's own variant (the units
-// a dealer expected to reach), then the other variants and engines of the console.
-var groupOrder = []Reason{ReasonAlreadyOnVers, ReasonOffline, ReasonOutOfScope, ReasonOtherVariant,
-	ReasonOtherModel, ReasonNotPermitted, ReasonBadRelease}
+// groupOrder is the order the reasons a unit of the release's variant is left out are told in.
+var groupOrder = []Reason{ReasonAlreadyOnVers, ReasonOffline, ReasonOutOfScope, ReasonNotPermitted, ReasonBadRelease}
 
-// Groups is the relevant exclusions (see RelevantExcluded) grouped by reason, the units of the
-// release's variant first; empty groups are left out.
+// Groups is the relevant exclusions (see RelevantExcluded) grouped by reason; empty groups are
+// left out.
 func (e Eligibility) Groups() []ExclusionGroup {
 	by := map[Reason][]Exclusion{}
 	for _, x := range e.RelevantExcluded() {

@@ -59,8 +59,13 @@ func TestEligibleReasons(t *testing.T) {
 			t.Errorf("%s excluded without detail", x.Device.ID)
 		}
 	}
-	if s := got.Summary(); s != "Deploy 2.4.1 (D180, GSM) to 6 units of my_fleet; 5 excluded" {
+	// Counted: the D180, GSM units left out (offline, already on 2.4.1, another dealer's), not the
+	// units the release is never built for (issue 24 item 16).
+	if s := got.Summary(); s != "Deploy 2.4.1 (D180, GSM) to 6 units of my_fleet; 3 D180, GSM units excluded" {
 		t.Errorf("summary = %q", s)
+	}
+	if not := got.NotCandidates(); not[ReasonOtherVariant] != 1 || not[ReasonOtherModel] != 1 || not[ReasonOtherConsole] != 2 || len(not) != 3 {
+		t.Errorf("NotCandidates = %v", not)
 	}
 	if !got.Contains("d180g-03") || got.Contains("d180w-00") {
 		t.Error("Contains disagrees with the eligible set")

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
 )
 
@@ -166,8 +167,10 @@ func (s *monitorStep) update() {
 	s.table.Refresh()
 }
 
-// whyList is the "N excluded — show why" section: the excluded units of the console grouped by
-// reason with counts, the units of the release's own variant first.
+// whyList is the "N D180, GSM units excluded — show why" section: the units of the release's own
+// variant that the rollout leaves out, grouped by reason with counts, each unit named; then, not
+// counted, how many units of the console's other variants and engines (and of other consoles)
+// the release is never sent to.
 type whyList struct {
 	acc  *widget.Accordion
 	item *widget.AccordionItem
@@ -181,7 +184,7 @@ func newWhyList() *whyList {
 }
 
 func (l *whyList) set(e rollout.Eligibility) {
-	title := fmt.Sprintf("%d excluded — show why", len(e.RelevantExcluded()))
+	title := e.ExcludedText() + " — show why"
 	if l.item.Title != title {
 		l.item.Title = title
 		l.acc.Refresh()
@@ -196,28 +199,41 @@ func (l *whyList) set(e rollout.Eligibility) {
 		b.WriteString(strings.Join(parts, " · ") + "\n")
 	}
 	for _, g := range groups {
-		word := "units"
-		if len(g.Units) == 1 {
-			word = "unit"
-		}
-		fmt.Fprintf(&b, "%s: %d %s\n", capitalize(g.Reason.Text()), len(g.Units), word)
-		for i, x := range g.Units {
-			if i == maxListed && !ownVariant(g.Reason) {
-				// Units of other variants are listed only in part: they are never sent this
-				// release, and a long list would bury the few units of the variant left out.
-				fmt.Fprintf(&b, "    … and %d more\n", len(g.Units)-maxListed)
-				break
-			}
+		fmt.Fprintf(&b, "%s: %s\n", capitalize(g.Reason.Text()), units(len(g.Units)))
+		for _, x := range g.Units {
 			fmt.Fprintf(&b, "    %s (%s)\n", x.Device.ID, x.Detail)
 		}
 	}
-	if other := e.ExcludedBy()[rollout.ReasonOtherConsole]; other > 0 {
-		fmt.Fprintf(&b, "Not counted: %d units of other firmware consoles, which no release of this console can reach.\n", other)
+	if len(groups) == 0 {
+		fmt.Fprintf(&b, "Every %s unit of my_fleet gets %s.\n", e.Release.Variant(), e.Release.Version)
 	}
-	if b.Len() == 0 {
-		b.WriteString("No unit is excluded.")
+	not := e.NotCandidates()
+	var others []string
+	if n := not[rollout.ReasonOtherVariant]; n > 0 {
+		for _, t := range fleet.AllTransports {
+			if t != e.Release.Transport { // the engine's other transport variant
+				others = append(others, strings.Replace(units(n), " ", " "+fleet.VariantFor(e.Release.Model, t).String()+" ", 1))
+			}
+		}
+	}
+	if n := not[rollout.ReasonOtherModel]; n > 0 {
+		others = append(others, units(n)+" of other engines of the "+e.Release.Console.DisplayName())
+	}
+	if n := not[rollout.ReasonOtherConsole]; n > 0 {
+		others = append(others, units(n)+" of other firmware consoles")
+	}
+	if len(others) > 0 {
+		fmt.Fprintf(&b, "Not counted, as a %s release is never sent to them: %s.", e.Release.Variant(), strings.Join(others, ", "))
 	}
 	l.text.SetText(strings.TrimRight(b.String(), "\n"))
+}
+
+// units is "1 unit", "5 units".
+func units(n int) string {
+	if n == 1 {
+		return "1 unit"
+	}
+	return fmt.Sprintf("%d units", n)
 }
 
 func capitalize(s string) string {
@@ -225,13 +241,4 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// maxListed is how many units of another variant the why list names per reason.
-const maxListed = 10
-
-// ownVariant reports whether a reason leaves out units of the release's own variant: those are
-// always listed in full, as the dealer expected to reach them.
-func ownVariant(r rollout.Reason) bool {
-	return r == rollout.ReasonAlreadyOnVers || r == rollout.ReasonOffline || r == rollout.ReasonOutOfScope
 }

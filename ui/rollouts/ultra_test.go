@@ -39,7 +39,7 @@ func TestUltraWizardConfirmsVariant(t *testing.T) {
 	svc.unit("ro-1", "UL-W-00", rollout.StageConfirmed, "5.1.0", true)
 	h.waitStep(rollout.StepReady)
 	h.shows("Variant confirmed: AutoGen Ultra WiFi.")
-	if !h.has("Variant confirmed: AutoGen Ultra WiFi.") || !h.has("Deploy 5.1.0 (AutoGen Ultra, WiFi) to 2 units of my_fleet; 4 excluded") {
+	if !h.has("Variant confirmed: AutoGen Ultra WiFi.") || !h.has("Deploy 5.1.0 (AutoGen Ultra, WiFi) to 2 units of my_fleet; 1 AutoGen Ultra, WiFi unit excluded") {
 		t.Fatalf("ready step:\n%s", h.text())
 	}
 	h.tap("Deploy 5.1.0 to 2 units of my_fleet")
