@@ -243,7 +243,7 @@ func (h *harness) wizard() *wizard {
 func (h *harness) releaseStep() *releaseStep {
 	s, _ := h.wizard().view.(*releaseStep)
 	if s == nil {
-		return &releaseStep{radio: &widget.RadioGroup{}}
+		return &releaseStep{}
 	}
 	return s
 }

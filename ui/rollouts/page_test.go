@@ -46,7 +46,7 @@ func (h *harness) toTestDevice(n int, version string, variant ...string) {
 		h.pick(v)
 	}
 	h.tap("Next: choose the release")
-	h.q.until(h.t, "releases", func() bool { return len(h.releaseStep().radio.Options) == n })
+	h.q.until(h.t, "releases", func() bool { return len(h.releaseStep().options()) == n })
 	h.pick(version)
 	h.tap("Next: validate on a test device")
 }
@@ -109,14 +109,14 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 	}
 	h.tap("Next: choose the release")
 	h.waitStep(rollout.StepRelease)
-	h.q.until(t, "releases", func() bool { return len(h.releaseStep().radio.Options) == 3 })
-	for _, o := range h.releaseStep().radio.Options {
+	h.q.until(t, "releases", func() bool { return len(h.releaseStep().options()) == 3 })
+	for _, o := range h.releaseStep().options() {
 		if !strings.HasPrefix(o, "2.") {
 			t.Fatalf("release list has %q", o)
 		}
 	}
 	h.pick("2.4.1")
-	if !h.has("2.4.1 (D180, GSM) would reach 8 units of my_fleet") || !h.has("Release notes: notes 2.4.1") {
+	if !h.has("2.4.1 (D180, GSM) would reach 8 units of my_fleet") || !h.has("notes 2.4.1") {
 		t.Fatalf("release note:\n%s", h.text())
 	}
 	h.tap("Next: validate on a test device")
@@ -264,7 +264,7 @@ func TestXProWizardValidationFailureStops(t *testing.T) {
 	}
 	// The failed release cannot be picked again.
 	h.tap("Choose another release")
-	h.q.until(t, "release list", func() bool { return len(h.releaseStep().radio.Options) == 2 })
+	h.q.until(t, "release list", func() bool { return len(h.releaseStep().options()) == 2 })
 	h.pick("3.1.0")
 	h.tap("Next: validate on a test device")
 	if !h.wizard().errLbl.Visible() || !strings.Contains(h.wizard().errLbl.Text, "failed validation") {

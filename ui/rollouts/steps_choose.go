@@ -2,10 +2,12 @@ package rollouts
 
 import (
 	"fmt"
-	"strings"
+	"image/color"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
@@ -79,22 +81,32 @@ func (s *variantStep) update() {
 	s.next.Enable()
 }
 
-// releaseStep is step 2: the release, among those built for the chosen variant.
+// releaseStep is step 2: the release, among those built for the chosen variant. Each release is a
+// row: its choice (version and date) and its notes in full, wrapped to the width there is, so
+// releases can be compared before one is chosen.
 type releaseStep struct {
-	w     *wizard
-	box   fyne.CanvasObject
+	w      *wizard
+	box    fyne.CanvasObject
+	list   *fyne.Container
+	rows   []releaseRow
+	chosen string // the chosen release's ID, "" for none
+	note   *widget.Label
+	next   *widget.Button
+}
+
+// releaseRow is one release of the list. Its radio group holds the one option, the rows' groups
+// acting as one: choosing a release clears the others.
+type releaseRow struct {
+	r     rollout.Release
 	radio *widget.RadioGroup
-	note  *widget.Label
-	next  *widget.Button
-	byOpt map[string]rollout.Release
+	notes *widget.Label
 }
 
 func newReleaseStep(w *wizard) stepView {
-	s := &releaseStep{w: w}
-	s.radio = widget.NewRadioGroup(nil, func(string) { w.update() })
+	s := &releaseStep{w: w, list: container.NewVBox()}
 	s.note = wrapped("")
 	s.next = widget.NewButton("Next: validate on a test device", func() {
-		if r, ok := s.byOpt[s.radio.Selected]; ok {
+		if r, ok := s.release(); ok {
 			w.apply(rollout.ChooseRelease{Release: r})
 		}
 	})
@@ -103,27 +115,74 @@ func newReleaseStep(w *wizard) stepView {
 	s.box = container.NewVBox(
 		wrapped(fmt.Sprintf("Choose the release. Only releases of the %s built for %s units are listed, newest first.",
 			w.console.DisplayName(), w.proc.Variant())),
-		s.radio, s.note, container.NewHBox(s.next, change))
+		s.list, s.note, container.NewHBox(s.next, change))
 	w.loadReleases(w.update)
 	return s
 }
 
 func (s *releaseStep) object() fyne.CanvasObject { return s.box }
 
-// releaseOption is how a release reads in the list: version, date, notes.
+// releaseOption is how a release is chosen in the list: version and date (its notes are under it).
 func releaseOption(r rollout.Release) string {
-	notes := r.Notes
-	if runes := []rune(notes); len(runes) > 90 {
-		notes = string(runes[:87]) + "…" // the chosen release's notes show whole below the list
-	}
 	o := r.Version
 	if !r.CreatedAt.IsZero() {
 		o += "  (" + r.CreatedAt.Format("2006-01-02") + ")"
 	}
-	if notes != "" {
-		o += "  " + notes
-	}
 	return o
+}
+
+// options are the releases as listed.
+func (s *releaseStep) options() []string {
+	out := make([]string, len(s.rows))
+	for i, row := range s.rows {
+		out[i] = releaseOption(row.r)
+	}
+	return out
+}
+
+// release is the chosen release.
+func (s *releaseStep) release() (rollout.Release, bool) {
+	for _, row := range s.rows {
+		if row.r.ID == s.chosen {
+			return row.r, true
+		}
+	}
+	return rollout.Release{}, false
+}
+
+// setRows lists rels, one row each, when they differ from the rows shown.
+func (s *releaseStep) setRows(rels []rollout.Release) {
+	same := len(rels) == len(s.rows)
+	for i := 0; same && i < len(rels); i++ {
+		same = rels[i].ID == s.rows[i].r.ID && rels[i].Notes == s.rows[i].r.Notes
+	}
+	if same {
+		return
+	}
+	s.rows = s.rows[:0]
+	s.list.RemoveAll()
+	for _, r := range rels {
+		row := releaseRow{r: r, notes: wrapped(r.Notes)}
+		id := r.ID
+		row.radio = widget.NewRadioGroup([]string{releaseOption(r)}, func(sel string) {
+			switch {
+			case sel != "":
+				s.chosen = id
+			case s.chosen == id:
+				s.chosen = ""
+			}
+			s.w.update()
+		})
+		// The notes line up under the option's text, past its radio button.
+		indent := canvas.NewRectangle(color.Transparent)
+		indent.SetMinSize(fyne.NewSize(theme.IconInlineSize()+theme.Padding()*2, 0))
+		body := fyne.CanvasObject(row.radio)
+		if r.Notes != "" {
+			body = container.NewVBox(row.radio, container.NewBorder(nil, nil, indent, nil, row.notes))
+		}
+		s.rows = append(s.rows, row)
+		s.list.Add(body)
+	}
 }
 
 func (s *releaseStep) update() {
@@ -131,39 +190,38 @@ func (s *releaseStep) update() {
 	v := w.proc.Variant()
 	// The one compatibility rule (rollout.BuiltFor) decides which releases are listed, as it
 	// decides everywhere else.
-	var opts []string
-	s.byOpt = map[string]rollout.Release{}
-	for _, r := range rollout.ReleasesForVariant(v, w.cat.list) {
-		o := releaseOption(r)
-		opts = append(opts, o)
-		s.byOpt[o] = r
+	rels := rollout.ReleasesForVariant(v, w.cat.list)
+	s.setRows(rels)
+	if cur, ok := w.proc.Release(); ok && s.chosen == "" {
+		s.chosen = cur.ID
 	}
-	if strings.Join(opts, "\x00") != strings.Join(s.radio.Options, "\x00") {
-		s.radio.Options = opts
-		s.radio.Refresh()
+	r, ok := s.release()
+	if !ok {
+		s.chosen = ""
 	}
-	if cur, ok := w.proc.Release(); ok && s.radio.Selected == "" {
-		s.radio.Selected = releaseOption(cur)
-		s.radio.Refresh()
+	for _, row := range s.rows {
+		want := ""
+		if row.r.ID == s.chosen {
+			want = releaseOption(row.r)
+		}
+		if row.radio.Selected != want {
+			row.radio.Selected = want // no OnChanged: the rows act as one group
+			row.radio.Refresh()
+		}
 	}
-	r, ok := s.byOpt[s.radio.Selected]
 	switch {
 	case w.cat.err != "":
 		s.note.SetText("Releases could not be read. " + w.cat.err + ".")
 	case !w.cat.loaded:
 		s.note.SetText("Loading releases…")
-	case len(opts) == 0:
+	case len(rels) == 0:
 		s.note.SetText(fmt.Sprintf("There is no release for %s units.", v))
 	case !ok:
 		s.note.SetText("Choose a release.")
 	default:
 		e := rollout.Eligible(r, w.p.svc.Fleet().Devices(), w.p.svc.Actor(), w.p.svc.Now())
-		text := fmt.Sprintf("%s would reach %d units of my_fleet after validation on one test device.",
-			r.Label(), len(e.Eligible))
-		if r.Notes != "" {
-			text = "Release notes: " + r.Notes + "\n\n" + text
-		}
-		s.note.SetText(text)
+		s.note.SetText(fmt.Sprintf("%s would reach %d units of my_fleet after validation on one test device.",
+			r.Label(), len(e.Eligible)))
 	}
 	setEnabled(s.next, ok)
 }

@@ -63,6 +63,8 @@ type Page struct {
 	secret    *secretDialog
 	content   fyne.CanvasObject
 	list      *widget.List
+	cols      *columnLayout // the header's and the rows' column widths
+	header    *fyne.Container
 	issueBtn  *widget.Button
 	banner    *widget.Label  // offline reason, or the last error in the dealer's words
 	detailBtn *widget.Button // the banner's error in full, one click away
@@ -141,16 +143,20 @@ func (p *Page) build() {
 	p.empty.Wrapping = fyne.TextWrapWord
 	p.empty.Hide()
 
-	header := container.NewGridWithColumns(len(columns))
+	// One column layout for the header and every row, widths from what they show.
+	p.cols = &columnLayout{flex: []bool{true, true, false, true, false, false, false, false}}
+	p.header = container.New(p.cols)
 	for _, c := range columns {
 		l := widget.NewLabel(c)
 		l.TextStyle = fyne.TextStyle{Bold: true}
-		header.Add(l)
+		l.Truncation = fyne.TextTruncateEllipsis
+		p.header.Add(l)
 	}
+	p.measure()
 	p.list = widget.NewList(
 		func() int { return len(p.tokens) },
 		func() fyne.CanvasObject {
-			row := container.NewGridWithColumns(len(columns))
+			row := container.New(p.cols)
 			for range columns[:len(columns)-1] {
 				l := widget.NewLabel("")
 				l.Truncation = fyne.TextTruncateEllipsis
@@ -177,7 +183,7 @@ func (p *Page) build() {
 		container.NewBorder(nil, nil, nil, container.NewVBox(p.issueBtn), intro),
 		p.roleNote,
 		container.NewBorder(nil, nil, nil, container.NewVBox(p.detailBtn), p.banner),
-		header,
+		p.header,
 	)
 	p.content = container.NewBorder(top, nil, nil, nil, container.NewStack(p.list, p.empty))
 }
@@ -185,32 +191,15 @@ func (p *Page) build() {
 // updateRow fills one list row; the list reuses rows, so every field is set every time.
 func (p *Page) updateRow(t token.Info, row *fyne.Container) {
 	now := p.svc.Now()
-	state := t.StateAt(now)
 	cells := row.Objects
-	set := func(i int, s string) { cells[i].(*widget.Label).SetText(s) }
-	set(0, t.Name)
-	set(1, t.UserEmail)
-	set(2, t.Access.DisplayName())
-	set(3, deviceSummary(t.Devices))
-	set(4, t.CreatedAt.Local().Format(time.DateOnly))
-	switch state {
-	case token.StateRevoked:
-		set(5, "revoked")
-	case token.StateExpired:
-		set(5, "expired "+t.ExpiresAt.Local().Format(time.DateOnly))
-	default:
-		set(5, t.ExpiresAt.Local().Format(time.DateOnly))
-	}
-	if t.LastUsed != nil {
-		set(6, fleet.Ago(now, *t.LastUsed))
-	} else {
-		set(6, "—")
+	for i, s := range rowTexts(t, now) {
+		cells[i].(*widget.Label).SetText(s)
 	}
 	btn := cells[7].(*widget.Button)
 	btn.OnTapped = func() { p.confirmRevoke(t) }
 	switch {
 	case !t.CanRevoke(now):
-		btn.SetText(string(state))
+		btn.SetText(string(t.StateAt(now)))
 		btn.Disable()
 	case !p.online:
 		btn.SetText("Revoke")
@@ -219,6 +208,41 @@ func (p *Page) updateRow(t token.Info, row *fyne.Container) {
 		btn.SetText("Revoke")
 		btn.Enable()
 	}
+}
+
+// rowTexts are what a token's row shows, column by column (Revoke aside).
+func rowTexts(t token.Info, now time.Time) []string {
+	out := []string{t.Name, t.UserEmail, t.Access.DisplayName(), deviceSummary(t.Devices),
+		t.CreatedAt.Local().Format(time.DateOnly), "", "—"}
+	switch t.StateAt(now) {
+	case token.StateRevoked:
+		out[5] = "revoked"
+	case token.StateExpired:
+		out[5] = "expired " + t.ExpiresAt.Local().Format(time.DateOnly)
+	default:
+		out[5] = t.ExpiresAt.Local().Format(time.DateOnly)
+	}
+	if t.LastUsed != nil {
+		out[6] = fleet.Ago(now, *t.LastUsed)
+	}
+	return out
+}
+
+// measure sizes the columns for the tokens shown.
+func (p *Page) measure() {
+	now := p.svc.Now()
+	rows := make([][]string, len(p.tokens))
+	for i, t := range p.tokens {
+		rows[i] = rowTexts(t, now)
+	}
+	btn := widget.NewButton("Revoke", nil).MinSize().Width
+	for _, t := range p.tokens {
+		if !t.CanRevoke(now) {
+			btn = max(btn, widget.NewButton(string(t.StateAt(now)), nil).MinSize().Width)
+		}
+	}
+	p.cols.measure(columns, rows, btn)
+	p.header.Refresh()
 }
 
 func deviceSummary(ids []string) string {
@@ -327,6 +351,7 @@ func (p *Page) setTokens(ts []token.Info) {
 		return ts[i].CreatedAt.After(ts[j].CreatedAt)
 	})
 	p.tokens = ts
+	p.measure()
 	if len(ts) == 0 {
 		p.empty.Show()
 	} else {
