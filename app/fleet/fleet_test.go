@@ -229,6 +229,34 @@ func TestSearchTermsAllMatchInAnyField(t *testing.T) {
 	}
 }
 
+// Typed one character at a time, with spaces, backspaces and words in any order, the index
+// (which narrows from the last result) answers as the plain per-device rule does at every step.
+func TestTypingMultiWordAgreesWithMatches(t *testing.T) {
+	devs := benchFleet(4000, t0)
+	ix := NewIndex(append([]Device(nil), devs...))
+	queries := []string{"site 1 owner", "owner12 farm3 s", "gen-0001 set", "standby 4 site", "o x e",
+		"farm29 owner1", "set site standby gen", "9 9 9", "gen- 0 @ ex", "zz site"}
+	for _, q := range queries {
+		for k := 1; k <= len(q); k++ {
+			for _, text := range []string{q[:k], q[:k-1]} { // typing on, then a backspace
+				got := ix.Search(Filter{Text: text}, t0)
+				n := 0
+				for i := 0; i < ix.Len(); i++ {
+					if (Filter{Text: text}).Matches(ix.At(i), t0) {
+						if n >= len(got) || got[n] != i {
+							t.Fatalf("typing %q: index and rule disagree at device %d", text, i)
+						}
+						n++
+					}
+				}
+				if n != len(got) {
+					t.Fatalf("typing %q: %d results, the rule finds %d", text, len(got), n)
+				}
+			}
+		}
+	}
+}
+
 func TestSearchTerms(t *testing.T) {
 	for text, want := range map[string][]string{
 		"":                   nil,

@@ -102,70 +102,107 @@ func buildGrams(hay []string) *grams {
 	return g
 }
 
-// candidates returns the devices holding every byte pair of every term (every byte, for a
-// one-byte term), ascending, and whether that is already the exact answer: it is when no term is
-// longer than two bytes.
-func (g *grams) candidates(terms []string) ([]int32, bool) {
-	var sets []*gramSet
-	var chars [][]uint64 // the bitsets of one-byte terms
-	exact := true
+// gramFilter is what the index knows of some terms: the sets of their byte pairs and the bitsets
+// of their one-byte terms. A device outside any of them cannot match; inside all, it matches when
+// exact (no term longer than two bytes), else it is a candidate to check.
+type gramFilter struct {
+	sets  []*gramSet
+	chars [][]uint64
+	exact bool
+	none  bool // some byte or pair occurs in no search text: nothing matches
+}
+
+// filter collects the sets for terms.
+func (g *grams) filter(terms []string) gramFilter {
+	f := gramFilter{exact: true}
 	for _, t := range terms {
 		if len(t) == 1 {
 			c := g.chars[t[0]]
 			if c == nil {
-				return nil, true
+				return gramFilter{none: true, exact: true}
 			}
-			chars = append(chars, c)
+			f.chars = append(f.chars, c)
 			continue
 		}
-		exact = exact && len(t) == 2
+		f.exact = f.exact && len(t) == 2
 		for k := 0; k+1 < len(t); k++ {
 			i := g.pair[int(t[k])<<8|int(t[k+1])]
 			if i == 0 {
-				return nil, true
+				return gramFilter{none: true, exact: true}
 			}
 			s := &g.sets[i-1]
-			if !slices.Contains(sets, s) {
-				sets = append(sets, s)
+			if !slices.Contains(f.sets, s) {
+				f.sets = append(f.sets, s)
 			}
 		}
 	}
-	if len(sets) == 0 && len(chars) == 1 {
-		return expand(chars[0], -1), true
+	return f
+}
+
+// has reports whether device p is in every set; skip is a set already known to hold it.
+func (f *gramFilter) has(p int32, skip int) bool {
+	for j, s := range f.sets {
+		if j != skip && !s.has(p) {
+			return false
+		}
+	}
+	for _, c := range f.chars {
+		if c[p>>6]&(1<<(p&63)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// keep is the positions of ps (ascending) in every set.
+func (f *gramFilter) keep(ps []int32) []int32 {
+	if f.none {
+		return nil
+	}
+	out := make([]int32, 0, len(ps))
+	for _, p := range ps {
+		if f.has(p, -1) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// candidates returns the devices holding every byte pair of every term (every byte, for a
+// one-byte term), ascending, and whether that is already the exact answer: it is when no term is
+// longer than two bytes.
+func (g *grams) candidates(terms []string) ([]int32, bool) {
+	f := g.filter(terms)
+	if f.none {
+		return nil, true
+	}
+	if len(f.sets) == 0 && len(f.chars) == 1 {
+		return expand(f.chars[0], -1), true
 	}
 	// Start from the smallest list, if any, and keep what every other set holds.
 	small := -1
-	for j, s := range sets {
-		if s.bits == nil && (small < 0 || len(s.list) < len(sets[small].list)) {
+	for j, s := range f.sets {
+		if s.bits == nil && (small < 0 || len(s.list) < len(f.sets[small].list)) {
 			small = j
 		}
 	}
 	if small >= 0 {
-		out := make([]int32, 0, len(sets[small].list))
-	next:
-		for _, p := range sets[small].list {
-			for j, s := range sets {
-				if j != small && !s.has(p) {
-					continue next
-				}
+		out := make([]int32, 0, len(f.sets[small].list))
+		for _, p := range f.sets[small].list {
+			if f.has(p, small) {
+				out = append(out, p)
 			}
-			for _, c := range chars {
-				if c[p>>6]&(1<<(p&63)) == 0 {
-					continue next
-				}
-			}
-			out = append(out, p)
 		}
-		return out, exact
+		return out, f.exact
 	}
 	var and []uint64
-	for _, s := range sets {
+	for _, s := range f.sets {
 		and = andInto(and, s.bits)
 	}
-	for _, c := range chars {
+	for _, c := range f.chars {
 		and = andInto(and, c)
 	}
-	return expand(and, -1), exact
+	return expand(and, -1), f.exact
 }
 
 // andInto intersects set into and, which starts as a copy of the first set.

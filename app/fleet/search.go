@@ -243,26 +243,32 @@ func (ix *Index) Query(f Filter, o Order, now time.Time) []int {
 }
 
 // text returns the devices whose search text holds every term (lower case, none empty). The
-// byte and byte-pair index gives the candidates (exact when every term has one or two bytes); a
-// query that refines the last one (each of its terms inside one of the new terms, as when a
-// dealer types on) starts from the last one's hits when they are fewer; the candidates are then
-// checked.
+// byte and byte-pair index gives the candidates (exact when every term has one or two bytes),
+// which are then checked. A query that refines the last one (each of its terms inside one of the
+// new terms, as when a dealer types on) starts from the last one's hits instead, and looks only
+// at the terms that are new: through the index, then, for those longer than two bytes, in the
+// text.
 func (ix *Index) text(terms []string) []int32 {
 	last := ix.lastText.Load()
 	if last != nil && slices.Equal(last.terms, terms) {
 		return last.hits
 	}
 	g := ix.grams()
-	cands, exact := g.candidates(terms)
+	var cands []int32
+	var exact bool
 	check := terms
-	if last != nil && len(last.hits) < len(cands) && refines(terms, last.terms) {
-		cands, exact = last.hits, false
-		// The last hits hold its terms already: only the new or longer ones need looking at.
+	if last != nil && refines(terms, last.terms) {
 		check = slices.DeleteFunc(slices.Clone(terms), func(t string) bool { return slices.Contains(last.terms, t) })
+		f := g.filter(check)
+		cands, exact = f.keep(last.hits), f.exact
+	} else {
+		cands, exact = g.candidates(terms)
 	}
 	hits := cands
 	if !exact {
 		hay := ix.searchTexts()
+		// Terms of one or two bytes were answered by the index. (A copy: terms is kept with the hits.)
+		check = slices.DeleteFunc(slices.Clone(check), func(t string) bool { return len(t) <= 2 })
 		hits = make([]int32, 0, len(cands))
 		for _, p := range cands {
 			if matchTerms(hay[p], check) {
