@@ -22,8 +22,8 @@ const (
 // firmware version. Two rows, so a 1000-pixel window still shows them all and Clear filters.
 type chips struct {
 	c        *Page
-	health   map[fleet.Health]*widget.Button
-	consoles map[fleet.Console]*widget.Button
+	health   map[fleet.Health]*kit.Chip
+	consoles map[fleet.Console]*kit.Chip
 	model    *widget.Select
 	firmware *widget.Select
 	clear    *widget.Button
@@ -33,12 +33,12 @@ type chips struct {
 }
 
 func newChips(c *Page) *chips {
-	ch := &chips{c: c, health: map[fleet.Health]*widget.Button{}, consoles: map[fleet.Console]*widget.Button{}}
+	ch := &chips{c: c, health: map[fleet.Health]*kit.Chip{}, consoles: map[fleet.Console]*kit.Chip{}}
 	row := container.NewHBox()
 	row2 := container.NewHBox()
 	for _, h := range fleet.AllHealth {
 		h := h
-		b := widget.NewButtonWithIcon(kit.HealthLabel(h), theme.RadioButtonIcon(), func() {
+		b := kit.NewChip(kit.HealthLabel(h), theme.RadioButtonIcon(), func() {
 			f := c.sel.Filter()
 			f.Health = toggle(f.Health, h)
 			c.setChips(f)
@@ -48,7 +48,7 @@ func newChips(c *Page) *chips {
 	}
 	for _, k := range fleet.AllConsoles {
 		k := k
-		b := widget.NewButton(consoleShort(k), func() {
+		b := kit.NewChip(consoleShort(k), nil, func() {
 			f := c.sel.Filter()
 			f.Consoles = toggle(f.Consoles, k)
 			c.setChips(f)
@@ -102,7 +102,7 @@ func (ch *chips) sync() {
 	f := ch.c.sel.Filter()
 	for h, b := range ch.health {
 		on := slices.Contains(f.Health, h)
-		setOn(b, on)
+		b.SetOn(on)
 		if on {
 			b.SetIcon(theme.RadioButtonCheckedIcon())
 		} else {
@@ -110,7 +110,7 @@ func (ch *chips) sync() {
 		}
 	}
 	for k, b := range ch.consoles {
-		setOn(b, slices.Contains(f.Consoles, k))
+		b.SetOn(slices.Contains(f.Consoles, k))
 	}
 	ch.model.SetSelected(modelChoice(f))
 	ch.firmware.SetSelected(firmwareChoice(f))
@@ -152,15 +152,6 @@ func (ch *chips) refreshFirmware(ix *fleet.Index) {
 	}
 	ch.fwKnown = vs
 	ch.firmware.SetOptions(append([]string{anyFirmware}, vs...))
-}
-
-func setOn(b *widget.Button, on bool) {
-	if on {
-		b.Importance = widget.HighImportance
-	} else {
-		b.Importance = widget.MediumImportance
-	}
-	b.Refresh()
 }
 
 func toggle[T comparable](list []T, v T) []T {

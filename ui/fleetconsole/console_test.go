@@ -101,8 +101,15 @@ func cellsOnScreen(w fyne.Window) []*cell {
 
 func button(w fyne.Window, text string) *widget.Button {
 	for _, o := range uitest.Objects(w.Canvas().Content()) {
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
-			return b
+		switch b := o.(type) {
+		case *widget.Button:
+			if b.Text == text {
+				return b
+			}
+		case *kit.Chip: // a filter chip is a button with an outline
+			if b.Text == text {
+				return &b.Button
+			}
 		}
 	}
 	return nil

@@ -199,14 +199,47 @@ type emptyState struct {
 func newEmptyState(c *Page) *emptyState {
 	e := &emptyState{msg: widget.NewLabel("")}
 	e.msg.Alignment = fyne.TextAlignCenter
+	e.msg.Wrapping = fyne.TextWrapWord
 	e.clear = widget.NewButtonWithIcon("Clear search", theme.ContentClearIcon(), c.clearAll)
-	// Below the table's header row, centred, on a card so the empty columns do not cross it.
-	card := widget.NewCard("", "", container.NewVBox(e.msg, container.NewCenter(e.clear)))
+	// Below the table's header row (which stays, with its sort), over the whole empty body in the
+	// page's own colour: no column line runs through the words.
 	header := canvas.NewRectangle(color.Transparent)
 	header.SetMinSize(fyne.NewSize(0, 3*theme.Padding()+theme.TextSize()*2))
-	e.content = container.NewBorder(header, nil, nil, nil, container.NewVBox(container.NewCenter(card)))
+	gap := canvas.NewRectangle(color.Transparent)
+	gap.SetMinSize(fyne.NewSize(0, theme.Padding()*4))
+	body := container.NewStack(newBackdrop(), container.NewVBox(gap, e.msg, container.NewCenter(e.clear)))
+	e.content = container.NewBorder(header, nil, nil, nil, body)
 	e.content.Hide()
 	return e
+}
+
+// backdrop is a plain area in the page's background colour, following the theme.
+type backdrop struct{ widget.BaseWidget }
+
+func newBackdrop() *backdrop {
+	b := &backdrop{}
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+func (b *backdrop) CreateRenderer() fyne.WidgetRenderer {
+	r := &backdropRenderer{b: b, rect: canvas.NewRectangle(color.Transparent)}
+	r.Refresh()
+	return r
+}
+
+type backdropRenderer struct {
+	b    *backdrop
+	rect *canvas.Rectangle
+}
+
+func (r *backdropRenderer) Layout(s fyne.Size)           { r.rect.Resize(s) }
+func (r *backdropRenderer) MinSize() fyne.Size           { return fyne.Size{} }
+func (r *backdropRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.rect} }
+func (r *backdropRenderer) Destroy()                     {}
+func (r *backdropRenderer) Refresh() {
+	r.rect.FillColor = r.b.Theme().Color(theme.ColorNameBackground, fyne.CurrentApp().Settings().ThemeVariant())
+	r.rect.Refresh()
 }
 
 // wait says the fleet is not empty but not synced yet, with nothing to clear.

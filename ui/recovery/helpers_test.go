@@ -117,8 +117,9 @@ func start(t *testing.T, cfg unit.Config, d *data, ports func(pty string) []rec.
 	return startWith(t, cfg, d, ports, nil)
 }
 
-// startWith is start with the page's Deps adjusted by tune first (what the shell would pass).
-func startWith(t *testing.T, cfg unit.Config, d *data, ports func(pty string) []rec.PortInfo, tune func(*Deps)) *env {
+// startWith is start with the page's Deps adjusted by tune first (what the shell would pass);
+// tune sees the env, its pty served already.
+func startWith(t *testing.T, cfg unit.Config, d *data, ports func(pty string) []rec.PortInfo, tune func(*env, *Deps)) *env {
 	t.Helper()
 	test.NewTempApp(t)
 	u, err := unit.New(cfg)
@@ -147,7 +148,7 @@ func startWith(t *testing.T, cfg unit.Config, d *data, ports func(pty string) []
 		deps.Data = d
 	}
 	if tune != nil {
-		tune(&deps)
+		tune(e, &deps)
 	}
 	e.loop.Run(func() {
 		e.p = NewPage(deps)

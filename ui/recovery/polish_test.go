@@ -18,75 +18,85 @@ import (
 )
 
 // A built-in UART is never preselected: Connect without looking would talk to the wrong port.
-// Only a port on a known USB serial adapter is (or the one used last, below).
+// Only a port on a known USB serial adapter is (or the one used last, below). Each page is a
+// subtest of its own: one UI goroutine at a time, as in the app.
 func TestOnlyAUnitsPortIsPreselected(t *testing.T) {
-	e := start(t, unit.Config{}, &data{}, func(string) []rec.PortInfo { return []rec.PortInfo{{Path: "/dev/ttyS0"}} })
-	e.until("ports listed", func() bool { return strings.Contains(e.p.port.listed.Text, "1 serial port found") })
-	e.run(func() {
-		if e.p.port.entry.Text != "" || !e.p.port.connect.Disabled() {
-			t.Fatalf("a built-in UART is preselected: %q (Connect disabled %v)", e.p.port.entry.Text, e.p.port.connect.Disabled())
-		}
-		if !strings.Contains(e.p.port.listed.Text, "/dev/ttyS0: not a known USB serial adapter, so it is not chosen") {
-			t.Fatalf("the page does not say why nothing is chosen: %q", e.p.port.listed.Text)
-		}
+	t.Run("a built-in UART", func(t *testing.T) {
+		e := start(t, unit.Config{}, &data{}, func(string) []rec.PortInfo { return []rec.PortInfo{{Path: "/dev/ttyS0"}} })
+		e.until("ports listed", func() bool { return strings.Contains(e.p.port.listed.Text, "1 serial port found") })
+		e.run(func() {
+			if e.p.port.entry.Text != "" || !e.p.port.connect.Disabled() {
+				t.Fatalf("a built-in UART is preselected: %q (Connect disabled %v)", e.p.port.entry.Text, e.p.port.connect.Disabled())
+			}
+			if !strings.Contains(e.p.port.listed.Text, "/dev/ttyS0: not a known USB serial adapter, so it is not chosen") {
+				t.Fatalf("the page does not say why nothing is chosen: %q", e.p.port.listed.Text)
+			}
+		})
 	})
-
 	// A USB serial adapter beside the UART is the unit's cable: chosen, and the page says why.
-	e2 := start(t, unit.Config{}, &data{}, func(pty string) []rec.PortInfo {
-		return []rec.PortInfo{{Path: "/dev/ttyS0"}, listed(pty)[0]}
-	})
-	e2.until("ports listed", func() bool { return strings.Contains(e2.p.port.listed.Text, "2 serial ports found") })
-	e2.run(func() {
-		if e2.p.flow.Port() != e2.pty {
-			t.Fatalf("chosen %q, want the adapter %s", e2.p.flow.Port(), e2.pty)
-		}
-		if !strings.Contains(e2.p.port.listed.Text, "FTDI FT232R USB serial adapter") {
-			t.Fatalf("the page does not say why it chose the port: %q", e2.p.port.listed.Text)
-		}
+	t.Run("a USB serial adapter beside it", func(t *testing.T) {
+		e := start(t, unit.Config{}, &data{}, func(pty string) []rec.PortInfo {
+			return []rec.PortInfo{{Path: "/dev/ttyS0"}, listed(pty)[0]}
+		})
+		e.until("ports listed", func() bool { return strings.Contains(e.p.port.listed.Text, "2 serial ports found") })
+		e.run(func() {
+			if e.p.flow.Port() != e.pty {
+				t.Fatalf("chosen %q, want the adapter %s", e.p.flow.Port(), e.pty)
+			}
+			if !strings.Contains(e.p.port.listed.Text, "FTDI FT232R USB serial adapter") {
+				t.Fatalf("the page does not say why it chose the port: %q", e.p.port.listed.Text)
+			}
+		})
 	})
 }
 
-// The port a unit last answered on (a pty no enumerator lists) and its baud are kept through
-// Remember and come back as the page's start on the next open.
+// The port a unit answered on (a pty no enumerator lists) and its baud go to Remember; a page
+// given them as the last ones (ui/desk keeps them in the preferences, see its restart test)
+// starts there; a last port that is gone is not filled in, and the page says so.
 func TestLastPortAndBaudComeBack(t *testing.T) {
-	type used struct {
-		port string
-		baud int
-	}
-	var remembered []used
-	e := startWith(t, unit.Config{}, &data{}, nil, func(d *Deps) {
-		d.Remember = func(port string, baud int) { remembered = append(remembered, used{port, baud}) }
-	})
-	e.until("ports listed", func() bool { return strings.Contains(e.p.port.listed.Text, "No serial ports found") })
-	e.run(func() {
-		test.Type(e.p.port.entry, e.pty)
-		e.p.port.baudSel.SetSelected("921600")
-		test.Tap(e.p.port.connect)
-	})
-	e.phase(rec.PhaseConnected)
-	if len(remembered) != 1 || remembered[0] != (used{e.pty, 921600}) {
-		t.Fatalf("remembered %+v, want the pty at 921600", remembered)
-	}
-
-	// The next start, with what was remembered: the pty is there although nothing lists it.
-	e2 := startWith(t, unit.Config{}, &data{}, nil, func(d *Deps) { d.LastPort, d.Baud = e.pty, 921600 })
-	e2.until("ports listed", func() bool { return e2.p.port.listed.Text != "Listing serial ports…" })
-	e2.run(func() {
-		if e2.p.port.entry.Text != e.pty || e2.p.port.baudSel.Selected != "921600" {
-			t.Fatalf("next start: port %q baud %q, want %s at 921600", e2.p.port.entry.Text, e2.p.port.baudSel.Selected, e.pty)
+	t.Run("remembered on connect", func(t *testing.T) {
+		type used struct {
+			port string
+			baud int
 		}
-		if !strings.Contains(e2.p.port.listed.Text, "a unit answered on it last time") {
-			t.Fatalf("the page does not say the port is the last one used: %q", e2.p.port.listed.Text)
-		}
+		var remembered []used
+		e := startWith(t, unit.Config{}, &data{}, nil, func(_ *env, d *Deps) {
+			d.Remember = func(port string, baud int) { remembered = append(remembered, used{port, baud}) }
+		})
+		e.until("ports listed", func() bool { return strings.Contains(e.p.port.listed.Text, "No serial ports found") })
+		e.run(func() {
+			test.Type(e.p.port.entry, e.pty)
+			e.p.port.baudSel.SetSelected("921600")
+			test.Tap(e.p.port.connect)
+		})
+		e.phase(rec.PhaseConnected)
+		e.run(func() {
+			if len(remembered) != 1 || remembered[0] != (used{e.pty, 921600}) {
+				t.Fatalf("remembered %+v, want the pty at 921600", remembered)
+			}
+		})
 	})
-
-	// A last port that is gone is not filled in, and the page says so.
-	e3 := startWith(t, unit.Config{}, &data{}, nil, func(d *Deps) { d.LastPort = "/dev/pts/no-such-pty" })
-	e3.until("ports listed", func() bool { return e3.p.port.listed.Text != "Listing serial ports…" })
-	e3.run(func() {
-		if e3.p.port.entry.Text != "" || !strings.Contains(e3.p.port.listed.Text, "/dev/pts/no-such-pty, where a unit answered last time, is not there now") {
-			t.Fatalf("a gone port: entry %q, listed %q", e3.p.port.entry.Text, e3.p.port.listed.Text)
-		}
+	t.Run("the next start", func(t *testing.T) {
+		// The pty is there although nothing lists it.
+		e := startWith(t, unit.Config{}, &data{}, nil, func(e *env, d *Deps) { d.LastPort, d.Baud = e.pty, 921600 })
+		e.until("ports listed", func() bool { return e.p.port.listed.Text != "Listing serial ports…" })
+		e.run(func() {
+			if e.p.port.entry.Text != e.pty || e.p.port.baudSel.Selected != "921600" {
+				t.Fatalf("next start: port %q baud %q, want %s at 921600", e.p.port.entry.Text, e.p.port.baudSel.Selected, e.pty)
+			}
+			if !strings.Contains(e.p.port.listed.Text, "a unit answered on it last time") {
+				t.Fatalf("the page does not say why the port is chosen: %q", e.p.port.listed.Text)
+			}
+		})
+	})
+	t.Run("a last port that is gone", func(t *testing.T) {
+		e := startWith(t, unit.Config{}, &data{}, nil, func(_ *env, d *Deps) { d.LastPort = "/dev/pts/no-such-pty" })
+		e.until("ports listed", func() bool { return e.p.port.listed.Text != "Listing serial ports…" })
+		e.run(func() {
+			if e.p.port.entry.Text != "" || !strings.Contains(e.p.port.listed.Text, "/dev/pts/no-such-pty, where a unit answered last time, is not there now") {
+				t.Fatalf("a gone port: entry %q, listed %q", e.p.port.entry.Text, e.p.port.listed.Text)
+			}
+		})
 	})
 }
 

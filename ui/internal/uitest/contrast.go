@@ -1,6 +1,7 @@
 package uitest
 
 import (
+	"image"
 	"image/color"
 	"math"
 
@@ -53,4 +54,31 @@ type variantTheme struct {
 
 func (t variantTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
 	return t.Theme.Color(n, t.v)
+}
+
+// MaxContrast is the highest contrast any pixel of img within r has against bg: how visible the
+// most visible part of what is drawn there is.
+func MaxContrast(img image.Image, r image.Rectangle, bg color.Color) float64 {
+	best := 1.0
+	r = r.Intersect(img.Bounds())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			best = max(best, Contrast(img.At(x, y), bg))
+		}
+	}
+	return best
+}
+
+// Rect is where o is drawn in its window's captured image (scale 1, as the test driver draws).
+// The test driver's absolute positions leave out the window's padding; the image has it. (The
+// driver takes the last window made to be o's.)
+func Rect(o fyne.CanvasObject) image.Rectangle {
+	d := fyne.CurrentApp().Driver()
+	p := d.AbsolutePositionForObject(o)
+	if c := d.CanvasForObject(o); c != nil {
+		inset, _ := c.InteractiveArea()
+		p = p.Add(inset)
+	}
+	s := o.Size()
+	return image.Rect(int(p.X), int(p.Y), int(p.X+s.Width), int(p.Y+s.Height))
 }
