@@ -45,6 +45,7 @@ func TestGoldenBasemapWithMarkers(t *testing.T) {
 		Marker{ID: "dublin", Lat: 53.35, Lon: -6.26, Color: greenC},
 	)
 	m.SetMarkers(ms)
+	prepare(t, 4) // the place names, drawn above the markers
 	m.SetView(49, 5, 4)
 	w := showMap(t, m, 480, 360)
 	waitTiles(t, m, posted)

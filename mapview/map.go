@@ -74,6 +74,7 @@ type Map struct {
 	scrollAcc  float32
 	queued     atomic.Bool
 	post       func(func()) // the page's UI goroutine (SetDispatcher); nil drops wake-ups
+	detailNote string       // said past DetailZoom over the built-in basemap (SetDetailNote)
 }
 
 type clusterKey struct {
@@ -89,7 +90,7 @@ type hit struct {
 // New creates a map over loader, centred on the world at zoom 2. The caller keeps ownership of
 // the loader.
 func New(loader *tiles.Loader) *Map {
-	m := &Map{zoom: 2, center: worldPoint{0.5, 0.5}, minZoom: 0, maxZoom: 19}
+	m := &Map{zoom: 2, center: worldPoint{0.5, 0.5}, minZoom: 0, maxZoom: 19, detailNote: DefaultDetailNote}
 	m.ExtendBaseWidget(m)
 	m.setLoader(loader, false)
 	return m
@@ -484,7 +485,10 @@ func (m *Map) MinSize() fyne.Size { return fyne.NewSize(160, 120) }
 
 // CreateRenderer is part of fyne.Widget.
 func (m *Map) CreateRenderer() fyne.WidgetRenderer {
-	r := &mapRenderer{m: m, tiles: map[maptile.Tile]*tileObj{}}
+	r := &mapRenderer{m: m, tiles: map[maptile.Tile]*tileObj{}, places: map[string]*placeObj{}}
+	r.note = canvas.NewText("", color.NRGBA{0x33, 0x33, 0x33, 0xff})
+	r.note.TextSize = 12
+	r.noteBg = canvas.NewRectangle(color.NRGBA{0xff, 0xff, 0xff, 0xd8})
 	r.bg = canvas.NewRectangle(basemap.SeaColor)
 	r.attr = canvas.NewText("", color.NRGBA{0x33, 0x33, 0x33, 0xff})
 	r.attr.TextSize = 11
@@ -514,6 +518,11 @@ type mapRenderer struct {
 	bg       *canvas.Rectangle
 	tiles    map[maptile.Tile]*tileObj
 	marks    []*markerObj
+	places   map[string]*placeObj // place names drawn above the markers, by name
+	grid     hitGrid              // this frame's markers by screen cell, for placing the names
+	asked    uint32               // zooms whose names are being chosen in the background
+	note     *canvas.Text         // the detail note (Map.SetDetailNote)
+	noteBg   *canvas.Rectangle
 	ring     *canvas.Circle
 	attr     *canvas.Text
 	attrBg   *canvas.Rectangle
@@ -681,6 +690,20 @@ func (r *mapRenderer) update(size fyne.Size) {
 		r.marks = r.marks[:used+256] // let a zoom-out's burst of symbols be collected
 	}
 	objs = append(objs, r.ring)
+	objs = r.placeLabels(size, left, top, objs)
+
+	// Past what the built-in basemap holds, say once, at the top, where street detail comes from.
+	if note := m.detailNoteNow(r.tiles); note != "" {
+		r.note.Text = note
+		ns := fyne.MeasureText(note, r.note.TextSize, r.note.TextStyle)
+		x := max((size.Width-ns.Width)/2, 56) // clear of the zoom buttons
+		r.noteBg.Resize(fyne.NewSize(ns.Width+12, ns.Height+6))
+		r.noteBg.Move(fyne.NewPos(x-6, theme.Padding()*2))
+		r.note.Resize(ns)
+		r.note.Move(fyne.NewPos(x, theme.Padding()*2+3))
+		r.note.Refresh()
+		objs = append(objs, r.noteBg, r.note)
+	}
 
 	// Attribution of what is drawn, always visible, bottom right; controls top left.
 	r.attr.Text = m.attribution(r.tiles)

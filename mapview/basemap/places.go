@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gomedium"
@@ -32,10 +33,12 @@ type Place struct {
 	Lat, Lon float64
 	Pop      int
 	Capital  bool // a national capital
+	Admin    bool // a first-level (state, province) capital
 }
 
-// ParsePlaces reads the embedded format: name, lat, lon, population, "P" for a national capital,
-// tab-separated, largest first; lines starting with # are comments. Bad lines are skipped.
+// ParsePlaces reads the embedded format: name, lat, lon, population, "P" for a national capital or
+// "A" for a first-level one, tab-separated, largest first; lines starting with # are comments. Bad
+// lines are skipped.
 func ParsePlaces(data []byte) []Place {
 	var out []Place
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -54,23 +57,27 @@ func ParsePlaces(data []byte) []Place {
 		if err1 != nil || err2 != nil || err3 != nil || math.Abs(lat) > 85 || math.Abs(lon) > 180 {
 			continue
 		}
-		out = append(out, Place{Name: f[0], Lat: lat, Lon: lon, Pop: pop, Capital: len(f) > 4 && f[4] == "P"})
+		out = append(out, Place{Name: f[0], Lat: lat, Lon: lon, Pop: pop, Capital: len(f) > 4 && f[4] == "P",
+			Admin: len(f) > 4 && f[4] == "A"})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].rank() > out[j].rank() })
 	return out
 }
 
-// rank orders places for labelling: a capital counts as a city three times its size, so a small
-// capital still wins a spot over a suburb.
+// rank orders places for labelling: a capital counts as a city three times its size (a state's
+// capital twice), so a small capital still wins a spot over a suburb.
 func (p Place) rank() int {
-	if p.Capital {
+	switch {
+	case p.Capital:
 		return p.Pop * 3
+	case p.Admin:
+		return p.Pop * 2
 	}
 	return p.Pop
 }
 
 // minZoom is the first zoom a place is labelled at: the biggest from the zoom a country fills
-// the window, the rest as room appears.
+// the window, towns as room appears, down to towns of 20,000 when a city fills the window.
 func (p Place) minZoom() int {
 	switch r := p.rank(); {
 	case r >= 3_000_000:
@@ -79,8 +86,14 @@ func (p Place) minZoom() int {
 		return 4
 	case r >= 500_000:
 		return 5
+	case r >= 200_000:
+		return 6
+	case r >= 100_000:
+		return 7
+	case r >= 50_000:
+		return 8
 	}
-	return 6
+	return 9
 }
 
 // Label colours: dark text on a light halo reads on land and sea alike.
@@ -112,8 +125,12 @@ type Labels struct {
 	face   font.Face
 	faceMu sync.Mutex // an opentype face is not safe for concurrent use
 
-	once  [maxLabelZoom + 1]sync.Once
-	picks [maxLabelZoom + 1][]label
+	once   [maxLabelZoom + 1]sync.Once
+	picks  [maxLabelZoom + 1][]label
+	picked [maxLabelZoom + 1]atomic.Bool // picks[z] is ready
+
+	imgMu sync.Mutex
+	imgs  map[string]*image.RGBA // name images drawn so far (Image), a screenful or two
 }
 
 // NewLabels prepares labels for places (largest first, as ParsePlaces returns them).
@@ -132,8 +149,23 @@ func NewLabels(places []Place) (*Labels, error) {
 // At returns the labels chosen for zoom z.
 func (l *Labels) at(z int) []label {
 	z = min(z, maxLabelZoom)
-	l.once[z].Do(func() { l.picks[z] = l.pick(z) })
+	l.once[z].Do(func() {
+		l.picks[z] = l.pick(z)
+		l.picked[z].Store(true)
+	})
 	return l.picks[z]
+}
+
+// Ready reports whether zoom z's labels are chosen: choosing them the first time takes tens of
+// milliseconds at a city's zoom (24,000 places), so a map asks for them off its UI goroutine
+// (Prepare) and draws them once they are.
+func (l *Labels) Ready(z int) bool { return z < 3 || l.picked[min(z, maxLabelZoom)].Load() }
+
+// Prepare chooses zoom z's labels now, if that was not done yet. Safe for concurrent use.
+func (l *Labels) Prepare(z int) {
+	if z >= 3 {
+		l.at(z)
+	}
 }
 
 // pick chooses zoom z's labels greedily on a grid of cells the size of a long label.
@@ -230,4 +262,66 @@ func (l *Labels) drawAt(dst *image.RGBA, z int, ox, oy float64) {
 		d.Dot = fixed.P(bx, by)
 		d.DrawString(lb.name)
 	}
+}
+
+// Label is a place name the map draws at some zoom: the place, in world pixels at that zoom.
+type Label struct {
+	Name string
+	X, Y float64
+}
+
+// In lists zoom z's labels whose place lies within [minX, maxX] × [minY, maxY] (world pixels at z),
+// the most important first. Zoom z's labels do not overlap each other when drawn beside their
+// place (right of it); a caller that moves one must keep it clear of the others itself.
+func (l *Labels) In(z int, minX, minY, maxX, maxY float64) []Label {
+	if l == nil || z < 3 {
+		return nil
+	}
+	f := math.Exp2(float64(z - min(z, maxLabelZoom)))
+	var out []Label
+	for _, lb := range l.at(z) {
+		x, y := lb.x*f, lb.y*f
+		if x >= minX && x <= maxX && y >= minY && y <= maxY {
+			out = append(out, Label{Name: lb.name, X: x, Y: y})
+		}
+	}
+	return out
+}
+
+// LabelDotRadius is the radius of the dot that marks a labelled place, in pixels.
+const LabelDotRadius = labelDotR
+
+// LabelGap is the room between a place's dot and its name, in pixels.
+const LabelGap = labelGapPx
+
+// Image is name drawn as the map shows it (dark text on a light halo), its top left at (0, 0);
+// the text's vertical middle is half its height. Images are kept for reuse (a screenful or two).
+func (l *Labels) Image(name string) *image.RGBA {
+	l.imgMu.Lock()
+	if im, ok := l.imgs[name]; ok {
+		l.imgMu.Unlock()
+		return im
+	}
+	l.imgMu.Unlock()
+	l.faceMu.Lock()
+	m := l.face.Metrics()
+	asc, desc := m.Ascent.Ceil(), m.Descent.Ceil()
+	w := font.MeasureString(l.face, name).Ceil()
+	im := image.NewRGBA(image.Rect(0, 0, w+2, asc+desc+2))
+	d := font.Drawer{Dst: im, Face: l.face, Src: &image.Uniform{haloColor}}
+	for _, off := range [...][2]int{{-1, 0}, {1, 0}, {0, -1}, {0, 1}, {-1, -1}, {1, 1}, {-1, 1}, {1, -1}} {
+		d.Dot = fixed.P(1+off[0], 1+asc+off[1])
+		d.DrawString(name)
+	}
+	d.Src = &image.Uniform{LabelColor}
+	d.Dot = fixed.P(1, 1+asc)
+	d.DrawString(name)
+	l.faceMu.Unlock()
+	l.imgMu.Lock()
+	if l.imgs == nil || len(l.imgs) > 512 {
+		l.imgs = map[string]*image.RGBA{} // forget the last screens' names; a pan draws them again
+	}
+	l.imgs[name] = im
+	l.imgMu.Unlock()
+	return im
 }

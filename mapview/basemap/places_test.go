@@ -13,19 +13,21 @@ import (
 
 func TestEmbeddedPlaces(t *testing.T) {
 	ps := ParsePlaces(placesTSV)
-	if len(ps) < 2000 || len(ps) > 5000 {
+	if len(ps) < 20000 || len(ps) > 30000 {
 		t.Fatalf("%d places embedded", len(ps))
 	}
 	byName := map[string]Place{}
 	for _, p := range ps {
 		byName[p.Name] = p
 	}
-	for _, name := range []string{"Kansas City", "Denver", "Munich", "Nairobi", "Canberra", "Delhi", "Ankara"} {
+	// Towns of 20,000 too, so a city zoom still names its suburbs (issue 24 item 20).
+	for _, name := range []string{"Kansas City", "Denver", "Munich", "Nairobi", "Canberra", "Delhi", "Ankara",
+		"Lakewood", "Arvada", "Castle Rock", "Pierre"} {
 		if _, ok := byName[name]; !ok {
 			t.Errorf("%s missing", name)
 		}
 	}
-	if !byName["Canberra"].Capital || byName["Munich"].Capital {
+	if !byName["Canberra"].Capital || byName["Munich"].Capital || !byName["Pierre"].Admin || byName["Arvada"].Admin {
 		t.Error("capital flags wrong")
 	}
 	if bad := ParsePlaces([]byte("# c\nx\t1\nA\t91\t0\t5\t\nB\t10\t20\tnope\nC\t10\t20\t300000\tP\n")); len(bad) != 1 || bad[0].Name != "C" {
@@ -40,9 +42,14 @@ func TestBasemapReadableInland(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Kansas at zoom 5: inland, no coast, no country border.
+	labels, err := DefaultLabels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Kansas at zoom 5: inland, no coast, no country border. (The map draws the names above its
+	// markers; rendered into the tile here to count them.)
 	tile := maptile.At(orb.Point{-96, 38.5}, 5)
-	full := r.Render(uint8(tile.Z), tile.X, tile.Y)
+	full := r.WithStates(r.states, labels).Render(uint8(tile.Z), tile.X, tile.Y)
 	bare := New(r.coarse, r.fine).WithBorders(r.bCoarse, r.bFine).Render(uint8(tile.Z), tile.X, tile.Y)
 	states := r.WithStates(r.states, nil).Render(uint8(tile.Z), tile.X, tile.Y)
 	if n := differ(bare, states); n < 200 {
@@ -77,10 +84,11 @@ func differ(a, b *image.RGBA) int {
 // A label that crosses a tile edge is drawn in both tiles so that the halves meet: the two tiles'
 // labels side by side are exactly the pair drawn as one image.
 func TestLabelsMeetAcrossTileEdges(t *testing.T) {
-	r, err := Default()
+	labels, err := DefaultLabels()
 	if err != nil {
 		t.Fatal(err)
 	}
+	r := &Renderer{labels: labels}
 	const z = 6
 	crossed := 0
 	for _, lb := range r.labels.at(z) {
@@ -110,5 +118,41 @@ func TestLabelsMeetAcrossTileEdges(t *testing.T) {
 	}
 	if crossed == 0 {
 		t.Fatal("no label crosses a tile edge at zoom 6: a useless probe")
+	}
+}
+
+// Default's tiles carry no place names (the map draws them above its markers); the names are
+// there for the map at every zoom from 3, more as it zooms in, and a city zoom has its suburbs.
+func TestDefaultLabelsForTheMap(t *testing.T) {
+	r, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels, err := DefaultLabels()
+	if err != nil || labels == nil {
+		t.Fatal(err)
+	}
+	if r.labels != nil {
+		t.Fatal("the default tiles draw place names, under the markers")
+	}
+	denver := orb.Point{-104.99, 39.74}
+	count := func(z int, span float64) []Label {
+		scale := TileSize * math.Exp2(float64(z))
+		x, y := (denver[0]+180)/360*scale, mercY(denver[1])*scale
+		return labels.In(z, x-span, y-span, x+span, y+span)
+	}
+	if n := len(count(5, 300)); n < 1 {
+		t.Fatalf("%d names around Denver at zoom 5", n)
+	}
+	city := count(11, 500) // about a 1000-pixel window on Denver at city zoom
+	var names []string
+	for _, l := range city {
+		names = append(names, l.Name)
+	}
+	if len(city) < 6 {
+		t.Fatalf("a city zoom on Denver names only %v", names)
+	}
+	if im := labels.Image("Lakewood"); im.Bounds().Dx() < 30 || im.Bounds().Dy() < 10 {
+		t.Fatalf("name image %v", im.Bounds())
 	}
 }

@@ -196,17 +196,30 @@ func Default() (*Renderer, error) {
 			defaultErr = fmt.Errorf("label font: %w", err)
 			return
 		}
+		// Place names are not drawn into the tiles: the map draws them above its markers, placed
+		// so that neither hides the other (DefaultLabels).
+		defaultLabels = labels
 		defaultR = New(NewLayer(coarse), NewLayer(fine)).WithBorders(NewBorders(bCoarse), NewBorders(bFine)).
-			WithStates(NewBorders(states), labels)
+			WithStates(NewBorders(states), nil)
 	})
 	return defaultR, defaultErr
+}
+
+var defaultLabels *Labels
+
+// DefaultLabels are the embedded place names, which Default's tiles leave out for the map to draw
+// above its markers.
+func DefaultLabels() (*Labels, error) {
+	_, err := Default()
+	return defaultLabels, err
 }
 
 // TileSize is the edge of a rendered tile in pixels.
 const TileSize = 256
 
-// Render draws tile z/x/y: sea, land, state and country borders, a coastline and major place
-// names. It never fails: a tile outside the world is plain sea.
+// Render draws tile z/x/y: sea, land, state and country borders, a coastline, and place names
+// when the renderer has labels (Default's has not: see DefaultLabels). It never fails: a tile
+// outside the world is plain sea.
 func (r *Renderer) Render(z uint8, x, y uint32) *image.RGBA {
 	out := r.render(z, x, y)
 	r.labels.draw(out, int(z), x, y)

@@ -159,7 +159,7 @@ func TestConsoleAndMapShareFilters(t *testing.T) {
 
 		// A health chip on the console reaches the map.
 		h := fleet.HealthLive
-		chip := one(t, "console health chip", f.win.Content(), func(b *widget.Button) bool { return b.Text == kit.HealthLabel(h) })
+		chip := one(t, "console health chip", f.win.Content(), func(b *kit.Chip) bool { return b.Text == kit.HealthLabel(h) })
 		before := len(f.consoleChanges)
 		test.Tap(chip)
 		if len(f.consoleChanges) != before+1 {

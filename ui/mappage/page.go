@@ -104,6 +104,7 @@ func New(opts Options) *Page {
 		p.Map = m
 	}
 	p.Map.SetDispatcher(p.run.Do)
+	p.Map.SetDetailNote(detailNote)
 	p.Map.OnTap = p.tapped
 
 	p.search = widget.NewEntry()
@@ -446,3 +447,6 @@ func (p *Page) tapped(items []mapview.Marker) {
 		p.showCluster(items)
 	}
 }
+
+// detailNote is what the map says, once, zoomed in past what the built-in basemap holds.
+const detailNote = "The built-in map shows borders and towns only. For streets, import an MBTiles file or use online map tiles: Settings → Map tiles."

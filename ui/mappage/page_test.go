@@ -413,3 +413,34 @@ func cardText(p *Page) []string {
 	walk(p.cardBox)
 	return out
 }
+
+// Issue 24 item 20: zoomed in to a city over the built-in basemap, the page says once where street
+// detail comes from, in the app's words (Settings → Map tiles); at fleet zoom it says nothing.
+func TestCityZoomSaysWhereStreetDetailComesFrom(t *testing.T) {
+	h := newHarness(t)
+	said := func() []string {
+		var out []string
+		for _, s := range uitest.Texts(h.p.Map) {
+			if strings.Contains(s, "Map tiles") {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	h.do(t, func() { h.p.Map.SetView(39.74, -104.99, 6) })
+	h.run(t, func() {
+		if s := said(); len(s) != 0 {
+			t.Fatalf("at fleet zoom the map says %q", s)
+		}
+	})
+	h.do(t, func() { h.p.Map.SetView(39.74, -104.99, 12) })
+	h.loop.Eventually(t, 20*time.Second, "the note at city zoom", func() bool {
+		h.p.Map.Refresh()
+		return len(said()) == 1
+	})
+	h.run(t, func() {
+		if s := said(); s[0] != detailNote {
+			t.Fatalf("the map says %q", s)
+		}
+	})
+}
