@@ -37,6 +37,12 @@ type placeObj struct {
 // box is a rectangle in widget coordinates.
 type box struct{ x0, y0, x1, y1 float32 }
 
+// boxOf is where o is, in its parent's coordinates.
+func boxOf(o fyne.CanvasObject) box {
+	p, s := o.Position(), o.Size()
+	return box{p.X, p.Y, p.X + s.Width, p.Y + s.Height}
+}
+
 func (a box) overlaps(b box) bool { return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1 }
 
 // touchesCircle reports whether the box comes within r of (cx, cy).
@@ -59,7 +65,7 @@ func (h *hit) obstacle() float32 {
 // marker and cluster and of the names placed before it: right of its dot, else left, below or
 // above; a place under a cluster is named beside the cluster instead, without its dot. A name
 // with no free spot is left out at this zoom (the markers win; a notch in frees it).
-func (r *mapRenderer) placeLabels(size fyne.Size, left, top float64, objs []fyne.CanvasObject) []fyne.CanvasObject {
+func (r *mapRenderer) placeLabels(size fyne.Size, left, top float64, reserved []box, objs []fyne.CanvasObject) []fyne.CanvasObject {
 	m := r.m
 	ls, err := basemap.DefaultLabels()
 	if err != nil || ls == nil || m.zoom < 3 {
@@ -79,7 +85,7 @@ func (r *mapRenderer) placeLabels(size fyne.Size, left, top float64, objs []fyne
 	w, h := float64(size.Width), float64(size.Height)
 	// Places a little off screen still have names reaching into it.
 	cands := ls.In(m.zoom, left-200, top-20, left+w+20, top+h+20)
-	var placed []box
+	placed := append([]box(nil), reserved...)
 	r.grid.build(m.hits, size)
 	dotR, gap := float32(basemap.LabelDotRadius), float32(basemap.LabelGap)
 	for _, lb := range cands {

@@ -690,10 +690,9 @@ func (r *mapRenderer) update(size fyne.Size) {
 		r.marks = r.marks[:used+256] // let a zoom-out's burst of symbols be collected
 	}
 	objs = append(objs, r.ring)
-	objs = r.placeLabels(size, left, top, objs)
-
 	// Past what the built-in basemap holds, say once, at the top, where street detail comes from.
-	if note := m.detailNoteNow(r.tiles); note != "" {
+	note := m.detailNoteNow(r.tiles)
+	if note != "" {
 		r.note.Text = note
 		ns := fyne.MeasureText(note, r.note.TextSize, r.note.TextStyle)
 		x := max((size.Width-ns.Width)/2, 56) // clear of the zoom buttons
@@ -702,7 +701,6 @@ func (r *mapRenderer) update(size fyne.Size) {
 		r.note.Resize(ns)
 		r.note.Move(fyne.NewPos(x, theme.Padding()*2+3))
 		r.note.Refresh()
-		objs = append(objs, r.noteBg, r.note)
 	}
 
 	// Attribution of what is drawn, always visible, bottom right; controls top left.
@@ -717,6 +715,16 @@ func (r *mapRenderer) update(size fyne.Size) {
 	cs := r.controls.MinSize()
 	r.controls.Resize(cs)
 	r.controls.Move(fyne.NewPos(theme.Padding()*2, theme.Padding()*2))
+
+	// Place names go above the markers, clear of them and of the map's own words and buttons.
+	reserved := []box{boxOf(r.attrBg), boxOf(r.controls)}
+	if note != "" {
+		reserved = append(reserved, boxOf(r.noteBg))
+	}
+	objs = r.placeLabels(size, left, top, reserved, objs)
+	if note != "" {
+		objs = append(objs, r.noteBg, r.note)
+	}
 	objs = append(objs, r.attrBg, r.attr, r.controls)
 	r.objects = objs
 }
