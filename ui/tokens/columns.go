@@ -85,7 +85,7 @@ func (l *columnLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	x := float32(0)
 	for i, o := range objs {
 		if i >= len(ws) {
-			o.Hide()
+			o.Resize(fyne.Size{}) // not measured yet: the next layout places it
 			continue
 		}
 		h := o.MinSize().Height

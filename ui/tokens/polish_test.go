@@ -28,6 +28,15 @@ func TestTokenColumnsFitTheirText(t *testing.T) {
 			CreatedAt: testNow.Add(-24 * time.Hour), ExpiresAt: testNow.Add(30 * 24 * time.Hour)},
 	}
 	h := openPage(t, svc)
+	// The header is drawn too, one label a column, each whole.
+	h.do(func() {
+		for i, o := range h.p.header.Objects {
+			l := o.(*widget.Label)
+			if !l.Visible() || l.Size().Width < 10 || drawnText(l) != columns[i] {
+				t.Fatalf("header %q drawn as %q (visible %v, %v wide)", columns[i], drawnText(l), l.Visible(), l.Size().Width)
+			}
+		}
+	})
 	for _, width := range []float32{1600, 1280, 1024} { // at 1600 everything fits; below, the free text gives way
 		h.do(func() {
 			h.win.Resize(fyne.NewSize(width, 700))
