@@ -130,7 +130,7 @@ func TestUnifiedWizardFullRollout(t *testing.T) {
 	if h.why().item.Title != "1 D180, GSM unit excluded — show why" {
 		t.Fatalf("why title %q", h.why().item.Title)
 	}
-	if got, want := h.why().text.Text, "Offline: 1 unit\n    UN-D180G-OFF-00 (last seen 3 d ago)\n"+
+	if got, want := h.why().text.Text, "Offline: 1 unit\n    UN-D180G-OFF-00 (last seen 3 d ago)\n\n"+
 		"Not counted, as a D180, GSM release is never sent to them: 3 D180, WiFi units, 2 units of other engines of the "+
 		"Unified firmware console, 10 units of other firmware consoles."; got != want {
 		t.Fatalf("why list:\n%s\nwant:\n%s", got, want)

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -178,7 +179,7 @@ func (s *releaseStep) setRows(rels []rollout.Release) {
 		indent.SetMinSize(fyne.NewSize(theme.IconInlineSize()+theme.Padding()*2, 0))
 		body := fyne.CanvasObject(row.radio)
 		if r.Notes != "" {
-			body = container.NewVBox(row.radio, container.NewBorder(nil, nil, indent, nil, row.notes))
+			body = container.New(layout.NewCustomPaddedVBoxLayout(0), row.radio, container.NewBorder(nil, nil, indent, nil, row.notes))
 		}
 		s.rows = append(s.rows, row)
 		s.list.Add(body)

@@ -223,6 +223,9 @@ func (l *whyList) set(e rollout.Eligibility) {
 		others = append(others, units(n)+" of other firmware consoles")
 	}
 	if len(others) > 0 {
+		if len(groups) > 0 {
+			b.WriteString("\n") // apart from the units counted
+		}
 		fmt.Fprintf(&b, "Not counted, as a %s release is never sent to them: %s.", e.Release.Variant(), strings.Join(others, ", "))
 	}
 	l.text.SetText(strings.TrimRight(b.String(), "\n"))
