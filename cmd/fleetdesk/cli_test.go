@@ -45,9 +45,16 @@ func buildCLIs(t *testing.T) cliBins {
 // run runs a binary to completion (at most two minutes) and returns its exit status and output.
 func run(t *testing.T, stdin string, bin string, args ...string) (int, string, string) {
 	t.Helper()
+	return runEnv(t, nil, stdin, bin, args...)
+}
+
+// runEnv is run with the environment env (nil: the test's).
+func runEnv(t *testing.T, env []string, stdin string, bin string, args ...string) (int, string, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -2,15 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -39,7 +36,7 @@ func TestNoFyneLocaleError(t *testing.T) {
 					clean = append(clean, kv)
 				}
 			}
-			code, _, stderr := runEnv(t, append(clean, env...), bin, args...)
+			code, _, stderr := runEnv(t, append(clean, env...), "", bin, args...)
 			if code != 0 || strings.Contains(stderr, "Fyne error") || strings.Contains(stderr, "locale") {
 				t.Errorf("%v fleetdesk %v: exit %d, stderr:\n%s", env, args, code, stderr)
 			}
@@ -92,25 +89,4 @@ func TestFileDialogFolderComplaintNotLogged(t *testing.T) {
 	if got := filtered.String(); strings.Contains(got, "Fyne error") || !strings.Contains(got, "after the dialog") {
 		t.Fatalf("logged through the filter:\n%s", got)
 	}
-}
-
-// runEnv is run with the environment env instead of the test's.
-func runEnv(t *testing.T, env []string, bin string, args ...string) (int, string, string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out.String(), errb.String()
-	case errors.As(err, &ee) && ctx.Err() == nil:
-		return ee.ExitCode(), out.String(), errb.String()
-	}
-	t.Fatalf("%s %v: %v\nstderr: %s", filepath.Base(bin), args, err, errb.String())
-	return -1, "", ""
 }
