@@ -26,7 +26,7 @@ func TestReleaseNotesShownWhole(t *testing.T) {
 func releaseNotesWhole(t *testing.T, width float32, long string) {
 	svc := newMemSession(testNow)
 	for i, r := range svc.releases {
-		if r.Engine == fleet.ModelD180 && r.Transport == fleet.TransportGSM && r.Version == "2.5.0" {
+		if r.Model == fleet.ModelD180 && r.Transport == fleet.TransportGSM && r.Version == "2.5.0" {
 			svc.releases[i].Notes = long
 		}
 	}
