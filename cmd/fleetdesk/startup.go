@@ -10,9 +10,6 @@ import (
 	"github.com/fleetdesk/fleetdesk/ui/fleetconsole"
 )
 
-// mainStarted is the fallback start time where the process's own start cannot be read.
-var mainStarted = time.Now()
-
 // measureStartup is --measure-startup: once the Fleet Console's first rows are in its table, paint
 // the window once more into an image (so what was measured is what the screen shows: the rows),
 // print the time since the process started, and quit. scripts/cold-start.sh runs it against a big
