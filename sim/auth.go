@@ -91,6 +91,13 @@ func (p *principal) canSee(d *dev) bool {
 	return false
 }
 
+// hadInScope reports, for a customer token, whether a unit its account lists but no longer sees
+// was once in the token's scope: owned by the account and, for a restricted token, one of its
+// devices. Its departure is news to the token (a removal); any other unit never was its business.
+func (p *principal) hadInScope(d *dev) bool {
+	return p.tok != nil && (len(p.tok.devSet) == 0 || p.tok.devSet[d.D.ID])
+}
+
 // readOnly reports whether every write must be refused.
 func (p *principal) readOnly() bool {
 	return p.tok != nil && p.tok.Info.Access != token.AccessControl

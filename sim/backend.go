@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +31,10 @@ type Backend struct {
 	loopEnd chan struct{}
 	closed  bool
 	manual  *manualClock // with Config.ManualClock; nil when time runs on its own
+
+	streams     atomic.Int64  // event streams open
+	streamsEnd  chan struct{} // closed when the backend stops: every stream ends
+	streamsOnce sync.Once
 }
 
 // manualClock is the time of a ManualClock backend: it moves only in Advance.
@@ -95,6 +100,15 @@ func (cfg *Config) defaults() error {
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
+	if cfg.EventHeartbeat == 0 {
+		cfg.EventHeartbeat = DefaultEventHeartbeat
+	}
+	if cfg.MaxEventStreams == 0 {
+		cfg.MaxEventStreams = 64
+	}
+	if cfg.EventWriteTimeout == 0 {
+		cfg.EventWriteTimeout = 10 * time.Second
+	}
 	switch {
 	case cfg.Devices < 0 || cfg.Devices > 2_000_000:
 		return fmt.Errorf("sim: devices must be between 1 and 2000000, not %d", cfg.Devices)
@@ -110,6 +124,12 @@ func (cfg *Config) defaults() error {
 		return errors.New("sim: negative access token lifetime")
 	case cfg.ClockOffset > maxClockOffset || cfg.ClockOffset < -maxClockOffset:
 		return fmt.Errorf("sim: clock offset must be within %s of the real clock, not %s", maxClockOffset, cfg.ClockOffset)
+	case !(cfg.ChangeRate >= 0 && cfg.ChangeRate <= 1e6):
+		return fmt.Errorf("sim: change rate must be between 0 and 1000000 a second, not %v", cfg.ChangeRate)
+	case cfg.EventHeartbeat < 10*time.Millisecond || cfg.EventHeartbeat > 10*time.Minute:
+		return fmt.Errorf("sim: event heartbeat must be between 10ms and 10m, not %s", cfg.EventHeartbeat)
+	case cfg.MaxEventStreams < 0 || cfg.EventWriteTimeout < 0:
+		return errors.New("sim: negative event stream limit")
 	}
 	return nil
 }
@@ -130,7 +150,8 @@ func NewBackend(cfg Config) (*Backend, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	b := &Backend{cfg: cfg, sess: map[string]*session{}, wake: make(chan struct{}, 1), loopEnd: make(chan struct{})}
+	b := &Backend{cfg: cfg, sess: map[string]*session{}, wake: make(chan struct{}, 1), loopEnd: make(chan struct{}),
+		streamsEnd: make(chan struct{})}
 	if cfg.ManualClock {
 		// Both clocks become the manual one: simulated time and the token lifetimes.
 		b.manual = &manualClock{t: cfg.Now().UTC()}
@@ -239,6 +260,7 @@ func (b *Backend) Close() error {
 	}
 	b.closed = true
 	b.mu.Unlock()
+	b.endStreams()
 	b.cancel()
 	<-b.loopEnd
 	if b.store == nil {

@@ -146,6 +146,9 @@ func TestContract(t *testing.T) {
 	c.mustErr("GET", api.PathDevices+"?limit=0", nil, 400, api.CodeBadRequest)
 	c.mustErr("GET", api.PathDevices+"?since=nonsense", nil, 400, api.CodeBadRequest)
 	c.mustErr("GET", api.PathDevices+"?since=deadbeef.5", nil, 410, api.CodeCursorExpired)
+	// The event stream refuses the same cursors the listing does (its events: events_test.go).
+	c.mustErr("GET", api.PathEvents+"?cursor=deadbeef.5", nil, 410, api.CodeCursorExpired)
+	c.mustErr("GET", api.PathEvents, nil, 410, api.CodeCursorExpired, api.HeaderLastEventID, "deadbeef.5")
 	var page api.DevicePage
 	c.mustJSON("GET", api.PathDevices+"?since="+url.QueryEscape(cursor), nil, 200, &page)
 	c.mustJSON("GET", path(api.PathDevice, "id", devs[0].ID), nil, 200, nil)

@@ -124,8 +124,9 @@ func (b *Backend) scheduleAll() {
 			b.push(&event{at: d.OTA.GiveUpAt, kind: evOTAGiveUp, dev: i, ota: d.OTA})
 		default:
 			at := d.NextBeat
-			if at.Before(now) {
-				at = now.Add(b.jitter(th.Heartbeat, 0, 1))
+			if at.Before(now) || b.cfg.ChangeRate > 0 {
+				// Spread evenly over one interval (at a ChangeRate, whatever was planned).
+				at = now.Add(b.jitter(b.beatEvery(d.D.Transport), 0, 1))
 			}
 			b.scheduleBeat(i, at)
 			if d.D.Online && d.D.LastSeen.Add(th.LiveFor).Before(at) {
@@ -265,7 +266,16 @@ func (b *Backend) heartbeat(i int32, now time.Time) {
 		b.push(&event{at: now.Add(th.LiveFor), kind: evOffline, dev: i, gen: d.gen})
 		return
 	}
-	b.scheduleBeat(i, now.Add(b.jitter(th.Heartbeat, 0.9, 1.1)))
+	b.scheduleBeat(i, now.Add(b.jitter(b.beatEvery(d.D.Transport), 0.9, 1.1)))
+}
+
+// beatEvery is a unit's reporting interval: its transport's heartbeat, or with a ChangeRate the
+// interval that makes the whole fleet report at that rate.
+func (b *Backend) beatEvery(t fleet.Transport) time.Duration {
+	if r := b.cfg.ChangeRate; r > 0 {
+		return time.Duration(float64(len(b.w.devs)) / r * float64(time.Second))
+	}
+	return fleet.ThresholdsFor(t).Heartbeat
 }
 
 // comeBack is a unit reporting again after a reboot or an install.
@@ -292,6 +302,7 @@ func (b *Backend) setStatus(c *command, s fleet.CommandStatus, why string, now t
 func (b *Backend) markCmd(c *command) {
 	c.dirty = true
 	b.w.dirtyMisc = true
+	b.w.commandChanged(c)
 }
 
 // newCommand queues a command; it reaches the unit after a transport delay if the unit is online,
@@ -433,7 +444,7 @@ func (b *Backend) otaReturn(i int32, now time.Time) {
 	if ro := w.rollouts[o.RolloutID]; ro != nil {
 		if u := ro.unit(d.D.ID); u != nil && u.Stage == rollout.StageInstalling {
 			u.Stage, u.Firmware, u.UpdatedAt = rollout.StageOnline, d.D.Firmware, now
-			ro.touch(now)
+			b.w.touchRollout(ro, now)
 			b.push(&event{at: now.Add(b.between(5*time.Second, 20*time.Second)), kind: evConfirm, dev: i, roll: ro.R.ID})
 		}
 	}
@@ -465,11 +476,6 @@ func (ro *rolloutState) unit(id string) *rollout.UnitProgress {
 		return nil
 	}
 	return &ro.R.Units[k]
-}
-
-func (ro *rolloutState) touch(now time.Time) {
-	ro.R.UpdatedAt = now
-	ro.dirty = true
 }
 
 // maxInFlight is how many units of a rollout install at once: waves, so a bad release trips the
@@ -508,7 +514,7 @@ func (b *Backend) pump(ro *rolloutState, now time.Time) {
 				ro.InFlight++
 				b.startOTA(i, rel, nil, ro.R.ID, now)
 			}
-			ro.touch(now)
+			b.w.touchRollout(ro, now)
 		}
 	}
 	b.checkFinished(ro, now)
@@ -522,7 +528,7 @@ func (b *Backend) checkFinished(ro *rolloutState, now time.Time) {
 	}
 	if ro.R.Status == rollout.StatusRunning || ro.R.Status == rollout.StatusPaused {
 		ro.R.Status = rollout.StatusFinished
-		ro.touch(now)
+		b.w.touchRollout(ro, now)
 	}
 }
 
@@ -554,7 +560,7 @@ func (b *Backend) confirmUnit(id string, i int32, now time.Time) {
 // the end of the rollout.
 func (b *Backend) unitFinal(ro *rolloutState, failed bool, now time.Time) {
 	ro.InFlight--
-	ro.touch(now)
+	b.w.touchRollout(ro, now)
 	if failed && ro.R.Status == rollout.StatusRunning {
 		n, fails := len(ro.R.Units), 0
 		for _, u := range ro.R.Units {

@@ -70,6 +70,9 @@ func (b *Backend) routes() http.Handler {
 	authed("GET "+api.PathMe, b.me)
 	authed("GET "+api.PathDevices, b.listDevices)
 	authed("GET "+api.PathDevice, b.getDevice)
+	if !b.cfg.NoEvents {
+		authed("GET "+api.PathEvents, b.streamEvents)
+	}
 	authed("POST "+api.PathDeviceCommands, b.postCommand)
 	authed("GET "+api.PathDeviceCommands, b.listCommands)
 	authed("GET "+api.PathCommand, b.getCommand)
@@ -367,11 +370,15 @@ func (b *Backend) listDevices(w http.ResponseWriter, r *http.Request, p *princip
 	case scope.RoleCustomer:
 		var mine []*dev
 		for _, i := range p.cust.devs {
-			if d := b.w.devs[i]; p.canSee(d) {
+			d := b.w.devs[i]
+			switch {
+			case p.canSee(d):
 				page.Total++
 				if d.Seq > since {
 					mine = append(mine, d)
 				}
+			case since > 0 && d.Seq > since && p.hadInScope(d):
+				mine = append(mine, d) // transferred away since: removed
 			}
 		}
 		sort.Slice(mine, func(a, c int) bool { return mine[a].Seq < mine[c].Seq })
@@ -380,7 +387,11 @@ func (b *Backend) listDevices(w http.ResponseWriter, r *http.Request, p *princip
 				page.HasMore = true
 				break
 			}
-			items = append(items, d.json())
+			if p.canSee(d) {
+				items = append(items, d.json())
+			} else {
+				page.Removed = append(page.Removed, d.D.ID)
+			}
 			last = d.Seq
 		}
 	default:
@@ -393,15 +404,20 @@ func (b *Backend) listDevices(w http.ResponseWriter, r *http.Request, p *princip
 		}
 		for k := log.from(since); k < len(log.entries); k++ {
 			e := log.entries[k]
-			d := b.w.devs[e.dev]
-			if d.Seq != e.seq {
+			if !log.current(e, b.w.devs) {
 				continue
 			}
-			if len(items) == limit {
+			if len(items)+len(page.Removed) == limit {
 				page.HasMore = true
 				break
 			}
-			items = append(items, d.json())
+			d := b.w.devs[e.dev]
+			switch {
+			case !e.removed:
+				items = append(items, d.json())
+			case since > 0: // a first listing has nothing to remove
+				page.Removed = append(page.Removed, d.D.ID)
+			}
 			last = e.seq
 		}
 	}

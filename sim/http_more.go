@@ -212,11 +212,12 @@ func (b *Backend) createRollout(w http.ResponseWriter, r *http.Request, p *princ
 			break
 		}
 		di := b.w.dealerIndex(p.actor.Dealer)
-		for _, ix := range b.w.logs[di].entries {
-			d := b.w.devs[ix.dev]
-			if d.Seq != ix.seq {
+		log := &b.w.logs[di]
+		for _, ix := range log.entries {
+			if ix.removed || !log.current(ix, b.w.devs) {
 				continue
 			}
+			d := b.w.devs[ix.dev]
 			if b.eligibleNow(p, d, rel, now) {
 				units = append(units, ix.dev)
 			}
@@ -310,7 +311,7 @@ func (b *Backend) rolloutAction(op int) handlerFunc {
 		default:
 			return errf(http.StatusConflict, api.CodeConflict, "rollout %s is %s", ro.R.ID, st)
 		}
-		ro.touch(now)
+		b.w.touchRollout(ro, now)
 		b.w.dirtyMisc = true
 		return writeJSON(w, http.StatusOK, copyRollout(ro))
 	}
@@ -543,6 +544,9 @@ const (
 	OverrideClearAlarms = "clear_alarms"
 	OverrideClearFault  = "clear_fault"
 	OverrideRestore     = "restore" // bring back a unit written off after a failed install
+	// OverrideTransfer moves a unit to another dealer (OverrideRequest.Dealer), as when a unit
+	// is sold on: it leaves the old dealer's scope (a removal in its deltas and stream).
+	OverrideTransfer = "transfer"
 )
 
 func (b *Backend) adminOverride(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -561,6 +565,9 @@ func (b *Backend) adminOverride(w http.ResponseWriter, r *http.Request, p *princ
 	if err != nil {
 		return err
 	}
+	if req.Dealer != "" && req.Action != OverrideTransfer {
+		return errf(http.StatusBadRequest, api.CodeBadRequest, "only transfer takes a dealer")
+	}
 	switch req.Action {
 	case OverrideClearAlarms:
 		d.D.Alarms = []string{}
@@ -573,8 +580,29 @@ func (b *Backend) adminOverride(w http.ResponseWriter, r *http.Request, p *princ
 			d.Gone = false
 			b.heartbeat(i, now)
 		}
+	case OverrideTransfer:
+		di := b.w.dealerIndex(req.Dealer)
+		if di < 0 {
+			return errf(http.StatusBadRequest, api.CodeBadRequest, "transfer needs the ID of an existing dealer, not %q", truncate(req.Dealer, 40))
+		}
+		if di == d.dealer {
+			return errf(http.StatusConflict, api.CodeConflict, "%s already belongs to %s", d.D.ID, req.Dealer)
+		}
+		ci := -1
+		for k, c := range b.w.customers {
+			if c.User.Dealer == req.Dealer {
+				ci = k
+				break
+			}
+		}
+		if ci < 0 {
+			return errf(http.StatusConflict, api.CodeConflict, "%s has no customer account to take %s", req.Dealer, d.D.ID)
+		}
+		b.w.transfer(i, di, ci, now)
+		b.logf("sim: %s transferred %s to %s", p.actor.Email, d.D.ID, req.Dealer)
+		return writeJSON(w, http.StatusOK, copyDevice(&d.D))
 	default:
-		return errf(http.StatusBadRequest, api.CodeBadRequest, "unknown override action %q (known: clear_alarms, clear_fault, restore)", truncate(req.Action, 40))
+		return errf(http.StatusBadRequest, api.CodeBadRequest, "unknown override action %q (known: clear_alarms, clear_fault, restore, transfer)", truncate(req.Action, 40))
 	}
 	b.w.touch(i, now)
 	b.logf("sim: %s override %s on %s", p.actor.Email, req.Action, d.D.ID)

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -344,5 +346,104 @@ func TestAccessTokenExpiryAndRefresh(t *testing.T) {
 	c.mustErr("POST", api.PathRefresh, api.RefreshRequest{RefreshToken: tp.RefreshToken}, 401, api.CodeUnauthorized)
 	if np.AccessToken == tp.AccessToken || np.RefreshToken == tp.RefreshToken {
 		t.Error("refresh returned the old secrets")
+	}
+}
+
+// The event stream is scoped exactly like the listing: another dealer's change, command or
+// rollout never appears in a dealer's stream; a unit transferred away is a removal there, and a
+// unit transferred in arrives; a restricted customer token hears of its devices only. Each
+// stream, applied to its listing, ends equal to the listing of its scope now.
+func TestScopeEventStream(t *testing.T) {
+	f := newScopeFixture(t, Config{ManualClock: true, AccessTTL: simDayTTL})
+	user, owned := f.pickCustomer(t, 3)
+	two := []string{owned[0].ID, owned[1].ID}
+	var ro token.Created
+	f.d1.mustJSON("POST", api.PathTokens, token.CreateRequest{UserID: user.ID, Name: "pilot", Access: token.AccessReadOnly,
+		Devices: two, ExpiresAt: f.s.Now().Add(48 * time.Hour)}, 201, &ro)
+	tc := f.d1.as(ro.Secret)
+
+	type watcher struct {
+		name string
+		c    *client
+		r    *replica
+		st   *eventStream
+	}
+	var ws []*watcher
+	first1 := ""
+	for _, w := range []struct {
+		name string
+		c    *client
+	}{{"dealer 1", f.d1}, {"dealer 2", f.d2}, {"the restricted token", tc}, {"the admin", f.admin}} {
+		devs, cursor, _ := listAll(t, w.c, "", 1000)
+		if first1 == "" {
+			first1 = cursor
+		}
+		ws = append(ws, &watcher{w.name, w.c, newReplica(t, devs, cursor), openStream(t, w.c, cursor, "")})
+	}
+
+	// Dealer 2 acts on its units; units change hands both ways, the token's second device among them.
+	var d2cmd fleet.Command
+	for _, d := range f.fleet2 {
+		if d.Online && d.RunState == fleet.RunStopped {
+			f.d2.mustJSON("POST", path(api.PathDeviceCommands, "id", d.ID), api.CommandRequest{Action: fleet.ActionStart}, 201, &d2cmd)
+			break
+		}
+	}
+	out, in := owned[1], f.fleet2[5]
+	f.admin.mustJSON("POST", path(api.PathAdminOverride, "id", out.ID), api.OverrideRequest{Action: OverrideTransfer, Dealer: "dlr-002"}, 200, nil)
+	f.admin.mustJSON("POST", path(api.PathAdminOverride, "id", in.ID), api.OverrideRequest{Action: OverrideTransfer, Dealer: "dlr-001"}, 200, nil)
+	f.admin.mustErr("POST", path(api.PathAdminOverride, "id", in.ID), api.OverrideRequest{Action: OverrideTransfer, Dealer: "dlr-404"}, 400, api.CodeBadRequest)
+	f.s.Advance(20 * time.Minute)
+
+	removed := map[string][]string{}
+	for _, w := range ws {
+		before := map[string]bool{}
+		for id := range w.r.devs {
+			before[id] = true
+		}
+		w.r.follow(w.st, w.c)
+		for id := range before {
+			if _, ok := w.r.devs[id]; !ok {
+				removed[w.name] = append(removed[w.name], id)
+			}
+		}
+		for id, d := range w.r.devs {
+			switch w.name {
+			case "dealer 1":
+				if d.Dealer != "dlr-001" {
+					t.Errorf("dealer 1's stream holds %s of %s", id, d.Dealer)
+				}
+			case "dealer 2":
+				if d.Dealer != "dlr-002" {
+					t.Errorf("dealer 2's stream holds %s of %s", id, d.Dealer)
+				}
+			case "the restricted token":
+				if id != two[0] && id != two[1] {
+					t.Errorf("the restricted token's stream holds %s", id)
+				}
+			}
+		}
+		if _, ok := w.r.commands[d2cmd.ID]; ok != (w.name == "dealer 2" || w.name == "the admin") {
+			t.Errorf("%s's stream: dealer 2's command seen = %v", w.name, ok)
+		}
+	}
+	if got := removed["dealer 1"]; len(got) != 1 || got[0] != out.ID {
+		t.Errorf("dealer 1's stream removed %v, want only %s", got, out.ID)
+	}
+	if got := removed["the restricted token"]; len(got) != 1 || got[0] != out.ID {
+		t.Errorf("the token's stream removed %v, want only %s", got, out.ID)
+	}
+	if len(removed["dealer 2"]) != 1 || len(removed["the admin"]) != 0 {
+		t.Errorf("removals: %v", removed)
+	}
+	if _, ok := ws[0].r.devs[in.ID]; !ok {
+		t.Errorf("dealer 1's stream did not bring %s, transferred in", in.ID)
+	}
+	// The delta listing from the same cursor says the same as the stream.
+	var page api.DevicePage
+	f.d1.mustJSON("GET", api.PathDevices+"?limit=5000&since="+url.QueryEscape(first1), nil, 200, &page)
+	if len(page.Removed) != 1 || page.Removed[0] != out.ID || !slices.ContainsFunc(page.Devices, func(d fleet.Device) bool { return d.ID == in.ID }) {
+		t.Errorf("dealer 1's delta: removed %v, %d devices (%s among them: %v)", page.Removed, len(page.Devices), in.ID,
+			slices.ContainsFunc(page.Devices, func(d fleet.Device) bool { return d.ID == in.ID }))
 	}
 }

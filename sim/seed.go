@@ -138,7 +138,7 @@ func seedWorld(cfg Config, now time.Time) (*world, error) {
 		email := fmt.Sprintf("dealer%d@fleetsim.test", i+1)
 		w.dealers = append(w.dealers, &dealer{ID: fmt.Sprintf("dlr-%03d", i+1), Name: name, Email: email, Password: password(cfg.Seed, email)})
 	}
-	w.logs = make([]changeLog, len(w.dealers))
+	w.makeLogs()
 
 	// Split the units over the dealers unevenly, as real dealers differ in size.
 	share := make([]float64, cfg.Dealers)

@@ -51,6 +51,23 @@ type Config struct {
 	IgnoreCursorState bool
 	// AccessTTL is how long an access token lives (real time, default 15 min).
 	AccessTTL time.Duration
+	// ChangeRate, above 0, has the units report this many times a second in all (each unit
+	// every Devices/ChangeRate seconds of simulated time, jittered ±10%) instead of on its
+	// transport's heartbeat: the load of a fleet changing at a known rate (at speed 1, 1,000 with
+	// 100,000 units), for measuring. 0 (default): the transports' own heartbeats (about 810 changes
+	// a second at 100,000 units).
+	ChangeRate float64
+
+	// The event stream (GET /v1/events). EventHeartbeat is the fixed interval of its comment
+	// heartbeat while nothing else is sent (default 5 s, real time). MaxEventStreams bounds the
+	// streams open at once (default 64); one more is refused with 429. EventWriteTimeout cuts off
+	// a subscriber that does not take what it is sent for that long (default 10 s); it resumes
+	// from its last event ID. NoEvents serves no stream at all (404), as a backend without live
+	// updates.
+	EventHeartbeat    time.Duration
+	MaxEventStreams   int
+	EventWriteTimeout time.Duration
+	NoEvents          bool
 	// Logf receives operational log lines (default: discarded). Never given secrets.
 	Logf func(format string, args ...any)
 }
@@ -146,6 +163,7 @@ func (s *Server) Close() error {
 	s.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		s.backend.endStreams() // a stream never goes idle by itself: Shutdown would wait it out
 		err1 := s.srv.Shutdown(ctx)
 		<-s.done
 		err2 := s.backend.Close()

@@ -350,11 +350,11 @@ func decodeState(raw rawState) (*world, time.Time, map[string]*session, error) {
 		order[i] = int32(i)
 	}
 	sort.Slice(order, func(a, c int) bool { return w.devs[order[a]].Seq < w.devs[order[c]].Seq })
-	w.logs = make([]changeLog, len(w.dealers))
+	w.makeLogs()
 	for _, i := range order {
 		d := w.devs[i]
-		w.global.add(d.Seq, i, true, w.devs)
-		w.logs[d.dealer].add(d.Seq, i, true, w.devs)
+		w.global.add(logEntry{seq: d.Seq, dev: i}, true, w.devs)
+		w.logs[d.dealer].add(logEntry{seq: d.Seq, dev: i}, true, w.devs)
 	}
 	sess := map[string]*session{}
 	err = errors.Join(

@@ -36,6 +36,10 @@ func runServe(args []string) int {
 	quiet := fs.Bool("quiet", false, "log only errors")
 	offset := fs.Duration("clock-offset", 0, "run the backend's clock this far from this machine's (e.g. -3h: three hours behind, 2h: ahead), like a backend whose clock is not the PC's")
 	ignoreState := fs.Bool("ignore-cursor-state", false, "a fault: answer any cursor as a delta of the current state, never 410 (a backend that does not tell its states apart); the state header is still sent")
+	changeRate := fs.Float64("change-rate", 0, "units report this many times a second in all, instead of on their transports' heartbeats (0: the heartbeats)")
+	noEvents := fs.Bool("no-events", false, "serve no event stream (GET /v1/events answers 404), as a backend without live updates")
+	heartbeat := fs.Duration("event-heartbeat", sim.DefaultEventHeartbeat, "fixed interval of the event stream's heartbeat comment")
+	maxStreams := fs.Int("max-event-streams", 64, "event streams open at once; one more is refused with 429")
 	manual := fs.Bool("manual-clock", false, "for tests: simulated time stands still and moves only on POST "+sim.PathSimAdvance+" by the admin account (-speed is ignored)")
 	fs.SetOutput(os.Stderr)
 	if err := fs.Parse(args); err != nil {
@@ -53,6 +57,7 @@ func runServe(args []string) int {
 	cfg := sim.Config{
 		Devices: *devices, Dealers: *dealers, Seed: *seed, Speed: *speed, DBPath: *db, OTAFailureShare: *fail,
 		ManualClock: *manual, ClockOffset: *offset, IgnoreCursorState: *ignoreState, Logf: logger.Printf,
+		ChangeRate: *changeRate, NoEvents: *noEvents, EventHeartbeat: *heartbeat, MaxEventStreams: *maxStreams,
 	}
 	if *quiet {
 		cfg.Logf = nil

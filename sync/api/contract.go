@@ -20,6 +20,7 @@ const (
 	PathMe             = "/v1/me"
 	PathDevices        = "/v1/devices"               // GET ?since=&limit=
 	PathDevice         = "/v1/devices/{id}"          // GET
+	PathEvents         = "/v1/events"                // GET text/event-stream ?cursor=
 	PathDeviceCommands = "/v1/devices/{id}/commands" // POST (Idempotency-Key), GET history
 	PathCommand        = "/v1/commands/{id}"         // GET
 	PathReleases       = "/v1/firmware/releases"     // GET ?console=
@@ -45,6 +46,34 @@ const HeaderIdempotencyKey = "Idempotency-Key"
 // its data, a restore from a backup); a client that sees it change syncs the whole fleet again
 // instead of trusting its cursor. The standard Date header on every answer is the backend's clock.
 const HeaderBackendState = "Fleet-Backend-State"
+
+// The event stream (GET /v1/events): what the backend changes, as Server-Sent Events, from a
+// cursor on. Each event's id is the cursor after it: pass the last one back (Last-Event-ID, or
+// ?cursor=) to resume with nothing lost.
+const (
+	EventStreamType   = "text/event-stream"
+	HeaderLastEventID = "Last-Event-ID"
+
+	EventNameHello   = "hello"   // first: EventHello
+	EventNameDevice  = "device"  // a device changed: its record, as in DevicePage.Devices
+	EventNameRemoved = "removed" // a device left the scope: EventRemoved
+	EventNameCommand = "command" // a command reached a new status: fleet.Command
+	// EventNameRollout is a rollout's progress: rollout.Rollout whose units are only those whose
+	// progress changed since the previous event (merge them by device ID).
+	EventNameRollout = "rollout"
+)
+
+// EventHello opens every stream: where it starts, and the fixed interval of its heartbeat (a
+// comment line sent whenever nothing else was for that long).
+type EventHello struct {
+	Cursor      string `json:"cursor"`
+	HeartbeatMS int    `json:"heartbeat_ms"`
+}
+
+// EventRemoved names a device that left the caller's scope.
+type EventRemoved struct {
+	ID string `json:"id"`
+}
 
 // LoginRequest signs in with email and password.
 type LoginRequest struct {
@@ -161,6 +190,7 @@ type GlobalPushRequest struct {
 // OverrideRequest is an admin-only override action on a unit.
 type OverrideRequest struct {
 	Action string `json:"action"`
+	Dealer string `json:"dealer,omitempty"` // transfer: the dealer the unit moves to
 }
 
 // ErrorBody is the one shape every error answer has.
