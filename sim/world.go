@@ -194,26 +194,27 @@ type world struct {
 	byEmail   map[string]int // customer email → index
 	global    changeLog
 	logs      []changeLog // per dealer
+	releases  []*release
+	relByID   map[string]*release
+	commands  map[string]*command
+	idem      map[string]*command // actor + "\x00" + key
+	rollouts  map[string]*rolloutState
+	rollOrder []string
+	validated map[string]bool // dealer + "\x00" + release ID: passed a test-device rollout
+	tokens    map[string]*tokenRec
+	tokByHash map[string]*tokenRec
+	service   map[string]*serviceRecord
+	nextCmd   int
+	nextRoll  int
+	nextTok   int
+	dirtyDevs []int32
+	dirtyMisc bool
+
 	// The event stream's other news, per dealer and for everyone: command transitions and
 	// rollout progress, on the devices' sequence.
 	globalNews newsLog
 	news       []newsLog // per dealer
 	bell       bell      // rung on every change, wakes the event streams
-	releases   []*release
-	relByID    map[string]*release
-	commands   map[string]*command
-	idem       map[string]*command // actor + "\x00" + key
-	rollouts   map[string]*rolloutState
-	rollOrder  []string
-	validated  map[string]bool // dealer + "\x00" + release ID: passed a test-device rollout
-	tokens     map[string]*tokenRec
-	tokByHash  map[string]*tokenRec
-	service    map[string]*serviceRecord
-	nextCmd    int
-	nextRoll   int
-	nextTok    int
-	dirtyDevs  []int32
-	dirtyMisc  bool
 }
 
 // makeLogs sets up the empty change and news logs once the dealers are known.
