@@ -399,6 +399,12 @@ func TestEventsRefusals(t *testing.T) {
 	c.mustErr("GET", api.PathEvents+"?cursor=0badc0de."+seq, nil, 410, api.CodeCursorExpired)
 	c.mustErr("GET", api.PathEvents, nil, 410, api.CodeCursorExpired, api.HeaderLastEventID, "0badc0de."+seq)
 	c.mustErr("GET", api.PathEvents+"?cursor=nonsense", nil, 400, api.CodeBadRequest)
+	state, _, _ := strings.Cut(cursor, ".")
+	c.mustErr("GET", api.PathEvents+"?cursor="+state+".99999999", nil, 410, api.CodeCursorExpired) // ahead of this state
+	st := openStream(t, c, cursor, "")
+	if got := st.resp.Header.Get(api.HeaderBackendState); got != state {
+		t.Fatalf("the stream names backend state %q, its cursors %q", got, state)
+	}
 	c.as("").mustErr("GET", api.PathEvents, nil, 401, api.CodeUnauthorized)
 
 	none := startSim(t, Config{Devices: 20, Dealers: 1, NoEvents: true})
