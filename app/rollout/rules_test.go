@@ -186,3 +186,26 @@ func TestTestRolloutIsEvidenceOnlyOnceTheUnitReturned(t *testing.T) {
 		t.Error("a confirmed test rollout of another release validates this one")
 	}
 }
+
+// News of a rollout carries only the units that changed: merged, they replace their own and
+// leave the rest; news of another rollout keeps nothing of the first.
+func TestMergeProgress(t *testing.T) {
+	prev := Rollout{ID: "ro-1", Status: StatusRunning, Units: []UnitProgress{
+		{DeviceID: "A", Stage: StageInstalling}, {DeviceID: "B", Stage: StageQueued}, {DeviceID: "C", Stage: StageQueued}}}
+	news := Rollout{ID: "ro-1", Status: StatusPaused, Reason: "paused by x", Units: []UnitProgress{
+		{DeviceID: "B", Stage: StageInstalling}, {DeviceID: "D", Stage: StageQueued}}}
+	got := MergeProgress(prev, news)
+	var stages []string
+	for _, u := range got.Units {
+		stages = append(stages, u.DeviceID+"="+string(u.Stage))
+	}
+	if got.Status != StatusPaused || got.Reason != "paused by x" || strings.Join(stages, " ") != "A=installing B=installing C=queued D=queued" {
+		t.Fatalf("merged %s %q %v", got.Status, got.Reason, stages)
+	}
+	if prev.Units[1].Stage != StageQueued {
+		t.Fatal("the merge changed the rollout it started from")
+	}
+	if other := MergeProgress(prev, Rollout{ID: "ro-2", Units: news.Units}); len(other.Units) != 2 {
+		t.Fatalf("news of another rollout kept %d units", len(other.Units))
+	}
+}

@@ -130,3 +130,27 @@ type CreateRequest struct {
 	// is then the count deployed, whatever changed between the confirmation and the request.
 	Devices []string `json:"device_ids,omitempty"`
 }
+
+// MergeProgress is a rollout as known (prev, zero when unknown) brought up to date by news of it
+// (the event stream's, whose units are only those whose progress changed): the news's state and
+// counts, each unit of the news replacing the one of the same device, the others kept.
+func MergeProgress(prev, news Rollout) Rollout {
+	out := news
+	out.Units = make([]UnitProgress, 0, max(len(prev.Units), len(news.Units)))
+	at := make(map[string]int, len(prev.Units))
+	if prev.ID == news.ID {
+		for _, u := range prev.Units {
+			at[u.DeviceID] = len(out.Units)
+			out.Units = append(out.Units, u)
+		}
+	}
+	for _, u := range news.Units {
+		if k, ok := at[u.DeviceID]; ok {
+			out.Units[k] = u
+			continue
+		}
+		at[u.DeviceID] = len(out.Units)
+		out.Units = append(out.Units, u)
+	}
+	return out
+}

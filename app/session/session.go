@@ -50,7 +50,27 @@ type Status struct {
 	// restarted without its data or restored from a backup) and the whole fleet is being, or was,
 	// synced again; "" when that has not happened in this session.
 	Resync string
+
+	// Updates says how the fleet is kept current: live through the backend's event stream, or
+	// by asking for what changed every SyncEvery. UpdatesWhy says, in words, why it is not live
+	// (no stream offered, a proxy holding it back, reconnecting); "" when live.
+	Updates    Updates
+	UpdatesWhy string
+	SyncEvery  time.Duration
 }
+
+// Updates is how the data layer keeps the fleet current.
+type Updates int
+
+const (
+	// UpdatesPolling: the data layer asks the backend for what changed every SyncEvery.
+	UpdatesPolling Updates = iota
+	// UpdatesLive: the backend's event stream is open; every change is shown as it happens.
+	UpdatesLive
+	// UpdatesReconnecting: the stream dropped (cut, or silent past its heartbeat); the data
+	// layer resumes it from the last change it applied, losing nothing.
+	UpdatesReconnecting
+)
 
 // Change says what a sync (or an action) changed. Listeners are called on a background goroutine
 // and must hand the work to the UI goroutine themselves.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/rollout"
 )
 
 // Batch is one page of a sync, written in one transaction together with the cursor that follows
@@ -29,6 +30,11 @@ type Batch struct {
 	// PC's at the sync, kept so a fleet reviewed offline is aged on the backend's clock.
 	ClockOffset time.Duration
 	ClockKnown  bool
+	// Commands and Rollouts go into the command log and the rollouts in the same transaction: a
+	// live delta of the event stream is applied whole, with the cursor after it, or not at all.
+	// Each rollout is stored whole (the caller merged the stream's units into it).
+	Commands []fleet.Command
+	Rollouts []rollout.Rollout
 }
 
 func nanos(t time.Time) int64 {
@@ -113,6 +119,16 @@ func (c *Cache) ApplyBatch(ctx context.Context, b Batch) error {
 			if _, err := rst.ExecContext(ctx, id); err != nil {
 				return fmt.Errorf("cache: removing device %s: %w", id, err)
 			}
+		}
+	}
+	for _, cmd := range b.Commands {
+		if err := recordCommand(ctx, tx, cmd); err != nil {
+			return err
+		}
+	}
+	for _, r := range b.Rollouts {
+		if err := putRollout(ctx, tx, r); err != nil {
+			return err
 		}
 	}
 	set := func(k, v string) error {

@@ -181,11 +181,20 @@ func (c *Cache) Tokens(ctx context.Context) ([]token.Info, error) {
 
 // RecordCommand adds or updates a command in the command log.
 func (c *Cache) RecordCommand(ctx context.Context, cmd fleet.Command) error {
+	return recordCommand(ctx, c.w, cmd)
+}
+
+// execer is the writer connection or a transaction on it.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func recordCommand(ctx context.Context, w execer, cmd fleet.Command) error {
 	b, err := json.Marshal(cmd)
 	if err != nil {
 		return fmt.Errorf("cache: command %s: %w", cmd.ID, err)
 	}
-	_, err = c.w.ExecContext(ctx, `INSERT INTO commands(id, device_id, created_at, data) VALUES(?, ?, ?, ?)
+	_, err = w.ExecContext(ctx, `INSERT INTO commands(id, device_id, created_at, data) VALUES(?, ?, ?, ?)
 ON CONFLICT(id) DO UPDATE SET data = excluded.data`, cmd.ID, cmd.DeviceID, nanos(cmd.CreatedAt), string(b))
 	return err
 }

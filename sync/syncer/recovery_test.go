@@ -144,7 +144,7 @@ func TestRecoveryLogUploadedWhenBackOnline(t *testing.T) {
 	defer s.Close()
 	waitFor(t, "first sync", func() bool { st := s.Status(); return !st.LastSync.IsZero() && st.Reachable && !st.Syncing })
 
-	px.up.Store(false)
+	px.down()
 	s.SyncNow()
 	waitFor(t, "offline", func() bool { return !s.Status().Reachable })
 	e := flashEntry(time.Now())

@@ -27,7 +27,7 @@ func TestServiceLogQuarantinesRejectedRecord(t *testing.T) {
 	if _, err := s.Sync(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	px.up.Store(false)
+	px.down()
 	s.SyncNow()
 	at := time.Now().Add(-time.Hour)
 	// The backend takes IDs of at most 100 characters: this record can never be uploaded.

@@ -67,6 +67,17 @@ type Options struct {
 	HealthEvery   time.Duration
 	HealthTimeout time.Duration
 
+	// Live updates (the backend's event stream, watched after each sync; see live.go). Polling
+	// turns them off: deltas every Interval only. Coalesce gathers the stream's changes this
+	// long before applying them as one delta (default 250 ms). StreamFirstWithin bounds the wait
+	// for the stream's first event (default 5 s): past it, something between holds the stream
+	// back and deltas are asked for instead. StreamRetry is how long to keep to deltas after the
+	// stream was found missing, held back or unreadable, before trying it again (default 10 min).
+	Polling           bool
+	Coalesce          time.Duration
+	StreamFirstWithin time.Duration
+	StreamRetry       time.Duration
+
 	API api.Options
 	// Now is the backend's clock, for a caller that has it exactly: the in-process demo backend,
 	// whose simulated time runs ten times faster than any clock its answers could track. Nil (the
@@ -101,6 +112,15 @@ func (o *Options) defaults() {
 	if o.HealthTimeout <= 0 {
 		o.HealthTimeout = 5 * time.Second
 	}
+	if o.Coalesce <= 0 {
+		o.Coalesce = DefaultCoalesce
+	}
+	if o.StreamFirstWithin <= 0 {
+		o.StreamFirstWithin = defaultFirstWithin
+	}
+	if o.StreamRetry <= 0 {
+		o.StreamRetry = defaultStreamRetry
+	}
 }
 
 // Replica is the local replica of one dealer's fleet, kept in step with the backend, and the data
@@ -128,7 +148,11 @@ type Replica struct {
 	cancel   context.CancelFunc
 	loopDone chan struct{}
 
-	syncMu sync.Mutex // one sync at a time
+	syncMu sync.Mutex // one sync (or live delta) at a time
+
+	// liveRetry is when the event stream may be tried again after it was found missing, held
+	// back or unreadable (zero: at once). Guarded by mu.
+	liveRetry time.Time
 }
 
 var (
@@ -263,6 +287,10 @@ func openCache(ctx context.Context, opts Options) (*Replica, error) {
 	s := &Replica{opts: opts, cache: c, subs: map[int]func(session.Change){}, syncNow: make(chan struct{}, 1),
 		clock: api.NewBackendClock()}
 	s.status.ProfileName = opts.Profile
+	s.status.SyncEvery = opts.Interval
+	if opts.Polling {
+		s.status.UpdatesWhy = whyTurnedOff
+	}
 	if rb := c.Rebuilt(); rb != nil {
 		s.status.Notice = rb.Notice()
 	}
@@ -528,6 +556,20 @@ func (s *Replica) loop(ctx context.Context) {
 			continue
 		}
 		retry = 0
+		if s.liveAllowed() {
+			// List, then watch: the stream from the cursor of the sync just done.
+			switch s.watch(ctx) {
+			case watchClosed:
+				return
+			case watchResync:
+				continue // the sync lists again (its cursor answers 410, or the state differs)
+			case watchLost:
+				if !s.wait(ctx, backoff()) {
+					return
+				}
+				continue
+			}
+		}
 		switch ok, lost := s.waitWatching(ctx, s.opts.Interval); {
 		case !ok:
 			return

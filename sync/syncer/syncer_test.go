@@ -239,6 +239,19 @@ type flakyProxy struct {
 	hits  atomic.Int32
 	srv   *http.Server
 	proxy *httputil.ReverseProxy
+	mu    sync.Mutex
+	conns map[net.Conn]bool
+}
+
+// down is the network going away: new connections are dropped and open ones (an event stream
+// among them) are cut.
+func (p *flakyProxy) down() {
+	p.up.Store(false)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		c.Close()
+	}
 }
 
 func newFlakyProxy(t *testing.T, target string) *flakyProxy {
@@ -247,9 +260,17 @@ func newFlakyProxy(t *testing.T, target string) *flakyProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &flakyProxy{ln: ln, proxy: httputil.NewSingleHostReverseProxy(u)}
+	p := &flakyProxy{ln: ln, proxy: httputil.NewSingleHostReverseProxy(u), conns: map[net.Conn]bool{}}
 	p.up.Store(true)
-	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p.srv = &http.Server{ConnState: func(c net.Conn, st http.ConnState) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if st == http.StateClosed || st == http.StateHijacked {
+			delete(p.conns, c)
+		} else {
+			p.conns[c] = true
+		}
+	}, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.hits.Add(1)
 		if !p.up.Load() {
 			// Drop the connection without an answer, like a dead network.
@@ -299,7 +320,7 @@ func TestOfflineThenBackOnline(t *testing.T) {
 	}
 	before := s.Status().LastSync
 
-	px.up.Store(false)
+	px.down()
 	s.SyncNow()
 	waitFor(t, "offline", func() bool { return !s.Status().Reachable })
 	st := s.Status()
@@ -453,7 +474,7 @@ func TestServiceLogQueuedOfflineUploadedInBatches(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	px.up.Store(false)
+	px.down()
 	const n = 1203
 	for i := 0; i < n; i++ {
 		e := recovery.LogRecord{ID: fmt.Sprintf("svc-%04d", i), ServiceLogEntry: recovery.ServiceLogEntry{UnitSerial: "GEN-1", Result: "ok", When: time.Now().UTC()}}
