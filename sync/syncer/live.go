@@ -111,7 +111,7 @@ func (s *Replica) watch(ctx context.Context) watchEnd {
 			if ctx.Err() != nil {
 				return watchClosed
 			}
-			return s.streamRefused(err)
+			return s.streamRefused(ctx, err)
 		}
 		if stream.State != "" && s.stateChanged(stream.State) {
 			stream.Close()
@@ -167,7 +167,7 @@ func (s *Replica) watch(ctx context.Context) watchEnd {
 var errApply = errors.New("applying live changes")
 
 // streamRefused decides what an error opening the stream means.
-func (s *Replica) streamRefused(err error) watchEnd {
+func (s *Replica) streamRefused(ctx context.Context, err error) watchEnd {
 	switch {
 	case errors.Is(err, api.ErrNoEventStream):
 		s.pollFor(s.opts.StreamRetry, whyNoStream)
@@ -176,6 +176,11 @@ func (s *Replica) streamRefused(err error) watchEnd {
 		return watchResync
 	case api.KindOf(err) == api.KindRateLimited:
 		s.pollFor(max(api.RetryAfter(err), s.opts.Interval), whyBusy)
+		return watchPoll
+	case api.IsOffline(err) && s.client.Ping(ctx, s.opts.HealthTimeout) == nil:
+		// The stream got no answer, yet the backend answers: something between holds the
+		// stream back (a buffering proxy that keeps even its headers), not a dead backend.
+		s.pollFor(s.opts.StreamRetry, whyBuffered)
 		return watchPoll
 	case isUnreachable(err), api.IsUnauthorized(err):
 		s.noteErr(err)
