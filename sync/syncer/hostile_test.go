@@ -39,14 +39,14 @@ type streamFault func(n int, block []byte) (action faultAction, extra []byte)
 type faultAction int
 
 const (
-	pass        faultAction = iota
-	cutBefore               // the connection dies before this block (between events)
-	cutHalfway              // half of this block reaches the app, then the connection dies
-	injectFirst             // extra reaches the app first, then this block
-	injectThenCut           // extra reaches the app, then the connection dies
-	stall                   // nothing more is forwarded, the connection stays open (half-open)
-	hold                    // a buffering proxy: nothing is forwarded until 1 MiB has gathered
-	holdAll                 // asked with block 0: the proxy holds back even the answer's head
+	pass          faultAction = iota
+	cutBefore                 // the connection dies before this block (between events)
+	cutHalfway                // half of this block reaches the app, then the connection dies
+	injectFirst               // extra reaches the app first, then this block
+	injectThenCut             // extra reaches the app, then the connection dies
+	stall                     // nothing more is forwarded, the connection stays open (half-open)
+	hold                      // a buffering proxy: nothing is forwarded until 1 MiB has gathered
+	holdAll                   // asked with block 0: the proxy holds back even the answer's head
 )
 
 func newHostileProxy(t *testing.T, backend string) *hostileProxy {
