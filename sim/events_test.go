@@ -356,7 +356,7 @@ func TestEventsCommandsAndRollouts(t *testing.T) {
 	}
 	test, rel := pickTestDevice(t, c, devs, map[string]bool{unit.ID: true})
 	var ro rollout.Rollout
-	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine,
+	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Model: rel.Model,
 		Transport: rel.Transport, Target: rollout.Target("device:" + test.ID)}, 201, &ro)
 	advanceUntil(t, s, 2*time.Hour, time.Minute, "the rollout to finish", func() bool {
 		return getRollout(t, c, ro.ID).Status == rollout.StatusFinished
@@ -578,7 +578,7 @@ func TestEventsFollowTheContract(t *testing.T) {
 	devs, cursor, _ := listAll(t, c, "", 1000)
 	st := openStream(t, c, cursor, "")
 	test, rel := pickTestDevice(t, c, devs, nil)
-	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine,
+	c.mustJSON("POST", api.PathRollouts, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Model: rel.Model,
 		Transport: rel.Transport, Target: rollout.Target("device:" + test.ID)}, 201, nil)
 	for _, d := range devs {
 		if d.Online && d.ID != test.ID && d.RunState != fleet.RunFault {

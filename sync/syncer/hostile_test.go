@@ -383,7 +383,7 @@ func TestHostileStreamHeldWhole(t *testing.T) {
 	}), polls: true, tune: func(o *Options) {
 		o.Interval, o.HealthEvery, o.API.AnswerTimeout = 200*time.Millisecond, -1, time.Second
 	}, check: func(t *testing.T, s *Replica, hp *hostileProxy) {
-		if !s.Status().Online {
+		if !s.Status().Reachable {
 			t.Fatal("a held-back stream made the app say Offline")
 		}
 	}}.run(t)

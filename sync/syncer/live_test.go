@@ -218,7 +218,7 @@ func TestLiveFollowsCommandsAndRollouts(t *testing.T) {
 	if test.ID == "" {
 		t.Fatal("no unit to validate on")
 	}
-	ro, err := s.CreateRollout(ctx, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Engine: rel.Engine, Transport: rel.Transport,
+	ro, err := s.CreateRollout(ctx, rollout.CreateRequest{Console: rel.Console, ReleaseID: rel.ID, Model: rel.Model, Transport: rel.Transport,
 		Target: rollout.DeviceTarget(test.ID)})
 	if err != nil {
 		t.Fatal(err)
