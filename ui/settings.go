@@ -41,7 +41,7 @@ func newSettings(s *Shell, env Env) fyne.CanvasObject {
 		container.NewHBox(widget.NewLabel("FleetDesk "+version.Get().Version), about),
 		widget.NewCard("Account", "", s.accountSection()),
 		widget.NewCard("Appearance", "", themeSection(p)),
-		widget.NewCard("Syncing and defaults", "", defaultsSection(p)),
+		widget.NewCard("Syncing and defaults", "", container.NewVBox(s.updatesRow(), defaultsSection(p))),
 		widget.NewCard("Desktop notifications", "Shown while the FleetDesk window is not in front.", notifySection(p)),
 		widget.NewCard("Offline cache", "", newCacheSection(s).content),
 	)
@@ -53,6 +53,14 @@ func newSettings(s *Shell, env Env) fyne.CanvasObject {
 	box.Add(widget.NewCard("Keyboard", "", widget.NewLabel(
 		"Ctrl+F (⌘F on macOS): search the fleet\nUp / Down in the search box: move the selection\nEnter: open the selected unit's Manage page\nEsc: close a dialog, or leave the Manage page")))
 	return container.NewVScroll(box)
+}
+
+// updatesRow says how the fleet is kept current (Live, or every interval and why); the shell
+// keeps it current with the status.
+func (s *Shell) updatesRow() fyne.CanvasObject {
+	s.updates = widget.NewLabel(UpdatesDetail(s.svc.Status()))
+	s.updates.Wrapping = fyne.TextWrapWord
+	return s.updates
 }
 
 // accountSection is who is signed in where, the profiles, and sign-out.

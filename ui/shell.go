@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
@@ -166,6 +167,7 @@ type Shell struct {
 	manage   *manage.Page
 	bar      *statusBar
 	banner   *banner
+	updates  *widget.Label // Settings' account of live updates
 	pages    []Page
 
 	signIn    *signInScreen
@@ -447,6 +449,9 @@ func (s *Shell) updateStatus() {
 	s.win.SetTitle(title)
 	s.bar.update(st)
 	s.banner.update(st)
+	if s.updates != nil {
+		setText(s.updates, UpdatesDetail(st))
+	}
 	s.firstSync.update(st, s.svc.Fleet().Len())
 	s.showConsoleView()
 }

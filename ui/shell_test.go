@@ -483,3 +483,51 @@ func closeButton(t *testing.T, row fyne.CanvasObject) *widget.Button {
 	}
 	return b
 }
+
+// The status bar and Settings say how the fleet is kept current: "Live" with the backend's event
+// stream (and no "synced … ago", which would only age while nothing changes), the interval and
+// the reason without it, "Reconnecting…" while a dropped stream is resumed.
+func TestStatusBarSaysLiveOrEvery(t *testing.T) {
+	for _, c := range []struct {
+		st   session.Status
+		want string
+	}{
+		{session.Status{Updates: session.UpdatesLive}, "Live"},
+		{session.Status{Updates: session.UpdatesReconnecting}, "Reconnecting…"},
+		{session.Status{SyncEvery: 30 * time.Second}, "Every 30 s"},
+		{session.Status{SyncEvery: 2 * time.Minute}, "Every 2 min"},
+		{session.Status{SyncEvery: 90 * time.Second}, "Every 90 s"},
+	} {
+		if got := UpdatesText(c.st); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.st, got, c.want)
+		}
+	}
+	for _, noEvents := range []bool{false, true} {
+		live := testfleet.StartLive(t, sim.Config{Devices: 40, Dealers: 1, Seed: 3, Speed: 10, NoEvents: noEvents})
+		want := session.UpdatesLive
+		if noEvents {
+			want = session.UpdatesPolling
+		}
+		u := newUI(t)
+		s := newShell(t, u, Options{})
+		u.run(func() { s.Start(live.Session) })
+		u.eventually(30*time.Second, "the status bar's updates", func() bool {
+			st := live.Session.Status()
+			return st.Updates == want && s.bar.updates.Text == UpdatesText(st) && s.updates != nil && s.updates.Text == UpdatesDetail(st)
+		})
+		u.run(func() {
+			switch {
+			case !noEvents && (s.bar.updates.Text != "Live" || s.bar.synced.Visible() || !strings.HasPrefix(s.updates.Text, "Live: ")):
+				t.Fatalf("live: status bar %q (synced shown %v), Settings %q", s.bar.updates.Text, s.bar.synced.Visible(), s.updates.Text)
+			case noEvents && (s.bar.updates.Text != "Every 0.3 s" || !s.bar.synced.Visible() ||
+				!strings.Contains(s.updates.Text, "because the fleet backend offers no live updates")):
+				t.Fatalf("without a stream: status bar %q (synced shown %v), Settings %q", s.bar.updates.Text, s.bar.synced.Visible(), s.updates.Text)
+			}
+			// Offline, neither: the data's age is what counts.
+			s.bar.update(session.Status{Updates: session.UpdatesLive, LastSync: now0})
+			if s.bar.updates.Visible() || !s.bar.synced.Visible() {
+				t.Fatal("offline, the status bar still says how updates come")
+			}
+		})
+	}
+}

@@ -24,6 +24,7 @@ type statusBar struct {
 	who      *widget.Label
 	dot      *canvas.Circle
 	online   *widget.Label
+	updates  *widget.Label // "Live", "Every 30 s", "Reconnecting…"
 	synced   *widget.Label
 	progress *widget.ProgressBar
 	infinite *widget.ProgressBarInfinite
@@ -47,6 +48,8 @@ func newStatusBar(s *Shell) *statusBar {
 	b.dot = kit.NewDot(fleet.HealthLost)
 	b.online = widget.NewLabel("")
 	b.synced = widget.NewLabel("")
+	b.updates = widget.NewLabel("")
+	b.updates.TextStyle.Bold = true
 	b.progress = widget.NewProgressBar()
 	b.progress.TextFormatter = func() string {
 		return fmt.Sprintf("syncing %s of %s", kit.Thousands(b.last.SyncDone), kit.Thousands(b.last.SyncTotal))
@@ -64,7 +67,7 @@ func newStatusBar(s *Shell) *statusBar {
 	right := container.NewHBox(
 		container.NewGridWrap(fyne.NewSize(220, 30), container.NewStack(b.progress, b.infinite)),
 		container.NewCenter(container.NewGridWrap(fyne.NewSize(kit.DotSize, kit.DotSize), b.dot)),
-		b.online, b.synced, b.syncBtn)
+		b.online, b.updates, b.synced, b.syncBtn)
 	b.content = container.NewVBox(widget.NewSeparator(),
 		container.NewBorder(nil, nil, b.demo, right, b.who))
 	return b
@@ -124,9 +127,57 @@ func (b *statusBar) update(st session.Status) {
 }
 
 // tick re-renders the relative time once a second; the text changes at most every 10 s, and an
-// unchanged text costs no frame.
+// unchanged text costs no frame. While live, the fleet is current: no freshness is shown.
 func (b *statusBar) tick() {
-	setText(b.synced, SyncedText(b.now(), b.last))
+	st := b.last
+	showIf(b.updates, st.Reachable && !(st.Syncing && st.LastSync.IsZero()))
+	setText(b.updates, UpdatesText(st))
+	showIf(b.synced, !st.Reachable || st.Updates != session.UpdatesLive || st.LastSync.IsZero())
+	setText(b.synced, SyncedText(b.now(), st))
+}
+
+// UpdatesText says how the fleet is kept current, in the status bar's and Settings' words:
+// "Live" (the backend's event stream), "Reconnecting…" (it dropped and is being resumed), or the
+// interval it is asked for changes at ("Every 30 s").
+func UpdatesText(st session.Status) string {
+	switch st.Updates {
+	case session.UpdatesLive:
+		return "Live"
+	case session.UpdatesReconnecting:
+		return "Reconnecting…"
+	}
+	return EveryText(st.SyncEvery)
+}
+
+// EveryText is a polling interval in the status bar's words: "Every 30 s", "Every 2 min".
+func EveryText(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "Every 30 s"
+	case d < time.Second:
+		return fmt.Sprintf("Every %.1f s", d.Seconds())
+	case d < time.Minute || d%time.Minute != 0:
+		return fmt.Sprintf("Every %d s", int(d.Round(time.Second)/time.Second))
+	}
+	return fmt.Sprintf("Every %d min", int(d/time.Minute))
+}
+
+// UpdatesDetail is Settings' fuller account of the same: what Live means, or why it is not.
+func UpdatesDetail(st session.Status) string {
+	switch st.Updates {
+	case session.UpdatesLive:
+		return "Live: the backend sends each change as it happens (its event stream); the fleet on screen follows within a second."
+	case session.UpdatesReconnecting:
+		return "Reconnecting: " + st.UpdatesWhy + "."
+	}
+	text := EveryText(st.SyncEvery) + ": FleetDesk asks the backend for what changed at this interval"
+	if st.UpdatesWhy != "" {
+		text += ", because " + st.UpdatesWhy
+	}
+	if !st.Reachable {
+		text += " (offline now: it tries again by itself)"
+	}
+	return text + "."
 }
 
 // now is the session's clock, the backend's: LastSync and OfflineSince are on it, as every unit's
