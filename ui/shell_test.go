@@ -40,7 +40,7 @@ func newUI(t *testing.T) *ui {
 func (u *ui) do(f func()) { u.loop.Do(f) }
 
 // run runs f on the UI goroutine and waits for it; a t.Fatal inside f ends the test.
-func (u *ui) run(f func()) { u.loop.Check(u.t, f) }
+func (u *ui) run(f func()) { u.loop.Run(f) }
 
 // eventually waits, off the UI goroutine, until cond (run on it) holds.
 func (u *ui) eventually(timeout time.Duration, what string, cond func() bool) {
@@ -63,7 +63,7 @@ func newShell(t *testing.T, u *ui, opts Options) *Shell {
 }
 
 func TestSignInShowsClearErrorsThenSignsIn(t *testing.T) {
-	srv, acct := testfleet.StartSim(t, sim.Config{Devices: 120, Dealers: 2, Seed: 4, Speed: 10})
+	srv, acct := testfleet.StartSim(t, sim.Config{Devices: 120, Dealers: 2, Seed: 4, ManualClock: true, AccessTTL: 48 * time.Hour})
 	open := testfleet.SignIn(t.TempDir(), srv.Now)
 	var mu sync.Mutex
 	var sessions []*syncer.Replica
@@ -288,7 +288,7 @@ func TestStatusBarOnlineDemoAndSyncProgress(t *testing.T) {
 			t.Errorf("%+v: %q, want %q", c.st, got, c.want)
 		}
 	}
-	live := testfleet.StartLive(t, sim.Config{Devices: 50, Dealers: 1, Seed: 2, Speed: 10})
+	live := testfleet.StartLive(t, sim.Config{Devices: 50, Dealers: 1, Seed: 2, ManualClock: true, AccessTTL: 48 * time.Hour})
 	u := newUI(t)
 	s := newShell(t, u, Options{})
 	u.run(func() { statusBarChecks(t, s, live) })
@@ -383,7 +383,7 @@ var desktopF = desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModi
 // TestBackendLossShowsOfflineBanner: a live session whose backend goes away shows the banner with
 // the time of the data, and the status bar says Offline.
 func TestBackendLossShowsOfflineBanner(t *testing.T) {
-	live := testfleet.StartLive(t, sim.Config{Devices: 40, Dealers: 1, Seed: 8, Speed: 5})
+	live := testfleet.StartLive(t, sim.Config{Devices: 40, Dealers: 1, Seed: 8, ManualClock: true, AccessTTL: 48 * time.Hour})
 	u := newUI(t)
 	s := newShell(t, u, Options{})
 	u.run(func() {

@@ -23,7 +23,7 @@ import (
 )
 
 // simConfig is a small world in real time, so positions and health barely move during a test.
-var simConfig = sim.Config{Devices: 320, Dealers: 2, Seed: 11, Speed: 1}
+var simConfig = sim.Config{Devices: 320, Dealers: 2, Seed: 11, ManualClock: true, AccessTTL: 48 * time.Hour}
 
 type fixture struct {
 	u    *loopUI
@@ -46,7 +46,7 @@ type loopUI struct {
 func (u *loopUI) do(f func()) { u.loop.Do(f) }
 
 // run runs f on the UI goroutine and waits for it; a t.Fatal inside f ends the test.
-func (u *loopUI) run(f func()) { u.loop.Check(u.t, f) }
+func (u *loopUI) run(f func()) { u.loop.Run(f) }
 
 // eventually waits, off the UI goroutine, until cond (run on it) holds.
 func (u *loopUI) eventually(timeout time.Duration, what string, cond func() bool) {

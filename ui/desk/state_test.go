@@ -112,8 +112,8 @@ func findMap(t *testing.T, win fyne.Window) *mapview.Map {
 func TestAProfileOpensOnItsOwnFilters(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	demoSrv, demoAcct := testfleet.StartSim(t, sim.Config{Devices: 80, Dealers: 1, Seed: 7, Speed: 1})
-	ownSrv, ownAcct := testfleet.StartSim(t, sim.Config{Devices: 60, Dealers: 1, Seed: 11, Speed: 1})
+	demoSrv, demoAcct := testfleet.StartSim(t, sim.Config{Devices: 80, Dealers: 1, Seed: 7, ManualClock: true, AccessTTL: 48 * time.Hour})
+	ownSrv, ownAcct := testfleet.StartSim(t, sim.Config{Devices: 60, Dealers: 1, Seed: 11, ManualClock: true, AccessTTL: 48 * time.Hour})
 	cacheDir := t.TempDir()
 	app := test.NewTempApp(t)
 	app.Preferences().SetString(tilePrefKey, `{"Kind":"basemap"}`)

@@ -1,6 +1,7 @@
 package fleetconsole
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -47,11 +48,7 @@ func newPage(t *testing.T, svc session.Fleet, opts Options, size fyne.Size) *pag
 // run runs f on the loop; a t.Fatal inside f ends the test here, on the test goroutine.
 func (p *page) run(t *testing.T, f func()) {
 	t.Helper()
-	finished := false
-	p.loop.Run(func() { f(); finished = true })
-	if !finished {
-		t.FailNow()
-	}
+	p.loop.Run(f)
 }
 
 // waitView waits until ok holds over a view with no search in flight.
@@ -334,8 +331,12 @@ func TestOnlyVisibleRowsBuilt(t *testing.T) {
 // changes, the Fleet Console re-searches, and the selected unit and the scroll position stay.
 func TestLiveUpdatesKeepSelectionAndScroll(t *testing.T) {
 	test.NewTempApp(t)
-	live := testfleet.StartLive(t, sim.Config{Devices: 400, Dealers: 1, Seed: 3, Speed: 120})
-	p := newPage(t, live.Session, Options{Debounce: 5 * time.Millisecond}, fyne.NewSize(1300, 600))
+	ctx := context.Background()
+	svc, srv, _ := testfleet.StartManual(ctx, t, sim.Config{Devices: 400, Dealers: 1, Seed: 3, ManualClock: true, AccessTTL: 48 * time.Hour})
+	if _, err := svc.Sync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	p := newPage(t, svc, Options{Debounce: 5 * time.Millisecond}, fyne.NewSize(1300, 600))
 	c, w := p.c, p.w
 	top := func() int {
 		m := -1
@@ -359,8 +360,13 @@ func TestLiveUpdatesKeepSelectionAndScroll(t *testing.T) {
 		c.Select(sel)
 		startIx = c.v.ix
 	})
-	// Wait for syncs to replace the snapshot a few times (units report every simulated minute).
-	p.waitView(t, "live updates", func() bool { return c.v.ix != startIx })
+	// Two simulated minutes pass (units report every minute or so) and a sync brings them; the
+	// console then searches the new snapshot.
+	srv.Advance(2 * time.Minute)
+	if _, err := svc.Sync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	p.waitView(t, "the new snapshot in view", func() bool { return c.v.ix != startIx && c.v.ix == svc.Fleet() })
 	p.run(t, func() {
 		changed := 0
 		for _, d := range c.View() {

@@ -1,6 +1,7 @@
 package manage
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -18,11 +19,35 @@ import (
 
 var now0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
-// startLive starts the test app and a dealer signed in to a simulated backend whose units move
-// fast enough for commands to finish within a test.
+// startLive starts the test app and a dealer signed in to a simulated backend whose time stands
+// still until the test advances it (advanceUntil): a command reaches its unit and ends when the
+// test says so, however loaded the machine.
 func startLive(t *testing.T) *testfleet.Live {
 	test.NewTempApp(t)
-	return testfleet.StartLive(t, sim.Config{Devices: 300, Dealers: 2, Seed: 11, Speed: 20})
+	return testfleet.StartLive(t, sim.Config{Devices: 300, Dealers: 2, Seed: 11, ManualClock: true, AccessTTL: 48 * time.Hour})
+}
+
+// advanceUntil moves the backend's simulated time on a step at a time, bringing the session's
+// fleet up to date after each, until cond holds on the page's UI loop; it fails once limit of
+// simulated time has passed. The page reads a command's progress on its own poll (real time): a
+// step it has not seen yet only moves simulated time on a little further.
+func (h *harness) advanceUntil(t *testing.T, live *testfleet.Live, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	const step = 15 * time.Second
+	for spent := time.Duration(0); ; spent += step {
+		ok := false
+		h.loop.Run(func() { ok = cond() })
+		if ok {
+			return
+		}
+		if spent >= limit {
+			t.Fatalf("%s did not happen within %s of simulated time; last command %q", what, limit, h.lastCommandTitle())
+		}
+		live.Server.Advance(step)
+		if _, err := live.Session.Sync(context.Background(), nil); err != nil {
+			t.Fatalf("sync after advancing the backend's clock: %v", err)
+		}
+	}
 }
 
 // harness is a Manage page in a test window, driven on a test UI loop.
@@ -67,7 +92,7 @@ func openPage(t *testing.T, svc session.Session, id string, opts Options) *harne
 }
 
 // do runs f on the page's UI loop; a t.Fatal inside f ends the test.
-func (h *harness) do(f func()) { h.loop.Check(h.t, f) }
+func (h *harness) do(f func()) { h.loop.Run(f) }
 
 func (h *harness) eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 
@@ -37,7 +38,7 @@ func TestStartReachesTheUnit(t *testing.T) {
 		}
 		test.Tap(h.actionButton(fleet.ActionStart))
 	})
-	h.eventually(t, "Start to finish", func() bool { return strings.Contains(h.lastCommandTitle(), "[done]") })
+	h.advanceUntil(t, live, 2*time.Hour, "Start to finish", func() bool { return strings.Contains(h.lastCommandTitle(), "[done]") })
 	ctx := context.Background()
 	hist, err := live.Client.CommandHistory(ctx, d.ID)
 	if err != nil {
@@ -46,7 +47,7 @@ func TestStartReachesTheUnit(t *testing.T) {
 	if len(hist) != 1 || hist[0].Action != fleet.ActionStart || hist[0].Status != fleet.CommandDone {
 		t.Fatalf("backend history %+v, want the one Start done", hist)
 	}
-	h.eventually(t, "the page to show Running", func() bool { return field(root, "Run state") == "Running" })
+	h.advanceUntil(t, live, time.Hour, "the page to show Running", func() bool { return field(root, "Run state") == "Running" })
 	// The unit runs: Start is now refused with the reason, Stop is offered.
 	h.eventually(t, "Start disabled with the reason", func() bool {
 		return !h.enabled(fleet.ActionStart) && h.enabled(fleet.ActionStop) && strings.Contains(text(root), d.ID+" is already running")
@@ -76,7 +77,7 @@ func TestDoubleTapStartSendsOnce(t *testing.T) {
 		}
 		test.Tap(h.actionButton(fleet.ActionStart)) // the double click's second tap
 	})
-	h.eventually(t, "Start to finish", func() bool { return strings.Contains(h.lastCommandTitle(), "[done]") })
+	h.advanceUntil(t, live, 2*time.Hour, "Start to finish", func() bool { return strings.Contains(h.lastCommandTitle(), "[done]") })
 	hist, err := live.Client.CommandHistory(context.Background(), d.ID)
 	if err != nil || len(hist) != 1 {
 		t.Fatalf("backend got %d commands (%v), want one Start: %+v", len(hist), err, hist)
@@ -104,7 +105,7 @@ func TestLastCommandShowsTheNewest(t *testing.T) {
 		t.Fatalf("backend history %+v %v", hist, err)
 	}
 	startID, rebootID := hist[1].ID, hist[0].ID
-	h.eventually(t, "the Start to finish", func() bool {
+	h.advanceUntil(t, live, 2*time.Hour, "the Start to finish", func() bool {
 		c, err := live.Client.Command(context.Background(), startID)
 		return err == nil && c.Status.Final()
 	})
@@ -317,9 +318,29 @@ func TestOneRefreshPerEvent(t *testing.T) {
 	h := openPage(t, svc, d.ID, Options{})
 	h.eventually(t, "the first history", func() bool { return svc.histories.Load() == 1 })
 	h.do(func() { test.Tap(h.actionButton(fleet.ActionStart)) })
-	h.eventually(t, "Start to finish and the unit to run", func() bool {
-		return strings.Contains(h.lastCommandTitle(), "[done]") && field(h.page.Content(), "Run state") == "Running"
-	})
+	h.eventually(t, "the Start to be queued", func() bool { return strings.Contains(h.lastCommandTitle(), "[queued]") })
+	hist, err := live.Client.CommandHistory(context.Background(), d.ID)
+	if err != nil || len(hist) != 1 {
+		t.Fatalf("backend history %+v %v", hist, err)
+	}
+	// Each status the command reaches is one event: simulated time moves a second at a time until
+	// the backend has the next status, and the page shows it before time moves on.
+	for _, next := range []fleet.CommandStatus{fleet.CommandDelivered, fleet.CommandDone} {
+		for spent := time.Duration(0); ; spent += time.Second {
+			c, err := live.Client.Command(context.Background(), hist[0].ID)
+			if err == nil && (c.Status == next || c.Status.Final()) {
+				break
+			}
+			if spent > 2*time.Hour {
+				t.Fatalf("the Start is %s (%v) after 2 h of simulated time, want %s", c.Status, err, next)
+			}
+			live.Server.Advance(time.Second)
+		}
+		h.eventually(t, "the page to show the Start "+string(next), func() bool {
+			return strings.Contains(h.lastCommandTitle(), "["+string(next)+"]") || strings.Contains(h.lastCommandTitle(), "[done]")
+		})
+	}
+	h.advanceUntil(t, live, time.Hour, "the unit to run", func() bool { return field(h.page.Content(), "Run state") == "Running" })
 	h.do(func() {}) // let the last announcement's reload land
 	if got, max := svc.histories.Load(), 1+events.Load(); got > max || events.Load() < 2 {
 		t.Errorf("%d history fetches for %d announced events (at most %d)", got, events.Load(), max)

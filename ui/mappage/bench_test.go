@@ -53,13 +53,13 @@ func BenchmarkSetFleet100k(b *testing.B) {
 	w := a.NewWindow("bench")
 	w.SetContent(p.Content())
 	w.Resize(fyne.NewSize(1280, 800))
-	settle := func() {
+	land := func() {
 		for !p.upToDate() {
 			(<-delivered)()
 		}
 	}
 	p.SetFleet(snapshots[1], now)
-	settle()
+	land()
 
 	var build, shown []float64
 	b.ResetTimer()

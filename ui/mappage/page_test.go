@@ -80,11 +80,7 @@ func (h *harness) landed(t *testing.T) {
 // run runs f on the page's UI loop; a t.Fatal inside f ends the test here.
 func (h *harness) run(t *testing.T, f func()) {
 	t.Helper()
-	finished := false
-	h.loop.Run(func() { f(); finished = true })
-	if !finished {
-		t.FailNow()
-	}
+	h.loop.Run(f)
 }
 
 func (h *harness) markers() map[string]mapview.Marker {

@@ -40,7 +40,7 @@ func open(t *testing.T, svc session.Session) *harness {
 }
 
 // do runs f on the loop; a t.Fatal inside f ends the test.
-func (h *harness) do(f func()) { h.loop.Check(h.t, f) }
+func (h *harness) do(f func()) { h.loop.Run(f) }
 
 // wait runs cond on the loop until it holds.
 func (h *harness) wait(what string, cond func() bool) {

@@ -142,9 +142,3 @@ func (l *Loop) Eventually(t testing.TB, timeout time.Duration, what string, cond
 		time.Sleep(10 * time.Millisecond)
 	}
 }
-
-// Check is Run, named for the call sites that read as a check.
-func (l *Loop) Check(t testing.TB, f func()) {
-	t.Helper()
-	l.Run(f)
-}
