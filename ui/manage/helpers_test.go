@@ -20,33 +20,38 @@ import (
 var now0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 // startLive starts the test app and a dealer signed in to a simulated backend whose time stands
-// still until the test advances it (advanceUntil): a command reaches its unit and ends when the
+// still until the test advances it (advanceTo): a command reaches its unit and ends when the
 // test says so, however loaded the machine.
 func startLive(t *testing.T) *testfleet.Live {
 	test.NewTempApp(t)
 	return testfleet.StartLive(t, sim.Config{Devices: 300, Dealers: 2, Seed: 11, ManualClock: true, AccessTTL: 48 * time.Hour})
 }
 
-// advanceUntil moves the backend's simulated time on a step at a time, bringing the session's
-// fleet up to date after each, until cond holds on the page's UI loop; it fails once limit of
-// simulated time has passed. The page reads a command's progress on its own poll (real time): a
-// step it has not seen yet only moves simulated time on a little further.
-func (h *harness) advanceUntil(t *testing.T, live *testfleet.Live, limit time.Duration, what string, cond func() bool) {
+// advanceTo moves the backend's simulated time on a second at a time until cond (a question put
+// to the backend, not to the page) holds, then brings the session's fleet up to date: simulated
+// time then stands still at that moment, so the page can be checked against it (a unit's state
+// does not drift on while the page catches up). It fails once limit of simulated time has passed.
+func advanceTo(t *testing.T, live *testfleet.Live, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
-	const step = 15 * time.Second
-	for spent := time.Duration(0); ; spent += step {
-		ok := false
-		h.loop.Run(func() { ok = cond() })
-		if ok {
-			return
-		}
+	for spent := time.Duration(0); !cond(); spent += time.Second {
 		if spent >= limit {
-			t.Fatalf("%s did not happen within %s of simulated time; last command %q", what, limit, h.lastCommandTitle())
+			t.Fatalf("%s did not happen within %s of simulated time", what, limit)
 		}
-		live.Server.Advance(step)
-		if _, err := live.Session.Sync(context.Background(), nil); err != nil {
-			t.Fatalf("sync after advancing the backend's clock: %v", err)
+		live.Server.Advance(time.Second)
+	}
+	if _, err := live.Session.Sync(context.Background(), nil); err != nil {
+		t.Fatalf("sync at the moment %s: %v", what, err)
+	}
+}
+
+// commandIs reports whether the backend has the command at status (or beyond, when it ended).
+func commandIs(t *testing.T, live *testfleet.Live, id string, status fleet.CommandStatus) func() bool {
+	return func() bool {
+		c, err := live.Client.Command(context.Background(), id)
+		if err != nil {
+			t.Fatalf("command %s at the backend: %v", id, err)
 		}
+		return c.Status == status || c.Status.Final()
 	}
 }
 

@@ -166,7 +166,7 @@ func listed(pty string) []rec.PortInfo {
 }
 
 // run runs f on the loop; a t.Fatal in f ends the test, and the loop serves on.
-func (e *env) run(f func()) { e.loop.Check(e.t, f) }
+func (e *env) run(f func()) { e.loop.Run(f) }
 
 // until waits on the loop for cond.
 func (e *env) until(what string, cond func() bool) {
