@@ -6,6 +6,7 @@
 package notify
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"fyne.io/fyne/v2"
@@ -51,8 +52,14 @@ func (d *Desktop) Watch(svc session.Fleet) (stop func()) {
 	var dec notify.Decider
 	dec.Fleet(svc.Fleet(), session.Change{All: true})
 	dec.Status(svc.Status())
-	r := kit.NewRunner(nil) // the notes go to the desktop, not to a widget: any goroutine would do
+	// The notes go to the desktop, not to a widget, so any goroutine would do; but the changes may
+	// arrive on several at once (fyne.Do runs its function on the caller's goroutine under Fyne's
+	// test driver), and the Decider remembers what it has seen: one change at a time.
+	var mu sync.Mutex
+	r := kit.NewRunner(nil)
 	r.Subscribe(svc, func(ch session.Change) {
+		mu.Lock()
+		defer mu.Unlock()
 		var notes []notify.Note
 		if len(ch.Devices) > 0 || ch.All {
 			notes = append(notes, dec.Fleet(svc.Fleet(), ch)...)

@@ -147,3 +147,36 @@ func TestWatchNotifiesOnlyUnfocusedAndEnabledKinds(t *testing.T) {
 type logFunc func(recovery.ServiceLogEntry) error
 
 func (f logFunc) Record(e recovery.ServiceLogEntry) error { return f(e) }
+
+// TestWatchTakesChangesFromManyGoroutines: the syncer and the pages' own calls announce changes
+// from several goroutines at once, and fyne.Do runs the watcher on each caller's goroutine under
+// the test driver: the watcher's memory of what it has seen takes one change at a time (-race).
+func TestWatchTakesChangesFromManyGoroutines(t *testing.T) {
+	a := test.NewTempApp(t)
+	d := New(a, prefs.New(a.Preferences()))
+	cap := &capture{}
+	d.send = cap.send
+	foreground(a, false)
+	devs := units(8)
+	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	svc := &fakeFleet{}
+	svc.set(fleet.NewIndex(slices.Clone(devs)), session.Status{Reachable: true, LastSync: t0})
+	stop := d.Watch(svc)
+	defer stop()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				reachable := i%2 == 0
+				svc.set(fleet.NewIndex(slices.Clone(devs)), session.Status{Reachable: reachable, LastSync: t0, UnreachableWhy: "down"})
+				svc.Notify(session.Change{Devices: []string{devs[g].ID}, Status: true})
+			}
+		}()
+	}
+	wg.Wait()
+	if len(cap.take()) == 0 {
+		t.Fatal("no sync failure noted in 400 changes of reachability")
+	}
+}
