@@ -26,7 +26,11 @@ func TestSyncFaultsLeaveCacheUntouched(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, Options{BackendURL: fx.url, Profile: "f", CacheDir: dir, Email: "dealer@fixture.example", Password: "fixture-pw",
 		Store: &auth.Memory{}, Manual: true, PageSize: 500,
-		API: api.Options{Timeout: 300 * time.Millisecond, MaxAttempts: 2, BaseBackoff: time.Millisecond, MaxBody: 1 << 20}})
+		// A hung backend is cut by the wait for its first byte (AnswerTimeout), which a good page
+		// meets as soon as the fixture starts writing it; reading a whole page keeps the default
+		// Timeout, so a loaded machine under -race is never cut short mid-page (a 300 ms Timeout for
+		// everything failed the first sync that way).
+		API: api.Options{AnswerTimeout: 2 * time.Second, MaxAttempts: 2, BaseBackoff: time.Millisecond, MaxBody: 1 << 20}})
 	if err != nil {
 		t.Fatal(err)
 	}
