@@ -23,6 +23,18 @@ const (
 	DefaultPacket = 1024
 	minPacket     = 128
 	maxPacket     = 8192
+
+	// DefaultResetWait is the silence after a reset. A bootloader built with
+	// CONFIG_BOOT_SERIAL_WAIT_FOR_DFU listens after each restart (500 ms by default, counted from
+	// its start and at least as long as its image check, which follows MCUboot's 250 ms delay
+	// before it reboots) and stays in serial recovery if any request reaches it meanwhile. 2 s
+	// clears that window with room for a slow image check; a longer window is met by the next
+	// reset's longer silence (see Link.restart).
+	DefaultResetWait = 2 * time.Second
+	// maxResets bounds the resets of one flash whose reset goes unanswered; maxResetWait bounds
+	// the silence after one.
+	maxResets    = 3
+	maxResetWait = 10 * time.Second
 )
 
 // Options tune a link. Zero values pick safe defaults for a real unit at the given baud.
@@ -41,8 +53,10 @@ type Options struct {
 	// RestartTimeout is how long the unit may take to answer after the reset before FleetDesk
 	// says its application could not be asked (many never answer SMP on this port), default 20s.
 	RestartTimeout time.Duration
-	ResetWait      time.Duration // quiet time after reset before reconnecting, default 500ms
-	Now            func() time.Time
+	// ResetWait is the silence after a reset before FleetDesk asks the unit anything, default
+	// DefaultResetWait; each further reset of the same flash stays silent four times longer.
+	ResetWait time.Duration
+	Now       func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -68,7 +82,7 @@ func (o *Options) defaults() {
 		o.RestartTimeout = 20 * time.Second
 	}
 	if o.ResetWait <= 0 {
-		o.ResetWait = 500 * time.Millisecond
+		o.ResetWait = DefaultResetWait
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -558,6 +572,7 @@ func (s *Link) Flash(ctx context.Context, p *Plan, progress func(Progress)) (res
 // that never answers on this port is told as such (OutcomeRestarted), not as a failure.
 func (s *Link) restart(p *Plan, res *Result, progress func(Progress)) error {
 	done := func(note string) { progress(Progress{Stage: StageDone, Sent: res.Bytes, Total: res.Bytes, Note: note}) }
+	quiet, longer := s.opt.ResetWait, false // longer: the silence was lengthened once already
 	for attempt := 1; ; attempt++ {
 		progress(Progress{Stage: StageReset, Sent: res.Bytes, Total: res.Bytes})
 		c, cancel := s.probeCtx(context.Background())
@@ -568,7 +583,9 @@ func (s *Link) restart(p *Plan, res *Result, progress func(Progress)) error {
 			return fmt.Errorf("%w: the unit refused the reset (%v)", ErrNotStarted, rerr)
 		}
 		res.ResetAnswered = res.ResetAnswered || rerr == nil
-		time.Sleep(s.opt.ResetWait)
+		// Silence first: a question in the window of a bootloader that waits for DFU after a
+		// restart would keep the unit in serial recovery.
+		time.Sleep(quiet)
 		progress(Progress{Stage: StageReconnect, Sent: res.Bytes, Total: res.Bytes,
 			Note: fmt.Sprintf("waiting up to %s for the unit to answer after its restart (many applications never answer on this port; that is no failure)",
 				s.opt.RestartTimeout.Round(time.Second))})
@@ -592,19 +609,36 @@ func (s *Link) restart(p *Plan, res *Result, progress func(Progress)) error {
 			res.Outcome, res.VersionAfter = OutcomeConfirmed, a.Version
 			done("running " + a.Version)
 			return nil
-		case rerr != nil && attempt < 3 && (a == nil || s.holdsPending(p.Image.Hash)):
+		case rerr != nil && attempt < maxResets && (a == nil || s.holdsPending(p.Image.Hash)):
 			// An unanswered reset may never have arrived: the bootloader still answers, or
 			// the verified image still waits in its slot. Ask again (at most three times).
+			continue
+		case a == nil && !longer:
+			// The bootloader answered after it restarted the unit. One built with
+			// CONFIG_BOOT_SERIAL_WAIT_FOR_DFU stays in serial recovery when a request reaches
+			// it in its window after a restart, and its window may be longer than our silence:
+			// our own question kept it. Reset again and stay silent longer.
+			progress(Progress{Stage: StageReset, Sent: res.Bytes, Total: res.Bytes,
+				Note: fmt.Sprintf("the bootloader answered after the restart (its wait for commands, CONFIG_BOOT_SERIAL_WAIT_FOR_DFU, may be longer than %s); resetting again and staying silent for %s",
+					quiet, s.longerQuiet(quiet))})
+			quiet, longer = s.longerQuiet(quiet), true
 			continue
 		case a == nil && rerr != nil:
 			return fmt.Errorf("%w: the unit did not restart after %d reset requests; its bootloader still answers", ErrNotStarted, attempt)
 		case a == nil:
-			return fmt.Errorf("%w: the bootloader restarted the unit, but the bootloader answered again instead of the application: the unit stays in serial recovery (is its recovery button still held, or does its bootloader wait for commands after a restart?)", ErrNotStarted)
+			return fmt.Errorf("%w: the bootloader restarted the unit, but the bootloader answered again instead of the application, also after a reset followed by %s of silence: the unit stays in serial recovery (is its recovery button still held, or does its bootloader wait for commands after a restart even longer?)",
+				ErrNotStarted, quiet)
 		}
 		res.Outcome, res.VersionAfter = OutcomeOtherImage, a.Version
 		return fmt.Errorf("%w: its application reports %s active, not the uploaded %s; the bootloader did not boot the new image, or reverted it",
 			ErrOtherImage, a.Version, p.Image.Version)
 	}
+}
+
+// longerQuiet is the silence after the next reset of a flash, when the bootloader answered after
+// one with silence q: four times longer, up to maxResetWait (or ResetWait if that is longer).
+func (s *Link) longerQuiet(q time.Duration) time.Duration {
+	return min(q*4, max(maxResetWait, s.opt.ResetWait))
 }
 
 // recheck reads the unit's image list again just before the upload: the downgrade check and the

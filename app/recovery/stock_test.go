@@ -244,11 +244,12 @@ func TestConnectWithoutEcho(t *testing.T) {
 	if s.Unit().ActiveVersion() != "2.3.0" {
 		t.Fatalf("unit %+v", s.Unit())
 	}
-	// The bootloader answers again after the reset (no application): found through the list.
+	// The bootloader answers again after the reset (no application): found through the list,
+	// and again after the second reset with a longer silence.
 	if _, err := s.Flash(context.Background(), plan, nil); !errors.Is(err, recovery.ErrNotStarted) {
 		t.Fatalf("flash: %v", err)
 	}
-	if st := u.Stats(); st.Resets != 1 {
+	if st := u.Stats(); st.Resets != 2 {
 		t.Fatalf("%+v", st)
 	}
 }
@@ -272,5 +273,54 @@ func TestStockBadWriteNotReset(t *testing.T) {
 	}
 	if e := log.entries(); len(e) != 1 || e[0].Result != recovery.ResultFailed {
 		t.Fatalf("service log %+v", e)
+	}
+}
+
+// A bootloader built with CONFIG_BOOT_SERIAL_WAIT_FOR_DFU (Zephyr's 500 ms timeout, after
+// MCUboot's 250 ms delay before it reboots) stays in serial recovery if any request reaches it in
+// its window after the restart. With FleetDesk's default quiet time after the reset nothing does:
+// the application boots, and the flash ends restarted (not "not started"), with one reset.
+func TestWaitForDFUNotKeptInBootloader(t *testing.T) {
+	u, port := startUnit(t, unit.Stock(unit.Config{Baud: 921600, RebootTime: 250 * time.Millisecond,
+		WaitForDFU: 500 * time.Millisecond}))
+	opt := stockOptions(port, nil)
+	opt.ResetWait = 0 // FleetDesk's default
+	s, plan := stockPlan(t, opt, "2.4.0", 6000)
+	res, err := s.Flash(context.Background(), plan, nil)
+	if err != nil || res.Outcome != recovery.OutcomeRestarted {
+		t.Fatalf("flash: %v, %+v", err, res)
+	}
+	if st := u.Stats(); st.KeptInRecovery != 0 || st.Resets != 1 || !st.AppRunning {
+		t.Fatalf("unit %+v", st)
+	}
+}
+
+// A wait for DFU longer than the quiet time: the bootloader answers again after the restart
+// because FleetDesk's own question kept it there. FleetDesk resets it again and stays silent
+// longer, and the application that then boots confirms the new image.
+func TestWaitForDFULongerThanQuietResetsAgain(t *testing.T) {
+	u, port := startUnit(t, unit.Config{Baud: 921600, RebootTime: 100 * time.Millisecond,
+		WaitForDFU: 600 * time.Millisecond})
+	opt := stockOptions(port, nil)
+	opt.ResetWait = 200 * time.Millisecond
+	s := connect(t, opt)
+	plan, err := s.Preflight("f", buildImage(t, d180gsm, "2.4.0", 6000), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	res, err := s.Flash(context.Background(), plan, func(p recovery.Progress) {
+		if p.Note != "" {
+			notes = append(notes, p.Note)
+		}
+	})
+	if err != nil || res.Outcome != recovery.OutcomeConfirmed || res.VersionAfter != "2.4.0" {
+		t.Fatalf("flash: %v, %+v (notes %q)", err, res, notes)
+	}
+	if st := u.Stats(); st.KeptInRecovery != 1 || st.Resets != 2 || st.InBootloader {
+		t.Fatalf("unit %+v", st)
+	}
+	if joined := strings.Join(notes, "\n"); !strings.Contains(joined, "CONFIG_BOOT_SERIAL_WAIT_FOR_DFU") {
+		t.Fatalf("the second reset is not explained: %q", notes)
 	}
 }

@@ -254,6 +254,19 @@ func TestCLIRecovery(t *testing.T) {
 			t.Errorf("the unit's slot 0 holds %s", version)
 		}
 
+		// A stock MCUboot that waits 500 ms for DFU after each restart (Zephyr's timeout for
+		// CONFIG_BOOT_SERIAL_WAIT_FOR_DFU): nothing FleetDesk asks lands in that window, so the
+		// application boots instead of the bootloader staying in serial recovery.
+		u = startUnit(t, b, "--stock", "--wait-for-dfu", "500ms", "--baud", "921600", "--version", "2.3.0")
+		code, stdout, stderr = flash(u, writeImage(t, d180gsm, "2.4.0"))
+		if code != 0 || !strings.Contains(lastLine(stdout), "2.4.0 written and verified, unit restarted, running version not confirmed") {
+			t.Fatalf("a bootloader waiting for DFU: exit %d %q\n%s", code, stdout, stderr)
+		}
+		if _, version := u.stop(t); version != "2.4.0" || strings.Contains(u.stderr.String(), "kept in serial recovery") ||
+			!strings.Contains(u.stderr.String(), "the application runs") {
+			t.Errorf("a bootloader waiting for DFU: slot 0 %s\n%s", version, u.stderr)
+		}
+
 		u = startUnit(t, b, "--stock", "--baud", "921600", "--version", "2.3.0")
 		code, _, stderr = flash(u, writeImage(t, d180gsm, "2.2.0"))
 		if code != 1 || !strings.Contains(stderr, "--allow-downgrade") {

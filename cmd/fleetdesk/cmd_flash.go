@@ -206,7 +206,8 @@ what it runs. The last line on stdout says how it ended:
   exit 1  FAILED or refused: the unit does not hold the new image (a stock MCUboot erases its
           firmware when the upload begins: then flash again before you disconnect it).
   exit 3  NOT STARTED: written and verified, but the unit did not start it (the reset was
-          refused, or its bootloader answered again). Power-cycle the unit.
+          refused, or its bootloader answered again, also after a second reset and 8 s of
+          silence). Power-cycle the unit.
   exit 4  ANOTHER IMAGE RUNS: written and verified, but after the restart the unit reports
           another image active: its bootloader did not boot the new one.
   exit 130  cancelled (Ctrl-C) at the next chunk; the unit is not reset.

@@ -42,6 +42,7 @@ func runUnit(args []string) int {
 	rejectUpdate := fs.Bool("reject-update", false, "fault: a reset does not boot an uploaded image; the previous firmware keeps running")
 	slotInfo := fs.Bool("slot-info", false, "answer MCUboot's slot info (group 1 id 6) with the slot size (CONFIG_BOOT_SERIAL_IMG_GRP_SLOT_INFO)")
 	flipBitAt := fs.Int("flip-bit-at", 0, "a bad flash cell: store the byte at this offset of an upload with a bit flipped")
+	waitForDFU := fs.Duration("wait-for-dfu", 0, "after each reset the bootloader listens this long before it boots the image, and a request in that window keeps it in serial recovery (CONFIG_BOOT_SERIAL_WAIT_FOR_DFU with its _TIMEOUT, 500ms when on; off by default in Zephyr, so not part of --stock)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -63,7 +64,8 @@ func runUnit(args []string) int {
 		Buf: *buf, BufCount: *bufCount, NoIdentity: *noIdentity, NoParams: *noParams,
 		DropEvery: *dropEvery, StallAt: *stallAt, StallFor: *stallFor, SlotSize: *slotSize,
 		NoImageState: *noState, NoEcho: *noEcho, PrimaryUpload: *primary, SilentApp: *silentApp,
-		LineMax: *lineMax, V1Errors: *v1Errors, SlotInfo: *slotInfo, RejectUpdate: *rejectUpdate, FlipBitAt: *flipBitAt}
+		LineMax: *lineMax, V1Errors: *v1Errors, SlotInfo: *slotInfo, RejectUpdate: *rejectUpdate, FlipBitAt: *flipBitAt,
+		WaitForDFU: *waitForDFU}
 	if *stock {
 		cfg = unit.Stock(cfg)
 	}
@@ -90,6 +92,9 @@ func runUnit(args []string) int {
 	if *stock {
 		kind = "a stock MCUboot"
 	}
+	if *waitForDFU > 0 {
+		kind += fmt.Sprintf(" waiting %s for DFU after a restart", *waitForDFU)
+	}
 	fmt.Fprintf(os.Stderr, "fleetsim unit: %s (%s) on %s at %d baud, running %s; Ctrl-C to stop, SIGUSR1 to re-enter serial recovery\n",
 		u.Variant(), kind, p.Path, *baud, *version)
 	for done := false; !done; {
@@ -105,8 +110,12 @@ func runUnit(args []string) int {
 	}
 	p.Close()
 	st := u.Stats()
-	fmt.Fprintf(os.Stderr, "fleetsim unit: %d requests, %d upload chunks (%d bytes), %d resets, %d dropped, %d oversize, %d lines cut%s; slot 0 %s\n",
-		st.Requests, st.UploadRequests, st.UploadBytes, st.Resets, st.Dropped, st.Oversize, st.CutLines,
+	kept := ""
+	if st.KeptInRecovery > 0 {
+		kept = fmt.Sprintf("; %d restarts kept in serial recovery by a request in the wait for DFU", st.KeptInRecovery)
+	}
+	fmt.Fprintf(os.Stderr, "fleetsim unit: %d requests, %d upload chunks (%d bytes), %d resets, %d dropped, %d oversize, %d lines cut%s%s; slot 0 %s\n",
+		st.Requests, st.UploadRequests, st.UploadBytes, st.Resets, st.Dropped, st.Oversize, st.CutLines, kept,
 		map[bool]string{true: "; the application runs (silent on SMP)"}[st.AppRunning], slotText(u.Slots()[0]))
 	return 0
 }

@@ -280,3 +280,65 @@ func FuzzZephyrFramer(f *testing.F) {
 		}
 	})
 }
+
+// With CONFIG_BOOT_SERIAL_WAIT_FOR_DFU the bootloader listens for a while after each restart: a
+// whole request in that window is answered by the bootloader, which then stays in serial recovery
+// for good (no "active" in its image list, the application never starts); a request while it
+// reboots is lost and keeps nothing; with a quiet window the application boots.
+func TestWaitForDFUWindow(t *testing.T) {
+	const reboot, window = 60 * time.Millisecond, 300 * time.Millisecond
+	reset := func(l *line, seq uint8) {
+		t.Helper()
+		if m := payload(t, l.ask(encode(0, 2, 0, seq, 5, map[string]any{}, false), timeout)); m["rc"] != nil && m["rc"] != uint64(0) {
+			t.Fatalf("reset answer %v", m)
+		}
+	}
+	u, _ := New(Stock(Config{Version: "2.3.0", RebootTime: reboot, WaitForDFU: window}))
+	l := dial(t, u)
+	reset(l, 1)
+	if raw := l.ask(encode(0, 0, 1, 2, 0, map[string]any{}, false), 20*time.Millisecond); raw != nil {
+		t.Fatalf("answered while rebooting: %x", raw)
+	}
+	time.Sleep(reboot + window/4)
+	m := payload(t, l.ask(encode(0, 0, 1, 3, 0, map[string]any{}, false), timeout))
+	if imgs, _ := m["images"].([]any); len(imgs) != 1 {
+		t.Fatalf("the bootloader's image list in its window: %v", m)
+	}
+	time.Sleep(window)
+	if raw := l.ask(encode(0, 0, 1, 4, 0, map[string]any{}, false), timeout); raw == nil {
+		t.Fatal("a request in the window did not keep the bootloader in serial recovery")
+	}
+	if st := u.Stats(); st.AppRunning || !st.InBootloader || st.KeptInRecovery != 1 || st.StallDropped != 1 {
+		t.Fatalf("kept in recovery: %+v", st)
+	}
+
+	reset(l, 5)
+	time.Sleep(reboot + window + 50*time.Millisecond)
+	if raw := l.ask(encode(0, 0, 1, 6, 0, map[string]any{}, false), 100*time.Millisecond); raw != nil {
+		t.Fatalf("the bootloader answered after a quiet window: %x", raw)
+	}
+	if st := u.Stats(); !st.AppRunning || st.InBootloader || st.KeptInRecovery != 1 {
+		t.Fatalf("after a quiet window: %+v", st)
+	}
+
+	// A FleetDesk unit's bootloader, kept in recovery, reports no slot active; its application does.
+	u, _ = New(Config{Version: "2.3.0", RebootTime: reboot, WaitForDFU: window})
+	l = dial(t, u)
+	active := func(seq uint8) bool {
+		t.Helper()
+		m := payload(t, l.ask(encode(0, 0, 1, seq, 0, map[string]any{}, false), timeout))
+		imgs, _ := m["images"].([]any)
+		e, _ := imgs[0].(map[any]any)
+		return e["active"] == true
+	}
+	reset(l, 1)
+	time.Sleep(reboot + window/4)
+	if active(2) || active(3) || !u.Stats().InBootloader {
+		t.Fatal("the bootloader kept in recovery reports a slot active")
+	}
+	reset(l, 4)
+	time.Sleep(reboot + window + 50*time.Millisecond)
+	if !active(5) || u.Stats().InBootloader {
+		t.Fatal("the application does not report its slot active")
+	}
+}

@@ -87,6 +87,14 @@ type Config struct {
 	// SlotInfo answers MCUboot's slot info (group 1 id 6: slot sizes and max_image_size), which
 	// CONFIG_BOOT_SERIAL_IMG_GRP_SLOT_INFO enables (off by default).
 	SlotInfo bool
+	// WaitForDFU plays CONFIG_BOOT_SERIAL_WAIT_FOR_DFU with this timeout
+	// (CONFIG_BOOT_SERIAL_WAIT_FOR_DFU_TIMEOUT, 500 ms when the option is on; the option itself is
+	// off in Zephyr's defaults, so Stock leaves it 0). After a reset, once RebootTime is over, the
+	// bootloader listens this long before it boots the image: any whole, valid request that
+	// arrives meanwhile is answered by the bootloader, which then stays in serial recovery for
+	// good (boot_serial.c sets bs_entry) instead of booting the application. It answers the image
+	// list without "active", as MCUboot's serial recovery always does.
+	WaitForDFU time.Duration
 }
 
 // ZephyrLineMax is CONFIG_BOOT_MAX_LINE_INPUT_LEN's default.
@@ -124,6 +132,10 @@ type Stats struct {
 	CutLines       int  // lines longer than LineMax, cut short (their packet is lost)
 	AppIgnored     int  // packets the running application (SilentApp) ignored
 	AppRunning     bool // SilentApp: the application runs; the bootloader no longer answers
+	// KeptInRecovery counts restarts after which a request that arrived in the WaitForDFU window
+	// kept the bootloader in serial recovery instead of booting the application.
+	KeptInRecovery int
+	InBootloader   bool // WaitForDFU: a request in the window kept the unit in serial recovery
 }
 
 // Slot is one image slot as the unit holds it.
@@ -153,6 +165,11 @@ type Unit struct {
 	deafUntil    time.Time
 	bootCount    int
 	appRunning   bool
+	// WaitForDFU: after a reset the application starts only at dfuUntil, unless a request
+	// arrives first (then keptInRecovery: the bootloader answers and never boots it).
+	bootPending    bool
+	dfuUntil       time.Time
+	keptInRecovery bool
 }
 
 // New builds a unit with a valid image of cfg.Version in slot 0.
@@ -213,9 +230,10 @@ func (u *Unit) Variant() fleet.Variant {
 func (u *Unit) Stats() Stats {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	u.settle(time.Now())
 	s := u.stats
 	s.UploadOffsets = append([]int(nil), s.UploadOffsets...)
-	s.AppRunning = u.appRunning
+	s.AppRunning, s.InBootloader = u.appRunning, u.keptInRecovery
 	return s
 }
 
@@ -556,6 +574,7 @@ func (u *Unit) handlePacket(pkt []byte) []byte {
 		u.stats.StallDropped++
 		return nil
 	}
+	u.settle(now)
 	if u.appRunning {
 		u.stats.AppIgnored++
 		return nil
@@ -586,6 +605,12 @@ func (u *Unit) handlePacket(pkt []byte) []byte {
 	plen := int(binary.BigEndian.Uint16(body[2:]))
 	if plen != len(body)-8 {
 		return nil
+	}
+	if u.bootPending && (op == 0 || op == 2) {
+		// A whole request in the bootloader's wait for DFU: boot_serial_input answers it and
+		// sets bs_entry, so the bootloader never leaves serial recovery.
+		u.bootPending, u.keptInRecovery = false, true
+		u.stats.KeptInRecovery++
 	}
 	req := map[string]any{}
 	if plen > 0 {
@@ -680,6 +705,9 @@ func (u *Unit) imageState() []byte {
 		}
 		e := map[string]any{"image": 0, "slot": i, "version": s.Version, "bootable": s.Bootable,
 			"pending": s.Pending, "confirmed": i == 0, "active": i == 0, "permanent": false}
+		if u.keptInRecovery {
+			delete(e, "active") // MCUboot's serial recovery never reports a slot active
+		}
 		if s.Hash != nil {
 			e["hash"] = s.Hash
 		}
@@ -869,17 +897,35 @@ func (u *Unit) reset() {
 	u.stats.Resets++
 	u.deafUntil = time.Now().Add(u.cfg.RebootTime)
 	u.up.active = false
+	u.appRunning, u.keptInRecovery, u.bootPending = false, false, false
 	if s := u.slots[1]; s != nil && s.Bootable && s.Pending && !u.cfg.RejectUpdate {
 		s.Pending = false
 		u.slots[0], u.slots[1] = s, u.slots[0]
 	}
 	if s := u.slots[0]; s != nil && s.Bootable {
-		if want := fwVariant(u.Variant()); s.Variant != want {
-			u.stats.Bricked = true
+		if u.cfg.WaitForDFU > 0 {
+			u.bootPending, u.dfuUntil = true, u.deafUntil.Add(u.cfg.WaitForDFU)
+		} else {
+			u.boot()
 		}
-		u.appRunning = u.cfg.SilentApp
 	}
 	u.bootCount++
+}
+
+// boot starts the application in slot 0.
+func (u *Unit) boot() {
+	if want := fwVariant(u.Variant()); u.slots[0].Variant != want {
+		u.stats.Bricked = true
+	}
+	u.appRunning = u.cfg.SilentApp
+}
+
+// settle boots the application once the bootloader's wait for DFU ended without a request.
+func (u *Unit) settle(now time.Time) {
+	if u.bootPending && !now.Before(u.dfuUntil) {
+		u.bootPending = false
+		u.boot()
+	}
 }
 
 // EnterRecovery restarts the unit into serial recovery, as a technician does by power-cycling it
@@ -887,7 +933,7 @@ func (u *Unit) reset() {
 func (u *Unit) EnterRecovery() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.appRunning = false
+	u.appRunning, u.bootPending, u.keptInRecovery = false, false, false
 	u.up.active = false
 	u.deafUntil = time.Now().Add(u.cfg.RebootTime)
 }
