@@ -90,6 +90,23 @@ func PathFor(dir, profile string) (string, error) {
 	return filepath.Join(dir, profile+".db"), nil
 }
 
+// DemoPath is the demo session's cache file in dir ("" for DefaultDir). Its name begins with an
+// underscore, which no profile name can, so a real profile called "demo" (or "Demo", on a file
+// system that ignores case) never shares it.
+func DemoPath(dir string) (string, error) {
+	if dir == "" {
+		var err error
+		if dir, err = DefaultDir(); err != nil {
+			return "", err
+		}
+	}
+	return filepath.Join(dir, DemoProfile+".db"), nil
+}
+
+// DemoProfile is the demo session's name where a profile's goes (its cache file, its keyring
+// account): no profile can have it (CheckProfile wants a letter or digit first).
+const DemoProfile = "_demo"
+
 // uriPath escapes what a SQLite URI would read as syntax: a user directory such as
 // C:\Users\Ann #2 or /home/50%off must name the file, not start the query or an escape.
 // Spaces and non-ASCII letters pass as they are (SQLite takes UTF-8).

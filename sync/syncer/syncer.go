@@ -52,7 +52,9 @@ type Options struct {
 	// Manual turns the background loop off: syncs run only when Sync is called (headless
 	// commands, tests, benchmarks).
 	Manual bool
-	Demo   bool // shown in the status: the embedded simulated backend
+	// Demo: the embedded simulated backend, shown in the status. Its session has a cache file of
+	// its own (cache.DemoPath; Profile only names it) and keeps its sign-in in memory only.
+	Demo bool
 
 	// OfflineRetryMin and OfflineRetryMax bound the backoff between attempts while offline;
 	// defaults 2 s and 1 min.
@@ -185,11 +187,14 @@ func Open(ctx context.Context, opts Options) (*Replica, error) {
 	}
 	store := opts.Store
 	notice := ""
-	if store == nil {
+	switch {
+	case opts.Demo:
+		store = &auth.Memory{} // nothing of the demo reaches the keyring, whoever opens it
+	case store == nil:
 		store, notice = auth.DefaultStore()
 	}
-	s.auth = auth.New(plain, store, opts.Profile)
-	if path, err := cache.PathFor(opts.CacheDir, opts.Profile); err == nil {
+	s.auth = auth.New(plain, store, opts.keyName())
+	if path, err := opts.cachePath(); err == nil {
 		// One lock file per profile, next to its cache: every FleetDesk process of the profile
 		// (the window, `fleetdesk sync`) refreshes the single-use refresh token under it.
 		s.auth.SetLockFile(path + ".signin.lock")
@@ -275,8 +280,26 @@ func OpenReadOnly(ctx context.Context, opts Options, why string) (*Replica, erro
 	return s, nil
 }
 
+// cachePath is the session's cache file: the profile's, or the demo's own, which no profile
+// shares (a real profile may be called "demo").
+func (o Options) cachePath() (string, error) {
+	if o.Demo {
+		return cache.DemoPath(o.CacheDir)
+	}
+	return cache.PathFor(o.CacheDir, o.Profile)
+}
+
+// keyName is the name the session's sign-in is kept under: the profile's, or for the demo one
+// no profile can have.
+func (o Options) keyName() string {
+	if o.Demo {
+		return cache.DemoProfile
+	}
+	return o.Profile
+}
+
 func openCache(ctx context.Context, opts Options) (*Replica, error) {
-	path, err := cache.PathFor(opts.CacheDir, opts.Profile)
+	path, err := opts.cachePath()
 	if err != nil {
 		return nil, err
 	}
