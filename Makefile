@@ -55,9 +55,10 @@ deps-package:
 deps-wine:
 	@scripts/deps.sh $(DEB_WINE)
 
-# Starts the app; with no backend configured it runs the embedded demo backend (DEMO badge).
+# Starts the app; with no backend configured it runs the embedded demo backend (DEMO badge) at once,
+# where an installed FleetDesk's first run asks (sign in, or explore the demo).
 run: deps
-	$(GO) run -tags '$(TAGS)' ./cmd/fleetdesk
+	$(GO) run -tags '$(TAGS)' ./cmd/fleetdesk --first-run demo
 
 # The full suite, never from the test cache (-count=1), built with the app's TAGS (tests build what ships): vet, then every test with the real OS keyring (gnome-keyring on a private
 # D-Bus session), real SQLite files, real ptys and the simulated backend on 127.0.0.1. scripts/testsum shows what plain

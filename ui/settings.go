@@ -136,10 +136,12 @@ func (s *Shell) addProfile() {
 				kit.ShowDialog(s.win, dialog.NewError(errors.New("That name cannot be used: "+err.Error()), s.win))
 				return
 			}
-			s.ShowSignIn("New profile \u201c" + name.Text + "\u201d: sign in to save it.")
+			s.ShowSignInFor("New profile \u201c" + name.Text + "\u201d: sign in to save it.")
 		}, s.win)
+	name.OnSubmitted = func(string) { d.Submit() } // Enter continues, as the button does
 	d.Resize(fyne.NewSize(420, 160))
 	kit.ShowDialog(s.win, d)
+	s.win.Canvas().Focus(name)
 }
 
 func (s *Shell) confirmSignOut() {

@@ -124,8 +124,15 @@ type Options struct {
 	UI kit.UI
 	// SignIn signs in to a real backend from the sign-in screen.
 	SignIn SignInFunc
-	// Demo, when set, offers "Try the demo" on the sign-in screen (the embedded simulated backend).
+	// Demo, when set, offers "Try the demo" on the sign-in screen and "Explore the demo" on the
+	// first run's welcome (the embedded simulated backend).
 	Demo func(ctx context.Context) (session.Session, error)
+	// Start is what the window shows until the app calls Start (or ShowSignIn): the sign-in
+	// form, a first run's welcome, or Opening (what is being opened, e.g. "Opening profile
+	// “work”…") while a remembered profile resumes. The app decides it before the window is
+	// drawn.
+	Start   StartScreen
+	Opening string
 	// SignOut ends a session (forget the saved sign-in, close the cache); it runs off the UI
 	// goroutine. The shell then shows the sign-in screen.
 	SignOut func(svc session.Session) error
@@ -171,6 +178,7 @@ type Shell struct {
 	pages    []Page
 
 	signIn    *signInScreen
+	welcome   *welcome // a first run's screen, while shown
 	firstSync *firstSync
 	// parked is the session the dealer left for the sign-in screen from the banner: "Back to the
 	// cached fleet" returns to it. The app closes it when another session starts.
@@ -182,8 +190,8 @@ type Shell struct {
 	onStarted func() // for tests: Start has finished
 }
 
-// New makes the shell and shows the sign-in screen. Call Start instead when a session already
-// exists (a resumed sign-in, demo mode).
+// New makes the shell and shows the screen Options.Start names (the sign-in form by default).
+// Call Start once a session exists (a resumed sign-in, demo mode).
 func New(opts Options) *Shell {
 	if opts.UI == nil {
 		opts.UI = kit.FyneDo
@@ -196,7 +204,7 @@ func New(opts Options) *Shell {
 		s.win.SetOnClosed(s.teardown)
 	}
 	s.installKeys()
-	s.ShowSignIn("")
+	s.showStart()
 	return s
 }
 
@@ -217,6 +225,13 @@ func (s *Shell) ShowSignIn(errText string) {
 	s.showSignIn(errText, "")
 }
 
+// ShowSignInFor shows the sign-in screen with a note saying what the sign-in is for (a new
+// profile): information, not an error.
+func (s *Shell) ShowSignInFor(note string) {
+	s.showSignIn("", "")
+	s.signIn.setNote(note)
+}
+
 // ShowSignInError is ShowSignIn for an error: its dealer words on screen, the technical text under
 // Details (words.Describe).
 func (s *Shell) ShowSignInError(err error) {
@@ -231,6 +246,7 @@ func (s *Shell) ShowSignInError(err error) {
 func (s *Shell) showSignIn(errText, detail string) {
 	s.parked = nil
 	s.teardown()
+	s.welcome = nil
 	s.win.SetTitle("FleetDesk — sign in")
 	s.signIn = newSignInScreen(s)
 	s.signIn.setErrorDetail(errText, detail)
@@ -259,7 +275,7 @@ func (s *Shell) Start(svc session.Session) {
 	s.win.Canvas().Unfocus()
 	s.parked = nil
 	s.teardown()
-	s.signIn = nil
+	s.signIn, s.welcome = nil, nil
 	s.svc = svc
 	s.console = s.newConsole(svc)
 	s.slot = container.NewStack(s.console.Content())

@@ -31,6 +31,7 @@ type signInScreen struct {
 	button   *widget.Button
 	demo     *widget.Button
 	back     *widget.Button // "Back to the cached fleet", when the dealer came from it
+	note     *widget.Label  // what this sign-in is for (a new profile), in the page's colour: not an error
 	errLabel *widget.Label
 	details  *widget.Button
 	detail   string // the technical text behind the error, for Details
@@ -51,6 +52,10 @@ func newSignInScreen(s *Shell) *signInScreen {
 	si.password.OnSubmitted = func(string) { si.submit() }
 	si.button = widget.NewButton("Sign in", si.submit)
 	si.button.Importance = widget.HighImportance
+	si.note = widget.NewLabel("")
+	si.note.Wrapping = fyne.TextWrapWord
+	si.note.TextStyle.Bold = true
+	si.note.Hide()
 	si.errLabel = widget.NewLabel("")
 	si.errLabel.Wrapping = fyne.TextWrapWord
 	si.errLabel.Importance = widget.DangerImportance
@@ -84,7 +89,7 @@ func newSignInScreen(s *Shell) *signInScreen {
 	title.TextStyle.Bold = true
 	intro := widget.NewLabel("Sign in to your fleet backend. Your password is sent once; FleetDesk keeps the session in the system keyring.")
 	intro.Wrapping = fyne.TextWrapWord
-	card := container.NewVBox(title, intro, form, buttons, si.busy, si.errLabel, container.NewHBox(si.details))
+	card := container.NewVBox(title, intro, si.note, form, buttons, si.busy, si.errLabel, container.NewHBox(si.details))
 	si.content = container.NewCenter(container.NewGridWrap(fyne.NewSize(520, 400), card))
 	return si
 }
@@ -109,6 +114,20 @@ func (si *signInScreen) focus() {
 }
 
 func (si *signInScreen) setError(msg string) { si.setErrorDetail(msg, "") }
+
+// setNote says what this sign-in is for, "" for nothing.
+func (si *signInScreen) setNote(msg string) {
+	si.note.SetText(msg)
+	showIf(si.note, msg != "")
+}
+
+// Note is the note shown above the form, "" when none.
+func (si *signInScreen) Note() string {
+	if !si.note.Visible() {
+		return ""
+	}
+	return si.note.Text
+}
 
 // prefill puts a known backend and account in the form (the session that needs a new sign-in)
 // and the cursor in the password field.

@@ -45,16 +45,22 @@ func lowerGCHeadroom() {
 	}
 }
 
-// runGUI opens the desktop window: on the embedded demo backend when no backend is configured (or
-// with --demo), else on the remembered profile, resuming its sign-in from the OS keyring.
+// runGUI opens the desktop window: on the remembered profile, resuming its sign-in from the OS
+// keyring; on the embedded demo backend with --demo; and on a first run (no backend configured)
+// on a welcome that offers both, unless --first-run demo (`make run`) goes straight to the demo.
 func runGUI(args []string) int {
 	fs := flag.NewFlagSet("fleetdesk", flag.ContinueOnError)
 	df := addDataFlags(fs)
-	demo := fs.Bool("demo", false, "use the embedded simulated backend (the default when no backend is configured)")
+	demo := fs.Bool("demo", false, "use the embedded simulated backend")
+	firstRun := fs.String("first-run", "ask", "what opens when no backend is configured: ask (sign in, or explore the demo) or demo")
 	page := fs.String("page", "", "page to open first: console, manage, map, rollouts, tokens, recovery, settings")
 	size := fs.String("window", "", "initial window size, WIDTHxHEIGHT (default: the size at the last close)")
 	measure := fs.Bool("measure-startup", false, "print the time from process start to the first rows painted, then quit")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *firstRun != "ask" && *firstRun != "demo" {
+		fmt.Fprintf(os.Stderr, "fleetdesk: --first-run %q: want ask or demo\n", *firstRun)
 		return 2
 	}
 	r, err := df.resolve(false)
@@ -62,7 +68,7 @@ func runGUI(args []string) int {
 		fmt.Fprintln(os.Stderr, "fleetdesk:", err)
 		return 2
 	}
-	useDemo := *demo || r.backend == ""
+	start := chooseStart(r, *demo, *firstRun == "demo")
 	lowerGCHeadroom()
 
 	a := fyneapp.NewWithID("io.fleetdesk.app")
@@ -83,48 +89,77 @@ func runGUI(args []string) int {
 		DefaultBackendURL: r.backend,
 		Profiles:          guiProfiles{g},
 		CacheDir:          df.cacheDir,
+		Start:             start.screen,
+		Opening:           start.opening,
 	})
 	shell := window.Shell()
 	g.shell = shell
 
-	// Opening a session may touch the network; the window shows the sign-in screen meanwhile.
+	// Opening a session may touch the network; the window says what it opens meanwhile, with
+	// nothing to type into.
 	startup := kit.NewRunner(nil)
 	g.startup = startup
 	type opened struct {
 		svc session.Session
 		err error
 	}
-	kit.Run(startup, func(ctx context.Context) opened {
-		if useDemo {
-			svc, err := g.startDemo(ctx)
+	if start.screen == ui.StartOpening {
+		kit.Run(startup, func(ctx context.Context) opened {
+			if start.demo {
+				svc, err := g.startDemo(ctx)
+				return opened{svc, err}
+			}
+			svc, err := g.resume(ctx)
 			return opened{svc, err}
-		}
-		svc, err := g.resume(ctx)
-		return opened{svc, err}
-	}, func(o opened) {
-		switch {
-		case o.err == nil:
-			shell.Start(o.svc)
-			if *page != "" {
-				window.OpenPage(*page)
+		}, func(o opened) {
+			switch {
+			case o.err == nil:
+				shell.Start(o.svc)
+				if *page != "" {
+					window.OpenPage(*page)
+				}
+				if *measure {
+					measureStartup(win, shell.FleetConsole(), o.svc)
+				}
+			case errors.Is(o.err, auth.ErrNotSignedIn):
+				shell.ShowSignIn("")
+			default:
+				shell.ShowSignInError(o.err)
 			}
-			if *measure {
-				measureStartup(win, shell.FleetConsole(), o.svc)
+			if o.err != nil && *measure {
+				fmt.Fprintln(os.Stderr, "fleetdesk: --measure-startup: no session:", o.err)
+				a.Quit()
 			}
-		case errors.Is(o.err, auth.ErrNotSignedIn):
-			shell.ShowSignIn("")
-		default:
-			shell.ShowSignInError(o.err)
-		}
-		if o.err != nil && *measure {
-			fmt.Fprintln(os.Stderr, "fleetdesk: --measure-startup: no session:", o.err)
-			a.Quit()
-		}
-	})
+		})
+	} else if *measure {
+		fmt.Fprintln(os.Stderr, "fleetdesk: --measure-startup: no backend is configured: pass --demo or --backend")
+		return 2
+	}
 	win.SetOnClosed(g.closeAll)
 	win.ShowAndRun()
 	g.closeAll()
 	return 0
+}
+
+// startChoice is what the window shows first, decided before it is drawn.
+type startChoice struct {
+	screen  ui.StartScreen
+	opening string // what is being opened, for StartOpening
+	demo    bool   // the session to open is the embedded demo's
+}
+
+// chooseStart decides the first screen from the flags and the profile alone (no network, no
+// keyring): the demo when asked for, the remembered profile when it has a backend, else a first
+// run's welcome (or the demo, for `make run`).
+func chooseStart(r resolved, demo, firstRunDemo bool) startChoice {
+	switch {
+	case demo || (r.backend == "" && firstRunDemo):
+		return startChoice{screen: ui.StartOpening, opening: "Starting the demo fleet…", demo: true}
+	case r.backend != "":
+		return startChoice{screen: ui.StartOpening,
+			opening: fmt.Sprintf("Opening profile \u201c%s\u201d (%s)…", r.profile, r.backend)}
+	}
+	return startChoice{screen: ui.StartWelcome}
 }
 
 // gui owns the sessions and the embedded backend the window shows, so they close with it.

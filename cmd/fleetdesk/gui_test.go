@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fleetdesk/fleetdesk/ui"
 )
 
 // TestDemoStart runs the window's demo start path (what runGUI does with --demo or no backend)
@@ -59,5 +61,37 @@ func TestDemoStart(t *testing.T) {
 	if resp, err := client.Get(st.BackendURL); err == nil {
 		resp.Body.Close()
 		t.Fatal("the first demo backend still answers after the demo was restarted")
+	}
+}
+
+// TestChooseStart (issue 24 items 1 and 2): the first screen is decided from the flags and the
+// profile before the window is drawn. A remembered profile opens on "Opening profile …" (no
+// sign-in form whose password field a cached fleet then replaces); a first run with no backend
+// asks (sign in, or the demo), except for `make run` (--first-run demo); --demo is the demo.
+func TestChooseStart(t *testing.T) {
+	work := resolved{profile: "work", backend: "https://fleet.example.com"}
+	fresh := resolved{profile: "default"}
+	for _, c := range []struct {
+		name          string
+		r             resolved
+		demo, makeRun bool
+		want          ui.StartScreen
+		wantDemo      bool
+		says          string
+	}{
+		{"first run", fresh, false, false, ui.StartWelcome, false, ""},
+		{"first run from make run", fresh, false, true, ui.StartOpening, true, "demo"},
+		{"--demo on a first run", fresh, true, false, ui.StartOpening, true, "demo"},
+		{"a remembered profile", work, false, false, ui.StartOpening, false, "Opening profile \u201cwork\u201d (https://fleet.example.com)"},
+		{"a remembered profile from make run", work, false, true, ui.StartOpening, false, "work"},
+		{"--demo with a remembered profile", work, true, false, ui.StartOpening, true, "demo"},
+	} {
+		got := chooseStart(c.r, c.demo, c.makeRun)
+		if got.screen != c.want || got.demo != c.wantDemo || !strings.Contains(got.opening, c.says) {
+			t.Errorf("%s: %+v", c.name, got)
+		}
+	}
+	if code := runGUI([]string{"--first-run", "maybe"}); code != 2 {
+		t.Errorf("--first-run maybe: exit %d, want 2", code)
 	}
 }
