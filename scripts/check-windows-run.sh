@@ -9,8 +9,8 @@
 #      other entries kept). The shipped installer is 32-bit NSIS; where Wine has no 32-bit support
 #      the same script built for 64 bits is installed instead, and the run says so;
 #   4. from cmd.exe, `fleetdesk` finds fleetdesk.com through that PATH, prints, and returns its
-#      exit status; with no command it starts the window (FleetDesk.exe) and returns at once; the
-#      window shows the demo (a screenshot goes to dist/wine/), closes with Alt+F4 and saves the
+#      exit status; with no command (`fleetdesk --demo`) it starts the window (FleetDesk.exe) and
+#      returns at once; the window shows the demo (a screenshot goes to dist/wine/), closes with Alt+F4 and saves the
 #      demo's view state;
 #   5. the installed command line signs in to a fleetsim on 127.0.0.1 (password on stdin; the
 #      sign-in lands in Wine's Credential Manager, nowhere in the files), syncs and lists devices;
@@ -164,13 +164,14 @@ rc=$(run cmd-bad cmd /c fleetdesk no-such-command)
 grep -q 'unknown command "no-such-command"' "$art/cmd-bad.err" || fail "no error message: $(cat "$art/cmd-bad.err")"
 ok "cmd /c fleetdesk: prints its version, and returns exit status 2 with the error for an unknown command"
 
-# With no command, fleetdesk.com starts FleetDesk.exe and returns while the window stays open.
-[ "$(run cmd-gui cmd /c fleetdesk)" = 0 ] || fail "cmd /c fleetdesk (the window) failed: $(cat "$art/cmd-gui.err")"
+# With no command (window flags only), fleetdesk.com starts FleetDesk.exe and returns while the
+# window stays open. --demo: a first run with no backend would otherwise ask (sign in, or the demo).
+[ "$(run cmd-gui cmd /c fleetdesk --demo)" = 0 ] || fail "cmd /c fleetdesk --demo (the window) failed: $(cat "$art/cmd-gui.err")"
 timeout 120 xdotool search --sync --onlyvisible --name '\(DEMO\)' >"$tmp/win" 2>/dev/null ||
-	fail "no demo window within 120 s after \`fleetdesk\` returned"
+	fail "no demo window within 120 s after \`fleetdesk --demo\` returned"
 wid=$(head -n1 "$tmp/win")
 title=$(xdotool getwindowname "$wid")
-ok "cmd /c fleetdesk returned at once, and the window \"$title\" opened"
+ok "cmd /c fleetdesk --demo returned at once, and the window \"$title\" opened"
 # The screenshot, once the console's rows are painted: the band under the column headers (the
 # first rows, at x 100-1280, y 190-250 of the window at the screen's corner) is one flat colour
 # with grid lines while "Loading the fleet…", and full of text once rows are there.
