@@ -71,9 +71,10 @@ func (s *Shell) ShowUnitsInFleetConsole(title string, ids []string) {
 	s.console.ShowUnits(title, ids)
 }
 
-// FocusSearch goes to the Fleet Console and puts the cursor in its search box (Ctrl/Cmd+F).
+// FocusSearch goes to the Fleet Console and puts the cursor in its search box (Ctrl/Cmd+F). A
+// dialog in front keeps the keyboard.
 func (s *Shell) FocusSearch() {
-	if s.console == nil {
+	if s.console == nil || kit.OpenDialogs(s.win.Canvas()) > 0 {
 		return
 	}
 	if s.manage != nil || s.CurrentPage() != PageFleetConsole {
@@ -82,11 +83,17 @@ func (s *Shell) FocusSearch() {
 	s.console.FocusSearch(s.win)
 }
 
-// installKeys wires the window's keyboard: Ctrl/Cmd+F search, Enter open, Esc close.
+// installKeys wires the window's keyboard: Ctrl/Cmd+F search, Ctrl/Cmd+Q quit, Enter open, Esc
+// close, Up/Down move the Fleet Console's selection. Text fields pass the Ctrl/Cmd shortcuts on
+// (kit.Entry), so they work wherever the focus is.
 func (s *Shell) installKeys() {
 	c := s.win.Canvas()
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { s.FocusSearch() })
+	// Closing the window is quitting: it is the app's only window, and closing it runs the same
+	// teardown as its close button.
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { s.win.Close() })
 	c.SetOnTypedKey(func(k *fyne.KeyEvent) { s.typedKey(k) })
 	c.SetOnTypedRune(s.typedRune)
 }
@@ -116,13 +123,27 @@ func (s *Shell) typedKey(k *fyne.KeyEvent) {
 			s.nav().Back()
 		}
 	case fyne.KeyReturn, fyne.KeyEnter:
-		if kit.OpenDialogs(s.win.Canvas()) > 0 || s.console == nil || s.manage != nil {
-			return
-		}
-		if s.CurrentPage() == PageFleetConsole {
+		if s.onFleetConsole() {
 			s.console.OpenSelected()
 		}
+	case fyne.KeyDown, fyne.KeyUp:
+		// With nothing focused (after Esc from the Manage page, say) as in the search box.
+		if !s.onFleetConsole() {
+			return
+		}
+		delta := 1
+		if k.Name == fyne.KeyUp {
+			delta = -1
+		}
+		s.console.MoveSelection(delta)
 	}
+}
+
+// onFleetConsole reports whether the Fleet Console itself is in front: its tab, no Manage page
+// over it, no dialog.
+func (s *Shell) onFleetConsole() bool {
+	return s.console != nil && s.manage == nil && s.CurrentPage() == PageFleetConsole &&
+		kit.OpenDialogs(s.win.Canvas()) == 0
 }
 
 // buildIfLazy builds a lazy page the first time its tab is shown.

@@ -125,7 +125,7 @@ func (s *Shell) switchProfile(name string) {
 
 // addProfile asks for a name, then shows the sign-in screen; the sign-in is saved under it.
 func (s *Shell) addProfile() {
-	name := widget.NewEntry()
+	name := kit.NewEntry()
 	name.SetPlaceHolder("e.g. north-region")
 	d := dialog.NewForm("Add a profile", "Continue to sign-in", "Cancel",
 		[]*widget.FormItem{widget.NewFormItem("Profile name", name)}, func(ok bool) {

@@ -59,9 +59,9 @@ func defaultsSection(p prefs.Store) fyne.CanvasObject {
 	interval.SetSelected(intervalText(p.SyncInterval()))
 
 	th := p.Threshold()
-	units := widget.NewEntry()
+	units := kit.NewEntry()
 	units.SetText(strconv.Itoa(th.Units))
-	pct := widget.NewEntry()
+	pct := kit.NewEntry()
 	pct.SetText(strconv.FormatFloat(th.Percent, 'f', -1, 64))
 	thMsg := widget.NewLabel("")
 	thMsg.Wrapping = fyne.TextWrapWord

@@ -19,6 +19,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/internal/version"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 	"github.com/fleetdesk/fleetdesk/ui/prefs"
 )
 
@@ -123,9 +124,9 @@ func TestSettingsAreStoredAsPreferences(t *testing.T) {
 		}
 
 		// The threshold: a bad value is refused with words, a good one is stored.
-		var entries []*widget.Entry
+		var entries []*kit.Entry
 		for _, x := range uitest.Objects(page) {
-			if e, ok := x.(*widget.Entry); ok {
+			if e, ok := x.(*kit.Entry); ok {
 				entries = append(entries, e)
 			}
 		}
@@ -227,7 +228,7 @@ func TestSwitchAndAddProfile(t *testing.T) {
 			t.Fatal("no dialog for the new profile's name")
 		}
 		// The keyboard alone: the name field has the focus, Enter continues.
-		name, ok := s.win.Canvas().Focused().(*widget.Entry)
+		name, ok := s.win.Canvas().Focused().(*kit.Entry)
 		if !ok {
 			t.Fatalf("the name field does not have the focus (%T)", s.win.Canvas().Focused())
 		}

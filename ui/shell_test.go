@@ -360,6 +360,19 @@ func keyboardChecks(t *testing.T, s *Shell, svc session.Session) {
 	if s.Manage() != nil {
 		t.Fatal("second Esc did not leave the Manage page")
 	}
+	// Back on the console with nothing focused, Up/Down move the selection at once (issue 24
+	// item 7: they did nothing until Ctrl+F).
+	view := s.FleetConsole().View()
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDown})
+	if got := s.FleetConsole().Selected(); got != view[6].ID {
+		t.Fatalf("Down after Esc selects %q, want the next row %q", got, view[6].ID)
+	}
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyUp})
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyUp})
+	if got := s.FleetConsole().Selected(); got != view[4].ID {
+		t.Fatalf("Up twice selects %q, want %q", got, view[4].ID)
+	}
+	s.FleetConsole().Select(id)
 	// Ctrl/Cmd+F from the Manage page (or anywhere) goes to the search box.
 	s.OpenManage(id)
 	s.ShowPage(PageSettings)
@@ -379,6 +392,54 @@ func keyboardChecks(t *testing.T, s *Shell, svc session.Session) {
 }
 
 var desktopF = desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}
+
+// TestCtrlQQuitsWhereverTheFocusIs (issue 24 item 7): Ctrl/Cmd+Q closes the window (the app's
+// only one) with nothing focused and from a focused text field, which the desktop driver hands
+// every shortcut first; Ctrl/Cmd+F from a field reaches the window's search too.
+func TestCtrlQQuitsWhereverTheFocusIs(t *testing.T) {
+	svc, _ := testfleet.Offline(t, 50, now0)
+	u := newUI(t)
+	// A window of its own: the test driver's temporary one would be closed a second time.
+	opts := Options{App: test.NewTempApp(t), UI: u.do}
+	var s *Shell
+	u.run(func() {
+		opts.Window = test.NewWindow(widget.NewLabel(""))
+		opts.Window.Resize(fyne.NewSize(1300, 820))
+		s = New(opts)
+		s.Start(svc)
+	})
+	t.Cleanup(func() { u.run(s.Close) })
+	waitConsole(u, s)
+	ctrlQ := &desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}
+	open := func() bool { return slices.Contains(fyne.CurrentApp().Driver().AllWindows(), s.win) }
+	u.run(func() {
+		c := s.win.Canvas()
+		// From the Settings page's threshold field: Ctrl+F goes to the console's search.
+		s.ShowPage(PageSettings)
+		var field *kit.Entry
+		uitest.Walk(s.win.Content(), true, func(o fyne.CanvasObject) {
+			if e, ok := o.(*kit.Entry); ok && field == nil {
+				field = e
+			}
+		})
+		if field == nil {
+			t.Fatal("no text field on the Settings page")
+		}
+		c.Focus(field)
+		c.Focused().(fyne.Shortcutable).TypedShortcut(&desktopF)
+		if s.CurrentPage() != PageFleetConsole {
+			t.Fatalf("Ctrl+F from a text field left the window on %q", s.CurrentPage())
+		}
+		// The search box has the focus now; Ctrl+Q from it quits.
+		if c.Focused() == nil {
+			t.Fatal("Ctrl+F focused nothing")
+		}
+		c.Focused().(fyne.Shortcutable).TypedShortcut(ctrlQ)
+		if open() {
+			t.Fatal("Ctrl+Q from the search box left the window open")
+		}
+	})
+}
 
 // TestBackendLossShowsOfflineBanner: a live session whose backend goes away shows the banner with
 // the time of the data, and the status bar says Offline.

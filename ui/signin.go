@@ -25,9 +25,9 @@ const (
 
 type signInScreen struct {
 	s        *Shell
-	backend  *widget.Entry
-	email    *widget.Entry
-	password *widget.Entry
+	backend  *kit.Entry
+	email    *kit.Entry
+	password *kit.Entry
 	button   *widget.Button
 	demo     *widget.Button
 	back     *widget.Button // "Back to the cached fleet", when the dealer came from it
@@ -42,13 +42,13 @@ type signInScreen struct {
 func newSignInScreen(s *Shell) *signInScreen {
 	si := &signInScreen{s: s}
 	prefs := s.prefs()
-	si.backend = widget.NewEntry()
+	si.backend = kit.NewEntry()
 	si.backend.SetPlaceHolder("https://fleet.example.com")
 	si.backend.SetText(prefs.StringWithFallback(prefBackend, s.opts.DefaultBackendURL))
-	si.email = widget.NewEntry()
+	si.email = kit.NewEntry()
 	si.email.SetPlaceHolder("you@dealer.example.com")
 	si.email.SetText(prefs.String(prefEmail))
-	si.password = widget.NewPasswordEntry()
+	si.password = kit.NewPasswordEntry()
 	si.password.OnSubmitted = func(string) { si.submit() }
 	si.button = widget.NewButton("Sign in", si.submit)
 	si.button.Importance = widget.HighImportance

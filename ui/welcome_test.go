@@ -9,11 +9,11 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // shown are the visible objects of the window's content.
@@ -24,10 +24,10 @@ func shown(s *Shell) []fyne.CanvasObject {
 }
 
 // entries are the visible text fields of the window, which a dealer could type into.
-func entries(s *Shell) []*widget.Entry {
-	var out []*widget.Entry
+func entries(s *Shell) []*kit.Entry {
+	var out []*kit.Entry
 	for _, o := range shown(s) {
-		if e, ok := o.(*widget.Entry); ok {
+		if e, ok := o.(*kit.Entry); ok {
 			out = append(out, e)
 		}
 	}

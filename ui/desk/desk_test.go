@@ -20,6 +20,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/ui"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // simConfig is a small world in real time, so positions and health barely move during a test.
@@ -122,7 +123,7 @@ func one[T fyne.CanvasObject](t *testing.T, what string, root fyne.CanvasObject,
 // mapView shows the Map page and returns its map widget, search box and status line.
 type mapView struct {
 	m      *mapview.Map
-	search *widget.Entry
+	search *kit.Entry
 	model  *widget.Select
 	health *widget.CheckGroup
 	status *widget.Label
@@ -136,7 +137,7 @@ func (f *fixture) mapPage(t *testing.T) mapView {
 	root := f.win.Content()
 	return mapView{
 		m: one[*mapview.Map](t, "map widget", root, nil),
-		search: one(t, "map search box", root, func(e *widget.Entry) bool {
+		search: one(t, "map search box", root, func(e *kit.Entry) bool {
 			return strings.HasPrefix(e.PlaceHolder, "Search device ID")
 		}),
 		model: one(t, "map model picker", root, func(s *widget.Select) bool {

@@ -23,6 +23,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/ui"
 	"github.com/fleetdesk/fleetdesk/ui/fleetconsole"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 	"github.com/fleetdesk/fleetdesk/ui/prefs"
 )
 
@@ -164,8 +165,8 @@ func TestAProfileOpensOnItsOwnFilters(t *testing.T) {
 	button := func(text string) *widget.Button {
 		return one(t, "button "+text, win.Content(), func(b *widget.Button) bool { return b.Text == text })
 	}
-	entry := func(placeholder string) *widget.Entry {
-		return one(t, "entry "+placeholder, win.Content(), func(e *widget.Entry) bool { return e.PlaceHolder == placeholder })
+	entry := func(placeholder string) *kit.Entry {
+		return one(t, "entry "+placeholder, win.Content(), func(e *kit.Entry) bool { return e.PlaceHolder == placeholder })
 	}
 	showing := func(demo bool) func() bool {
 		return func() bool { return s.Service() != nil && s.Service().Status().Demo == demo && s.FleetConsole() != nil }
@@ -178,7 +179,7 @@ func TestAProfileOpensOnItsOwnFilters(t *testing.T) {
 		u.run(func() {
 			entry("https://fleet.example.com").SetText(ownSrv.URL)
 			entry("you@dealer.example.com").SetText(ownAcct.Email)
-			one(t, "password entry", win.Content(), func(e *widget.Entry) bool { return e.Password }).SetText(ownAcct.Password)
+			one(t, "password entry", win.Content(), func(e *kit.Entry) bool { return e.Password }).SetText(ownAcct.Password)
 			test.Tap(button("Sign in"))
 		})
 		u.eventually(30*time.Second, "the dealer's own console", showing(false))

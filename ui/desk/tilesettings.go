@@ -36,10 +36,10 @@ func (t *tileSettings) form(win fyne.Window, run *kit.Runner, apply func(tiles.C
 	for i, c := range tileChoices {
 		labels[i] = c.label
 	}
-	url := widget.NewEntry()
+	url := kit.NewEntry()
 	url.SetPlaceHolder("https://tiles.example.com/{z}/{x}/{y}.png")
 	url.SetText(cfg.URLTemplate)
-	attribution := widget.NewEntry()
+	attribution := kit.NewEntry()
 	attribution.SetPlaceHolder("© the tile provider (shown on the map)")
 	attribution.SetText(cfg.Attribution)
 	file := widget.NewLabel(cfg.MBTilesPath)
@@ -142,8 +142,10 @@ func (t *tileSettings) form(win fyne.Window, run *kit.Runner, apply func(tiles.C
 	})
 	applyBtn.Importance = widget.HighImportance
 
+	intro := widget.NewLabel("Where the Fleet Map's background comes from. With no network the map always falls back to cached tiles, then to the built-in basemap.")
+	intro.Wrapping = fyne.TextWrapWord // a line this long would hold the window wider than 1024 px
 	return container.NewVBox(
-		widget.NewLabel("Where the Fleet Map's background comes from. With no network the map always falls back to cached tiles, then to the built-in basemap."),
+		intro,
 		source,
 		widget.NewForm(
 			widget.NewFormItem("URL template", url),

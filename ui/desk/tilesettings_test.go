@@ -13,6 +13,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/mapview/tiles"
 	"github.com/fleetdesk/fleetdesk/ui"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 func TestMapTileSettings(t *testing.T) {
@@ -35,7 +36,7 @@ func TestMapTileSettings(t *testing.T) {
 		source := one(t, "tile source choice", root, func(r *widget.RadioGroup) bool {
 			return slices.Contains(r.Options, tileChoices[3].label)
 		})
-		url := one(t, "URL template entry", root, func(e *widget.Entry) bool { return strings.Contains(e.PlaceHolder, "{z}") })
+		url := one(t, "URL template entry", root, func(e *kit.Entry) bool { return strings.Contains(e.PlaceHolder, "{z}") })
 		apply := one(t, "Apply", root, func(b *widget.Button) bool { return b.Text == "Apply" })
 		if url.Text != start.URLTemplate || source.Selected != tileChoices[1].label {
 			t.Fatalf("the form shows %q / %q, not the saved source", source.Selected, url.Text)

@@ -227,13 +227,20 @@ func newSearchEntry(c *Page) *searchEntry {
 	return e
 }
 
+// TypedShortcut lets the window's own shortcuts (Ctrl/Cmd+Q, Ctrl/Cmd+F) through.
+func (e *searchEntry) TypedShortcut(sc fyne.Shortcut) {
+	if !kit.PassWindowShortcut(e, sc) {
+		e.Entry.TypedShortcut(sc)
+	}
+}
+
 // TypedKey moves the selection on Up/Down and leaves everything else to the entry.
 func (e *searchEntry) TypedKey(k *fyne.KeyEvent) {
 	switch k.Name {
 	case fyne.KeyDown:
-		e.c.moveSelection(1)
+		e.c.MoveSelection(1)
 	case fyne.KeyUp:
-		e.c.moveSelection(-1)
+		e.c.MoveSelection(-1)
 	default:
 		e.Entry.TypedKey(k)
 	}

@@ -257,8 +257,9 @@ func (c *Page) selectRow(row int) {
 	c.w.table.Refresh()
 }
 
-// moveSelection is Up/Down from the search box.
-func (c *Page) moveSelection(delta int) {
+// MoveSelection moves the selection delta rows (Up/Down, from the search box or with nothing
+// focused) and scrolls it into view; with none selected it selects the first row.
+func (c *Page) MoveSelection(delta int) {
 	c.flush()
 	if len(c.v.rows) == 0 {
 		return

@@ -13,7 +13,7 @@ import (
 // select and copy from, for a support ticket: the screens say what went wrong in words, and the
 // exact failure stays one click away.
 func ShowDetails(win fyne.Window, summary, detail string) {
-	text := widget.NewMultiLineEntry()
+	text := NewMultiLineEntry()
 	text.SetText(detail)
 	text.Wrapping = fyne.TextWrapBreak
 	// Read-only by refusing edits: a disabled entry would grey the text and block selection.

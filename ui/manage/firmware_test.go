@@ -185,6 +185,10 @@ func TestFWUpdateQueuesForAnOfflineUnitForceOTADoesNot(t *testing.T) {
 			!strings.Contains(txt, "FW Update can be queued for its next check-in") {
 			t.Fatalf("reasons shown:\n%s", txt)
 		}
+		t.Logf("REASONS %s", txt)
+		if strings.Contains(txt, "((") || strings.Contains(txt, "))") {
+			t.Fatalf("doubled parentheses (issue 24 item 13):\n%s", txt)
+		}
 		if !h.enabled(fleet.ActionFWUpdate) {
 			t.Fatal("FW Update not offered for an offline unit")
 		}

@@ -62,7 +62,7 @@ type Page struct {
 	stale   bool // the backend is out of reach: units' "Online" is the last sync's
 	tileErr error
 
-	search   *widget.Entry
+	search   *kit.Entry
 	health   *widget.CheckGroup
 	model    *widget.Select
 	others   *otherFilters
@@ -107,7 +107,7 @@ func New(opts Options) *Page {
 	p.Map.SetDetailNote(detailNote)
 	p.Map.OnTap = p.tapped
 
-	p.search = widget.NewEntry()
+	p.search = kit.NewEntry()
 	p.search.SetPlaceHolder("Search device ID, customer email or name")
 	p.search.OnChanged = func(s string) {
 		if p.sel.Type(s) { // false when SetFilter wrote the text in force: not the dealer typing

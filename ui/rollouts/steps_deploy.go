@@ -12,6 +12,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // deployStep is step 4: deploy the validated release to my_fleet. Sending a release to dozens of
@@ -22,8 +23,8 @@ type deployStep struct {
 	box      fyne.CanvasObject
 	plan     *widget.Label
 	why      *whyList
-	units    *widget.Entry
-	pct      *widget.Entry
+	units    *kit.Entry
+	pct      *kit.Entry
 	deploy   *widget.Button
 	backend  *widget.Label
 	ask      *fyne.Container // the confirmation, shown after the first tap
@@ -46,7 +47,7 @@ func newDeployStep(w *wizard) stepView {
 	if prev := w.proc.Threshold(); prev.Validate() == nil {
 		th = prev // a refused deployment keeps the dealer's threshold
 	}
-	s.units, s.pct = widget.NewEntry(), widget.NewEntry()
+	s.units, s.pct = kit.NewEntry(), kit.NewEntry()
 	s.units.SetText(strconv.Itoa(th.Units))
 	s.pct.SetText(strconv.FormatFloat(th.Percent, 'f', -1, 64))
 	s.units.OnChanged = func(string) { s.asked = nil; w.update() }

@@ -7,9 +7,9 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // TestE2ECreateFailureKeepsChoicesAndSaysWhy (issue 11, items 5 and 15): the backend goes away
@@ -57,7 +57,7 @@ func TestE2ECreateFailureKeepsChoicesAndSaysWhy(t *testing.T) {
 		var detail string
 		for _, r := range roots(e.win) {
 			uitest.Walk(r, true, func(o fyne.CanvasObject) {
-				if en, ok := o.(*widget.Entry); ok && en.MultiLine && en.Text != "" {
+				if en, ok := o.(*kit.Entry); ok && en.MultiLine && en.Text != "" {
 					detail = en.Text
 				}
 			})

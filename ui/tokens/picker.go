@@ -10,6 +10,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 const anyChoice = "Any"
@@ -20,7 +21,7 @@ const anyChoice = "Any"
 type picker struct {
 	w *wizard
 
-	search    *widget.Entry
+	search    *kit.Entry
 	model     *widget.Select
 	transport *widget.Select
 	health    *widget.Select
@@ -28,7 +29,7 @@ type picker struct {
 	ownOnly   *widget.Check
 	list      *widget.List
 	count     *widget.Label
-	paste     *widget.Entry
+	paste     *kit.Entry
 	box       *fyne.Container
 
 	shown    []fleet.Device
@@ -37,7 +38,7 @@ type picker struct {
 
 func newPicker(w *wizard) *picker {
 	p := &picker{w: w}
-	p.search = widget.NewEntry()
+	p.search = kit.NewEntry()
 	p.search.SetPlaceHolder("Search by device ID, customer email or name")
 	p.search.OnChanged = func(string) { p.refilter() }
 
@@ -81,7 +82,7 @@ func newPicker(w *wizard) *picker {
 	)
 	p.count = widget.NewLabel("")
 	p.count.Wrapping = fyne.TextWrapWord
-	p.paste = widget.NewEntry()
+	p.paste = kit.NewEntry()
 	p.paste.SetPlaceHolder("…or paste device IDs: XP-00211, UN-00012")
 	addBtn := widget.NewButton("Add", func() { p.addPasted() })
 	p.paste.OnSubmitted = func(string) { p.addPasted() }

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/token"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // The access choices, in the guide's words. Neither is selected at first: the guide says "Decide
@@ -22,7 +23,7 @@ const (
 type accessStep struct {
 	w       *wizard
 	radio   *widget.RadioGroup
-	reason  *widget.Entry
+	reason  *kit.Entry
 	confirm *widget.Check
 	control *fyne.Container // the reason and confirmation, shown for control-enabled only
 	box     fyne.CanvasObject
@@ -30,7 +31,7 @@ type accessStep struct {
 
 func newAccessStep(w *wizard) *accessStep {
 	s := &accessStep{w: w}
-	s.reason = widget.NewMultiLineEntry()
+	s.reason = kit.NewMultiLineEntry()
 	s.reason.SetPlaceHolder("Why must this integration control units? e.g. remote start from the customer's SCADA")
 	s.reason.SetMinRowsVisible(2)
 	s.reason.OnChanged = func(string) { w.refresh() }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/token"
 	"github.com/fleetdesk/fleetdesk/app/words"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // maxProblemLines is how many broken rules the review lists before counting the rest.
@@ -20,8 +21,8 @@ const maxProblemLines = 8
 // access, devices) spelled out before Create token.
 type reviewStep struct {
 	w           *wizard
-	name        *widget.Entry
-	expires     *widget.Entry
+	name        *kit.Entry
+	expires     *kit.Entry
 	expiresHint *widget.Label
 	account     *widget.Label
 	access      *widget.Label
@@ -35,10 +36,10 @@ type reviewStep struct {
 func newReviewStep(w *wizard) *reviewStep {
 	now := w.p.svc.Now()
 	s := &reviewStep{w: w}
-	s.name = widget.NewEntry()
+	s.name = kit.NewEntry()
 	s.name.SetPlaceHolder("What is it for? e.g. Farm SCADA dashboard")
 	s.name.OnChanged = func(string) { w.refresh() }
-	s.expires = widget.NewEntry()
+	s.expires = kit.NewEntry()
 	s.expires.SetText(w.p.policy.DefaultExpiry(now).Format(time.DateOnly))
 	s.expires.OnChanged = func(string) { w.refresh() }
 	s.expiresHint = widget.NewLabel("")

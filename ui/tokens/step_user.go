@@ -13,6 +13,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/token"
 	"github.com/fleetdesk/fleetdesk/app/words"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // userStep is step 1, "Choose the correct user account": the customers' user accounts the backend
@@ -24,7 +25,7 @@ type userStep struct {
 	err     error // the last listing failed; retry offers another try
 	chosen  *token.User
 
-	search *widget.Entry
+	search *kit.Entry
 	list   *widget.List
 	shown  []token.User
 	note   *widget.Label
@@ -34,7 +35,7 @@ type userStep struct {
 
 func newUserStep(w *wizard) *userStep {
 	s := &userStep{w: w, loading: true}
-	s.search = widget.NewEntry()
+	s.search = kit.NewEntry()
 	s.search.SetPlaceHolder("Search user accounts by email or name")
 	s.search.OnChanged = func(string) { s.filter(); w.refresh() }
 	s.note = widget.NewLabel("")

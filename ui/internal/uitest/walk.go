@@ -5,6 +5,8 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // Walk visits o and everything below it, widgets through the renderers in use. With visibleOnly,
@@ -49,6 +51,8 @@ func Texts(o fyne.CanvasObject) []string {
 		case *widget.Check:
 			out = append(out, w.Text)
 		case *widget.Entry:
+			out = append(out, w.Text, w.PlaceHolder)
+		case *kit.Entry:
 			out = append(out, w.Text, w.PlaceHolder)
 		case *widget.RichText:
 			out = append(out, w.String())
