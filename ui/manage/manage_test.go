@@ -253,6 +253,15 @@ func TestBackendLossDisablesActions(t *testing.T) {
 		if txt := field(h.page.Content(), "Connection"); !strings.Contains(txt, "as of the last sync") {
 			t.Fatalf("connection field %q does not say it is stale", txt)
 		}
+		// The title's dot and words follow the same rule (issue 24 item 17): no live green
+		// "Reporting normally" for a unit FleetDesk cannot see now.
+		st := h.page.status
+		if !strings.Contains(st.health.Text, "at last sync") {
+			t.Fatalf("the title says %q with the backend gone", st.health.Text)
+		}
+		if st.dot.FillColor == kit.ColorLive {
+			t.Fatal("the title's dot is still the live green with the backend gone")
+		}
 	})
 }
 

@@ -105,8 +105,7 @@ func (s *statusSection) show(d fleet.Device, st session.Status, ownDealer string
 		title += " — " + d.Name
 	}
 	s.title.SetText(title)
-	kit.SetDot(s.dot, h)
-	s.health.SetText(kit.HealthLabel(h))
+	s.showHealth(d, h, st.Reachable, now)
 
 	s.set("Device ID", d.ID)
 	s.set("Name", orNone(d.Name))
@@ -149,6 +148,23 @@ func (s *statusSection) show(d fleet.Device, st session.Status, ownDealer string
 			s.mapLink.Show()
 		}
 	}
+}
+
+// showHealth is the title's dot and words. With the backend out of reach a unit's "reporting
+// normally" is only what the last sync said, so the title says so as the console's rows do
+// ("Online at last sync") and the dot is grey, not the live green; lost contact stays lost.
+func (s *statusSection) showHealth(d fleet.Device, h fleet.Health, reachable bool, now time.Time) {
+	if reachable || h == fleet.HealthLost {
+		kit.SetDot(s.dot, h)
+		s.health.SetText(kit.HealthLabel(h))
+		return
+	}
+	grey := theme.Color(theme.ColorNameDisabled)
+	if s.dot.FillColor != grey || s.dot.StrokeWidth != 0 {
+		s.dot.FillColor, s.dot.StrokeColor, s.dot.StrokeWidth = grey, grey, 0
+		s.dot.Refresh()
+	}
+	s.health.SetText(d.ConnectionAsOf(now, false) + " · " + kit.HealthLabel(h))
 }
 
 // dealerName is the dealer's name when the unit is the signed-in dealer's (the session knows that
