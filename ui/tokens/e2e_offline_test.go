@@ -74,11 +74,11 @@ func TestE2ECreateFailureKeepsChoicesAndSaysWhy(t *testing.T) {
 	})
 	// The session now knows it is offline: Create waits for the connection, saying why.
 	e.h.wait("Create held back offline", func() bool {
-		return w.nextBtn.Disabled() && strings.Contains(w.hint.Text, "FleetDesk is offline")
+		return w.nextBtn.Disabled() && strings.Contains(blockedText(w), "FleetDesk is offline")
 	})
 	e.h.do(func() {
-		if !strings.Contains(w.hint.Text, "Your choices are kept") {
-			t.Fatalf("hint %q", w.hint.Text)
+		if !strings.Contains(blockedText(w), "Your choices are kept") {
+			t.Fatalf("review says %q", blockedText(w))
 		}
 	})
 }

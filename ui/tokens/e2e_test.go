@@ -437,7 +437,10 @@ func TestE2EOutOfScopeRefusedInAppAndAPI(t *testing.T) {
 		test.Tap(w.devices.restrict)
 		w.devices.picker.paste.SetText(otherDev)
 		test.Tap(button(t, e.win, "Add"))
-		wantBlocked(t, w, otherDev+" is not in your fleet")
+		if pk := w.devices.picker; len(pk.selected) != 0 || !strings.Contains(pk.pasteNote.Text, otherDev+" is not in your fleet") {
+			t.Fatalf("another dealer's unit pasted: selected %v, note %q", pk.selected, pk.pasteNote.Text)
+		}
+		wantBlocked(t, w, "choose at least one device")
 		test.Tap(w.nextBtn)
 		if w.step != stepDevices {
 			t.Fatal("the wizard moved on with another dealer's unit")

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/token"
@@ -128,6 +129,10 @@ func TestWizardIssuesRestrictedReadOnlyTokenAndShowsSecretOnce(t *testing.T) {
 		if got := ids(w.devices.picker.shown); !slices.Equal(got, []string{"UN-00012", "UN-00450", "XP-00211"}) {
 			t.Fatalf("picker shows %v, want Ann's three units", got)
 		}
+		// The paste example names units this account has (issue 24 item 14), not made-up IDs.
+		if got := w.devices.picker.paste.PlaceHolder; got != "…or paste device IDs: UN-00012, UN-00450" {
+			t.Fatalf("paste placeholder %q", got)
+		}
 		w.devices.picker.firmware.SetSelected("5.1.4")
 		w.devices.picker.health.SetSelected("live")
 		if got := ids(w.devices.picker.shown); !slices.Equal(got, []string{"UN-00012"}) {
@@ -168,6 +173,18 @@ func TestWizardIssuesRestrictedReadOnlyTokenAndShowsSecretOnce(t *testing.T) {
 			t.Fatalf("step %d button %q", w.step, w.nextBtn.Text)
 		}
 		wantBlocked(t, w, "give the token a name")
+		// Said once (issue 24 item 14: the review's list and the hint line both said it).
+		said := 0
+		for _, r := range roots(win) {
+			uitest.Walk(r, true, func(o fyne.CanvasObject) {
+				if l, ok := o.(*widget.Label); ok {
+					said += strings.Count(strings.ToLower(l.Text), "give the token a name")
+				}
+			})
+		}
+		if said != 1 {
+			t.Fatalf("the review says %d times what is missing", said)
+		}
 		test.Type(w.review.name, "Ann's dashboard")
 		wantOpen(t, w)
 		const preview = "read-only, 2 devices: X Pro XP-00211, D180 UN-00012; expires 2027-02-23"
@@ -360,13 +377,22 @@ func TestWizardRefusesOutOfScope(t *testing.T) {
 		if checkFor(win, "XP-09999") == nil || !checkFor(win, "XP-09999").Disabled() {
 			t.Fatal("another dealer's unit offered in the picker")
 		}
-		w.devices.picker.paste.SetText("XP-09999, NOPE-1")
+		// Pasted IDs the token cannot cover are not ticked: they stay in the field with the
+		// reason for each (issue 24 item 14: they used to show ticked and "cannot be added").
+		pk := w.devices.picker
+		pk.paste.SetText("XP-09999, NOPE-1")
 		test.Tap(button(t, win, "Add"))
-		wantBlocked(t, w, "XP-09999 is outside your dealer scope")
-		if !strings.Contains(strings.Join(w.blockers(stepDevices), "\n"), "NOPE-1 is not in your fleet") {
-			t.Fatalf("unknown device not refused: %v", w.blockers(stepDevices))
+		if len(pk.selected) != 0 || pk.paste.Text != "XP-09999, NOPE-1" {
+			t.Fatalf("after pasting refused IDs: selected %v, field %q", pk.selected, pk.paste.Text)
 		}
-		test.Tap(button(t, win, "Clear"))
+		if !pk.pasteNote.Visible() || !strings.Contains(pk.pasteNote.Text, "XP-09999 is outside your dealer scope") ||
+			!strings.Contains(pk.pasteNote.Text, "NOPE-1 is not in your fleet") {
+			t.Fatalf("the refusals say %q (shown %v)", pk.pasteNote.Text, pk.pasteNote.Visible())
+		}
+		if c := checkFor(win, "XP-09999"); c == nil || c.Checked {
+			t.Fatal("another dealer's pasted unit shows ticked")
+		}
+		wantBlocked(t, w, "choose at least one device")
 		test.Tap(checkFor(win, "XP-00211"))
 		test.Tap(w.nextBtn)
 		test.Type(w.review.name, "pilot")

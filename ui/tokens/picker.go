@@ -2,6 +2,7 @@ package tokens
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -30,6 +31,7 @@ type picker struct {
 	list      *widget.List
 	count     *widget.Label
 	paste     *kit.Entry
+	pasteNote *widget.Label // why pasted IDs were not added; they stay in the field
 	box       *fyne.Container
 
 	shown    []fleet.Device
@@ -83,7 +85,11 @@ func newPicker(w *wizard) *picker {
 	p.count = widget.NewLabel("")
 	p.count.Wrapping = fyne.TextWrapWord
 	p.paste = kit.NewEntry()
-	p.paste.SetPlaceHolder("…or paste device IDs: XP-00211, UN-00012")
+	p.paste.SetPlaceHolder(pastePlaceholder(nil))
+	p.pasteNote = widget.NewLabel("")
+	p.pasteNote.Wrapping = fyne.TextWrapWord
+	p.pasteNote.Importance = widget.WarningImportance
+	p.pasteNote.Hide()
 	addBtn := widget.NewButton("Add", func() { p.addPasted() })
 	p.paste.OnSubmitted = func(string) { p.addPasted() }
 	allBtn := widget.NewButton("Select all shown", p.selectShown)
@@ -95,6 +101,7 @@ func newPicker(w *wizard) *picker {
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, p.ownOnly, p.search), filters)
 	bottom := container.NewVBox(
 		container.NewBorder(nil, nil, nil, addBtn, p.paste),
+		p.pasteNote,
 		container.NewBorder(nil, nil, nil, container.NewHBox(allBtn, clearBtn), p.count),
 	)
 	p.box = container.NewBorder(top, bottom, nil, nil, p.list)
@@ -137,8 +144,33 @@ func (p *picker) refilter() {
 		}
 		p.shown = append(p.shown, d)
 	}
+	p.paste.SetPlaceHolder(pastePlaceholder(p.addable(2)))
 	p.list.Refresh()
 	p.updateCount()
+}
+
+// addable is up to n of the shown devices that could go on the token: real examples for the
+// paste field's placeholder.
+func (p *picker) addable(n int) []string {
+	var out []string
+	for _, d := range p.shown {
+		if len(out) == n {
+			break
+		}
+		if p.refusal(d) == "" {
+			out = append(out, d.ID)
+		}
+	}
+	return out
+}
+
+// pastePlaceholder shows the format with IDs the dealer's fleet holds (an example with a prefix
+// no unit has reads as a rule to follow).
+func pastePlaceholder(examples []string) string {
+	if len(examples) == 0 {
+		return "…or paste device IDs, separated by commas"
+	}
+	return "…or paste device IDs: " + strings.Join(examples, ", ")
 }
 
 // refusal is why the device cannot go on this token (the rule Create applies), or "".
@@ -157,7 +189,11 @@ func (p *picker) updateRow(d fleet.Device, c *widget.Check) {
 	}
 	line += "  ·  " + d.Transport.DisplayName() + "  ·  " + string(d.HealthAt(p.w.p.svc.Now()))
 	why := p.refusal(d)
-	if why != "" {
+	switch {
+	case why != "" && p.isSelected(d.ID):
+		// Ticked before the account changed: it stays ticked so the dealer sees what to untick.
+		line += "  —  untick it, it cannot stay on this token: " + why
+	case why != "":
 		line += "  —  cannot be added: " + why
 	}
 	c.Text = line
@@ -210,20 +246,40 @@ func (p *picker) selectShown() {
 	p.w.refresh()
 }
 
-// addPasted adds the IDs typed or pasted into the entry. IDs the fleet does not hold are added too,
-// so the dealer sees the precise refusal rather than a silent drop.
+// addPasted ticks the IDs typed or pasted into the entry that can go on the token. The others are
+// not ticked (a ticked row labelled "cannot be added" says two things at once): they stay in the
+// field, nothing lost, with the reason for each below it.
 func (p *picker) addPasted() {
 	fields := strings.FieldsFunc(p.paste.Text, func(r rune) bool {
 		return r == ',' || r == ';' || r == ' ' || r == '\n' || r == '\t' || r == '\r'
 	})
+	var kept, why []string
 	for _, id := range fields {
-		if !p.isSelected(id) {
-			p.selected = append(p.selected, id)
+		if p.isSelected(id) || slices.Contains(kept, id) {
+			continue
 		}
+		if reason := p.pasteRefusal(id); reason != "" {
+			kept, why = append(kept, id), append(why, reason)
+			continue
+		}
+		p.selected = append(p.selected, id)
 	}
-	p.paste.SetText("")
+	p.paste.SetText(strings.Join(kept, ", "))
+	p.pasteNote.SetText(strings.Join(why, "\n"))
+	if setVisible(p.pasteNote, len(why) > 0) {
+		p.box.Refresh()
+	}
 	p.list.Refresh()
 	p.w.refresh()
+}
+
+// pasteRefusal is why a pasted ID cannot go on the token (the rule Create applies), or "".
+func (p *picker) pasteRefusal(id string) string {
+	d, ok := p.w.p.svc.Fleet().Get(id)
+	if !ok {
+		return id + " is not in your fleet: unknown, or outside your dealer scope"
+	}
+	return p.refusal(d)
 }
 
 func (p *picker) updateCount() {

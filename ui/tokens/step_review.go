@@ -2,6 +2,7 @@ package tokens
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -114,13 +115,20 @@ func (s *reviewStep) update() {
 	if w.createErr != nil {
 		probs = append(probs, "Not created: "+words.Describe(w.createErr).Summary+". Your choices are kept: correct them or try again.")
 	}
-	ps := w.check().Validate(req)
-	for i, p := range ps {
+	// Everything that keeps Create off, said once: on this step the wizard's hint line beside the
+	// buttons stays empty (it showed the first of these again, in another colour).
+	var bl []string
+	for _, b := range w.blockers(stepReview) {
+		if !slices.Contains(bl, b) {
+			bl = append(bl, b)
+		}
+	}
+	for i, b := range bl {
 		if i == maxProblemLines {
-			probs = append(probs, fmt.Sprintf("• and %d more", len(ps)-i))
+			probs = append(probs, fmt.Sprintf("• and %d more", len(bl)-i))
 			break
 		}
-		probs = append(probs, "• "+p.Message)
+		probs = append(probs, "• "+sentence(b))
 	}
 	s.problems.SetText(strings.Join(probs, "\n"))
 }

@@ -219,11 +219,17 @@ func (w *wizard) refresh() {
 		w.review.update()
 	}
 	bl := w.blockers(w.step)
-	if len(bl) > 0 {
+	switch {
+	case len(bl) > 0 && w.step == stepReview:
+		// The review lists every one of them (reviewStep.update): not a second time here.
+		w.hint.SetText("")
+		w.hint.Hide()
+		w.nextBtn.Disable()
+	case len(bl) > 0:
 		w.hint.SetText(sentence(bl[0]))
 		w.hint.Show()
 		w.nextBtn.Disable()
-	} else {
+	default:
 		w.hint.SetText("")
 		w.hint.Hide()
 		w.nextBtn.Enable()
