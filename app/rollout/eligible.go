@@ -277,6 +277,14 @@ type UnitsChangedError struct {
 	Lost                []string // "D180-00017: offline, last seen 2 h ago"
 }
 
+// UnitsChangedWords is the refusal in the dealer's words, with what to do: the counts and unit IDs
+// stay in Error, for the Details.
+const UnitsChangedWords = "The units changed since you confirmed them (a unit went offline, or began another install), " +
+	"so nothing was sent. Check the units the wizard lists now and deploy again"
+
+// DealerMessage is the refusal in the dealer's words (words.DealerError).
+func (e *UnitsChangedError) DealerMessage() string { return UnitsChangedWords }
+
 func (e *UnitsChangedError) Error() string {
 	lost := e.Lost
 	more := ""

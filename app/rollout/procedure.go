@@ -187,6 +187,7 @@ type Procedure struct {
 	autoPausing      bool // the pause in flight is the procedure's own
 	autoPaused       string
 	lastErr          string
+	lastFailure      error // the error behind lastErr when the backend refused or could not be reached
 	report           Report
 }
 
@@ -250,6 +251,15 @@ func (p Procedure) Failure() string { return p.failure }
 
 // LastError is the last backend refusal or failure to reach it, "" when the last call went well.
 func (p Procedure) LastError() string { return p.lastErr }
+
+// LastFailure is the error behind LastError when it came from a backend call, for its words and
+// details (words.Describe); nil otherwise.
+func (p Procedure) LastFailure() error {
+	if p.lastFailure == nil || p.lastFailure.Error() != p.lastErr {
+		return nil // a later message (or none) replaced it
+	}
+	return p.lastFailure
+}
 
 // Busy reports whether a backend request is in flight.
 func (p Procedure) Busy() bool { return p.pending != pendNone }
@@ -560,7 +570,7 @@ func (p *Procedure) created(e Created) ([]Effect, error) {
 		if e.Err != nil {
 			// Nothing was sent: the dealer may try again or pick another unit; the chosen unit
 			// stays chosen.
-			p.step, p.lastErr = StepTestDevice, e.Err.Error()
+			p.step, p.lastErr, p.lastFailure = StepTestDevice, e.Err.Error(), e.Err
 			return nil, nil
 		}
 		if err := answers(e.Rollout, p.request(DeviceTarget(p.testDevice), DefaultThreshold)); err != nil {
@@ -575,7 +585,7 @@ func (p *Procedure) created(e Created) ([]Effect, error) {
 	case pendCreateFleet:
 		p.pending = pendNone
 		if e.Err != nil {
-			p.step, p.lastErr = StepReady, e.Err.Error()
+			p.step, p.lastErr, p.lastFailure = StepReady, e.Err.Error(), e.Err
 			return nil, nil
 		}
 		if err := answers(e.Rollout, p.request(TargetMyFleet, p.threshold)); err != nil {
@@ -773,7 +783,7 @@ func (p *Procedure) controlled(e Controlled) ([]Effect, error) {
 		// copy of the threshold); the next look settles it, and a still-running rollout is paused
 		// again then.
 		if !auto {
-			p.lastErr = e.Err.Error()
+			p.lastErr, p.lastFailure = e.Err.Error(), e.Err
 		}
 		return nil, nil
 	}

@@ -9,6 +9,8 @@ import (
 	"net"
 	"strings"
 	"syscall"
+
+	"github.com/fleetdesk/fleetdesk/app/rollout"
 )
 
 // DealerMessage is the failure in the dealer's words, by its kind (words.DealerError): words.Describe
@@ -29,6 +31,10 @@ func describeAPI(e *Error) string {
 	case KindNotFound:
 		return "The fleet backend does not know this (it may have been removed or be outside your scope)"
 	case KindConflict:
+		if e.Code == CodeUnitsChanged {
+			// The backend's own text lists unit IDs and counts: the Details, not the words.
+			return UnitsChangedWords
+		}
 		return "The fleet backend refused" + backendSays(e)
 	case KindRefused:
 		return "The fleet backend refused the request" + backendSays(e)
@@ -44,6 +50,11 @@ func describeAPI(e *Error) string {
 	}
 	return "Something went wrong talking to the fleet backend"
 }
+
+// UnitsChangedWords is what a my_fleet deployment refused with CodeUnitsChanged means to the
+// dealer, and what to do about it. rollout.UnitsChangedError (the same refusal found before the
+// request) says the same.
+const UnitsChangedWords = rollout.UnitsChangedWords
 
 // backendSays adds the backend's own message when it gave one: it is written for people.
 func backendSays(e *Error) string {

@@ -49,3 +49,19 @@ func ShowError(win fyne.Window, title string, err error) {
 	dlg.Resize(fyne.NewSize(460, 0))
 	ShowDialog(win, dlg)
 }
+
+// WindowOf is the window that shows o, or nil when o is not on one: for a page that opens a
+// dialog without being handed its window.
+func WindowOf(o fyne.CanvasObject) fyne.Window {
+	a := fyne.CurrentApp()
+	if a == nil {
+		return nil
+	}
+	c := a.Driver().CanvasForObject(o)
+	for _, w := range a.Driver().AllWindows() {
+		if c != nil && w.Canvas() == c {
+			return w
+		}
+	}
+	return nil
+}

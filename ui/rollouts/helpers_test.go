@@ -308,3 +308,12 @@ func (h *harness) why() *whyList {
 	h.t.Fatalf("no why list at step %s", h.wizard().current())
 	return nil
 }
+
+// dialogText is every text of the dialog in front, or "" when none is shown.
+func (h *harness) dialogText() string {
+	top := h.win.Canvas().Overlays().Top()
+	if top == nil {
+		return ""
+	}
+	return strings.Join(uitest.Texts(top), "\n")
+}

@@ -189,6 +189,53 @@ func TestUnitUpdatedFromManageCountsAsValidation(t *testing.T) {
 	if _, has := h.wizard().proc.TestRollout(); has {
 		t.Fatal("a test rollout was sent to a unit that already runs the release")
 	}
+	// Between the question and Yes, a unit it named begins another install at the backend (the
+	// wizard's list is the last sync's): the backend refuses with 409 units_changed, and the wizard
+	// says so in words, with what to do, the backend's text one click away (issue 24).
+	h.tap("Deploy " + rel.Version + " to ")
+	var busy fleet.Device
+	for _, d := range rollout.Eligible(rel, svc.Fleet().Devices(), svc.Actor(), svc.Now()).Eligible {
+		if d.ID != unit.ID && d.Transport == fleet.TransportWiFi {
+			busy = d
+			break
+		}
+	}
+	if busy.ID == "" {
+		t.Fatal("no second WiFi unit to make busy")
+	}
+	busyCmd, err := svc.SendCommand(ctx, fleet.CommandRequest{DeviceID: busy.ID, Action: fleet.ActionForceOTA, ReleaseID: rel.ID,
+		Consent: rollout.DirectionOf(rel, busy)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for spent := time.Duration(0); ; spent += 10 * time.Second {
+		if c, err := svc.Command(ctx, busyCmd.ID); err == nil && c.Status != fleet.CommandQueued {
+			break
+		}
+		if spent > 10*time.Minute {
+			t.Fatalf("%s's Force OTA was not delivered", busy.ID)
+		}
+		srv.Advance(10 * time.Second)
+	}
+	h.tap("Yes, deploy")
+	h.q.until(t, "the refusal", func() bool { return h.wizard().proc.LastError() != "" })
+	if _, ok := h.wizard().proc.Rollout(); ok {
+		t.Fatal("the backend deployed although a confirmed unit was busy")
+	}
+	if !h.has("The deployment was not started. The units changed since you confirmed them") ||
+		!h.has("Check the units the wizard lists now and deploy again") || h.has("but only") {
+		t.Fatalf("the refusal is not said in words:\n%s", h.text())
+	}
+	h.tap("Details")
+	if d := h.dialogText(); !strings.Contains(d, "units_changed") || !strings.Contains(d, "but only") {
+		t.Fatalf("Details shows %q, not the backend's answer", d)
+	}
+	h.win.Canvas().Overlays().Top().Hide()
+	// After a sync the list leaves the busy unit out, and the dealer deploys to the rest.
+	if _, err := svc.Sync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.q.drain()
 	h.tap("Deploy " + rel.Version + " to ")
 	h.tap("Yes, deploy")
 	h.q.until(t, "the my_fleet rollout", func() bool {
@@ -220,7 +267,9 @@ func TestRefusedDeploymentKeepsTheThreshold(t *testing.T) {
 	svc.mu.Unlock()
 	h.tap("Deploy 2.4.1 to 7 units of my_fleet")
 	h.tap("Yes, deploy 2.4.1 to 7 units")
-	h.q.until(t, "the refusal", func() bool { return h.has("The deployment was not started: conflict: the backend is busy") })
+	h.q.until(t, "the refusal", func() bool {
+		return h.has("The deployment was not started. Conflict: the backend is busy. Your choices are kept.")
+	})
 	ds = h.wizard().view.(*deployStep)
 	if h.step() != rollout.StepReady || ds.units.Text != "3" || ds.pct.Text != "10" {
 		t.Fatalf("after a refusal: step %s, threshold %q units / %q %%", h.step(), ds.units.Text, ds.pct.Text)

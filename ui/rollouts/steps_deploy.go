@@ -12,6 +12,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/rollout"
+	"github.com/fleetdesk/fleetdesk/app/words"
 	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
@@ -27,6 +28,7 @@ type deployStep struct {
 	pct      *kit.Entry
 	deploy   *widget.Button
 	backend  *widget.Label
+	details  *widget.Button  // the refusal's exact text, for a support ticket
 	ask      *fyne.Container // the confirmation, shown after the first tap
 	question *widget.Label
 	yes      *widget.Button
@@ -54,6 +56,13 @@ func newDeployStep(w *wizard) stepView {
 	s.pct.OnChanged = func(string) { s.asked = nil; w.update() }
 	s.backend = wrapped("")
 	s.backend.Importance = widget.WarningImportance
+	s.details = widget.NewButton("Details", func() {
+		if err, win := w.proc.LastFailure(), kit.WindowOf(s.details); err != nil && win != nil {
+			kit.ShowDetails(win, s.backend.Text, err.Error())
+		}
+	})
+	s.details.Importance = widget.LowImportance
+	s.details.Hide()
 	s.deploy = widget.NewButton("Deploy to my_fleet", func() {
 		s.asked = s.preview().IDs()
 		w.update()
@@ -75,7 +84,7 @@ func newDeployStep(w *wizard) stepView {
 	box.Add(s.why.acc)
 	box.Add(container.NewHBox(widget.NewLabel("Pause by itself when failures reach"), s.units,
 		widget.NewLabel("units or"), s.pct, widget.NewLabel("% of the units")))
-	box.Add(s.backend)
+	box.Add(container.NewBorder(nil, nil, nil, s.details, s.backend))
 	box.Add(container.NewHBox(s.deploy, change))
 	box.Add(s.ask)
 	s.box = box
@@ -123,11 +132,20 @@ func (s *deployStep) update() {
 	plan := s.preview()
 	s.plan.SetText(plan.Summary())
 	s.why.set(plan)
-	if e := w.proc.LastError(); e != "" {
+	// A refusal in words, with what to do: the backend's own text (unit IDs, counts, codes) is
+	// one click away in Details.
+	switch e, err := w.proc.LastError(), w.proc.LastFailure(); {
+	case err != nil:
+		s.backend.SetText("The deployment was not started. " + strings.TrimSuffix(words.Text(err), ".") + ". Your choices are kept.")
+		s.backend.Show()
+		s.details.Show()
+	case e != "":
 		s.backend.SetText("The deployment was not started: " + e + ". Your choices are kept; try again.")
 		s.backend.Show()
-	} else {
+		s.details.Hide()
+	default:
 		s.backend.Hide()
+		s.details.Hide()
 	}
 	r, _ := w.proc.Release()
 	th, thErr := s.threshold()

@@ -2,6 +2,7 @@ package rollouts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"fyne.io/fyne/v2"
@@ -107,7 +108,11 @@ func (w *wizard) offline() string {
 func (w *wizard) apply(ev rollout.Event) bool {
 	next, effects, err := w.proc.Apply(ev)
 	if err != nil {
-		w.errLbl.SetText(err.Error())
+		msg := err.Error()
+		if uc := (*rollout.UnitsChangedError)(nil); errors.As(err, &uc) {
+			msg = words.Text(err) // the counts and unit IDs read as a log line; the words say what to do
+		}
+		w.errLbl.SetText(msg)
 		w.errLbl.Show()
 		return false
 	}
