@@ -72,7 +72,7 @@ func runGUI(args []string) int {
 	lowerGCHeadroom()
 
 	a := fyneapp.NewWithID("io.fleetdesk.app")
-	win := a.NewWindow("FleetDesk")
+	win := newMainWindow(a)
 	if w, h, ok := parseSize(*size); ok {
 		win.Resize(fyne.NewSize(w, h))
 	} else {
