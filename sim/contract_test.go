@@ -295,7 +295,8 @@ func TestContract(t *testing.T) {
 	// Service log.
 	entry := api.ServiceLogEntry{ID: "svc-1", DeviceSerial: target.ID, Model: string(target.Model), Transport: string(target.Transport),
 		ImageVersion: rel.Version, ImageSHA256: rel.SHA256, VersionBefore: "2.3.0", VersionAfter: rel.Version, Result: "ok",
-		Technician: "tech@example.com", At: time.Now().UTC()}
+		Technician: "tech@example.com", At: time.Now().UTC(), Outcome: "restarted_not_confirmed",
+		Proof: "the bootloader lists slot 0 with the image's SHA-256; it reports no state flags"}
 	var res api.ServiceLogResult
 	c.mustJSON("POST", api.PathServiceLog, api.ServiceLogRequest{Entries: []api.ServiceLogEntry{entry}}, 200, &res)
 	c.mustJSON("POST", api.PathServiceLog, api.ServiceLogRequest{Entries: []api.ServiceLogEntry{entry}}, 200, &res)
@@ -303,6 +304,11 @@ func TestContract(t *testing.T) {
 		t.Errorf("resend: %+v", res)
 	}
 	c.mustErr("POST", api.PathServiceLog, `{"entries":[]}`, 400, api.CodeBadRequest)
+	odd := entry
+	odd.ID, odd.Outcome = "svc-2", "rebooted"
+	c.mustErr("POST", api.PathServiceLog, api.ServiceLogRequest{Entries: []api.ServiceLogEntry{odd}}, 400, api.CodeBadRequest)
+	odd.Outcome, odd.Proof = "confirmed", strings.Repeat("p", api.MaxServiceLogProof+1)
+	c.mustErr("POST", api.PathServiceLog, api.ServiceLogRequest{Entries: []api.ServiceLogEntry{odd}}, 400, api.CodeBadRequest)
 	c.mustErr("POST", api.PathServiceLog, `{"entries":[{"id":"`+strings.Repeat("x", 2<<20)+`"}]}`, 400, api.CodeBadRequest)
 
 	// Admin endpoints.

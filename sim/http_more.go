@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -478,6 +479,12 @@ func (b *Backend) postServiceLog(w http.ResponseWriter, r *http.Request, p *prin
 		}
 		if e.Bytes < 0 || e.DurationMS < 0 || e.Throughput < 0 {
 			return errf(http.StatusBadRequest, api.CodeBadRequest, "bytes, duration_ms and throughput cannot be negative")
+		}
+		if e.Outcome != "" && !slices.Contains(api.ServiceLogOutcomes, e.Outcome) {
+			return errf(http.StatusBadRequest, api.CodeBadRequest, "outcome %q is none of %s", e.Outcome, strings.Join(api.ServiceLogOutcomes, ", "))
+		}
+		if len(e.Proof) > api.MaxServiceLogProof {
+			return errf(http.StatusBadRequest, api.CodeBadRequest, "proof is longer than %d bytes", api.MaxServiceLogProof)
 		}
 	}
 	var res api.ServiceLogResult

@@ -530,7 +530,7 @@ func (s *Link) Flash(ctx context.Context, p *Plan, progress func(Progress)) (res
 			VariantSource: p.VariantSource, Image: p.Name, ImageVersion: p.Image.Version.String(),
 			ImageHash: hex.EncodeToString(p.Image.Hash), VersionBefore: res.VersionBefore,
 			VersionAfter: res.VersionAfter, Result: ResultOK, Bytes: res.Bytes, Duration: s.opt.Now().Sub(start),
-			Throughput: res.Throughput}
+			Throughput: res.Throughput, Outcome: res.Outcome, Proof: res.Proof}
 		switch {
 		case errors.Is(err, ErrCancelled):
 			e.Result = ResultCancelled

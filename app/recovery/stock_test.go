@@ -74,7 +74,8 @@ func TestStockFlashVerifiedByListingThenNotAsked(t *testing.T) {
 	if sl := u.Slots(); sl[0] == nil || sl[0].Version != "2.4.0" {
 		t.Fatalf("slot 0 %+v", sl[0])
 	}
-	if e := log.entries(); len(e) != 1 || e[0].Result != recovery.ResultOK || e[0].VersionAfter != "" || e[0].VariantSource != "technician" {
+	if e := log.entries(); len(e) != 1 || e[0].Result != recovery.ResultOK || e[0].VersionAfter != "" || e[0].VariantSource != "technician" ||
+		e[0].Outcome != recovery.OutcomeRestarted || e[0].Proof != res.Proof {
 		t.Fatalf("service log %+v", e)
 	}
 }

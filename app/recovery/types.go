@@ -95,6 +95,12 @@ type ServiceLogEntry struct {
 	Bytes         int64
 	Duration      time.Duration
 	Throughput    float64 // image bytes per second during upload
+	// Outcome is how far a flash got (Result.Outcome): whether the unit started the verified
+	// image, and whether that could be asked. OutcomeNone for refusals and failed uploads.
+	Outcome Outcome
+	// Proof is how the unit showed it holds the uploaded image (Result.Proof): a slot reported
+	// bootable, or a stock bootloader's listing of a validated slot. Empty when not verified.
+	Proof string
 }
 
 // ServiceLog keeps service log entries (in the cache, later sent to the backend).
@@ -158,6 +164,28 @@ const (
 func (o Outcome) String() string {
 	return [...]string{"not flashed", "written and verified, not started", "written and verified, restarted, not confirmed",
 		"confirmed running", "written and verified, another image runs"}[o]
+}
+
+// outcomeCodes are the outcomes' names in the service log's contract (outcome), in Outcome order;
+// OutcomeNone has none (the field is left out).
+var outcomeCodes = [...]string{"", "verified_not_started", "restarted_not_confirmed", "confirmed", "other_image_runs"}
+
+// Code is the outcome's name in the service log's contract, "" for OutcomeNone.
+func (o Outcome) Code() string {
+	if o < 0 || int(o) >= len(outcomeCodes) {
+		return ""
+	}
+	return outcomeCodes[o]
+}
+
+// ParseOutcome reads a Code; an unknown name (a newer client's) reads as OutcomeNone.
+func ParseOutcome(code string) Outcome {
+	for i, c := range outcomeCodes {
+		if c == code && c != "" {
+			return Outcome(i)
+		}
+	}
+	return OutcomeNone
 }
 
 // Result is what a flash did; Outcome says how far it got, also when Flash returns an error.

@@ -175,7 +175,17 @@ type ServiceLogEntry struct {
 	Bytes         int64   `json:"bytes,omitempty"`          // image bytes the unit acknowledged
 	DurationMS    int64   `json:"duration_ms,omitempty"`
 	Throughput    float64 `json:"throughput,omitempty"` // image bytes per second during the upload
+	// Outcome is how far a flash got: "verified_not_started", "restarted_not_confirmed",
+	// "confirmed" or "other_image_runs"; left out when the unit does not hold the new image.
+	Outcome string `json:"outcome,omitempty"`
+	Proof   string `json:"proof,omitempty"` // how the unit showed it holds the image, in words
 }
+
+// ServiceLogOutcomes are the values ServiceLogEntry.Outcome may take (besides leaving it out).
+var ServiceLogOutcomes = []string{"verified_not_started", "restarted_not_confirmed", "confirmed", "other_image_runs"}
+
+// MaxServiceLogProof is the longest ServiceLogEntry.Proof the contract accepts.
+const MaxServiceLogProof = 500
 
 // ServiceLogRequest uploads service log entries.
 type ServiceLogRequest struct {

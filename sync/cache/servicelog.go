@@ -40,6 +40,8 @@ type serviceLogRow struct {
 	Bytes         int64     `json:"bytes,omitempty"`
 	DurationMS    int64     `json:"duration_ms,omitempty"`
 	Throughput    float64   `json:"throughput,omitempty"`
+	Outcome       string    `json:"outcome,omitempty"`
+	Proof         string    `json:"proof,omitempty"`
 	Rejected      string    `json:"rejected,omitempty"`
 }
 
@@ -48,7 +50,8 @@ func rowOf(r recovery.LogRecord) serviceLogRow {
 		Transport: string(r.Variant.Transport), Console: string(r.Variant.Console), ImageVersion: r.ImageVersion,
 		ImageSHA256: r.ImageHash, VersionBefore: r.VersionBefore, VersionAfter: r.VersionAfter, Result: r.Result,
 		Technician: r.Technician, At: r.When, Port: r.Port, VariantSource: r.VariantSource, Image: r.Image,
-		Error: r.Error, Bytes: r.Bytes, DurationMS: r.Duration.Milliseconds(), Throughput: r.Throughput, Rejected: r.Rejected}
+		Error: r.Error, Bytes: r.Bytes, DurationMS: r.Duration.Milliseconds(), Throughput: r.Throughput,
+		Outcome: r.Outcome.Code(), Proof: r.Proof, Rejected: r.Rejected}
 }
 
 func (w serviceLogRow) record() recovery.LogRecord {
@@ -57,7 +60,8 @@ func (w serviceLogRow) record() recovery.LogRecord {
 			Variant:       fleet.Variant{Console: fleet.Console(w.Console), Model: fleet.Model(w.Model), Transport: fleet.Transport(w.Transport)},
 			VariantSource: w.VariantSource, Image: w.Image, ImageVersion: w.ImageVersion, ImageHash: w.ImageSHA256,
 			VersionBefore: w.VersionBefore, VersionAfter: w.VersionAfter, Result: w.Result, Error: w.Error,
-			Bytes: w.Bytes, Duration: time.Duration(w.DurationMS) * time.Millisecond, Throughput: w.Throughput}}
+			Bytes: w.Bytes, Duration: time.Duration(w.DurationMS) * time.Millisecond, Throughput: w.Throughput,
+			Outcome: recovery.ParseOutcome(w.Outcome), Proof: w.Proof}}
 }
 
 func encodeRecord(r recovery.LogRecord) (string, error) {

@@ -222,5 +222,7 @@ func WireServiceLogEntry(r recovery.LogRecord) api.ServiceLogEntry {
 		Bytes:         r.Bytes,
 		DurationMS:    r.Duration.Milliseconds(),
 		Throughput:    r.Throughput,
+		Outcome:       r.Outcome.Code(),
+		Proof:         r.Proof,
 	}
 }

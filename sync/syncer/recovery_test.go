@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +39,8 @@ func flashEntry(at time.Time) recovery.ServiceLogEntry {
 		Variant:       fleet.Variant{Console: fleet.ConsoleUnified, Model: fleet.ModelD180, Transport: fleet.TransportGSM},
 		VariantSource: "unit", Image: "d180-gsm-2.4.0.bin", ImageVersion: "2.4.0", ImageHash: strings.Repeat("ab", 32),
 		VersionBefore: "2.3.0", VersionAfter: "2.4.0", Result: recovery.ResultOK, Bytes: 65657,
-		Duration: 9120 * time.Millisecond, Throughput: 7421.5}
+		Duration: 9120 * time.Millisecond, Throughput: 7421.5, Outcome: recovery.OutcomeConfirmed,
+		Proof: "slot 1 holds the image's SHA-256 and the unit reports it bootable"}
 }
 
 // A plain MCUboot unit: no serial, no variant; the refusal must still reach the backend.
@@ -110,11 +112,12 @@ func TestRecoveryLogRecordedOfflineUploadedBySync(t *testing.T) {
 	want := api.ServiceLogEntry{ID: g.ID, DeviceSerial: "SIM-D180-0001", Model: "D180", Transport: "gsm", Console: "unified",
 		ImageVersion: "2.4.0", ImageSHA256: ok.ImageHash, VersionBefore: "2.3.0", VersionAfter: "2.4.0", Result: "ok",
 		Technician: acc.Email, At: g.At, Port: "/dev/ttyUSB0", VariantSource: "unit", Image: "d180-gsm-2.4.0.bin",
-		Bytes: 65657, DurationMS: 9120, Throughput: 7421.5}
+		Bytes: 65657, DurationMS: 9120, Throughput: 7421.5, Outcome: "confirmed", Proof: ok.Proof}
 	if g != want || !g.At.Equal(at) || !strings.HasPrefix(g.ID, "svc-") {
 		t.Errorf("uploaded %+v\nwant     %+v (at %v)", g, want, at)
 	}
-	if r.Result != recovery.ResultRefused || r.DeviceSerial != "" || r.Error != refused.Error || r.Throughput != 0 || r.ID == g.ID {
+	if r.Result != recovery.ResultRefused || r.DeviceSerial != "" || r.Error != refused.Error || r.Throughput != 0 || r.ID == g.ID ||
+		r.Outcome != "" || r.Proof != "" {
 		t.Errorf("refusal uploaded as %+v", r)
 	}
 	if p, err := s.PendingServiceLog(ctx); err != nil || len(p) != 0 {
@@ -267,5 +270,21 @@ func TestLogRecordKeepsJSONSafe(t *testing.T) {
 	e2.Port = "/dev/ttyUSB1"
 	if recovery.NewLogRecord(e, "", now).ID != got.ID || recovery.NewLogRecord(e2, "", now).ID == got.ID {
 		t.Error("the ID must follow the attempt, not the call")
+	}
+}
+
+// Every outcome a flash can end with has its name in the contract's list, and reads back as itself.
+func TestServiceLogOutcomeCodesAreTheContracts(t *testing.T) {
+	for o := recovery.OutcomeNone; o <= recovery.OutcomeOtherImage; o++ {
+		code := o.Code()
+		if (o == recovery.OutcomeNone) != (code == "") || (code != "" && !slices.Contains(api.ServiceLogOutcomes, code)) {
+			t.Errorf("outcome %v: code %q is not in the contract's %v", o, code, api.ServiceLogOutcomes)
+		}
+		if recovery.ParseOutcome(code) != o {
+			t.Errorf("outcome %v does not read back from %q", o, code)
+		}
+	}
+	if recovery.ParseOutcome("a newer client's") != recovery.OutcomeNone {
+		t.Error("an unknown outcome does not read as none")
 	}
 }
