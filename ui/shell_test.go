@@ -564,7 +564,7 @@ func TestStatusBarSaysLiveOrEvery(t *testing.T) {
 		}
 	}
 	for _, noEvents := range []bool{false, true} {
-		live := testfleet.StartLive(t, sim.Config{Devices: 40, Dealers: 1, Seed: 3, Speed: 10, NoEvents: noEvents})
+		live := testfleet.StartLive(t, sim.Config{Devices: 40, Dealers: 1, Seed: 3, ManualClock: true, AccessTTL: 48 * time.Hour, NoEvents: noEvents})
 		want := session.UpdatesLive
 		if noEvents {
 			want = session.UpdatesPolling

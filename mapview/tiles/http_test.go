@@ -98,12 +98,10 @@ func TestHTTPSourceFetch(t *testing.T) {
 	if _, err := ts.source(t, "error", 0).Fetch(ctx, k); err == nil || !strings.Contains(err.Error(), "500") {
 		t.Errorf("500: %v", err)
 	}
-	start := time.Now()
+	// The slow server answers a good tile after 3 s: only the source's timeout makes this fail
+	// (no wall-clock bound of the test's own, which a loaded machine under -race could miss).
 	if _, err := ts.source(t, "slow", 200*time.Millisecond).Fetch(ctx, k); err == nil {
 		t.Error("a slow server did not time out")
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("slow fetch took %v despite a 200 ms timeout", d)
 	}
 	if _, err := ts.source(t, "ok", 0).Fetch(ctx, maptile.New(0, 0, 20)); !errors.Is(err, ErrNoTile) {
 		t.Errorf("beyond max zoom: %v", err)
