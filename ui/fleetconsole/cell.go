@@ -108,7 +108,13 @@ func (cl *cell) setText(s string) {
 // fit cuts the full text to the room; before the first layout (no room known yet) it shows it all.
 func (cl *cell) fit() {
 	shown := cl.full
-	if cl.room > 0 {
+	switch {
+	case cl.room <= 0:
+	case cl.col == ColName || cl.col == ColEmail:
+		// Names and emails of one customer share their start ("Kariuki Retail …",
+		// "ops@kariuki-r…"): what tells two apart is at the end, so the middle gives way.
+		shown = widths.fitMiddle(cl.full, cl.room, cl.text.TextSize, cl.text.TextStyle)
+	default:
 		shown = widths.fit(cl.full, cl.room, cl.text.TextSize, cl.text.TextStyle)
 	}
 	if cl.text.Text != shown {

@@ -188,7 +188,7 @@ func (c *Page) build() {
 	top := container.NewBorder(nil, nil, title, container.NewHBox(c.w.manage, c.w.export), c.w.search)
 	filters := container.NewVBox(container.NewBorder(nil, nil, nil, c.w.count, c.chips.rows[0]), c.chips.rows[1],
 		c.units.box)
-	c.w.columns = &shareWidth{t: c.w.table}
+	c.w.columns = &shareWidth{t: c.w.table, sort: c.sort.Col}
 	table := container.New(c.w.columns, c.w.table)
 	c.content = container.NewBorder(container.NewVBox(top, filters), c.w.details, nil, nil,
 		container.NewStack(table, c.w.empty.content))
@@ -206,6 +206,7 @@ func (c *Page) SetFilter(f fleet.Filter) {
 // SetSort puts a sort in force (a remembered one) and searches again.
 func (c *Page) SetSort(s Sort) {
 	c.sort = s
+	c.w.columns.sortedBy(s.Col)
 	c.requery()
 }
 

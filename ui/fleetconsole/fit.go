@@ -81,6 +81,48 @@ func (w *runeWidths) fit(s string, room, size float32, style fyne.TextStyle) str
 	return s
 }
 
+// fitMiddle is fit with the cut in the middle: the start and the end of s stay, the end getting
+// the larger share, joined by "…" ("Kariuki Re…North Depot").
+func (w *runeWidths) fitMiddle(s string, room, size float32, style fyne.TextStyle) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	rs := []rune(s)
+	var total float32
+	for _, r := range rs {
+		total += w.of(r, size, style)
+	}
+	switch {
+	case total <= room*0.95:
+		return s
+	case total <= room*1.05 && fyne.MeasureText(s, size, style).Width <= room:
+		return s
+	}
+	avail := room - w.of('…', size, style) - 1
+	if avail <= 0 {
+		return ellipsis
+	}
+	headRoom := avail * 0.35
+	head, used := 0, float32(0)
+	for head < len(rs) {
+		cw := w.of(rs[head], size, style)
+		if used+cw > headRoom {
+			break
+		}
+		used += cw
+		head++
+	}
+	tail := len(rs)
+	for tail > head {
+		cw := w.of(rs[tail-1], size, style)
+		if used+cw > avail {
+			break
+		}
+		used += cw
+		tail--
+	}
+	return string(rs[:head]) + ellipsis + string(rs[tail:])
+}
+
 // width is s's width summed per character.
 func (w *runeWidths) width(s string, size float32, style fyne.TextStyle) float32 {
 	w.mu.Lock()

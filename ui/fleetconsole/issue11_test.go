@@ -161,6 +161,9 @@ func TestColumnsShareTheWidth(t *testing.T) {
 	p.run(t, func() {
 		for _, name := range []string{"Clear filters", ColLastSeen.Title(), "Manage"} {
 			b := button(p.w, name)
+			if name == ColLastSeen.Title() {
+				b = header(p.w, ColLastSeen) // in 920 pixels its title may be cut to fit
+			}
 			if b == nil {
 				t.Fatalf("no %q", name)
 			}
@@ -184,7 +187,7 @@ func TestColumnsShareTheWidth(t *testing.T) {
 		if wide < narrowName*1.5 {
 			t.Errorf("name column %.0f wide at 1800 px, %.0f at 1000 px: the width is not shared", wide, narrowName)
 		}
-		_, right := abs(button(p.w, ColLastSeen.Title()))
+		_, right := abs(header(p.w, ColLastSeen))
 		if right < 1600 {
 			t.Errorf("the last column ends at x=%.0f in an 1800-pixel window: empty space left", right)
 		}

@@ -25,6 +25,27 @@ type shareWidth struct {
 	width float32
 	idMin float32      // the device ID column's minimum for the fleet shown (see fitIDs)
 	idsOf *fleet.Index // the snapshot idMin was measured on
+	cur   []float32    // the widths last shared, by column (the headers fit their titles to them)
+	sort  Column       // the sorted column: its header has room for the sort arrow too
+}
+
+// sortedBy shares the width again when the sorted column changes.
+func (l *shareWidth) sortedBy(col Column) {
+	if col == l.sort {
+		return
+	}
+	l.sort = col
+	if l.width > 0 {
+		l.share()
+	}
+}
+
+// colWidth is the width last shared to col, 0 before the first layout.
+func (l *shareWidth) colWidth(col Column) float32 {
+	if int(col) >= len(l.cur) {
+		return 0
+	}
+	return l.cur[col]
 }
 
 func (l *shareWidth) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
@@ -40,9 +61,11 @@ func (l *shareWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func (l *shareWidth) share() {
-	for col, w := range columnWidths(l.width-theme.ScrollBarSize()-2*theme.Padding(), l.idMin) {
+	l.cur = sortedColumnWidths(l.width-theme.ScrollBarSize()-2*theme.Padding(), l.idMin, l.sort)
+	for col, w := range l.cur {
 		l.t.SetColumnWidth(col, w)
 	}
+	l.t.Refresh() // the headers fit their titles to the new widths
 }
 
 // fitIDs makes the device ID column wide enough for the fleet's IDs (they are never cut: a
@@ -83,6 +106,11 @@ func (c Column) minWidth() float32 {
 	return minWidths[c]
 }
 
+// headerWidth is the column's title in bold with the header's padding.
+func (c Column) headerWidth() float32 {
+	return float32(math.Ceil(float64(fyne.MeasureText(c.Title(), theme.TextSize(), fyne.TextStyle{Bold: true}).Width + 2*theme.InnerPadding())))
+}
+
 func (c Column) fullWidth() float32 {
 	widthsOnce.Do(measureWidths)
 	return fullWidths[c]
@@ -98,11 +126,11 @@ var (
 var (
 	shortText = [numColumns]string{
 		ColHealth: "Lost contact", ColConnection: "Offline since 14:05", ColID: "D100-00000",
-		ColModel: "Ultra", ColTransport: "WiFi", ColFirmware: "10.10.10", ColRunState: "Stopped",
+		ColModel: "X Pro", ColTransport: "WiFi", ColFirmware: "10.10.10", ColRunState: "Stopped",
 		ColLastSeen: "59 min ago",
 	}
 	longText = [numColumns]string{
-		ColHealth: "Reporting normally", ColConnection: "Offline since Mon 14:05",
+		ColHealth: "Reporting normally", ColConnection: "Offline since Mon 14:05", ColModel: "AutoGen Ultra",
 		ColName: "Okafor Cold Storage Loading Bay", ColEmail: "ops@okafor-cold-storage.example",
 	}
 )
@@ -134,14 +162,21 @@ func measureWidths() {
 // of their full width, the health and connection words become whole, names and emails grow to
 // full width; what is left goes to names and emails by weight (Column.width). idMin widens the
 // device ID column's minimum to the fleet's IDs.
-func columnWidths(avail, idMin float32) []float32 {
+func columnWidths(avail, idMin float32) []float32 { return sortedColumnWidths(avail, idMin, -1) }
+
+// sortedColumnWidths is columnWidths with the sorted column's minimum wide enough for its title
+// and the sort arrow beside it.
+func sortedColumnWidths(avail, idMin float32, sorted Column) []float32 {
 	avail -= theme.Padding() * float32(numColumns)
 	out := make([]float32, numColumns)
 	var sum float32
 	for col := Column(0); col < numColumns; col++ {
 		out[col] = col.minWidth()
-		if col == ColID {
+		switch col {
+		case ColID:
 			out[col] = max(out[col], idMin)
+		case sorted:
+			out[col] = max(out[col], col.headerWidth()+theme.IconInlineSize()+theme.Padding())
 		}
 		sum += out[col]
 	}
@@ -175,6 +210,7 @@ func columnWidths(avail, idMin float32) []float32 {
 	full := func(c Column) float32 { return c.fullWidth() }
 	grow(half, ColName, ColEmail)
 	grow(full, ColHealth, ColConnection)
+	grow(full, ColModel) // "AutoGen Ultra" whole once the window has room for it
 	grow(full, ColName, ColEmail)
 	if free > 0 {
 		var weight float32

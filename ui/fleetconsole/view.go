@@ -222,6 +222,7 @@ func (c *Page) SortBy(col Column) {
 	} else {
 		c.sort = Sort{Col: col}
 	}
+	c.w.columns.sortedBy(c.sort.Col)
 	c.requery()
 }
 
@@ -331,8 +332,17 @@ func (c *Page) updateHeader(id widget.TableCellID, o fyne.CanvasObject) {
 	}
 	// Every table refresh (each keystroke's new rows) updates the headers: set only what changed,
 	// as a button re-reads its icon's SVG on every SetIcon.
-	if b.Text != col.Title() {
-		b.SetText(col.Title())
+	// The title fitted to its column: a button draws its whole text, over the next header.
+	title := col.Title()
+	if w := c.w.columns.colWidth(col); w > 0 {
+		room := w - 2*theme.InnerPadding()
+		if icon != nil {
+			room -= theme.IconInlineSize() + theme.Padding()
+		}
+		title = widths.fit(title, room, theme.TextSize(), fyne.TextStyle{Bold: true})
+	}
+	if b.Text != title {
+		b.SetText(title)
 	}
 	if b.Icon != icon {
 		b.SetIcon(icon)

@@ -1,0 +1,81 @@
+package fleetconsole
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
+	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+)
+
+// Issue 24 item 4: the text that tells two units apart stays visible. Names and emails of one
+// customer share their start, so a cut keeps both ends; a header never runs into the next one;
+// the model reads whole once the window has room.
+func TestTheTextThatTellsUnitsApartStays(t *testing.T) {
+	test.NewTempApp(t)
+	size := theme.TextSize()
+	style := fyne.TextStyle{}
+	pairs := [][2]string{
+		{"Kariuki Retail North Depot", "Kariuki Retail South Depot"},
+		{"ops@kariuki-retail-north.example", "ops@kariuki-retail-south.example"},
+	}
+	for _, p := range pairs {
+		full := widths.width(p[0], size, style)
+		for _, share := range []float32{0.6, 0.75} {
+			room := full * share
+			a, b := widths.fitMiddle(p[0], room, size, style), widths.fitMiddle(p[1], room, size, style)
+			if a == b || !strings.Contains(a, "…") || widths.width(a, size, style) > room {
+				t.Errorf("in %.0f px %q and %q read %q and %q", room, p[0], p[1], a, b)
+			}
+		}
+	}
+
+	// At 1600 px (about 1420 for the table) AutoGen Ultra is whole.
+	if ws := columnWidths(1420, 0); ws[ColModel] < ColModel.fullWidth() {
+		t.Errorf("the model column is %.0f wide at 1600 px, %q needs %.0f", ws[ColModel], "AutoGen Ultra", ColModel.fullWidth())
+	}
+
+	// At 1024 px (about 860 for the console) every header fits its column.
+	svc, _ := testfleet.Offline(t, 300, now0)
+	p := newPage(t, svc, Options{}, fyne.NewSize(860, 650))
+	p.run(t, func() {
+		var headers []*widget.Button
+		uitest.Walk(p.w.Content(), true, func(o fyne.CanvasObject) {
+			if b, ok := o.(*widget.Button); ok && b.Importance == widget.LowImportance && b.Alignment == widget.ButtonAlignLeading {
+				headers = append(headers, b)
+			}
+		})
+		if len(headers) < int(numColumns) {
+			t.Fatalf("%d headers drawn", len(headers))
+		}
+		for _, b := range headers {
+			need := fyne.MeasureText(b.Text, size, fyne.TextStyle{Bold: true}).Width + 2*theme.InnerPadding()
+			if b.Icon != nil {
+				need += theme.IconInlineSize() + theme.Padding()
+			}
+			if need > b.Size().Width+1 {
+				t.Errorf("header %q needs %.0f px in a %.0f px column: it runs into the next", b.Text, need, b.Size().Width)
+			}
+		}
+	})
+}
+
+// header is the column's header button, its title whole or cut to fit ("Last s…").
+func header(w fyne.Window, col Column) *widget.Button {
+	var found *widget.Button
+	uitest.Walk(w.Content(), true, func(o fyne.CanvasObject) {
+		b, ok := o.(*widget.Button)
+		if !ok || found != nil || b.Importance != widget.LowImportance || b.Alignment != widget.ButtonAlignLeading || b.Text == "" {
+			return
+		}
+		if b.Text == col.Title() || strings.HasPrefix(col.Title(), strings.TrimSuffix(b.Text, "…")) && strings.HasSuffix(b.Text, "…") {
+			found = b
+		}
+	})
+	return found
+}
