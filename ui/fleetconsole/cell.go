@@ -111,9 +111,7 @@ func (cl *cell) fit() {
 	switch {
 	case cl.room <= 0:
 	case cl.col == ColName || cl.col == ColEmail:
-		// Names and emails of one customer share their start ("Kariuki Retail …",
-		// "ops@kariuki-r…"): what tells two apart is at the end, so the middle gives way.
-		shown = widths.fitMiddle(cl.full, cl.room, cl.text.TextSize, cl.text.TextStyle)
+		shown = widths.fitDistinct(cl.full, cl.room, cl.text.TextSize, cl.text.TextStyle, cl.col == ColEmail)
 	default:
 		shown = widths.fit(cl.full, cl.room, cl.text.TextSize, cl.text.TextStyle)
 	}

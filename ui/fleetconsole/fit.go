@@ -1,6 +1,7 @@
 package fleetconsole
 
 import (
+	"strings"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -79,6 +80,29 @@ func (w *runeWidths) fit(s string, room, size float32, style fyne.TextStyle) str
 		}
 	}
 	return s
+}
+
+// fitDistinct fits a name or an email. Names and emails of one customer share their start
+// ("Kariuki Retail …", "ops@kariuki-r…") and emails their ending (".example"): what tells two
+// apart is towards the end. So an email that does not fit drops its top-level domain first, and a
+// text cut in a room of a dozen characters or more keeps its end (fitMiddle); in less, its start.
+func (w *runeWidths) fitDistinct(s string, room, size float32, style fyne.TextStyle, email bool) string {
+	if w.width(s, size, style) <= room*0.95 {
+		return s
+	}
+	cut := w.fit
+	if room >= 9*w.of1('n', size) {
+		cut = w.fitMiddle
+	}
+	if dot := strings.LastIndexByte(s, '.'); email && dot > strings.IndexByte(s, '@') {
+		// What is left always says it was cut: "ops@kariuki-retail-north…".
+		shown := cut(s[:dot], room-w.of1('…', size)-1, size, style)
+		if !strings.Contains(shown, ellipsis) {
+			shown += ellipsis
+		}
+		return shown
+	}
+	return cut(s, room, size, style)
 }
 
 // fitMiddle is fit with the cut in the middle: the start and the end of s stay, the end getting

@@ -172,10 +172,10 @@ func sortedColumnWidths(avail, idMin float32, sorted Column) []float32 {
 	var sum float32
 	for col := Column(0); col < numColumns; col++ {
 		out[col] = col.minWidth()
-		switch col {
-		case ColID:
+		if col == ColID {
 			out[col] = max(out[col], idMin)
-		case sorted:
+		}
+		if col == sorted {
 			out[col] = max(out[col], col.headerWidth()+theme.IconInlineSize()+theme.Padding())
 		}
 		sum += out[col]
