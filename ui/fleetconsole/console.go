@@ -107,6 +107,7 @@ func New(svc session.Fleet, opts Options) *Page {
 	c.v.ix = svc.Fleet()
 	c.requery()
 	c.run.Ticker(opts.Tick, c.tick)
+	c.followTheme()
 	return c
 }
 
@@ -115,6 +116,25 @@ func (c *Page) Content() fyne.CanvasObject { return c.content }
 
 // Close stops live updates and waits for a running search.
 func (c *Page) Close() { c.run.Close() }
+
+// followTheme repaints every cell when the theme changes. Fyne repaints the objects in the
+// window's tree, but the console is out of it while another tab (Settings, where the theme is
+// chosen) is shown, and its cells draw their text with a colour they hold: they would keep the old
+// theme's, white text on the light page. A closed page ignores the change (Do runs nothing then).
+func (c *Page) followTheme() {
+	a := fyne.CurrentApp()
+	if a == nil {
+		return
+	}
+	a.Settings().AddListener(func(fyne.Settings) {
+		c.run.Do(func() {
+			for _, cl := range c.cells {
+				cl.Refresh()
+			}
+			c.w.table.Refresh()
+		})
+	})
+}
 
 // FocusSearch puts the keyboard into the search box (Ctrl/Cmd+F).
 func (c *Page) FocusSearch(win fyne.Window) {
