@@ -91,10 +91,17 @@ func (w *runeWidths) fitDistinct(s string, room, size float32, style fyne.TextSt
 		return s
 	}
 	cut := w.fit
-	if room >= 9*w.of1('n', size) {
+	wide := room >= 9*w.of1('n', size)
+	if wide {
 		cut = w.fitMiddle
 	}
-	if dot := strings.LastIndexByte(s, '.'); email && dot > strings.IndexByte(s, '@') {
+	at := strings.IndexByte(s, '@')
+	if email && !wide && at >= 0 && at < len(s)-1 {
+		// A few characters: the customer's domain says whose unit it is ("kariuki-f…"), the
+		// mailbox ("ops@") rarely does.
+		return "@" + w.fit(s[at+1:], room-w.of1('@', size), size, style)
+	}
+	if dot := strings.LastIndexByte(s, '.'); email && dot > at {
 		// What is left always says it was cut: "ops@kariuki-retail-north…".
 		shown := cut(s[:dot], room-w.of1('…', size)-1, size, style)
 		if !strings.Contains(shown, ellipsis) {

@@ -119,7 +119,15 @@ func (c Column) fullWidth() float32 {
 var (
 	widthsOnce            sync.Once
 	minWidths, fullWidths [numColumns]float32
+	// squeezedWidths is how far a column gives way when not even the minimums fit (a 1024-pixel
+	// window): names and emails to a few characters (the details line shows them whole), the
+	// columns whose header is wider than their values to their values (the header is cut
+	// instead: "Trans…" over "WiFi"); the others not at all, so trouble still reads whole.
+	squeezedWidths [numColumns]float32
 )
+
+// nameFloor is the narrowest a name or email column gets before the others give way.
+const nameFloor = 60
 
 // shortText and longText are what each column must show whole at its minimum and full width;
 // "" for the columns whose texts may shrink.
@@ -152,6 +160,14 @@ func measureWidths() {
 			minW = max(84, header*0.8) // a shrinking column keeps most of its header
 		}
 		minWidths[col] = float32(math.Ceil(float64(minW)))
+		switch col {
+		case ColName, ColEmail:
+			squeezedWidths[col] = min(nameFloor, minWidths[col])
+		case ColModel, ColTransport, ColFirmware, ColRunState:
+			squeezedWidths[col] = float32(math.Ceil(float64(text(col, shortText[col]))))
+		default:
+			squeezedWidths[col] = minWidths[col]
+		}
 		fullWidths[col] = max(minWidths[col], float32(math.Ceil(float64(text(col, longText[col])))))
 	}
 }
@@ -181,6 +197,26 @@ func sortedColumnWidths(avail, idMin float32, sorted Column) []float32 {
 		sum += out[col]
 	}
 	if sum > avail {
+		// Give way in order: names and emails, then the columns whose header is wider than
+		// their values, each group down to its squeezed width (squeezedWidths).
+		for _, group := range [][]Column{{ColName, ColEmail}, {ColModel, ColTransport, ColFirmware, ColRunState}} {
+			var give float32
+			for _, c := range group {
+				give += out[c] - min(squeezedWidths[c], out[c])
+			}
+			if give <= 0 {
+				continue
+			}
+			share := min((sum-avail)/give, 1)
+			for _, c := range group {
+				cut := (out[c] - min(squeezedWidths[c], out[c])) * share
+				out[c] -= cut
+				sum -= cut
+			}
+			if sum <= avail+0.01 {
+				return out
+			}
+		}
 		rest := sum - out[ColID]
 		f := max(avail-out[ColID], rest/3) / rest // below a third the table scrolls sideways instead
 		for col := Column(0); col < numColumns; col++ {

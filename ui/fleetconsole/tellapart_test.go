@@ -38,12 +38,27 @@ func TestTheTextThatTellsUnitsApartStays(t *testing.T) {
 		}
 	}
 
+	// In a few characters an email shows its customer's domain, not the mailbox all share.
+	if got := widths.fitDistinct("ops@kariuki-farms.example", 60, size, style, true); !strings.HasPrefix(got, "@kari") {
+		t.Errorf("in 60 px the email reads %q", got)
+	}
+
 	// At 1600 px (about 1420 for the table) AutoGen Ultra is whole.
 	if ws := columnWidths(1420, 0); ws[ColModel] < ColModel.fullWidth() {
 		t.Errorf("the model column is %.0f wide at 1600 px, %q needs %.0f", ws[ColModel], "AutoGen Ultra", ColModel.fullWidth())
 	}
 
-	// At 1024 px (about 860 for the console) every header fits its column.
+	// At 1024 px (about 860 for the console) names, emails and the columns whose header is
+	// wider than their values give way first: health, connection, ID and last seen keep the
+	// width their short texts need ("Lost contact", "Offline since 14:05", "59 min ago").
+	ws := sortedColumnWidths(876-theme.ScrollBarSize()-2*theme.Padding(), 0, ColID) // the table is 876 px wide there
+	for _, col := range []Column{ColHealth, ColConnection, ColID, ColLastSeen} {
+		if ws[col] < col.minWidth()-0.01 {
+			t.Errorf("at 1024 px %s is %.0f wide, under the %.0f its short texts need", col.Title(), ws[col], col.minWidth())
+		}
+	}
+
+	// At 1024 px every header fits its column.
 	svc, _ := testfleet.Offline(t, 300, now0)
 	p := newPage(t, svc, Options{}, fyne.NewSize(860, 650))
 	p.run(t, func() {
