@@ -14,6 +14,7 @@ import (
 	"github.com/fleetdesk/fleetdesk/sim/unit"
 	"github.com/fleetdesk/fleetdesk/ui"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 )
 
 // TestRecoveryStartsWhereAUnitLastAnswered (issue 24 item 9): the technician types a pty path
@@ -49,8 +50,8 @@ func TestRecoveryStartsWhereAUnitLastAnswered(t *testing.T) {
 		})
 		return s, win
 	}
-	portEntry := func(win fyne.Window) *widget.SelectEntry {
-		return one[*widget.SelectEntry](t, "port field", win.Content(), nil)
+	portEntry := func(win fyne.Window) *kit.SelectEntry {
+		return one[*kit.SelectEntry](t, "port field", win.Content(), nil)
 	}
 	baudSelect := func(win fyne.Window) *widget.Select {
 		return one[*widget.Select](t, "baud choice", win.Content(), func(s *widget.Select) bool {

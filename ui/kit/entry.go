@@ -88,3 +88,25 @@ func PassWindowShortcut(o fyne.CanvasObject, sc fyne.Shortcut) bool {
 	}
 	return ok
 }
+
+// SelectEntry is a text field with a list of choices (widget.SelectEntry) that lets the window's
+// own shortcuts through, as Entry does.
+type SelectEntry struct {
+	widget.SelectEntry
+}
+
+// NewSelectEntry is a SelectEntry offering options.
+func NewSelectEntry(options []string) *SelectEntry {
+	e := &SelectEntry{}
+	e.ExtendBaseWidget(e)
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip)
+	e.SetOptions(options)
+	return e
+}
+
+// TypedShortcut passes the window's own shortcuts to the window and the rest to the field.
+func (e *SelectEntry) TypedShortcut(sc fyne.Shortcut) {
+	if !PassWindowShortcut(e, sc) {
+		e.SelectEntry.TypedShortcut(sc)
+	}
+}

@@ -21,7 +21,7 @@ var bauds = []string{"115200", "230400", "460800", "921600"}
 type portRow struct {
 	p       *Page
 	ports   []rec.PortInfo
-	entry   *widget.SelectEntry
+	entry   *kit.SelectEntry
 	refresh *widget.Button
 	baudSel *widget.Select
 	connect *widget.Button
@@ -34,7 +34,7 @@ type portRow struct {
 
 func newPortRow(p *Page) *portRow {
 	r := &portRow{p: p}
-	r.entry = widget.NewSelectEntry(nil)
+	r.entry = kit.NewSelectEntry(nil)
 	r.entry.SetPlaceHolder("Type the port path (e.g. /dev/ttyUSB0, COM3) or choose one")
 	r.entry.OnChanged = func(text string) {
 		p.flow.SetPort(r.path())
