@@ -8,9 +8,10 @@
 // Whether an action is in flight is derived from the commands being sent or followed, never
 // counted up and down, so no path through the events can leave a button disabled for good.
 //
-// A command's progress reaches the tracker as Updated events, whatever brings them: today the
-// page polls (Tick → Fetch → Fetched); an event stream of command status transitions can feed
-// Updated directly and leave the polling effects unanswered.
+// A command's progress reaches the tracker as Updated events, whatever brings them. While the
+// data layer follows the backend's event stream (Source{Live: true}) its command status
+// transitions are those events and the tracker asks for no polling at all; without the stream
+// the page polls (Tick → Fetch → Fetched) while a command is in flight.
 package command
 
 import (
@@ -28,6 +29,7 @@ type Tracker struct {
 	pending  map[string]fleet.Command // sent and not final, by ID
 	fetching bool                     // a Fetch is out and its Fetched has not come back
 	polling  bool                     // StartPolling was the last polling effect
+	live     bool                     // updates arrive from the event stream: no polling
 	last     Last
 	// early keeps updates of unknown commands while a send is unanswered: an event stream may
 	// report a command before the POST that created it has answered. Emptied once nothing is
@@ -72,6 +74,10 @@ type Updated struct{ Command fleet.Command }
 // Tick is the polling interval passing.
 type Tick struct{}
 
+// Source says where commands' progress comes from: Live, the data layer's event stream (each
+// transition arrives as an Updated, nothing is polled); otherwise the page's polling.
+type Source struct{ Live bool }
+
 // Fetched is the answer to a Fetch: each command's state, or why it could not be read.
 type Fetched struct{ Results []Result }
 
@@ -86,6 +92,7 @@ func (Send) isEvent()     {}
 func (Answered) isEvent() {}
 func (Updated) isEvent()  {}
 func (Tick) isEvent()     {}
+func (Source) isEvent()   {}
 func (Fetched) isEvent()  {}
 
 // Effect is what the page must do next.
@@ -104,7 +111,7 @@ type Fetch struct{ IDs []string }
 // StartPolling asks the page to report a Tick at its polling interval until StopPolling.
 type StartPolling struct{}
 
-// StopPolling ends the Ticks: no command is left to follow.
+// StopPolling ends the Ticks: no command is left to follow, or the event stream brings them.
 type StopPolling struct{}
 
 // BusyChanged says the set of actions in flight changed: the page redraws its buttons.
@@ -183,8 +190,10 @@ func (t *Tracker) Apply(ev Event) ([]Effect, error) {
 		}
 	case Updated:
 		t.update(e.Command)
+	case Source:
+		t.live = e.Live
 	case Tick:
-		if len(t.pending) > 0 && !t.fetching {
+		if len(t.pending) > 0 && !t.fetching && !t.live {
 			t.fetching = true
 			out = append(out, Fetch{IDs: t.Following()})
 		}
@@ -203,11 +212,12 @@ func (t *Tracker) Apply(ev Event) ([]Effect, error) {
 	if len(t.sending) == 0 {
 		clear(t.early)
 	}
+	wantPolling := len(t.pending) > 0 && !t.live
 	switch {
-	case len(t.pending) > 0 && !t.polling:
+	case wantPolling && !t.polling:
 		t.polling = true
 		out = append(out, StartPolling{})
-	case len(t.pending) == 0 && t.polling:
+	case !wantPolling && t.polling:
 		t.polling = false
 		out = append(out, StopPolling{})
 	}

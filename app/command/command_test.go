@@ -279,3 +279,23 @@ func TestRandomLivesEndFree(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveSourceNeverPolls (issue 23): while the event stream brings commands' transitions the
+// tracker asks for no polling and a stray Tick fetches nothing; the stream's Updated events carry
+// the command to its end. When the stream gives way to polling mid-flight, polling starts; when it
+// comes back, polling stops.
+func TestLiveSourceNeverPolls(t *testing.T) {
+	tr := New()
+	same(t, "live", apply(t, tr, Source{Live: true}))
+	apply(t, tr, send(fleet.ActionStart))
+	same(t, "answered", apply(t, tr, Answered{Seq: 1, Command: cmd("c1", fleet.ActionStart, fleet.CommandQueued, 0)}))
+	same(t, "tick while live", apply(t, tr, Tick{}))
+	same(t, "delivered", apply(t, tr, Updated{Command: cmd("c1", fleet.ActionStart, fleet.CommandDelivered, 1)}))
+	same(t, "the stream gives way to polling", apply(t, tr, Source{Live: false}), StartPolling{})
+	same(t, "tick while polling", apply(t, tr, Tick{}), Fetch{IDs: []string{"c1"}})
+	same(t, "live again", apply(t, tr, Source{Live: true}), StopPolling{})
+	same(t, "done", apply(t, tr, Updated{Command: cmd("c1", fleet.ActionStart, fleet.CommandDone, 2)}), BusyChanged{})
+	if tr.Busy(fleet.ActionStart) || tr.polling || tr.Last().Command.Status != fleet.CommandDone {
+		t.Fatalf("after done: busy %v polling %v last %+v", tr.Busy(fleet.ActionStart), tr.polling, tr.Last())
+	}
+}

@@ -51,12 +51,14 @@ func newHistorySection(svc session.Session, run *kit.Runner, id string) *history
 	return h
 }
 
-// load reads the history off the UI goroutine and shows it.
-func (h *historySection) load() {
+// load reads the history off the UI goroutine and shows it: from the backend when fromBackend
+// and the session can ask it, else from the offline cache (which the event stream keeps current).
+// then, when set, is given the list once it is shown.
+func (h *historySection) load(fromBackend bool, then func([]fleet.Command)) {
 	online := h.svc.Status().Reachable
 	refresher, canRefresh := h.svc.(session.CommandHistoryRefresher)
 	kit.Run(h.run, func(ctx context.Context) histResult {
-		if canRefresh && online {
+		if canRefresh && online && fromBackend {
 			ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 			defer cancel()
 			if list, err := refresher.RefreshCommandHistory(ctx, h.id); err == nil {
@@ -83,6 +85,9 @@ func (h *historySection) load() {
 		}
 		h.list = r.list
 		h.items.Refresh()
+		if then != nil && r.err == nil {
+			then(r.list)
+		}
 	})
 }
 

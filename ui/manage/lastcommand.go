@@ -17,8 +17,9 @@ import (
 )
 
 // lastCommand is the page's side of command.Tracker, the state machine of the commands sent from
-// the page: it feeds the tracker events (a tap, the data layer's answers, the polling clock),
-// carries out its effects on the page's runner, and draws the "Last command" card from its state.
+// the page: it feeds the tracker events (a tap, the data layer's answers, the commands' states the
+// event stream brought into the cache, or the polling clock when there is no stream), carries out
+// its effects on the page's runner, and draws the "Last command" card from its state.
 // The card always shows the newest command sent from the page; older ones still in flight are
 // followed too (their buttons stay disabled until they finish) but never drawn over it.
 type lastCommand struct {
@@ -45,6 +46,17 @@ func newLastCommand(svc session.Commands, run *kit.Runner, poll time.Duration, b
 	c.card = widget.NewCard("Last command", "", container.NewVBox(c.progress, c.problem))
 	c.card.Hide()
 	return c
+}
+
+// setLive tells the tracker whether the data layer follows the event stream: then every command
+// transition reaches the page as a change of the cache, and nothing is polled.
+func (c *lastCommand) setLive(live bool) { c.apply(command.Source{Live: live}) }
+
+// updated feeds the tracker the commands' states as the cache has them (the unit's history).
+func (c *lastCommand) updated(list []fleet.Command) {
+	for _, cmd := range list {
+		c.apply(command.Updated{Command: cmd})
+	}
 }
 
 // inFlight reports whether a command of this action sent from the page has not finished.

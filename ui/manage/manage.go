@@ -38,7 +38,8 @@ type Options struct {
 	// OpenRecovery, when set, opens the Recovery page pre-filled with the unit's model and
 	// transport; without it the firmware group has no Recovery link.
 	OpenRecovery func(model fleet.Model, transport fleet.Transport)
-	// Poll is how often a sent command's progress is fetched; 0 means 1 s.
+	// Poll is how often a sent command's progress is fetched when the data layer has no event
+	// stream (with one, the stream brings every transition and nothing is polled); 0 means 1 s.
 	Poll time.Duration
 	// Tick is how often times and health are re-evaluated on screen; 0 means 5 s.
 	Tick time.Duration
@@ -76,7 +77,8 @@ func New(svc session.Session, deviceID string, opts Options) *Page {
 	p.dev, p.found = svc.Fleet().Get(deviceID)
 	p.build()
 	p.refresh()
-	p.history.load()
+	p.last.setLive(p.streaming())
+	p.history.load(true, nil)
 	p.run.Subscribe(svc, p.onChange)
 	p.run.Ticker(opts.Tick, p.refresh)
 	return p
@@ -148,16 +150,29 @@ func (p *Page) refresh() {
 	}
 }
 
+// streaming reports whether the data layer follows the backend's event stream (or is resuming it
+// from its last cursor, losing nothing): commands' transitions then arrive in the cache.
+func (p *Page) streaming() bool { return p.svc.Status().Updates != session.UpdatesPolling }
+
 // onChange redraws what a change touches, once per change: the unit's fields and buttons when
 // its record or FleetDesk's status changed, the history when its command log changed (a command
-// sent or followed here, announced by the data layer, which also syncs when one ends).
+// sent here, or a transition the event stream or the page's polling brought). With the stream
+// the history is read from the cache it keeps current, and the commands in flight follow it;
+// without, from the backend, as commands sent from elsewhere reach the cache no other way.
 func (p *Page) onChange(ch session.Change) {
 	unit := ch.All || slices.Contains(ch.Devices, p.id)
 	if unit {
 		p.dev, p.found = p.svc.Fleet().Get(p.id)
 	}
+	if ch.Status {
+		p.last.setLive(p.streaming())
+	}
 	if ch.All || slices.Contains(ch.Commands, p.id) {
-		p.history.load()
+		if p.streaming() {
+			p.history.load(false, p.last.updated)
+		} else {
+			p.history.load(true, nil)
+		}
 	}
 	if unit || ch.Status {
 		p.refresh()

@@ -1,0 +1,157 @@
+package manage
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/internal/testsim"
+	"github.com/fleetdesk/fleetdesk/sim"
+	"github.com/fleetdesk/fleetdesk/sync/api"
+	"github.com/fleetdesk/fleetdesk/sync/auth"
+	"github.com/fleetdesk/fleetdesk/sync/syncer"
+)
+
+// requestCounter is a loopback proxy in front of the simulated backend that counts the requests
+// it passes, by method and path: what the backend was really asked, whoever asked it.
+type requestCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func (rc *requestCounter) reset() {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.counts = map[string]int{}
+}
+
+// matching sums the counts of the requests whose "METHOD /path" starts with prefix (is exactly
+// it, when prefix ends in $) and contains every part.
+func (rc *requestCounter) matching(prefix string, parts ...string) int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	n := 0
+next:
+	for k, c := range rc.counts {
+		if exact, ok := strings.CutSuffix(prefix, "$"); ok && k != exact || !ok && !strings.HasPrefix(k, prefix) {
+			continue
+		}
+		for _, p := range parts {
+			if !strings.Contains(k, p) {
+				continue next
+			}
+		}
+		n += c
+	}
+	return n
+}
+
+func (rc *requestCounter) String() string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	var b strings.Builder
+	for k, c := range rc.counts {
+		b.WriteString(k)
+		b.WriteString(" ×")
+		b.WriteString(strings.Repeat("I", min(c, 50)))
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// startCounted starts a simulated backend behind a counting proxy and a dealer's background-
+// syncing session through it, and waits until the session follows the event stream.
+func startCounted(t *testing.T) (*syncer.Replica, *requestCounter) {
+	t.Helper()
+	test.NewTempApp(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, acct := testsim.Start(ctx, t, sim.Config{Devices: 300, Dealers: 2, Seed: 11, Speed: 20})
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &requestCounter{counts: map[string]int{}}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.FlushInterval = -1 // the event stream passes as it is written
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc.mu.Lock()
+		rc.counts[r.Method+" "+r.URL.Path]++
+		rc.mu.Unlock()
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	s, err := syncer.Open(ctx, syncer.Options{BackendURL: front.URL, CacheDir: t.TempDir(), Email: acct.Email,
+		Password: acct.Password, Store: &auth.Memory{}, Now: srv.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	deadline := time.Now().Add(30 * time.Second)
+	for s.Status().Updates != session.UpdatesLive {
+		if time.Now().After(deadline) {
+			t.Fatalf("the session never went live: %+v", s.Status())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return s, rc
+}
+
+// TestStartFollowedThroughTheStream (issue 23): with the event stream open, one Start is followed
+// to its end and the unit's new run state shown with no polling: the backend is asked exactly one
+// POST of the command and nothing else about it (no command fetch, no history fetch, no listing
+// or delta sync, no new stream), and the page asks the data layer for no sync.
+func TestStartFollowedThroughTheStream(t *testing.T) {
+	live, rc := startCounted(t)
+	svc := &countingSession{Session: live}
+	d := pick(t, svc.Fleet(), reachable(svc.Now()))
+	h := openPage(t, svc, d.ID, Options{Poll: 50 * time.Millisecond})
+	root := h.page.Content()
+	h.eventually(t, "the first history", func() bool { return svc.histories.Load() == 1 })
+	h.do(func() {}) // the history's answer has landed
+	if n := rc.matching("GET /v1/devices/", "/commands"); n != 1 {
+		t.Fatalf("opening the page fetched the history %d times, want once:\n%s", n, rc)
+	}
+	rc.reset()
+	h.do(func() { test.Tap(h.actionButton(fleet.ActionStart)) })
+	h.eventually(t, "Start to finish and the unit to run", func() bool {
+		return strings.Contains(h.lastCommandTitle(), "[done]") && field(root, "Run state") == "Running" &&
+			strings.Contains(text(root), "Start  done")
+	})
+	h.eventually(t, "Start enabled-state to follow the end", func() bool {
+		return !h.enabled(fleet.ActionStart) && h.enabled(fleet.ActionStop)
+	})
+	if st := live.Status(); st.Updates != session.UpdatesLive {
+		t.Fatalf("the stream was lost during the test (%+v): the counts below mean nothing", st)
+	}
+	for _, c := range []struct {
+		what   string
+		prefix string
+		parts  []string
+		want   int
+	}{
+		{"POSTs of the command", "POST /v1/devices/", []string{d.ID, "/commands"}, 1},
+		{"command fetches", "GET /v1/commands/", nil, 0},
+		{"history fetches", "GET /v1/devices/", []string{"/commands"}, 0},
+		{"listings or delta syncs", "GET " + api.PathDevices + "$", nil, 0},
+		{"refreshes of what the stream does not carry (a sync's extras)", "GET " + api.PathRollouts + "$", nil, 0},
+		{"new streams", "GET " + api.PathEvents, nil, 0},
+	} {
+		if n := rc.matching(c.prefix, c.parts...); n != c.want {
+			t.Errorf("%s: %d, want %d; the backend was asked:\n%s", c.what, n, c.want, rc)
+		}
+	}
+	if n := svc.syncs.Load(); n != 0 {
+		t.Errorf("the page asked for %d syncs", n)
+	}
+}
