@@ -50,6 +50,9 @@ type Index struct {
 	// narrows when its text contains the last one.
 	pre      snapshot
 	lastText atomic.Pointer[textHits]
+	// firmware is FirmwareVersions, computed once per snapshot: a page redrawn for every live
+	// update asks it each time, and it reads every device.
+	firmware atomic.Pointer[[]string]
 }
 
 // textHits is one text search's result: the positions, ascending, whose search text holds every
@@ -339,17 +342,27 @@ func (f Filter) Matches(d Device, now time.Time) bool {
 	return f.matchesAttributes(&d, now)
 }
 
-// FirmwareVersions lists the distinct firmware versions in the index, sorted.
+// FirmwareVersions lists the distinct firmware versions in the index, sorted. It is computed on
+// first use and kept for the snapshot's life; the caller must not modify the slice.
 func (ix *Index) FirmwareVersions() []string {
-	seen := map[string]bool{}
+	if p := ix.firmware.Load(); p != nil {
+		return *p
+	}
+	// A fleet runs a handful of versions: a linear look through them beats hashing each
+	// device's, and the previous device's version is most often the same.
 	var out []string
+	last := ""
 	for _, d := range ix.Devices() {
-		if d.Firmware != "" && !seen[d.Firmware] {
-			seen[d.Firmware] = true
+		if d.Firmware == "" || d.Firmware == last {
+			continue
+		}
+		last = d.Firmware
+		if !slices.Contains(out, d.Firmware) {
 			out = append(out, d.Firmware)
 		}
 	}
 	sort.Strings(out)
+	ix.firmware.Store(&out)
 	return out
 }
 

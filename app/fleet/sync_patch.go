@@ -14,6 +14,30 @@ import (
 // index anyway. An index built from nothing may keep changed's array (as NewIndex keeps its
 // slice): do not modify it afterwards.
 func (ix *Index) Patch(changed []Device, removed []string) *Index {
+	out := ix.patch(changed, removed)
+	if ix != nil && out != ix {
+		ix.carryFirmware(out, changed, removed)
+	}
+	return out
+}
+
+// carryFirmware gives out ix's firmware versions when the patch cannot have changed them: nothing
+// removed, and every changed device already in ix on the same version (a unit reporting in, the
+// live stream's usual change). Otherwise out computes them afresh when asked.
+func (ix *Index) carryFirmware(out *Index, changed []Device, removed []string) {
+	p := ix.firmware.Load()
+	if p == nil || len(removed) > 0 {
+		return
+	}
+	for i := range changed {
+		if prev, ok := ix.Get(changed[i].ID); !ok || prev.Firmware != changed[i].Firmware {
+			return
+		}
+	}
+	out.firmware.Store(p)
+}
+
+func (ix *Index) patch(changed []Device, removed []string) *Index {
 	if ix == nil {
 		ix = NewIndex(nil)
 	}

@@ -212,3 +212,34 @@ func TestSearchTextsOnlyOnceSearched(t *testing.T) {
 		}
 	}
 }
+
+// TestPatchKeepsFirmwareVersionsTrue: the versions a patched snapshot reports (carried over from
+// the last one when a patch cannot change them) are always those of a fresh build, through
+// reports on the same version, an update that empties a version, a new version and a removal.
+func TestPatchKeepsFirmwareVersionsTrue(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	base := benchFleet(40, now)
+	for i := range base {
+		base[i].Firmware = []string{"2.1.0", "2.3.0"}[i%2]
+	}
+	base[5].Firmware = "1.9.2" // the only one on 1.9.2
+	ix := NewIndex(append([]Device(nil), base...))
+	ix.FirmwareVersions()
+	step := func(what string, changed []Device, removed []string) {
+		t.Helper()
+		ix = ix.Patch(changed, removed)
+		if got, want := ix.FirmwareVersions(), NewIndex(values(ix)).FirmwareVersions(); !slices.Equal(got, want) {
+			t.Fatalf("%s: versions %v, a fresh build says %v", what, got, want)
+		}
+	}
+	report := ix.At(3)
+	report.LastSeen = now.Add(time.Minute)
+	step("a unit reports on its version", []Device{report}, nil)
+	only := base[5]
+	only.Firmware = "2.3.0"
+	step("the only 1.9.2 unit updated", []Device{only}, nil)
+	fresh := ix.At(8)
+	fresh.Firmware = "2.4.0"
+	step("a unit on a new version", []Device{fresh}, nil)
+	step("that unit removed", nil, []string{fresh.ID})
+}

@@ -10,7 +10,10 @@ import (
 const supported = true
 
 // Clock is a CPU-time reading taken by Start.
-type Clock struct{ start time.Duration }
+type Clock struct {
+	start time.Duration
+	wall  time.Time
+}
 
 func now() time.Duration {
 	var ru syscall.Rusage

@@ -145,7 +145,7 @@ func (ch *chips) refreshFirmware(ix *fleet.Index) {
 		return
 	}
 	ch.fwIndex = ix
-	vs := ix.FirmwareVersions()
+	vs := slices.Clone(ix.FirmwareVersions()) // the index's own list is shared
 	slices.SortFunc(vs, func(a, b string) int { return -fleet.CompareVersions(a, b) })
 	if slices.Equal(vs, ch.fwKnown) {
 		return

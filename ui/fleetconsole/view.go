@@ -29,7 +29,10 @@ func (c *Page) requery() { c.runSearch(c.sel.Search()) }
 // a newer search was asked for in the meantime.
 func (c *Page) runSearch(s selection.Search) {
 	q := c.newQuery(s)
-	kit.Run(c.run, func(context.Context) []int { return q.run() }, func(rows []int) { c.apply(s, q, rows) })
+	kit.Run(c.run, func(context.Context) []int {
+		q.ix.FirmwareVersions() // computed here, once per snapshot, for apply's firmware chip
+		return q.run()
+	}, func(rows []int) { c.apply(s, q, rows) })
 }
 
 // flush brings the view up to date with the search box at once: Enter or Manage right after
