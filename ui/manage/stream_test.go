@@ -69,14 +69,23 @@ func (rc *requestCounter) String() string {
 	return b.String()
 }
 
-// startCounted starts a simulated backend behind a counting proxy and a dealer's background-
-// syncing session through it, and waits until the session follows the event stream.
-func startCounted(t *testing.T) (*syncer.Replica, *requestCounter) {
+// counted is a simulated backend (its time under the test's control) behind a counting proxy, a
+// dealer's background-syncing session through the proxy, and a second client straight to the
+// backend, for the test's own questions (never counted).
+type counted struct {
+	srv     *sim.Server
+	session *syncer.Replica
+	rc      *requestCounter
+	direct  *api.Client
+}
+
+// startCounted starts a counted backend and waits until the session follows the event stream.
+func startCounted(t *testing.T) *counted {
 	t.Helper()
 	test.NewTempApp(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	srv, acct := testsim.Start(ctx, t, sim.Config{Devices: 300, Dealers: 2, Seed: 11, Speed: 20})
+	srv, acct := testsim.Start(ctx, t, sim.Config{Devices: 300, Dealers: 2, Seed: 11, ManualClock: true, AccessTTL: 48 * time.Hour})
 	target, err := url.Parse(srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +106,14 @@ func startCounted(t *testing.T) (*syncer.Replica, *requestCounter) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	plain, err := api.New(srv.URL, nil, api.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := auth.New(plain, &auth.Memory{}, "check")
+	if err := as.SignIn(ctx, acct.Email, acct.Password); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for s.Status().Updates != session.UpdatesLive {
 		if time.Now().After(deadline) {
@@ -104,7 +121,7 @@ func startCounted(t *testing.T) (*syncer.Replica, *requestCounter) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return s, rc
+	return &counted{srv: srv, session: s, rc: rc, direct: plain.WithTokens(as)}
 }
 
 // TestStartFollowedThroughTheStream (issue 23): with the event stream open, one Start is followed
@@ -112,7 +129,8 @@ func startCounted(t *testing.T) (*syncer.Replica, *requestCounter) {
 // POST of the command and nothing else about it (no command fetch, no history fetch, no listing
 // or delta sync, no new stream), and the page asks the data layer for no sync.
 func TestStartFollowedThroughTheStream(t *testing.T) {
-	live, rc := startCounted(t)
+	c := startCounted(t)
+	live, rc := c.session, c.rc
 	svc := &countingSession{Session: live}
 	d := pick(t, svc.Fleet(), reachable(svc.Now()))
 	h := openPage(t, svc, d.ID, Options{Poll: 50 * time.Millisecond})
@@ -124,6 +142,26 @@ func TestStartFollowedThroughTheStream(t *testing.T) {
 	}
 	rc.reset()
 	h.do(func() { test.Tap(h.actionButton(fleet.ActionStart)) })
+	h.eventually(t, "the Start to be sent", func() bool { return strings.Contains(h.lastCommandTitle(), "[queued]") })
+	// Simulated time moves a second at a time until the backend (asked straight, not through
+	// the proxy) has the Start done; the page has nothing but the stream to learn it from.
+	hist, err := c.direct.CommandHistory(context.Background(), d.ID)
+	if err != nil || len(hist) != 1 {
+		t.Fatalf("backend history %+v %v", hist, err)
+	}
+	for spent := time.Duration(0); ; spent += time.Second {
+		cmd, err := c.direct.Command(context.Background(), hist[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cmd.Status.Final() {
+			break
+		}
+		if spent > 2*time.Hour {
+			t.Fatalf("the Start is still %s after 2 h of simulated time", cmd.Status)
+		}
+		c.srv.Advance(time.Second)
+	}
 	h.eventually(t, "Start to finish and the unit to run", func() bool {
 		return strings.Contains(h.lastCommandTitle(), "[done]") && field(root, "Run state") == "Running" &&
 			strings.Contains(text(root), "Start  done")
