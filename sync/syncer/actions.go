@@ -283,8 +283,16 @@ func (s *Replica) keepRollout(ctx context.Context, r rollout.Rollout, err error)
 	return r, nil
 }
 
-// Rollout returns one rollout, from the cache when the backend cannot be reached.
+// Rollout returns one rollout: from the cache while the event stream keeps it current, or when
+// the backend cannot be reached.
 func (s *Replica) Rollout(ctx context.Context, id string) (rollout.Rollout, error) {
+	if s.Status().Updates == session.UpdatesLive {
+		// The event stream brings every rollout's progress into the cache as it happens: a
+		// monitor refreshing on each change asks nothing of the backend.
+		if r, err := s.cache.Rollout(ctx, id); err == nil {
+			return r, nil
+		}
+	}
 	if s.client != nil {
 		r, err := s.client.Rollout(ctx, id)
 		if err == nil {

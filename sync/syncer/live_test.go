@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -34,6 +35,7 @@ type listingCounter struct {
 	listings  atomic.Int32
 	polls     atomic.Int32
 	streamsIn atomic.Int32
+	rollouts  atomic.Int32 // GET /v1/rollouts/{id}
 }
 
 func newListingCounter(t *testing.T, backend string) *listingCounter {
@@ -48,6 +50,8 @@ func newListingCounter(t *testing.T, backend string) *listingCounter {
 			lc.polls.Add(1)
 		case r.URL.Path == api.PathEvents:
 			lc.streamsIn.Add(1)
+		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/rollouts/"):
+			lc.rollouts.Add(1)
 		}
 		rp.ServeHTTP(w, r)
 	}))
@@ -235,6 +239,14 @@ func TestLiveFollowsCommandsAndRollouts(t *testing.T) {
 	waitFor(t, "the unit back on the release", func() bool { d, _ := s.Fleet().Get(test.ID); return d.Online && d.Firmware == rel.Version })
 	if lc.listings.Load() != listed {
 		t.Fatal("the rollout was followed by listing the fleet")
+	}
+	// The rollout monitor's question, while live, is answered from what the stream brought.
+	got, err := s.Rollout(ctx, ro.ID)
+	if err != nil || got.Status != rollout.StatusFinished || len(got.Units) != 1 || got.Units[0].Stage != rollout.StageConfirmed {
+		t.Fatalf("Rollout while live: %+v %v", got, err)
+	}
+	if n := lc.rollouts.Load(); n != 0 {
+		t.Fatalf("the rollout was fetched %d times while the stream brought it", n)
 	}
 }
 

@@ -36,6 +36,8 @@ type memSession struct {
 	refuse    error // the backend's answer to the next CreateRollout, when set
 	listErr   error // the answer to ListRollouts, when set
 	syncs     int
+	updates   session.Updates // how the data layer says it keeps the fleet current
+	reads     int             // Rollout calls
 }
 
 var _ session.Session = (*memSession)(nil)
@@ -91,7 +93,11 @@ func (m *memSession) Fleet() *fleet.Index {
 	}
 	return fleet.NewIndex(ds)
 }
-func (m *memSession) Status() session.Status { return session.Status{Reachable: !m.offline} }
+func (m *memSession) Status() session.Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return session.Status{Reachable: !m.offline, Updates: m.updates}
+}
 func (m *memSession) Actor() scope.Actor     { return m.actor }
 func (m *memSession) Now() time.Time         { m.mu.Lock(); defer m.mu.Unlock(); return m.now }
 func (m *memSession) SyncNow()               { m.mu.Lock(); m.syncs++; m.mu.Unlock() }
@@ -185,6 +191,7 @@ func (m *memSession) find(id string) (*rollout.Rollout, error) {
 func (m *memSession) Rollout(_ context.Context, id string) (rollout.Rollout, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reads++
 	r, err := m.find(id)
 	if err != nil {
 		return rollout.Rollout{}, err

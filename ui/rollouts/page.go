@@ -258,9 +258,14 @@ func (p *Page) onChange(c session.Change) {
 	}
 }
 
+// poll moves a running validation or rollout on: its clock (the procedure's timeouts) and,
+// without the event stream, the fleet and the rollout, which the data layer otherwise follows as
+// they change (every change reaches the page through onChange).
 func (p *Page) poll() {
 	if p.wizard != nil && p.wizard.live() {
-		p.svc.SyncNow()
+		if p.svc.Status().Updates == session.UpdatesPolling {
+			p.svc.SyncNow()
+		}
 		p.wizard.refresh()
 	}
 }

@@ -352,6 +352,36 @@ func TestRunningRolloutReopensFromPastList(t *testing.T) {
 	}
 }
 
+// TestMonitorFollowsTheStreamWithoutSyncing (issue 23): while the data layer follows the event
+// stream, the monitor of a running rollout takes its look at every poll (the procedure's clock)
+// but never asks for a sync: the stream brings the fleet and the rollout. Without the stream it
+// asks for one at each poll, as before.
+func TestMonitorFollowsTheStreamWithoutSyncing(t *testing.T) {
+	svc := newMemSession(testNow)
+	svc.updates = session.UpdatesLive
+	svc.validated["rel-D180-gsm-2.4.1"] = true
+	r, _ := svc.release("rel-D180-gsm-2.4.1")
+	if _, err := svc.CreateRollout(t.Context(), rollout.CreateRequest{Console: r.Console, ReleaseID: r.ID, Model: r.Model,
+		Transport: r.Transport, Target: rollout.TargetMyFleet, Threshold: rollout.DefaultThreshold}); err != nil {
+		t.Fatal(err)
+	}
+	h := openPageWith(t, svc, 10*time.Millisecond)
+	h.q.until(t, "past list", func() bool { return len(h.page.pastRows) == 1 })
+	h.page.past.Select(0)
+	h.waitStep(rollout.StepMonitoring)
+	reads := func() int { svc.mu.Lock(); defer svc.mu.Unlock(); return svc.reads }
+	syncs := func() int { svc.mu.Lock(); defer svc.mu.Unlock(); return svc.syncs }
+	from := reads()
+	h.q.until(t, "five polls", func() bool { return reads() >= from+5 })
+	if n := syncs(); n != 0 {
+		t.Fatalf("the monitor asked for %d syncs while the stream was live", n)
+	}
+	svc.mu.Lock()
+	svc.updates = session.UpdatesPolling
+	svc.mu.Unlock()
+	h.q.until(t, "a sync asked for without the stream", func() bool { return syncs() > 0 })
+}
+
 func TestDefaultNotificationReachesTheDesktop(t *testing.T) {
 	test.NewTempApp(t)
 	p := New(newMemSession(testNow), Options{UI: newQueue().do, Poll: time.Hour})
