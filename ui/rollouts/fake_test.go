@@ -98,9 +98,9 @@ func (m *memSession) Status() session.Status {
 	defer m.mu.Unlock()
 	return session.Status{Reachable: !m.offline, Updates: m.updates}
 }
-func (m *memSession) Actor() scope.Actor     { return m.actor }
-func (m *memSession) Now() time.Time         { m.mu.Lock(); defer m.mu.Unlock(); return m.now }
-func (m *memSession) SyncNow()               { m.mu.Lock(); m.syncs++; m.mu.Unlock() }
+func (m *memSession) Actor() scope.Actor { return m.actor }
+func (m *memSession) Now() time.Time     { m.mu.Lock(); defer m.mu.Unlock(); return m.now }
+func (m *memSession) SyncNow()           { m.mu.Lock(); m.syncs++; m.mu.Unlock() }
 
 func (m *memSession) SendCommand(context.Context, fleet.CommandRequest) (fleet.Command, error) {
 	return fleet.Command{}, errors.New("not used by the Rollouts page")
