@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,33 +31,17 @@ func (p *Process) Dealer(t testing.TB) sim.Account {
 	return sim.Account{}
 }
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
-)
-
-// StartProcess builds cmd/fleetsim (once per test binary) and runs `fleetsim serve` with args on
-// a free loopback port. It is stopped (SIGKILL, then waited for) at the test's end.
+// StartProcess builds cmd/fleetsim into the test's temporary directory (the build cache makes
+// that a link) and runs `fleetsim serve` with args on a free loopback port. It is stopped
+// (SIGKILL, then waited for) at the test's end.
 func StartProcess(t testing.TB, args ...string) *Process {
 	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "fleetsim-bin-")
-		if buildErr != nil {
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(buildDir, "fleetsim"), "github.com/fleetdesk/fleetdesk/cmd/fleetsim")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			buildErr = err
-			buildDir = out.String()
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building fleetsim: %v %s", buildErr, buildDir)
+	bin := filepath.Join(t.TempDir(), "fleetsim")
+	build := exec.Command("go", "build", "-o", bin, "github.com/fleetdesk/fleetdesk/cmd/fleetsim")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building fleetsim: %v\n%s", err, out)
 	}
-	cmd := exec.Command(filepath.Join(buildDir, "fleetsim"), append([]string{"serve", "--addr", "127.0.0.1:0", "--quiet"}, args...)...)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--quiet"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
