@@ -96,20 +96,27 @@ func (w *runeWidths) fitDistinct(s string, room, size float32, style fyne.TextSt
 		cut = w.fitMiddle
 	}
 	at := strings.IndexByte(s, '@')
-	if email && !wide && at >= 0 && at < len(s)-1 {
-		// A few characters: the customer's domain says whose unit it is ("kariuki-f…"), the
-		// mailbox ("ops@") rarely does.
-		return "@" + w.fit(s[at+1:], room-w.of1('@', size), size, style)
+	if !email || at < 0 || at == len(s)-1 {
+		return cut(s, room, size, style)
 	}
-	if dot := strings.LastIndexByte(s, '.'); email && dot > at {
-		// What is left always says it was cut: "ops@kariuki-retail-north…".
-		shown := cut(s[:dot], room-w.of1('…', size)-1, size, style)
-		if !strings.Contains(shown, ellipsis) {
-			shown += ellipsis
+	// An email that does not fit drops its top-level domain; if that is not enough, its mailbox
+	// too ("ops@" is everyone's): the customer's domain says whose unit it is.
+	if dot := strings.LastIndexByte(s, '.'); dot > at {
+		if short := s[:dot] + ellipsis; w.width(short, size, style) <= room*0.95 {
+			return short
 		}
-		return shown
+		s = s[:dot]
 	}
-	return cut(s, room, size, style)
+	domain := "@" + s[at+1:]
+	if !wide {
+		return w.fit(domain, room, size, style)
+	}
+	// What is left always says it was cut: "@kariuki-retail-north…".
+	shown := cut(domain, room-w.of1('…', size)-1, size, style)
+	if !strings.Contains(shown, ellipsis) {
+		shown += ellipsis
+	}
+	return shown
 }
 
 // fitMiddle is fit with the cut in the middle: the start and the end of s stay, the end getting

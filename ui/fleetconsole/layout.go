@@ -246,8 +246,8 @@ func sortedColumnWidths(avail, idMin float32, sorted Column) []float32 {
 	full := func(c Column) float32 { return c.fullWidth() }
 	grow(half, ColName, ColEmail)
 	grow(full, ColHealth, ColConnection)
-	grow(full, ColModel) // "AutoGen Ultra" whole once the window has room for it
 	grow(full, ColName, ColEmail)
+	grow(full, ColModel) // "AutoGen Ultra" whole once names and emails are
 	if free > 0 {
 		var weight float32
 		for col := Column(0); col < numColumns; col++ {
