@@ -158,7 +158,7 @@ rollout_wizard() {
   to 749 449 "$step"    # Next: choose the release
   click 200 149         # the newest release
   shot rollout-2-release
-  to 257 335 "$step"    # Next: validate on a test device (below the chosen release's notes)
+  to 257 410 "$step"    # Next: validate on a test device (below the releases and the count of units it would reach)
   click 749 206 0.6     # Test device: the list opens over the page
   click 400 250 0.6     # an eligible unit (wherever the list opened, this row is one of them)
   shot rollout-3-test-device
