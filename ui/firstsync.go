@@ -102,7 +102,7 @@ func (s *Shell) consoleView() fyne.CanvasObject {
 // showConsoleView swaps the Fleet Console and the first-sync view as the status changes; an open
 // Manage page stays.
 func (s *Shell) showConsoleView() {
-	if s.slot == nil || s.manage != nil {
+	if s.slot == nil || s.ManagePage() == PageFleetConsole {
 		return
 	}
 	want := s.consoleView()

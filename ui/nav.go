@@ -103,7 +103,7 @@ func (s *Shell) installKeys() {
 // cursor repainting) while nobody types.
 func (s *Shell) typedRune(r rune) {
 	c := s.win.Canvas()
-	if s.console == nil || s.manage != nil || s.CurrentPage() != PageFleetConsole || kit.OpenDialogs(c) > 0 {
+	if s.console == nil || !s.onFleetConsole() {
 		return
 	}
 	s.console.FocusSearch(s.win)
@@ -119,7 +119,7 @@ func (s *Shell) typedKey(k *fyne.KeyEvent) {
 		if kit.DismissTop(s.win.Canvas()) {
 			return
 		}
-		if s.manage != nil {
+		if s.manage != nil && s.tabs.Selected() == s.manageT {
 			s.nav().Back()
 		}
 	case fyne.KeyReturn, fyne.KeyEnter:
@@ -142,7 +142,7 @@ func (s *Shell) typedKey(k *fyne.KeyEvent) {
 // onFleetConsole reports whether the Fleet Console itself is in front: its tab, no Manage page
 // over it, no dialog.
 func (s *Shell) onFleetConsole() bool {
-	return s.console != nil && s.manage == nil && s.CurrentPage() == PageFleetConsole &&
+	return s.console != nil && s.ManagePage() != PageFleetConsole && s.CurrentPage() == PageFleetConsole &&
 		kit.OpenDialogs(s.win.Canvas()) == 0
 }
 

@@ -170,12 +170,17 @@ type Shell struct {
 	unbuilt  map[*container.TabItem]func() // lazy pages not shown yet (Page.Lazy)
 	consoleT *container.TabItem
 	slot     *fyne.Container // the Console tab's content: the console or a Manage page
-	console  *fleetconsole.Page
-	manage   *manage.Page
-	bar      *statusBar
-	banner   *banner
-	updates  *widget.Label // Settings' account of live updates
-	pages    []Page
+	// slots hold every other tab's content, so a Manage page can be shown in the tab it was
+	// opened from (the sidebar keeps highlighting the page the dealer came from).
+	slots      map[*container.TabItem]*fyne.Container
+	tabContent map[*container.TabItem]fyne.CanvasObject // each slot's own page
+	console    *fleetconsole.Page
+	manage     *manage.Page
+	manageT    *container.TabItem // the tab showing the Manage page, while one is open
+	bar        *statusBar
+	banner     *banner
+	updates    *widget.Label // Settings' account of live updates
+	pages      []Page
 
 	signIn    *signInScreen
 	welcome   *welcome // a first run's screen, while shown
@@ -286,6 +291,8 @@ func (s *Shell) Start(svc session.Session) {
 	env := s.env()
 	s.tabPages = map[*container.TabItem]string{}
 	s.unbuilt = map[*container.TabItem]func(){}
+	s.slots = map[*container.TabItem]*fyne.Container{}
+	s.tabContent = map[*container.TabItem]fyne.CanvasObject{}
 	s.consoleT = container.NewTabItemWithIcon(PageFleetConsole, theme.ListIcon(), s.slot)
 	items := []*container.TabItem{s.consoleT}
 	s.tabPages[s.consoleT] = PageFleetConsole
@@ -298,14 +305,17 @@ func (s *Shell) Start(svc session.Session) {
 			icon = theme.DocumentIcon()
 		}
 		if !p.Lazy {
-			ti := container.NewTabItemWithIcon(p.Name, icon, p.Build(env))
-			s.tabPages[ti] = p.Name
+			content := p.Build(env)
+			slot := container.NewStack(content)
+			ti := container.NewTabItemWithIcon(p.Name, icon, slot)
+			s.tabPages[ti], s.slots[ti], s.tabContent[ti] = p.Name, slot, content
 			items = append(items, ti)
 			continue
 		}
 		holder := container.NewStack()
-		ti := container.NewTabItemWithIcon(p.Name, icon, holder)
-		s.tabPages[ti] = p.Name
+		slot := container.NewStack(holder)
+		ti := container.NewTabItemWithIcon(p.Name, icon, slot)
+		s.tabPages[ti], s.slots[ti], s.tabContent[ti] = p.Name, slot, holder
 		items = append(items, ti)
 		build := p.Build
 		s.unbuilt[ti] = func() {
@@ -361,13 +371,23 @@ func (s *Shell) page(name string) *Page {
 	return nil
 }
 
-// OpenManage shows a unit's Manage page in the Console tab, replacing any open one. Its links
-// (back, Show on map, Recovery) go through the Navigator.
-func (s *Shell) OpenManage(deviceID string) {
+// OpenManage shows a unit's Manage page in the tab shown now, replacing any open one (see
+// OpenManageOn).
+func (s *Shell) OpenManage(deviceID string) { s.OpenManageOn(s.CurrentPage(), deviceID) }
+
+// OpenManageOn shows a unit's Manage page in the tab of page (the Fleet Console's when page is
+// empty, Settings or unknown), replacing any open one: opened from a Fleet Map card it is shown in
+// the map's tab, so the sidebar still says where the dealer came from. Its links (back, Show on
+// map, Recovery) go through the Navigator.
+func (s *Shell) OpenManageOn(page, deviceID string) {
 	if s.svc == nil {
 		return
 	}
-	s.closeManage()
+	s.CloseManage()
+	host := s.tab(page)
+	if host == nil || page == PageSettings {
+		host = s.consoleT
+	}
 	nav := s.nav()
 	opts := manage.Options{Window: s.win, OnBack: nav.Back, BackLabel: nav.BackLabel(), Poll: s.opts.ManagePoll, UI: s.opts.UI}
 	if s.page(PageFleetMap) != nil {
@@ -376,11 +396,41 @@ func (s *Shell) OpenManage(deviceID string) {
 	if s.page(PageRecovery) != nil {
 		opts.OpenRecovery = nav.OpenRecovery
 	}
-	s.manage = manage.New(s.svc, deviceID, opts)
-	s.slot.Objects = []fyne.CanvasObject{s.manage.Content()}
-	s.slot.Refresh()
-	s.tabs.Select(s.consoleT)
+	s.manage, s.manageT = manage.New(s.svc, deviceID, opts), host
+	slot := s.hostSlot(host)
+	slot.Objects = []fyne.CanvasObject{s.manage.Content()}
+	slot.Refresh()
+	s.tabs.Select(host)
 	s.win.Canvas().Unfocus()
+}
+
+// ManagePage names the page whose tab shows the open Manage page ("" when none is open).
+func (s *Shell) ManagePage() string {
+	if s.manage == nil {
+		return ""
+	}
+	return s.tabPages[s.manageT]
+}
+
+// tab is the navigation entry of that page, nil when there is none.
+func (s *Shell) tab(page string) *container.TabItem {
+	if s.tabs == nil {
+		return nil
+	}
+	for _, ti := range s.tabs.Items {
+		if s.tabPages[ti] == page {
+			return ti
+		}
+	}
+	return nil
+}
+
+// hostSlot is the container that holds a tab's content.
+func (s *Shell) hostSlot(ti *container.TabItem) *fyne.Container {
+	if slot, ok := s.slots[ti]; ok {
+		return slot
+	}
+	return s.slot
 }
 
 // BackToFleetConsole closes the Manage page and shows the Fleet Console, which kept its search, selection
@@ -392,11 +442,17 @@ func (s *Shell) BackToFleetConsole() {
 	}
 }
 
-// CloseManage closes the Manage page: the Console tab shows the Fleet Console again (whichever tab is
-// selected).
+// CloseManage closes the Manage page: the tab that showed it shows its own page again (whichever
+// tab is selected).
 func (s *Shell) CloseManage() {
+	host := s.manageT
 	s.closeManage()
 	if s.slot == nil {
+		return
+	}
+	if slot, ok := s.slots[host]; ok {
+		slot.Objects = []fyne.CanvasObject{s.tabContent[host]}
+		slot.Refresh()
 		return
 	}
 	s.slot.Objects = []fyne.CanvasObject{s.consoleView()}
@@ -406,7 +462,7 @@ func (s *Shell) CloseManage() {
 func (s *Shell) closeManage() {
 	if s.manage != nil {
 		s.manage.Close()
-		s.manage = nil
+		s.manage, s.manageT = nil, nil
 	}
 }
 

@@ -19,6 +19,9 @@ import (
 type Route struct {
 	Page string // ui.PageConsole … ui.PageSettings, or PageManage
 	Unit string // the unit of a Manage route, or the unit a Map route shows
+	// Tab is the page whose tab shows a Manage route (the page it was opened from, which the
+	// sidebar keeps highlighting); "" opens it in the tab shown at the time.
+	Tab string
 }
 
 // PageManage names the Manage page's routes (it opens inside the Fleet Console's tab).
@@ -151,11 +154,11 @@ func (c *Controller) sessionShown(*ui.Shell) (stop func()) {
 	}
 }
 
-// Current is where the window is: the Manage page when one is open on the Console tab.
+// Current is where the window is: the Manage page when one is open in the tab shown.
 func (c *Controller) Current() Route {
 	page := c.shell.CurrentPage()
-	if m := c.shell.Manage(); m != nil && page == ui.PageFleetConsole {
-		return Route{Page: PageManage, Unit: m.DeviceID()}
+	if m := c.shell.Manage(); m != nil && page == c.shell.ManagePage() {
+		return Route{Page: PageManage, Unit: m.DeviceID(), Tab: page}
 	}
 	return Route{Page: page}
 }
@@ -196,12 +199,19 @@ func (c *Controller) BackLabel() string {
 	return ui.PageFleetConsole
 }
 
-// show puts the window at r, without touching the back stack. A Manage page stays open in the
-// Console tab while another page is shown, as the dealer left it.
+// show puts the window at r, without touching the back stack. A Manage page stays open in its
+// tab while another page is shown, as the dealer left it; going to the page under it closes it.
 func (c *Controller) show(r Route) {
+	if r.Page != PageManage && r.Page == c.shell.ManagePage() {
+		c.shell.CloseManage()
+	}
 	switch r.Page {
 	case PageManage:
-		c.shell.OpenManage(r.Unit)
+		tab := r.Tab
+		if tab == "" {
+			tab = c.shell.CurrentPage()
+		}
+		c.shell.OpenManageOn(tab, r.Unit)
 	case ui.PageFleetConsole:
 		c.shell.BackToFleetConsole()
 	case ui.PageFleetMap:

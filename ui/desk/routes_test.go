@@ -13,7 +13,8 @@ import (
 )
 
 // TestBackReturnsWhereManageWasOpened (issue 21 item 9, for issue 24 item 19): the Controller
-// keeps the routes. A Manage page opened from a Fleet Map card says it goes back to the Fleet Map
+// keeps the routes. A Manage page opened from a Fleet Map card is shown in the map's tab (the
+// sidebar highlights the Fleet Map, where the dealer came from), says it goes back to the Fleet Map
 // and does; one opened from the console goes back to the console; Esc is the same Back.
 func TestBackReturnsWhereManageWasOpened(t *testing.T) {
 	f := newDesk(t, basemapOnly())
@@ -29,13 +30,19 @@ func TestBackReturnsWhereManageWasOpened(t *testing.T) {
 	f.u.eventually(10*time.Second, "the unit's card", func() bool { return len(find(f.win.Content(), manage)) == 1 })
 	f.u.run(func() {
 		test.Tap(one(t, "the card's Manage", f.win.Content(), manage))
-		if got := f.ctl.Current(); got != (Route{Page: PageManage, Unit: unit.ID}) {
+		if got := f.ctl.Current(); got != (Route{Page: PageManage, Unit: unit.ID, Tab: ui.PageFleetMap}) {
 			t.Fatalf("the card's Manage is at %+v", got)
+		}
+		if got := f.s.CurrentPage(); got != ui.PageFleetMap {
+			t.Fatalf("the sidebar highlights %q while a Manage page opened from the map is shown", got)
 		}
 		back := one(t, "the back button", f.s.Manage().Content(), func(b *widget.Button) bool { return b.Text == ui.PageFleetMap })
 		test.Tap(back)
 		if got := f.ctl.Current(); got.Page != ui.PageFleetMap || f.s.Manage() != nil {
 			t.Fatalf("back from a Manage page opened on the map is at %+v (Manage open: %v)", got, f.s.Manage() != nil)
+		}
+		if f.s.ManagePage() != "" || len(find(f.win.Content(), manage)) != 1 {
+			t.Fatal("back on the map, the map's tab does not show the map and its card again")
 		}
 
 		// From the console: back (by Esc) is the console, with nothing left to go back to.

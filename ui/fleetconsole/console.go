@@ -120,20 +120,21 @@ func (c *Page) Close() { c.run.Close() }
 // followTheme repaints every cell when the theme changes. Fyne repaints the objects in the
 // window's tree, but the console is out of it while another tab (Settings, where the theme is
 // chosen) is shown, and its cells draw their text with a colour they hold: they would keep the old
-// theme's, white text on the light page. A closed page ignores the change (Do runs nothing then).
+// theme's, white text on the light page. Close lets go of the listener (a profile switch discards
+// the page), and a closed page ignores a change already on its way (Do runs nothing then).
 func (c *Page) followTheme() {
 	a := fyne.CurrentApp()
 	if a == nil {
 		return
 	}
-	a.Settings().AddListener(func(fyne.Settings) {
+	c.run.OnClose(kit.OnThemeChange(a, func() {
 		c.run.Do(func() {
 			for _, cl := range c.cells {
 				cl.Refresh()
 			}
 			c.w.table.Refresh()
 		})
-	})
+	}))
 }
 
 // FocusSearch puts the keyboard into the search box (Ctrl/Cmd+F).

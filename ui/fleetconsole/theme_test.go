@@ -1,6 +1,7 @@
 package fleetconsole
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -10,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/internal/testfleet"
+	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
+	"github.com/fleetdesk/fleetdesk/ui/kit"
 	"github.com/fleetdesk/fleetdesk/ui/prefs"
 )
 
@@ -54,4 +57,32 @@ func TestThemeSwitchRepaintsTheCells(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A discarded Fleet Console (a profile switch closes the page and builds another) stops following
+// the theme: each page added a settings listener that Fyne 2.7 keeps for the app's life (it has no
+// way to remove one), holding every closed page, with its widgets and fleet view, one more per
+// switch.
+func TestClosedPageStopsFollowingTheTheme(t *testing.T) {
+	app := test.NewTempApp(t)
+	svc, _ := testfleet.Offline(t, 300, now0)
+	loop := uitest.NewLoop(t)
+	for i := range 3 {
+		var c *Page
+		loop.Run(func() { c = New(svc, Options{Debounce: time.Millisecond, UI: loop.Do}) })
+		if got := kit.ThemeFollowers(app); got != 1 {
+			t.Fatalf("page %d open: %d follow the theme, want 1", i, got)
+		}
+		loop.Eventually(t, 15*time.Second, "the first search to land", func() bool { return c.loaded })
+		loop.Run(c.Close)
+		if got := kit.ThemeFollowers(app); got != 0 {
+			t.Fatalf("page %d closed: %d still follow the theme", i, got)
+		}
+	}
+	// Fyne's own list (read through reflect: it is unexported) holds one listener for the app,
+	// not one per page ever opened.
+	if n := reflect.ValueOf(app.Settings()).Elem().FieldByName("listeners").Len(); n > 1 {
+		t.Fatalf("Fyne holds %d settings listeners after 3 pages came and went", n)
+	}
+	loop.Run(func() { app.Settings().SetTheme(prefs.Theme(theme.VariantLight)) })
 }
