@@ -94,3 +94,40 @@ func medianOf(v []float64) float64 {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// BenchmarkPatchMarkers100k is the marker work for one live update (issue 23) off the UI
+// goroutine: 250 of 100,000 units changed (a quarter second at 1,000 changes a second), patched
+// from the last set instead of built afresh.
+func BenchmarkPatchMarkers100k(b *testing.B) {
+	rng := rand.New(rand.NewSource(1))
+	ix := fleet.NewIndex(liveFleet(rng, 100000))
+	at := now
+	base := markerQuery{ix: ix, now: at}.fullBuild()
+	var full []float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		at = at.Add(250 * time.Millisecond)
+		devs := ix.Devices()
+		changed := make([]fleet.Device, 250)
+		for c := range changed {
+			changed[c] = *devs[rng.Intn(len(devs))]
+			changed[c].LastSeen = at
+		}
+		ix = ix.Patch(changed, nil)
+		q := markerQuery{ix: ix, now: at}
+		if i < 5 {
+			start := time.Now()
+			q.fullBuild()
+			full = append(full, ms(time.Since(start)))
+		}
+		b.StartTimer()
+		next, ok := q.patch(&base, nil)
+		if !ok {
+			b.Fatal("a 250-unit delta was not patched")
+		}
+		base = next
+	}
+	b.StopTimer()
+	b.ReportMetric(medianOf(full), "full-build-ms")
+}
