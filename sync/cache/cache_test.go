@@ -396,3 +396,19 @@ func TestLoadDevicesInTwoRanges(t *testing.T) {
 		}
 	}
 }
+
+// The writer keeps its statement journals in memory: a live update's multi-row upsert would
+// otherwise write every page it touches to a temp file, a system call each (issue 23's CPU
+// budget). The readers keep SQLite's default.
+func TestWriterKeepsStatementJournalsInMemory(t *testing.T) {
+	ctx := context.Background()
+	c, _ := openTemp(t)
+	defer c.Close()
+	var store int
+	if err := c.w.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&store); err != nil {
+		t.Fatal(err)
+	}
+	if store != 2 { // MEMORY
+		t.Fatalf("writer's temp_store is %d, want 2 (MEMORY)", store)
+	}
+}
