@@ -40,6 +40,10 @@ var benchmarks = []bench{
 		{metric: "build-ms", unit: "ms", what: "the same change's markers built off the UI goroutine (search, health, fix age)"},
 		{metric: "shown-ms", unit: "ms", what: "from the snapshot to its markers on the map (the UI goroutine free meanwhile)"},
 	}},
+	{pkg: "ui/mappage", name: "PatchMarkers100k", runs: "20x", figures: []figure{
+		{metric: "ns/op", unit: "ms", max: 10, what: "Fleet Map: one live update's markers (250 of 100,000 units changed) patched from the last set, off the UI goroutine (issue 23)"}, // 5.1
+		{metric: "full-build-ms", unit: "ms", what: "the same markers built afresh, as before the patch path"},
+	}},
 	{pkg: "ui/mappage", name: "LiveMap100k", runs: "1x", figures: []figure{
 		{metric: "median-ms", unit: "ms", max: 500, what: "live update on the Fleet Map: fleetsim changes a unit → its marker shown (built, projected, clustered), 100,000 units, 1,000 changes/s, median (issue 23's target)"}, // 217
 		{metric: "p95-ms", unit: "ms", max: 2000, what: "the same, 95th percentile (issue 23's target)"},                                                                                                                        // 350
