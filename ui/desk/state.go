@@ -22,7 +22,7 @@ func InitialSize(a fyne.App) fyne.Size {
 	return DefaultSize
 }
 
-// remembered restores the page, the Fleet Console's filters and sort and the map view when a session
+// remembered restores the page, the Fleet Console's filters, sort and column widths and the map view when a session
 // is shown, watches it for desktop notifications, and saves the state when its view closes (at
 // the window's close, a sign-out or a profile switch). That state is the session's profile's
 // (prefs.View: the demo is a profile of its own); only the window's size is the app's.
@@ -50,6 +50,13 @@ func (r *remembered) restore(ctl *Controller) {
 		if col, ok := fleetconsole.ColumnByTitle(st.SortCol); ok {
 			sh.FleetConsole().SetSort(fleetconsole.Sort{Col: col, Desc: st.Desc})
 		}
+		widths := map[fleetconsole.Column]float32{}
+		for title, w := range st.Widths {
+			if col, ok := fleetconsole.ColumnByTitle(title); ok && w > 0 {
+				widths[col] = w
+			}
+		}
+		sh.FleetConsole().SetColumnWidths(widths)
 	}
 	// The Fleet Map is built the first time it is shown (Page.Lazy): the remembered view applies then.
 	r.m.onBuild = func(p *mappage.Page) {
@@ -68,7 +75,14 @@ func (r *remembered) restore(ctl *Controller) {
 func (r *remembered) save(sh *ui.Shell) {
 	view := r.prefs.View(sh.Service().Status())
 	if c := sh.FleetConsole(); c != nil {
-		view.SetConsole(prefs.ConsoleState{Filter: c.Filter(), SortCol: c.SortOrder().Col.Title(), Desc: c.SortOrder().Desc})
+		st := prefs.ConsoleState{Filter: c.Filter(), SortCol: c.SortOrder().Col.Title(), Desc: c.SortOrder().Desc}
+		for col, w := range c.ColumnWidths() {
+			if st.Widths == nil {
+				st.Widths = map[string]float32{}
+			}
+			st.Widths[col.Title()] = w
+		}
+		view.SetConsole(st)
 	}
 	if p := sh.CurrentPage(); p != "" {
 		view.SetLastPage(p)

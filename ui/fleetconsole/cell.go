@@ -127,15 +127,15 @@ func (cl *cell) Tapped(*fyne.PointEvent) { cl.c.selectRow(cl.row) }
 // DoubleTapped opens the row's Manage page.
 func (cl *cell) DoubleTapped(*fyne.PointEvent) { cl.c.openRow(cl.row) }
 
-// MouseIn shows the hovered row in full on the details line: a truncated name or email can be
-// read without widening its column.
-func (cl *cell) MouseIn(*desktop.MouseEvent) { cl.c.hoverRow(cl.row) }
+// MouseIn shows the hovered row in full on the details line, this cell's text first: a truncated
+// name or email can be read without widening its column.
+func (cl *cell) MouseIn(*desktop.MouseEvent) { cl.c.hoverCell(cl.row, cl.col) }
 
 // MouseMoved is part of desktop.Hoverable.
 func (cl *cell) MouseMoved(*desktop.MouseEvent) {}
 
 // MouseOut gives the details line back to the selected unit.
-func (cl *cell) MouseOut() { cl.c.hoverRow(-1) }
+func (cl *cell) MouseOut() { cl.c.hoverCell(-1, ColID) }
 
 // transparent is the unselected background; one value, so tests can compare against it.
 var transparent color.Color = color.Transparent

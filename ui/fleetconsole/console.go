@@ -75,6 +75,10 @@ type Page struct {
 	// dropped) and the selected unit, by device ID so it survives re-sorts and live updates, and
 	// always one in view: selection.Model, shared with the Fleet Map.
 	sel selection.Model
+	// hoverID is the unit whose cell the pointer is over ("" when none) and hoverCol that cell's
+	// column: the details line shows it, through the live updates and clock ticks that redraw it.
+	hoverID  string
+	hoverCol Column
 
 	w       parts
 	chips   *chips
@@ -209,8 +213,8 @@ func (c *Page) build() {
 	top := container.NewBorder(nil, nil, title, container.NewHBox(c.w.manage, c.w.export), c.w.search)
 	filters := container.NewVBox(container.NewBorder(nil, nil, nil, c.w.count, c.chips.rows[0]), c.chips.rows[1],
 		c.units.box)
-	c.w.columns = &shareWidth{t: c.w.table, sort: c.sort.Col}
-	table := container.New(c.w.columns, c.w.table)
+	c.w.columns = &shareWidth{t: c.w.table, sort: c.sort.Col, div: newDividers(c)}
+	table := container.New(c.w.columns, c.w.table, c.w.columns.div.box)
 	c.content = container.NewBorder(container.NewVBox(top, filters), c.w.details, nil, nil,
 		container.NewStack(table, c.w.empty.content))
 	c.showView()
@@ -222,6 +226,26 @@ func (c *Page) build() {
 func (c *Page) SetFilter(f fleet.Filter) {
 	c.cancelTyping() // a search typed before this one must not overwrite it
 	c.show(c.sel.Set(f))
+}
+
+// ColumnWidths are the widths the dealer set by dragging a header's edge, by column (the others
+// follow the content and the window); empty when none.
+func (c *Page) ColumnWidths() map[Column]float32 {
+	out := map[Column]float32{}
+	for col, w := range c.w.columns.set {
+		if w > 0 {
+			out[Column(col)] = w
+		}
+	}
+	return out
+}
+
+// SetColumnWidths puts widths the dealer set in force (remembered ones); every column not in
+// widths follows the content and the window again.
+func (c *Page) SetColumnWidths(widths map[Column]float32) {
+	for col := Column(0); col < numColumns; col++ {
+		c.w.columns.setWidth(col, widths[col])
+	}
 }
 
 // SetSort puts a sort in force (a remembered one) and searches again.

@@ -19,14 +19,53 @@ import (
 // shareWidth lays the table out over the whole space and shares the width among the columns by
 // their weight (Column.width), so names and emails use a wide window instead of being truncated
 // next to empty space, and a narrow one (1000 px) still shows every column. The dealer can drag
-// a header's edge to resize a column (Fyne's table does that); a new window width shares again.
+// a header's edge to set a column's width (columnHandle): that column keeps it, through new
+// window widths and restarts (prefs.ConsoleState.Widths), and the others share what is left by
+// the same rules; a double-click on the edge gives the column back to them.
 type shareWidth struct {
 	t     *widget.Table
 	width float32
-	idMin float32      // the device ID column's minimum for the fleet shown (see fitIDs)
-	idsOf *fleet.Index // the snapshot idMin was measured on
-	cur   []float32    // the widths last shared, by column (the headers fit their titles to them)
-	sort  Column       // the sorted column: its header has room for the sort arrow too
+	idMin float32             // the device ID column's minimum for the fleet shown (see fitIDs)
+	idsOf *fleet.Index        // the snapshot idMin was measured on
+	cur   []float32           // the widths last shared, by column (the headers fit their titles to them)
+	sort  Column              // the sorted column: its header has room for the sort arrow too
+	set   [numColumns]float32 // the widths the dealer set, by column; 0 where the rules decide
+	div   *dividers           // the handles that set them, over the header row
+}
+
+// headerAt is the table drawing col's header at x in its header row (scrolled sideways by as
+// much as x is left of where the widths put it), height tall: the handles follow.
+func (l *shareWidth) headerAt(col Column, x, height float32) {
+	if l.div == nil || int(col) >= len(l.cur) {
+		return
+	}
+	var at float32
+	for c := range col {
+		at += l.cur[c] + theme.Padding()
+	}
+	if off := at - x; off != l.div.offset || height != l.div.height {
+		l.div.offset, l.div.height = off, height
+		l.div.place(l.cur)
+	}
+}
+
+// minSetWidth is the narrowest a dealer can drag a column: a few characters and the padding.
+const minSetWidth = 40
+
+// setWidth is the dealer setting col's width (w ≤ 0: back to the automatic width).
+func (l *shareWidth) setWidth(col Column, w float32) {
+	if w > 0 {
+		w = float32(math.Round(float64(max(w, minSetWidth))))
+	} else {
+		w = 0
+	}
+	if col < 0 || col >= numColumns || l.set[col] == w {
+		return
+	}
+	l.set[col] = w
+	if l.width > 0 {
+		l.share()
+	}
 }
 
 // sortedBy shares the width again when the sorted column changes.
@@ -51,8 +90,14 @@ func (l *shareWidth) colWidth(col Column) float32 {
 func (l *shareWidth) MinSize(objs []fyne.CanvasObject) fyne.Size { return objs[0].MinSize() }
 
 func (l *shareWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	objs[0].Resize(size)
-	objs[0].Move(fyne.NewPos(0, 0))
+	for _, o := range objs { // the table, and the dividers over its header row
+		o.Resize(size)
+		o.Move(fyne.NewPos(0, 0))
+	}
+	if l.div != nil && l.div.width != size.Width {
+		l.div.width = size.Width
+		l.div.place(l.cur)
+	}
 	if size.Width == l.width || size.Width <= 0 {
 		return
 	}
@@ -61,9 +106,12 @@ func (l *shareWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func (l *shareWidth) share() {
-	l.cur = sortedColumnWidths(l.width-theme.ScrollBarSize()-2*theme.Padding(), l.idMin, l.sort)
+	l.cur = dealerColumnWidths(l.width-theme.ScrollBarSize()-2*theme.Padding(), l.idMin, l.sort, l.set[:])
 	for col, w := range l.cur {
 		l.t.SetColumnWidth(col, w)
+	}
+	if l.div != nil {
+		l.div.place(l.cur)
 	}
 	l.t.Refresh() // the headers fit their titles to the new widths
 }
@@ -183,10 +231,32 @@ func columnWidths(avail, idMin float32) []float32 { return sortedColumnWidths(av
 // sortedColumnWidths is columnWidths with the sorted column's minimum wide enough for its title
 // and the sort arrow beside it.
 func sortedColumnWidths(avail, idMin float32, sorted Column) []float32 {
+	return dealerColumnWidths(avail, idMin, sorted, nil)
+}
+
+// dealerColumnWidths is sortedColumnWidths with the widths the dealer set (set[col] > 0) kept
+// as they are: the other columns share what they leave by the same rules, and when even their
+// squeezed widths do not fit, the table scrolls sideways (columns never overlap).
+func dealerColumnWidths(avail, idMin float32, sorted Column, set []float32) []float32 {
 	avail -= theme.Padding() * float32(numColumns)
 	out := make([]float32, numColumns)
+	auto := func(c Column) bool { return int(c) >= len(set) || set[c] <= 0 }
+	autos := func(cols ...Column) []Column {
+		var out []Column
+		for _, c := range cols {
+			if auto(c) {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
 	var sum float32
 	for col := Column(0); col < numColumns; col++ {
+		if !auto(col) {
+			out[col] = set[col]
+			sum += out[col]
+			continue
+		}
 		out[col] = col.minWidth()
 		if col == ColID {
 			out[col] = max(out[col], idMin)
@@ -199,7 +269,7 @@ func sortedColumnWidths(avail, idMin float32, sorted Column) []float32 {
 	if sum > avail {
 		// Give way in order: names and emails, then the columns whose header is wider than
 		// their values, each group down to its squeezed width (squeezedWidths).
-		for _, group := range [][]Column{{ColName, ColEmail}, {ColModel, ColTransport, ColFirmware, ColRunState}} {
+		for _, group := range [][]Column{autos(ColName, ColEmail), autos(ColModel, ColTransport, ColFirmware, ColRunState)} {
 			var give float32
 			for _, c := range group {
 				give += out[c] - min(squeezedWidths[c], out[c])
@@ -217,10 +287,20 @@ func sortedColumnWidths(avail, idMin float32, sorted Column) []float32 {
 				return out
 			}
 		}
-		rest := sum - out[ColID]
-		f := max(avail-out[ColID], rest/3) / rest // below a third the table scrolls sideways instead
+		var kept, rest float32 // kept: the device ID and what the dealer set
 		for col := Column(0); col < numColumns; col++ {
-			if col != ColID {
+			if col == ColID || !auto(col) {
+				kept += out[col]
+			} else {
+				rest += out[col]
+			}
+		}
+		if rest <= 0 {
+			return out
+		}
+		f := min(max(avail-kept, rest/3)/rest, 1) // below a third the table scrolls sideways instead
+		for col := Column(0); col < numColumns; col++ {
+			if col != ColID && auto(col) {
 				out[col] *= f
 			}
 		}
@@ -228,6 +308,7 @@ func sortedColumnWidths(avail, idMin float32, sorted Column) []float32 {
 	}
 	free := avail - sum
 	grow := func(target func(Column) float32, cols ...Column) {
+		cols = autos(cols...)
 		var need float32
 		for _, c := range cols {
 			need += max(target(c)-out[c], 0)
@@ -251,10 +332,14 @@ func sortedColumnWidths(avail, idMin float32, sorted Column) []float32 {
 	if free > 0 {
 		var weight float32
 		for col := Column(0); col < numColumns; col++ {
-			weight += col.width()
+			if auto(col) {
+				weight += col.width()
+			}
 		}
-		for col := Column(0); col < numColumns; col++ {
-			out[col] += free * col.width() / weight
+		for col := Column(0); col < numColumns && weight > 0; col++ {
+			if auto(col) {
+				out[col] += free * col.width() / weight
+			}
 		}
 	}
 	return out

@@ -146,33 +146,51 @@ func (c *Page) countText(waiting bool) string {
 	return fmt.Sprintf("%s of %s units", kit.Thousands(len(c.v.rows)), kit.Thousands(c.v.ix.Len()))
 }
 
-// hoverRow shows row's unit on the details line while the pointer is over it; -1 gives the line
-// back to the selection.
-func (c *Page) hoverRow(row int) {
-	if row < 0 || row >= len(c.v.rows) {
-		c.showDetails()
-		return
+// hoverCell shows row's unit on the details line while the pointer is over its cell in col, that
+// cell's whole text first (after the device ID), so a cut cell reads whole however long the rest
+// of the line is; row -1 gives the line back to the selection.
+func (c *Page) hoverCell(row int, col Column) {
+	c.hoverID = ""
+	if row >= 0 && row < len(c.v.rows) {
+		c.hoverID, c.hoverCol = c.v.ix.At(c.v.rows[row]).ID, col
 	}
-	c.showDetailsOf(c.v.ix.At(c.v.rows[row]).ID)
+	c.showDetails()
 }
 
-// showDetails writes the selected unit's every field in full on the line under the table, so
-// a value truncated in its column can be read whole.
-func (c *Page) showDetails() { c.showDetailsOf(c.sel.Selected()) }
+// showDetails writes the hovered unit's, else the selected unit's, every field in full on the
+// line under the table, so a value truncated in its column can be read whole.
+func (c *Page) showDetails() {
+	if _, ok := c.v.ix.Get(c.hoverID); ok && c.hoverID != "" {
+		c.showDetailsOf(c.hoverID, c.hoverCol)
+		return
+	}
+	c.showDetailsOf(c.sel.Selected(), ColID)
+}
 
-func (c *Page) showDetailsOf(id string) {
+// showDetailsOf writes unit id on the details line: its ID, then lead's text, then the rest.
+func (c *Page) showDetailsOf(id string, lead Column) {
 	d, ok := c.v.ix.Get(id)
 	if id == "" || !ok {
-		c.setDetails("Select a unit to see it in full here. Drag the edge of a column header to resize it.")
+		c.setDetails("Select a unit to see it in full here. Drag the edge of a column header to resize it; double-click the edge for its automatic width.")
 		return
 	}
 	parts := []string{d.ID}
-	for col := ColName; col < numColumns; col++ {
-		if t := cellText(col, &d, c.v.now, c.v.stale); t != "" {
+	if lead != ColID {
+		if t := cellText(lead, &d, c.v.now, c.v.stale); t != "" {
 			parts = append(parts, t)
 		}
 	}
-	parts = append(parts, d.ConnectionAsOf(c.v.now, !c.v.stale), d.HealthAt(c.v.now).Label())
+	for col := ColName; col < numColumns; col++ {
+		if t := cellText(col, &d, c.v.now, c.v.stale); t != "" && col != lead {
+			parts = append(parts, t)
+		}
+	}
+	if lead != ColConnection {
+		parts = append(parts, d.ConnectionAsOf(c.v.now, !c.v.stale))
+	}
+	if lead != ColHealth {
+		parts = append(parts, d.HealthAt(c.v.now).Label())
+	}
 	c.setDetails(strings.Join(parts, " · "))
 }
 
@@ -351,6 +369,7 @@ func (c *Page) updateHeader(id widget.TableCellID, o fyne.CanvasObject) {
 		b.SetIcon(icon)
 	}
 	b.OnTapped = func() { c.SortBy(col) }
+	c.w.columns.headerAt(col, b.Position().X, b.Size().Height)
 }
 
 // sameUnits reports whether rows over ix list the same units in the same order as the view.

@@ -26,12 +26,15 @@ const (
 	keyLegacyMapView = "map.view"
 )
 
-// ConsoleState is what the Fleet Console remembers. The sort column is kept by its title so a
-// release that adds a column does not shift it.
+// ConsoleState is what the Fleet Console remembers. The sort column and the widths are kept by
+// column title so a release that adds a column does not shift them.
 type ConsoleState struct {
 	Filter  fleet.Filter
 	SortCol string
 	Desc    bool
+	// Widths are the column widths the dealer set, by column title; the columns not named follow
+	// the content and the window.
+	Widths map[string]float32 `json:",omitempty"`
 }
 
 // View is one profile's remembered view state. Get one with Store.View.
