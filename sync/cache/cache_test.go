@@ -412,3 +412,43 @@ func TestWriterKeepsStatementJournalsInMemory(t *testing.T) {
 		t.Fatalf("writer's temp_store is %d, want 2 (MEMORY)", store)
 	}
 }
+
+// TestBatchWithARepeatedDeviceKeepsTheLast writes one batch in which a unit comes twice, as it
+// does when pages gathered into one transaction saw it change mid-sync: the later record wins,
+// a failing row rolls back the whole batch with its cursor, and a batch of any length (not only
+// multiples of a statement's rows) is written whole.
+func TestBatchWithARepeatedDeviceKeepsTheLast(t *testing.T) {
+	ctx := context.Background()
+	c, _ := openTemp(t)
+	defer c.Close()
+	devs := genDevices(131, "1.0")
+	again := devs[7]
+	again.Firmware, again.Online = "2.0", !again.Online
+	batch := append(devs, again)
+	if err := c.ApplyBatch(ctx, Batch{Devices: batch, Cursor: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.LoadDevices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(devs) {
+		t.Fatalf("%d devices, want %d", len(got), len(devs))
+	}
+	for _, d := range got {
+		if d.ID == again.ID && (d.Firmware != "2.0" || d.Online != again.Online) {
+			t.Fatalf("the repeated unit kept its first record: %+v", d)
+		}
+	}
+	bad := genDevices(40, "3.0")
+	bad[39].ID = ""
+	if err := c.ApplyBatch(ctx, Batch{Devices: bad, Cursor: "c2"}); err == nil {
+		t.Fatal("a batch with a device without an id was written")
+	}
+	if st, _ := c.SyncState(ctx); st.Cursor != "c1" {
+		t.Fatalf("cursor %q after the refused batch, want c1", st.Cursor)
+	}
+	if got, _ := c.LoadDevices(ctx); got[0].Firmware != "1.0" {
+		t.Fatalf("the refused batch changed %s to %s", got[0].ID, got[0].Firmware)
+	}
+}
