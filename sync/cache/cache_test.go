@@ -415,7 +415,7 @@ func TestWriterKeepsStatementJournalsInMemory(t *testing.T) {
 
 // TestBatchWithARepeatedDeviceKeepsTheLast writes one batch in which a unit comes twice, as it
 // does when pages gathered into one transaction saw it change mid-sync: the later record wins,
-// a failing row rolls back the whole batch with its cursor, and a batch of any length (not only
+// a batch with a bad row is refused whole, cursor included, and a batch of any length (not only
 // multiples of a statement's rows) is written whole.
 func TestBatchWithARepeatedDeviceKeepsTheLast(t *testing.T) {
 	ctx := context.Background()
