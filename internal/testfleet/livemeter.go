@@ -15,6 +15,13 @@ import (
 	"github.com/fleetdesk/fleetdesk/sync/syncer"
 )
 
+// LiveLoad is fleetsim's side of issue 23's measures: 100,000 units of one dealer changing 1,000
+// times a second (testsim.StartProcess arguments).
+var LiveLoad = []string{"--devices", "100000", "--dealers", "1", "--seed", "11", "--change-rate", "1000"}
+
+// LiveWindow is how long one operation of the live benchmarks watches the stream.
+const LiveWindow = 5 * time.Second
+
 // OpenLive signs a background-syncing Replica in to a fleetsim process as its first dealer and
 // waits until it has listed all n units and follows the event stream. It closes at the test's end.
 func OpenLive(t testing.TB, p *testsim.Process, n int) *syncer.Replica {
@@ -109,6 +116,19 @@ func (m *LiveMeter) UI(do func(func()), shown func() *fleet.Index) func(func()) 
 			m.published = m.published[k+1:]
 		})
 	}
+}
+
+// Watch is a live benchmark's timed part: warmup for the page's first work and the backlog since
+// the listing, then b.N windows of LiveWindow measured, then Stop's report.
+func (m *LiveMeter) Watch(b *testing.B, warmup time.Duration) {
+	time.Sleep(warmup)
+	b.ResetTimer()
+	m.Start()
+	for i := 0; i < b.N; i++ {
+		time.Sleep(LiveWindow)
+	}
+	b.StopTimer()
+	m.Stop(b)
 }
 
 // Start begins measuring; call it right before the timed loop.

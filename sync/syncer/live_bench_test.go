@@ -1,7 +1,6 @@
-package syncer
+package syncer_test
 
 import (
-	"context"
 	"slices"
 	"sync"
 	"testing"
@@ -9,33 +8,9 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/session"
 	"github.com/fleetdesk/fleetdesk/internal/benchcpu"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/internal/testsim"
-	"github.com/fleetdesk/fleetdesk/sync/auth"
 )
-
-// liveWindow is how long one operation of the live benchmarks watches the stream.
-const liveWindow = 5 * time.Second
-
-// openLiveBench signs a background-syncing Replica in to a fleetsim process and waits until it lists
-// the fleet and watches the stream.
-func openLiveBench(b *testing.B, p *testsim.Process, n int) *Replica {
-	b.Helper()
-	acc := p.Dealer(b)
-	s, err := Open(context.Background(), Options{BackendURL: p.URL, Profile: "bench", CacheDir: b.TempDir(),
-		Email: acc.Email, Password: acc.Password, Store: &auth.Memory{}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	deadline := time.Now().Add(5 * time.Minute)
-	for s.Status().Updates != session.UpdatesLive || s.Fleet().Len() != n {
-		if time.Now().After(deadline) {
-			b.Fatalf("not live after 5 min: %d units, status %+v", s.Fleet().Len(), s.Status())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return s
-}
 
 // BenchmarkLiveLatency100k measures live updates end to end at the load: fleetsim (its
 // own process, so this process's CPU time is the app's alone) with 100,000 units changing 1,000
@@ -46,8 +21,7 @@ func openLiveBench(b *testing.B, p *testsim.Process, n int) *Replica {
 // layer's whole cost of following the fleet (the pages' cost is in ui/fleetconsole and ui/mappage).
 func BenchmarkLiveLatency100k(b *testing.B) {
 	const n = 100000
-	p := testsim.StartProcess(b, "--devices", "100000", "--dealers", "1", "--seed", "11", "--change-rate", "1000")
-	s := openLiveBench(b, p, n)
+	s := testfleet.OpenLive(b, testsim.StartProcess(b, testfleet.LiveLoad...), n)
 	var mu sync.Mutex
 	var lat []time.Duration
 	measuring := false
@@ -73,7 +47,7 @@ func BenchmarkLiveLatency100k(b *testing.B) {
 	cpu := benchcpu.Start()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
-		time.Sleep(liveWindow)
+		time.Sleep(testfleet.LiveWindow)
 	}
 	wall := time.Since(start)
 	b.StopTimer()
@@ -101,12 +75,12 @@ func BenchmarkLiveLatency100k(b *testing.B) {
 func BenchmarkLiveIdle100k(b *testing.B) {
 	const n = 100000
 	p := testsim.StartProcess(b, "--devices", "100000", "--dealers", "1", "--seed", "11", "--manual-clock")
-	s := openLiveBench(b, p, n)
+	s := testfleet.OpenLive(b, p, n)
 	time.Sleep(time.Second)
 	b.ResetTimer()
 	cpu := benchcpu.Start()
 	for i := 0; i < b.N; i++ {
-		time.Sleep(2 * liveWindow)
+		time.Sleep(2 * testfleet.LiveWindow)
 	}
 	b.StopTimer()
 	cpu.Report(b)

@@ -23,8 +23,7 @@ import (
 func BenchmarkLiveConsole100k(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(50)) // the window's GC target (cmd/fleetdesk)
 	test.NewTempApp(b)
-	p := testsim.StartProcess(b, "--devices", "100000", "--dealers", "1", "--seed", "11", "--change-rate", "1000")
-	s := testfleet.OpenLive(b, p, 100000)
+	s := testfleet.OpenLive(b, testsim.StartProcess(b, testfleet.LiveLoad...), 100000)
 	m := testfleet.NewLiveMeter(b, s)
 	loop := uitest.NewLoop(b)
 	var c *Page
@@ -40,12 +39,5 @@ func BenchmarkLiveConsole100k(b *testing.B) {
 		w.Resize(fyne.NewSize(1300, 800))
 	})
 	b.Cleanup(c.Close)
-	time.Sleep(3 * time.Second) // the first search and the backlog since the listing
-	b.ResetTimer()
-	m.Start()
-	for i := 0; i < b.N; i++ {
-		time.Sleep(5 * time.Second)
-	}
-	b.StopTimer()
-	m.Stop(b)
+	m.Watch(b, 3*time.Second) // the first search and the backlog since the listing
 }

@@ -31,8 +31,7 @@ func BenchmarkLiveMap100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer l.Close()
-	p := testsim.StartProcess(b, "--devices", "100000", "--dealers", "1", "--seed", "11", "--change-rate", "1000")
-	s := testfleet.OpenLive(b, p, 100000)
+	s := testfleet.OpenLive(b, testsim.StartProcess(b, testfleet.LiveLoad...), 100000)
 	m := testfleet.NewLiveMeter(b, s)
 	loop := uitest.NewLoop(b)
 	var page *Page
@@ -54,12 +53,5 @@ func BenchmarkLiveMap100k(b *testing.B) {
 			ui(func() { page.SetFleet(s.Fleet(), s.Now()) })
 		}
 	})()
-	time.Sleep(3 * time.Second) // the first markers and the backlog since the listing
-	b.ResetTimer()
-	m.Start()
-	for i := 0; i < b.N; i++ {
-		time.Sleep(5 * time.Second)
-	}
-	b.StopTimer()
-	m.Stop(b)
+	m.Watch(b, 3*time.Second) // the first markers and the backlog since the listing
 }
