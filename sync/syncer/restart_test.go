@@ -68,6 +68,42 @@ func backendFleet(t *testing.T, url string, acc sim.Account) map[string]fleet.De
 }
 
 // differences lists the units the replica shows otherwise than the backend has them (or not at
+// restartAfterSync has an app sync a backend started with cfg, six of its units change and the app
+// syncs again; then the backend restarts on the same address without its data and the dealer
+// signs in again (the old backend's sessions are gone with it). It returns the app, not synced
+// since the restart, and the restarted backend's fleet.
+func restartAfterSync(t *testing.T, cfg sim.Config) (*Replica, map[string]fleet.Device) {
+	t.Helper()
+	s1 := startOn(t, "127.0.0.1:0", cfg)
+	addr := strings.TrimPrefix(s1.URL, "http://")
+	acc := s1.Accounts[0]
+	dir := t.TempDir()
+	ctx := context.Background()
+	open := func() *Replica {
+		s, err := Open(ctx, Options{BackendURL: s1.URL, CacheDir: dir, Email: acc.Email, Password: acc.Password,
+			Store: &auth.Memory{}, Manual: true, PageSize: 100, API: fastAPI()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	r1 := open()
+	if _, err := r1.Sync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	updateSome(t, s1, r1, 6)
+	if _, err := r1.Sync(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	r1.Close()
+	s1.Close()
+	s2 := startOn(t, addr, cfg)
+	want := backendFleet(t, s2.URL, acc)
+	r2 := open()
+	t.Cleanup(func() { r2.Close() })
+	return r2, want
+}
+
 // all, or that the backend does not have).
 func differences(s *Replica, want map[string]fleet.Device) []string {
 	var out []string
@@ -128,35 +164,8 @@ func updateSome(t *testing.T, srv *sim.Server, s *Replica, n int) {
 // state that no longer exists. After the dealer signs in again, one sync lists the whole fleet,
 // says so, and every unit shown is the backend's.
 func TestRestartedBackendIsSyncedWholeInOneSync(t *testing.T) {
-	cfg := restartCfg("")
-	s1 := startOn(t, "127.0.0.1:0", cfg)
-	addr := strings.TrimPrefix(s1.URL, "http://")
-	acc := s1.Accounts[0]
-	dir := t.TempDir()
+	r2, want := restartAfterSync(t, restartCfg(""))
 	ctx := context.Background()
-	open := func() *Replica {
-		s, err := Open(ctx, Options{BackendURL: s1.URL, CacheDir: dir, Email: acc.Email, Password: acc.Password,
-			Store: &auth.Memory{}, Manual: true, PageSize: 100, API: fastAPI()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	r1 := open()
-	if _, err := r1.Sync(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	updateSome(t, s1, r1, 6)
-	if _, err := r1.Sync(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	r1.Close()
-	s1.Close()
-
-	s2 := startOn(t, addr, cfg)
-	want := backendFleet(t, s2.URL, acc)
-	r2 := open() // the dealer signs in again: the old backend's sessions are gone with it
-	defer r2.Close()
 	if d := differences(r2, want); len(d) < 6 {
 		t.Fatalf("before the sync only %d units differ from the restarted backend: a useless probe (%v)", len(d), d)
 	}
@@ -236,33 +245,8 @@ func TestRestoredBackendIsSyncedWholeInOneSync(t *testing.T) {
 func TestStateHeaderAloneTriggersResync(t *testing.T) {
 	cfg := restartCfg("")
 	cfg.IgnoreCursorState = true
-	s1 := startOn(t, "127.0.0.1:0", cfg)
-	addr := strings.TrimPrefix(s1.URL, "http://")
-	acc := s1.Accounts[0]
-	dir := t.TempDir()
+	r2, want := restartAfterSync(t, cfg)
 	ctx := context.Background()
-	open := func() *Replica {
-		s, err := Open(ctx, Options{BackendURL: s1.URL, CacheDir: dir, Email: acc.Email, Password: acc.Password,
-			Store: &auth.Memory{}, Manual: true, PageSize: 100, API: fastAPI()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	r1 := open()
-	if _, err := r1.Sync(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	updateSome(t, s1, r1, 6)
-	if _, err := r1.Sync(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	r1.Close()
-	s1.Close()
-	s2 := startOn(t, addr, cfg)
-	want := backendFleet(t, s2.URL, acc)
-	r2 := open()
-	defer r2.Close()
 	sum, err := r2.Sync(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
