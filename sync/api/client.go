@@ -321,7 +321,7 @@ func (c *Client) attempt(ctx context.Context, cl call) ([]byte, *Error) {
 	c.observe(resp.Header(), sent, time.Now())
 	raw := resp.RawBody()
 	defer raw.Close()
-	body, rerr := readCapped(raw, cl.maxBody, resp.RawResponse.ContentLength)
+	body, rerr := readCapped(raw, cl.maxBody, resp.RawResponse.ContentLength, takeBody())
 	status := resp.StatusCode()
 	var wait time.Duration
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
@@ -397,13 +397,37 @@ func (c *Client) transportErr(cl call, err error, actx context.Context) *Error {
 
 var errTooBig = errors.New("body too big")
 
-// readCapped reads at most limit bytes; an endless or huge body fails instead of filling memory.
+// Body buffers are reused: a first sync reads a hundred pages of about 400 KB, and a buffer grown
+// afresh for each (by doubling, as a chunked answer has no length) was over 100 MB of garbage, a
+// collection every few pages while the cache writer ran. json hands its buffer back once the
+// answer is decoded (the decoders copy every string they keep); a body returned to a caller is
+// never handed back.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBody is the largest buffer kept for reuse: a firmware image read once is not held.
+const maxPooledBody = 4 << 20
+
+func takeBody() []byte { return (*bodies.Get().(*[]byte))[:0] }
+
+func giveBody(b []byte) {
+	if cap(b) == 0 || cap(b) > maxPooledBody {
+		return
+	}
+	b = b[:0]
+	bodies.Put(&b)
+}
+
+// readCapped reads at most limit bytes into buf (grown as needed); an endless or huge body fails
+// instead of filling memory.
 // size is the announced length (-1 when unknown): the buffer is made that big at once instead of
 // growing by doubling through a 100,000-unit sync's pages.
-func readCapped(r io.Reader, limit, size int64) ([]byte, error) {
-	b := make([]byte, 0, 512)
-	if size > 0 && size <= limit {
+func readCapped(r io.Reader, limit, size int64, buf []byte) ([]byte, error) {
+	b := buf[:0]
+	switch {
+	case size > 0 && size <= limit && int64(cap(b)) <= size:
 		b = make([]byte, 0, size+1) // +1: room to see the end without growing
+	case cap(b) == 0:
+		b = make([]byte, 0, 512)
 	}
 	lr := io.LimitReader(r, limit+1)
 	for {
@@ -434,7 +458,9 @@ func (c *Client) json(ctx context.Context, cl call, out any) error {
 	if out == nil {
 		return nil
 	}
-	if err := Decode(body, out); err != nil {
+	err = Decode(body, out)
+	giveBody(body)
+	if err != nil {
 		return &Error{Endpoint: cl.endpoint(), Kind: KindBadResponse, Status: http.StatusOK, Message: err.Error(), Err: err}
 	}
 	return nil

@@ -125,7 +125,7 @@ func (c *Client) openEvents(ctx context.Context, cl call, cursor string, firstWi
 	if resp.StatusCode != http.StatusOK {
 		defer cancel()
 		defer resp.Body.Close()
-		body, _ := readCapped(resp.Body, 64<<10, resp.ContentLength)
+		body, _ := readCapped(resp.Body, 64<<10, resp.ContentLength, nil)
 		e := &Error{Endpoint: cl.endpoint(), Status: resp.StatusCode}
 		if d, ok := DecodeError(body); ok {
 			e.Code, e.Message = d.Code, d.Message
