@@ -85,9 +85,9 @@ type Page struct {
 	// base is the last marker set built, which the next build patches (one build at a time, so
 	// only that build's worker touches its moments).
 	base *markerSet
-	// spare is a marker array nothing reads any more (neither the map nor a base), which the
-	// next build may write its markers into.
-	spare []mapview.Marker
+	// spare holds arrays of an earlier marker set nothing reads any more, which the next build
+	// may write into.
+	spare spares
 	// showPending is a unit ShowDevice was asked for before the markers of the newest snapshot
 	// and filter were in view; its card opens once they are.
 	showPending string
@@ -294,7 +294,7 @@ type markerSet struct {
 // build turns the snapshot into markers: search, health, fix age, colour. At 100,000 units this
 // is tens of milliseconds, so it runs off the UI goroutine, and a live update patches the last
 // set instead (see patch) unless the filter changed.
-func (q markerQuery) build(base *markerSet, spare []mapview.Marker) markerSet {
+func (q markerQuery) build(base *markerSet, spare spares) markerSet {
 	if out, ok := q.patch(base, spare); ok {
 		return out
 	}
@@ -351,7 +351,7 @@ func (p *Page) build(s selection.Search) {
 	f.Firmware, f.Transport = slices.Clone(f.Firmware), slices.Clone(f.Transport)
 	q := markerQuery{ix: p.ix, filter: f, now: p.now}
 	base, spare := p.base, p.spare
-	p.spare = nil // the worker's now
+	p.spare = spares{} // the worker's now
 	kit.Run(p.run, func(context.Context) markerSet { return q.build(base, spare) }, func(m markerSet) { p.apply(s, m) })
 }
 
@@ -368,7 +368,7 @@ func (p *Page) apply(s selection.Search, m markerSet) {
 	}
 	if !p.sel.Show(s, foundIDs{devs, m.found}) {
 		if old != nil && !sameArray(old.markers, p.Map.Markers()) {
-			p.spare = old.markers // read by this build only, and on no map
+			p.spare.markers = old.markers // read by this build only, and on no map
 		}
 		p.build(p.latest)
 		return
@@ -380,9 +380,14 @@ func (p *Page) apply(s selection.Search, m markerSet) {
 	// units) for every live update.
 	switch {
 	case old != nil && !sameArray(old.markers, m.markers) && !sameArray(old.markers, shown):
-		p.spare = old.markers
+		p.spare.markers = old.markers
 	case !sameArray(shown, m.markers):
-		p.spare = shown
+		p.spare.markers = shown
+	}
+	// So are the last base's units and positions, 800 KB each at 100,000 units: the selection
+	// now reads this set's (Show above) and the next build patches this set.
+	if old != nil && !sameArray(old.found, m.found) && !sameArray(old.pos, m.pos) {
+		p.spare.found, p.spare.pos = old.found, old.pos
 	}
 	if !p.fitted && len(m.markers) > 0 {
 		p.fitted = true
@@ -405,7 +410,7 @@ func (p *Page) apply(s selection.Search, m markerSet) {
 }
 
 // sameArray reports whether a and b share their first element's storage.
-func sameArray(a, b []mapview.Marker) bool {
+func sameArray[T any](a, b []T) bool {
 	return cap(a) > 0 && cap(b) > 0 && &a[:1][0] == &b[:1][0]
 }
 

@@ -111,12 +111,28 @@ func sameFilter(a, b fleet.Filter) bool {
 		slices.Equal(a.Firmware, b.Firmware) && slices.Equal(a.Transport, b.Transport)
 }
 
+// spares are the arrays of an earlier marker set that nothing reads any more (neither the map,
+// nor the selection, nor a base): a patch writes into them instead of allocating its own.
+type spares struct {
+	markers    []mapview.Marker
+	found, pos []int
+}
+
+// reuse is spare emptied when it has room for about n elements, else a new array with that room.
+func reuse[T any](spare []T, n int) []T {
+	n += n/64 + 16
+	if cap(spare) >= n {
+		return spare[:0]
+	}
+	return make([]T, 0, n)
+}
+
 // patch builds q's markers from base, the set last built, looking again only at the units that
 // changed or whose moment came. ok is false when base cannot serve (another filter, the clock
 // went back, no base) or when so much changed that a full build is cheaper; base's moments are
 // taken over by the result and must not be used again when ok is true. spare, when big enough,
 // is an array no one else reads that the markers are written into.
-func (q markerQuery) patch(base *markerSet, spare []mapview.Marker) (out markerSet, ok bool) {
+func (q markerQuery) patch(base *markerSet, spare spares) (out markerSet, ok bool) {
 	if base == nil || base.due == nil || base.q.ix == nil || q.ix == nil ||
 		!sameFilter(base.q.filter, q.filter) || q.now.Before(base.q.now) ||
 		strings.Contains(q.filter.Text, "\x01") { // Search's odd case for a legacy separator: left to it
@@ -140,12 +156,8 @@ func (q markerQuery) patch(base *markerSet, spare []mapview.Marker) (out markerS
 	limit := len(cur)/8 + 64 // looked at again beyond this, a full build costs less
 	var pushed []transition
 
-	out = markerSet{q: q, found: make([]int, 0, len(base.found)+16), pos: make([]int, 0, len(base.pos)+16)}
-	if cap(spare) >= len(base.markers)+16 {
-		out.markers = spare[:0]
-	} else {
-		out.markers = make([]mapview.Marker, 0, len(base.markers)+len(base.markers)/64+16)
-	}
+	out = markerSet{q: q, found: reuse(spare.found, len(base.found)), pos: reuse(spare.pos, len(base.pos)),
+		markers: reuse(spare.markers, len(base.markers))}
 	// i walks the base's snapshot, j the new one; k and mk base's matching units and markers.
 	i, j, k, mk, tk := 0, 0, 0, 0, 0
 	looked := 0

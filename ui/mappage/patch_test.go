@@ -103,7 +103,7 @@ func TestPatchEqualsFullBuild(t *testing.T) {
 			at := now
 			base := markerQuery{ix: ix, filter: f, now: at}.fullBuild()
 			patched := 0
-			var spare []mapview.Marker // two sets back: what the page hands a patch to write into
+			var spare spares // two sets back: what the page hands a patch to write into
 			for step := range 40 {
 				at = at.Add(time.Duration(rng.Intn(90)) * time.Second)
 				changed, removed := liveDelta(rng, ix, at, step)
@@ -112,10 +112,10 @@ func TestPatchEqualsFullBuild(t *testing.T) {
 				want := q.fullBuild()
 				got, ok := q.patch(&base, spare)
 				if !ok {
-					spare, base = base.markers, want // too much came due at once: a full build, as the page does
+					spare, base = spares{base.markers, base.found, base.pos}, want // too much came due at once: a full build, as the page does
 					continue
 				}
-				spare = base.markers
+				spare = spares{base.markers, base.found, base.pos}
 				patched++
 				sameSet(t, fmt.Sprintf("step %d (%s later)", step, at.Sub(now)), got, want)
 				base = got
@@ -153,7 +153,7 @@ func TestPatchFollowsEachKindOfChange(t *testing.T) {
 	ult.Name, ult.CustomerEmail = "Ultra plant", "ops@ultra.io" // no "e" left in its ID, name or email
 	next := ix.Patch([]fleet.Device{gen1, ult}, []string{"GEN-002"})
 	q := markerQuery{ix: next, filter: f, now: now.Add(time.Second)}
-	got, ok := q.patch(&base, nil)
+	got, ok := q.patch(&base, spares{})
 	if !ok {
 		t.Fatal("a two-unit delta was not patched")
 	}
@@ -175,7 +175,7 @@ func TestPatchFollowsEachKindOfChange(t *testing.T) {
 	next = next.Patch([]fleet.Device{gen1}, nil)
 	base = got
 	q = markerQuery{ix: next, filter: f, now: now.Add(time.Hour)}
-	got, ok = q.patch(&base, nil)
+	got, ok = q.patch(&base, spares{})
 	if !ok {
 		t.Fatal("not patched")
 	}
@@ -191,16 +191,16 @@ func TestPatchFallsBackToAFullBuild(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	ix := fleet.NewIndex(liveFleet(rng, 2000))
 	base := markerQuery{ix: ix, now: now}.fullBuild()
-	if _, ok := (markerQuery{ix: ix, filter: fleet.Filter{Text: "farm"}, now: now}).patch(&base, nil); ok {
+	if _, ok := (markerQuery{ix: ix, filter: fleet.Filter{Text: "farm"}, now: now}).patch(&base, spares{}); ok {
 		t.Error("patched across a filter change")
 	}
 	base = markerQuery{ix: ix, now: now}.fullBuild()
-	if _, ok := (markerQuery{ix: ix, now: now.Add(-time.Minute)}).patch(&base, nil); ok {
+	if _, ok := (markerQuery{ix: ix, now: now.Add(-time.Minute)}).patch(&base, spares{}); ok {
 		t.Error("patched with the clock going back")
 	}
 	base = markerQuery{ix: ix, now: now}.fullBuild()
 	fresh := fleet.NewIndex(liveFleet(rand.New(rand.NewSource(3)), 2000)) // equal records, none shared
-	if _, ok := (markerQuery{ix: fresh, now: now}).patch(&base, nil); ok {
+	if _, ok := (markerQuery{ix: fresh, now: now}).patch(&base, spares{}); ok {
 		t.Error("patched a snapshot that shares no record with its base")
 	}
 }
