@@ -518,6 +518,7 @@ type mapRenderer struct {
 	bg       *canvas.Rectangle
 	tiles    map[maptile.Tile]*tileObj
 	marks    []*markerObj
+	texts    textSizes            // the marker texts' sizes
 	places   map[string]*placeObj // place names drawn above the markers, by name
 	grid     hitGrid              // this frame's markers by screen cell, for placing the names
 	asked    uint32               // zooms whose names are being chosen in the background
@@ -659,6 +660,7 @@ func (r *mapRenderer) update(size fyne.Size) {
 				}
 			}
 		}
+		r.texts.frame()
 		for ci := range m.visibleClusters() {
 			c := &m.clusters[ci]
 			sx := float32(c.X*world - left)
@@ -675,7 +677,7 @@ func (r *mapRenderer) update(size fyne.Size) {
 			}
 			mo := r.marks[used]
 			used++
-			objs = mo.place(c, sx, sy, rad, m.singleStale(c), objs)
+			objs = mo.place(c, sx, sy, rad, m.singleStale(c), &r.texts, objs)
 			if selIdx >= 0 && containsIdx(c.members, selIdx) {
 				rr := rad + 4
 				r.ring.Move(fyne.NewPos(sx-rr, sy-rr))

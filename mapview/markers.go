@@ -58,8 +58,41 @@ func BodyColor(c *Cluster) color.NRGBA {
 // staleAlpha is how opaque a stale marker is: visibly older than a fresh one, still readable.
 const staleAlpha = 0x70
 
-// place lays the symbol for cluster c out at (sx, sy) with radius rad and appends what it draws.
-func (mo *markerObj) place(c *Cluster, sx, sy, rad float32, stale bool, objs []fyne.CanvasObject) []fyne.CanvasObject {
+// textSizes remembers how large the marker texts measure, by text: the count and badge labels
+// keep one size and style, a frame draws hundreds of them, and measuring each through Fyne's
+// text cache was a fifth of a frame. One per renderer (the UI goroutine's), emptied when it grows
+// past what a frame could use or the theme changes.
+type textSizes struct {
+	sizes map[textKey]fyne.Size
+	theme fyne.Theme
+}
+
+type textKey struct {
+	text string
+	size float32
+}
+
+// frame starts a frame's measuring: what the last theme measured is forgotten.
+func (ts *textSizes) frame() {
+	th := fyne.CurrentApp().Settings().Theme()
+	if ts.sizes == nil || len(ts.sizes) > 4096 || ts.theme != th {
+		ts.sizes, ts.theme = make(map[textKey]fyne.Size), th
+	}
+}
+
+func (ts *textSizes) measure(t *canvas.Text) fyne.Size {
+	k := textKey{t.Text, t.TextSize}
+	sz, ok := ts.sizes[k]
+	if !ok {
+		sz = fyne.MeasureText(t.Text, t.TextSize, t.TextStyle)
+		ts.sizes[k] = sz
+	}
+	return sz
+}
+
+// place lays the symbol for cluster c out at (sx, sy) with radius rad and appends what it draws;
+// ts measures its texts.
+func (mo *markerObj) place(c *Cluster, sx, sy, rad float32, stale bool, ts *textSizes, objs []fyne.CanvasObject) []fyne.CanvasObject {
 	fill := BodyColor(c)
 	mo.dot.StrokeColor = color.White
 	if stale {
@@ -74,7 +107,7 @@ func (mo *markerObj) place(c *Cluster, sx, sy, rad float32, stale bool, objs []f
 	objs = append(objs, mo.dot)
 	if c.Count > 1 {
 		mo.label.Text = countLabel(c.Count)
-		th := fyne.MeasureText(mo.label.Text, mo.label.TextSize, mo.label.TextStyle).Height
+		th := ts.measure(mo.label).Height
 		mo.label.Move(fyne.NewPos(sx-rad, sy-th/2))
 		mo.label.Resize(fyne.NewSize(2*rad, th))
 		mo.label.Refresh()
@@ -82,14 +115,14 @@ func (mo *markerObj) place(c *Cluster, sx, sy, rad float32, stale bool, objs []f
 	}
 	if c.Count > 1 && c.Attention > 0 && c.Attention < c.Count {
 		mo.badgeText.Text = countLabel(c.Attention)
-		ts := fyne.MeasureText(mo.badgeText.Text, mo.badgeText.TextSize, mo.badgeText.TextStyle)
-		br := max(ts.Width/2+3, ts.Height/2+1)
+		bs := ts.measure(mo.badgeText)
+		br := max(bs.Width/2+3, bs.Height/2+1)
 		bx, by := sx+rad*0.7, sy-rad*0.7 // the top right of the cluster
 		mo.badge.Move(fyne.NewPos(bx-br, by-br))
 		mo.badge.Resize(fyne.NewSize(2*br, 2*br))
 		mo.badge.Refresh()
-		mo.badgeText.Move(fyne.NewPos(bx-br, by-ts.Height/2))
-		mo.badgeText.Resize(fyne.NewSize(2*br, ts.Height))
+		mo.badgeText.Move(fyne.NewPos(bx-br, by-bs.Height/2))
+		mo.badgeText.Resize(fyne.NewSize(2*br, bs.Height))
 		mo.badgeText.Refresh()
 		objs = append(objs, mo.badge, mo.badgeText)
 	}
