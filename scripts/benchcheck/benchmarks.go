@@ -13,9 +13,14 @@ package main
 var benchmarks = []bench{
 	// Fleet Console (ui/fleetconsole).
 	{pkg: "ui/fleetconsole", name: "Keystroke100k", runs: "16x", figures: []figure{
-		{metric: "median-ms", unit: "ms", max: 0.25, what: "keystroke in the Fleet Console at 100,000 units, the search and row model without the table (median)"}, // 0.089
-		{metric: "p95-ms", unit: "ms", max: 1.5, what: "the same, 95th percentile"},                                                                                // 0.73
-		{metric: "snapshot-ms", unit: "ms", max: 400, what: "one-off per new snapshot, off the UI goroutine: text index, health instants, sort orders"},            // 180
+		// Set at 0.089 / 0.73 ms before every typed word had to match in the ID, email or name
+		// (c3b05c7) and before this benchmark went back to Go's default GC target (c59b564): the
+		// 95th percentile is a fresh search of all 100,000 units (a query's first letter). Reset
+		// to about twice the figures measured since, 0.25 / 2.5 ms; the keystroke the dealer sees
+		// is KeystrokePaint100k's, with the issue's 16 ms target.
+		{metric: "median-ms", unit: "ms", max: 0.5, what: "keystroke in the Fleet Console at 100,000 units, the search and row model without the table (median)"},
+		{metric: "p95-ms", unit: "ms", max: 5, what: "the same, 95th percentile"},
+		{metric: "snapshot-ms", unit: "ms", max: 400, what: "one-off per new snapshot, off the UI goroutine: text index, health instants, sort orders"}, // 180
 	}},
 	{pkg: "ui/fleetconsole", name: "KeystrokePaint100k", runs: "16x", figures: []figure{
 		{metric: "p95-ms", unit: "ms", max: 16, what: "keystroke the dealer sees at 100,000 units: search, row model and the visible table cells re-rendered, 95th percentile (one frame at 60 Hz)"},
@@ -51,7 +56,10 @@ var benchmarks = []bench{
 		{metric: "cpu-%", unit: "%", max: 10, what: "the app process (data layer and map page; fleetsim apart) at that load, % of one core (issue 23's target)"},                                                                // 9.69 (18.7 before the marker patch)
 	}},
 	{pkg: "mapview", name: "SetMarkers100k", runs: "40x", figures: []figure{
-		{metric: "ns/op", unit: "ms", max: 4, what: "map frame for a new snapshot of 100,000 markers (1% moved)"}, // 1.82
+		// Set at 1.82 ms (4 ms) before the map drew place names clear of the markers (cc29885: a
+		// grid of the drawn markers every frame); 3.8 ms since. The frame budget, as for a first
+		// load below.
+		{metric: "ns/op", unit: "ms", max: 8, what: "map frame for a new snapshot of 100,000 markers (1% moved)"}, // 3.8
 	}},
 	{pkg: "mapview", name: "SetMarkersAllMoved100k", runs: "40x", figures: []figure{
 		{metric: "ns/op", unit: "ms", max: 8, what: "map frame for a snapshot where all 100,000 moved (first load)"}, // 3.77
