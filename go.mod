@@ -8,6 +8,7 @@ require (
 	github.com/fxamacker/cbor/v2 v2.10.0
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/go-resty/resty/v2 v2.17.2
+	github.com/goccy/go-json v0.12.0
 	github.com/godbus/dbus/v5 v5.2.2
 	github.com/paulmach/orb v0.14.0
 	github.com/zalando/go-keyring v0.2.8
@@ -17,8 +18,6 @@ require (
 	golang.org/x/term v0.34.0
 	modernc.org/sqlite v1.62.0
 )
-
-require github.com/goccy/go-json v0.12.0 // indirect
 
 require (
 	fleetdesk.invalid/localeenv v0.0.0
