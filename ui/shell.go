@@ -143,7 +143,6 @@ type Options struct {
 	DefaultBackendURL string
 	// ConsoleOptions and ManageOptions tune the pages (tests shorten their clocks).
 	ConsoleTick time.Duration
-	ManagePoll  time.Duration
 	// Navigator takes the cross-page actions (ui/desk's Controller, which keeps the routes);
 	// nil: the shell's own methods, and the Manage page returns to the Fleet Console.
 	Navigator Navigator
@@ -389,7 +388,7 @@ func (s *Shell) OpenManageOn(page, deviceID string) {
 		host = s.consoleT
 	}
 	nav := s.nav()
-	opts := manage.Options{Window: s.win, OnBack: nav.Back, BackLabel: nav.BackLabel(), Poll: s.opts.ManagePoll, UI: s.opts.UI}
+	opts := manage.Options{Window: s.win, OnBack: nav.Back, BackLabel: nav.BackLabel(), UI: s.opts.UI}
 	if s.page(PageFleetMap) != nil {
 		opts.OnShowOnMap = nav.ShowOnMap
 	}

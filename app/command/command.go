@@ -1,17 +1,15 @@
 // Package command follows the commands a dealer sends to one unit (from its Manage page) as a
 // pure state machine, the way rollout.Procedure runs the safe OTA procedure: events in (a send
-// asked for, the backend's answer, a command's new state from a poll or from an event stream),
-// effects out (post this request, fetch these commands, start or stop polling, the busy actions
-// changed). It holds no clock, no goroutine and no widget; the page carries out the effects and
-// draws the state.
+// asked for, the backend's answer, a command's new state, why its state could not be read),
+// effects out (post this request, the busy actions changed). It holds no clock, no goroutine and
+// no widget; the page carries out the effects and draws the state.
 //
 // Whether an action is in flight is derived from the commands being sent or followed, never
 // counted up and down, so no path through the events can leave a button disabled for good.
 //
-// A command's progress reaches the tracker as Updated events, whatever brings them. While the
-// data layer follows the backend's event stream (Source{Live: true}) its command status
-// transitions are those events and the tracker asks for no polling at all; without the stream
-// the page polls (Tick → Fetch → Fetched) while a command is in flight.
+// A command's progress reaches the tracker as Updated events: the data layer follows every
+// command it sent until it ends (through the backend's event stream, or by reading it while
+// there is none) and announces each new status, so neither the tracker nor the page polls.
 package command
 
 import (
@@ -24,13 +22,10 @@ import (
 // Tracker is the state of the commands sent from one page. The zero value is not ready: use New.
 // It is not safe for concurrent use; the page applies every event on its UI goroutine.
 type Tracker struct {
-	seq      int                      // sends so far; each send is known by its number
-	sending  map[int]fleet.Action     // sends not answered yet
-	pending  map[string]fleet.Command // sent and not final, by ID
-	fetching bool                     // a Fetch is out and its Fetched has not come back
-	polling  bool                     // StartPolling was the last polling effect
-	live     bool                     // updates arrive from the event stream: no polling
-	last     Last
+	seq     int                      // sends so far; each send is known by its number
+	sending map[int]fleet.Action     // sends not answered yet
+	pending map[string]fleet.Command // sent and not final, by ID
+	last    Last
 	// early keeps updates of unknown commands while a send is unanswered: an event stream may
 	// report a command before the POST that created it has answered. Emptied once nothing is
 	// being sent, so commands sent from elsewhere are not kept.
@@ -67,33 +62,21 @@ type Answered struct {
 	Err     error
 }
 
-// Updated is a command's current state, from a poll or an event stream. A command the page is
-// not following is ignored.
+// Updated is a command's current state as the data layer has it (the event stream's or its own
+// look at the backend). A command the page is not following is ignored.
 type Updated struct{ Command fleet.Command }
 
-// Tick is the polling interval passing.
-type Tick struct{}
-
-// Source says where commands' progress comes from: Live, the data layer's event stream (each
-// transition arrives as an Updated, nothing is polled); otherwise the page's polling.
-type Source struct{ Live bool }
-
-// Fetched is the answer to a Fetch: each command's state, or why it could not be read.
-type Fetched struct{ Results []Result }
-
-// Result is one command of a Fetch.
-type Result struct {
-	ID      string
-	Command fleet.Command
-	Err     error
+// CheckFailed is why the data layer's last look at a command failed (session.Commands.
+// CommandCheckError); a nil Err says the last look succeeded.
+type CheckFailed struct {
+	ID  string
+	Err error
 }
 
-func (Send) isEvent()     {}
-func (Answered) isEvent() {}
-func (Updated) isEvent()  {}
-func (Tick) isEvent()     {}
-func (Source) isEvent()   {}
-func (Fetched) isEvent()  {}
+func (Send) isEvent()        {}
+func (Answered) isEvent()    {}
+func (Updated) isEvent()     {}
+func (CheckFailed) isEvent() {}
 
 // Effect is what the page must do next.
 type Effect interface{ isEffect() }
@@ -105,23 +88,11 @@ type Post struct {
 	Request fleet.CommandRequest
 }
 
-// Fetch asks the page to read these commands' states (session.Commands.Command) and report Fetched.
-type Fetch struct{ IDs []string }
-
-// StartPolling asks the page to report a Tick at its polling interval until StopPolling.
-type StartPolling struct{}
-
-// StopPolling ends the Ticks: no command is left to follow, or the event stream brings them.
-type StopPolling struct{}
-
 // BusyChanged says the set of actions in flight changed: the page redraws its buttons.
 type BusyChanged struct{}
 
-func (Post) isEffect()         {}
-func (Fetch) isEffect()        {}
-func (StartPolling) isEffect() {}
-func (StopPolling) isEffect()  {}
-func (BusyChanged) isEffect()  {}
+func (Post) isEffect()        {}
+func (BusyChanged) isEffect() {}
 
 // ErrInFlight refuses a Send of an action whose previous command has not finished: a second tap
 // on Start must not start the unit twice.
@@ -190,36 +161,13 @@ func (t *Tracker) Apply(ev Event) ([]Effect, error) {
 		}
 	case Updated:
 		t.update(e.Command)
-	case Source:
-		t.live = e.Live
-	case Tick:
-		if len(t.pending) > 0 && !t.fetching && !t.live {
-			t.fetching = true
-			out = append(out, Fetch{IDs: t.Following()})
-		}
-	case Fetched:
-		t.fetching = false
-		for _, r := range e.Results {
-			if r.Err != nil {
-				if r.ID == t.last.Command.ID {
-					t.last.CheckErr = r.Err
-				}
-				continue
-			}
-			t.update(r.Command)
+	case CheckFailed:
+		if _, followed := t.pending[e.ID]; followed && e.ID == t.last.Command.ID {
+			t.last.CheckErr = e.Err
 		}
 	}
 	if len(t.sending) == 0 {
 		clear(t.early)
-	}
-	wantPolling := len(t.pending) > 0 && !t.live
-	switch {
-	case wantPolling && !t.polling:
-		t.polling = true
-		out = append(out, StartPolling{})
-	case !wantPolling && t.polling:
-		t.polling = false
-		out = append(out, StopPolling{})
 	}
 	if !slices.Equal(busy, t.busyActions()) {
 		out = append(out, BusyChanged{})

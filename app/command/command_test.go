@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -41,7 +42,8 @@ func same(t *testing.T, what string, got []Effect, want ...Effect) {
 }
 
 // TestStartFollowedToTheEnd walks one Start through the page's life: posted, answered queued,
-// polled delivered, polled done.
+// updated delivered, updated done. Nothing asks for a poll: the effects are the post and the
+// busy buttons only.
 func TestStartFollowedToTheEnd(t *testing.T) {
 	tr := New()
 	same(t, "send", apply(t, tr, send(fleet.ActionStart)),
@@ -52,30 +54,29 @@ func TestStartFollowedToTheEnd(t *testing.T) {
 	if _, err := tr.Apply(send(fleet.ActionStart)); !errors.Is(err, ErrInFlight) {
 		t.Fatalf("a second Start while the first is in flight: %v", err)
 	}
-	same(t, "answered", apply(t, tr, Answered{Seq: 1, Command: cmd("c1", fleet.ActionStart, fleet.CommandQueued, 0)}), StartPolling{})
+	same(t, "answered", apply(t, tr, Answered{Seq: 1, Command: cmd("c1", fleet.ActionStart, fleet.CommandQueued, 0)}))
 	if l := tr.Last(); l.Sending || l.Command.ID != "c1" || !tr.Busy(fleet.ActionStart) {
 		t.Fatalf("after the answer: %+v", l)
 	}
-	same(t, "tick", apply(t, tr, Tick{}), Fetch{IDs: []string{"c1"}})
-	same(t, "tick while fetching", apply(t, tr, Tick{}))
-	same(t, "delivered", apply(t, tr, Fetched{Results: []Result{{ID: "c1", Command: cmd("c1", fleet.ActionStart, fleet.CommandDelivered, 1)}}}))
-	same(t, "tick", apply(t, tr, Tick{}), Fetch{IDs: []string{"c1"}})
-	same(t, "done", apply(t, tr, Fetched{Results: []Result{{ID: "c1", Command: cmd("c1", fleet.ActionStart, fleet.CommandDone, 2)}}}),
-		StopPolling{}, BusyChanged{})
-	if tr.Busy(fleet.ActionStart) || tr.polling || tr.Last().Command.Status != fleet.CommandDone {
-		t.Fatalf("after done: busy %v polling %v last %+v", tr.Busy(fleet.ActionStart), tr.polling, tr.Last())
+	if got := tr.Following(); len(got) != 1 || got[0] != "c1" {
+		t.Fatalf("following %v, want [c1]", got)
 	}
-	same(t, "tick after the end", apply(t, tr, Tick{}))
+	same(t, "delivered", apply(t, tr, Updated{Command: cmd("c1", fleet.ActionStart, fleet.CommandDelivered, 1)}))
+	same(t, "done", apply(t, tr, Updated{Command: cmd("c1", fleet.ActionStart, fleet.CommandDone, 2)}), BusyChanged{})
+	if tr.Busy(fleet.ActionStart) || len(tr.Following()) != 0 || tr.Last().Command.Status != fleet.CommandDone {
+		t.Fatalf("after done: busy %v following %v last %+v", tr.Busy(fleet.ActionStart), tr.Following(), tr.Last())
+	}
 }
 
 // TestEveryEndFreesTheButton: a refused send, an answer already final, a failed or expired
 // command each end the action's flight: the button can never stay disabled for good.
 func TestEveryEndFreesTheButton(t *testing.T) {
 	ends := map[string][]Event{
-		"refused":         {Answered{Seq: 1, Err: errors.New("not allowed: D180-1 is offline")}},
-		"answered final":  {Answered{Seq: 1, Command: cmd("c1", fleet.ActionReboot, fleet.CommandDone, 0)}},
-		"failed":          {Answered{Seq: 1, Command: cmd("c1", fleet.ActionReboot, fleet.CommandQueued, 0)}, Updated{Command: cmd("c1", fleet.ActionReboot, fleet.CommandFailed, 1)}},
-		"expired, polled": {Answered{Seq: 1, Command: cmd("c1", fleet.ActionReboot, fleet.CommandQueued, 0)}, Tick{}, Fetched{Results: []Result{{ID: "c1", Command: cmd("c1", fleet.ActionReboot, fleet.CommandExpired, 9)}}}},
+		"refused":        {Answered{Seq: 1, Err: errors.New("not allowed: D180-1 is offline")}},
+		"answered final": {Answered{Seq: 1, Command: cmd("c1", fleet.ActionReboot, fleet.CommandDone, 0)}},
+		"failed":         {Answered{Seq: 1, Command: cmd("c1", fleet.ActionReboot, fleet.CommandQueued, 0)}, Updated{Command: cmd("c1", fleet.ActionReboot, fleet.CommandFailed, 1)}},
+		"expired, check failed first": {Answered{Seq: 1, Command: cmd("c1", fleet.ActionReboot, fleet.CommandQueued, 0)},
+			CheckFailed{ID: "c1", Err: errors.New("no answer")}, Updated{Command: cmd("c1", fleet.ActionReboot, fleet.CommandExpired, 9)}},
 	}
 	for name, evs := range ends {
 		t.Run(name, func(t *testing.T) {
@@ -84,8 +85,8 @@ func TestEveryEndFreesTheButton(t *testing.T) {
 			for _, ev := range evs {
 				apply(t, tr, ev)
 			}
-			if tr.Busy(fleet.ActionReboot) || tr.polling {
-				t.Fatalf("busy %v, polling %v after the end", tr.Busy(fleet.ActionReboot), tr.polling)
+			if tr.Busy(fleet.ActionReboot) || len(tr.Following()) != 0 {
+				t.Fatalf("busy %v, following %v after the end", tr.Busy(fleet.ActionReboot), tr.Following())
 			}
 			if _, err := tr.Apply(send(fleet.ActionReboot)); err != nil {
 				t.Fatalf("the next Reboot refused: %v", err)
@@ -109,19 +110,23 @@ func TestNewestIsShownOlderStillFollowed(t *testing.T) {
 	if !tr.Busy(fleet.ActionStart) || !tr.Busy(fleet.ActionReboot) {
 		t.Fatal("both commands are in flight")
 	}
-	same(t, "tick", apply(t, tr, Tick{}), Fetch{IDs: []string{"c1", "c2"}})
-	eff := apply(t, tr, Fetched{Results: []Result{
-		{ID: "c1", Command: cmd("c1", fleet.ActionStart, fleet.CommandDone, 2)},
-		{ID: "c2", Err: errors.New("no answer")},
-	}})
-	same(t, "c1 done, c2 unknown", eff, BusyChanged{})
+	if got := tr.Following(); len(got) != 2 || got[0] != "c1" || got[1] != "c2" {
+		t.Fatalf("following %v, want [c1 c2]", got)
+	}
+	same(t, "c1 done", apply(t, tr, Updated{Command: cmd("c1", fleet.ActionStart, fleet.CommandDone, 2)}), BusyChanged{})
+	same(t, "c2 unknown", apply(t, tr, CheckFailed{ID: "c2", Err: errors.New("no answer")}))
 	if l := tr.Last(); l.CheckErr == nil || l.Command.ID != "c2" {
 		t.Fatalf("the newest's failed check is not shown: %+v", l)
 	}
-	apply(t, tr, Tick{})
-	apply(t, tr, Fetched{Results: []Result{{ID: "c2", Command: cmd("c2", fleet.ActionReboot, fleet.CommandDelivered, 3)}}})
+	apply(t, tr, CheckFailed{ID: "c1", Err: errors.New("no answer")}) // an ended command's check says nothing
+	apply(t, tr, Updated{Command: cmd("c2", fleet.ActionReboot, fleet.CommandDelivered, 3)})
 	if l := tr.Last(); l.CheckErr != nil || l.Command.Status != fleet.CommandDelivered {
 		t.Fatalf("a good check clears the failed one: %+v", l)
+	}
+	apply(t, tr, CheckFailed{ID: "c2", Err: errors.New("no answer")})
+	apply(t, tr, CheckFailed{ID: "c2"})
+	if l := tr.Last(); l.CheckErr != nil {
+		t.Fatalf("a check that succeeds again clears the failed one: %+v", l)
 	}
 }
 
@@ -132,8 +137,8 @@ func TestStreamAheadOfTheAnswer(t *testing.T) {
 	apply(t, tr, send(fleet.ActionStop))
 	apply(t, tr, Updated{Command: cmd("c1", fleet.ActionStop, fleet.CommandDone, 5)})
 	apply(t, tr, Answered{Seq: 1, Command: cmd("c1", fleet.ActionStop, fleet.CommandQueued, 0)})
-	if tr.Busy(fleet.ActionStop) || tr.polling || tr.Last().Command.Status != fleet.CommandDone {
-		t.Fatalf("the stream's earlier news was lost: busy %v polling %v last %+v", tr.Busy(fleet.ActionStop), tr.polling, tr.Last())
+	if tr.Busy(fleet.ActionStop) || len(tr.Following()) != 0 || tr.Last().Command.Status != fleet.CommandDone {
+		t.Fatalf("the stream's earlier news was lost: busy %v following %v last %+v", tr.Busy(fleet.ActionStop), tr.Following(), tr.Last())
 	}
 	// With nothing being sent, updates of commands the page never sent are not kept.
 	apply(t, tr, Updated{Command: cmd("elsewhere", fleet.ActionStart, fleet.CommandQueued, 6)})
@@ -142,10 +147,10 @@ func TestStreamAheadOfTheAnswer(t *testing.T) {
 	}
 }
 
-// TestRandomLivesEndFree drives random interleavings of sends, answers, updates, ticks and fetch
-// results: at every step an action is busy exactly when one of its commands is being sent or is
-// followed and not final, a Fetch never overlaps another, polling runs exactly while something is
-// followed; once every send is answered and every command ended, nothing is busy.
+// TestRandomLivesEndFree drives random interleavings of sends, answers, updates and failed checks:
+// at every step an action is busy exactly when one of its commands is being sent or is followed
+// and not final, the tracker follows exactly the sent commands that have not ended, and it asks
+// for nothing but posts; once every send is answered and every command ended, nothing is busy.
 func TestRandomLivesEndFree(t *testing.T) {
 	for seed := uint64(1); seed <= 300; seed++ {
 		r := rand.New(rand.NewPCG(seed, 7))
@@ -158,9 +163,6 @@ func TestRandomLivesEndFree(t *testing.T) {
 			sent   bool
 		}
 		var flights []*flight
-		fetchOut := false
-		var fetchIDs []string
-		polling := false
 		next := 0
 		step := func(ev Event) {
 			eff, err := tr.Apply(ev)
@@ -171,40 +173,29 @@ func TestRandomLivesEndFree(t *testing.T) {
 				switch e := e.(type) {
 				case Post:
 					flights = append(flights, &flight{seq: e.Seq, act: e.Request.Action})
-				case Fetch:
-					if fetchOut {
-						t.Fatalf("seed %d: a Fetch while one is out", seed)
-					}
-					fetchOut, fetchIDs = true, e.IDs
-				case StartPolling:
-					if polling {
-						t.Fatalf("seed %d: StartPolling twice", seed)
-					}
-					polling = true
-				case StopPolling:
-					if !polling {
-						t.Fatalf("seed %d: StopPolling while not polling", seed)
-					}
-					polling = false
+				case BusyChanged:
+				default:
+					t.Fatalf("seed %d: unexpected effect %#v", seed, e)
 				}
 			}
-			following := false
+			var following []string
 			for _, a := range fleet.AllActions {
 				want := false
 				for _, f := range flights {
 					if f.act == a && (!f.sent || !f.status.Final()) {
 						want = true
 					}
-					if f.sent && !f.status.Final() {
-						following = true
+					if f.sent && !f.status.Final() && f.act == a {
+						following = append(following, f.id)
 					}
 				}
 				if tr.Busy(a) != want {
 					t.Fatalf("seed %d: Busy(%s) = %v, want %v", seed, a, !want, want)
 				}
 			}
-			if polling != following || tr.polling != following {
-				t.Fatalf("seed %d: polling %v while following %v", seed, polling, following)
+			slices.Sort(following)
+			if got := tr.Following(); !slices.Equal(got, following) {
+				t.Fatalf("seed %d: following %v, want %v", seed, got, following)
 			}
 		}
 		statuses := []fleet.CommandStatus{fleet.CommandQueued, fleet.CommandDelivered, fleet.CommandDone, fleet.CommandFailed, fleet.CommandExpired}
@@ -235,27 +226,19 @@ func TestRandomLivesEndFree(t *testing.T) {
 						break
 					}
 				}
-			case 3:
-				step(Tick{})
-			case 4: // the fetch comes back
-				if fetchOut {
-					var res []Result
-					for _, id := range fetchIDs {
-						for _, f := range flights {
-							if f.id == id {
-								if r.IntN(3) == 0 {
-									res = append(res, Result{ID: id, Err: errors.New("timeout")})
-									continue
-								}
-								if !f.status.Final() && r.IntN(2) == 0 {
-									f.status = statuses[1+r.IntN(4)]
-								}
-								res = append(res, Result{ID: id, Command: fleet.Command{ID: id, Action: f.act, Status: f.status}})
-							}
-						}
+			case 3: // the data layer could not look at one followed command
+				for _, f := range flights {
+					if f.sent && !f.status.Final() && r.IntN(2) == 0 {
+						step(CheckFailed{ID: f.id, Err: errors.New("timeout")})
+						break
 					}
-					fetchOut = false
-					step(Fetched{Results: res})
+				}
+			case 4: // a repeated update of a command, final or not (the stream and a look may both tell it)
+				for _, f := range flights {
+					if f.sent && f.id != "" && r.IntN(2) == 0 {
+						step(Updated{Command: fleet.Command{ID: f.id, Action: f.act, Status: f.status}})
+						break
+					}
 				}
 			}
 		}
@@ -277,25 +260,5 @@ func TestRandomLivesEndFree(t *testing.T) {
 				t.Fatalf("seed %d: %s busy after every command ended", seed, a)
 			}
 		}
-	}
-}
-
-// TestLiveSourceNeverPolls (issue 23): while the event stream brings commands' transitions the
-// tracker asks for no polling and a stray Tick fetches nothing; the stream's Updated events carry
-// the command to its end. When the stream gives way to polling mid-flight, polling starts; when it
-// comes back, polling stops.
-func TestLiveSourceNeverPolls(t *testing.T) {
-	tr := New()
-	same(t, "live", apply(t, tr, Source{Live: true}))
-	apply(t, tr, send(fleet.ActionStart))
-	same(t, "answered", apply(t, tr, Answered{Seq: 1, Command: cmd("c1", fleet.ActionStart, fleet.CommandQueued, 0)}))
-	same(t, "tick while live", apply(t, tr, Tick{}))
-	same(t, "delivered", apply(t, tr, Updated{Command: cmd("c1", fleet.ActionStart, fleet.CommandDelivered, 1)}))
-	same(t, "the stream gives way to polling", apply(t, tr, Source{Live: false}), StartPolling{})
-	same(t, "tick while polling", apply(t, tr, Tick{}), Fetch{IDs: []string{"c1"}})
-	same(t, "live again", apply(t, tr, Source{Live: true}), StopPolling{})
-	same(t, "done", apply(t, tr, Updated{Command: cmd("c1", fleet.ActionStart, fleet.CommandDone, 2)}), BusyChanged{})
-	if tr.Busy(fleet.ActionStart) || tr.polling || tr.Last().Command.Status != fleet.CommandDone {
-		t.Fatalf("after done: busy %v polling %v last %+v", tr.Busy(fleet.ActionStart), tr.polling, tr.Last())
 	}
 }

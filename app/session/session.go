@@ -118,6 +118,12 @@ type Commands interface {
 	Command(ctx context.Context, id string) (fleet.Command, error)
 	// CommandHistory is the unit's commands, newest first, from the cache (works offline).
 	CommandHistory(deviceID string) ([]fleet.Command, error)
+	// CommandCheckError is why the data layer's last look at a command it sent failed: it
+	// follows every command it sent until the command ends (through the event stream, or by
+	// reading it every second without one) and announces each new status, so no screen polls.
+	// Nil when the last look succeeded or the command is not followed; a change of it is
+	// announced like a new status.
+	CommandCheckError(id string) error
 }
 
 // Firmware is the release catalogue.

@@ -53,6 +53,7 @@ func (s *Replica) SendCommand(ctx context.Context, req fleet.CommandRequest) (fl
 	}
 	// One announcement for one event. The unit's own state changes when the command ends, and
 	// Command asks for the sync then.
+	s.followCommand(cmd)
 	s.publish(session.Change{Commands: []string{cmd.DeviceID}})
 	return cmd, nil
 }

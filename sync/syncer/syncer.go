@@ -79,6 +79,10 @@ type Options struct {
 	Coalesce          time.Duration
 	StreamFirstWithin time.Duration
 	StreamRetry       time.Duration
+	// CommandPoll is how often the data layer reads the state of a command it sent and that has
+	// not ended, while no event stream brings the command's transitions (default 1 s; see
+	// follow.go). The screens never poll: they are told of each transition as a Change.
+	CommandPoll time.Duration
 
 	API api.Options
 	// Now is the backend's clock, for a caller that has it exactly: the in-process demo backend,
@@ -123,6 +127,9 @@ func (o *Options) defaults() {
 	if o.StreamRetry <= 0 {
 		o.StreamRetry = defaultStreamRetry
 	}
+	if o.CommandPoll <= 0 {
+		o.CommandPoll = time.Second
+	}
 }
 
 // Replica is the local replica of one dealer's fleet, kept in step with the backend, and the data
@@ -155,6 +162,12 @@ type Replica struct {
 	// liveRetry is when the event stream may be tried again after it was found missing, held
 	// back or unreadable (zero: at once). Guarded by mu.
 	liveRetry time.Time
+
+	// followed is the commands sent through this replica that have not ended, by ID, with their
+	// unit, and checkErr why the last look at one failed (see follow.go). Guarded by mu.
+	followed   map[string]string
+	checkErr   map[string]error
+	followDone chan struct{}
 }
 
 var (
@@ -402,11 +415,12 @@ func (s *Replica) Close() error {
 		return nil
 	}
 	s.closed = true
-	cancel, done := s.cancel, s.loopDone
+	cancel, done, followDone := s.cancel, s.loopDone, s.followDone
 	s.mu.Unlock()
 	if cancel != nil {
 		cancel()
 		<-done
+		<-followDone
 	}
 	s.syncMu.Lock()
 	defer s.syncMu.Unlock()
@@ -551,8 +565,10 @@ func (s *Replica) start() {
 	s.mu.Lock()
 	s.cancel = cancel
 	s.loopDone = make(chan struct{})
+	s.followDone = make(chan struct{})
 	s.mu.Unlock()
 	go s.loop(ctx)
+	go s.followCommands(ctx)
 }
 
 func (s *Replica) loop(ctx context.Context) {

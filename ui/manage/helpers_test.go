@@ -82,9 +82,6 @@ func openPage(t *testing.T, svc session.Session, id string, opts Options) *harne
 	t.Helper()
 	h := &harness{t: t, loop: loopOf(t)}
 	opts.UI = h.loop.Do
-	if opts.Poll == 0 {
-		opts.Poll = 100 * time.Millisecond
-	}
 	h.loop.Run(func() {
 		h.win = test.NewTempWindow(t, widget.NewLabel(""))
 		opts.Window = h.win

@@ -17,27 +17,26 @@ import (
 )
 
 // lastCommand is the page's side of command.Tracker, the state machine of the commands sent from
-// the page: it feeds the tracker events (a tap, the data layer's answers, the commands' states the
-// event stream brought into the cache, or the polling clock when there is no stream), carries out
-// its effects on the page's runner, and draws the "Last command" card from its state.
+// the page: it feeds the tracker events (a tap, the data layer's answers, the commands' states as
+// the data layer announces them, which follows each command it sent until it ends), carries out
+// its effects on the page's runner, and draws the "Last command" card from its state. Nothing here
+// polls.
 // The card always shows the newest command sent from the page; older ones still in flight are
 // followed too (their buttons stay disabled until they finish) but never drawn over it.
 type lastCommand struct {
-	svc  session.Commands
-	run  *kit.Runner
-	poll time.Duration
-	t    *command.Tracker
+	svc session.Commands
+	run *kit.Runner
+	t   *command.Tracker
 	// busyChanged is called when the actions in flight change: the page redraws its buttons.
 	busyChanged func()
-	stopTick    func() // the polling ticker, while the tracker asks for polling
 
 	progress *widget.Label
 	problem  *widget.Label
 	card     *widget.Card
 }
 
-func newLastCommand(svc session.Commands, run *kit.Runner, poll time.Duration, busyChanged func()) *lastCommand {
-	c := &lastCommand{svc: svc, run: run, poll: poll, t: command.New(), busyChanged: busyChanged}
+func newLastCommand(svc session.Commands, run *kit.Runner, busyChanged func()) *lastCommand {
+	c := &lastCommand{svc: svc, run: run, t: command.New(), busyChanged: busyChanged}
 	c.progress = widget.NewLabel("")
 	c.progress.Wrapping = fyne.TextWrapWord
 	c.problem = widget.NewLabel("")
@@ -48,14 +47,14 @@ func newLastCommand(svc session.Commands, run *kit.Runner, poll time.Duration, b
 	return c
 }
 
-// setLive tells the tracker whether the data layer follows the event stream: then every command
-// transition reaches the page as a change of the cache, and nothing is polled.
-func (c *lastCommand) setLive(live bool) { c.apply(command.Source{Live: live}) }
-
-// updated feeds the tracker the commands' states as the cache has them (the unit's history).
+// updated feeds the tracker the commands' states as the data layer has them (the unit's history)
+// and whether its last look at each command still followed failed.
 func (c *lastCommand) updated(list []fleet.Command) {
 	for _, cmd := range list {
 		c.apply(command.Updated{Command: cmd})
+	}
+	for _, id := range c.t.Following() {
+		c.apply(command.CheckFailed{ID: id, Err: c.svc.CommandCheckError(id)})
 	}
 }
 
@@ -75,15 +74,6 @@ func (c *lastCommand) apply(ev command.Event) {
 		switch e := e.(type) {
 		case command.Post:
 			c.post(e)
-		case command.Fetch:
-			c.fetch(e.IDs)
-		case command.StartPolling:
-			c.stopTick = c.run.Ticker(c.poll, func() { c.apply(command.Tick{}) })
-		case command.StopPolling:
-			if c.stopTick != nil {
-				c.stopTick()
-				c.stopTick = nil
-			}
 		case command.BusyChanged:
 			c.busyChanged()
 		}
@@ -99,20 +89,6 @@ func (c *lastCommand) post(p command.Post) {
 		cmd, err := c.svc.SendCommand(ctx, p.Request)
 		return command.Answered{Seq: p.Seq, Command: cmd, Err: err}
 	}, func(a command.Answered) { c.apply(a) })
-}
-
-// fetch reads the commands' states off the UI goroutine; the answers come back as one event.
-func (c *lastCommand) fetch(ids []string) {
-	kit.Run(c.run, func(ctx context.Context) command.Fetched {
-		var out command.Fetched
-		for _, id := range ids {
-			cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			cmd, err := c.svc.Command(cctx, id)
-			cancel()
-			out.Results = append(out.Results, command.Result{ID: id, Command: cmd, Err: err})
-		}
-		return out
-	}, func(f command.Fetched) { c.apply(f) })
 }
 
 // draw shows the tracker's newest command on the card.

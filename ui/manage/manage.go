@@ -38,9 +38,6 @@ type Options struct {
 	// OpenRecovery, when set, opens the Recovery page pre-filled with the unit's model and
 	// transport; without it the firmware group has no Recovery link.
 	OpenRecovery func(model fleet.Model, transport fleet.Transport)
-	// Poll is how often a sent command's progress is fetched when the data layer has no event
-	// stream (with one, the stream brings every transition and nothing is polled); 0 means 1 s.
-	Poll time.Duration
 	// Tick is how often times and health are re-evaluated on screen; 0 means 5 s.
 	Tick time.Duration
 }
@@ -65,11 +62,8 @@ type Page struct {
 	content  fyne.CanvasObject
 }
 
-// New builds the Manage page of one unit; Close stops its updates and polling.
+// New builds the Manage page of one unit; Close stops its updates.
 func New(svc session.Session, deviceID string, opts Options) *Page {
-	if opts.Poll <= 0 {
-		opts.Poll = time.Second
-	}
 	if opts.Tick <= 0 {
 		opts.Tick = 5 * time.Second
 	}
@@ -77,7 +71,6 @@ func New(svc session.Session, deviceID string, opts Options) *Page {
 	p.dev, p.found = svc.Fleet().Get(deviceID)
 	p.build()
 	p.refresh()
-	p.last.setLive(p.streaming())
 	p.history.load(true, nil)
 	p.run.Subscribe(svc, p.onChange)
 	p.run.Ticker(opts.Tick, p.refresh)
@@ -99,7 +92,7 @@ func (p *Page) build() {
 		onMap = func() { p.opts.OnShowOnMap(p.id) }
 	}
 	p.status = newStatusSection(p.id, p.opts.OnBack, p.opts.BackLabel, onMap)
-	p.last = newLastCommand(p.svc, p.run, p.opts.Poll, p.refresh)
+	p.last = newLastCommand(p.svc, p.run, p.refresh)
 	p.history = newHistorySection(p.svc, p.run, p.id)
 	p.live = newActionGroup("Live commands", "Sent to the unit at once", []fleet.Action{fleet.ActionStart, fleet.ActionStop}, p.onTap)
 	p.firmware = newFirmwareSection(p.svc, p.run, p.opts.Window, p.opts.OpenRecovery, p.last.send, func() fleet.Device { return p.dev })
@@ -156,23 +149,17 @@ func (p *Page) streaming() bool { return p.svc.Status().Updates != session.Updat
 
 // onChange redraws what a change touches, once per change: the unit's fields and buttons when
 // its record or FleetDesk's status changed, the history when its command log changed (a command
-// sent here, or a transition the event stream or the page's polling brought). With the stream
-// the history is read from the cache it keeps current, and the commands in flight follow it;
-// without, from the backend, as commands sent from elsewhere reach the cache no other way.
+// sent here, or a transition the data layer announced: it follows the commands it sent, through
+// the event stream or, without one, by reading them). The commands in flight follow the history.
+// With the stream the history is read from the cache it keeps current; without, from the
+// backend, as commands sent from elsewhere reach the cache no other way.
 func (p *Page) onChange(ch session.Change) {
 	unit := ch.All || slices.Contains(ch.Devices, p.id)
 	if unit {
 		p.dev, p.found = p.svc.Fleet().Get(p.id)
 	}
-	if ch.Status {
-		p.last.setLive(p.streaming())
-	}
 	if ch.All || slices.Contains(ch.Commands, p.id) {
-		if p.streaming() {
-			p.history.load(false, p.last.updated)
-		} else {
-			p.history.load(true, nil)
-		}
+		p.history.load(!p.streaming(), p.last.updated)
 	}
 	if unit || ch.Status {
 		p.refresh()

@@ -304,10 +304,16 @@ func TestFailuresReadInTheDealersWords(t *testing.T) {
 	})
 }
 
-// countingSession counts what the page asks of the data layer: syncs and history fetches.
+// countingSession counts what the page asks of the data layer: syncs, history fetches and
+// command reads.
 type countingSession struct {
 	session.Session
-	syncs, histories atomic.Int32
+	syncs, histories, commands atomic.Int32
+}
+
+func (c *countingSession) Command(ctx context.Context, id string) (fleet.Command, error) {
+	c.commands.Add(1)
+	return c.Session.Command(ctx, id)
 }
 
 func (c *countingSession) SyncNow() { c.syncs.Add(1); c.Session.SyncNow() }

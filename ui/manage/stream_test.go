@@ -79,13 +79,15 @@ type counted struct {
 	direct  *api.Client
 }
 
-// startCounted starts a counted backend and waits until the session follows the event stream.
-func startCounted(t *testing.T) *counted {
+// startCounted starts a counted backend and waits until the session follows the event stream,
+// or, with noEvents (a backend that does not offer it), until it asks for deltas instead.
+func startCounted(t *testing.T, noEvents bool) *counted {
 	t.Helper()
 	test.NewTempApp(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	srv, acct := testsim.Start(ctx, t, sim.Config{Devices: 300, Dealers: 2, Seed: 11, ManualClock: true, AccessTTL: 48 * time.Hour})
+	srv, acct := testsim.Start(ctx, t, sim.Config{Devices: 300, Dealers: 2, Seed: 11, ManualClock: true, AccessTTL: 48 * time.Hour,
+		NoEvents: noEvents})
 	target, err := url.Parse(srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +103,7 @@ func startCounted(t *testing.T) *counted {
 	}))
 	t.Cleanup(front.Close)
 	s, err := syncer.Open(ctx, syncer.Options{BackendURL: front.URL, CacheDir: t.TempDir(), Email: acct.Email,
-		Password: acct.Password, Store: &auth.Memory{}, Now: srv.Now})
+		Password: acct.Password, Store: &auth.Memory{}, Now: srv.Now, CommandPoll: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,10 +116,14 @@ func startCounted(t *testing.T) *counted {
 	if err := as.SignIn(ctx, acct.Email, acct.Password); err != nil {
 		t.Fatal(err)
 	}
+	want := session.UpdatesLive
+	if noEvents {
+		want = session.UpdatesPolling
+	}
 	deadline := time.Now().Add(30 * time.Second)
-	for s.Status().Updates != session.UpdatesLive {
+	for st := s.Status(); st.Updates != want || st.LastSync.IsZero() || (noEvents && st.UpdatesWhy == ""); st = s.Status() {
 		if time.Now().After(deadline) {
-			t.Fatalf("the session never went live: %+v", s.Status())
+			t.Fatalf("the session never settled on %v: %+v", want, st)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -129,11 +135,11 @@ func startCounted(t *testing.T) *counted {
 // POST of the command and nothing else about it (no command fetch, no history fetch, no listing
 // or delta sync, no new stream), and the page asks the data layer for no sync.
 func TestStartFollowedThroughTheStream(t *testing.T) {
-	c := startCounted(t)
+	c := startCounted(t, false)
 	live, rc := c.session, c.rc
 	svc := &countingSession{Session: live}
 	d := pick(t, svc.Fleet(), reachable(svc.Now()))
-	h := openPage(t, svc, d.ID, Options{Poll: 50 * time.Millisecond})
+	h := openPage(t, svc, d.ID, Options{})
 	root := h.page.Content()
 	h.eventually(t, "the first history", func() bool { return svc.histories.Load() == 1 })
 	h.do(func() {}) // the history's answer has landed
@@ -191,5 +197,60 @@ func TestStartFollowedThroughTheStream(t *testing.T) {
 	}
 	if n := svc.syncs.Load(); n != 0 {
 		t.Errorf("the page asked for %d syncs", n)
+	}
+}
+
+// TestStartFollowedWithoutTheStream (issue 23: no screen polls for a command's status): against a
+// backend that does not offer the event stream, one Start is followed to its end all the same, by
+// the data layer: the page never asks for the command's state (no Command call, no ticker), the
+// data layer reads it from the backend while it runs, announces each new status, and stops
+// reading it once it ended.
+func TestStartFollowedWithoutTheStream(t *testing.T) {
+	c := startCounted(t, true)
+	rc := c.rc
+	svc := &countingSession{Session: c.session}
+	d := pick(t, svc.Fleet(), reachable(svc.Now()))
+	h := openPage(t, svc, d.ID, Options{})
+	root := h.page.Content()
+	h.do(func() { test.Tap(h.actionButton(fleet.ActionStart)) })
+	h.eventually(t, "the Start to be sent", func() bool { return strings.Contains(h.lastCommandTitle(), "[queued]") })
+	hist, err := c.direct.CommandHistory(context.Background(), d.ID)
+	if err != nil || len(hist) != 1 {
+		t.Fatalf("backend history %+v %v", hist, err)
+	}
+	h.eventually(t, "the data layer to read the command", func() bool { return rc.matching("GET /v1/commands/"+hist[0].ID+"$") > 0 })
+	for spent := time.Duration(0); ; spent += time.Second {
+		cmd, err := c.direct.Command(context.Background(), hist[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cmd.Status.Final() {
+			break
+		}
+		if spent > 2*time.Hour {
+			t.Fatalf("the Start is still %s after 2 h of simulated time", cmd.Status)
+		}
+		c.srv.Advance(time.Second)
+	}
+	h.eventually(t, "Start to finish and the unit to run", func() bool {
+		return strings.Contains(h.lastCommandTitle(), "[done]") && field(root, "Run state") == "Running"
+	})
+	h.eventually(t, "Start enabled-state to follow the end", func() bool {
+		return !h.enabled(fleet.ActionStart) && h.enabled(fleet.ActionStop)
+	})
+	if n := svc.commands.Load(); n != 0 {
+		t.Errorf("the page asked for the command's state %d times: a screen polled", n)
+	}
+	if n := svc.syncs.Load(); n != 0 {
+		t.Errorf("the page asked for %d syncs", n)
+	}
+	// Ended: the data layer reads it no more (ten of its 100 ms looks later).
+	after := rc.matching("GET /v1/commands/" + hist[0].ID + "$")
+	time.Sleep(time.Second)
+	if n := rc.matching("GET /v1/commands/" + hist[0].ID + "$"); n != after {
+		t.Errorf("the ended command was read %d more times", n-after)
+	}
+	if st := c.session.Status(); st.Updates != session.UpdatesPolling {
+		t.Fatalf("the session changed how it is updated during the test (%+v): nothing above was without the stream", st)
 	}
 }

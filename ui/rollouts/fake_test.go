@@ -108,6 +108,8 @@ func (m *memSession) SendCommand(context.Context, fleet.CommandRequest) (fleet.C
 func (m *memSession) Command(context.Context, string) (fleet.Command, error) {
 	return fleet.Command{}, errors.New("not used by the Rollouts page")
 }
+func (m *memSession) CommandCheckError(string) error { return nil }
+
 func (m *memSession) CommandHistory(string) ([]fleet.Command, error) { return nil, nil }
 
 func (m *memSession) Releases(_ context.Context, c fleet.Console) ([]rollout.Release, error) {

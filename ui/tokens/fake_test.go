@@ -145,6 +145,8 @@ func (m *memSession) SendCommand(context.Context, fleet.CommandRequest) (fleet.C
 func (m *memSession) Command(context.Context, string) (fleet.Command, error) {
 	return fleet.Command{}, errUnused
 }
+func (m *memSession) CommandCheckError(string) error { return nil }
+
 func (m *memSession) CommandHistory(string) ([]fleet.Command, error) { return nil, errUnused }
 func (m *memSession) Releases(context.Context, fleet.Console) ([]rollout.Release, error) {
 	return nil, errUnused
