@@ -77,6 +77,7 @@ type counted struct {
 	session *syncer.Replica
 	rc      *requestCounter
 	direct  *api.Client
+	front   *httptest.Server // the proxy the session talks to: closing it takes the backend away
 }
 
 // startCounted starts a counted backend and waits until the session follows the event stream,
@@ -127,7 +128,7 @@ func startCounted(t *testing.T, noEvents bool) *counted {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return &counted{srv: srv, session: s, rc: rc, direct: plain.WithTokens(as)}
+	return &counted{srv: srv, session: s, rc: rc, direct: plain.WithTokens(as), front: front}
 }
 
 // TestStartFollowedThroughTheStream (issue 23): with the event stream open, one Start is followed
@@ -252,5 +253,30 @@ func TestStartFollowedWithoutTheStream(t *testing.T) {
 	}
 	if st := c.session.Status(); st.Updates != session.UpdatesPolling {
 		t.Fatalf("the session changed how it is updated during the test (%+v): nothing above was without the stream", st)
+	}
+}
+
+// TestCommandCheckFailureShown: without the stream, a command in flight whose backend goes away is
+// still followed by the data layer, and the Manage page says it could not check the progress and
+// that FleetDesk keeps trying, in words, never as a raw client error.
+func TestCommandCheckFailureShown(t *testing.T) {
+	c := startCounted(t, true)
+	svc := &countingSession{Session: c.session}
+	d := pick(t, svc.Fleet(), reachable(svc.Now()))
+	h := openPage(t, svc, d.ID, Options{})
+	h.do(func() { test.Tap(h.actionButton(fleet.ActionStart)) })
+	h.eventually(t, "the Start to be sent", func() bool { return strings.Contains(h.lastCommandTitle(), "[queued]") })
+	c.front.CloseClientConnections()
+	c.front.Close()
+	h.eventually(t, "the failed check on the card", func() bool {
+		return strings.Contains(h.lastCommandTitle(), "Could not check progress (FleetDesk keeps trying).")
+	})
+	h.do(func() {
+		if s := h.lastCommandTitle(); strings.Contains(s, "/v1/") || strings.Contains(s, "dial tcp") {
+			t.Fatalf("raw client error on the card:\n%s", s)
+		}
+	})
+	if n := svc.commands.Load(); n != 0 {
+		t.Errorf("the page asked for the command's state %d times", n)
 	}
 }
