@@ -131,6 +131,36 @@ func startCounted(t *testing.T, noEvents bool) *counted {
 	return &counted{srv: srv, session: s, rc: rc, direct: plain.WithTokens(as), front: front}
 }
 
+// onlyCommand is the ID of the one command the backend (asked straight, not through the proxy)
+// has for the unit.
+func (c *counted) onlyCommand(t *testing.T, unit string) string {
+	t.Helper()
+	hist, err := c.direct.CommandHistory(context.Background(), unit)
+	if err != nil || len(hist) != 1 {
+		t.Fatalf("backend history %+v %v", hist, err)
+	}
+	return hist[0].ID
+}
+
+// advanceUntilEnded moves simulated time a second at a time until the backend (asked straight)
+// has the command ended.
+func (c *counted) advanceUntilEnded(t *testing.T, id string) {
+	t.Helper()
+	for spent := time.Duration(0); ; spent += time.Second {
+		cmd, err := c.direct.Command(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cmd.Status.Final() {
+			return
+		}
+		if spent > 2*time.Hour {
+			t.Fatalf("%s is still %s after 2 h of simulated time", id, cmd.Status)
+		}
+		c.srv.Advance(time.Second)
+	}
+}
+
 // TestStartFollowedThroughTheStream (issue 23): with the event stream open, one Start is followed
 // to its end and the unit's new run state shown with no polling: the backend is asked exactly one
 // POST of the command and nothing else about it (no command fetch, no history fetch, no listing
@@ -150,25 +180,8 @@ func TestStartFollowedThroughTheStream(t *testing.T) {
 	rc.reset()
 	h.do(func() { test.Tap(h.actionButton(fleet.ActionStart)) })
 	h.eventually(t, "the Start to be sent", func() bool { return strings.Contains(h.lastCommandTitle(), "[queued]") })
-	// Simulated time moves a second at a time until the backend (asked straight, not through
-	// the proxy) has the Start done; the page has nothing but the stream to learn it from.
-	hist, err := c.direct.CommandHistory(context.Background(), d.ID)
-	if err != nil || len(hist) != 1 {
-		t.Fatalf("backend history %+v %v", hist, err)
-	}
-	for spent := time.Duration(0); ; spent += time.Second {
-		cmd, err := c.direct.Command(context.Background(), hist[0].ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cmd.Status.Final() {
-			break
-		}
-		if spent > 2*time.Hour {
-			t.Fatalf("the Start is still %s after 2 h of simulated time", cmd.Status)
-		}
-		c.srv.Advance(time.Second)
-	}
+	// The page has nothing but the stream to learn the end from.
+	c.advanceUntilEnded(t, c.onlyCommand(t, d.ID))
 	h.eventually(t, "Start to finish and the unit to run", func() bool {
 		return strings.Contains(h.lastCommandTitle(), "[done]") && field(root, "Run state") == "Running" &&
 			strings.Contains(text(root), "Start  done")
@@ -215,24 +228,9 @@ func TestStartFollowedWithoutTheStream(t *testing.T) {
 	root := h.page.Content()
 	h.do(func() { test.Tap(h.actionButton(fleet.ActionStart)) })
 	h.eventually(t, "the Start to be sent", func() bool { return strings.Contains(h.lastCommandTitle(), "[queued]") })
-	hist, err := c.direct.CommandHistory(context.Background(), d.ID)
-	if err != nil || len(hist) != 1 {
-		t.Fatalf("backend history %+v %v", hist, err)
-	}
-	h.eventually(t, "the data layer to read the command", func() bool { return rc.matching("GET /v1/commands/"+hist[0].ID+"$") > 0 })
-	for spent := time.Duration(0); ; spent += time.Second {
-		cmd, err := c.direct.Command(context.Background(), hist[0].ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if cmd.Status.Final() {
-			break
-		}
-		if spent > 2*time.Hour {
-			t.Fatalf("the Start is still %s after 2 h of simulated time", cmd.Status)
-		}
-		c.srv.Advance(time.Second)
-	}
+	id := c.onlyCommand(t, d.ID)
+	h.eventually(t, "the data layer to read the command", func() bool { return rc.matching("GET /v1/commands/"+id+"$") > 0 })
+	c.advanceUntilEnded(t, id)
 	h.eventually(t, "Start to finish and the unit to run", func() bool {
 		return strings.Contains(h.lastCommandTitle(), "[done]") && field(root, "Run state") == "Running"
 	})
@@ -246,9 +244,9 @@ func TestStartFollowedWithoutTheStream(t *testing.T) {
 		t.Errorf("the page asked for %d syncs", n)
 	}
 	// Ended: the data layer reads it no more (ten of its 100 ms looks later).
-	after := rc.matching("GET /v1/commands/" + hist[0].ID + "$")
+	after := rc.matching("GET /v1/commands/" + id + "$")
 	time.Sleep(time.Second)
-	if n := rc.matching("GET /v1/commands/" + hist[0].ID + "$"); n != after {
+	if n := rc.matching("GET /v1/commands/" + id + "$"); n != after {
 		t.Errorf("the ended command was read %d more times", n-after)
 	}
 	if st := c.session.Status(); st.Updates != session.UpdatesPolling {
