@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/sim"
-	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
 	"github.com/fleetdesk/fleetdesk/sync/syncer"
 	"github.com/fleetdesk/fleetdesk/ui/internal/uitest"
@@ -52,12 +52,7 @@ func TestWindowTellsAndResyncsAfterBackendRestart(t *testing.T) {
 	t.Cleanup(func() { s2.Close() })
 	s2.Advance(2 * time.Hour) // the units report on: the cached fleet is out of date everywhere
 	want := map[string]fleet.Device{}
-	plain, _ := api.New(s2.URL, nil, api.Options{})
-	as := auth.New(plain, &auth.Memory{}, "check")
-	if err := as.SignIn(ctx, acc.Email, acc.Password); err != nil {
-		t.Fatal(err)
-	}
-	page, err := plain.WithTokens(as).Devices(ctx, "", 5000)
+	page, err := testfleet.SignedInClient(t, s2.URL, acc).Devices(ctx, "", 5000)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sync/api"
-	"github.com/fleetdesk/fleetdesk/sync/auth"
 )
 
 // simProc is a `fleetsim serve` process.
@@ -93,15 +93,7 @@ func (p *simProc) account(role string) sim.Account {
 // signedIn is a client of the backend signed in as acc.
 func (p *simProc) signedIn(t *testing.T, acc sim.Account) *api.Client {
 	t.Helper()
-	plain, err := api.New(p.url, nil, api.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	as := auth.New(plain, &auth.Memory{}, "check")
-	if err := as.SignIn(context.Background(), acc.Email, acc.Password); err != nil {
-		t.Fatalf("signing in to fleetsim: %v", err)
-	}
-	return plain.WithTokens(as)
+	return testfleet.SignedInClient(t, p.url, acc)
 }
 
 // advance moves the --manual-clock backend's time on (POST /sim/advance as the admin).

@@ -52,16 +52,22 @@ func StartLive(t testing.TB, cfg sim.Config) *Live {
 	}
 	t.Cleanup(func() { s.Close() })
 	waitFor(t, 30*time.Second, "the first sync", func() bool { return !s.Status().LastSync.IsZero() })
+	return &Live{Server: srv, Session: s, Account: acct, Client: SignedInClient(t, srv.URL, acct)}
+}
 
-	plain, err := api.New(srv.URL, nil, api.Options{})
+// SignedInClient is a client of the backend at url signed in as acc, independent of any session
+// under test (its sign-in is kept in memory): what a test asks it is what the backend really has.
+func SignedInClient(t testing.TB, url string, acc sim.Account) *api.Client {
+	t.Helper()
+	plain, err := api.New(url, nil, api.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	as := auth.New(plain, &auth.Memory{}, "check")
-	if err := as.SignIn(ctx, acct.Email, acct.Password); err != nil {
-		t.Fatalf("second sign-in: %v", err)
+	if err := as.SignIn(context.Background(), acc.Email, acc.Password); err != nil {
+		t.Fatalf("signing a checking client in to %s: %v", url, err)
 	}
-	return &Live{Server: srv, Session: s, Account: acct, Client: plain.WithTokens(as)}
+	return plain.WithTokens(as)
 }
 
 // Dealer is the dealer every generated device belongs to.

@@ -41,15 +41,7 @@ func startOn(t *testing.T, addr string, cfg sim.Config) *sim.Server {
 func backendFleet(t *testing.T, url string, acc sim.Account) map[string]fleet.Device {
 	t.Helper()
 	ctx := context.Background()
-	plain, err := api.New(url, nil, api.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	as := auth.New(plain, &auth.Memory{}, "check")
-	if err := as.SignIn(ctx, acc.Email, acc.Password); err != nil {
-		t.Fatalf("checking client: %v", err)
-	}
-	c := plain.WithTokens(as)
+	c := signedInClient(t, url, acc)
 	out := map[string]fleet.Device{}
 	cursor := ""
 	for {

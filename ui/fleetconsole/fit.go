@@ -61,14 +61,7 @@ func (w *runeWidths) lineHeight(size float32, style fyne.TextStyle) float32 {
 func (w *runeWidths) fit(s string, room, size float32, style fyne.TextStyle) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var total float32
-	for _, r := range s {
-		total += w.of(r, size, style)
-	}
-	switch {
-	case total <= room*0.95:
-		return s
-	case total <= room*1.05 && fyne.MeasureText(s, size, style).Width <= room:
+	if w.fitsWhole(s, room, size, style) {
 		return s
 	}
 	avail := room - w.of('…', size, style) - 1
@@ -124,17 +117,10 @@ func (w *runeWidths) fitDistinct(s string, room, size float32, style fyne.TextSt
 func (w *runeWidths) fitMiddle(s string, room, size float32, style fyne.TextStyle) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.fitsWhole(s, room, size, style) {
+		return s
+	}
 	rs := []rune(s)
-	var total float32
-	for _, r := range rs {
-		total += w.of(r, size, style)
-	}
-	switch {
-	case total <= room*0.95:
-		return s
-	case total <= room*1.05 && fyne.MeasureText(s, size, style).Width <= room:
-		return s
-	}
 	avail := room - w.of('…', size, style) - 1
 	if avail <= 0 {
 		return ellipsis
@@ -165,11 +151,23 @@ func (w *runeWidths) fitMiddle(s string, room, size float32, style fyne.TextStyl
 func (w *runeWidths) width(s string, size float32, style fyne.TextStyle) float32 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	return w.sum(s, size, style)
+}
+
+// sum is width with w.mu held.
+func (w *runeWidths) sum(s string, size float32, style fyne.TextStyle) float32 {
 	var total float32
 	for _, r := range s {
 		total += w.of(r, size, style)
 	}
 	return total
+}
+
+// fitsWhole reports whether s fits room uncut (w.mu held): the summed widths decide unless they
+// are within a few percent of the room, where kerning can tip it and s is measured whole.
+func (w *runeWidths) fitsWhole(s string, room, size float32, style fyne.TextStyle) bool {
+	total := w.sum(s, size, style)
+	return total <= room*0.95 || total <= room*1.05 && fyne.MeasureText(s, size, style).Width <= room
 }
 
 // of1 is one character's width in the regular style.

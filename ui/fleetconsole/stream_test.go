@@ -10,9 +10,9 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
-	"github.com/fleetdesk/fleetdesk/sync/api"
 	"github.com/fleetdesk/fleetdesk/sync/auth"
 	"github.com/fleetdesk/fleetdesk/sync/syncer"
 )
@@ -32,15 +32,7 @@ func TestUnitBackOnlineShownThroughTheStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	plain, err := api.New(srv.URL, nil, api.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	as := auth.New(plain, &auth.Memory{}, "check")
-	if err := as.SignIn(ctx, acct.Email, acct.Password); err != nil {
-		t.Fatal(err)
-	}
-	direct := plain.WithTokens(as)
+	direct := testfleet.SignedInClient(t, srv.URL, acct)
 	deadline := time.Now().Add(30 * time.Second)
 	for svc.Status().Updates != session.UpdatesLive {
 		if time.Now().After(deadline) {

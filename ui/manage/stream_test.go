@@ -15,6 +15,7 @@ import (
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
 	"github.com/fleetdesk/fleetdesk/app/session"
+	"github.com/fleetdesk/fleetdesk/internal/testfleet"
 	"github.com/fleetdesk/fleetdesk/internal/testsim"
 	"github.com/fleetdesk/fleetdesk/sim"
 	"github.com/fleetdesk/fleetdesk/sync/api"
@@ -109,14 +110,6 @@ func startCounted(t *testing.T, noEvents bool) *counted {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	plain, err := api.New(srv.URL, nil, api.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	as := auth.New(plain, &auth.Memory{}, "check")
-	if err := as.SignIn(ctx, acct.Email, acct.Password); err != nil {
-		t.Fatal(err)
-	}
 	want := session.UpdatesLive
 	if noEvents {
 		want = session.UpdatesPolling
@@ -128,7 +121,7 @@ func startCounted(t *testing.T, noEvents bool) *counted {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return &counted{srv: srv, session: s, rc: rc, direct: plain.WithTokens(as), front: front}
+	return &counted{srv: srv, session: s, rc: rc, direct: testfleet.SignedInClient(t, srv.URL, acct), front: front}
 }
 
 // onlyCommand is the ID of the one command the backend (asked straight, not through the proxy)
