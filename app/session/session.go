@@ -112,10 +112,6 @@ type Commands interface {
 	// queued while the unit is offline; Force OTA asks the unit to install now. A sent command is
 	// announced once, as a Change naming the unit in Commands.
 	SendCommand(ctx context.Context, req fleet.CommandRequest) (fleet.Command, error)
-	// Command fetches a command's state into the command log. When the command reached a new
-	// status it is announced once (Change.Commands), and a command that ended also asks for a
-	// sync, since the unit's state has changed: the caller neither syncs nor reloads for it.
-	Command(ctx context.Context, id string) (fleet.Command, error)
 	// CommandHistory is the unit's commands, newest first, from the cache (works offline).
 	CommandHistory(deviceID string) ([]fleet.Command, error)
 	// CommandCheckError is why the data layer's last look at a command it sent failed: it

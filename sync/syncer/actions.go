@@ -120,7 +120,9 @@ func (s *Replica) findRelease(ctx context.Context, console fleet.Console, id str
 
 // Command fetches a command's state and updates the command log. A new status is announced once
 // (Change.Commands); a command that ended also asks for a sync, since the unit's state changed
-// with it (a Start runs the unit, an FW Update brings new firmware).
+// with it (a Start runs the unit, an FW Update brings new firmware). It is the data layer's own
+// look at a command it follows (follow.go); screens are not offered it (session.Commands), so none
+// can poll.
 func (s *Replica) Command(ctx context.Context, id string) (fleet.Command, error) {
 	if err := s.online(); err != nil {
 		return fleet.Command{}, err
@@ -131,6 +133,11 @@ func (s *Replica) Command(ctx context.Context, id string) (fleet.Command, error)
 		return cmd, err
 	}
 	before, berr := s.cache.Command(ctx, id)
+	if berr == nil && cmd.DeviceID != before.DeviceID {
+		// A backend restored from a backup, or restarted without its data, hands the same ID
+		// to another command: it is not ours, and must not be logged over it.
+		return fleet.Command{}, fmt.Errorf("%w: %s is now a command on %s, not on %s", errCommandGone, id, cmd.DeviceID, before.DeviceID)
+	}
 	if err := s.cache.RecordCommand(ctx, cmd); err != nil {
 		return cmd, err
 	}

@@ -165,7 +165,7 @@ type Replica struct {
 
 	// followed is the commands sent through this replica that have not ended, by ID, with their
 	// unit, and checkErr why the last look at one failed (see follow.go). Guarded by mu.
-	followed   map[string]string
+	followed   map[string]followed
 	checkErr   map[string]error
 	followDone chan struct{}
 }

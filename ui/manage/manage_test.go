@@ -311,9 +311,13 @@ type countingSession struct {
 	syncs, histories, commands atomic.Int32
 }
 
+// Command counts a read of a command's state, should the page reach past session.Commands for
+// one (the data layer follows the commands it sent; no screen asks).
 func (c *countingSession) Command(ctx context.Context, id string) (fleet.Command, error) {
 	c.commands.Add(1)
-	return c.Session.Command(ctx, id)
+	return c.Session.(interface {
+		Command(context.Context, string) (fleet.Command, error)
+	}).Command(ctx, id)
 }
 
 func (c *countingSession) SyncNow() { c.syncs.Add(1); c.Session.SyncNow() }
