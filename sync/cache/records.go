@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/fleetdesk/fleetdesk/app/fleet"
@@ -200,6 +201,15 @@ ON CONFLICT(id) DO UPDATE SET data = excluded.data`, cmd.ID, cmd.DeviceID, nanos
 }
 
 // CommandHistory is the logged commands of a device, newest first (at most 500).
+// UnfinishedCommands is the logged commands that had not ended when last read, oldest first.
+func (c *Cache) UnfinishedCommands(ctx context.Context) ([]fleet.Command, error) {
+	all, err := queryJSON[fleet.Command](ctx, c.r, "command", "SELECT data FROM commands ORDER BY created_at, id")
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(cmd fleet.Command) bool { return cmd.Status.Final() }), nil
+}
+
 func (c *Cache) CommandHistory(ctx context.Context, deviceID string) ([]fleet.Command, error) {
 	return queryJSON[fleet.Command](ctx, c.r, "command", "SELECT data FROM commands WHERE device_id = ? ORDER BY created_at DESC, id LIMIT 500", deviceID)
 }

@@ -48,6 +48,25 @@ func (s *Replica) followCommand(cmd fleet.Command) {
 	s.followed[cmd.ID] = followed{unit: cmd.DeviceID, state: s.state}
 }
 
+// resumeFollowing follows the logged commands that had not ended when the last session closed
+// (the app quit, or a new sign-in opened this one): each is looked at once whatever the stream
+// says, as the backend may no longer know it, and then followed like one sent now.
+func (s *Replica) resumeFollowing(ctx context.Context) {
+	cmds, err := s.cache.UnfinishedCommands(ctx)
+	if err != nil {
+		return // the command log unreadable: nothing to resume, the pages say the rest
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.followed == nil {
+		s.followed = map[string]followed{}
+	}
+	for _, c := range cmds {
+		// No state: the backend's state that knew it is not known, so the first look asks.
+		s.followed[c.ID] = followed{unit: c.DeviceID}
+	}
+}
+
 // CommandCheckError is why the data layer's last look at a command it follows failed (it keeps
 // looking); nil when the look succeeded or the command is not followed.
 func (s *Replica) CommandCheckError(id string) error {

@@ -27,11 +27,14 @@ func TestFollowedCommandGoneAfterRestore(t *testing.T) {
 		name          string
 		polling       bool
 		idGivenToNext bool
+		signInAgain   bool // the restore ends the sign-in: a new session on the same cache resumes
 	}{
-		{"without the stream, unknown", true, false},
-		{"without the stream, its ID given to another unit's command", true, true},
-		{"with the stream, unknown", false, false},
-		{"with the stream, its ID given to another unit's command", false, true},
+		{"without the stream, unknown", true, false, false},
+		{"without the stream, its ID given to another unit's command", true, true, false},
+		{"with the stream, unknown", false, false, false},
+		{"with the stream, its ID given to another unit's command", false, true, false},
+		{"a new session after the restore, with the stream", false, false, true},
+		{"a new session after the restore, without the stream", true, true, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tmp := t.TempDir()
@@ -41,14 +44,15 @@ func TestFollowedCommandGoneAfterRestore(t *testing.T) {
 			addr := strings.TrimPrefix(s1.URL, "http://")
 			acc := s1.Accounts[0]
 			ctx := context.Background()
-			r, err := Open(ctx, Options{BackendURL: s1.URL, CacheDir: filepath.Join(tmp, "cache"), Email: acc.Email,
+			opts := Options{BackendURL: s1.URL, CacheDir: filepath.Join(tmp, "cache"), Email: acc.Email,
 				Password: acc.Password, Store: &auth.Memory{}, Interval: 200 * time.Millisecond, Polling: c.polling,
 				HealthEvery: 50 * time.Millisecond, OfflineRetryMin: 50 * time.Millisecond, OfflineRetryMax: 200 * time.Millisecond,
-				CommandPoll: 50 * time.Millisecond, API: fastAPI()})
+				CommandPoll: 50 * time.Millisecond, API: fastAPI()}
+			r, err := Open(ctx, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer r.Close()
+			defer func() { r.Close() }()
 			waitFor(t, "the first sync", func() bool { return !r.Status().LastSync.IsZero() && !r.Status().Syncing })
 			// The backup, taken before any command; the backend runs on from the same file.
 			s1.Close()
@@ -73,6 +77,9 @@ func TestFollowedCommandGoneAfterRestore(t *testing.T) {
 				t.Fatalf("the Reboot: %+v %v", sent, err)
 			}
 
+			if c.signInAgain {
+				r.Close() // the session that sent it is gone; the log still says queued
+			}
 			// Restored from the backup.
 			s2.Close()
 			copyFile(t, backup, db)
@@ -86,6 +93,11 @@ func TestFollowedCommandGoneAfterRestore(t *testing.T) {
 				}
 				if theirs.ID != sent.ID {
 					t.Fatalf("the new backend numbered its first command %s, not %s: the case is not set up", theirs.ID, sent.ID)
+				}
+			}
+			if c.signInAgain {
+				if r, err = Open(ctx, opts); err != nil {
+					t.Fatal(err)
 				}
 			}
 			waitFor(t, "the Reboot logged as gone", func() bool {

@@ -567,6 +567,7 @@ func (s *Replica) start() {
 	s.loopDone = make(chan struct{})
 	s.followDone = make(chan struct{})
 	s.mu.Unlock()
+	s.resumeFollowing(ctx)
 	go s.loop(ctx)
 	go s.followCommands(ctx)
 }
